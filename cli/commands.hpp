@@ -1,0 +1,32 @@
+#pragma once
+// One file per subcommand; each registers itself on the app and does its work in a callback.
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace notewise::cli {
+
+struct Globals {
+  bool quiet = false;  // -q: no progress or info lines (errors and warnings still go to stderr)
+  bool force = false;  // --force: replace existing outputs
+};
+
+void add_spectrogram_command(CLI::App& app, Globals& globals);
+void add_factorize_command(CLI::App& app, Globals& globals);
+
+// Runs check(); an InvalidArgument it throws becomes a usage error (exit 2), since option
+// values are what it checks.
+template <class F>
+void validate_options(F&& check) {
+  try {
+    check();
+  } catch (const std::exception& e) {
+    throw CLI::ValidationError(e.what());
+  }
+}
+
+// Fails (IoError) before any work if DIR cannot be written or holds one of `files` already
+// (unless --force).
+void prepare_outputs(const std::string& dir, const std::vector<std::string>& files, const Globals& globals);
+
+}  // namespace notewise::cli

@@ -1,0 +1,64 @@
+// notewise: score-informed music audio decomposition.
+// Exit codes (stable): 0 success, 1 bad input or failure, 2 usage error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <new>
+
+#include "commands.hpp"
+#include "cpu_setup.hpp"
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/version.hpp"
+
+namespace notewise::cli {
+
+void prepare_outputs(const std::string& dir, const std::vector<std::string>& files, const Globals& globals) {
+  io::ensure_output_dir(dir);
+  for (const auto& f : files) io::check_writable((std::filesystem::path(dir) / f).string(), globals.force);
+}
+
+}  // namespace notewise::cli
+
+int main(int argc, char** argv) {
+  using namespace notewise;
+  cli::use_best_blas_kernels(argv);
+
+  CLI::App app{
+      "notewise: score-informed music audio decomposition.\n"
+      "Splits a recording into the sound of each note or group of notes, guided by its score.\n\n"
+      "Typical use:\n"
+      "  notewise spectrogram mix.wav --out run/      # magnitude spectrogram V.npy + round trip\n"
+      "  notewise factorize run/V.npy --rank 40 --out run/nmf   # W.npy, H.npy, loss.csv\n\n"
+      "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
+      "Run 'notewise <command> --help' for the options of a command.",
+      "notewise"};
+  app.set_version_flag("--version", std::string("notewise ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+  cli::Globals globals;
+  app.add_flag("-q,--quiet", globals.quiet, "No progress or information on stderr (errors and warnings still)");
+  app.add_flag("--force", globals.force, "Replace existing output files");
+
+  cli::add_spectrogram_command(app, globals);
+  cli::add_factorize_command(app, globals);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "notewise: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "notewise: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "notewise: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,34 @@
+#pragma once
+// Real FFT of one size, behind a small interface so that the backend (FFTW3) stays in one file.
+// Scaling: forward is unnormalised (X_k = sum_n x_n e^{-2 pi i k n / N}, as numpy.fft.rfft);
+// inverse divides by N, so inverse(forward(x)) == x.
+// Thread safety: the plan is made once in the constructor (under a global lock, since FFTW's
+// planner is not thread-safe); forward() and inverse() may then be called from many threads at
+// once on different buffers.
+#include <complex>
+#include <memory>
+
+namespace notewise {
+
+class RealFft {
+ public:
+  explicit RealFft(int size);
+  ~RealFft();
+  RealFft(const RealFft&) = delete;
+  RealFft& operator=(const RealFft&) = delete;
+
+  int size() const { return size_; }
+  int bins() const { return size_ / 2 + 1; }
+
+  // in: size() reals; out: bins() complex values. Buffers may have any alignment.
+  void forward(const float* in, std::complex<float>* out) const;
+  // in: bins() complex values (not modified); out: size() reals.
+  void inverse(const std::complex<float>* in, float* out) const;
+
+ private:
+  struct Plans;
+  int size_;
+  std::unique_ptr<Plans> plans_;
+};
+
+}  // namespace notewise

@@ -1,0 +1,109 @@
+#include "notewise/core/stft.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "notewise/core/error.hpp"
+#include "notewise/core/fft.hpp"
+
+namespace notewise {
+
+void StftOptions::validate() const {
+  require(n_fft >= 4 && n_fft % 2 == 0, "n_fft", n_fft, "even and >= 4");
+  require(hop >= 1 && hop <= n_fft / 2, "hop", hop, "in 1 .. n_fft/2");
+}
+
+VectorXf hann_periodic(int n) {
+  VectorXf w(n);
+  for (int i = 0; i < n; ++i) w[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / n));
+  return w;
+}
+
+namespace {
+// Index into x for position i of the reflect-padded signal (numpy "reflect": the edge sample
+// is not repeated). Repeats the reflection for pads longer than the signal.
+Index reflect_index(Index i, Index length) {
+  if (length == 1) return 0;
+  const Index period = 2 * (length - 1);
+  i %= period;
+  if (i < 0) i += period;
+  return i < length ? i : period - i;
+}
+}  // namespace
+
+MatrixXcf stft(const Eigen::Ref<const VectorXf>& x, const StftOptions& options) {
+  options.validate();
+  const Index length = x.size();
+  if (length == 0) throw InvalidArgument("stft: empty signal");
+  const int n_fft = options.n_fft;
+  const Index frames = options.frames(length);
+  const VectorXf window = hann_periodic(n_fft);
+  const RealFft fft(n_fft);
+  MatrixXcf X(options.bins(), frames);
+  const Index half = n_fft / 2;
+
+#pragma omp parallel
+  {
+    std::vector<float> frame(n_fft);
+#pragma omp for schedule(static)
+    for (Index n = 0; n < frames; ++n) {
+      const Index start = n * options.hop - half;  // first sample of the frame in x's coordinates
+      for (int i = 0; i < n_fft; ++i) {
+        const Index j = start + i;
+        const float v = (j >= 0 && j < length) ? x[j] : x[reflect_index(j, length)];
+        frame[i] = v * window[i];
+      }
+      fft.forward(frame.data(), X.col(n).data());
+    }
+  }
+  return X;
+}
+
+VectorXf istft(const MatrixXcf& X, const StftOptions& options, Index length) {
+  options.validate();
+  if (X.rows() != options.bins())
+    throw InvalidArgument("istft: spectrogram has " + std::to_string(X.rows()) + " bins, n_fft " +
+                          std::to_string(options.n_fft) + " needs " + std::to_string(options.bins()));
+  require(length >= 0, "istft length", static_cast<double>(length), ">= 0");
+  const int n_fft = options.n_fft;
+  const Index half = n_fft / 2;
+  const Index frames = X.cols();
+  const VectorXf window = hann_periodic(n_fft);
+  const RealFft fft(n_fft);
+
+  // Overlap-add into the padded signal; frames are split into two interleaved passes so that
+  // neighbouring frames written in parallel never overlap (frames k and k+stride are apart by
+  // stride*hop >= n_fft samples).
+  const Index padded = (frames - 1) * options.hop + n_fft;
+  VectorXf y = VectorXf::Zero(padded);
+  VectorXf wsum = VectorXf::Zero(padded);
+  const Index stride = (n_fft + options.hop - 1) / options.hop;
+  for (Index phase = 0; phase < stride; ++phase) {
+#pragma omp parallel
+    {
+      std::vector<float> frame(n_fft);
+#pragma omp for schedule(static)
+      for (Index n = phase; n < frames; n += stride) {
+        fft.inverse(X.col(n).data(), frame.data());
+        const Index start = n * options.hop;
+        for (int i = 0; i < n_fft; ++i) {
+          y[start + i] += frame[i] * window[i];
+          wsum[start + i] += window[i] * window[i];
+        }
+      }
+    }
+  }
+  VectorXf out = VectorXf::Zero(length);
+  const Index available = std::min<Index>(length, padded - half);
+  // Where the squared windows sum to (almost) nothing, no frame saw the sample: leave it zero
+  // rather than amplify rounding noise.
+  const float tiny = 1e-8f;
+  for (Index i = 0; i < available; ++i) {
+    const float s = wsum[i + half];
+    out[i] = s > tiny ? y[i + half] / s : 0.0f;
+  }
+  return out;
+}
+
+}  // namespace notewise

@@ -1,0 +1,131 @@
+// The only file that talks to libsndfile.
+#include "notewise/io/audio.hpp"
+
+#include <sndfile.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+
+namespace notewise::io {
+namespace {
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+std::string sndfile_log(SNDFILE* f) {
+  std::vector<char> log(8192, '\0');
+  sf_command(f, SFC_GET_LOG_INFO, log.data(), static_cast<int>(log.size()));
+  return std::string(log.data());
+}
+
+// True when libsndfile's header log reports a data chunk larger than the file: it then says
+// "data : <header size> (should be <real size>)" or "... too large".
+bool data_chunk_truncated(const std::string& log) {
+  std::size_t start = 0;
+  while (start < log.size()) {
+    std::size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    const std::string line = log.substr(start, end - start);
+    const bool data_line = line.rfind("data", 0) == 0 || line.rfind("SSND", 0) == 0;
+    if ((data_line && line.find("should be") != std::string::npos) || line.find("too large") != std::string::npos ||
+        line.find("runcated") != std::string::npos)
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+VectorXf Audio::mono() const {
+  if (channels() == 1) return samples.col(0);
+  return samples.rowwise().mean();
+}
+
+Audio read_audio(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not an audio file");
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) throw IoError(path, std::string("cannot read audio: ") + sf_strerror(nullptr));
+  // libsndfile quietly shortens a WAV/AIFF whose header promises more data than the file holds;
+  // its log is the only place that says so. A truncated file is reported, not half-used.
+  if (data_chunk_truncated(sndfile_log(file.get())))
+    throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
+  if (info.channels < 1) throw IoError(path, "audio file has no channels");
+  if (info.samplerate < 1) throw IoError(path, "audio file has an invalid sample rate");
+  if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
+  // Integer PCM read as float is scaled to [-1, 1]; float files pass through unchanged.
+  sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
+
+  // Read in blocks: some formats (MP3, OGG) only estimate the frame count up front.
+  std::vector<float> interleaved;
+  interleaved.reserve(static_cast<std::size_t>(info.frames) * info.channels);
+  std::vector<float> block(static_cast<std::size_t>(65536) * info.channels);
+  for (;;) {
+    const sf_count_t got = sf_readf_float(file.get(), block.data(), 65536);
+    if (got <= 0) break;
+    interleaved.insert(interleaved.end(), block.begin(), block.begin() + got * info.channels);
+  }
+  if (sf_error(file.get()) != SF_ERR_NO_ERROR)
+    throw IoError(path, std::string("error while reading audio: ") + sf_strerror(file.get()));
+  const Index frames = static_cast<Index>(interleaved.size()) / info.channels;
+  if (frames == 0) throw IoError(path, "audio file holds no samples (zero length)");
+  if (frames < info.frames && (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG &&
+      (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_OGG)
+    throw IoError(path, "audio file is truncated (read " + std::to_string(frames) + " of " +
+                            std::to_string(info.frames) + " frames)");
+
+  Audio audio;
+  audio.sample_rate = info.samplerate;
+  audio.samples.resize(frames, info.channels);
+  for (Index i = 0; i < frames; ++i)
+    for (int c = 0; c < info.channels; ++c) {
+      const float v = interleaved[static_cast<std::size_t>(i) * info.channels + c];
+      if (!std::isfinite(v))
+        throw IoError(path, "audio holds a non-finite sample (NaN or Inf) at frame " + std::to_string(i));
+      audio.samples(i, c) = v;
+    }
+  return audio;
+}
+
+SampleFormat parse_sample_format(const std::string& name) {
+  if (name == "pcm16") return SampleFormat::Pcm16;
+  if (name == "pcm24") return SampleFormat::Pcm24;
+  if (name == "float32") return SampleFormat::Float32;
+  throw InvalidArgument("sample format '" + name + "': must be pcm16, pcm24 or float32");
+}
+
+void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+               SampleFormat format, bool overwrite) {
+  require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
+  require(samples.cols() >= 1, "channels", static_cast<double>(samples.cols()), ">= 1");
+  if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples");
+  write_atomically(path, overwrite, [&](const std::string& tmp) {
+    SF_INFO info{};
+    info.samplerate = sample_rate;
+    info.channels = static_cast<int>(samples.cols());
+    info.format = SF_FORMAT_WAV | (format == SampleFormat::Pcm16   ? SF_FORMAT_PCM_16
+                                   : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
+                                                                   : SF_FORMAT_FLOAT);
+    SndfilePtr file(sf_open(tmp.c_str(), SFM_WRITE, &info));
+    if (!file) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(nullptr));
+    // Clip rather than wrap around when a float beyond full scale becomes an integer.
+    sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> interleaved = samples;
+    const sf_count_t written = sf_writef_float(file.get(), interleaved.data(), samples.rows());
+    if (written != samples.rows()) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(file.get()));
+    if (sf_close(file.release()) != 0) throw IoError(path, "cannot finish writing audio");
+  });
+}
+
+}  // namespace notewise::io

@@ -1,0 +1,575 @@
+#include "notewise/nmf/nmf.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "notewise/core/error.hpp"
+#include "sparse_pattern.hpp"
+
+namespace notewise::nmf {
+
+void Options::validate() const {
+  require(max_iterations >= 0, "max_iterations", max_iterations, ">= 0");
+  require(std::isfinite(tol) && tol >= 0, "tol", tol, ">= 0");
+  require(std::isfinite(rel_loss_tol) && rel_loss_tol >= 0, "rel_loss_tol", rel_loss_tol, ">= 0");
+  if (divergence == Divergence::Beta) require(beta >= 0 && beta <= 2, "beta", beta, "in [0, 2]");
+  if (path == Path::Sparse && divergence == Divergence::Beta && beta != 1 && beta != 2)
+    throw InvalidArgument("path = sparse: only the Euclidean and KL divergences have a sparse path");
+}
+
+std::string to_string(Divergence d, double beta) {
+  switch (d) {
+    case Divergence::Euclidean: return "euclidean";
+    case Divergence::KullbackLeibler: return "kl";
+    case Divergence::Beta: return "beta=" + std::to_string(beta);
+  }
+  return "?";
+}
+
+template <class T>
+Matrix<T> random_matrix(Index rows, Index cols, std::uint64_t seed) {
+  // mt19937_64 is specified bit-exactly by the standard; uniform_real_distribution is not, so
+  // the 53-bit mapping to [0, 1) is done here to give the same matrix on every platform.
+  std::mt19937_64 gen(seed);
+  Matrix<T> m(rows, cols);
+  for (Index j = 0; j < cols; ++j)
+    for (Index i = 0; i < rows; ++i) m(i, j) = static_cast<T>(static_cast<double>(gen() >> 11) * 0x1.0p-53);
+  return m;
+}
+
+namespace {
+
+template <class T>
+using Mat = Matrix<T>;
+template <class T>
+using ConstRef = Eigen::Ref<const Mat<T>>;
+
+template <class T>
+constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+// Which rows of H / columns of W may change.
+struct Frozen {
+  std::vector<char> h_rows, w_cols;
+  bool all_h = false, all_w = false;
+};
+
+// Normalised divergence contributions of one column, accumulated in double.
+// KL divergence of one column (x log(x/y) - x + y, with 0 log 0 = 0) if with_loss, and the
+// ratio x ./ y written over y. y is floored at eps.
+template <class T>
+double kl_column_and_ratio(const T* v, T* lam, Index K, bool with_loss) {
+  Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> x(v, K);
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> y(lam, K);
+  y = y.max(kEps<T>);
+  const double d = with_loss ? static_cast<double>((x * (x.max(kEps<T>) / y).log() - x + y).sum()) : 0.0;
+  y = x / y;
+  return d;
+}
+
+template <class T>
+double beta_div(T x, T y, double beta) {
+  const double a = std::max<double>(x, kEps<T>), b = std::max<double>(y, kEps<T>);
+  if (beta == 0) return a / b - std::log(a / b) - 1;
+  if (beta == 1) return x * std::log(a / b) - x + b;
+  if (beta == 2) return (static_cast<double>(x) - y) * (static_cast<double>(x) - y);  // ||.||^2, as Euclidean
+  return (std::pow(a, beta) + (beta - 1) * std::pow(b, beta) - beta * a * std::pow(b, beta - 1)) / (beta * (beta - 1));
+}
+
+// W .*= Num ./ max(Den, eps) column-wise, skipping frozen columns; Den given per entry.
+template <class T, class DenF>
+void mu_columns(Mat<T>& X, const Mat<T>& num, DenF den, const std::vector<char>& frozen_cols,
+                const std::vector<char>& frozen_rows, double gamma = 1.0) {
+  const Index rows = X.rows(), cols = X.cols();
+#pragma omp parallel for schedule(static)
+  for (Index j = 0; j < cols; ++j) {
+    if (!frozen_cols.empty() && frozen_cols[j]) continue;
+    for (Index i = 0; i < rows; ++i) {
+      if (!frozen_rows.empty() && frozen_rows[i]) continue;
+      const T ratio = num(i, j) / std::max(den(i, j), kEps<T>);
+      X(i, j) *= gamma == 1.0 ? ratio : static_cast<T>(std::pow(static_cast<double>(ratio), gamma));
+    }
+  }
+}
+
+// --- Engines: one update step of H or W at a time; the driver owns the loop. -----------------
+
+template <class T>
+class DenseEuclidean {
+ public:
+  DenseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f) : V_(V), W_(W), H_(H), f_(f) {
+    vnorm2_ = V_.template cast<double>().squaredNorm();
+    refresh();
+  }
+  void refresh() { WtW_.noalias() = W_.transpose() * W_; }
+  double loss_now() const { return direct_loss(); }
+  void h_step() {
+    WtV_.noalias() = W_.transpose() * V_;
+    den_.noalias() = WtW_ * H_;
+    mu_columns<T>(H_, WtV_, [&](Index i, Index j) { return den_(i, j); }, {}, f_.h_rows);
+    last_ = Last::H;
+  }
+  void w_step() {
+    VHt_.noalias() = V_ * H_.transpose();
+    HHt_.noalias() = H_ * H_.transpose();
+    denW_.noalias() = W_ * HHt_;
+    mu_columns<T>(W_, VHt_, [&](Index i, Index j) { return denW_(i, j); }, f_.w_cols, {});
+    last_ = Last::W;
+  }
+  // ||V - WH||^2 = ||V||^2 - 2<W'V, H> + <W'W, HH'>: no K x N residual is ever formed.
+  double loss_after_iteration() {
+    refresh();
+    double cross;
+    if (last_ == Last::W) {
+      cross = W_.template cast<double>().cwiseProduct(VHt_.template cast<double>()).sum();
+    } else if (last_ == Last::H) {
+      HHt_.noalias() = H_ * H_.transpose();
+      cross = WtV_.template cast<double>().cwiseProduct(H_.template cast<double>()).sum();
+    } else {
+      return direct_loss();
+    }
+    const double quad = WtW_.template cast<double>().cwiseProduct(HHt_.template cast<double>()).sum();
+    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+  }
+
+ private:
+  double direct_loss() const { return (V_ - W_ * H_).template cast<double>().squaredNorm(); }
+  enum class Last { None, H, W };
+  ConstRef<T> V_;
+  Mat<T>&W_, &H_;
+  const Frozen& f_;
+  double vnorm2_ = 0;
+  Last last_ = Last::None;
+  Mat<T> WtW_, WtV_, den_, VHt_, HHt_, denW_;
+};
+
+template <class T>
+class DenseKL {
+ public:
+  DenseKL(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f) : V_(V), W_(W), H_(H), f_(f) {
+    lam_.resize(V.rows(), V.cols());
+  }
+  void refresh() {}
+  double loss_now() { return model_pass(true); }
+  void h_step() {
+    // lam_ holds V ./ WH from the last model pass.
+    num_.noalias() = W_.transpose() * lam_;
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> colsum = W_.colwise().sum().transpose();
+    mu_columns<T>(H_, num_, [&](Index i, Index) { return colsum[i]; }, {}, f_.h_rows);
+    if (!f_.all_w) model_pass(false);  // ratio for the W step
+  }
+  void w_step() {
+    numW_.noalias() = lam_ * H_.transpose();
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> rowsum = H_.rowwise().sum();
+    mu_columns<T>(W_, numW_, [&](Index, Index j) { return rowsum[j]; }, f_.w_cols, {});
+  }
+  // Fused pass: loss of the current (W, H), and V ./ WH left in lam_ for the next step.
+  double loss_after_iteration() { return model_pass(true); }
+
+ private:
+  double model_pass(bool with_loss) {
+    lam_.noalias() = W_ * H_;
+    const Index K = V_.rows(), N = V_.cols();
+    double total = 0;
+#pragma omp parallel for reduction(+ : total) schedule(static)
+    for (Index n = 0; n < N; ++n) total += kl_column_and_ratio<T>(V_.col(n).data(), lam_.col(n).data(), K, with_loss);
+    return total;
+  }
+  ConstRef<T> V_;
+  Mat<T>&W_, &H_;
+  const Frozen& f_;
+  Mat<T> lam_, num_, numW_;
+};
+
+template <class T>
+class DenseBeta {
+ public:
+  DenseBeta(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, double beta)
+      : V_(V), W_(W), H_(H), f_(f), beta_(beta), gamma_(beta < 1 ? 1.0 / (2.0 - beta) : 1.0) {}
+  void refresh() {}
+  double loss_now() { return model_loss(); }
+  void h_step() {
+    weights();
+    num_.noalias() = W_.transpose() * A_;
+    den_.noalias() = W_.transpose() * B_;
+    mu_columns<T>(H_, num_, [&](Index i, Index j) { return den_(i, j); }, {}, f_.h_rows, gamma_);
+  }
+  void w_step() {
+    weights();
+    num_.noalias() = A_ * H_.transpose();
+    den_.noalias() = B_ * H_.transpose();
+    mu_columns<T>(W_, num_, [&](Index i, Index j) { return den_(i, j); }, f_.w_cols, {}, gamma_);
+  }
+  double loss_after_iteration() { return model_loss(); }
+
+ private:
+  // A = (WH)^(beta-2) .* V, B = (WH)^(beta-1), with WH floored at eps.
+  void weights() {
+    lam_.noalias() = W_ * H_;
+    A_.resize(lam_.rows(), lam_.cols());
+    B_.resize(lam_.rows(), lam_.cols());
+    const Index N = lam_.cols();
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n) {
+      const auto y = lam_.col(n).array().max(kEps<T>);
+      A_.col(n).array() = y.pow(static_cast<T>(beta_ - 2)) * V_.col(n).array();
+      B_.col(n).array() = y.pow(static_cast<T>(beta_ - 1));
+    }
+  }
+  double model_loss() {
+    lam_.noalias() = W_ * H_;
+    double total = 0;
+    const Index K = V_.rows(), N = V_.cols();
+#pragma omp parallel for reduction(+ : total) schedule(static)
+    for (Index n = 0; n < N; ++n)
+      for (Index k = 0; k < K; ++k) total += beta_div<T>(V_(k, n), lam_(k, n), beta_);
+    return total;
+  }
+  ConstRef<T> V_;
+  Mat<T>&W_, &H_;
+  const Frozen& f_;
+  double beta_, gamma_;
+  Mat<T> lam_, A_, B_, num_, den_;
+};
+
+// Sparse-aware Euclidean MU: the same updates, evaluated only where H0 / W0 are nonzero.
+template <class T>
+class SparseEuclidean {
+ public:
+  SparseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
+      : V_(V), W_(W), H_(H), f_(f), p_(p) {
+    vnorm2_ = V_.template cast<double>().squaredNorm();
+    Hnext_ = H_;
+    numH_ = Mat<T>::Zero(H_.rows(), H_.cols());
+    VHt_ = Mat<T>::Zero(W_.rows(), W_.cols());
+    refresh();
+  }
+  void refresh() { WtW_.noalias() = W_.transpose() * W_; }
+  double loss_now() const { return (V_ - W_ * H_).template cast<double>().squaredNorm(); }
+  void h_step() {
+    const Index R = H_.rows();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
+      for (Index n : p_.frames[r]) {
+        T num = 0;
+        for (const detail::Range& b : p_.bands[r]) {
+          const Index len = b.end - b.begin;
+          num += W_.col(r).segment(b.begin, len).dot(V_.col(n).segment(b.begin, len));
+        }
+        const T den = WtW_.col(r).dot(H_.col(n));  // (W'W H)(r, n); W'W is symmetric
+        numH_(r, n) = num;
+        Hnext_(r, n) = H_(r, n) * num / std::max(den, kEps<T>);
+      }
+    }
+    H_.swap(Hnext_);  // entries outside the pattern are zero in both
+    last_ = Last::H;
+  }
+  void w_step() {
+    gram_of_h();
+    denW_.noalias() = W_ * HHt_;
+    const Index R = W_.cols();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      for (const detail::Range& b : p_.bands[r]) VHt_.col(r).segment(b.begin, b.end - b.begin).setZero();
+      for (Index n : p_.frames[r]) {
+        const T h = H_(r, n);
+        if (h == 0) continue;
+        for (const detail::Range& b : p_.bands[r]) {
+          const Index len = b.end - b.begin;
+          VHt_.col(r).segment(b.begin, len) += h * V_.col(n).segment(b.begin, len);
+        }
+      }
+      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+      for (const detail::Range& b : p_.bands[r])
+        for (Index k = b.begin; k < b.end; ++k) W_(k, r) *= VHt_(k, r) / std::max(denW_(k, r), kEps<T>);
+    }
+    last_ = Last::W;
+  }
+  double loss_after_iteration() {
+    refresh();
+    double cross = 0;
+    if (last_ == Last::W) {
+      cross = W_.template cast<double>().cwiseProduct(VHt_.template cast<double>()).sum();
+    } else if (last_ == Last::H) {
+      gram_of_h();
+      cross = numH_.template cast<double>().cwiseProduct(H_.template cast<double>()).sum();
+    } else {
+      return loss_now();
+    }
+    const double quad = WtW_.template cast<double>().cwiseProduct(HHt_.template cast<double>()).sum();
+    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+  }
+
+ private:
+  // H H' from the frames' active lists: sum over frames of |active|^2 products.
+  void gram_of_h() {
+    const Index R = H_.rows();
+    HHt_.setZero(R, R);
+    for (std::size_t n = 0; n < p_.active.size(); ++n) {
+      const auto& a = p_.active[n];
+      for (Index r : a)
+        for (Index s : a) HHt_(r, s) += H_(r, n) * H_(s, n);
+    }
+  }
+  enum class Last { None, H, W };
+  ConstRef<T> V_;
+  Mat<T>&W_, &H_;
+  const Frozen& f_;
+  const detail::SparsePattern& p_;
+  double vnorm2_ = 0;
+  Last last_ = Last::None;
+  Mat<T> WtW_, Hnext_, numH_, VHt_, HHt_, denW_;
+};
+
+// Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the templates' bands in
+// each frame (one K x N workspace; entries outside the union are never read).
+template <class T>
+class SparseKL {
+ public:
+  SparseKL(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
+      : V_(V), W_(W), H_(H), f_(f), p_(p) {
+    lam_.resize(V.rows(), V.cols());
+    // Outside the union the model is exactly zero for the whole run: its share of the loss,
+    // sum of V log(V/eps) - V + eps, is a constant computed once.
+    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> inside = Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(V.rows(), V.cols(), false);
+    for (Index n = 0; n < V.cols(); ++n)
+      for (const detail::Range& b : p_.rows[n]) inside.col(n).segment(b.begin, b.end - b.begin).setConstant(true);
+    for (Index n = 0; n < V.cols(); ++n)
+      for (Index k = 0; k < V.rows(); ++k)
+        if (!inside(k, n)) {
+          const double x = V(k, n);
+          outside_ += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
+        }
+  }
+  void refresh() {}
+  double loss_now() { return model_pass(true); }
+  void h_step() {
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> colsum = W_.colwise().sum().transpose();
+    const Index R = H_.rows();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
+      const T den = std::max(colsum[r], kEps<T>);
+      for (Index n : p_.frames[r]) {
+        T num = 0;
+        for (const detail::Range& b : p_.bands[r]) {
+          const Index len = b.end - b.begin;
+          num += W_.col(r).segment(b.begin, len).dot(lam_.col(n).segment(b.begin, len));
+        }
+        H_(r, n) *= num / den;  // the ratio in lam_ does not depend on H: in place is exact
+      }
+    }
+    if (!f_.all_w) model_pass(false);
+  }
+  void w_step() {
+    const Index R = W_.cols();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+      T hsum = 0;
+      for (Index n : p_.frames[r]) hsum += H_(r, n);
+      const T den = std::max(hsum, kEps<T>);
+      for (const detail::Range& b : p_.bands[r]) {
+        const Index len = b.end - b.begin;
+        Eigen::Matrix<T, Eigen::Dynamic, 1> num = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(len);
+        for (Index n : p_.frames[r]) num += H_(r, n) * lam_.col(n).segment(b.begin, len);
+        W_.col(r).segment(b.begin, len).array() *= num.array() / den;
+      }
+    }
+  }
+  double loss_after_iteration() { return model_pass(true); }
+
+ private:
+  // WH on the union rows of every frame, then the loss there and V ./ WH in place.
+  double model_pass(bool with_loss) {
+    const Index N = V_.cols();
+    double total = 0;
+#pragma omp parallel for reduction(+ : total) schedule(dynamic, 16)
+    for (Index n = 0; n < N; ++n) {
+      for (const detail::Range& b : p_.rows[n]) lam_.col(n).segment(b.begin, b.end - b.begin).setZero();
+      for (Index r : p_.active[n]) {
+        const T h = H_(r, n);
+        if (h == 0) continue;
+        for (const detail::Range& b : p_.bands[r]) {
+          const Index len = b.end - b.begin;
+          lam_.col(n).segment(b.begin, len) += h * W_.col(r).segment(b.begin, len);
+        }
+      }
+      for (const detail::Range& b : p_.rows[n])
+        total += kl_column_and_ratio<T>(V_.col(n).data() + b.begin, lam_.col(n).data() + b.begin, b.end - b.begin, with_loss);
+    }
+    return with_loss ? total + outside_ : 0.0;
+  }
+  ConstRef<T> V_;
+  Mat<T>&W_, &H_;
+  const Frozen& f_;
+  const detail::SparsePattern& p_;
+  double outside_ = 0;
+  Mat<T> lam_;
+};
+
+template <class T>
+void normalize(Mat<T>& W, Mat<T>& H, Normalization how, const Frozen& f) {
+  if (how == Normalization::None || f.all_w || f.all_h) return;
+  for (Index r = 0; r < W.cols(); ++r) {
+    if ((!f.w_cols.empty() && f.w_cols[r]) || (!f.h_rows.empty() && f.h_rows[r])) continue;
+    const T s = how == Normalization::SumToOne ? W.col(r).sum() : W.col(r).maxCoeff();
+    if (!(s > 0)) continue;
+    W.col(r) /= s;
+    H.row(r) *= s;
+  }
+}
+
+template <class T>
+double change_norm(const Mat<T>& now, const Mat<T>& before, StopNorm norm) {
+  const Mat<double> d = (now - before).template cast<double>();
+  if (norm == StopNorm::Frobenius) return d.norm();
+  // Spectral norm = sqrt of the largest eigenvalue of the small Gram matrix.
+  const Mat<double> g = d.rows() <= d.cols() ? Mat<double>(d * d.transpose()) : Mat<double>(d.transpose() * d);
+  if (g.size() == 0) return 0.0;
+  Eigen::SelfAdjointEigenSolver<Mat<double>> es(g, Eigen::EigenvaluesOnly);
+  return std::sqrt(std::max(0.0, es.eigenvalues().maxCoeff()));
+}
+
+template <class T, class Engine>
+void drive(Engine& engine, Mat<T>& W, Mat<T>& H, const Options& o, const Frozen& f, const Callback& callback,
+           Result<T>& result) {
+  result.initial_loss = engine.loss_now();
+  Mat<T> W_prev, H_prev;
+  for (int it = 1; it <= o.max_iterations; ++it) {
+    if (o.tol > 0) {
+      W_prev = W;
+      H_prev = H;
+    }
+    if (!f.all_h) engine.h_step();
+    if (!f.all_w) engine.w_step();
+    const double L = engine.loss_after_iteration();
+    if (o.normalize_every_iteration && o.normalize_w != Normalization::None) {
+      normalize(W, H, o.normalize_w, f);
+      engine.refresh();
+    }
+    result.loss.push_back(L);
+    result.iterations = it;
+    if (callback && !callback(Progress{it, o.max_iterations, L})) {
+      result.cancelled = true;
+      break;
+    }
+    if (o.tol > 0 && change_norm(H, H_prev, o.stop_norm) <= o.tol && change_norm(W, W_prev, o.stop_norm) <= o.tol) {
+      result.converged = true;
+      break;
+    }
+    if (o.rel_loss_tol > 0) {
+      const double before = it == 1 ? result.initial_loss : result.loss[it - 2];
+      if (before - L <= o.rel_loss_tol * before) {
+        result.converged = true;
+        break;
+      }
+    }
+  }
+  if (!o.normalize_every_iteration) normalize(W, H, o.normalize_w, f);
+}
+
+template <class T>
+void check_input(const char* name, const Mat<T>& m) {
+  if (!m.allFinite()) throw InvalidArgument(std::string("nmf: ") + name + " holds NaN or Inf");
+  if (m.size() > 0 && m.minCoeff() < 0) throw InvalidArgument(std::string("nmf: ") + name + " holds negative entries");
+}
+
+std::vector<char> flags(const std::vector<Index>& which, Index size, const char* what) {
+  if (which.empty()) return {};
+  std::vector<char> f(size, 0);
+  for (Index i : which) {
+    if (i < 0 || i >= size) throw InvalidArgument(std::string("nmf: ") + what + " " + std::to_string(i) + " is out of range");
+    f[i] = 1;
+  }
+  return f;
+}
+
+}  // namespace
+
+template <class T>
+Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T> H0, const Options& o,
+                    const Callback& callback) {
+  o.validate();
+  const Index K = V.rows(), N = V.cols(), R = W0.cols();
+  if (K == 0 || N == 0) throw InvalidArgument("nmf: V is empty");
+  if (W0.rows() != K || H0.rows() != R || H0.cols() != N)
+    throw InvalidArgument("nmf: shapes do not fit: V " + std::to_string(K) + "x" + std::to_string(N) + ", W0 " +
+                          std::to_string(W0.rows()) + "x" + std::to_string(W0.cols()) + ", H0 " +
+                          std::to_string(H0.rows()) + "x" + std::to_string(H0.cols()));
+  if (R == 0) throw InvalidArgument("nmf: rank must be >= 1");
+  if (!V.allFinite()) throw InvalidArgument("nmf: V holds NaN or Inf");
+  if (V.minCoeff() < 0) throw InvalidArgument("nmf: V holds negative entries");
+  check_input<T>("W0", W0);
+  check_input<T>("H0", H0);
+
+  Frozen f;
+  f.h_rows = flags(o.fixed_h_rows, R, "fixed H row");
+  f.w_cols = flags(o.fixed_w_columns, R, "fixed W column");
+  f.all_h = o.fix_h;
+  f.all_w = o.fix_w;
+
+  Result<T> result;
+  result.W = std::move(W0);
+  result.H = std::move(H0);
+  Matrix<T>& W = result.W;
+  Matrix<T>& H = result.H;
+
+  Divergence d = o.divergence;
+  if (d == Divergence::Beta && o.beta == 2) d = Divergence::Euclidean;
+  if (d == Divergence::Beta && o.beta == 1) d = Divergence::KullbackLeibler;
+
+  bool sparse = false;
+  detail::SparsePattern pattern;
+  if (d != Divergence::Beta && o.path != Path::Dense) {
+    pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0));
+    // A sparse product touches pattern.work entries; a dense one K*N*R, at several times the
+    // speed per entry (BLAS). Sparse wins clearly below about a fifth of the dense work.
+    sparse = o.path == Path::Sparse || pattern.work < 0.2 * static_cast<double>(K) * N * R;
+  }
+  result.sparse_path = sparse;
+  if (d == Divergence::Euclidean) {
+    if (sparse) {
+      SparseEuclidean<T> e(V, W, H, f, pattern);
+      drive<T>(e, W, H, o, f, callback, result);
+    } else {
+      DenseEuclidean<T> e(V, W, H, f);
+      drive<T>(e, W, H, o, f, callback, result);
+    }
+  } else if (d == Divergence::KullbackLeibler) {
+    if (sparse) {
+      SparseKL<T> e(V, W, H, f, pattern);
+      drive<T>(e, W, H, o, f, callback, result);
+    } else {
+      DenseKL<T> e(V, W, H, f);
+      drive<T>(e, W, H, o, f, callback, result);
+    }
+  } else {
+    DenseBeta<T> e(V, W, H, f, o.beta);
+    drive<T>(e, W, H, o, f, callback, result);
+  }
+  return result;
+}
+
+template <class T>
+double loss(const Eigen::Ref<const Matrix<T>>& V, const Matrix<T>& W, const Matrix<T>& H, const Options& o) {
+  const Mat<T> lam = W * H;
+  double beta = o.divergence == Divergence::Euclidean ? 2.0 : o.divergence == Divergence::KullbackLeibler ? 1.0 : o.beta;
+  double total = 0;
+  for (Index n = 0; n < V.cols(); ++n)
+    for (Index k = 0; k < V.rows(); ++k) total += beta_div<T>(V(k, n), lam(k, n), beta);
+  return total;
+}
+
+template Matrix<float> random_matrix<float>(Index, Index, std::uint64_t);
+template Matrix<double> random_matrix<double>(Index, Index, std::uint64_t);
+template Result<float> factorize<float>(const Eigen::Ref<const Matrix<float>>&, Matrix<float>, Matrix<float>,
+                                        const Options&, const Callback&);
+template Result<double> factorize<double>(const Eigen::Ref<const Matrix<double>>&, Matrix<double>, Matrix<double>,
+                                          const Options&, const Callback&);
+template double loss<float>(const Eigen::Ref<const Matrix<float>>&, const Matrix<float>&, const Matrix<float>&, const Options&);
+template double loss<double>(const Eigen::Ref<const Matrix<double>>&, const Matrix<double>&, const Matrix<double>&, const Options&);
+
+}  // namespace notewise::nmf
