@@ -234,12 +234,26 @@ class DenseBeta {
 };
 
 // Sparse-aware Euclidean MU: the same updates, evaluated only where H0 / W0 are nonzero.
+// V restricted to each template's bins and frames is gathered once (V_r = V[bins_r, frames_r]),
+// so each iteration reads every V_r once, while it is in cache, for both numerators:
+// (W'V)(r, frames_r) = V_r' w_r and (VH')(bins_r, r) = V_r h_r. The R x R Gram products
+// stay dense (BLAS).
 template <class T>
 class SparseEuclidean {
  public:
   SparseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
       : V_(V), W_(W), H_(H), f_(f), p_(p) {
     vnorm2_ = V_.template cast<double>().squaredNorm();
+    const Index R = W_.cols();
+    Vr_.resize(R);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      const auto& bins = p_.bins[r];
+      const auto& frames = p_.frames[r];
+      Vr_[r].resize(static_cast<Index>(bins.size()), static_cast<Index>(frames.size()));
+      for (std::size_t j = 0; j < frames.size(); ++j)
+        for (std::size_t i = 0; i < bins.size(); ++i) Vr_[r](i, j) = V_(bins[i], frames[j]);
+    }
     Hnext_ = H_;
     numH_ = Mat<T>::Zero(H_.rows(), H_.cols());
     VHt_ = Mat<T>::Zero(W_.rows(), W_.cols());
@@ -247,43 +261,18 @@ class SparseEuclidean {
   }
   void refresh() { WtW_.noalias() = W_.transpose() * W_; }
   double loss_now() const { return (V_ - W_ * H_).template cast<double>().squaredNorm(); }
-  void h_step() {
-    const Index R = H_.rows();
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index r = 0; r < R; ++r) {
-      if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
-      for (Index n : p_.frames[r]) {
-        T num = 0;
-        for (const detail::Range& b : p_.bands[r]) {
-          const Index len = b.end - b.begin;
-          num += W_.col(r).segment(b.begin, len).dot(V_.col(n).segment(b.begin, len));
-        }
-        const T den = WtW_.col(r).dot(H_.col(n));  // (W'W H)(r, n); W'W is symmetric
-        numH_(r, n) = num;
-        Hnext_(r, n) = H_(r, n) * num / std::max(den, kEps<T>);
-      }
-    }
-    H_.swap(Hnext_);  // entries outside the pattern are zero in both
-    last_ = Last::H;
-  }
+  // The H update, fused with the W numerator (which needs only the new row h_r).
+  void h_step() { step(true); }
   void w_step() {
+    if (!h_stepped_) step(false);  // H fixed: the W numerator still has to be formed
+    h_stepped_ = false;
     gram_of_h();
     denW_.noalias() = W_ * HHt_;
     const Index R = W_.cols();
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
-      for (const detail::Range& b : p_.bands[r]) VHt_.col(r).segment(b.begin, b.end - b.begin).setZero();
-      for (Index n : p_.frames[r]) {
-        const T h = H_(r, n);
-        if (h == 0) continue;
-        for (const detail::Range& b : p_.bands[r]) {
-          const Index len = b.end - b.begin;
-          VHt_.col(r).segment(b.begin, len) += h * V_.col(n).segment(b.begin, len);
-        }
-      }
       if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-      for (const detail::Range& b : p_.bands[r])
-        for (Index k = b.begin; k < b.end; ++k) W_(k, r) *= VHt_(k, r) / std::max(denW_(k, r), kEps<T>);
+      for (auto k : p_.bins[r]) W_(k, r) *= VHt_(k, r) / std::max(denW_(k, r), kEps<T>);
     }
     last_ = Last::W;
   }
@@ -303,14 +292,57 @@ class SparseEuclidean {
   }
 
  private:
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  void step(bool update_h) {
+    const Index R = W_.cols();
+    const bool need_w_numerator = !f_.all_w;
+#pragma omp parallel
+    {
+      Vec w, num, h;
+#pragma omp for schedule(dynamic, 1)
+      for (Index r = 0; r < R; ++r) {
+        const auto& bins = p_.bins[r];
+        const auto& frames = p_.frames[r];
+        const Index nb = static_cast<Index>(bins.size()), nf = static_cast<Index>(frames.size());
+        h.resize(nf);
+        const bool frozen = !update_h || (!f_.h_rows.empty() && f_.h_rows[r]);
+        if (frozen) {
+          for (Index j = 0; j < nf; ++j) h[j] = H_(r, frames[j]);
+        } else {
+          w.resize(nb);
+          for (Index i = 0; i < nb; ++i) w[i] = W_(bins[i], r);
+          num.noalias() = Vr_[r].transpose() * w;
+          for (Index j = 0; j < nf; ++j) {
+            const Index n = frames[j];
+            const T den = WtW_.col(r).dot(H_.col(n));  // (W'W H)(r, n); W'W is symmetric
+            numH_(r, n) = num[j];
+            h[j] = H_(r, n) * num[j] / std::max(den, kEps<T>);
+            Hnext_(r, n) = h[j];
+          }
+        }
+        if (need_w_numerator) {
+          num.noalias() = Vr_[r] * h;
+          for (Index i = 0; i < nb; ++i) VHt_(bins[i], r) = num[i];
+        }
+      }
+    }
+    if (update_h) {
+      // Frozen rows were not written to Hnext_: copy them so the swap keeps them.
+      for (Index r = 0; r < R; ++r)
+        if (!f_.h_rows.empty() && f_.h_rows[r]) Hnext_.row(r) = H_.row(r);
+      H_.swap(Hnext_);  // entries outside the pattern are zero in both
+      last_ = Last::H;
+      h_stepped_ = true;
+    }
+  }
   // H H' from the frames' active lists: sum over frames of |active|^2 products.
   void gram_of_h() {
     const Index R = H_.rows();
     HHt_.setZero(R, R);
     for (std::size_t n = 0; n < p_.active.size(); ++n) {
       const auto& a = p_.active[n];
-      for (Index r : a)
-        for (Index s : a) HHt_(r, s) += H_(r, n) * H_(s, n);
+      for (auto r : a)
+        for (auto s : a) HHt_(r, s) += H_(r, n) * H_(s, n);
     }
   }
   enum class Last { None, H, W };
@@ -320,11 +352,13 @@ class SparseEuclidean {
   const detail::SparsePattern& p_;
   double vnorm2_ = 0;
   Last last_ = Last::None;
+  bool h_stepped_ = false;
+  std::vector<Mat<T>> Vr_;
   Mat<T> WtW_, Hnext_, numH_, VHt_, HHt_, denW_;
 };
 
-// Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the templates' bands in
-// each frame (one K x N workspace; entries outside the union are never read).
+// Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the active templates'
+// bins in each frame (one K x N workspace; entries outside the union are never read).
 template <class T>
 class SparseKL {
  public:
@@ -333,15 +367,17 @@ class SparseKL {
     lam_.resize(V.rows(), V.cols());
     // Outside the union the model is exactly zero for the whole run: its share of the loss,
     // sum of V log(V/eps) - V + eps, is a constant computed once.
-    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> inside = Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(V.rows(), V.cols(), false);
-    for (Index n = 0; n < V.cols(); ++n)
-      for (const detail::Range& b : p_.rows[n]) inside.col(n).segment(b.begin, b.end - b.begin).setConstant(true);
-    for (Index n = 0; n < V.cols(); ++n)
-      for (Index k = 0; k < V.rows(); ++k)
-        if (!inside(k, n)) {
+    const Index K = V.rows(), N = V.cols();
+    std::vector<char> inside(K);
+    for (Index n = 0; n < N; ++n) {
+      std::fill(inside.begin(), inside.end(), 0);
+      for (auto k : p_.rows[n]) inside[k] = 1;
+      for (Index k = 0; k < K; ++k)
+        if (!inside[k]) {
           const double x = V(k, n);
           outside_ += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
         }
+    }
   }
   void refresh() {}
   double loss_now() { return model_pass(true); }
@@ -352,12 +388,12 @@ class SparseKL {
     for (Index r = 0; r < R; ++r) {
       if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
       const T den = std::max(colsum[r], kEps<T>);
-      for (Index n : p_.frames[r]) {
+      const auto& bins = p_.bins[r];
+      const T* w = W_.col(r).data();
+      for (auto n : p_.frames[r]) {
+        const T* q = lam_.col(n).data();
         T num = 0;
-        for (const detail::Range& b : p_.bands[r]) {
-          const Index len = b.end - b.begin;
-          num += W_.col(r).segment(b.begin, len).dot(lam_.col(n).segment(b.begin, len));
-        }
+        for (auto k : bins) num += w[k] * q[k];
         H_(r, n) *= num / den;  // the ratio in lam_ does not depend on H: in place is exact
       }
     }
@@ -365,17 +401,24 @@ class SparseKL {
   }
   void w_step() {
     const Index R = W_.cols();
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index r = 0; r < R; ++r) {
-      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-      T hsum = 0;
-      for (Index n : p_.frames[r]) hsum += H_(r, n);
-      const T den = std::max(hsum, kEps<T>);
-      for (const detail::Range& b : p_.bands[r]) {
-        const Index len = b.end - b.begin;
-        Eigen::Matrix<T, Eigen::Dynamic, 1> num = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(len);
-        for (Index n : p_.frames[r]) num += H_(r, n) * lam_.col(n).segment(b.begin, len);
-        W_.col(r).segment(b.begin, len).array() *= num.array() / den;
+#pragma omp parallel
+    {
+      Eigen::Matrix<T, Eigen::Dynamic, 1> num;
+#pragma omp for schedule(dynamic, 1)
+      for (Index r = 0; r < R; ++r) {
+        if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+        const auto& bins = p_.bins[r];
+        const Index nb = static_cast<Index>(bins.size());
+        num.setZero(nb);
+        T hsum = 0;
+        for (auto n : p_.frames[r]) {
+          const T h = H_(r, n);
+          hsum += h;
+          const T* q = lam_.col(n).data();
+          for (Index i = 0; i < nb; ++i) num[i] += h * q[bins[i]];
+        }
+        const T den = std::max(hsum, kEps<T>);
+        for (Index i = 0; i < nb; ++i) W_(bins[i], r) *= num[i] / den;
       }
     }
   }
@@ -386,19 +429,31 @@ class SparseKL {
   double model_pass(bool with_loss) {
     const Index N = V_.cols();
     double total = 0;
-#pragma omp parallel for reduction(+ : total) schedule(dynamic, 16)
-    for (Index n = 0; n < N; ++n) {
-      for (const detail::Range& b : p_.rows[n]) lam_.col(n).segment(b.begin, b.end - b.begin).setZero();
-      for (Index r : p_.active[n]) {
-        const T h = H_(r, n);
-        if (h == 0) continue;
-        for (const detail::Range& b : p_.bands[r]) {
-          const Index len = b.end - b.begin;
-          lam_.col(n).segment(b.begin, len) += h * W_.col(r).segment(b.begin, len);
+#pragma omp parallel reduction(+ : total)
+    {
+      std::vector<T> x, y;
+#pragma omp for schedule(dynamic, 16)
+      for (Index n = 0; n < N; ++n) {
+        const auto& rows = p_.rows[n];
+        if (rows.empty()) continue;
+        T* lam = lam_.col(n).data();
+        for (auto k : rows) lam[k] = 0;
+        for (auto r : p_.active[n]) {
+          const T h = H_(r, n);
+          const T* w = W_.col(r).data();
+          for (auto k : p_.bins[r]) lam[k] += h * w[k];
         }
+        // Gather to contiguous buffers so that the (vectorised) column kernel applies.
+        x.resize(rows.size());
+        y.resize(rows.size());
+        const T* v = V_.col(n).data();
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          x[i] = v[rows[i]];
+          y[i] = lam[rows[i]];
+        }
+        total += kl_column_and_ratio<T>(x.data(), y.data(), static_cast<Index>(rows.size()), with_loss);
+        for (std::size_t i = 0; i < rows.size(); ++i) lam[rows[i]] = y[i];
       }
-      for (const detail::Range& b : p_.rows[n])
-        total += kl_column_and_ratio<T>(V_.col(n).data() + b.begin, lam_.col(n).data() + b.begin, b.end - b.begin, with_loss);
     }
     return with_loss ? total + outside_ : 0.0;
   }

@@ -1,52 +1,33 @@
 #include "sparse_pattern.hpp"
 
-#include <algorithm>
-
 namespace notewise::nmf::detail {
-namespace {
-std::vector<Range> runs(const Eigen::Array<bool, Eigen::Dynamic, 1>& on) {
-  std::vector<Range> out;
-  for (Index k = 0; k < on.size();) {
-    if (!on[k]) {
-      ++k;
-      continue;
-    }
-    Index e = k;
-    while (e < on.size() && on[e]) ++e;
-    out.push_back({k, e});
-    k = e;
-  }
-  return out;
-}
-}  // namespace
 
 SparsePattern build_pattern(const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& nonzero_w,
                             const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& nonzero_h) {
   const Index K = nonzero_w.rows(), R = nonzero_w.cols(), N = nonzero_h.cols();
   SparsePattern p;
-  p.bands.resize(R);
+  p.bins.resize(R);
   p.frames.resize(R);
   p.active.resize(N);
   p.rows.resize(N);
-  std::vector<Index> band_size(R, 0);
-  for (Index r = 0; r < R; ++r) {
-    p.bands[r] = runs(nonzero_w.col(r));
-    for (const Range& b : p.bands[r]) band_size[r] += b.end - b.begin;
-  }
+  for (Index r = 0; r < R; ++r)
+    for (Index k = 0; k < K; ++k)
+      if (nonzero_w(k, r)) p.bins[r].push_back(static_cast<std::int32_t>(k));
   for (Index n = 0; n < N; ++n)
     for (Index r = 0; r < R; ++r)
       if (nonzero_h(r, n)) {
-        p.frames[r].push_back(n);
-        p.active[n].push_back(r);
+        p.frames[r].push_back(static_cast<std::int32_t>(n));
+        p.active[n].push_back(static_cast<std::int32_t>(r));
       }
-  for (Index r = 0; r < R; ++r) p.work += static_cast<double>(band_size[r]) * static_cast<double>(p.frames[r].size());
-  Eigen::Array<bool, Eigen::Dynamic, 1> on(K);
+  for (Index r = 0; r < R; ++r) p.work += static_cast<double>(p.bins[r].size()) * static_cast<double>(p.frames[r].size());
+  std::vector<char> on(K);
   for (Index n = 0; n < N; ++n) {
     if (p.active[n].empty()) continue;
-    on.setConstant(false);
-    for (Index r : p.active[n])
-      for (const Range& b : p.bands[r]) on.segment(b.begin, b.end - b.begin).setConstant(true);
-    p.rows[n] = runs(on);
+    std::fill(on.begin(), on.end(), 0);
+    for (auto r : p.active[n])
+      for (auto k : p.bins[r]) on[k] = 1;
+    for (Index k = 0; k < K; ++k)
+      if (on[k]) p.rows[n].push_back(static_cast<std::int32_t>(k));
   }
   return p;
 }
