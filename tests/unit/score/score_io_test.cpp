@@ -1,0 +1,206 @@
+#include "notewise/io/score_io.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "notewise/core/error.hpp"
+#include "test_util.hpp"
+
+using namespace notewise;
+using notewise::test::TempDir;
+
+namespace {
+const std::string kFixtures = NOTEWISE_FIXTURES "/scores/";
+
+std::vector<std::tuple<long, int, std::string>> keyed(const Score& s) {
+  std::vector<std::tuple<long, int, std::string>> k;
+  for (const Note& n : s.notes()) k.emplace_back(std::lround(n.onset * 1000), n.pitch, n.label);
+  std::sort(k.begin(), k.end());
+  return k;
+}
+
+// A MIDI file from its track bodies (format 1, 480 ticks per quarter).
+std::string smf(const std::vector<std::string>& tracks, int format = 1, int division = 480) {
+  auto be = [](std::uint32_t v, int n) {
+    std::string s;
+    for (int i = n - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return s;
+  };
+  std::string out = "MThd" + be(6, 4) + be(format, 2) + be(static_cast<std::uint32_t>(tracks.size()), 2) + be(division, 2);
+  for (const auto& t : tracks) out += "MTrk" + be(static_cast<std::uint32_t>(t.size()), 4) + t;
+  return out;
+}
+std::string bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int c : b) s.push_back(static_cast<char>(c));
+  return s;
+}
+const std::string kEnd = bytes({0x00, 0xff, 0x2f, 0x00});
+}  // namespace
+
+class ScorePieces : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScorePieces, MidiAndCsvGiveTheSameNotes) {
+  const Score csv = io::read_score(kFixtures + GetParam() + "_score.csv");
+  const Score mid = io::read_score(kFixtures + GetParam() + "_score.mid");
+  ASSERT_EQ(csv.size(), mid.size());
+  const auto a = keyed(csv), b = keyed(mid);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(std::get<0>(a[i]), std::get<0>(b[i]), 1) << "note " << i;  // onsets within 1 ms
+    EXPECT_EQ(std::get<1>(a[i]), std::get<1>(b[i]));
+    EXPECT_EQ(std::get<2>(a[i]), std::get<2>(b[i]));
+  }
+  EXPECT_EQ(csv.labels().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, ScorePieces, ::testing::Values("chopin_op64_1", "mozart_k545_1"));
+
+TEST(ScoreIo, RealSourceMidiFiles) {
+  const Score chopin = io::read_score(kFixtures + "chopin_op64_1_mutopia.mid");
+  const Score mozart = io::read_score(kFixtures + "mz_545_1.mid");
+  for (const Score* s : {&chopin, &mozart}) {
+    EXPECT_GT(s->size(), 300u);
+    for (const Note& n : s->notes()) {
+      EXPECT_GE(n.duration, 0.0);
+      EXPECT_GE(n.onset, 0.0);
+    }
+    EXPECT_GT(s->end(), 60.0);
+    EXPECT_LT(s->end(), 600.0);
+  }
+  // The pedal only ever lengthens notes.
+  io::MidiOptions pedal;
+  pedal.sustain_pedal = true;
+  const Score held = io::read_score(kFixtures + "mz_545_1.mid", pedal);
+  ASSERT_EQ(held.size(), mozart.size());
+  double longer = 0;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    EXPECT_GE(held.notes()[i].duration, mozart.notes()[i].duration - 1e-9);
+    longer += held.notes()[i].duration - mozart.notes()[i].duration;
+  }
+  EXPECT_GT(longer, 1.0);
+}
+
+TEST(ScoreIo, FmpSemicolonCsvWithQuotesAndUnitVelocity) {
+  const Score s = io::parse_csv(
+      "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\"\n"
+      "2.213333;0.7558;64;0.9921875;\"lh\"\n"
+      "3.0;0.5;71;0.5;\"rh\"\n",
+      "fmp.csv");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.notes()[0].label, "lh");
+  EXPECT_NEAR(s.notes()[0].velocity, 0.9921875 * 127, 1e-9);
+  EXPECT_NEAR(s.notes()[1].onset, 3.0, 1e-12);
+}
+
+TEST(ScoreIo, BrokenCsvFilesNameTheLineAndProblem) {
+  const std::string head = "start,duration,pitch,velocity,label\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "0.0,0.5,60,100,right\n1.0,0.5,131,100,right\n", ":3: pitch 131 is outside 0..127"},
+      {head + "0.0,-0.5,60,100,right\n", ":2: duration -0.5 is negative"},
+      {head + "zero,0.5,60,100,right\n", ":2: start 'zero' is not a number"},
+      {head + "0.0,0.5,60.5,100,right\n", ":2: pitch 60.5 is outside"},
+      {head + "0.0,0.5\n", ":2: has 2 fields"},
+      {head, "holds no notes"},
+      {"", "is empty"},
+      {"a,b,c\n1,2,3\n", ":1: header must name"},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_csv(text, "s.csv");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << " / want " << want;
+    }
+  }
+}
+
+TEST(ScoreIo, MidiRunningStatusVelocityZeroTempoChange) {
+  // Track 0: tempo 120 bpm, then at tick 960 (1 s) tempo 60 bpm.
+  const std::string t0 = bytes({0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20}) +
+                         bytes({0x87, 0x40, 0xff, 0x51, 0x03, 0x0f, 0x42, 0x40}) + kEnd;
+  // Track 1 "piano": note 60 on at 0, off (running status, velocity 0) at 480 (0.5 s);
+  // note 62 on at 960 (1 s), off at 1440 (1 s + 480 ticks at 60 bpm = 2 s).
+  const std::string t1 = bytes({0x00, 0xff, 0x03, 0x05}) + "piano" +
+                         bytes({0x00, 0x90, 60, 100, 0x83, 0x60, 60, 0, 0x83, 0x60, 62, 90, 0x83, 0x60, 0x80, 62, 0}) + kEnd;
+  const Score s = io::parse_midi(smf({t0, t1}), "t.mid");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_NEAR(s.notes()[0].onset, 0.0, 1e-9);
+  EXPECT_NEAR(s.notes()[0].duration, 0.5, 1e-9);
+  EXPECT_NEAR(s.notes()[1].onset, 1.0, 1e-9);
+  EXPECT_NEAR(s.notes()[1].duration, 1.0, 1e-9);
+  EXPECT_EQ(s.notes()[1].label, "piano");
+  EXPECT_EQ(s.notes()[1].velocity, 90);
+}
+
+TEST(ScoreIo, MidiOverlappingSamePitch) {
+  // Format 0, 120 bpm default (480 ticks = 0.5 s). Pitch 60 struck at 0 and 240, released at
+  // 480 and 720: first in, first out, so each note lasts 0.5 s. Channel 1 plays pitch 50.
+  const std::string t = bytes({0x00, 0x90, 60, 80,        // A on at 0
+                               0x81, 0x70, 0x90, 60, 90,  // B on at 240
+                               0x81, 0x70, 0x80, 60, 0,   // off at 480 -> ends A
+                               0x81, 0x70, 0x80, 60, 0,   // off at 720 -> ends B
+                               0x00, 0x91, 50, 70, 0x60, 0x81, 50, 0}) + kEnd;
+  const Score s = io::parse_midi(smf({t}, 0), "p.mid");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_NEAR(s.notes()[0].duration, 0.5, 1e-9);
+  EXPECT_NEAR(s.notes()[1].onset, 0.25, 1e-9);
+  EXPECT_NEAR(s.notes()[1].duration, 0.5, 1e-9);
+  EXPECT_EQ(s.notes()[2].label, "track0");
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Channel;
+  EXPECT_EQ(io::parse_midi(smf({t}, 0), "p.mid", o).notes()[2].label, "channel1");
+}
+
+TEST(ScoreIo, MidiSustainPedalInAnotherTrack) {
+  // Track 0 holds the pedal (down at 0, up at 1920 = 2 s); track 1 the notes: A on 0 off 240,
+  // A again at 480 off 720. With the pedal, the first A sounds until the key is struck again
+  // (0.5 s) and the second until the pedal lifts (2 s).
+  const std::string pedal_track = bytes({0x00, 0xb0, 64, 127, 0x8f, 0x00, 0xb0, 64, 0}) + kEnd;
+  const std::string notes_track = bytes({0x00, 0x90, 60, 80, 0x81, 0x70, 0x80, 60, 0, 0x81, 0x70, 0x90, 60, 80,
+                                         0x81, 0x70, 0x80, 60, 0}) + kEnd;
+  const std::string file = smf({pedal_track, notes_track});
+  const Score plain = io::parse_midi(file, "p.mid");
+  EXPECT_NEAR(plain.notes()[0].duration, 0.25, 1e-9);
+  EXPECT_NEAR(plain.notes()[1].duration, 0.25, 1e-9);
+  io::MidiOptions o;
+  o.sustain_pedal = true;
+  const Score held = io::parse_midi(file, "p.mid", o);
+  EXPECT_NEAR(held.notes()[0].offset(), 0.5, 1e-9);
+  EXPECT_NEAR(held.notes()[1].offset(), 2.0, 1e-9);
+}
+
+TEST(ScoreIo, BrokenMidiFilesNameTheByteAndProblem) {
+  const std::string good = smf({bytes({0x00, 0x90, 60, 100, 0x60, 0x80, 60, 0}) + kEnd});
+  const std::pair<std::string, std::string> cases[] = {
+      {"RIFF not midi at all", "no MThd header"},
+      {good.substr(0, good.size() - 6), "truncated"},
+      {good.substr(0, 14), "missing track 1 of 1"},
+      {smf({bytes({0x00, 60, 100}) + kEnd}), "running status before any event"},
+      {smf({bytes({0x00, 0x90, 160, 100}) + kEnd}), "data byte above 127"},
+      {smf({bytes({0x00, 0xff, 0x51, 0x02, 0x07, 0xa1}) + kEnd}), "tempo event of length 2"},
+      {smf({bytes({0xff, 0xff, 0xff, 0xff, 0x7f})}), "longer than 4 bytes"},
+      {smf({bytes({0x00, 0x90, 60, 100, 0x60, 0x80, 60, 0}) + kEnd}, 2), "format 2"},
+  };
+  for (const auto& [data, want] : cases) {
+    try {
+      io::parse_midi(data, "b.mid");
+      ADD_FAILURE() << "no error, want: " << want;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << " / want " << want;
+      EXPECT_NE(std::string(e.what()).find("b.mid"), std::string::npos);
+    }
+  }
+  TempDir dir;
+  test::write_bytes(dir.file("empty.mid"), smf({kEnd}));
+  EXPECT_THROW(io::read_score(dir.file("empty.mid")), ParseError);  // no notes
+  EXPECT_THROW(io::read_score(dir.file("x.xyz")), IoError);
+}
+
+TEST(ScoreIo, CsvWriteReadRoundTrip) {
+  TempDir dir;
+  const Score s = io::read_score(kFixtures + "mozart_k545_1_score.csv");
+  io::write_csv_score(dir.file("s.csv"), s, false);
+  EXPECT_EQ(keyed(io::read_score(dir.file("s.csv"))), keyed(s));
+}
