@@ -13,6 +13,7 @@ struct Globals {
 
 void add_spectrogram_command(CLI::App& app, Globals& globals);
 void add_factorize_command(CLI::App& app, Globals& globals);
+void add_separate_command(CLI::App& app, Globals& globals);
 
 // Runs check(); an InvalidArgument it throws becomes a usage error (exit 2), since option
 // values are what it checks.

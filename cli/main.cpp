@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", globals.quiet, "No progress or information on stderr (errors and warnings still)");
   app.add_flag("--force", globals.force, "Replace existing output files");
 
+  cli::add_separate_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 

@@ -1,0 +1,128 @@
+#include "pipeline.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/resample.hpp"
+#include "progress.hpp"
+
+namespace notewise::cli {
+
+void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
+  auto& c = options.decompose.constraints;
+  cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
+      ->required();
+  if (with_groups)
+    cmd.add_option("-g,--group", groups,
+                   "A group NAME=SELECTION (repeatable), e.g. melody='label==right && pitch>=72', rest=others.\n"
+                   "Fields: label pitch velocity start end duration index; && || ! ( ). Default: one group per label");
+  cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
+      ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  cmd.add_flag("--pedal", pedal, "MIDI: extend notes held by the sustain pedal (CC64)");
+  cmd.add_option("--sr", rate, "Analysis sample rate in Hz")->capture_default_str()->check(CLI::Range(4000, 192000));
+  cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str();
+  cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
+  cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations")->capture_default_str();
+  cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
+  cmd.add_option("--tolerance", c.tolerance, "Template band around each partial, relative (+-)")->capture_default_str();
+  cmd.add_option("--tolerance-cents", c.tolerance_cents, "Template band in cents (overrides --tolerance)");
+  cmd.add_option("--partials", c.partials, "Partials per template (0: up to Nyquist)")->capture_default_str();
+  cmd.add_option("--inharmonicity", c.inharmonicity, "Piano inharmonicity B: f_m = m f0 sqrt(1 + B m^2)")->capture_default_str();
+  cmd.add_option("--partial-power", c.partial_power, "Initial partial weights 1/m^p")->capture_default_str();
+  cmd.add_option("--before", c.before, "Activation allowed this long before each onset (s)")->capture_default_str();
+  cmd.add_option("--after", c.after, "... and this long after each offset (s)")->capture_default_str();
+  cmd.add_flag("--no-onsets", no_onsets, "No onset templates");
+  cmd.add_option("--onset-before", c.onset_before, "Onset template window before each onset (s)")->capture_default_str();
+  cmd.add_option("--onset-after", c.onset_after, "... and after it (s)")->capture_default_str();
+  cmd.add_flag("--velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1");
+  cmd.add_option("--alpha", options.alpha, "Mask exponent: 1 magnitude ratio, 2 Wiener-like")->capture_default_str();
+}
+
+void ModelArgs::finish() {
+  auto& o = options.decompose.nmf;
+  if (loss == "kl") o.divergence = nmf::Divergence::KullbackLeibler;
+  else if (loss == "euclidean") o.divergence = nmf::Divergence::Euclidean;
+  else if (loss == "is") {
+    o.divergence = nmf::Divergence::Beta;
+    o.beta = 0;
+  } else if (loss.rfind("beta=", 0) == 0) {
+    o.divergence = nmf::Divergence::Beta;
+    try {
+      o.beta = std::stod(loss.substr(5));
+    } catch (const std::exception&) {
+      throw InvalidArgument("--loss " + loss + ": expected beta=<number in [0, 2]>");
+    }
+  } else {
+    throw InvalidArgument("--loss " + loss + ": expected kl, euclidean, is or beta=B");
+  }
+  options.decompose.constraints.onset_templates = !no_onsets;
+  options.validate();
+  for (const auto& g : groups) parse_group_spec(g);
+}
+
+nlohmann::json ModelArgs::to_json() const {
+  const auto& c = options.decompose.constraints;
+  return {{"score", score},
+          {"label_by", label_by},
+          {"pedal", pedal},
+          {"analysis_sample_rate", rate},
+          {"n_fft", options.stft.n_fft},
+          {"hop", options.stft.hop},
+          {"iterations", options.decompose.nmf.max_iterations},
+          {"loss", loss},
+          {"tolerance", c.tolerance},
+          {"tolerance_cents", c.tolerance_cents},
+          {"partials", c.partials},
+          {"inharmonicity", c.inharmonicity},
+          {"partial_power", c.partial_power},
+          {"before", c.before},
+          {"after", c.after},
+          {"onset_templates", c.onset_templates},
+          {"onset_before", c.onset_before},
+          {"onset_after", c.onset_after},
+          {"velocity_start", c.velocity_start},
+          {"alpha", options.alpha},
+          {"groups", groups}};
+}
+
+Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g) {
+  Input in;
+  io::MidiOptions mo;
+  mo.label_by = m.label_by == "channel" ? io::LabelBy::Channel : m.label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+  mo.sustain_pedal = m.pedal;
+  in.score = io::read_score(m.score, mo);
+  in.audio = io::read_audio(audio_path);
+  info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
+                    std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
+                    m.score + ": " + std::to_string(in.score.size()) + " notes");
+  const double length = in.audio.seconds();
+  if (in.score.end() > length + 1e-6) {
+    std::ostringstream w;
+    w.precision(3);
+    w << std::fixed << m.score << ": the score runs to " << in.score.end() << " s but " << audio_path << " lasts "
+      << length << " s; ";
+    const std::size_t changed = in.score.cut_at(length);
+    w << changed << " note(s) cut or dropped";
+    warn(w.str());
+    if (in.score.empty()) throw ParseError(m.score, 0, "no note starts within the audio (" + std::to_string(length) + " s)");
+  }
+  in.analysis = io::resample(in.audio.mono(), in.audio.sample_rate, m.rate).col(0);
+  if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) warn(audio_path + ": the audio is silent; the stems will be silent too");
+  return in;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+nmf::Callback nmf_progress(ProgressBar& bar, int iterations) {
+  return [&bar, iterations](const nmf::Progress& p) {
+    std::ostringstream d;
+    d << "iteration " << p.iteration << "/" << iterations << ", loss " << p.loss;
+    bar.update(static_cast<double>(p.iteration) / std::max(1, iterations), d.str());
+    return true;
+  };
+}
+
+}  // namespace notewise::cli

@@ -1,0 +1,49 @@
+#pragma once
+// What separate, decompose and edit share: their model options, and loading a recording with
+// its score (checked against each other).
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "notewise/io/audio.hpp"
+#include "notewise/io/score_io.hpp"
+#include "notewise/separation/separate.hpp"
+
+namespace notewise::cli {
+
+struct ModelArgs {
+  std::string score;
+  std::string loss = "kl";
+  std::string label_by = "track";
+  bool pedal = false;
+  bool no_onsets = false;
+  int rate = 22050;
+  std::vector<std::string> groups;
+  SeparationOptions options;
+
+  // Registers the options on a subcommand (with_groups: --group too).
+  void add_to(CLI::App& cmd, bool with_groups);
+  // Fills `options` from the flags; throws InvalidArgument for bad values.
+  void finish();
+  nlohmann::json to_json() const;
+};
+
+struct Input {
+  io::Audio audio;
+  VectorXf analysis;  // mono at the analysis rate
+  Score score;
+};
+
+// Reads audio and score; warns about and cuts a score that runs past the audio's end; errors
+// if no note is left.
+Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g);
+
+// Seconds since `start`.
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+// NMF progress on stderr for a run of `iterations`.
+nmf::Callback nmf_progress(class ProgressBar& bar, int iterations);
+
+}  // namespace notewise::cli

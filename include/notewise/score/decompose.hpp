@@ -1,0 +1,71 @@
+#pragma once
+// Score-informed NMF decomposition with note-wise results.
+//
+// The NMF runs on the constrained start of constraints.hpp. Afterwards every note gets its
+// share of the activations: in its pitch row a note owns the frames of its window (as the string
+// is struck again by a later note of the same pitch, the later note takes over); in its onset
+// row it owns the frames nearest its onset. Precisely, at frame n of row r, among the notes
+// whose windows cover n:
+//   pitch rows: the notes with the latest onset at or before n; if none has started yet, the
+//               notes with the earliest onset after n (the pre-onset tolerance);
+//   onset rows: the notes whose onset is nearest to n;
+// and notes tied in onset (both hands on one key) split the frame in proportion to velocity.
+// The shares of every frame sum to one, so every frame's model is exactly the sum of its notes'.
+#include <cstddef>
+#include <vector>
+
+#include "notewise/nmf/nmf.hpp"
+#include "notewise/score/constraints.hpp"
+
+namespace notewise {
+
+struct DecomposeOptions {
+  ConstraintOptions constraints;
+  nmf::Options nmf = default_nmf();
+
+  static nmf::Options default_nmf() {
+    nmf::Options o;
+    o.divergence = nmf::Divergence::KullbackLeibler;
+    o.max_iterations = 50;
+    return o;
+  }
+  void validate() const {
+    constraints.validate();
+    nmf.validate();
+  }
+};
+
+// A note's part of one row: frames [begin, begin + share.size()) with its fraction in each.
+struct RowShare {
+  Index row = -1;
+  Index begin = 0;
+  std::vector<float> share;
+};
+
+struct NoteShare {
+  RowShare pitch;
+  RowShare onset;  // row -1 without onset templates
+};
+
+struct Decomposition {
+  Geometry geometry;
+  ScoreConstraints constraints;   // layout, W0, H0, note windows
+  MatrixXf W, H;                  // the learnt factors (bins x rows, rows x frames)
+  std::vector<NoteShare> notes;   // per note of the score, in its order
+  nmf::Result<float> run;         // iterations, loss history (W and H moved out)
+};
+
+// V: magnitude spectrogram (bins x frames) of the given geometry.
+Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score, const Geometry& geometry,
+                        const DecomposeOptions& options, const nmf::Callback& callback = {});
+
+// The note shares alone (they depend on the score and windows only).
+std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& constraints, const Geometry& geometry);
+
+// Activations (rows x frames) of a set of notes: the sum of their shares of H.
+MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& notes);
+
+// Per note: the total of its model spectrogram (sum over bins and frames of W h_note).
+std::vector<double> note_energies(const Decomposition& d);
+
+}  // namespace notewise

@@ -1,0 +1,56 @@
+#pragma once
+// Separation of note groups (FMP notebook C8S3; Ewert & Mueller 2012): the score-informed
+// decomposition models each group's magnitude V_g = W H_g (H_g: the group's notes' shares of
+// H, pitch and onset rows); soft masks split the mixture's complex STFT; the inverse STFT gives
+// one stem per group.
+//
+// Masks: M_g = (V_g^alpha + f) / (sum_j V_j^alpha + G f), with f a floor of 1e-9 of the largest
+// sum_j V_j^alpha. They sum to one in every bin, so the stems sum to the mix; bins the model
+// leaves unexplained (all V_g near zero) are split evenly instead of going to one group.
+// alpha = 1 is the FMP notebook's magnitude ratio, alpha = 2 the Wiener-like power ratio.
+#include <vector>
+
+#include "notewise/core/stft.hpp"
+#include "notewise/score/decompose.hpp"
+#include "notewise/separation/groups.hpp"
+
+namespace notewise {
+
+struct SeparationOptions {
+  StftOptions stft{4096, 512};  // analysis STFT, at the analysis rate
+  double alpha = 2.0;           // mask exponent, > 0
+  DecomposeOptions decompose;
+
+  void validate() const;
+};
+
+// Per group: W H_g (bins x frames).
+std::vector<MatrixXf> group_models(const Decomposition& d, const Grouping& groups);
+
+// Soft masks from group models (all the same shape). Throws InvalidArgument for alpha <= 0.
+std::vector<MatrixXf> soft_masks(const std::vector<MatrixXf>& models, double alpha);
+
+// A mask of the analysis grid, read at the bins and frames of another STFT geometry (bilinear
+// in Hz and seconds; frequencies above the analysis Nyquist take the top analysis bin).
+MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to);
+
+// STFT geometry for resynthesis at `rate`: the analysis n_fft and hop scaled by the rate ratio
+// (n_fft kept even), so that frames cover the same times.
+StftOptions native_stft(const StftOptions& analysis, double analysis_rate, double rate);
+
+struct Separation {
+  Decomposition decomposition;
+  Grouping groups;
+  std::vector<MatrixXf> masks;  // per group, analysis grid (bins x frames)
+  std::vector<MatrixXf> stems;  // per group, samples x channels at the native rate
+};
+
+// analysis: the mono analysis signal at analysis_rate; native: the recording (samples x
+// channels) at native_rate, which the stems keep. `progress(fraction)` is called while the
+// stems are synthesised.
+Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,
+                    const Eigen::Ref<const MatrixXf>& native, double native_rate, const Score& score,
+                    const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration = {},
+                    const std::function<void(double)>& progress = {});
+
+}  // namespace notewise

@@ -1,0 +1,125 @@
+#include "notewise/score/decompose.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "notewise/core/error.hpp"
+
+namespace notewise {
+namespace {
+
+struct Candidate {
+  std::size_t note;
+  double onset;
+  double velocity;
+};
+
+// Fills each note's share of one row, given the notes of that row and their frame windows.
+void share_row(const Score& score, const Geometry& g, Index row, const std::vector<std::size_t>& members,
+               const std::vector<std::pair<Index, Index>>& window, bool onset_row, std::vector<NoteShare>& out) {
+  for (std::size_t i : members) {
+    RowShare& s = onset_row ? out[i].onset : out[i].pitch;
+    s.row = row;
+    s.begin = window[i].first;
+    s.share.assign(static_cast<std::size_t>(std::max<Index>(0, window[i].second - window[i].first)), 0.0f);
+  }
+  Index lo = std::numeric_limits<Index>::max(), hi = 0;
+  for (std::size_t i : members) {
+    lo = std::min(lo, window[i].first);
+    hi = std::max(hi, window[i].second);
+  }
+  std::vector<Candidate> cover, chosen;
+  for (Index n = lo; n < hi; ++n) {
+    const double t = static_cast<double>(n) * g.frame_seconds();
+    cover.clear();
+    for (std::size_t i : members)
+      if (window[i].first <= n && n < window[i].second) cover.push_back({i, score.notes()[i].onset, score.notes()[i].velocity});
+    if (cover.empty()) continue;
+    // The key of the winning notes: latest started onset (pitch rows) or nearest onset (onset rows).
+    auto key = [&](const Candidate& c) {
+      if (onset_row) return -std::abs(c.onset - t);
+      return c.onset <= t + 1e-9 ? c.onset : -1e9 - c.onset;  // started beat upcoming; earliest upcoming wins
+    };
+    double best = -std::numeric_limits<double>::infinity();
+    for (const auto& c : cover) best = std::max(best, key(c));
+    chosen.clear();
+    double vsum = 0;
+    for (const auto& c : cover)
+      if (std::abs(key(c) - best) < 1e-6) {
+        chosen.push_back(c);
+        vsum += std::max(c.velocity, 1e-3);
+      }
+    for (const auto& c : chosen) {
+      RowShare& s = onset_row ? out[c.note].onset : out[c.note].pitch;
+      s.share[static_cast<std::size_t>(n - s.begin)] = static_cast<float>(std::max(c.velocity, 1e-3) / vsum);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c, const Geometry& g) {
+  const std::size_t count = score.size();
+  if (c.windows.size() != count) throw InvalidArgument("note_shares: constraints do not belong to this score");
+  std::vector<NoteShare> out(count);
+  const Index P = static_cast<Index>(c.layout.pitches.size());
+  std::vector<std::vector<std::size_t>> by_row(static_cast<std::size_t>(P));
+  for (std::size_t i = 0; i < count; ++i) by_row[static_cast<std::size_t>(c.layout.pitch_row(score.notes()[i].pitch))].push_back(i);
+  std::vector<std::pair<Index, Index>> pitch_window(count), onset_window(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    pitch_window[i] = {c.windows[i].begin, c.windows[i].end};
+    onset_window[i] = {c.windows[i].onset_begin, c.windows[i].onset_end};
+  }
+  for (Index p = 0; p < P; ++p) {
+    const auto& members = by_row[static_cast<std::size_t>(p)];
+    share_row(score, g, p, members, pitch_window, false, out);
+    if (c.layout.onset_templates) share_row(score, g, p + P, members, onset_window, true, out);
+  }
+  return out;
+}
+
+Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score, const Geometry& geometry,
+                        const DecomposeOptions& options, const nmf::Callback& callback) {
+  options.validate();
+  if (V.rows() != geometry.bins() || V.cols() != geometry.frames)
+    throw InvalidArgument("decompose: spectrogram is " + std::to_string(V.rows()) + " x " + std::to_string(V.cols()) +
+                          ", the geometry says " + std::to_string(geometry.bins()) + " x " + std::to_string(geometry.frames));
+  Decomposition d;
+  d.geometry = geometry;
+  d.constraints = build_constraints(score, geometry, options.constraints);
+  d.notes = note_shares(score, d.constraints, geometry);
+  d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
+  d.W = std::move(d.run.W);
+  d.H = std::move(d.run.H);
+  return d;
+}
+
+MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& notes) {
+  MatrixXf out = MatrixXf::Zero(d.H.rows(), d.H.cols());
+  for (std::size_t i : notes) {
+    if (i >= d.notes.size()) throw InvalidArgument("activations_of: note " + std::to_string(i) + " is not in the score");
+    for (const RowShare* s : {&d.notes[i].pitch, &d.notes[i].onset}) {
+      if (s->row < 0) continue;
+      for (std::size_t j = 0; j < s->share.size(); ++j) {
+        const Index n = s->begin + static_cast<Index>(j);
+        out(s->row, n) += s->share[j] * d.H(s->row, n);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<double> note_energies(const Decomposition& d) {
+  const VectorXf colsum = d.W.colwise().sum().transpose();
+  std::vector<double> e(d.notes.size(), 0.0);
+  for (std::size_t i = 0; i < d.notes.size(); ++i)
+    for (const RowShare* s : {&d.notes[i].pitch, &d.notes[i].onset}) {
+      if (s->row < 0) continue;
+      for (std::size_t j = 0; j < s->share.size(); ++j)
+        e[i] += static_cast<double>(colsum[s->row]) * s->share[j] * d.H(s->row, s->begin + static_cast<Index>(j));
+    }
+  return e;
+}
+
+}  // namespace notewise
