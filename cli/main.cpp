@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   app.add_flag("--force", globals.force, "Replace existing output files");
 
   cli::add_separate_command(app, globals);
+  cli::add_decompose_command(app, globals);
+  cli::add_eval_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 

@@ -11,6 +11,12 @@ namespace notewise::cli {
 
 void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   auto& c = options.decompose.constraints;
+  this->cmd = &cmd;
+  cmd.add_option("--preset", preset,
+                 "Starting values of the model options: tuned (measured best, docs/RESULTS.md) or libfmp\n"
+                 "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, starts at 1);\n"
+                 "options given explicitly override the preset")
+      ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
       ->required();
   if (with_groups)
@@ -35,11 +41,19 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_flag("--no-onsets", no_onsets, "No onset templates");
   cmd.add_option("--onset-before", c.onset_before, "Onset template window before each onset (s)")->capture_default_str();
   cmd.add_option("--onset-after", c.onset_after, "... and after it (s)")->capture_default_str();
-  cmd.add_flag("--velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1");
+  cmd.add_flag("--velocity-start,!--no-velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1 (tuned: on)");
   cmd.add_option("--alpha", options.alpha, "Mask exponent: 1 magnitude ratio, 2 Wiener-like")->capture_default_str();
 }
 
 void ModelArgs::finish() {
+  if (preset == "libfmp") {
+    // Only the options the user did not give take the libfmp values.
+    const ConstraintOptions plain;
+    auto& c = options.decompose.constraints;
+    if (cmd->count("--partial-power") == 0) c.partial_power = plain.partial_power;
+    if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
+    if (cmd->count("--velocity-start") == 0) c.velocity_start = plain.velocity_start;
+  }
   auto& o = options.decompose.nmf;
   if (loss == "kl") o.divergence = nmf::Divergence::KullbackLeibler;
   else if (loss == "euclidean") o.divergence = nmf::Divergence::Euclidean;
@@ -63,7 +77,8 @@ void ModelArgs::finish() {
 
 nlohmann::json ModelArgs::to_json() const {
   const auto& c = options.decompose.constraints;
-  return {{"score", score},
+  return {{"preset", preset},
+          {"score", score},
           {"label_by", label_by},
           {"pedal", pedal},
           {"analysis_sample_rate", rate},

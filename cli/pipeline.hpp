@@ -21,7 +21,9 @@ struct ModelArgs {
   bool no_onsets = false;
   int rate = 22050;
   std::vector<std::string> groups;
-  SeparationOptions options;
+  std::string preset = "tuned";
+  SeparationOptions options = SeparationOptions::tuned();
+  CLI::App* cmd = nullptr;
 
   // Registers the options on a subcommand (with_groups: --group too).
   void add_to(CLI::App& cmd, bool with_groups);

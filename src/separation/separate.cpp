@@ -13,6 +13,14 @@ void SeparationOptions::validate() const {
   decompose.validate();
 }
 
+SeparationOptions SeparationOptions::tuned() {
+  SeparationOptions o;
+  o.decompose.constraints.partial_power = 2.0;
+  o.decompose.constraints.onset_before = 0.15;
+  o.decompose.constraints.velocity_start = true;
+  return o;
+}
+
 std::vector<MatrixXf> group_models(const Decomposition& d, const Grouping& groups) {
   std::vector<MatrixXf> out;
   out.reserve(groups.names.size());

@@ -10,25 +10,30 @@
 
 namespace notewise {
 
-class RealFft {
+// T = float (the STFT) or double (evaluation, where long correlations need the precision).
+template <class T>
+class BasicRealFft {
  public:
-  explicit RealFft(int size);
-  ~RealFft();
-  RealFft(const RealFft&) = delete;
-  RealFft& operator=(const RealFft&) = delete;
+  explicit BasicRealFft(int size);
+  ~BasicRealFft();
+  BasicRealFft(const BasicRealFft&) = delete;
+  BasicRealFft& operator=(const BasicRealFft&) = delete;
 
   int size() const { return size_; }
   int bins() const { return size_ / 2 + 1; }
 
   // in: size() reals; out: bins() complex values. Buffers may have any alignment.
-  void forward(const float* in, std::complex<float>* out) const;
+  void forward(const T* in, std::complex<T>* out) const;
   // in: bins() complex values (not modified); out: size() reals.
-  void inverse(const std::complex<float>* in, float* out) const;
+  void inverse(const std::complex<T>* in, T* out) const;
 
  private:
   struct Plans;
   int size_;
   std::unique_ptr<Plans> plans_;
 };
+
+using RealFft = BasicRealFft<float>;
+using RealFftD = BasicRealFft<double>;
 
 }  // namespace notewise

@@ -1,0 +1,102 @@
+// notewise decompose: the score-informed NMF alone, with note-wise results.
+#include <filesystem>
+#include <sstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/npy.hpp"
+#include "notewise/version.hpp"
+#include "pipeline.hpp"
+#include "progress.hpp"
+
+namespace notewise::cli {
+
+std::string loss_csv(const nmf::Result<float>& run);  // cmd_separate.cpp
+
+void add_decompose_command(CLI::App& app, Globals& globals) {
+  struct Args {
+    std::string audio, out;
+    ModelArgs model;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("decompose", "Score-informed NMF of a recording, with every note's share");
+  cmd->footer(
+      "Writes to DIR:\n"
+      "  W.npy       templates, bins x rows (rows: one pitch template per pitch, then one onset template per pitch)\n"
+      "  H.npy       activations, rows x frames\n"
+      "  H_notes.npy each note's activation in its pitch row, notes x frames (rows in score order)\n"
+      "  index.json  what each row is: kind (pitch|onset), pitch, the notes and labels it serves;\n"
+      "              and the geometry: bin k at k*bin_hz Hz, frame n at n*frame_seconds s\n"
+      "  notes.csv   per note: index,onset,offset,pitch,label,energy (sum of its model spectrogram)\n"
+      "  loss.csv    iteration,loss;   params.json  every parameter, to repeat the run\n"
+      "Example: notewise decompose mix.wav --score score.mid --out run/");
+  cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
+  cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
+  a->model.add_to(*cmd, false);
+  cmd->callback([a, &globals] {
+    validate_options([&] { a->model.finish(); });
+    const auto t0 = std::chrono::steady_clock::now();
+    prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json"}, globals);
+    const Input in = load_input(a->audio, a->model, globals);
+    const auto& so = a->model.options;
+    const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
+    Geometry g;
+    g.sample_rate = a->model.rate;
+    g.n_fft = so.stft.n_fft;
+    g.hop = so.stft.hop;
+    g.frames = V.cols();
+    ProgressBar bar("decompose", globals.quiet);
+    const Decomposition d = decompose(V, in.score, g, so.decompose, nmf_progress(bar, so.decompose.nmf.max_iterations));
+    bar.finish();
+
+    const auto dir = std::filesystem::path(a->out);
+    const auto& notes = in.score.notes();
+    MatrixXf Hn = MatrixXf::Zero(static_cast<Index>(notes.size()), d.H.cols());
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+      const RowShare& s = d.notes[i].pitch;
+      for (std::size_t j = 0; j < s.share.size(); ++j)
+        Hn(static_cast<Index>(i), s.begin + static_cast<Index>(j)) = s.share[j] * d.H(s.row, s.begin + static_cast<Index>(j));
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    const auto& layout = d.constraints.layout;
+    for (Index r = 0; r < layout.rows(); ++r) {
+      nlohmann::json served = nlohmann::json::array(), labels = nlohmann::json::array();
+      for (std::size_t i = 0; i < notes.size(); ++i)
+        if (notes[i].pitch == layout.pitch_of_row(r)) {
+          served.push_back(i);
+          if (std::find(labels.begin(), labels.end(), notes[i].label) == labels.end()) labels.push_back(notes[i].label);
+        }
+      rows.push_back({{"row", r}, {"kind", layout.is_onset_row(r) ? "onset" : "pitch"}, {"pitch", layout.pitch_of_row(r)},
+                      {"notes", served}, {"labels", labels}});
+    }
+    const nlohmann::json index = {{"rows", rows},
+                                  {"bins", g.bins()},
+                                  {"frames", g.frames},
+                                  {"bin_hz", g.bin_hz()},
+                                  {"frame_seconds", g.frame_seconds()},
+                                  {"H_notes_rows", "notes in score order (notes.csv)"}};
+    const std::vector<double> energy = note_energies(d);
+    std::ostringstream csv;
+    csv.precision(6);
+    csv << std::fixed << "index,onset,offset,pitch,label,energy\n";
+    for (std::size_t i = 0; i < notes.size(); ++i)
+      csv << i << "," << notes[i].onset << "," << notes[i].offset() << "," << notes[i].pitch << "," << notes[i].label << ","
+          << energy[i] << "\n";
+    nlohmann::json params = a->model.to_json();
+    params["audio"] = a->audio;
+    params["version"] = kVersion;
+    params["iterations_run"] = d.run.iterations;
+    params["seconds"] = seconds_since(t0);
+    io::write_npy((dir / "W.npy").string(), d.W, globals.force);
+    io::write_npy((dir / "H.npy").string(), d.H, globals.force);
+    io::write_npy((dir / "H_notes.npy").string(), Hn, globals.force);
+    io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
+    io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
+    io::write_text((dir / "loss.csv").string(), loss_csv(d.run), globals.force);
+    io::write_text((dir / "params.json").string(), params.dump(1) + "\n", globals.force);
+    info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
+                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json");
+  });
+}
+
+}  // namespace notewise::cli
