@@ -1,0 +1,109 @@
+#include "notewise/separation/separate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "notewise/core/error.hpp"
+#include "notewise/eval/bss_eval.hpp"
+
+using namespace notewise;
+
+namespace {
+constexpr double kRate = 22050;
+
+// A decaying harmonic tone (4 partials, weights 1/m) from t0 to t1 seconds.
+VectorXf tone(int pitch, double t0, double t1, Index length) {
+  VectorXf x = VectorXf::Zero(length);
+  const double f0 = pitch_to_hz(pitch);
+  for (Index i = static_cast<Index>(t0 * kRate); i < std::min(length, static_cast<Index>(t1 * kRate)); ++i) {
+    const double t = i / kRate - t0;
+    double v = 0;
+    for (int m = 1; m <= 4; ++m) v += std::sin(2 * std::numbers::pi * m * f0 * t) / m;
+    x[i] = static_cast<float>(0.2 * v * std::exp(-t / 0.8) * std::min(1.0, t / 0.01));
+  }
+  return x;
+}
+
+SeparationOptions fast_options() {
+  SeparationOptions o = SeparationOptions::tuned();
+  o.decompose.nmf.max_iterations = 50;
+  return o;
+}
+}  // namespace
+
+TEST(Separate, TwoOverlappingTonesSeparateAbove20dB) {
+  const Index n = static_cast<Index>(3.0 * kRate);
+  const VectorXf a = tone(60, 0.2, 2.2, n), b = tone(66, 0.8, 2.8, n);
+  const VectorXf mix = a + b;
+  const Score score({{0.2, 2.0, 60, 100, "low", 0}, {0.8, 2.0, 66, 100, "high", 1}});
+  const Separation s = separate(mix, kRate, mix, kRate, score, group_notes(score, {}), fast_options());
+  ASSERT_EQ(s.stems.size(), 2u);
+  MatrixXd R(2, n), E(2, n);
+  R.row(0) = a.cast<double>().transpose();
+  R.row(1) = b.cast<double>().transpose();
+  E.row(0) = s.stems[0].col(0).cast<double>().transpose();
+  E.row(1) = s.stems[1].col(0).cast<double>().transpose();
+  const BssScores q = bss_eval_sources(R, E);
+  EXPECT_GE(q.sdr[0], 20.0);
+  EXPECT_GE(q.sdr[1], 20.0);
+}
+
+TEST(Separate, Property_StemsSumToTheMix_MonoAndStereoAtAnotherRate) {
+  const Index n = static_cast<Index>(2.0 * kRate);
+  const VectorXf mono = tone(60, 0.1, 1.5, n) + tone(67, 0.5, 1.9, n);
+  const Score score({{0.1, 1.4, 60, 100, "l", 0}, {0.5, 1.4, 67, 100, "r", 1}});
+  const Separation s = separate(mono, kRate, mono, kRate, score, group_notes(score, {}), fast_options());
+  EXPECT_LE((s.stems[0] + s.stems[1] - mono).cwiseAbs().maxCoeff(), 1e-4f);
+  // Stereo at 44.1 kHz (left and right differ); analysis at 22.05 kHz.
+  const Index n2 = 2 * n;
+  MatrixXf stereo(n2, 2);
+  for (Index i = 0; i < n2; ++i) {
+    stereo(i, 0) = 0.3f * std::sin(0.02f * i) * std::exp(-i / 40000.0f);
+    stereo(i, 1) = 0.2f * std::sin(0.037f * i);
+  }
+  const Separation t = separate(mono, kRate, stereo, 2 * kRate, score, group_notes(score, {}), fast_options());
+  ASSERT_EQ(t.stems[0].rows(), n2);
+  ASSERT_EQ(t.stems[0].cols(), 2);
+  EXPECT_LE((t.stems[0] + t.stems[1] - stereo).cwiseAbs().maxCoeff(), 1e-4f);
+}
+
+TEST(Separate, Property_MasksSumToOneEvenWhereUnexplained) {
+  MatrixXf a = MatrixXf::Random(30, 20).cwiseAbs(), b = MatrixXf::Random(30, 20).cwiseAbs();
+  a.col(3).setZero();
+  b.col(3).setZero();  // a frame nobody explains
+  for (double alpha : {1.0, 2.0, 0.5}) {
+    const auto m = soft_masks({a, b}, alpha);
+    EXPECT_LE(((m[0] + m[1]).array() - 1.0f).abs().maxCoeff(), 1e-6f);
+    EXPECT_NEAR(m[0](5, 3), 0.5f, 1e-6f);  // split evenly, not all to one group
+  }
+  EXPECT_THROW(soft_masks({a, b}, 0.0), InvalidArgument);
+  EXPECT_THROW(soft_masks({a, MatrixXf::Zero(3, 3)}, 2.0), InvalidArgument);
+}
+
+TEST(Separate, SilenceGivesSilentStems) {
+  const VectorXf silent = VectorXf::Zero(static_cast<Index>(kRate));
+  const Score score({{0.1, 0.5, 60, 100, "l", 0}, {0.2, 0.5, 67, 100, "r", 1}});
+  const Separation s = separate(silent, kRate, silent, kRate, score, group_notes(score, {}), fast_options());
+  for (const auto& stem : s.stems) {
+    EXPECT_TRUE(stem.allFinite());
+    EXPECT_EQ(stem.cwiseAbs().maxCoeff(), 0.0f);
+  }
+}
+
+TEST(Separate, MapMaskKeepsValuesOnTheSameGrid) {
+  Geometry g;
+  g.frames = 10;
+  const MatrixXf m = MatrixXf::Random(g.bins(), 10).cwiseAbs();
+  EXPECT_EQ(map_mask(m, g, g), m);
+  Geometry twice = g;  // double rate, double n_fft and hop: the same bins and frames in Hz and s
+  twice.sample_rate *= 2;
+  twice.n_fft *= 2;
+  twice.hop *= 2;
+  const MatrixXf up = map_mask(m, g, twice);
+  EXPECT_EQ(up.rows(), twice.bins());
+  EXPECT_LE((up.topRows(g.bins()) - m).cwiseAbs().maxCoeff(), 1e-6f);
+  // Above the analysis Nyquist every bin takes the top analysis bin's value.
+  for (Index k = g.bins(); k < twice.bins(); ++k) EXPECT_EQ(up.row(k), m.row(g.bins() - 1));
+}
