@@ -28,8 +28,11 @@ int main(int argc, char** argv) {
       "notewise: score-informed music audio decomposition.\n"
       "Splits a recording into the sound of each note or group of notes, guided by its score.\n\n"
       "Typical use:\n"
-      "  notewise spectrogram mix.wav --out run/      # magnitude spectrogram V.npy + round trip\n"
-      "  notewise factorize run/V.npy --rank 40 --out run/nmf   # W.npy, H.npy, loss.csv\n\n"
+      "  notewise separate mix.wav --score score.mid --out stems/     # stems/<label>.wav per hand/voice\n"
+      "  notewise edit mix.wav --score score.mid --gain left=-6dB --out edited.wav\n"
+      "  notewise eval --reference truth/ --estimate stems/           # SDR, SIR, SAR, SI-SDR\n"
+      "  notewise decompose mix.wav --score score.mid --out run/      # W, H, note-wise activations\n"
+      "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
       "Run 'notewise <command> --help' for the options of a command.",
       "notewise"};
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
 
   cli::add_separate_command(app, globals);
   cli::add_decompose_command(app, globals);
+  cli::add_edit_command(app, globals);
   cli::add_eval_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);

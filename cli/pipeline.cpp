@@ -72,7 +72,10 @@ void ModelArgs::finish() {
   }
   options.decompose.constraints.onset_templates = !no_onsets;
   options.validate();
-  for (const auto& g : groups) parse_group_spec(g);
+  for (const auto& g : groups) {
+    const GroupSpec spec = parse_group_spec(g);
+    if (spec.selection != "others") parse_selection(spec.selection);
+  }
 }
 
 nlohmann::json ModelArgs::to_json() const {

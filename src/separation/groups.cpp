@@ -145,15 +145,20 @@ GroupSpec parse_group_spec(const std::string& text) {
   return g;
 }
 
+std::vector<GroupSpec> label_group_specs(const Score& score) {
+  std::vector<GroupSpec> specs;
+  for (const std::string& label : score.labels()) {
+    std::string name = label.empty() ? std::string("unlabelled") : label;
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    if (name == "." || name == "..") name = "label_" + name;
+    specs.push_back({name, "label=='" + label + "'"});
+  }
+  return specs;
+}
+
 Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs_in) {
-  std::vector<GroupSpec> specs = specs_in;
-  if (specs.empty())
-    for (const std::string& label : score.labels()) {
-      std::string name = label.empty() ? std::string("unlabelled") : label;
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
-      specs.push_back({name, "label=='" + label + "'"});
-    }
+  const std::vector<GroupSpec> specs = specs_in.empty() ? label_group_specs(score) : specs_in;
   Grouping g;
   const std::size_t count = score.size();
   std::vector<int> taken(count, -1);

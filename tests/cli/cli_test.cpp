@@ -9,6 +9,7 @@
 
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
+#include <nlohmann/json.hpp>
 #include "test_util.hpp"
 
 using namespace notewise;
@@ -153,4 +154,153 @@ TEST(Cli, Factorize_BadInputs) {
   }
   EXPECT_EQ(notewise_cli("-q factorize " + dir.file("V.npy") + " --out " + dir.file("o")).code, 2);  // no rank
   EXPECT_EQ(notewise_cli("-q factorize " + dir.file("V.npy") + " --rank 2 --loss beta=3 --out " + dir.file("o")).code, 2);
+}
+
+// ---- separate, decompose, edit, eval on the shipped example -------------------------------
+
+namespace {
+std::string read_text(const std::string& path) { return test::read_bytes(path); }
+}  // namespace
+
+TEST(Cli, Separate_ExampleEndToEnd) {
+  TempDir dir;
+  const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.mid --out " + dir.file("stems"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
+  for (const char* stem : {"left", "right"}) {
+    const io::Audio a = io::read_audio(dir.file(std::string("stems/") + stem + ".wav"));
+    EXPECT_EQ(a.frames(), mix.frames());
+    EXPECT_EQ(a.sample_rate, mix.sample_rate);
+    EXPECT_TRUE(a.samples.allFinite());
+    EXPECT_GT(a.samples.cwiseAbs().maxCoeff(), 0.05f) << stem;
+    sum += a.samples;
+  }
+  EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);  // two 16-bit roundings
+  const auto report = nlohmann::json::parse(read_text(dir.file("stems/report.json")));
+  EXPECT_EQ(report["groups"].size(), 2u);
+  EXPECT_EQ(report["groups"][0]["notes"].get<int>() + report["groups"][1]["notes"].get<int>(), 422);
+  EXPECT_EQ(report["nmf"]["loss"].size(), report["nmf"]["iterations"].get<std::size_t>());
+  for (const char* k : {"load", "decompose", "resynthesise", "write", "total"}) EXPECT_TRUE(report["timings_s"].contains(k)) << k;
+  EXPECT_EQ(report["parameters"]["n_fft"], 4096);
+  const MatrixXf W = io::read_npy(dir.file("stems/W.npy")), H = io::read_npy(dir.file("stems/H.npy"));
+  EXPECT_EQ(W.cols(), H.rows());
+  EXPECT_TRUE(std::filesystem::exists(dir.file("stems/loss.csv")));
+  // The stems score well against... the eval command itself, here as a smoke test on stems vs
+  // themselves: a perfect estimate.
+  const CliRun e = notewise_cli("eval --reference " + dir.file("stems") + " --estimate " + dir.file("stems") + " --json");
+  EXPECT_EQ(e.code, 0) << e.err;
+}
+
+TEST(Cli, Separate_GroupsAndBadInput) {
+  TempDir dir;
+  const std::string base = "-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --out ";
+  CliRun r = notewise_cli(base + dir.file("g") + " --group \"melody=label==right && pitch>=76\" --group rest=others -n 5");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("g/melody.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("g/rest.wav")));
+  // A group that leaves notes over, or selects none: error, nothing written.
+  r = notewise_cli(base + dir.file("h") + " --group melody=label==right");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  r = notewise_cli(base + dir.file("h") + " --group x=pitch>120 --group y=others");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("h/y.wav")));
+  // Unwritable output: refused before any work.
+  r = notewise_cli(base + "/proc/cannot_write_here");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  // Bad option values are usage errors.
+  EXPECT_EQ(notewise_cli(base + dir.file("i") + " --alpha 0").code, 2);
+  EXPECT_EQ(notewise_cli(base + dir.file("i") + " --group 'x=pitch>>3'").code, 2);
+}
+
+TEST(Cli, Separate_ScoreLongerThanAudioIsCutWithAWarning) {
+  TempDir dir;
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  io::write_wav(dir.file("short.wav"), mix.samples.topRows(5 * mix.sample_rate), mix.sample_rate);
+  const CliRun r = notewise_cli("-q separate " + dir.file("short.wav") + " --score " + kExample + "/score.csv -n 5 --out " + dir.file("o"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning"), std::string::npos);
+  EXPECT_NE(r.err.find("cut"), std::string::npos);
+  EXPECT_EQ(io::read_audio(dir.file("o/left.wav")).frames(), 5 * mix.sample_rate);
+}
+
+TEST(Cli, Separate_SilentAudioGivesSilentStems) {
+  TempDir dir;
+  io::write_wav(dir.file("silence.wav"), MatrixXf::Zero(22050 * 3, 2), 22050);
+  test::write_bytes(dir.file("s.csv"), "start,duration,pitch,velocity,label\n0.5,1,60,100,a\n1.0,1,64,100,b\n");
+  const CliRun r = notewise_cli("-q separate " + dir.file("silence.wav") + " --score " + dir.file("s.csv") + " --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* s : {"o/a.wav", "o/b.wav"}) {
+    const io::Audio a = io::read_audio(dir.file(s));
+    EXPECT_EQ(a.channels(), 2);
+    EXPECT_EQ(a.samples.cwiseAbs().maxCoeff(), 0.0f);
+  }
+}
+
+TEST(Cli, Separate_MalformedScore) {
+  TempDir dir;
+  test::write_bytes(dir.file("bad.csv"), "start,duration,pitch,velocity,label\n0.5,1,131,100,a\n");
+  const CliRun r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("bad.csv") + " --out " + dir.file("o"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("bad.csv:2: pitch 131"), std::string::npos) << r.err;
+}
+
+TEST(Cli, Decompose_WritesNoteWiseResults) {
+  TempDir dir;
+  const CliRun r = notewise_cli("-q decompose " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 10 --out " + dir.file("d"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const MatrixXf W = io::read_npy(dir.file("d/W.npy")), H = io::read_npy(dir.file("d/H.npy")), Hn = io::read_npy(dir.file("d/H_notes.npy"));
+  EXPECT_EQ(Hn.rows(), 422);
+  EXPECT_EQ(Hn.cols(), H.cols());
+  const auto index = nlohmann::json::parse(read_text(dir.file("d/index.json")));
+  EXPECT_EQ(index["rows"].size(), static_cast<std::size_t>(H.rows()));
+  EXPECT_EQ(index["rows"][0]["kind"], "pitch");
+  EXPECT_EQ(index["rows"][H.rows() - 1]["kind"], "onset");
+  const auto params = nlohmann::json::parse(read_text(dir.file("d/params.json")));
+  EXPECT_EQ(params["iterations"], 10);
+  EXPECT_EQ(params["preset"], "tuned");
+  int rows = 0;
+  std::ifstream csv(dir.file("d/notes.csv"));
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, 423);
+}
+
+TEST(Cli, Edit_UnitGainGivesTheInputAndMutingRemovesEnergy) {
+  TempDir dir;
+  const std::string base = "-q edit " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 10 --out ";
+  ASSERT_EQ(notewise_cli(base + dir.file("same.wav") + " --gain left=0dB").code, 0);
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  EXPECT_LE((io::read_audio(dir.file("same.wav")).samples - mix.samples).cwiseAbs().maxCoeff(), 2.0f / 32768);
+  ASSERT_EQ(notewise_cli(base + dir.file("quiet.wav") + " --gain left=-20dB --gain right=0.5").code, 0);
+  EXPECT_LT(io::read_audio(dir.file("quiet.wav")).samples.squaredNorm(), 0.5 * mix.samples.squaredNorm());
+  ASSERT_EQ(notewise_cli(base + dir.file("muted.wav") + " --mute 'label==left'").code, 0);
+  EXPECT_LT(io::read_audio(dir.file("muted.wav")).samples.squaredNorm(), mix.samples.squaredNorm());
+  EXPECT_EQ(notewise_cli(base + dir.file("x.wav") + " --gain nosuchgroup=3dB").code, 1);
+  EXPECT_EQ(notewise_cli(base + dir.file("x.wav") + " --gain left=loud").code, 2);
+  EXPECT_EQ(notewise_cli(base + dir.file("x.wav")).code, 2);  // nothing to do
+}
+
+TEST(Cli, Eval_TableJsonAndErrors) {
+  TempDir dir;
+  const std::string fixtures = NOTEWISE_FIXTURES "/eval/";
+  std::filesystem::create_directories(dir.file("ref"));
+  std::filesystem::create_directories(dir.file("est"));
+  for (const char* s : {"left", "right"}) {
+    std::filesystem::copy_file(fixtures + "mozart_k545_1_ref_" + s + ".wav", dir.file(std::string("ref/") + s + ".wav"));
+    std::filesystem::copy_file(fixtures + "mozart_k545_1_est_" + s + ".wav", dir.file(std::string("est/") + s + ".wav"));
+  }
+  const std::string out = dir.file("scores.json");
+  ASSERT_EQ(std::system((std::string(NOTEWISE_BINARY) + " eval --reference " + dir.file("ref") + " --estimate " +
+                         dir.file("est") + " --json > " + out).c_str()), 0);
+  const auto j = nlohmann::json::parse(read_text(out));
+  std::ifstream f(fixtures + "mir_eval_scores.json");
+  const auto want = nlohmann::json::parse(f)["mozart_k545_1"];
+  for (const char* s : {"left", "right"}) EXPECT_NEAR(j["stems"][s]["SDR"].get<double>(), want[s]["SDR"].get<double>(), 0.1);
+  std::filesystem::remove(dir.file("est/right.wav"));
+  const CliRun r = notewise_cli("eval --reference " + dir.file("ref") + " --estimate " + dir.file("est"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("right.wav"), std::string::npos) << r.err;
 }

@@ -35,6 +35,9 @@ struct Grouping {
   std::vector<std::vector<std::size_t>> notes;    // per group: indices into the score
 };
 
+// One group per score label (label characters unusable in file names become '_').
+std::vector<GroupSpec> label_group_specs(const Score& score);
+
 // Throws InvalidArgument if a selection matches no note, if notes are left over with no
 // `others` group, or for duplicate group names.
 Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs);
