@@ -203,7 +203,7 @@ TEST(Cli, Separate_GroupsAndBadInput) {
   r = notewise_cli(base + dir.file("h") + " --group melody=label==right");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(lines(r.err), 1) << r.err;
-  r = notewise_cli(base + dir.file("h") + " --group x=pitch>120 --group y=others");
+  r = notewise_cli(base + dir.file("h") + " --group 'x=pitch>120' --group y=others");
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(std::filesystem::exists(dir.file("h/y.wav")));
   // Unwritable output: refused before any work.
