@@ -14,7 +14,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   this->cmd = &cmd;
   cmd.add_option("--preset", preset,
                  "Starting values of the model options: tuned (measured best, docs/RESULTS.md) or libfmp\n"
-                 "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, starts at 1);\n"
+                 "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s);\n"
                  "options given explicitly override the preset")
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
@@ -41,7 +41,11 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_flag("--no-onsets", no_onsets, "No onset templates");
   cmd.add_option("--onset-before", c.onset_before, "Onset template window before each onset (s)")->capture_default_str();
   cmd.add_option("--onset-after", c.onset_after, "... and after it (s)")->capture_default_str();
-  cmd.add_flag("--velocity-start,!--no-velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1 (tuned: on)");
+  cmd.add_flag("--velocity-start,!--no-velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1");
+  cmd.add_flag("!--no-template-constraints", c.constrain_templates, "Ablation: templates start random and unconstrained")
+      ->group("Ablation");
+  cmd.add_flag("!--no-activation-constraints", c.constrain_activations, "Ablation: activations allowed in every frame")
+      ->group("Ablation");
   cmd.add_option("--alpha", options.alpha, "Mask exponent: 1 magnitude ratio, 2 Wiener-like")->capture_default_str();
 }
 
@@ -52,7 +56,6 @@ void ModelArgs::finish() {
     auto& c = options.decompose.constraints;
     if (cmd->count("--partial-power") == 0) c.partial_power = plain.partial_power;
     if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
-    if (cmd->count("--velocity-start") == 0) c.velocity_start = plain.velocity_start;
   }
   auto& o = options.decompose.nmf;
   if (loss == "kl") o.divergence = nmf::Divergence::KullbackLeibler;
@@ -100,6 +103,8 @@ nlohmann::json ModelArgs::to_json() const {
           {"onset_before", c.onset_before},
           {"onset_after", c.onset_after},
           {"velocity_start", c.velocity_start},
+          {"constrain_templates", c.constrain_templates},
+          {"constrain_activations", c.constrain_activations},
           {"alpha", options.alpha},
           {"groups", groups}};
 }

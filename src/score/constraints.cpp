@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "notewise/core/error.hpp"
+#include "notewise/nmf/nmf.hpp"
 
 namespace notewise {
 
@@ -63,6 +64,8 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
   c.W0 = MatrixXf::Zero(K, R);
   for (Index p = 0; p < P; ++p) c.W0.col(p) = harmonic_template(c.layout.pitches[p], g, o);
   if (o.onset_templates) c.W0.rightCols(P).setOnes();
+  if (!o.constrain_templates)  // random start: equal starts would stay equal under the updates
+    c.W0 = (nmf::random_matrix<float>(K, R, 7).array() + 0.01f).matrix();
 
   c.H0 = MatrixXf::Zero(R, g.frames);
   c.windows.reserve(score.size());
@@ -81,6 +84,10 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
       for (Index f = w.onset_begin; f < w.onset_end; ++f) c.H0(orow, f) = std::max(c.H0(orow, f), start);
     }
     c.windows.push_back(w);
+  }
+  if (!o.constrain_activations) {
+    const float start = c.H0.maxCoeff() > 0 ? c.H0.maxCoeff() : 1.0f;
+    c.H0.setConstant(start);
   }
   return c;
 }

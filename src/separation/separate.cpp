@@ -17,7 +17,6 @@ SeparationOptions SeparationOptions::tuned() {
   SeparationOptions o;
   o.decompose.constraints.partial_power = 2.0;
   o.decompose.constraints.onset_before = 0.15;
-  o.decompose.constraints.velocity_start = true;
   return o;
 }
 

@@ -49,6 +49,11 @@ struct ConstraintOptions {
   // Start values of the allowed activations: 1, or velocity / 127 (louder notes start higher).
   bool velocity_start = false;
 
+  // For ablation studies only: without template constraints the templates start as seeded
+  // random full spectra; without activation constraints every row may be active in every frame.
+  bool constrain_templates = true;
+  bool constrain_activations = true;
+
   void validate() const;
 };
 

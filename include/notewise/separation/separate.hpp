@@ -24,8 +24,9 @@ struct SeparationOptions {
   void validate() const;
 
   // The settings measured best for separation (docs/RESULTS.md): templates start with partial
-  // weights 1/m^2 (a piano's upper partials are weaker than libfmp's 1/m assumes), onset
-  // templates only from 0.15 s before an onset, activations started at velocity/127.
+  // weights 1/m^2 (a piano's upper partials are weaker than libfmp's 1/m assumes) and onset
+  // templates only from 0.15 s before an onset (an attack does not start earlier than the
+  // synchronised onset's tolerance needs).
   // The plain defaults of ConstraintOptions are libfmp's.
   static SeparationOptions tuned();
 };
