@@ -12,4 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libfftw3-dev libsndfile1-dev libsoxr-dev \
   libcli11-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
+  clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval >/dev/null
