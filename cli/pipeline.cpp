@@ -42,6 +42,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_option("--onset-before", c.onset_before, "Onset template window before each onset (s)")->capture_default_str();
   cmd.add_option("--onset-after", c.onset_after, "... and after it (s)")->capture_default_str();
   cmd.add_flag("--velocity-start,!--no-velocity-start", c.velocity_start, "Start activations at velocity/127 instead of 1");
+  cmd.add_option("--nmf-path", path, "NMF implementation: auto | dense | sparse (same result; speed differs)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "dense", "sparse"}))->group("Advanced");
   cmd.add_flag("!--no-template-constraints", c.constrain_templates, "Ablation: templates start random and unconstrained")
       ->group("Ablation");
   cmd.add_flag("!--no-activation-constraints", c.constrain_activations, "Ablation: activations allowed in every frame")
@@ -74,6 +76,7 @@ void ModelArgs::finish() {
     throw InvalidArgument("--loss " + loss + ": expected kl, euclidean, is or beta=B");
   }
   options.decompose.constraints.onset_templates = !no_onsets;
+  o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
   options.validate();
   for (const auto& g : groups) {
     const GroupSpec spec = parse_group_spec(g);
@@ -106,6 +109,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"constrain_templates", c.constrain_templates},
           {"constrain_activations", c.constrain_activations},
           {"alpha", options.alpha},
+          {"nmf_path", path},
           {"groups", groups}};
 }
 

@@ -17,6 +17,7 @@ struct ModelArgs {
   std::string score;
   std::string loss = "kl";
   std::string label_by = "track";
+  std::string path = "auto";
   bool pedal = false;
   bool no_onsets = false;
   int rate = 22050;

@@ -580,9 +580,13 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
   detail::SparsePattern pattern;
   if (d != Divergence::Beta && o.path != Path::Dense) {
     pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0));
-    // A sparse product touches pattern.work entries; a dense one K*N*R, at several times the
-    // speed per entry (BLAS). Sparse wins clearly below about a fifth of the dense work.
-    sparse = o.path == Path::Sparse || pattern.work < 0.2 * static_cast<double>(K) * N * R;
+    // A sparse product touches pattern.work entries, a dense one K*N*R, but BLAS is far faster
+    // per entry: measured (bench/run.sh, docs/PERFORMANCE.md), an entry costs the sparse
+    // Euclidean path about 27 times and the sparse KL path about 75 times what it costs the
+    // dense path. A real score-informed start (wide harmonic bands, 20 % of H) is therefore
+    // faster dense; the sparse paths pay off for narrow templates and short windows.
+    const double limit = d == Divergence::Euclidean ? 1.0 / 27 : 1.0 / 75;
+    sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {
