@@ -6,6 +6,7 @@
 #include <random>
 
 #include "notewise/core/error.hpp"
+#include "kernels.hpp"
 #include "sparse_pattern.hpp"
 
 namespace notewise::nmf {
@@ -60,12 +61,7 @@ struct Frozen {
 // ratio x ./ y written over y. y is floored at eps.
 template <class T>
 double kl_column_and_ratio(const T* v, T* lam, Index K, bool with_loss) {
-  Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> x(v, K);
-  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> y(lam, K);
-  y = y.max(kEps<T>);
-  const double d = with_loss ? static_cast<double>((x * (x.max(kEps<T>) / y).log() - x + y).sum()) : 0.0;
-  y = x / y;
-  return d;
+  return detail::kl_ratio(v, lam, K, with_loss);
 }
 
 template <class T>

@@ -1,0 +1,79 @@
+#include "kernels.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+
+namespace notewise::nmf::detail {
+namespace {
+
+// x = m 2^e with m in [sqrt(1/2), sqrt(2)); log x = e ln 2 + log m, log m by Cephes' minimax
+// polynomial in (m - 1). Branch-free, so a loop around it vectorises.
+[[gnu::always_inline]] inline float log_positive(float x) {
+  std::int32_t bits = std::bit_cast<std::int32_t>(x);
+  float e = static_cast<float>(((bits >> 23) & 0xff) - 126);
+  bits = (bits & 0x807fffff) | 0x3f000000;  // mantissa in [0.5, 1)
+  float m = std::bit_cast<float>(bits);
+  const bool small = m < 0.70710678f;
+  e = small ? e - 1.0f : e;
+  m = small ? m + m - 1.0f : m - 1.0f;
+  const float z = m * m;
+  float y = 7.0376836292e-2f;
+  y = y * m - 1.1514610310e-1f;
+  y = y * m + 1.1676998740e-1f;
+  y = y * m - 1.2420140846e-1f;
+  y = y * m + 1.4249322787e-1f;
+  y = y * m - 1.6668057665e-1f;
+  y = y * m + 2.0000714765e-1f;
+  y = y * m - 2.4999993993e-1f;
+  y = y * m + 3.3333331174e-1f;
+  y = y * m * z;
+  y += -2.12194440e-4f * e;
+  y += -0.5f * z;
+  return m + y + 0.693359375f * e;
+}
+
+}  // namespace
+
+float fast_log(float x) { return log_positive(x); }
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+double kl_ratio(const float* x, float* y, Index n, bool with_loss) {
+  constexpr float eps = FLT_EPSILON;
+  if (!with_loss) {
+#pragma omp simd
+    for (Index i = 0; i < n; ++i) y[i] = x[i] / std::max(y[i], eps);
+    return 0.0;
+  }
+  // Blocks of 512 are summed in float (vectorised), the blocks in double.
+  double total = 0;
+  for (Index b = 0; b < n; b += 512) {
+    const Index end = std::min(n, b + 512);
+    float acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (Index i = b; i < end; ++i) {
+      const float xi = x[i], yi = std::max(y[i], eps);
+      acc += xi * log_positive(std::max(xi, eps) / yi) - xi + yi;
+      y[i] = xi / yi;
+    }
+    total += acc;
+  }
+  return total;
+}
+
+double kl_ratio(const double* x, double* y, Index n, bool with_loss) {
+  constexpr double eps = DBL_EPSILON;
+  double total = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double xi = x[i], yi = std::max(y[i], eps);
+    if (with_loss) total += xi * std::log(std::max(xi, eps) / yi) - xi + yi;
+    y[i] = xi / yi;
+  }
+  return total;
+}
+
+}  // namespace notewise::nmf::detail
