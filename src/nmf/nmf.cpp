@@ -240,15 +240,19 @@ class SparseEuclidean {
   SparseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
       : V_(V), W_(W), H_(H), f_(f), p_(p) {
     vnorm2_ = V_.template cast<double>().squaredNorm();
+    // All V_r in one allocation: many separate large blocks would each be mapped and unmapped
+    // by the allocator, and the page faults and TLB shootdowns cost more than the iterations.
     const Index R = W_.cols();
-    Vr_.resize(R);
+    offset_.assign(static_cast<std::size_t>(R) + 1, 0);
+    for (Index r = 0; r < R; ++r) offset_[r + 1] = offset_[r] + p_.bins[r].size() * p_.frames[r].size();
+    vr_.resize(offset_[R]);
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
       const auto& bins = p_.bins[r];
       const auto& frames = p_.frames[r];
-      Vr_[r].resize(static_cast<Index>(bins.size()), static_cast<Index>(frames.size()));
+      T* out = vr_.data() + offset_[r];
       for (std::size_t j = 0; j < frames.size(); ++j)
-        for (std::size_t i = 0; i < bins.size(); ++i) Vr_[r](i, j) = V_(bins[i], frames[j]);
+        for (std::size_t i = 0; i < bins.size(); ++i) *out++ = V_(bins[i], frames[j]);
     }
     Hnext_ = H_;
     numH_ = Mat<T>::Zero(H_.rows(), H_.cols());
@@ -256,7 +260,25 @@ class SparseEuclidean {
     refresh();
   }
   void refresh() { WtW_.noalias() = W_.transpose() * W_; }
-  double loss_now() const { return (V_ - W_ * H_).template cast<double>().squaredNorm(); }
+  // The loss of the start, from the sparse numerators (no K x N product is formed).
+  double loss_now() {
+    const Index R = W_.cols();
+#pragma omp parallel
+    {
+      Vec w, num;
+#pragma omp for schedule(dynamic, 1)
+      for (Index r = 0; r < R; ++r) {
+        w.resize(static_cast<Index>(p_.bins[r].size()));
+        for (Index i = 0; i < w.size(); ++i) w[i] = W_(p_.bins[r][i], r);
+        num.noalias() = block(r).transpose() * w;
+        for (std::size_t j = 0; j < p_.frames[r].size(); ++j) numH_(r, p_.frames[r][j]) = num[static_cast<Index>(j)];
+      }
+    }
+    gram_of_h();
+    const double cross = numH_.template cast<double>().cwiseProduct(H_.template cast<double>()).sum();
+    const double quad = WtW_.template cast<double>().cwiseProduct(HHt_.template cast<double>()).sum();
+    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+  }
   // The H update, fused with the W numerator (which needs only the new row h_r).
   void h_step() { step(true); }
   void w_step() {
@@ -289,6 +311,10 @@ class SparseEuclidean {
 
  private:
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  // V restricted to template r's bins (rows) and frames (columns).
+  Eigen::Map<const Mat<T>> block(Index r) const {
+    return {vr_.data() + offset_[r], static_cast<Index>(p_.bins[r].size()), static_cast<Index>(p_.frames[r].size())};
+  }
   void step(bool update_h) {
     const Index R = W_.cols();
     const bool need_w_numerator = !f_.all_w;
@@ -307,17 +333,18 @@ class SparseEuclidean {
         } else {
           w.resize(nb);
           for (Index i = 0; i < nb; ++i) w[i] = W_(bins[i], r);
-          num.noalias() = Vr_[r].transpose() * w;
+          num.noalias() = block(r).transpose() * w;
           for (Index j = 0; j < nf; ++j) {
             const Index n = frames[j];
-            const T den = WtW_.col(r).dot(H_.col(n));  // (W'W H)(r, n); W'W is symmetric
+            T den = 0;  // (W'W H)(r, n): only the templates active in frame n contribute
+            for (auto q : p_.active[n]) den += WtW_(q, r) * H_(q, n);
             numH_(r, n) = num[j];
             h[j] = H_(r, n) * num[j] / std::max(den, kEps<T>);
             Hnext_(r, n) = h[j];
           }
         }
         if (need_w_numerator) {
-          num.noalias() = Vr_[r] * h;
+          num.noalias() = block(r) * h;
           for (Index i = 0; i < nb; ++i) VHt_(bins[i], r) = num[i];
         }
       }
@@ -349,7 +376,8 @@ class SparseEuclidean {
   double vnorm2_ = 0;
   Last last_ = Last::None;
   bool h_stepped_ = false;
-  std::vector<Mat<T>> Vr_;
+  std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
+  std::vector<T> vr_;
   Mat<T> WtW_, Hnext_, numH_, VHt_, HHt_, denW_;
 };
 
@@ -551,8 +579,16 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
                           std::to_string(W0.rows()) + "x" + std::to_string(W0.cols()) + ", H0 " +
                           std::to_string(H0.rows()) + "x" + std::to_string(H0.cols()));
   if (R == 0) throw InvalidArgument("nmf: rank must be >= 1");
-  if (!V.allFinite()) throw InvalidArgument("nmf: V holds NaN or Inf");
-  if (V.minCoeff() < 0) throw InvalidArgument("nmf: V holds negative entries");
+  // One parallel pass over V for both checks (V is the one large input).
+  bool finite = true, nonnegative = true;
+#pragma omp parallel for reduction(&& : finite, nonnegative) schedule(static)
+  for (Index n = 0; n < N; ++n) {
+    const auto c = V.col(n).array();
+    finite = finite && c.isFinite().all();
+    nonnegative = nonnegative && (c >= T(0)).all();
+  }
+  if (!finite) throw InvalidArgument("nmf: V holds NaN or Inf");
+  if (!nonnegative) throw InvalidArgument("nmf: V holds negative entries");
   check_input<T>("W0", W0);
   check_input<T>("H0", H0);
 
