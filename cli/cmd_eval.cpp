@@ -17,7 +17,8 @@ VectorXd mono_of(const std::string& path, Index length, int* rate) {
   const io::Audio a = io::read_audio(path);
   if (*rate == 0) *rate = a.sample_rate;
   if (a.sample_rate != *rate)
-    throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the reference's " + std::to_string(*rate));
+    throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the reference's " +
+                            std::to_string(*rate));
   VectorXd x = VectorXd::Zero(length > 0 ? length : a.frames());
   const Index n = std::min<Index>(x.size(), a.frames());
   x.head(n) = a.mono().head(n).cast<double>();  // shorter estimates are zero-padded, longer cut
@@ -27,6 +28,43 @@ VectorXd mono_of(const std::string& path, Index length, int* rate) {
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 }  // namespace
+
+nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
+                              int filter_length) {
+  if (stems.empty()) {
+    for (const auto& e : std::filesystem::directory_iterator(reference))
+      if (e.path().extension() == ".wav" && e.path().stem() != "mix") stems.push_back(e.path().stem().string());
+    std::sort(stems.begin(), stems.end());
+  }
+  if (stems.size() < 1) throw IoError(reference, "holds no reference stems (.wav files other than mix.wav)");
+  int rate = 0;
+  const auto ref_path = [&](const std::string& s) {
+    return (std::filesystem::path(reference) / (s + ".wav")).string();
+  };
+  const auto est_path = [&](const std::string& s) { return (std::filesystem::path(estimate) / (s + ".wav")).string(); };
+  const VectorXd first = mono_of(ref_path(stems[0]), 0, &rate);
+  MatrixXd R(static_cast<Index>(stems.size()), first.size()), E(R.rows(), R.cols());
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    R.row(static_cast<Index>(i)) = i == 0 ? first : mono_of(ref_path(stems[i]), first.size(), &rate);
+    if (R.row(static_cast<Index>(i)).squaredNorm() == 0) throw IoError(ref_path(stems[i]), "reference stem is silent");
+    E.row(static_cast<Index>(i)) = mono_of(est_path(stems[i]), first.size(), &rate);
+  }
+  const BssScores s = bss_eval_sources(R, E, filter_length);
+  double mean_sdr = 0, mean_si = 0;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    mean_sdr += s.sdr[i] / static_cast<double>(stems.size());
+    mean_si += s.si_sdr[i] / static_cast<double>(stems.size());
+  }
+  nlohmann::json j;
+  for (std::size_t i = 0; i < stems.size(); ++i)
+    j["stems"][stems[i]] = {{"SDR", number(s.sdr[i])},
+                            {"SIR", number(s.sir[i])},
+                            {"SAR", number(s.sar[i])},
+                            {"SI_SDR", number(s.si_sdr[i])}};
+  j["mean_SDR"] = number(mean_sdr);
+  j["mean_SI_SDR"] = number(mean_si);
+  return j;
+}
 
 void add_eval_command(CLI::App& app, Globals& globals) {
   struct Args {
@@ -43,48 +81,29 @@ void add_eval_command(CLI::App& app, Globals& globals) {
       "SI-SDR. Stems are the .wav files of the reference folder (mix.wav excepted), or --stems;\n"
       "multichannel files are averaged to mono; estimates are zero-padded or cut to the reference.\n"
       "Example: notewise eval --reference piece/ --estimate stems/ --json > scores.json");
-  cmd->add_option("-r,--reference", a->reference, "Folder with the true stems")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("-e,--estimate", a->estimate, "Folder with the estimated stems (same file names)")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--stems", a->stems, "Stem names to score (default: every .wav of --reference but mix.wav)")->delimiter(',');
+  cmd->add_option("-r,--reference", a->reference, "Folder with the true stems")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("-e,--estimate", a->estimate, "Folder with the estimated stems (same file names)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--stems", a->stems, "Stem names to score (default: every .wav of --reference but mix.wav)")
+      ->delimiter(',');
   cmd->add_flag("--json", a->json, "Print JSON instead of a table");
-  cmd->add_option("--filter-length", a->filter, "Distortion filter taps")->capture_default_str()->check(CLI::Range(1, 8192));
+  cmd->add_option("--filter-length", a->filter, "Distortion filter taps")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 8192));
   cmd->callback([a, &globals] {
-    std::vector<std::string> stems = a->stems;
-    if (stems.empty()) {
-      for (const auto& e : std::filesystem::directory_iterator(a->reference))
-        if (e.path().extension() == ".wav" && e.path().stem() != "mix") stems.push_back(e.path().stem().string());
-      std::sort(stems.begin(), stems.end());
-    }
-    if (stems.size() < 1) throw IoError(a->reference, "holds no reference stems (.wav files other than mix.wav)");
-    int rate = 0;
-    const auto ref_path = [&](const std::string& s) { return (std::filesystem::path(a->reference) / (s + ".wav")).string(); };
-    const auto est_path = [&](const std::string& s) { return (std::filesystem::path(a->estimate) / (s + ".wav")).string(); };
-    const VectorXd first = mono_of(ref_path(stems[0]), 0, &rate);
-    MatrixXd R(static_cast<Index>(stems.size()), first.size()), E(R.rows(), R.cols());
-    for (std::size_t i = 0; i < stems.size(); ++i) {
-      R.row(static_cast<Index>(i)) = i == 0 ? first : mono_of(ref_path(stems[i]), first.size(), &rate);
-      if (R.row(static_cast<Index>(i)).squaredNorm() == 0) throw IoError(ref_path(stems[i]), "reference stem is silent");
-      E.row(static_cast<Index>(i)) = mono_of(est_path(stems[i]), first.size(), &rate);
-    }
-    const BssScores s = bss_eval_sources(R, E, a->filter);
-    double mean_sdr = 0, mean_si = 0;
-    for (std::size_t i = 0; i < stems.size(); ++i) {
-      mean_sdr += s.sdr[i] / static_cast<double>(stems.size());
-      mean_si += s.si_sdr[i] / static_cast<double>(stems.size());
-    }
+    const nlohmann::json j = evaluate_stems(a->reference, a->estimate, a->stems, a->filter);
     if (a->json) {
-      nlohmann::json j;
-      for (std::size_t i = 0; i < stems.size(); ++i)
-        j["stems"][stems[i]] = {{"SDR", number(s.sdr[i])}, {"SIR", number(s.sir[i])}, {"SAR", number(s.sar[i])},
-                                {"SI_SDR", number(s.si_sdr[i])}};
-      j["mean_SDR"] = number(mean_sdr);
-      j["mean_SI_SDR"] = number(mean_si);
       std::printf("%s\n", j.dump(1).c_str());
     } else {
+      const auto v = [](const nlohmann::json& x) { return x.is_null() ? -INFINITY : x.get<double>(); };
       std::printf("%-16s %8s %8s %8s %8s\n", "stem", "SDR", "SIR", "SAR", "SI-SDR");
-      for (std::size_t i = 0; i < stems.size(); ++i)
-        std::printf("%-16s %8.2f %8.2f %8.2f %8.2f\n", stems[i].c_str(), s.sdr[i], s.sir[i], s.sar[i], s.si_sdr[i]);
-      std::printf("mean SDR %.2f dB, mean SI-SDR %.2f dB\n", mean_sdr, mean_si);
+      for (const auto& [stem, m] : j["stems"].items())
+        std::printf("%-16s %8.2f %8.2f %8.2f %8.2f\n", stem.c_str(), v(m["SDR"]), v(m["SIR"]), v(m["SAR"]),
+                    v(m["SI_SDR"]));
+      std::printf("mean SDR %.2f dB, mean SI-SDR %.2f dB\n", v(j["mean_SDR"]), v(j["mean_SI_SDR"]));
     }
     (void)globals;
   });

@@ -8,6 +8,7 @@
 #include "notewise/version.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
+#include "report.hpp"
 
 namespace notewise::cli {
 
@@ -21,7 +22,8 @@ std::string loss_csv(const nmf::Result<float>& run) {
 
 void add_separate_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, out, format = "pcm16";
+    std::string audio, out, format = "pcm16", reference;
+    bool no_report = false;
     ModelArgs model;
   };
   auto a = std::make_shared<Args>();
@@ -30,7 +32,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
       "Writes DIR/<group>.wav (the input's rate and channels; the stems sum to the input),\n"
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
-      "DIR/loss.csv.\n"
+      "DIR/loss.csv, and DIR/report.html with DIR/plots/ (spectrograms, templates, activations over\n"
+      "the score, masks, loss; audio players): open it in any browser.\n"
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
@@ -39,6 +42,10 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
   cmd->add_option("--format", a->format, "Sample format of the stems: pcm16 | pcm24 | float32")
       ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  cmd->add_option("--reference", a->reference,
+                  "Folder with the true stems (<group>.wav): scores the result (SDR, SIR, SAR, SI-SDR)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
   a->model.add_to(*cmd, true);
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
@@ -50,6 +57,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const Grouping groups = group_notes(in.score, specs);
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
     for (const auto& n : groups.names) files.push_back(n + ".wav");
+    if (!a->no_report) files.push_back("report.html");
     prepare_outputs(a->out, files, globals);
     const double t_load = seconds_since(t0);
 
@@ -98,10 +106,27 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
+    nlohmann::json scores;  // null without a reference
+    if (!a->reference.empty()) {
+      std::vector<std::string> stems = groups.names;
+      scores = evaluate_stems(a->reference, a->out, stems);
+      report["scores"] = scores;
+      const auto& m = scores["mean_SDR"];
+      info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
+    }
+    if (!a->no_report) {
+      const auto t3 = std::chrono::steady_clock::now();
+      RunView view;
+      view.separation = &s;
+      view.score = &in.score;
+      write_report(a->out, view, report, a->audio, scores, globals.force);
+      report["timings_s"]["report"] = seconds_since(t3);
+    }
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
     std::string names;
     for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
-    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv (" +
+    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv" +
+                            (a->no_report ? std::string() : ", report.html") + " (" +
                             std::to_string(seconds_since(t0)) + " s)");
   });
 }

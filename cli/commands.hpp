@@ -1,6 +1,7 @@
 #pragma once
 // One file per subcommand; each registers itself on the app and does its work in a callback.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ void add_separate_command(CLI::App& app, Globals& globals);
 void add_decompose_command(CLI::App& app, Globals& globals);
 void add_eval_command(CLI::App& app, Globals& globals);
 void add_edit_command(CLI::App& app, Globals& globals);
+void add_plot_command(CLI::App& app, Globals& globals);
 
 // Runs check(); an InvalidArgument it throws becomes a usage error (exit 2), since option
 // values are what it checks.
@@ -28,6 +30,11 @@ void validate_options(F&& check) {
     throw CLI::ValidationError(e.what());
   }
 }
+
+// SDR/SIR/SAR/SI-SDR of DIR estimate's stems against DIR reference's (stems: names without
+// .wav; empty = every .wav of reference but mix.wav). JSON: {"stems": {name: {...}}, "mean_SDR", ...}.
+nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
+                              int filter_length = 512);
 
 // Fails (IoError) before any work if DIR cannot be written or holds one of `files` already
 // (unless --force).

@@ -52,7 +52,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
 }
 
 void ModelArgs::finish() {
-  if (preset == "libfmp") {
+  if (preset == "libfmp" && cmd != nullptr) {
     // Only the options the user did not give take the libfmp values.
     const ConstraintOptions plain;
     auto& c = options.decompose.constraints;
@@ -111,6 +111,37 @@ nlohmann::json ModelArgs::to_json() const {
           {"alpha", options.alpha},
           {"nmf_path", path},
           {"groups", groups}};
+}
+
+ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
+  ModelArgs m;
+  auto& c = m.options.decompose.constraints;
+  m.preset = "custom";  // every value below is explicit
+  m.score = j.at("score").get<std::string>();
+  m.label_by = j.value("label_by", m.label_by);
+  m.pedal = j.value("pedal", m.pedal);
+  m.rate = j.value("analysis_sample_rate", m.rate);
+  m.options.stft.n_fft = j.value("n_fft", m.options.stft.n_fft);
+  m.options.stft.hop = j.value("hop", m.options.stft.hop);
+  m.options.decompose.nmf.max_iterations = j.value("iterations", m.options.decompose.nmf.max_iterations);
+  m.loss = j.value("loss", m.loss);
+  c.tolerance = j.value("tolerance", c.tolerance);
+  c.tolerance_cents = j.value("tolerance_cents", c.tolerance_cents);
+  c.partials = j.value("partials", c.partials);
+  c.inharmonicity = j.value("inharmonicity", c.inharmonicity);
+  c.partial_power = j.value("partial_power", c.partial_power);
+  c.before = j.value("before", c.before);
+  c.after = j.value("after", c.after);
+  m.no_onsets = !j.value("onset_templates", true);
+  c.onset_before = j.value("onset_before", c.onset_before);
+  c.onset_after = j.value("onset_after", c.onset_after);
+  c.velocity_start = j.value("velocity_start", c.velocity_start);
+  c.constrain_templates = j.value("constrain_templates", true);
+  c.constrain_activations = j.value("constrain_activations", true);
+  m.options.alpha = j.value("alpha", m.options.alpha);
+  m.path = j.value("nmf_path", m.path);
+  m.groups = j.value("groups", std::vector<std::string>{});
+  return m;
 }
 
 Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g) {

@@ -31,6 +31,8 @@ struct ModelArgs {
   // Fills `options` from the flags; throws InvalidArgument for bad values.
   void finish();
   nlohmann::json to_json() const;
+  // The inverse of to_json (for re-running a recorded run); then call finish().
+  static ModelArgs from_json(const nlohmann::json& j);
 };
 
 struct Input {

@@ -98,8 +98,8 @@ Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_
   g.n_fft = options.stft.n_fft;
   g.hop = options.stft.hop;
   g.frames = X.cols();
-  const MatrixXf V = X.cwiseAbs();
-  s.decomposition = decompose(V, score, g, options.decompose, on_iteration);
+  s.V = X.cwiseAbs();
+  s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
   s.masks = soft_masks(group_models(s.decomposition, groups), options.alpha);
 
   // Resynthesis: every channel at the native rate, each group's mask on its complex STFT.

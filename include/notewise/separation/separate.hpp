@@ -46,6 +46,7 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
 StftOptions native_stft(const StftOptions& analysis, double analysis_rate, double rate);
 
 struct Separation {
+  MatrixXf V;                   // magnitude spectrogram of the analysis signal (bins x frames)
   Decomposition decomposition;
   Grouping groups;
   std::vector<MatrixXf> masks;  // per group, analysis grid (bins x frames)

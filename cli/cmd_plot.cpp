@@ -1,0 +1,93 @@
+// notewise plot: one figure of a run folder, alone, as PNG or SVG (for papers and slides).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "pipeline.hpp"
+#include "report.hpp"
+
+namespace notewise::cli {
+
+void add_plot_command(CLI::App& app, Globals& globals) {
+  struct Args {
+    std::string run, figure, out;
+    bool list = false;
+    double max_hz = 5000;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("plot", "Draw one figure of a 'separate' run folder to PNG or SVG");
+  cmd->footer(
+      "Figures: spectrogram, stem:<group>, templates, activations, mask:<group>, loss (--list shows\n"
+      "them for a run). The run is recomputed from DIR/report.json (same input, score and\n"
+      "parameters), so the input files must still be where the run found them.\n"
+      "Examples:\n"
+      "  notewise plot stems/ --figure activations --out activations.svg\n"
+      "  notewise plot stems/ --figure mask:left --out mask_left.png --max-hz 2000");
+  cmd->add_option("run", a->run, "Folder written by 'notewise separate'")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("-f,--figure", a->figure, "Which figure");
+  cmd->add_option("-o,--out", a->out, "Output file (.png or .svg); default DIR/plots/<figure>.png");
+  cmd->add_option("--max-hz", a->max_hz, "Highest frequency shown in spectrograms and masks")
+      ->capture_default_str()->check(CLI::Range(100.0, 96000.0));
+  cmd->add_flag("--list", a->list, "List the figures this run has");
+  cmd->callback([a, &globals] {
+    if (!a->list && a->figure.empty()) throw CLI::ValidationError("--figure is required (or --list)");
+    const std::string report_path = (std::filesystem::path(a->run) / "report.json").string();
+    std::ifstream f(report_path);
+    if (!f) throw IoError(report_path, "cannot open (is this a folder written by 'notewise separate'?)");
+    nlohmann::json report;
+    try {
+      report = nlohmann::json::parse(f);
+    } catch (const std::exception& e) {
+      throw ParseError(report_path, 0, std::string("not valid JSON: ") + e.what());
+    }
+    ModelArgs m;
+    std::string audio;
+    try {
+      m = ModelArgs::from_json(report.at("parameters"));
+      audio = report.at("input").at("audio").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+      throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
+    }
+    m.finish();
+    Globals quiet = globals;
+    quiet.quiet = true;
+    const Input in = load_input(audio, m, quiet);
+    std::vector<GroupSpec> specs;
+    for (const auto& g : m.groups) specs.push_back(parse_group_spec(g));
+    const Grouping groups = group_notes(in.score, specs);
+    const Separation s = separate(in.analysis, m.rate, in.audio.samples.leftCols(1), in.audio.sample_rate, in.score, groups,
+                                  m.options);
+    RunView view;
+    view.separation = &s;
+    view.score = &in.score;
+    view.max_hz = a->max_hz;
+    if (a->list) {
+      for (const auto& n : figure_names(view)) std::printf("%s\n", n.c_str());
+      return;
+    }
+    const auto names = figure_names(view);
+    if (std::find(names.begin(), names.end(), a->figure) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw CLI::ValidationError("--figure " + a->figure + ": unknown (this run has: " + known + ")");
+    }
+    std::string out = a->out;
+    if (out.empty()) {
+      std::string name = a->figure;
+      std::replace(name.begin(), name.end(), ':', '_');
+      std::filesystem::create_directories(std::filesystem::path(a->run) / "plots");
+      out = (std::filesystem::path(a->run) / "plots" / (name + ".png")).string();
+    }
+    const std::string ext = std::filesystem::path(out).extension().string();
+    if (ext != ".png" && ext != ".svg") throw CLI::ValidationError("--out " + out + ": must end in .png or .svg");
+    io::write_atomically(out, globals.force, [&](const std::string& tmp) {
+      draw_figure(view, a->figure, tmp + ext);
+      std::filesystem::rename(tmp + ext, tmp);
+    });
+    if (!globals.quiet) std::fprintf(stderr, "wrote %s\n", out.c_str());
+  });
+}
+
+}  // namespace notewise::cli

@@ -1,0 +1,239 @@
+#include "report.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/audio.hpp"
+#include "notewise/plot/figure.hpp"
+
+namespace fs = std::filesystem;
+
+namespace notewise::cli {
+namespace {
+
+const Geometry& geometry(const RunView& r) { return r.separation->decomposition.geometry; }
+
+// Magnitude in dB relative to `ref`, floored at -120 dB.
+MatrixXf db(const MatrixXf& m, float ref) {
+  const float r = ref > 0 ? ref : 1.0f;
+  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
+}
+
+plot::Heatmap spectrogram(const RunView& run, const MatrixXf& mag, const std::string& title, float ref) {
+  const Geometry& g = geometry(run);
+  const Index rows = std::min<Index>(mag.rows(), static_cast<Index>(run.max_hz / g.bin_hz()) + 1);
+  plot::Heatmap h;
+  h.values = db(mag.topRows(rows), ref);
+  h.x_max = mag.cols() * g.frame_seconds();
+  h.y_max = rows * g.bin_hz();
+  h.v_min = -80;
+  h.v_max = 0;
+  h.title = title;
+  h.x_label = "time (s)";
+  h.y_label = "frequency (Hz)";
+  h.colour_label = "magnitude (dB re mix max)";
+  return h;
+}
+
+std::size_t group_index(const RunView& run, const std::string& name) {
+  const auto& names = run.separation->groups.names;
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) throw InvalidArgument("no group '" + name + "' in this run");
+  return static_cast<std::size_t>(it - names.begin());
+}
+
+std::string pitch_name(int p) {
+  static const char* names[] = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
+  return std::string(names[p % 12]) + std::to_string(p / 12 - 1);
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+}  // namespace
+
+std::vector<std::string> figure_names(const RunView& run) {
+  std::vector<std::string> out{"spectrogram"};
+  for (const auto& g : run.separation->groups.names) out.push_back("stem:" + g);
+  out.insert(out.end(), {"templates", "activations"});
+  for (const auto& g : run.separation->groups.names) out.push_back("mask:" + g);
+  out.push_back("loss");
+  return out;
+}
+
+void draw_figure(const RunView& run, const std::string& name, const std::string& path) {
+  const Separation& s = *run.separation;
+  const Decomposition& d = s.decomposition;
+  const Geometry& g = geometry(run);
+  const float ref = run.separation->V.maxCoeff();
+  if (name == "spectrogram") {
+    plot::draw(spectrogram(run, run.separation->V, "Mix: log-magnitude spectrogram", ref), path);
+  } else if (name.rfind("stem:", 0) == 0) {
+    const std::size_t k = group_index(run, name.substr(5));
+    // The stem's magnitude as the mask gives it: M_g |X|.
+    plot::draw(spectrogram(run, s.masks[k].cwiseProduct(run.separation->V), "Stem '" + s.groups.names[k] + "': log-magnitude spectrogram", ref), path);
+  } else if (name.rfind("mask:", 0) == 0) {
+    const std::size_t k = group_index(run, name.substr(5));
+    plot::Heatmap h = spectrogram(run, s.masks[k], "Soft mask of '" + s.groups.names[k] + "'", 1.0f);
+    h.values = s.masks[k].topRows(h.values.rows());
+    h.v_min = 0;
+    h.v_max = 1;
+    h.map = plot::Colormap::Viridis;
+    h.pooling = plot::Pooling::Mean;
+    h.colour_label = "mask value";
+    plot::draw(h, path);
+  } else if (name == "templates") {
+    plot::Heatmap h;
+    const Index rows = std::min<Index>(d.W.rows(), static_cast<Index>(run.max_hz / g.bin_hz()) + 1);
+    h.values = db(d.W.topRows(rows), d.W.maxCoeff());
+    h.x_max = static_cast<double>(d.W.cols());
+    h.y_max = rows * g.bin_hz();
+    h.v_min = -60;
+    h.v_max = 0;
+    h.title = "Templates W (pitch templates, then onset templates)";
+    h.x_label = "template (row of H)";
+    h.y_label = "frequency (Hz)";
+    h.colour_label = "dB re max";
+    plot::draw(h, path);
+  } else if (name == "activations") {
+    const auto& layout = d.constraints.layout;
+    const Index P = static_cast<Index>(layout.pitches.size());
+    plot::Heatmap h;
+    h.values = db(d.H.topRows(P), d.H.topRows(P).maxCoeff());
+    h.x_max = d.H.cols() * g.frame_seconds();
+    h.y_min = -0.5;
+    h.y_max = P - 0.5;
+    h.v_min = -50;
+    h.v_max = 0;
+    h.title = "Activations H (pitch rows) with the score";
+    h.x_label = "time (s)";
+    h.y_label = "pitch";
+    h.colour_label = "dB re max";
+    const Index step = std::max<Index>(1, P / 16);
+    for (Index p = 0; p < P; p += step) h.y_ticks.push_back({static_cast<double>(p), pitch_name(layout.pitches[p])});
+    for (std::size_t k = 0; k < s.groups.names.size(); ++k) {
+      h.legend.push_back({s.groups.names[k], plot::group_colour(k)});
+      for (std::size_t i : s.groups.notes[k]) {
+        const Note& n = run.score->notes()[i];
+        const double row = static_cast<double>(layout.pitch_row(n.pitch));
+        h.outlines.push_back({n.onset, n.offset(), row - 0.45, row + 0.45, plot::group_colour(k)});
+      }
+    }
+    plot::draw(h, path);
+  } else if (name == "loss") {
+    plot::LinePlot p;
+    plot::Series sr{"NMF", {}, {}, plot::group_colour(0)};
+    sr.x.push_back(0);
+    sr.y.push_back(d.run.initial_loss);
+    for (std::size_t i = 0; i < d.run.loss.size(); ++i) {
+      sr.x.push_back(static_cast<double>(i + 1));
+      sr.y.push_back(d.run.loss[i]);
+    }
+    p.series.push_back(sr);
+    p.title = "Loss against iterations";
+    p.x_label = "iteration";
+    p.y_label = "divergence (log scale)";
+    p.log_y = true;
+    plot::draw(p, path);
+  } else {
+    std::string known;
+    for (const auto& n : figure_names(run)) known += (known.empty() ? "" : ", ") + n;
+    throw InvalidArgument("figure '" + name + "': unknown (figures: " + known + ")");
+  }
+}
+
+void write_report(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
+                  const nlohmann::json& scores, bool overwrite) {
+  const fs::path root(dir);
+  fs::create_directories(root / "plots");
+  const Separation& s = *run.separation;
+  auto png = [](const std::string& name) {
+    std::string f = name;
+    std::replace(f.begin(), f.end(), ':', '_');
+    return "plots/" + f + ".png";
+  };
+  for (const auto& name : figure_names(run)) {
+    const std::string file = png(name);
+    io::write_atomically((root / file).string(), overwrite, [&](const std::string& tmp) {
+      draw_figure(run, name, tmp + ".png");
+      fs::rename(tmp + ".png", tmp);
+    });
+  }
+  std::ostringstream h;
+  const auto img = [&](const std::string& name, const std::string& alt) {
+    h << "<figure><img src=\"" << png(name) << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
+  };
+  std::error_code ec;
+  const std::string mix_rel = fs::relative(fs::absolute(audio), fs::absolute(root), ec).string();
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>notewise report</title>\n"
+    << "<style>body{font-family:sans-serif;max-width:1060px;margin:1em auto;color:#222}"
+       "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+       "th{background:#eee}figure{margin:0.5em 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
+       ".audio td{text-align:left}</style>\n</head><body>\n";
+  h << "<h1>notewise separation report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
+    << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
+    << " notes in " << s.groups.names.size() << " groups. <span id=\"selfcheck\">checking...</span></p>\n";
+  h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
+  h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
+  for (const auto& g : s.groups.names)
+    h << "<tr><td>" << html_escape(g) << "</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(g)
+      << ".wav\"></audio></td></tr>\n";
+  h << "</table>\n";
+  if (!scores.is_null()) {
+    h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
+    for (const auto& [stem, v] : scores["stems"].items()) {
+      h << "<tr><td>" << html_escape(stem) << "</td>";
+      for (const char* k : {"SDR", "SIR", "SAR", "SI_SDR"}) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.2f", v[k].is_null() ? NAN : v[k].get<double>());
+        h << "<td>" << b << "</td>";
+      }
+      h << "</tr>\n";
+    }
+    char b[64];
+    std::snprintf(b, sizeof b, "%.2f dB", scores["mean_SDR"].is_null() ? NAN : scores["mean_SDR"].get<double>());
+    h << "</table><p>mean SDR " << b << " (BSS Eval v3, as mir_eval)</p>\n";
+  }
+  h << "<h2>Spectrograms</h2>\n";
+  img("spectrogram", "mix spectrogram");
+  for (const auto& g : s.groups.names) img("stem:" + g, "spectrogram of " + g);
+  h << "<h2>Decomposition</h2>\n";
+  img("templates", "templates W");
+  img("activations", "activations H with the score");
+  h << "<h2>Masks</h2>\n";
+  for (const auto& g : s.groups.names) img("mask:" + g, "mask of " + g);
+  h << "<h2>Loss</h2>\n";
+  img("loss", "loss curve");
+  h << "<h2>Groups</h2>\n<table><tr><th>group</th><th>notes</th></tr>\n";
+  for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+    h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td>" << s.groups.notes[k].size() << "</td></tr>\n";
+  h << "</table>\n<h2>Parameters</h2>\n<pre>" << html_escape(report["parameters"].dump(1)) << "</pre>\n"
+    << "<h2>Run</h2>\n<pre>" << html_escape(nlohmann::json{{"version", report["version"]}, {"timings_s", report["timings_s"]},
+                                                             {"nmf_iterations", report["nmf"]["iterations"]}}.dump(1))
+    << "</pre>\n";
+  // A self-check the browser test reads: did every image and audio file load, any errors?
+  h << "<script>\n"
+       "const errors=[];window.addEventListener('error',e=>errors.push(e.message||(e.target&&e.target.src)||'error'),true);\n"
+       "window.addEventListener('load',()=>{const imgs=[...document.images];"
+       "const ok=imgs.filter(i=>i.complete&&i.naturalWidth>0).length;"
+       "const auds=[...document.querySelectorAll('audio')];"
+       "Promise.all(auds.map(a=>a.readyState>=1?true:new Promise(r=>{a.addEventListener('loadedmetadata',()=>r(true));"
+       "a.addEventListener('error',()=>r(false));}))).then(res=>{const aok=res.filter(x=>x).length;"
+       "document.getElementById('selfcheck').textContent=`[self-check: images ${ok}/${imgs.length}, audio ${aok}/${auds.length}, errors ${errors.length}]`;});});\n"
+       "</script>\n</body></html>\n";
+  io::write_text((root / "report.html").string(), h.str(), overwrite);
+}
+
+}  // namespace notewise::cli
