@@ -8,6 +8,7 @@
 #include "notewise/version.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
+#include "report.hpp"
 
 namespace notewise::cli {
 
@@ -29,6 +30,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
       "              and the geometry: bin k at k*bin_hz Hz, frame n at n*frame_seconds s\n"
       "  notes.csv   per note: index,onset,offset,pitch,label,energy (sum of its model spectrogram)\n"
       "  loss.csv    iteration,loss;   params.json  every parameter, to repeat the run\n"
+      "  report.html with plots/: spectrogram, templates, activations over the score, label masks\n"
       "Example: notewise decompose mix.wav --score score.mid --out run/");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
@@ -36,7 +38,8 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
     const auto t0 = std::chrono::steady_clock::now();
-    prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json"}, globals);
+    prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"},
+                    globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
@@ -46,8 +49,13 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     g.hop = so.stft.hop;
     g.frames = V.cols();
     ProgressBar bar("decompose", globals.quiet);
-    const Decomposition d = decompose(V, in.score, g, so.decompose, nmf_progress(bar, so.decompose.nmf.max_iterations));
+    Separation view_data;  // the report's view: the decomposition, its label groups and masks, no stems
+    view_data.V = V;
+    view_data.decomposition = decompose(V, in.score, g, so.decompose, nmf_progress(bar, so.decompose.nmf.max_iterations));
     bar.finish();
+    const Decomposition& d = view_data.decomposition;
+    view_data.groups = group_notes(in.score, {});
+    view_data.masks = soft_masks(group_models(d, view_data.groups), so.alpha);
 
     const auto dir = std::filesystem::path(a->out);
     const auto& notes = in.score.notes();
@@ -94,8 +102,17 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(d.run), globals.force);
     io::write_text((dir / "params.json").string(), params.dump(1) + "\n", globals.force);
+    RunView view;
+    view.separation = &view_data;
+    view.score = &in.score;
+    const nlohmann::json report = {{"version", kVersion},
+                                   {"parameters", a->model.to_json()},
+                                   {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
+                                   {"timings_s", {{"total", seconds_since(t0)}}},
+                                   {"nmf", {{"iterations", d.run.iterations}}}};
+    write_report(a->out, view, report, a->audio, nullptr, globals.force);
     info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
-                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json");
+                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json, report.html");
   });
 }
 

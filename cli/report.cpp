@@ -182,14 +182,15 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
        "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
        "th{background:#eee}figure{margin:0.5em 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
        ".audio td{text-align:left}</style>\n</head><body>\n";
-  h << "<h1>notewise separation report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
+  h << "<h1>notewise " << (s.stems.empty() ? "decomposition" : "separation") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
     << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
     << " notes in " << s.groups.names.size() << " groups. <span id=\"selfcheck\">checking...</span></p>\n";
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
-  for (const auto& g : s.groups.names)
-    h << "<tr><td>" << html_escape(g) << "</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(g)
-      << ".wav\"></audio></td></tr>\n";
+  if (!s.stems.empty())  // decompose writes no stems
+    for (const auto& g : s.groups.names)
+      h << "<tr><td>" << html_escape(g) << "</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(g)
+        << ".wav\"></audio></td></tr>\n";
   h << "</table>\n";
   if (!scores.is_null()) {
     h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";

@@ -266,6 +266,8 @@ TEST(Cli, Decompose_WritesNoteWiseResults) {
   std::ifstream csv(dir.file("d/notes.csv"));
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 423);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("d/report.html")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("d/plots/activations.png")));
 }
 
 TEST(Cli, Edit_UnitGainGivesTheInputAndMutingRemovesEnergy) {
