@@ -111,13 +111,17 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     const auto& layout = d.constraints.layout;
     const Index P = static_cast<Index>(layout.pitches.size());
     plot::Heatmap h;
-    h.values = db(d.H.topRows(P), d.H.topRows(P).maxCoeff());
+    // Each row scaled by its template's total magnitude: what the row adds to the model
+    // (NMF's W/H scaling is arbitrary per row, so raw H rows are not comparable).
+    const VectorXf weight = d.W.leftCols(P).colwise().sum().transpose();
+    const MatrixXf contribution = weight.asDiagonal() * d.H.topRows(P);
+    h.values = db(contribution, contribution.maxCoeff());
     h.x_max = d.H.cols() * g.frame_seconds();
     h.y_min = -0.5;
     h.y_max = P - 0.5;
     h.v_min = -50;
     h.v_max = 0;
-    h.title = "Activations H (pitch rows) with the score";
+    h.title = "Activations H (pitch rows, scaled by their template's magnitude) with the score";
     h.x_label = "time (s)";
     h.y_label = "pitch";
     h.colour_label = "dB re max";
