@@ -12,8 +12,6 @@
 
 namespace notewise::cli {
 
-std::string loss_csv(const nmf::Result<float>& run);  // cmd_separate.cpp
-
 void add_decompose_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, out;
@@ -100,7 +98,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     io::write_npy((dir / "H_notes.npy").string(), Hn, globals.force);
     io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
     io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
-    io::write_text((dir / "loss.csv").string(), loss_csv(d.run), globals.force);
+    io::write_text((dir / "loss.csv").string(), loss_csv(d.run.initial_loss, d.run.loss), globals.force);
     io::write_text((dir / "params.json").string(), params.dump(1) + "\n", globals.force);
     RunView view;
     view.separation = &view_data;

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "commands.hpp"
+#include "pipeline.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
@@ -14,27 +14,6 @@
 
 namespace notewise::cli {
 namespace {
-
-nmf::Options parse_loss(const std::string& s, nmf::Options o) {
-  if (s == "euclidean") o.divergence = nmf::Divergence::Euclidean;
-  else if (s == "kl") o.divergence = nmf::Divergence::KullbackLeibler;
-  else if (s == "is") {
-    o.divergence = nmf::Divergence::Beta;
-    o.beta = 0;
-  } else if (s.rfind("beta=", 0) == 0) {
-    o.divergence = nmf::Divergence::Beta;
-    try {
-      std::size_t used = 0;
-      o.beta = std::stod(s.substr(5), &used);
-      if (used != s.size() - 5) throw std::invalid_argument(s);
-    } catch (const std::exception&) {
-      throw InvalidArgument("--loss " + s + ": expected beta=<number in [0, 2]>");
-    }
-  } else {
-    throw InvalidArgument("--loss " + s + ": expected euclidean, kl, is or beta=<B>");
-  }
-  return o;
-}
 
 template <class T>
 void run(const MatrixXf& Vf, const MatrixXf* W0f, const MatrixXf* H0f, Index rank, std::uint64_t seed,
@@ -59,11 +38,7 @@ void run(const MatrixXf& Vf, const MatrixXf* W0f, const MatrixXf* H0f, Index ran
   const auto path = [&](const char* f) { return (std::filesystem::path(dir) / f).string(); };
   io::write_npy(path("W.npy"), r.W.template cast<float>(), g.force);
   io::write_npy(path("H.npy"), r.H.template cast<float>(), g.force);
-  std::ostringstream csv;
-  csv.precision(10);
-  csv << "iteration,loss\n0," << r.initial_loss << "\n";
-  for (std::size_t i = 0; i < r.loss.size(); ++i) csv << i + 1 << "," << r.loss[i] << "\n";
-  io::write_text(path("loss.csv"), csv.str(), g.force);
+  io::write_text(path("loss.csv"), loss_csv(r.initial_loss, r.loss), g.force);
   info(g.quiet, "wrote W.npy (" + std::to_string(K) + "x" + std::to_string(r.W.cols()) + "), H.npy (" +
                     std::to_string(r.H.rows()) + "x" + std::to_string(N) + "), loss.csv: " +
                     std::to_string(r.iterations) + " iterations in " + std::to_string(seconds) + " s, " +
@@ -113,7 +88,7 @@ void add_factorize_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     nmf::Options o = a->o;
     validate_options([&] {
-      o = parse_loss(a->loss, o);
+      set_divergence(a->loss, o);
       o.fix_w = a->fix_w;
       o.fix_h = a->fix_h;
       o.stop_norm = a->norm == "spectral" ? nmf::StopNorm::Spectral : nmf::StopNorm::Frobenius;

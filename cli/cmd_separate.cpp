@@ -12,14 +12,6 @@
 
 namespace notewise::cli {
 
-std::string loss_csv(const nmf::Result<float>& run) {
-  std::ostringstream csv;
-  csv.precision(10);
-  csv << "iteration,loss\n0," << run.initial_loss << "\n";
-  for (std::size_t i = 0; i < run.loss.size(); ++i) csv << i + 1 << "," << run.loss[i] << "\n";
-  return csv.str();
-}
-
 void add_separate_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, out, format = "pcm16", reference;
@@ -84,7 +76,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       io::write_wav((dir / (groups.names[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
-    io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run), globals.force);
+    io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
     nlohmann::json jg = nlohmann::json::array();
     for (std::size_t k = 0; k < groups.names.size(); ++k)
       jg.push_back({{"name", groups.names[k]},

@@ -9,6 +9,36 @@
 
 namespace notewise::cli {
 
+void set_divergence(const std::string& s, nmf::Options& o) {
+  if (s == "euclidean") {
+    o.divergence = nmf::Divergence::Euclidean;
+  } else if (s == "kl") {
+    o.divergence = nmf::Divergence::KullbackLeibler;
+  } else if (s == "is") {
+    o.divergence = nmf::Divergence::Beta;
+    o.beta = 0;
+  } else if (s.rfind("beta=", 0) == 0) {
+    o.divergence = nmf::Divergence::Beta;
+    try {
+      std::size_t used = 0;
+      o.beta = std::stod(s.substr(5), &used);
+      if (used != s.size() - 5) throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      throw InvalidArgument("--loss " + s + ": expected beta=<number in [0, 2]>");
+    }
+  } else {
+    throw InvalidArgument("--loss " + s + ": expected euclidean, kl, is or beta=<B>");
+  }
+}
+
+std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
+  std::ostringstream csv;
+  csv.precision(10);
+  csv << "iteration,loss\n0," << initial_loss << "\n";
+  for (std::size_t i = 0; i < loss.size(); ++i) csv << i + 1 << "," << loss[i] << "\n";
+  return csv.str();
+}
+
 void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   auto& c = options.decompose.constraints;
   this->cmd = &cmd;
@@ -60,21 +90,7 @@ void ModelArgs::finish() {
     if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
   }
   auto& o = options.decompose.nmf;
-  if (loss == "kl") o.divergence = nmf::Divergence::KullbackLeibler;
-  else if (loss == "euclidean") o.divergence = nmf::Divergence::Euclidean;
-  else if (loss == "is") {
-    o.divergence = nmf::Divergence::Beta;
-    o.beta = 0;
-  } else if (loss.rfind("beta=", 0) == 0) {
-    o.divergence = nmf::Divergence::Beta;
-    try {
-      o.beta = std::stod(loss.substr(5));
-    } catch (const std::exception&) {
-      throw InvalidArgument("--loss " + loss + ": expected beta=<number in [0, 2]>");
-    }
-  } else {
-    throw InvalidArgument("--loss " + loss + ": expected kl, euclidean, is or beta=B");
-  }
+  set_divergence(loss, o);
   options.decompose.constraints.onset_templates = !no_onsets;
   o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
   options.validate();

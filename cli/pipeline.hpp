@@ -45,6 +45,12 @@ struct Input {
 // if no note is left.
 Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g);
 
+// "kl" | "euclidean" | "is" | "beta=B" -> the divergence fields of `o`; InvalidArgument otherwise.
+void set_divergence(const std::string& loss, nmf::Options& o);
+
+// loss.csv: "iteration,loss", row 0 the start.
+std::string loss_csv(double initial_loss, const std::vector<double>& loss);
+
 // Seconds since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
 
