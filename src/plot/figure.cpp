@@ -43,6 +43,17 @@ SurfacePtr make_surface(const std::string& path, int w, int h) {
   return {s, cairo_surface_destroy};
 }
 
+// A white page of width x height, PNG or SVG by the path's extension.
+struct Canvas {
+  Canvas(const std::string& path, int width, int height)
+      : surface(make_surface(path, width, height)), context(cairo_create(surface.get()), cairo_destroy) {
+    cairo_set_source_rgb(context.get(), 1, 1, 1);
+    cairo_paint(context.get());
+  }
+  SurfacePtr surface;
+  ContextPtr context;
+};
+
 void finish(const SurfacePtr& s, const std::string& path) {
   cairo_surface_flush(s.get());
   if (!is_svg(path) && cairo_surface_write_to_png(s.get(), path.c_str()) != CAIRO_STATUS_SUCCESS)
@@ -161,11 +172,8 @@ MatrixXf pool(const MatrixXf& m, Index rows, Index cols, Pooling how) {
 void draw(const Heatmap& h, const std::string& path, int width, int height) {
   if (h.values.size() == 0) throw InvalidArgument("plot: empty matrix for '" + h.title + "'");
   const Margins m;
-  const SurfacePtr surface = make_surface(path, width, height);
-  const ContextPtr cr(cairo_create(surface.get()), cairo_destroy);
-  cairo_t* c = cr.get();
-  cairo_set_source_rgb(c, 1, 1, 1);
-  cairo_paint(c);
+  const Canvas canvas(path, width, height);
+  cairo_t* c = canvas.context.get();
   const double x0 = m.left, y0 = m.top, w = width - m.left - m.right, ht = height - m.top - m.bottom;
   // The image at (at most) one cell per pixel.
   const MatrixXf img = pool(h.values, std::max<Index>(1, static_cast<Index>(ht)), std::max<Index>(1, static_cast<Index>(w)), h.pooling);
@@ -229,7 +237,7 @@ void draw(const Heatmap& h, const std::string& path, int width, int height) {
     text(c, bx + bw + 4, py, fmt(t), 0.0, 0.5, 10);
   }
   text(c, width - 12, y0 + ht / 2, h.colour_label, 0.5, 0.5, 12, true);
-  finish(surface, path);
+  finish(canvas.surface, path);
 }
 
 void draw(const LinePlot& p, const std::string& path, int width, int height) {
@@ -250,11 +258,8 @@ void draw(const LinePlot& p, const std::string& path, int width, int height) {
   const double pad = 0.05 * (ymax - ymin);
   ymin -= pad;
   ymax += pad;
-  const SurfacePtr surface = make_surface(path, width, height);
-  const ContextPtr cr(cairo_create(surface.get()), cairo_destroy);
-  cairo_t* c = cr.get();
-  cairo_set_source_rgb(c, 1, 1, 1);
-  cairo_paint(c);
+  const Canvas canvas(path, width, height);
+  cairo_t* c = canvas.context.get();
   const double x0 = m.left, y0 = m.top, w = width - m.left - m.right, ht = height - m.top - m.bottom;
   cairo_set_line_width(c, 2);
   double ly = y0 + 8;
@@ -278,7 +283,7 @@ void draw(const LinePlot& p, const std::string& path, int width, int height) {
   }
   frame_and_axes(c, x0, y0, w, ht, xmin, xmax, ymin, ymax, p.x_label, p.y_label, {}, p.log_y);
   text(c, x0, 10, p.title, 0.0, 0.0, 14);
-  finish(surface, path);
+  finish(canvas.surface, path);
 }
 
 }  // namespace notewise::plot
