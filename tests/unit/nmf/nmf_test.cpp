@@ -245,7 +245,9 @@ TEST(Nmf, SilenceGivesZerosNotNaN) {
       const auto res = nmf::factorize<float>(MatrixXf::Zero(10, 12), W0, H0, opts(d, 20, p, 0.0));
       EXPECT_TRUE(res.W.allFinite() && res.H.allFinite());
       for (double l : res.loss) EXPECT_TRUE(std::isfinite(l));
-      if (d == Divergence::Euclidean) EXPECT_LT((res.W * res.H).cwiseAbs().maxCoeff(), 1e-3);
+      if (d == Divergence::Euclidean) {
+        EXPECT_LT((res.W * res.H).cwiseAbs().maxCoeff(), 1e-3);
+      }
     }
 }
 
