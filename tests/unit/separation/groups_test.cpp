@@ -13,8 +13,9 @@ Score score() {
 }
 std::vector<std::size_t> matching(const std::string& sel) {
   const auto p = parse_selection(sel);
+  const Score s = score();  // kept alive: the loop below iterates over its notes
   std::vector<std::size_t> out;
-  for (const Note& n : score().notes())
+  for (const Note& n : s.notes())
     if (p(n)) out.push_back(n.index);
   return out;
 }
