@@ -40,7 +40,11 @@ INSTANTIATE_TEST_SUITE_P(OddAndEvenLengths, StftRoundTrip,
                                            std::tuple{1024, 256, Index{4097}}, std::tuple{4096, 512, Index{9999}},
                                            std::tuple{512, 128, Index{100}},  // shorter than the frame
                                            std::tuple{16, 8, Index{3}}, std::tuple{16, 4, Index{1}},
-                                           std::tuple{2048, 1024, Index{7777}}));
+                                           std::tuple{2048, 1024, Index{7777}}),
+                         [](const auto& info) {
+                           return "Nfft" + std::to_string(std::get<0>(info.param)) + "_Hop" + std::to_string(std::get<1>(info.param)) +
+                                  "_Length" + std::to_string(std::get<2>(info.param));
+                         });
 
 TEST(Stft, RoundTrip_Silence) {
   const StftOptions o;

@@ -110,7 +110,11 @@ TEST_P(NmfMatchesReference, FiftyIterations) {
 
 INSTANTIATE_TEST_SUITE_P(EuclideanAndKl, NmfMatchesReference,
                          ::testing::Combine(::testing::Values(Divergence::Euclidean, Divergence::KullbackLeibler),
-                                            ::testing::Values(Path::Dense, Path::Sparse)));
+                                            ::testing::Values(Path::Dense, Path::Sparse)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) == Divergence::Euclidean ? "Euclidean" : "KL") +
+                                  (std::get<1>(info.param) == Path::Dense ? "_Dense" : "_Sparse");
+                         });
 
 // Monotone loss, float32 (the default precision). Tolerance: float rounding of the loss itself,
 // 1e-5 of the starting loss (the Euclidean loss uses ||V||^2 - 2<W'V,H> + <W'W,HH'>, whose
@@ -119,6 +123,12 @@ struct Shape {
   Index K, N, R;
 };
 class NmfMonotone : public ::testing::TestWithParam<std::tuple<Shape, int>> {};
+
+std::string monotone_name(const ::testing::TestParamInfo<std::tuple<Shape, int>>& info) {
+  static const char* loss[] = {"Euclidean", "KL", "IS", "Beta0p5", "Beta1p5"};
+  const Shape s = std::get<0>(info.param);
+  return "K" + std::to_string(s.K) + "_N" + std::to_string(s.N) + "_R" + std::to_string(s.R) + "_" + loss[std::get<1>(info.param)];
+}
 
 TEST_P(NmfMonotone, LossNeverIncreases) {
   const auto [s, which] = GetParam();
@@ -139,7 +149,8 @@ TEST_P(NmfMonotone, LossNeverIncreases) {
 INSTANTIATE_TEST_SUITE_P(Shapes, NmfMonotone,
                          ::testing::Combine(::testing::Values(Shape{30, 40, 5}, Shape{30, 40, 1}, Shape{1, 50, 3},
                                                               Shape{64, 7, 7}),
-                                            ::testing::Values(0, 1, 2, 3, 4)));
+                                            ::testing::Values(0, 1, 2, 3, 4)),
+                         monotone_name);
 
 TEST(Nmf, StructuralZerosStayExactlyZero) {
   for (const Divergence d : {Divergence::Euclidean, Divergence::KullbackLeibler, Divergence::Beta})
