@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <cstdio>
 #include <sstream>
 
 #include "notewise/core/error.hpp"
@@ -109,6 +110,61 @@ Score parse_csv(const std::string& text, const std::string& name) {
   if (unit)
     for (Note& n : notes) n.velocity *= 127.0;
   return Score(std::move(notes));
+}
+
+std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name) {
+  std::istringstream in(original);
+  std::ostringstream out;
+  std::string line;
+  bool header = true;
+  char sep = ',';
+  int c_start = -1, c_dur = -1;
+  std::size_t row = 0;
+  while (std::getline(in, line)) {
+    const bool cr = !line.empty() && line.back() == '\r';
+    if (cr) line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      out << line << (cr ? "\r\n" : "\n");
+      continue;
+    }
+    if (header) {
+      sep = line.find(';') != std::string::npos ? ';' : line.find('\t') != std::string::npos ? '\t' : ',';
+      const auto head = split(line, sep);
+      for (std::size_t i = 0; i < head.size(); ++i) {
+        const std::string h = lower(head[i]);
+        if (h == "start" || h == "onset") c_start = static_cast<int>(i);
+        if (h == "duration") c_dur = static_cast<int>(i);
+      }
+      header = false;
+      out << line << (cr ? "\r\n" : "\n");
+      continue;
+    }
+    if (row >= score.size()) throw ParseError(name, 0, "has more note rows than the score");
+    // Split keeping the raw fields, replace two of them, join with the same separator.
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      if (c == sep && !quoted) {
+        fields.push_back(field);
+        field.clear();
+      } else {
+        field.push_back(c);
+      }
+    }
+    fields.push_back(field);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", score.notes()[row].onset);
+    fields[static_cast<std::size_t>(c_start)] = buf;
+    std::snprintf(buf, sizeof buf, "%.6f", score.notes()[row].duration);
+    fields[static_cast<std::size_t>(c_dur)] = buf;
+    for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? std::string(1, sep) : "") << fields[i];
+    out << (cr ? "\r\n" : "\n");
+    ++row;
+  }
+  if (row != score.size()) throw ParseError(name, 0, "has fewer note rows than the score");
+  return out.str();
 }
 
 Score read_csv_score(const std::string& path) {

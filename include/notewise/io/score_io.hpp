@@ -35,6 +35,10 @@ Score read_score(const std::string& path, const MidiOptions& options = {});
 Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_csv(const std::string& text, const std::string& name);
 
+// The CSV text `original` (as parse_csv read it) with each note row's start and duration
+// replaced by those of `score` (same notes, same order); every other byte is kept.
+std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name);
+
 // Writes start,duration,pitch,velocity,label (the comma layout), atomically.
 void write_csv_score(const std::string& path, const Score& score, bool overwrite);
 

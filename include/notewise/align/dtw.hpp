@@ -1,0 +1,49 @@
+#pragma once
+// Dynamic time warping (Mueller, Fundamentals of Music Processing, ch. 3.2) with the step sizes
+// (1,1), (1,0), (0,1) and their weights, full or restricted to a band, and the multiscale
+// version (Praetzlich, Driedger & Mueller, ICASSP 2016): align coarse features, project the
+// path one level finer, and search only a band around it, so memory grows with the length,
+// not its square.
+#include <utility>
+#include <vector>
+
+#include "notewise/core/types.hpp"
+
+namespace notewise {
+
+struct DtwWeights {
+  double diagonal = 1.0;  // step (1,1)
+  double down = 1.0;      // step (1,0): audio advances, score waits
+  double right = 1.0;     // step (0,1)
+};
+
+using WarpingPath = std::vector<std::pair<Index, Index>>;  // (row i, column j), from (0,0) to (N-1, M-1)
+
+// Optimal path through the cost matrix C (N x M, nonnegative). Throws for an empty C.
+WarpingPath dtw(const MatrixXf& C, const DtwWeights& w = {});
+
+// Cost of the cells of a path, summed with the step weights, as DTW minimises it.
+double path_cost(const MatrixXf& C, const WarpingPath& path, const DtwWeights& w = {});
+
+// Per row i: the columns [first, last] DTW may use. Rows must allow a monotonic path.
+using Band = std::vector<std::pair<Index, Index>>;
+
+// dtw restricted to `band`; cost(i, j) is evaluated only inside it.
+template <class CostFn>
+WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cost, const DtwWeights& w = {});
+
+// Multiscale DTW of feature sequences A (d x N) and B (d x M) under the cost
+// cost(A.col(i), B.col(j)). levels >= 1; each coarser level averages `factor` frames; the band
+// around the projected path has the given radius in cells of the finer level.
+struct MultiscaleOptions {
+  int levels = 3;
+  int factor = 4;
+  Index radius = 16;  // at the finest level: 4 cells of a level 4 times coarser
+  DtwWeights weights;
+};
+using FeatureCost = double (*)(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b);
+WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cost, const MultiscaleOptions& o = {});
+
+}  // namespace notewise
+
+#include "notewise/align/dtw_impl.hpp"

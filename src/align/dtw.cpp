@@ -1,0 +1,86 @@
+#include "notewise/align/dtw.hpp"
+
+#include <cmath>
+
+namespace notewise {
+
+WarpingPath dtw(const MatrixXf& C, const DtwWeights& w) {
+  if (C.size() == 0) throw InvalidArgument("dtw: empty cost matrix");
+  const Band full(static_cast<std::size_t>(C.rows()), {0, C.cols() - 1});
+  return dtw_band(C.rows(), C.cols(), full, [&](Index i, Index j) { return static_cast<double>(C(i, j)); }, w);
+}
+
+double path_cost(const MatrixXf& C, const WarpingPath& path, const DtwWeights& w) {
+  double total = 0;
+  for (std::size_t k = 0; k < path.size(); ++k) {
+    const auto [i, j] = path[k];
+    double weight = 1;
+    if (k > 0) {
+      const auto [pi, pj] = path[k - 1];
+      weight = (i > pi && j > pj) ? w.diagonal : (i > pi ? w.down : w.right);
+    }
+    total += weight * C(i, j);
+  }
+  return total;
+}
+
+namespace {
+
+// Averages groups of `factor` columns (the last group may be shorter).
+MatrixXf coarsen(const MatrixXf& X, int factor) {
+  const Index n = (X.cols() + factor - 1) / factor;
+  MatrixXf out(X.rows(), n);
+  for (Index c = 0; c < n; ++c) {
+    const Index a = c * factor, len = std::min<Index>(factor, X.cols() - a);
+    out.col(c) = X.middleCols(a, len).rowwise().mean();
+  }
+  return out;
+}
+
+// The band around a coarse path projected to the finer level (scale `factor`), widened by
+// `radius` fine cells, and made contiguous so that a monotonic path always exists.
+Band project(const WarpingPath& coarse, int factor, Index rows, Index cols, Index radius) {
+  Band band(static_cast<std::size_t>(rows), {cols, -1});
+  for (const auto& [ci, cj] : coarse)
+    for (Index i = ci * factor; i < std::min(rows, (ci + 1) * factor); ++i) {
+      band[i].first = std::min(band[i].first, cj * factor);
+      band[i].second = std::max(band[i].second, std::min(cols - 1, (cj + 1) * factor - 1));
+    }
+  for (Index i = 0; i < rows; ++i) {
+    band[i].first = std::max<Index>(0, band[i].first - radius);
+    band[i].second = std::min<Index>(cols - 1, band[i].second + radius);
+  }
+  // Rows must overlap their neighbours so that the path can pass from one to the next.
+  for (Index i = 1; i < rows; ++i) band[i].second = std::max(band[i].second, band[i - 1].first);
+  for (Index i = rows - 1; i > 0; --i) band[i - 1].first = std::min(band[i - 1].first, band[i].second);
+  band[0].first = 0;
+  band[rows - 1].second = cols - 1;
+  return band;
+}
+
+}  // namespace
+
+WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cost, const MultiscaleOptions& o) {
+  if (A.cols() == 0 || B.cols() == 0) throw InvalidArgument("dtw: empty feature sequence");
+  if (A.rows() != B.rows()) throw InvalidArgument("dtw: feature dimensions differ");
+  require(o.levels >= 1 && o.levels <= 8, "levels", o.levels, "in 1 .. 8");
+  require(o.factor >= 2, "factor", o.factor, ">= 2");
+  std::vector<MatrixXf> As{A}, Bs{B};
+  for (int l = 1; l < o.levels; ++l) {
+    if (As.back().cols() < 2 * o.factor || Bs.back().cols() < 2 * o.factor) break;  // too short to coarsen further
+    As.push_back(coarsen(As.back(), o.factor));
+    Bs.push_back(coarsen(Bs.back(), o.factor));
+  }
+  WarpingPath path;
+  for (int l = static_cast<int>(As.size()) - 1; l >= 0; --l) {
+    const MatrixXf& a = As[l];
+    const MatrixXf& b = Bs[l];
+    const Band band = l == static_cast<int>(As.size()) - 1
+                          ? Band(static_cast<std::size_t>(a.cols()), {0, b.cols() - 1})
+                          : project(path, o.factor, a.cols(), b.cols(), o.radius);
+    path = dtw_band(a.cols(), b.cols(), band, [&](Index i, Index j) { return cost(a.col(i), b.col(j)); }, o.weights);
+  }
+  return path;
+}
+
+}  // namespace notewise
