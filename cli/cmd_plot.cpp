@@ -62,6 +62,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     RunView view;
     view.separation = &s;
     view.score = &in.score;
+    view.warp = &in.warp;
     view.max_hz = a->max_hz;
     if (a->list) {
       for (const auto& n : figure_names(view)) std::printf("%s\n", n.c_str());

@@ -98,6 +98,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
+    if (a->model.align) {
+      nlohmann::json warp = nlohmann::json::array();
+      for (std::size_t k = 0; k < in.warp.size(); k += 10) warp.push_back({in.warp[k].first, in.warp[k].second});
+      report["alignment"] = {{"normalised_cost", in.align_cost}, {"warp_score_audio_s", warp}};
+    }
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
       std::vector<std::string> stems = groups.names;
@@ -111,6 +116,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       RunView view;
       view.separation = &s;
       view.score = &in.score;
+      view.warp = &in.warp;
       write_report(a->out, view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);
     }

@@ -1,6 +1,7 @@
 #include "pipeline.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "notewise/core/error.hpp"
@@ -56,6 +57,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
       ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
   cmd.add_flag("--pedal", pedal, "MIDI: extend notes held by the sustain pedal (CC64)");
+  cmd.add_flag("--align", align, "Synchronise the score with the recording first (as 'notewise align')");
   cmd.add_option("--sr", rate, "Analysis sample rate in Hz")->capture_default_str()->check(CLI::Range(4000, 192000));
   cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str();
   cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
@@ -125,6 +127,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"constrain_templates", c.constrain_templates},
           {"constrain_activations", c.constrain_activations},
           {"alpha", options.alpha},
+          {"align", align},
           {"nmf_path", path},
           {"groups", groups}};
 }
@@ -156,6 +159,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   c.constrain_activations = j.value("constrain_activations", true);
   m.options.alpha = j.value("alpha", m.options.alpha);
   m.path = j.value("nmf_path", m.path);
+  m.align = j.value("align", false);
   m.groups = j.value("groups", std::vector<std::string>{});
   return m;
 }
@@ -171,6 +175,18 @@ Input load_input(const std::string& audio_path, const ModelArgs& m, const Global
                     std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
                     m.score + ": " + std::to_string(in.score.size()) + " notes");
   const double length = in.audio.seconds();
+  in.analysis = io::resample(in.audio.mono(), in.audio.sample_rate, m.rate).col(0);
+  if (m.align) {
+    if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) throw IoError(audio_path, "the audio is silent: there is nothing to align to");
+    const Alignment al = align_score(in.analysis, m.rate, in.score);
+    in.score = al.aligned;
+    in.warp = al.warp;
+    in.align_cost = al.cost;
+    char line[200];
+    std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al.cost);
+    if (al.poor) warn(std::string(line) + " (POOR: is this the right score for this recording?)");
+    else info(g.quiet, line);
+  }
   if (in.score.end() > length + 1e-6) {
     std::ostringstream w;
     w.precision(3);
@@ -181,7 +197,6 @@ Input load_input(const std::string& audio_path, const ModelArgs& m, const Global
     warn(w.str());
     if (in.score.empty()) throw ParseError(m.score, 0, "no note starts within the audio (" + std::to_string(length) + " s)");
   }
-  in.analysis = io::resample(in.audio.mono(), in.audio.sample_rate, m.rate).col(0);
   if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) warn(audio_path + ": the audio is silent; the stems will be silent too");
   return in;
 }

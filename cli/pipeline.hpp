@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
+#include "notewise/align/align.hpp"
 #include "notewise/separation/separate.hpp"
 
 namespace notewise::cli {
@@ -20,6 +21,7 @@ struct ModelArgs {
   std::string path = "auto";
   bool pedal = false;
   bool no_onsets = false;
+  bool align = false;  // synchronise the score with the audio first
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";
@@ -38,7 +40,9 @@ struct ModelArgs {
 struct Input {
   io::Audio audio;
   VectorXf analysis;  // mono at the analysis rate
-  Score score;
+  Score score;        // aligned to the audio if --align
+  std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
+  double align_cost = -1;                       // normalised path cost (with --align)
 };
 
 // Reads audio and score; warns about and cuts a score that runs past the audio's end; errors

@@ -70,6 +70,7 @@ std::vector<std::string> figure_names(const RunView& run) {
   out.insert(out.end(), {"templates", "activations"});
   for (const auto& g : run.separation->groups.names) out.push_back("mask:" + g);
   out.push_back("loss");
+  if (run.warp && !run.warp->empty()) out.push_back("warp");
   return out;
 }
 
@@ -151,6 +152,18 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     p.y_label = "divergence (log scale)";
     p.log_y = true;
     plot::draw(p, path);
+  } else if (name == "warp" && run.warp && !run.warp->empty()) {
+    plot::LinePlot p;
+    plot::Series sr{"warping path", {}, {}, plot::group_colour(0)};
+    for (const auto& [st, at] : *run.warp) {
+      sr.x.push_back(st);
+      sr.y.push_back(at);
+    }
+    p.series.push_back(sr);
+    p.title = "Score-to-audio warp (--align)";
+    p.x_label = "score time (s)";
+    p.y_label = "audio time (s)";
+    plot::draw(p, path);
   } else {
     std::string known;
     for (const auto& n : figure_names(run)) known += (known.empty() ? "" : ", ") + n;
@@ -221,6 +234,12 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   for (const auto& g : s.groups.names) img("mask:" + g, "mask of " + g);
   h << "<h2>Loss</h2>\n";
   img("loss", "loss curve");
+  if (run.warp && !run.warp->empty()) {
+    h << "<h2>Alignment</h2>\n";
+    img("warp", "score-to-audio warp");
+    if (report.contains("alignment"))
+      h << "<p>normalised path cost " << report["alignment"].value("normalised_cost", 0.0) << "</p>\n";
+  }
   h << "<h2>Groups</h2>\n<table><tr><th>group</th><th>notes</th></tr>\n";
   for (std::size_t k = 0; k < s.groups.names.size(); ++k)
     h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td>" << s.groups.notes[k].size() << "</td></tr>\n";

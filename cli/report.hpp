@@ -14,11 +14,12 @@ namespace notewise::cli {
 struct RunView {
   const Separation* separation = nullptr;
   const Score* score = nullptr;
+  const std::vector<std::pair<double, double>>* warp = nullptr;  // with --align: score s -> audio s
   double max_hz = 5000;    // spectrogram figures show 0 .. max_hz
 };
 
 // The figure names `notewise plot` knows: "spectrogram", "stem:<group>", "templates",
-// "activations", "mask:<group>", "loss".
+// "activations", "mask:<group>", "loss", and "warp" after --align.
 std::vector<std::string> figure_names(const RunView& run);
 
 // Draws one figure to `path` (.png or .svg). Throws InvalidArgument for an unknown name.

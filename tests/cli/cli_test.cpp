@@ -9,6 +9,7 @@
 
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
+#include "notewise/io/score_io.hpp"
 #include <nlohmann/json.hpp>
 #include "test_util.hpp"
 
@@ -305,4 +306,55 @@ TEST(Cli, Eval_TableJsonAndErrors) {
   const CliRun r = notewise_cli("eval --reference " + dir.file("ref") + " --estimate " + dir.file("est"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("right.wav"), std::string::npos) << r.err;
+}
+
+TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
+  TempDir dir;
+  // The example's score in the FMP layout, 10 % slower and 0.5 s late.
+  const Score truth = io::read_score(kExample + "/score.csv");
+  std::string fmp = "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\"\n";
+  for (const Note& n : truth.notes())
+    fmp += std::to_string(n.onset * 1.1 + 0.5) + ";" + std::to_string(n.duration * 1.1) + ";" + std::to_string(n.pitch) +
+           ";0.8;\"" + n.label + "\"\n";
+  test::write_bytes(dir.file("late.csv"), fmp);
+  const CliRun r = notewise_cli("align " + kExample + "/mix.wav --score " + dir.file("late.csv") + " --out " + dir.file("a/aligned.csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("normalised path cost"), std::string::npos);
+  const std::string text = test::read_bytes(dir.file("a/aligned.csv"));
+  EXPECT_EQ(text.substr(0, text.find('\n')), "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\"");
+  const Score aligned = io::read_score(dir.file("a/aligned.csv"));
+  ASSERT_EQ(aligned.size(), truth.size());
+  double mean = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    EXPECT_EQ(aligned.notes()[i].pitch, truth.notes()[i].pitch);
+    EXPECT_EQ(aligned.notes()[i].label, truth.notes()[i].label);
+    mean += std::abs(aligned.notes()[i].onset - truth.notes()[i].onset) / static_cast<double>(truth.size());
+  }
+  EXPECT_LT(mean, 0.02);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("a/warp.csv")));
+}
+
+TEST(Cli, Align_WrongScoreIsFlagged) {
+  TempDir dir;
+  const std::string wrong = std::string(NOTEWISE_FIXTURES) + "/scores/mozart_k545_1_score.csv";
+  CliRun r = notewise_cli("align " + kExample + "/mix.wav --score " + wrong + " --out " + dir.file("a.csv"));
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.err.find("POOR"), std::string::npos) << r.err;
+  r = notewise_cli("--force align " + kExample + "/mix.wav --score " + wrong + " --out " + dir.file("a.csv") + " --strict");
+  EXPECT_EQ(r.code, 1);
+  io::write_wav(dir.file("silence.wav"), MatrixXf::Zero(22050, 1), 22050);
+  r = notewise_cli("align " + dir.file("silence.wav") + " --score " + kExample + "/score.csv --out " + dir.file("s/b.csv"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("silent"), std::string::npos);
+}
+
+TEST(Cli, Separate_WithAlign) {
+  TempDir dir;
+  const Score truth = io::read_score(kExample + "/score.csv");
+  io::write_csv_score(dir.file("late.csv"), truth.warped(1.05, 0.7), false);
+  const CliRun r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("late.csv") + " --align -n 10 --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  EXPECT_TRUE(report.contains("alignment"));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/plots/warp.png")));
 }
