@@ -45,7 +45,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   this->cmd = &cmd;
   cmd.add_option("--preset", preset,
                  "Starting values of the model options: tuned (measured best, docs/RESULTS.md) or libfmp\n"
-                 "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s);\n"
+                 "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, 0.5 s after offsets);\n"
                  "options given explicitly override the preset")
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
@@ -90,6 +90,7 @@ void ModelArgs::finish() {
     auto& c = options.decompose.constraints;
     if (cmd->count("--partial-power") == 0) c.partial_power = plain.partial_power;
     if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
+    if (cmd->count("--after") == 0) c.after = plain.after;
   }
   auto& o = options.decompose.nmf;
   set_divergence(loss, o);

@@ -72,9 +72,6 @@ def hand_midi(events, track, start, path):
             continue
         if msg.type not in ("note_on", "note_off", "control_change"):
             continue
-        t = int(round((sec - start) * 960))
-        m = msg.copy(channel=0, time=t - last)
-        last = t
         if msg.type == "note_on" and msg.velocity > 0:
             sounding.setdefault(msg.note, []).append((sec - start, msg.velocity))
         elif msg.type in ("note_on", "note_off"):
@@ -82,7 +79,10 @@ def hand_midi(events, track, start, path):
                 continue  # its note-on was before the excerpt
             on, vel = sounding[msg.note].pop(0)
             notes.append((on, sec - start - on, msg.note, vel))
-        tr.append(m)
+        # Delta times only between the events written (a skipped event must not shift the rest).
+        t = int(round((sec - start) * 960))
+        tr.append(msg.copy(channel=0, time=t - last))
+        last = t
     end = int(round(LENGTH * 960))
     for note, lst in sounding.items():
         for on, vel in lst:

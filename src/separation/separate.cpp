@@ -17,6 +17,7 @@ SeparationOptions SeparationOptions::tuned() {
   SeparationOptions o;
   o.decompose.constraints.partial_power = 2.0;
   o.decompose.constraints.onset_before = 0.15;
+  o.decompose.constraints.after = 1.0;
   return o;
 }
 

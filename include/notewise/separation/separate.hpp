@@ -24,9 +24,10 @@ struct SeparationOptions {
   void validate() const;
 
   // The settings measured best for separation (docs/RESULTS.md): templates start with partial
-  // weights 1/m^2 (a piano's upper partials are weaker than libfmp's 1/m assumes) and onset
+  // weights 1/m^2 (a piano's upper partials are weaker than libfmp's 1/m assumes), onset
   // templates only from 0.15 s before an onset (an attack does not start earlier than the
-  // synchronised onset's tolerance needs).
+  // synchronised onset's tolerance needs), and activations allowed 1.0 s after each offset
+  // instead of 0.5 s (the release and the pedal keep notes sounding past their offsets).
   // The plain defaults of ConstraintOptions are libfmp's.
   static SeparationOptions tuned();
 };
