@@ -83,11 +83,12 @@ void add_align_command(CLI::App& app, Globals& globals) {
     }
     io::write_text(warp, w.str(), globals.force);
     char line[256];
-    std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f%s; wrote %s and %s", score.size(), al.cost,
-                  al.poor ? " (POOR: is this the right score for this recording?)" : "", a->out.c_str(), warp.c_str());
+    std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f%s%s%s; wrote %s and %s", score.size(), al.cost,
+                  al.poor ? " (POOR: " : "", al.problem.c_str(), al.poor ? "; is this the right score for this recording?)" : "",
+                  a->out.c_str(), warp.c_str());
     if (al.poor) warn(line);
     else info(globals.quiet, line);
-    if (al.poor && a->strict) throw Error(a->audio + ": the alignment is poor (normalised cost " + std::to_string(al.cost) + ")");
+    if (al.poor && a->strict) throw Error(a->audio + ": the alignment is poor: " + al.problem);
   });
 }
 

@@ -185,7 +185,7 @@ Input load_input(const std::string& audio_path, const ModelArgs& m, const Global
     in.align_cost = al.cost;
     char line[200];
     std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al.cost);
-    if (al.poor) warn(std::string(line) + " (POOR: is this the right score for this recording?)");
+    if (al.poor) warn(std::string(line) + " (POOR: " + al.problem + "; is this the right score for this recording?)");
     else info(g.quiet, line);
   }
   if (in.score.end() > length + 1e-6) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
@@ -120,7 +121,16 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   double chroma = 0;
   for (const auto& [i, j] : path) chroma += 1.0 - A.col(i).head(12).dot(S.col(j).head(12));
   out.cost = chroma / static_cast<double>(path.size());
-  out.poor = out.cost > o.poor_cost;
+  // A recording of the score plays it at roughly its tempo: half or twice its length means the
+  // wrong recording (or a fragment), whatever the path cost says.
+  const double ratio = static_cast<double>(audio.size()) / sr / std::max(score.end(), 1e-3);
+  char why[160] = "";
+  if (ratio < 0.5 || ratio > 2.0)
+    std::snprintf(why, sizeof why, "the audio lasts %.1f s, the score %.1f s", static_cast<double>(audio.size()) / sr, score.end());
+  else if (out.cost > o.poor_cost)
+    std::snprintf(why, sizeof why, "the features do not match (normalised cost %.2f > %.2f)", out.cost, o.poor_cost);
+  out.problem = why;
+  out.poor = !out.problem.empty();
   // Score frame j -> the mean audio frame the path pairs with it; then strictly increasing.
   std::vector<double> sum(static_cast<std::size_t>(M), 0.0), count(static_cast<std::size_t>(M), 0.0);
   for (const auto& [i, j] : path) {

@@ -14,6 +14,7 @@
 // Cost of a pair of frames: (1 - <chroma_a, chroma_s>) + |onsets_a - onsets_s| / 2.
 // The normalised path cost reported is the chroma part alone, averaged along the path: a
 // score of the right piece gave 0.14-0.29, a score of another piece 0.64-0.72 (docs/RESULTS.md).
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,7 +37,8 @@ struct AlignOptions {
 struct Alignment {
   std::vector<std::pair<double, double>> warp;  // (score s, audio s), both strictly increasing
   double cost = 0;                              // normalised chroma path cost
-  bool poor = false;                            // cost > poor_cost
+  bool poor = false;                            // cost > poor_cost, or the lengths do not fit
+  std::string problem;                          // why it is poor, in words (empty if not)
   Score aligned;                                // the score in audio time, same notes, same order
 };
 

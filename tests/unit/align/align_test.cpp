@@ -146,6 +146,14 @@ TEST(Align, ScoreOfAnotherPieceIsFlagged) {
   EXPECT_LT(align_score(audio.mono(), audio.sample_rate, right).cost, AlignOptions{}.poor_cost);
 }
 
+TEST(Align, AudioMuchShorterThanTheScoreIsFlagged) {
+  const io::Audio audio = io::read_audio(NOTEWISE_EXAMPLES "/chopin_op64_1/mix.wav");
+  const Score score = io::read_score(NOTEWISE_EXAMPLES "/chopin_op64_1/score.csv");
+  const Alignment a = align_score(audio.mono().head(5 * audio.sample_rate), audio.sample_rate, score);
+  EXPECT_TRUE(a.poor);
+  EXPECT_NE(a.problem.find("lasts"), std::string::npos) << a.problem;
+}
+
 TEST(Align, InvalidInput) {
   EXPECT_THROW(align_score(VectorXf::Zero(1000), 22050, Score()), InvalidArgument);
   EXPECT_THROW(align_score(VectorXf(), 22050, Score({{0, 1, 60, 100, "a", 0}})), InvalidArgument);
