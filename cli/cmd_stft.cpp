@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "notewise/core/stft.hpp"
+#include "notewise/separation/separate.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
@@ -46,14 +47,8 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
     const MatrixXf mono = io::resample(audio.mono(), audio.sample_rate, args->rate);
     const MatrixXf V = stft(mono.col(0), args->stft).cwiseAbs();
 
-    // Resynthesis at the input's own rate: the STFT geometry scales with the rate so that the
-    // frames cover the same time span as the analysis frames.
-    StftOptions native = args->stft;
-    if (audio.sample_rate != args->rate) {
-      const double f = static_cast<double>(audio.sample_rate) / args->rate;
-      native.n_fft = 2 * std::max(2, static_cast<int>(std::lround(args->stft.n_fft * f / 2)));
-      native.hop = std::clamp(static_cast<int>(std::lround(args->stft.hop * f)), 1, native.n_fft / 2);
-    }
+    // Resynthesis at the input's own rate, with frames covering the same times as the analysis.
+    const StftOptions native = native_stft(args->stft, args->rate, audio.sample_rate);
     MatrixXf resynth(audio.frames(), audio.channels());
     ProgressBar bar("round trip", globals.quiet);
     for (int c = 0; c < audio.channels(); ++c) {
