@@ -27,14 +27,15 @@ void add_align_command(CLI::App& app, Globals& globals) {
       "Chroma and onset features of the audio and of the score, multiscale DTW (3 levels), and a\n"
       "monotonic warp that moves every onset and offset to audio time.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
-      "duration change; a MIDI score is written as start,duration,pitch,velocity,label) and\n"
+      "duration change; a MIDI score is written as start,duration,pitch,velocity,label; an OUT\n"
+      "ending in .mid gets a MIDI file, one track per label) and\n"
       "warp.csv beside it (score_s,audio_s). Prints the normalised path cost: 0.14-0.29 for the\n"
       "right piece, 0.64-0.72 for another (measured); above 0.45 it is flagged as poor (exit 1\n"
       "with --strict).\n"
       "Example: notewise align rec.wav --score downloaded.mid --out aligned.csv");
   cmd->add_option("audio", a->audio, "The recording")->required();
   cmd->add_option("-s,--score", a->score, "The score to synchronise (.csv or .mid)")->required();
-  cmd->add_option("-o,--out", a->out, "Aligned score (.csv)")->required();
+  cmd->add_option("-o,--out", a->out, "Aligned score: .csv, or .mid for a Standard MIDI File")->required();
   cmd->add_option("--warp", a->warp, "Where to write the warp (default: warp.csv beside --out)");
   cmd->add_option("--step-weights", a->weights, "DTW weights of the steps (1,1),(1,0),(0,1)")
       ->delimiter(',')->expected(3)->capture_default_str();
@@ -72,7 +73,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
     for (const auto& [s, t] : al.warp) w << s << "," << t << "\n";
     const std::string ext = out.extension().string();
     std::string text;
-    if (a->score.size() > 4 && (a->score.substr(a->score.size() - 4) == ".csv" || a->score.substr(a->score.size() - 4) == ".CSV")) {
+    if (ext == ".mid" || ext == ".midi") {
+      io::write_midi_score(a->out, al.aligned, globals.force);
+    } else if (a->score.size() > 4 && (a->score.substr(a->score.size() - 4) == ".csv" || a->score.substr(a->score.size() - 4) == ".CSV")) {
       std::ifstream f(a->score, std::ios::binary);
       std::stringstream ss;
       ss << f.rdbuf();

@@ -2,7 +2,9 @@
 // library because only note timing is needed and every malformed byte must give a precise
 // error; it is fuzzed (fuzz/fuzz_midi.cpp).
 #include <algorithm>
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cctype>
 #include <cstdint>
 #include <deque>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
 #include "notewise/io/score_io.hpp"
 
 namespace notewise::io {
@@ -263,6 +266,75 @@ Score parse_midi(const std::string& bytes, const std::string& name, const MidiOp
     out.push_back(std::move(n));
   }
   return Score(std::move(out));
+}
+
+namespace {
+void put_be(std::string& out, std::uint32_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_vlq(std::string& out, std::uint32_t v) {
+  char buf[5];
+  int n = 0;
+  buf[n++] = static_cast<char>(v & 0x7f);
+  while (v >>= 7) buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+  while (n > 0) out.push_back(buf[--n]);
+}
+}  // namespace
+
+void write_midi_score(const std::string& path, const Score& score, bool overwrite) {
+  constexpr int kDivision = 480;  // ticks per quarter; at 120 bpm, 960 ticks per second
+  std::string file = "MThd";
+  put_be(file, 6, 4);
+  const std::vector<std::string> labels = score.labels();
+  put_be(file, 1, 2);
+  put_be(file, static_cast<std::uint32_t>(labels.size() + 1), 2);
+  put_be(file, kDivision, 2);
+  auto chunk = [&](const std::string& body) {
+    file += "MTrk";
+    put_be(file, static_cast<std::uint32_t>(body.size()), 4);
+    file += body;
+  };
+  std::string tempo;
+  put_vlq(tempo, 0);
+  tempo += std::string("\xff\x51\x03", 3);
+  put_be(tempo, 500000, 3);
+  tempo += std::string("\x00\xff\x2f\x00", 4);
+  chunk(tempo);
+  for (std::size_t t = 0; t < labels.size(); ++t) {
+    struct Ev {
+      std::uint32_t tick;
+      int order;  // note-offs before note-ons at the same tick
+      std::uint8_t status, d1, d2;
+    };
+    std::vector<Ev> events;
+    const auto channel = static_cast<std::uint8_t>(t % 16);
+    for (const Note& n : score.notes()) {
+      if (n.label != labels[t]) continue;
+      const auto on = static_cast<std::uint32_t>(std::lround(std::max(0.0, n.onset) * 960));
+      const auto off = std::max(on + 1, static_cast<std::uint32_t>(std::lround(std::max(0.0, n.offset()) * 960)));
+      const auto vel = static_cast<std::uint8_t>(std::clamp<long>(std::lround(n.velocity), 1, 127));
+      events.push_back({on, 1, static_cast<std::uint8_t>(0x90 | channel), static_cast<std::uint8_t>(n.pitch), vel});
+      events.push_back({off, 0, static_cast<std::uint8_t>(0x80 | channel), static_cast<std::uint8_t>(n.pitch), 0});
+    }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Ev& a, const Ev& b) { return a.tick != b.tick ? a.tick < b.tick : a.order < b.order; });
+    std::string body;
+    put_vlq(body, 0);
+    body += std::string("\xff\x03", 2);
+    put_vlq(body, static_cast<std::uint32_t>(labels[t].size()));
+    body += labels[t];
+    std::uint32_t last = 0;
+    for (const Ev& e : events) {
+      put_vlq(body, e.tick - last);
+      last = e.tick;
+      body.push_back(static_cast<char>(e.status));
+      body.push_back(static_cast<char>(e.d1));
+      body.push_back(static_cast<char>(e.d2));
+    }
+    body += std::string("\x00\xff\x2f\x00", 4);
+    chunk(body);
+  }
+  write_text(path, file, overwrite);
 }
 
 Score read_midi_score(const std::string& path, const MidiOptions& options) {

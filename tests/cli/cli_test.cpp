@@ -332,6 +332,11 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
   }
   EXPECT_LT(mean, 0.02);
   EXPECT_TRUE(std::filesystem::exists(dir.file("a/warp.csv")));
+  // A .mid output: the same notes, one track per label.
+  ASSERT_EQ(notewise_cli("-q align " + kExample + "/mix.wav --score " + dir.file("late.csv") + " --out " + dir.file("m/aligned.mid")).code, 0);
+  const Score mid = io::read_score(dir.file("m/aligned.mid"));
+  EXPECT_EQ(mid.size(), truth.size());
+  EXPECT_EQ(mid.labels().size(), 2u);
 }
 
 TEST(Cli, Align_WrongScoreIsFlagged) {

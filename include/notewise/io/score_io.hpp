@@ -39,6 +39,11 @@ Score parse_csv(const std::string& text, const std::string& name);
 // replaced by those of `score` (same notes, same order); every other byte is kept.
 std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name);
 
+// Writes a Standard MIDI File (format 1, one track per label named after it, channels in label
+// order, 120 bpm at 480 ticks per quarter: 1 ms resolution), atomically. Reading it back with
+// read_midi_score gives the same notes, times rounded to the millisecond.
+void write_midi_score(const std::string& path, const Score& score, bool overwrite);
+
 // Writes start,duration,pitch,velocity,label (the comma layout), atomically.
 void write_csv_score(const std::string& path, const Score& score, bool overwrite);
 

@@ -204,3 +204,18 @@ TEST(ScoreIo, CsvWriteReadRoundTrip) {
   io::write_csv_score(dir.file("s.csv"), s, false);
   EXPECT_EQ(keyed(io::read_score(dir.file("s.csv"))), keyed(s));
 }
+
+TEST(ScoreIo, MidiWriteReadRoundTrip) {
+  TempDir dir;
+  const Score s = io::read_score(kFixtures + "chopin_op64_1_score.csv");
+  io::write_midi_score(dir.file("s.mid"), s, false);
+  const Score back = io::read_score(dir.file("s.mid"));
+  ASSERT_EQ(back.size(), s.size());
+  const auto a = keyed(s), b = keyed(back);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(std::get<0>(a[i]), std::get<0>(b[i]), 1) << i;
+    EXPECT_EQ(std::get<1>(a[i]), std::get<1>(b[i]));
+    EXPECT_EQ(std::get<2>(a[i]), std::get<2>(b[i]));
+  }
+  EXPECT_THROW(io::write_midi_score(dir.file("s.mid"), s, false), IoError);  // kept without overwrite
+}
