@@ -63,6 +63,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
   cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
+  cmd.add_option("--method", method,
+                 "nmf | nae-mu | nae-pgd: NMF, or a nonnegative autoencoder trained by multiplicative updates\n"
+                 "or projected gradients (squared error; --iterations epochs)")
+      ->capture_default_str()->check(CLI::IsMember({"nmf", "nae-mu", "nae-pgd"}));
   cmd.add_option("--tolerance", c.tolerance, "Template band around each partial, relative (+-)")->capture_default_str();
   cmd.add_option("--tolerance-cents", c.tolerance_cents, "Template band in cents (overrides --tolerance)");
   cmd.add_option("--partials", c.partials, "Partials per template (0: up to Nyquist)")->capture_default_str();
@@ -96,6 +100,9 @@ void ModelArgs::finish() {
   set_divergence(loss, o);
   options.decompose.constraints.onset_templates = !no_onsets;
   o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
+  options.decompose.method = method == "nae-mu"    ? Method::NaeMultiplicative
+                             : method == "nae-pgd" ? Method::NaeProjectedGradient
+                                                   : Method::Nmf;
   options.validate();
   for (const auto& g : groups) {
     const GroupSpec spec = parse_group_spec(g);
@@ -130,6 +137,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"alpha", options.alpha},
           {"align", align},
           {"nmf_path", path},
+          {"method", method},
           {"groups", groups}};
 }
 
@@ -161,6 +169,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.alpha = j.value("alpha", m.options.alpha);
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
+  m.method = j.value("method", m.method);
   m.groups = j.value("groups", std::vector<std::string>{});
   return m;
 }

@@ -19,6 +19,7 @@ struct ModelArgs {
   std::string loss = "kl";
   std::string label_by = "track";
   std::string path = "auto";
+  std::string method = "nmf";
   bool pedal = false;
   bool no_onsets = false;
   bool align = false;  // synchronise the score with the audio first

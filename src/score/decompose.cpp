@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "notewise/core/error.hpp"
+#include "notewise/nae/nae.hpp"
 
 namespace notewise {
 namespace {
@@ -89,9 +90,26 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   d.geometry = geometry;
   d.constraints = build_constraints(score, geometry, options.constraints);
   d.notes = note_shares(score, d.constraints, geometry);
-  d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
-  d.W = std::move(d.run.W);
-  d.H = std::move(d.run.H);
+  if (options.method == Method::Nmf) {
+    d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
+    d.W = std::move(d.run.W);
+    d.H = std::move(d.run.H);
+    return d;
+  }
+  const MatrixXf V_ = V;
+  const MatrixXf mask = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
+  nae::Options o;
+  o.epochs = options.nmf.max_iterations;
+  o.update = options.method == Method::NaeMultiplicative ? nae::Update::Multiplicative : nae::Update::ProjectedGradient;
+  const nae::Result<float> r = nae::train(V_, mask, nae::initial_model<float>(d.constraints.W0, V_, mask), o,
+                                           [&](int epoch, double loss) {
+                                             return !callback || callback(nmf::Progress{epoch, o.epochs, loss});
+                                           });
+  d.W = r.model.decoder;
+  d.H = r.code;
+  d.run.initial_loss = r.initial_loss;
+  d.run.loss = r.loss;
+  d.run.iterations = static_cast<int>(r.loss.size());
   return d;
 }
 

@@ -363,3 +363,20 @@ TEST(Cli, Separate_WithAlign) {
   EXPECT_TRUE(report.contains("alignment"));
   EXPECT_TRUE(std::filesystem::exists(dir.file("o/plots/warp.png")));
 }
+
+TEST(Cli, Separate_WithAutoencoders) {
+  TempDir dir;
+  for (const char* method : {"nae-mu", "nae-pgd"}) {
+    const std::string out = dir.file(method);
+    const CliRun r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --method " + method +
+                                  " -n 5 --no-report --out " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto report = nlohmann::json::parse(read_text(out + "/report.json"));
+    EXPECT_EQ(report["parameters"]["method"], method);
+    EXPECT_EQ(report["nmf"]["loss"].size(), 5u);
+    const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+    const MatrixXf sum = io::read_audio(out + "/left.wav").samples + io::read_audio(out + "/right.wav").samples;
+    EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  }
+  EXPECT_EQ(notewise_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --method nae --out " + dir.file("x")).code, 2);
+}

@@ -19,9 +19,16 @@
 
 namespace notewise {
 
+// How the constrained model is fitted: NMF, or a nonnegative autoencoder (nae/nae.hpp) whose
+// decoder starts from the same templates and whose structured dropout mask is the pattern of
+// H0; its decoder then plays W and its masked code H. The autoencoder minimises the squared
+// error for max_iterations epochs.
+enum class Method { Nmf, NaeMultiplicative, NaeProjectedGradient };
+
 struct DecomposeOptions {
   ConstraintOptions constraints;
   nmf::Options nmf = default_nmf();
+  Method method = Method::Nmf;
 
   static nmf::Options default_nmf() {
     nmf::Options o;

@@ -1,0 +1,120 @@
+#include "notewise/nae/nae.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "notewise/core/error.hpp"
+#include "notewise/nmf/nmf.hpp"
+
+using namespace notewise;
+
+namespace {
+template <class T>
+Matrix<T> rnd(Index r, Index c, std::uint64_t seed, T lo = 0) {
+  return (nmf::random_matrix<T>(r, c, seed).array() * (1 - lo) + lo).matrix();
+}
+// A mask with zero blocks, like note windows.
+MatrixXd window_mask(Index R, Index N) {
+  MatrixXd M = MatrixXd::Zero(R, N);
+  for (Index r = 0; r < R; ++r)
+    for (Index n = 0; n < N; ++n) M(r, n) = ((n / 4 + r) % 3 != 0) ? 1.0 : 0.0;
+  return M;
+}
+}  // namespace
+
+TEST(Nae, GradientsMatchFiniteDifferences) {
+  // Free-sign weights so that the ReLUs are active on both sides; float64.
+  const Index K = 7, N = 9, R = 3;
+  const MatrixXd V = rnd<double>(K, N, 1), M = window_mask(R, N);
+  nae::Model<double> m{rnd<double>(R, K, 2, -0.5), rnd<double>(K, R, 3, -0.5)};
+  const nae::Model<double> g = nae::gradients(m, V, M);
+  const double h = 1e-6;
+  double worst = 0;
+  for (int which = 0; which < 2; ++which) {
+    MatrixXd& W = which == 0 ? m.encoder : m.decoder;
+    const MatrixXd& G = which == 0 ? g.encoder : g.decoder;
+    for (Index i = 0; i < W.rows(); ++i)
+      for (Index j = 0; j < W.cols(); ++j) {
+        const double keep = W(i, j);
+        W(i, j) = keep + h;
+        const double up = nae::loss(m, V, M);
+        W(i, j) = keep - h;
+        const double down = nae::loss(m, V, M);
+        W(i, j) = keep;
+        const double fd = (up - down) / (2 * h);
+        worst = std::max(worst, std::abs(fd - G(i, j)) / std::max(1.0, std::abs(fd)));
+      }
+  }
+  EXPECT_LE(worst, 1e-6);
+}
+
+TEST(Nae, MultiplicativeFactorsAreTheGradientsParts) {
+  const MatrixXd V = rnd<double>(8, 10, 1), M = window_mask(4, 10);
+  const nae::Model<double> m{rnd<double>(4, 8, 2), rnd<double>(8, 4, 3)};
+  const auto p = nae::gradient_parts(m, V, M);
+  const auto g = nae::gradients(m, V, M);
+  EXPECT_LE((g.encoder - 2 * (p.enc_pos - p.enc_neg)).norm(), 1e-9 * g.encoder.norm() + 1e-12);
+  EXPECT_LE((g.decoder - 2 * (p.dec_pos - p.dec_neg)).norm(), 1e-9 * g.decoder.norm() + 1e-12);
+}
+
+TEST(Nae, MultiplicativeUpdatesNeverIncreaseTheLoss) {
+  const MatrixXf V = rnd<float>(40, 60, 1);
+  const MatrixXf M = window_mask(6, 60).cast<float>();
+  MatrixXf templates = rnd<float>(40, 6, 4);
+  for (Index r = 0; r < 6; ++r)
+    for (Index k = 0; k < 40; ++k)
+      if ((k + r) % 4 == 0) templates(k, r) = 0;  // template constraints
+  for (const bool harmonic_start : {true, false}) {
+    nae::Model<float> start = harmonic_start ? nae::initial_model(templates, V, M)
+                                             : nae::Model<float>{rnd<float>(6, 40, 7), rnd<float>(40, 6, 8)};
+    nae::Options o;
+    o.epochs = 100;
+    const auto r = nae::train(V, M, start, o);
+    // Tolerance: float rounding of the loss, 1e-5 of the starting loss.
+    double prev = r.initial_loss;
+    for (double l : r.loss) {
+      EXPECT_LE(l, prev + 1e-5 * r.initial_loss);
+      prev = l;
+    }
+    EXPECT_LT(r.loss.back(), r.initial_loss);
+    EXPECT_GE(r.model.encoder.minCoeff(), 0.0f);
+    EXPECT_GE(r.model.decoder.minCoeff(), 0.0f);
+    if (harmonic_start) EXPECT_TRUE(((templates.array() == 0).select(r.model.decoder.array(), 0.0f) == 0).all());
+    EXPECT_TRUE(((M.array() == 0).select(r.code.array(), 0.0f) == 0).all());  // dropout zeros are exact
+  }
+}
+
+TEST(Nae, ProjectedGradientStaysNonnegativeAndMasked) {
+  const MatrixXf V = rnd<float>(30, 50, 1);
+  const MatrixXf M = window_mask(5, 50).cast<float>();
+  MatrixXf templates = rnd<float>(30, 5, 4);
+  templates.block(0, 0, 10, 2).setZero();
+  nae::Options o;
+  o.update = nae::Update::ProjectedGradient;
+  o.epochs = 60;
+  const auto r = nae::train(V, M, nae::initial_model(templates, V, M), o);
+  EXPECT_LT(r.loss.back(), r.initial_loss);
+  EXPECT_GE(r.model.encoder.minCoeff(), 0.0f);
+  EXPECT_EQ(r.model.decoder.block(0, 0, 10, 2).cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(Nae, NeverActiveRowsKeepTheirWeights) {
+  const MatrixXd V = rnd<double>(12, 20, 1);
+  MatrixXd M = window_mask(4, 20);
+  M.row(2).setZero();  // template 2 is never active
+  const nae::Model<double> start{rnd<double>(4, 12, 2), rnd<double>(12, 4, 3)};
+  nae::Options o;
+  o.epochs = 10;
+  const auto r = nae::train(V, M, start, o);
+  EXPECT_EQ(r.model.decoder.col(2), start.decoder.col(2));  // numerator and denominator both zero
+  EXPECT_EQ(r.model.encoder.row(2), start.encoder.row(2));
+}
+
+TEST(Nae, InvalidInput) {
+  const MatrixXd V = rnd<double>(5, 6, 1), M = MatrixXd::Ones(2, 6);
+  EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(3, 5, 2), rnd<double>(5, 2, 3)}, nae::Options{}), InvalidArgument);
+  nae::Options o;
+  o.step = 2.5;
+  EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(2, 5, 2), rnd<double>(5, 2, 3)}, o), InvalidArgument);
+}
