@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   cli::add_eval_command(app, globals);
   cli::add_plot_command(app, globals);
   cli::add_align_command(app, globals);
+  cli::add_compare_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 

@@ -380,3 +380,23 @@ TEST(Cli, Separate_WithAutoencoders) {
   }
   EXPECT_EQ(notewise_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --method nae --out " + dir.file("x")).code, 2);
 }
+
+TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {
+  TempDir dir;
+  const CliRun r = notewise_cli("-q compare " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 30 --out " + dir.file("c"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream csv(dir.file("c/loss.csv"));
+  std::string line, last;
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    last = line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 1 + 31);  // header, start, 30 epochs
+  double epoch, nmf, pgd, mu;
+  ASSERT_EQ(std::sscanf(last.c_str(), "%lf,%lf,%lf,%lf", &epoch, &nmf, &pgd, &mu), 4);
+  EXPECT_LT(nmf, mu);  // an encoder with nonnegative weights cannot reach NMF's free activations
+  EXPECT_LT(mu, pgd);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("c/loss.png")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("c/report.html")));
+}
