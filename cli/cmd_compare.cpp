@@ -34,11 +34,7 @@ void add_compare_command(CLI::App& app, Globals& globals) {
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
-    Geometry g;
-    g.sample_rate = a->model.rate;
-    g.n_fft = so.stft.n_fft;
-    g.hop = so.stft.hop;
-    g.frames = V.cols();
+    const Geometry g = Geometry::of(so.stft, a->model.rate, V.cols());
     const char* names[] = {"nmf", "nae_pgd", "nae_mu"};
     const Method methods[] = {Method::Nmf, Method::NaeProjectedGradient, Method::NaeMultiplicative};
     std::vector<std::vector<double>> curves;

@@ -41,11 +41,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
-    Geometry g;
-    g.sample_rate = a->model.rate;
-    g.n_fft = so.stft.n_fft;
-    g.hop = so.stft.hop;
-    g.frames = V.cols();
+    const Geometry g = Geometry::of(so.stft, a->model.rate, V.cols());
     ProgressBar bar("decompose", globals.quiet);
     Separation view_data;  // the report's view: the decomposition, its label groups and masks, no stems
     view_data.V = V;

@@ -94,22 +94,14 @@ Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_
   Separation s;
   s.groups = groups;
   const MatrixXcf X = stft(analysis, options.stft);
-  Geometry g;
-  g.sample_rate = analysis_rate;
-  g.n_fft = options.stft.n_fft;
-  g.hop = options.stft.hop;
-  g.frames = X.cols();
+  const Geometry g = Geometry::of(options.stft, analysis_rate, X.cols());
   s.V = X.cwiseAbs();
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
   s.masks = soft_masks(group_models(s.decomposition, groups), options.alpha);
 
   // Resynthesis: every channel at the native rate, each group's mask on its complex STFT.
   const StftOptions ns = native_stft(options.stft, analysis_rate, native_rate);
-  Geometry gn;
-  gn.sample_rate = native_rate;
-  gn.n_fft = ns.n_fft;
-  gn.hop = ns.hop;
-  gn.frames = ns.frames(native.rows());
+  const Geometry gn = Geometry::of(ns, native_rate, ns.frames(native.rows()));
   const std::size_t G = groups.names.size();
   std::vector<MatrixXf> native_masks;
   for (const auto& m : s.masks) native_masks.push_back(map_mask(m, g, gn));

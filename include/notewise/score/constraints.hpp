@@ -8,6 +8,7 @@
 // A pitch template is shared by every note of that pitch, whatever its label.
 #include <vector>
 
+#include "notewise/core/stft.hpp"
 #include "notewise/core/types.hpp"
 #include "notewise/score/score.hpp"
 
@@ -20,6 +21,11 @@ struct Geometry {
   int n_fft = 2048;
   int hop = 512;
   Index frames = 0;
+
+  // The geometry of stft(x, stft) for x at sample_rate with `frames` frames.
+  static Geometry of(const StftOptions& stft, double sample_rate, Index frames) {
+    return {sample_rate, stft.n_fft, stft.hop, frames};
+  }
 
   Index bins() const { return n_fft / 2 + 1; }
   double bin_hz() const { return sample_rate / n_fft; }
