@@ -40,16 +40,13 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
                     globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
-    const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
-    const Geometry g = Geometry::of(so.stft, a->model.rate, V.cols());
     ProgressBar bar("decompose", globals.quiet);
-    Separation view_data;  // the report's view: the decomposition, its label groups and masks, no stems
-    view_data.V = V;
-    view_data.decomposition = decompose(V, in.score, g, so.decompose, nmf_progress(bar, so.decompose.nmf.max_iterations));
+    // The decomposition with its label groups and masks: what the report shows (no stems).
+    const Separation view_data = model_groups(in.analysis, a->model.rate, in.score, group_notes(in.score, {}), so,
+                                              nmf_progress(bar, so.decompose.nmf.max_iterations));
     bar.finish();
     const Decomposition& d = view_data.decomposition;
-    view_data.groups = group_notes(in.score, {});
-    view_data.masks = soft_masks(group_models(d, view_data.groups), so.alpha);
+    const Geometry& g = d.geometry;
 
     const auto dir = std::filesystem::path(a->out);
     const auto& notes = in.score.notes();

@@ -57,8 +57,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     std::vector<GroupSpec> specs;
     for (const auto& g : m.groups) specs.push_back(parse_group_spec(g));
     const Grouping groups = group_notes(in.score, specs);
-    const Separation s = separate(in.analysis, m.rate, in.audio.samples.leftCols(1), in.audio.sample_rate, in.score, groups,
-                                  m.options);
+    const Separation s = model_groups(in.analysis, m.rate, in.score, groups, m.options);  // figures need no audio out
     RunView view;
     view.separation = &s;
     view.score = &in.score;

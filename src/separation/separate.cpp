@@ -85,19 +85,25 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
   return out;
 }
 
-Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,
-                    const Eigen::Ref<const MatrixXf>& native, double native_rate, const Score& score,
-                    const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration,
-                    const std::function<void(double)>& progress) {
+Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
+                        const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration) {
   options.validate();
   if (groups.names.empty()) throw InvalidArgument("separate: no groups");
   Separation s;
   s.groups = groups;
-  const MatrixXcf X = stft(analysis, options.stft);
-  const Geometry g = Geometry::of(options.stft, analysis_rate, X.cols());
-  s.V = X.cwiseAbs();
+  s.V = stft(analysis, options.stft).cwiseAbs();
+  const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
   s.masks = soft_masks(group_models(s.decomposition, groups), options.alpha);
+  return s;
+}
+
+Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,
+                    const Eigen::Ref<const MatrixXf>& native, double native_rate, const Score& score,
+                    const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration,
+                    const std::function<void(double)>& progress) {
+  Separation s = model_groups(analysis, analysis_rate, score, groups, options, on_iteration);
+  const Geometry& g = s.decomposition.geometry;
 
   // Resynthesis: every channel at the native rate, each group's mask on its complex STFT.
   const StftOptions ns = native_stft(options.stft, analysis_rate, native_rate);

@@ -54,7 +54,12 @@ struct Separation {
   std::vector<MatrixXf> stems;  // per group, samples x channels at the native rate
 };
 
-// analysis: the mono analysis signal at analysis_rate; native: the recording (samples x
+// Everything but the audio: spectrogram, decomposition, groups and masks (stems stay empty).
+// For views of a run (reports, plots) that need no resynthesis.
+Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
+                        const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration = {});
+
+// model_groups, then the stems. analysis: the mono analysis signal at analysis_rate; native: the recording (samples x
 // channels) at native_rate, which the stems keep. `progress(fraction)` is called while the
 // stems are synthesised.
 Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,

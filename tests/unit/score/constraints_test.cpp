@@ -7,14 +7,7 @@
 using namespace notewise;
 
 namespace {
-Geometry geometry(Index frames = 200) {
-  Geometry g;
-  g.sample_rate = 22050;
-  g.n_fft = 2048;
-  g.hop = 512;
-  g.frames = frames;
-  return g;
-}
+Geometry geometry(Index frames = 200) { return Geometry::of(StftOptions{2048, 512}, 22050, frames); }
 Score two_notes() { return Score({{1.0, 0.5, 69, 127, "right", 0}, {2.0, 1.0, 45, 64, "left", 1}}); }
 }  // namespace
 

@@ -7,14 +7,7 @@
 using namespace notewise;
 
 namespace {
-Geometry geometry(Index frames) {
-  Geometry g;
-  g.sample_rate = 22050;
-  g.n_fft = 2048;
-  g.hop = 512;
-  g.frames = frames;
-  return g;
-}
+Geometry geometry(Index frames) { return Geometry::of(StftOptions{2048, 512}, 22050, frames); }
 
 // A synthetic spectrogram from known templates (partials with random-ish weights around the
 // harmonic positions) and known activations (decaying notes of a score).
