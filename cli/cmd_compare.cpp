@@ -20,13 +20,15 @@ void add_compare_command(CLI::App& app, Globals& globals) {
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compare", "Compare NMF with the nonnegative autoencoders (approximation loss)");
   cmd->footer(
-      "Runs score-constrained NMF (Euclidean: the autoencoders' loss), the autoencoder trained by projected\n"
-      "gradients and the one trained by multiplicative updates, from the same templates and note windows,\n"
-      "for --iterations iterations/epochs. Writes DIR/loss.csv (epoch,nmf,nae_pgd,nae_mu; ||V - V^||^2,\n"
-      "row 0 the start), DIR/loss.png and DIR/report.html.\n"
+      "Runs score-constrained NMF and the autoencoders trained by projected gradients, by multiplicative\n"
+      "updates and by free-sign gradients (ReLU only), from the same templates and note windows, for\n"
+      "--iterations iterations/epochs, all on the squared error (--loss euclidean, the default here) or on KL\n"
+      "(--loss kl). Writes DIR/loss.csv (epoch,nmf,nae_pgd,nae_mu,nae_relu; the loss, row 0 the start),\n"
+      "DIR/loss.png and DIR/report.html.\n"
       "Example: notewise compare mix.wav --score score.csv -n 200 --out cmp/");
   cmd->add_option("audio", a->audio, "The recording")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
+  a->model.loss = "euclidean";  // the lecture's comparison; --loss kl for the other
   a->model.add_to(*cmd, false);
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
@@ -35,13 +37,13 @@ void add_compare_command(CLI::App& app, Globals& globals) {
     const auto& so = a->model.options;
     const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
     const Geometry g = Geometry::of(so.stft, a->model.rate, V.cols());
-    const char* names[] = {"nmf", "nae_pgd", "nae_mu"};
-    const Method methods[] = {Method::Nmf, Method::NaeProjectedGradient, Method::NaeMultiplicative};
+    const char* names[] = {"nmf", "nae_pgd", "nae_mu", "nae_relu"};
+    const Method methods[] = {Method::Nmf, Method::NaeProjectedGradient, Method::NaeMultiplicative, Method::NaeFreeGradient};
+    constexpr int kMethods = 4;
     std::vector<std::vector<double>> curves;
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < kMethods; ++k) {
       DecomposeOptions o = so.decompose;
       o.method = methods[k];
-      o.nmf.divergence = nmf::Divergence::Euclidean;
       o.nmf.path = nmf::Path::Dense;
       ProgressBar bar(names[k], globals.quiet);
       const Decomposition d = decompose(V, in.score, g, o, nmf_progress(bar, o.nmf.max_iterations));
@@ -52,17 +54,20 @@ void add_compare_command(CLI::App& app, Globals& globals) {
     }
     std::ostringstream csv;
     csv.precision(10);
-    csv << "epoch,nmf,nae_pgd,nae_mu\n";
-    for (std::size_t e = 0; e < curves[0].size(); ++e)
-      csv << e << "," << curves[0][e] << "," << curves[1][e] << "," << curves[2][e] << "\n";
+    csv << "epoch,nmf,nae_pgd,nae_mu,nae_relu\n";
+    for (std::size_t e = 0; e < curves[0].size(); ++e) {
+      csv << e;
+      for (const auto& c : curves) csv << "," << c[e];
+      csv << "\n";
+    }
     const auto dir = std::filesystem::path(a->out);
     io::write_text((dir / "loss.csv").string(), csv.str(), globals.force);
     plot::LinePlot p;
-    p.title = "Approximation loss ||V - V^||^2 against iterations/epochs";
+    p.title = std::string(a->model.loss == "kl" ? "KL divergence" : "Approximation loss ||V - V^||^2") + " against iterations/epochs";
     p.x_label = "iteration / epoch";
     p.y_label = "loss (log scale)";
     p.log_y = true;
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < kMethods; ++k) {
       plot::Series s{names[k], {}, curves[k], plot::group_colour(static_cast<std::size_t>(k))};
       for (std::size_t e = 0; e < curves[k].size(); ++e) s.x.push_back(static_cast<double>(e));
       p.series.push_back(s);
@@ -77,16 +82,18 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       << "<p>Input <code>" << a->audio << "</code>, " << in.score.size() << " notes, " << curves[0].size() - 1
       << " iterations/epochs from the same constrained start.</p>\n<img src=\"loss.png\" alt=\"loss curves\" style=\"max-width:100%\">\n"
       << "<table border=\"1\" cellpadding=\"4\"><tr><th>method</th><th>start</th><th>final loss</th><th>final / NMF final</th></tr>\n";
-    for (int k = 0; k < 3; ++k)
+    for (int k = 0; k < kMethods; ++k)
       h << "<tr><td>" << names[k] << "</td><td>" << curves[k].front() << "</td><td>" << curves[k].back() << "</td><td>"
         << curves[k].back() / curves[0].back() << "</td></tr>\n";
     h << "</table>\n<pre>" << a->model.to_json().dump(1) << "</pre>\n</body></html>\n";
     io::write_text((dir / "report.html").string(), h.str(), globals.force);
-    char line[256];
-    std::snprintf(line, sizeof line, "final loss: nmf %.4g, nae_pgd %.4g (%.2fx), nae_mu %.4g (%.2fx); wrote %s", curves[0].back(),
-                  curves[1].back(), curves[1].back() / curves[0].back(), curves[2].back(), curves[2].back() / curves[0].back(),
-                  a->out.c_str());
-    info(globals.quiet, line);
+    std::string line = "final loss: nmf " + std::to_string(curves[0].back());
+    for (int k = 1; k < kMethods; ++k) {
+      char part[96];
+      std::snprintf(part, sizeof part, ", %s %.4g (%.2fx)", names[k], curves[k].back(), curves[k].back() / curves[0].back());
+      line += part;
+    }
+    info(globals.quiet, line + "; wrote " + a->out);
   });
 }
 

@@ -64,9 +64,17 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
   cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
   cmd.add_option("--method", method,
-                 "nmf | nae-mu | nae-pgd: NMF, or a nonnegative autoencoder trained by multiplicative updates\n"
-                 "or projected gradients (squared error; --iterations epochs)")
-      ->capture_default_str()->check(CLI::IsMember({"nmf", "nae-mu", "nae-pgd"}));
+                 "nmf | nae-mu | nae-pgd | nae-relu: NMF, or a nonnegative autoencoder trained by multiplicative\n"
+                 "updates, projected gradients, or free-sign gradients (nonnegative through the ReLUs only);\n"
+                 "the autoencoders minimise --loss (euclidean or kl) for --iterations epochs")
+      ->capture_default_str()->check(CLI::IsMember({"nmf", "nae-mu", "nae-pgd", "nae-relu"}));
+  cmd.add_option("--nae-optimizer", nae_optimizer,
+                 "Gradient steps of nae-pgd and nae-relu: lipschitz (step 1.9/L; squared error only), adam,\n"
+                 "or auto (lipschitz for euclidean, adam for kl)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "lipschitz", "adam"}))->group("Advanced");
+  cmd.add_option("--adam-rate", options.decompose.nae.adam_rate,
+                 "Adam's learning rate, relative to the RMS of the nonzero starting weights of each matrix")
+      ->capture_default_str()->group("Advanced");
   cmd.add_option("--tolerance", c.tolerance, "Template band around each partial, relative (+-)")->capture_default_str();
   cmd.add_option("--tolerance-cents", c.tolerance_cents, "Template band in cents (overrides --tolerance)");
   cmd.add_option("--partials", c.partials, "Partials per template (0: up to Nyquist)")->capture_default_str();
@@ -100,9 +108,13 @@ void ModelArgs::finish() {
   set_divergence(loss, o);
   options.decompose.constraints.onset_templates = !no_onsets;
   o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
-  options.decompose.method = method == "nae-mu"    ? Method::NaeMultiplicative
-                             : method == "nae-pgd" ? Method::NaeProjectedGradient
-                                                   : Method::Nmf;
+  options.decompose.method = method == "nae-mu"     ? Method::NaeMultiplicative
+                             : method == "nae-pgd"  ? Method::NaeProjectedGradient
+                             : method == "nae-relu" ? Method::NaeFreeGradient
+                                                    : Method::Nmf;
+  const bool kl = o.divergence == nmf::Divergence::KullbackLeibler;
+  options.decompose.nae.optimizer = nae_optimizer == "adam" || (nae_optimizer == "auto" && kl) ? nae::Optimizer::Adam
+                                                                                                 : nae::Optimizer::Lipschitz;
   options.validate();
   for (const auto& g : groups) {
     const GroupSpec spec = parse_group_spec(g);
@@ -138,6 +150,8 @@ nlohmann::json ModelArgs::to_json() const {
           {"align", align},
           {"nmf_path", path},
           {"method", method},
+          {"nae_optimizer", nae_optimizer},
+          {"adam_rate", options.decompose.nae.adam_rate},
           {"groups", groups}};
 }
 
@@ -170,6 +184,8 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
   m.method = j.value("method", m.method);
+  m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
+  m.options.decompose.nae.adam_rate = j.value("adam_rate", m.options.decompose.nae.adam_rate);
   m.groups = j.value("groups", std::vector<std::string>{});
   return m;
 }

@@ -20,6 +20,7 @@ struct ModelArgs {
   std::string label_by = "track";
   std::string path = "auto";
   std::string method = "nmf";
+  std::string nae_optimizer = "auto";
   bool pedal = false;
   bool no_onsets = false;
   bool align = false;  // synchronise the score with the audio first

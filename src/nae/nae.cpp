@@ -9,6 +9,9 @@ namespace notewise::nae {
 namespace {
 
 template <class T>
+constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+template <class T>
 void check(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
   const Index K = V.rows(), N = V.cols(), R = m.decoder.cols();
   if (K == 0 || N == 0 || R == 0) throw InvalidArgument("nae: empty input");
@@ -19,19 +22,111 @@ void check(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
 // x .* num ./ den, keeping entries whose numerator and denominator are both zero.
 template <class T>
 void multiply(Matrix<T>& x, const Matrix<T>& num, const Matrix<T>& den) {
-  const T eps = std::numeric_limits<T>::epsilon();
   for (Index j = 0; j < x.cols(); ++j)
     for (Index i = 0; i < x.rows(); ++i) {
       if (num(i, j) == 0 && den(i, j) == 0) continue;
-      x(i, j) *= num(i, j) / std::max(den(i, j), eps);
+      x(i, j) *= num(i, j) / std::max(den(i, j), kEps<T>);
     }
 }
+
+// L(V, max(Z, 0)) for the decoder's pre-activation Z.
+template <class T>
+double loss_of(const Matrix<T>& V, const Matrix<T>& Z, Loss kind) {
+  double s = 0;
+  if (kind == Loss::Euclidean) {
+    for (Index j = 0; j < V.cols(); ++j)
+      for (Index i = 0; i < V.rows(); ++i) {
+        const double d = static_cast<double>(V(i, j)) - std::max<double>(Z(i, j), 0);
+        s += d * d;
+      }
+    return s;
+  }
+  for (Index j = 0; j < V.cols(); ++j)
+    for (Index i = 0; i < V.rows(); ++i) {
+      const double x = V(i, j), y = std::max<double>(Z(i, j), kEps<T>);
+      s += (x > 0 ? x * std::log(x / y) : 0.0) - x + y;
+    }
+  return s;
+}
+
+// dL/dZ for the decoder's pre-activation Z (ReLU and the KL floor included).
+template <class T>
+Matrix<T> output_gradient(const Matrix<T>& V, const Matrix<T>& Z, Loss kind) {
+  Matrix<T> G(V.rows(), V.cols());
+  for (Index j = 0; j < V.cols(); ++j)
+    for (Index i = 0; i < V.rows(); ++i) {
+      const T z = Z(i, j);
+      if (kind == Loss::Euclidean)
+        G(i, j) = z > 0 ? T(2) * (z - V(i, j)) : T(0);
+      else
+        G(i, j) = z > kEps<T> ? T(1) - V(i, j) / z : T(0);
+    }
+  return G;
+}
+
+// V ./ max(Vh, eps).
+template <class T>
+Matrix<T> ratio(const Matrix<T>& V, const Matrix<T>& Vh) {
+  return V.binaryExpr(Vh, [](T x, T y) { return x / std::max(y, kEps<T>); });
+}
+
+template <class T>
+Matrix<T> encoder_gradient(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
+  const Matrix<T> Ze = m.encoder * V;
+  const Matrix<T> Gd = output_gradient(V, Matrix<T>(m.decoder * Ze.cwiseMax(T(0)).cwiseProduct(mask)), kind);
+  const Matrix<T> Ge = (m.decoder.transpose() * Gd).cwiseProduct(mask).cwiseProduct((Ze.array() > T(0)).template cast<T>().matrix());
+  return Ge * V.transpose();
+}
+
+template <class T>
+Matrix<T> decoder_gradient(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& Hm, Loss kind) {
+  return output_gradient(V, Matrix<T>(m.decoder * Hm), kind) * Hm.transpose();
+}
+
+// One gradient step on W (in place): Lipschitz-scaled or Adam, then the projection.
+template <class T>
+struct Stepper {
+  const Options& o;
+  double rate = 0;  // Adam: absolute learning rate
+  Matrix<T> m1, m2;
+  int t = 0;
+
+  Stepper(const Options& options, const Matrix<T>& start) : o(options) {
+    // The scale of the weights that can move: the RMS of the nonzero entries (structural zeros
+    // would make the rate depend on how sparse the templates are).
+    const double nonzero = static_cast<double>((start.array() != T(0)).count());
+    const double rms = nonzero > 0 ? start.template cast<double>().norm() / std::sqrt(nonzero) : 0;
+    rate = o.adam_rate * (rms > 0 ? rms : 1.0);
+    m1 = m2 = Matrix<T>::Zero(start.rows(), start.cols());
+  }
+
+  void step(Matrix<T>& W, const Matrix<T>& g, double lipschitz) {
+    if (o.optimizer == Optimizer::Lipschitz) {
+      if (lipschitz > 0) W -= static_cast<T>(o.step / lipschitz) * g;
+    } else {
+      ++t;
+      const T b1 = static_cast<T>(o.adam_beta1), b2 = static_cast<T>(o.adam_beta2);
+      m1 = b1 * m1 + (1 - b1) * g;
+      m2 = b2 * m2 + (1 - b2) * g.cwiseAbs2();
+      const T c1 = static_cast<T>(1 - std::pow(o.adam_beta1, t)), c2 = static_cast<T>(1 - std::pow(o.adam_beta2, t));
+      // epsilon relative to the gradients' scale, which follows the data's
+      const T eps = std::max(static_cast<T>(1e-8) * std::sqrt(m2.maxCoeff() / c2), std::numeric_limits<T>::min());
+      W.array() -= static_cast<T>(rate) * (m1.array() / c1) / ((m2.array() / c2).sqrt() + eps);
+    }
+    if (o.update == Update::ProjectedGradient) W = W.cwiseMax(T(0));
+  }
+};
 
 }  // namespace
 
 void Options::validate() const {
   require(epochs >= 0, "epochs", epochs, ">= 0");
   require(step > 0 && step <= 1.9, "step", step, "in (0, 1.9]");
+  require(adam_rate > 0, "adam_rate", adam_rate, "> 0");
+  require(adam_beta1 >= 0 && adam_beta1 < 1, "adam_beta1", adam_beta1, "in [0, 1)");
+  require(adam_beta2 >= 0 && adam_beta2 < 1, "adam_beta2", adam_beta2, "in [0, 1)");
+  if (update != Update::Multiplicative && loss == Loss::KullbackLeibler && optimizer == Optimizer::Lipschitz)
+    throw InvalidArgument("nae: gradient steps on the KL loss need Adam (its gradient has no Lipschitz bound)");
 }
 
 template <class T>
@@ -41,34 +136,33 @@ Matrix<T> encode(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
 }
 
 template <class T>
-double loss(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
-  const Matrix<T> Vh = (m.decoder * encode(m, V, mask)).cwiseMax(T(0));
-  return (V - Vh).template cast<double>().squaredNorm();
+double loss(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
+  return loss_of(V, Matrix<T>(m.decoder * encode(m, V, mask)), kind);
 }
 
 template <class T>
-Model<T> gradients(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
+Model<T> gradients(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
   check(m, V, mask);
-  const Matrix<T> Ze = m.encoder * V;
-  const Matrix<T> Hm = Ze.cwiseMax(T(0)).cwiseProduct(mask);
-  const Matrix<T> Zd = m.decoder * Hm;
-  // dL/dZd = 2 (max(Zd,0) - V) .* [Zd > 0]
-  const Matrix<T> Gd = (T(2) * (Zd.cwiseMax(T(0)) - V)).cwiseProduct((Zd.array() > T(0)).template cast<T>().matrix());
-  Model<T> g;
-  g.decoder = Gd * Hm.transpose();
-  const Matrix<T> Ge = (m.decoder.transpose() * Gd).cwiseProduct(mask).cwiseProduct((Ze.array() > T(0)).template cast<T>().matrix());
-  g.encoder = Ge * V.transpose();
-  return g;
+  return {encoder_gradient(m, V, mask, kind), decoder_gradient(m, V, encode(m, V, mask), kind)};
 }
 
 template <class T>
-Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
+Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
   const Matrix<T> Hm = encode(m, V, mask);
   Parts<T> p;
-  p.enc_neg = (m.decoder.transpose() * V).cwiseProduct(mask) * V.transpose();
-  p.enc_pos = ((m.decoder.transpose() * m.decoder) * Hm).cwiseProduct(mask) * V.transpose();
-  p.dec_neg = V * Hm.transpose();
-  p.dec_pos = m.decoder * (Hm * Hm.transpose());
+  if (kind == Loss::Euclidean) {
+    p.enc_neg = (m.decoder.transpose() * V).cwiseProduct(mask) * V.transpose();
+    p.enc_pos = ((m.decoder.transpose() * m.decoder) * Hm).cwiseProduct(mask) * V.transpose();
+    p.dec_neg = V * Hm.transpose();
+    p.dec_pos = m.decoder * (Hm * Hm.transpose());
+    return p;
+  }
+  const Matrix<T> Q = ratio(V, Matrix<T>(m.decoder * Hm));
+  const Matrix<T> colsum = m.decoder.colwise().sum().transpose();  // W_D' 1
+  p.enc_neg = (m.decoder.transpose() * Q).cwiseProduct(mask) * V.transpose();
+  p.enc_pos = (mask.array().colwise() * colsum.col(0).array()).matrix() * V.transpose();
+  p.dec_neg = Q * Hm.transpose();
+  p.dec_pos = Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose();
   return p;
 }
 
@@ -89,43 +183,63 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   o.validate();
   check(m, V, mask);
   if (!V.allFinite() || V.minCoeff() < 0) throw InvalidArgument("nae: V must be finite and nonnegative");
-  if (m.encoder.minCoeff() < 0 || m.decoder.minCoeff() < 0) throw InvalidArgument("nae: weights must start nonnegative");
+  if (!m.encoder.allFinite() || !m.decoder.allFinite()) throw InvalidArgument("nae: weights must be finite");
+  if (o.update != Update::FreeGradient && (m.encoder.minCoeff() < 0 || m.decoder.minCoeff() < 0))
+    throw InvalidArgument("nae: weights must start nonnegative");
   const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> template_zero = m.decoder.array() == T(0);
   Result<T> r;
-  r.initial_loss = loss(m, V, mask);
+  Matrix<T> Hm = encode(m, V, mask);
+  Matrix<T> Z = m.decoder * Hm;  // decoder pre-activation of the current weights
+  r.initial_loss = loss_of(V, Z, o.loss);
   const double v_norm2 = V.template cast<double>().squaredNorm();
+  Stepper<T> enc_step(o, m.encoder), dec_step(o, m.decoder);
+  const bool euclid = o.loss == Loss::Euclidean;
   for (int e = 1; e <= o.epochs; ++e) {
     if (o.update == Update::Multiplicative) {
-      Parts<T> p = gradient_parts(m, V, mask);
-      multiply(m.encoder, p.enc_neg, p.enc_pos);
-      const Matrix<T> Hm = encode(m, V, mask);  // H' with the new encoder
-      multiply(m.decoder, Matrix<T>(V * Hm.transpose()), Matrix<T>(m.decoder * (Hm * Hm.transpose())));
+      // Encoder (the negative and positive parts of its gradient share the product with V').
+      Matrix<T> parts(2 * Hm.rows(), V.cols());
+      if (euclid) {
+        parts.topRows(Hm.rows()) = (m.decoder.transpose() * V).cwiseProduct(mask);
+        parts.bottomRows(Hm.rows()) = ((m.decoder.transpose() * m.decoder) * Hm).cwiseProduct(mask);
+      } else {
+        parts.topRows(Hm.rows()) = (m.decoder.transpose() * ratio(V, Z)).cwiseProduct(mask);
+        parts.bottomRows(Hm.rows()) = mask.array().colwise() * m.decoder.colwise().sum().transpose().array();
+      }
+      const Matrix<T> both = parts * V.transpose();
+      multiply(m.encoder, Matrix<T>(both.topRows(Hm.rows())), Matrix<T>(both.bottomRows(Hm.rows())));
+      Hm = encode(m, V, mask);  // H' with the new encoder
+      // Decoder.
+      if (euclid) {
+        multiply(m.decoder, Matrix<T>(V * Hm.transpose()), Matrix<T>(m.decoder * (Hm * Hm.transpose())));
+      } else {
+        const Matrix<T> num = ratio(V, Matrix<T>(m.decoder * Hm)) * Hm.transpose();
+        multiply(m.decoder, num, Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
+      }
     } else {
-      // Lipschitz bounds (Frobenius norms bound the spectral ones): encoder 2 |W_D'W_D| |VV'|,
-      // decoder 2 |H'H'^T|.
-      const double le = 2.0 * (m.decoder.transpose() * m.decoder).template cast<double>().norm() * v_norm2;
-      const Model<T> ge = gradients(m, V, mask);
-      if (le > 0) m.encoder = (m.encoder - static_cast<T>(o.step / le) * ge.encoder).cwiseMax(T(0));
-      const Matrix<T> Hm = encode(m, V, mask);
-      const double ld = 2.0 * (Hm * Hm.transpose()).template cast<double>().norm();
-      const Model<T> gd = gradients(m, V, mask);
-      if (ld > 0) m.decoder = (m.decoder - static_cast<T>(o.step / ld) * gd.decoder).cwiseMax(T(0));
+      // Lipschitz bounds (Frobenius norms bound the spectral ones; squared error):
+      // encoder 2 |W_D'W_D| |VV'|, decoder 2 |H'H'^T|.
+      const double le = euclid ? 2.0 * (m.decoder.transpose() * m.decoder).template cast<double>().norm() * v_norm2 : 0;
+      enc_step.step(m.encoder, encoder_gradient(m, V, mask, o.loss), le);
+      Hm = encode(m, V, mask);
+      const double ld = euclid ? 2.0 * (Hm * Hm.transpose()).template cast<double>().norm() : 0;
+      dec_step.step(m.decoder, decoder_gradient(m, V, Hm, o.loss), ld);
       m.decoder = template_zero.select(T(0), m.decoder);  // template constraints
     }
-    const double L = loss(m, V, mask);
+    Z = m.decoder * Hm;
+    const double L = loss_of(V, Z, o.loss);
     r.loss.push_back(L);
     if (callback && !callback(e, L)) break;
   }
-  r.code = encode(m, V, mask);
+  r.code = std::move(Hm);
   r.model = std::move(m);
   return r;
 }
 
 #define NOTEWISE_NAE_INSTANTIATE(T)                                                                        \
   template Matrix<T> encode<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&);                       \
-  template double loss<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&);                            \
-  template Model<T> gradients<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&);                     \
-  template Parts<T> gradient_parts<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&);                \
+  template double loss<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);                      \
+  template Model<T> gradients<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);               \
+  template Parts<T> gradient_parts<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);          \
   template Model<T> initial_model<T>(const Matrix<T>&, const Matrix<T>&, const Matrix<T>&);                \
   template Result<T> train<T>(const Matrix<T>&, const Matrix<T>&, Model<T>, const Options&, const Callback&);
 NOTEWISE_NAE_INSTANTIATE(float)

@@ -60,6 +60,29 @@ void share_row(const Score& score, const Geometry& g, Index row, const std::vect
 
 }  // namespace
 
+void DecomposeOptions::validate() const {
+  constraints.validate();
+  nmf.validate();
+  if (method != Method::Nmf) nae_options(*this).validate();
+}
+
+nae::Options nae_options(const DecomposeOptions& options) {
+  nae::Options o = options.nae;
+  o.epochs = options.nmf.max_iterations;
+  o.update = options.method == Method::NaeProjectedGradient ? nae::Update::ProjectedGradient
+             : options.method == Method::NaeFreeGradient    ? nae::Update::FreeGradient
+                                                            : nae::Update::Multiplicative;
+  if (options.nmf.divergence == nmf::Divergence::KullbackLeibler ||
+      (options.nmf.divergence == nmf::Divergence::Beta && options.nmf.beta == 1))
+    o.loss = nae::Loss::KullbackLeibler;
+  else if (options.nmf.divergence == nmf::Divergence::Euclidean ||
+           (options.nmf.divergence == nmf::Divergence::Beta && options.nmf.beta == 2))
+    o.loss = nae::Loss::Euclidean;
+  else
+    throw InvalidArgument("the autoencoders minimise the Euclidean or the KL loss, not beta = " + std::to_string(options.nmf.beta));
+  return o;
+}
+
 std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c, const Geometry& g) {
   const std::size_t count = score.size();
   if (c.windows.size() != count) throw InvalidArgument("note_shares: constraints do not belong to this score");
@@ -98,9 +121,7 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   }
   const MatrixXf V_ = V;
   const MatrixXf mask = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
-  nae::Options o;
-  o.epochs = options.nmf.max_iterations;
-  o.update = options.method == Method::NaeMultiplicative ? nae::Update::Multiplicative : nae::Update::ProjectedGradient;
+  const nae::Options o = nae_options(options);
   const nae::Result<float> r = nae::train(V_, mask, nae::initial_model<float>(d.constraints.W0, V_, mask), o,
                                            [&](int epoch, double loss) {
                                              return !callback || callback(nmf::Progress{epoch, o.epochs, loss});

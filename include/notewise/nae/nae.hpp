@@ -3,18 +3,25 @@
 //   H = max(W_E V, 0)        encoder, W_E: R x K
 //   H' = H .* M              structured dropout: M the binary mask of the score's note windows
 //   V^ = max(W_D H', 0)      decoder, W_D: K x R (the templates)
-//   L = ||V - V^||_F^2
-// Nonnegativity by multiplicative updates (Zunner 2021) or projected gradient descent. The
-// updates are applied in turn, W_E first, then W_D with H' recomputed in between, which keeps
-// the multiplicative version monotone. Entries of W_D that start at zero stay zero (template
-// constraints); M's zeros give exactly zero H'.
+//   L = ||V - V^||_F^2       or the KL divergence sum V log(V / V^) - V + V^ (V^ floored at eps)
+// Nonnegativity by multiplicative updates (Zunner 2021), projected gradient descent, or (for
+// comparison) by the ReLUs alone with free-sign weights. The updates are applied in turn, W_E
+// first, then W_D with H' recomputed in between, which keeps the multiplicative version monotone.
+// Entries of W_D that start at zero stay zero (template constraints); M's zeros give exactly
+// zero H'.
 //
 // Multiplicative updates (the negative and positive parts of the gradient):
-//   W_E <- W_E .* [((W_D' V) .* M) V'] ./ [((W_D' W_D H') .* M) V']
-//   W_D <- W_D .* [V H'^T] ./ [W_D H' H'^T]
-// An entry whose numerator and denominator are both zero (a row never active) keeps its value.
-// Projected gradient: W <- max(W - (step / L) grad, 0) with L a bound of the gradient's Lipschitz
-// constant (Frobenius norms), step <= 1.9; W_D's template mask is re-applied after every step.
+//   squared error: W_E <- W_E .* [((W_D' V) .* M) V'] ./ [((W_D' W_D H') .* M) V']
+//                  W_D <- W_D .* [V H'^T] ./ [W_D H' H'^T]
+//   KL:            W_E <- W_E .* [((W_D' (V ./ V^)) .* M) V'] ./ [((W_D' 1) .* M) V']
+//                  W_D <- W_D .* [(V ./ V^) H'^T] ./ [1 H'^T]
+// With nonnegative weights V^ is linear and nonnegative in either weight matrix, so both are the
+// majorise-minimise updates of Lee & Seung and never increase the loss. An entry whose numerator
+// and denominator are both zero (a row never active) keeps its value.
+// Gradient steps: W <- W - step * g, with g the plain gradient (step 1/L, L a bound of the
+// gradient's Lipschitz constant from Frobenius norms; squared error only) or Adam's normalised
+// one; projected-gradient descent then clips at zero; W_D's template mask is re-applied after
+// every step.
 #include <functional>
 #include <vector>
 
@@ -22,12 +29,27 @@
 
 namespace notewise::nae {
 
-enum class Update { Multiplicative, ProjectedGradient };
+enum class Update {
+  Multiplicative,     // Zunner 2021 (the default)
+  ProjectedGradient,  // W <- max(W - step g, 0)
+  FreeGradient,       // W <- W - step g: nonnegative outputs through the ReLUs only
+};
+enum class Loss { Euclidean, KullbackLeibler };
+enum class Optimizer {
+  Lipschitz,  // plain gradient, step / L (squared error only)
+  Adam,       // Kingma & Ba 2015
+};
 
 struct Options {
   Update update = Update::Multiplicative;
+  Loss loss = Loss::Euclidean;
+  Optimizer optimizer = Optimizer::Lipschitz;  // gradient updates only
   int epochs = 50;
-  double step = 1.9;  // projected gradient: step size in units of 1/L, in (0, 1.9]
+  double step = 1.9;         // Lipschitz: step in units of 1/L, in (0, 1.9] (larger diverged)
+  // Adam: learning rate as a fraction of the RMS of each weight matrix's nonzero start (the weights'
+  // scale follows the data's), and the moment decay rates.
+  double adam_rate = 0.3;    // measured on the dev pieces: 0.03 .. 1 tried, 0.3 lowest after 50 epochs
+  double adam_beta1 = 0.9, adam_beta2 = 0.999;
   void validate() const;
 };
 
@@ -41,22 +63,23 @@ struct Model {
 template <class T>
 Matrix<T> encode(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask);
 
-// ||V - max(W_D H', 0)||^2.
+// L(V, max(W_D H', 0)).
 template <class T>
-double loss(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask);
+double loss(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
 
 // Gradients of the loss with respect to W_E and W_D (ReLU derivatives included; signs free).
 template <class T>
-Model<T> gradients(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask);
+Model<T> gradients(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
 
 // The multiplicative factors' numerators (negative parts) and denominators (positive parts):
-// for nonnegative weights, gradient = 2 (positive - negative).
+// for nonnegative weights, gradient = 2 (positive - negative) for the squared error and
+// positive - negative for KL.
 template <class T>
 struct Parts {
   Matrix<T> enc_neg, enc_pos, dec_neg, dec_pos;
 };
 template <class T>
-Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask);
+Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
 
 // Decoder = templates; encoder = s templates' with the least-squares scale s.
 template <class T>

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "notewise/nae/nae.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/score/constraints.hpp"
 
@@ -21,14 +22,17 @@ namespace notewise {
 
 // How the constrained model is fitted: NMF, or a nonnegative autoencoder (nae/nae.hpp) whose
 // decoder starts from the same templates and whose structured dropout mask is the pattern of
-// H0; its decoder then plays W and its masked code H. The autoencoder minimises the squared
-// error for max_iterations epochs.
-enum class Method { Nmf, NaeMultiplicative, NaeProjectedGradient };
+// H0; its decoder then plays W and its masked code H. The autoencoder minimises nmf.divergence
+// (Euclidean or KL) for nmf.max_iterations epochs.
+enum class Method { Nmf, NaeMultiplicative, NaeProjectedGradient, NaeFreeGradient };
 
 struct DecomposeOptions {
   ConstraintOptions constraints;
   nmf::Options nmf = default_nmf();
   Method method = Method::Nmf;
+  // Autoencoder settings beyond those above (optimizer, Adam's rate); its update, loss and
+  // epochs come from method, nmf.divergence and nmf.max_iterations.
+  nae::Options nae;
 
   static nmf::Options default_nmf() {
     nmf::Options o;
@@ -36,11 +40,12 @@ struct DecomposeOptions {
     o.max_iterations = 50;
     return o;
   }
-  void validate() const {
-    constraints.validate();
-    nmf.validate();
-  }
+  void validate() const;
 };
+
+// The autoencoder's options for a decomposition (method, loss and epochs filled in); throws
+// InvalidArgument for a divergence the autoencoders do not minimise.
+nae::Options nae_options(const DecomposeOptions& options);
 
 // A note's part of one row: frames [begin, begin + share.size()) with its fraction in each.
 struct RowShare {

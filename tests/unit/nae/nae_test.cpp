@@ -23,12 +23,15 @@ MatrixXd window_mask(Index R, Index N) {
 }
 }  // namespace
 
-TEST(Nae, GradientsMatchFiniteDifferences) {
+class NaeLoss : public ::testing::TestWithParam<nae::Loss> {};
+
+TEST_P(NaeLoss, GradientsMatchFiniteDifferences) {
   // Free-sign weights so that the ReLUs are active on both sides; float64.
   const Index K = 7, N = 9, R = 3;
+  const nae::Loss kind = GetParam();
   const MatrixXd V = rnd<double>(K, N, 1), M = window_mask(R, N);
   nae::Model<double> m{rnd<double>(R, K, 2, -0.5), rnd<double>(K, R, 3, -0.5)};
-  const nae::Model<double> g = nae::gradients(m, V, M);
+  const nae::Model<double> g = nae::gradients(m, V, M, kind);
   const double h = 1e-6;
   double worst = 0;
   for (int which = 0; which < 2; ++which) {
@@ -38,9 +41,9 @@ TEST(Nae, GradientsMatchFiniteDifferences) {
       for (Index j = 0; j < W.cols(); ++j) {
         const double keep = W(i, j);
         W(i, j) = keep + h;
-        const double up = nae::loss(m, V, M);
+        const double up = nae::loss(m, V, M, kind);
         W(i, j) = keep - h;
-        const double down = nae::loss(m, V, M);
+        const double down = nae::loss(m, V, M, kind);
         W(i, j) = keep;
         const double fd = (up - down) / (2 * h);
         worst = std::max(worst, std::abs(fd - G(i, j)) / std::max(1.0, std::abs(fd)));
@@ -49,16 +52,19 @@ TEST(Nae, GradientsMatchFiniteDifferences) {
   EXPECT_LE(worst, 1e-6);
 }
 
-TEST(Nae, MultiplicativeFactorsAreTheGradientsParts) {
+TEST_P(NaeLoss, MultiplicativeFactorsAreTheGradientsParts) {
+  const nae::Loss kind = GetParam();
   const MatrixXd V = rnd<double>(8, 10, 1), M = window_mask(4, 10);
   const nae::Model<double> m{rnd<double>(4, 8, 2), rnd<double>(8, 4, 3)};
-  const auto p = nae::gradient_parts(m, V, M);
-  const auto g = nae::gradients(m, V, M);
-  EXPECT_LE((g.encoder - 2 * (p.enc_pos - p.enc_neg)).norm(), 1e-9 * g.encoder.norm() + 1e-12);
-  EXPECT_LE((g.decoder - 2 * (p.dec_pos - p.dec_neg)).norm(), 1e-9 * g.decoder.norm() + 1e-12);
+  const auto p = nae::gradient_parts(m, V, M, kind);
+  const auto g = nae::gradients(m, V, M, kind);
+  const double c = kind == nae::Loss::Euclidean ? 2 : 1;
+  EXPECT_LE((g.encoder - c * (p.enc_pos - p.enc_neg)).norm(), 1e-9 * g.encoder.norm() + 1e-12);
+  EXPECT_LE((g.decoder - c * (p.dec_pos - p.dec_neg)).norm(), 1e-9 * g.decoder.norm() + 1e-12);
+  EXPECT_GT(g.encoder.norm(), 0.0);
 }
 
-TEST(Nae, MultiplicativeUpdatesNeverIncreaseTheLoss) {
+TEST_P(NaeLoss, MultiplicativeUpdatesNeverIncreaseTheLoss) {
   const MatrixXf V = rnd<float>(40, 60, 1);
   const MatrixXf M = window_mask(6, 60).cast<float>();
   MatrixXf templates = rnd<float>(40, 6, 4);
@@ -70,7 +76,9 @@ TEST(Nae, MultiplicativeUpdatesNeverIncreaseTheLoss) {
                                              : nae::Model<float>{rnd<float>(6, 40, 7), rnd<float>(40, 6, 8)};
     nae::Options o;
     o.epochs = 100;
+    o.loss = GetParam();
     const auto r = nae::train(V, M, start, o);
+    EXPECT_NEAR(r.loss.back(), nae::loss(r.model, V, M, o.loss), 1e-5 * r.loss.back());  // the history is the loss
     // Tolerance: float rounding of the loss, 1e-5 of the starting loss.
     double prev = r.initial_loss;
     for (double l : r.loss) {
@@ -80,10 +88,13 @@ TEST(Nae, MultiplicativeUpdatesNeverIncreaseTheLoss) {
     EXPECT_LT(r.loss.back(), r.initial_loss);
     EXPECT_GE(r.model.encoder.minCoeff(), 0.0f);
     EXPECT_GE(r.model.decoder.minCoeff(), 0.0f);
-    if (harmonic_start) EXPECT_TRUE(((templates.array() == 0).select(r.model.decoder.array(), 0.0f) == 0).all());
+    if (harmonic_start) { EXPECT_TRUE(((templates.array() == 0).select(r.model.decoder.array(), 0.0f) == 0).all()); }
     EXPECT_TRUE(((M.array() == 0).select(r.code.array(), 0.0f) == 0).all());  // dropout zeros are exact
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Losses, NaeLoss, ::testing::Values(nae::Loss::Euclidean, nae::Loss::KullbackLeibler),
+                         [](const auto& info) { return info.param == nae::Loss::Euclidean ? "Euclidean" : "KL"; });
 
 TEST(Nae, ProjectedGradientStaysNonnegativeAndMasked) {
   const MatrixXf V = rnd<float>(30, 50, 1);
@@ -99,16 +110,49 @@ TEST(Nae, ProjectedGradientStaysNonnegativeAndMasked) {
   EXPECT_EQ(r.model.decoder.block(0, 0, 10, 2).cwiseAbs().maxCoeff(), 0.0f);
 }
 
+TEST(Nae, AdamAndFreeSignGradientsLearnUnderTheirConstraints) {
+  const MatrixXf V = rnd<float>(30, 50, 1);
+  const MatrixXf M = window_mask(5, 50).cast<float>();
+  MatrixXf templates = rnd<float>(30, 5, 4);
+  templates.block(0, 0, 10, 2).setZero();
+  for (const auto update : {nae::Update::ProjectedGradient, nae::Update::FreeGradient})
+    for (const auto kind : {nae::Loss::Euclidean, nae::Loss::KullbackLeibler}) {
+      nae::Options o;
+      o.update = update;
+      o.loss = kind;
+      o.optimizer = nae::Optimizer::Adam;
+      o.epochs = 80;
+      const auto r = nae::train(V, M, nae::initial_model(templates, V, M), o);
+      EXPECT_LT(r.loss.back(), 0.9 * r.initial_loss);
+      EXPECT_EQ(r.model.decoder.block(0, 0, 10, 2).cwiseAbs().maxCoeff(), 0.0f);  // template zeros stay
+      EXPECT_GE(r.code.minCoeff(), 0.0f);
+      if (update == nae::Update::ProjectedGradient) {
+        EXPECT_GE(r.model.encoder.minCoeff(), 0.0f);
+        EXPECT_GE(r.model.decoder.minCoeff(), 0.0f);
+      }
+    }
+  // Free signs: the squared-error run with Lipschitz steps learns too and may leave the orthant.
+  nae::Options o;
+  o.update = nae::Update::FreeGradient;
+  o.epochs = 60;
+  const auto r = nae::train(V, M, nae::initial_model(templates, V, M), o);
+  EXPECT_LT(r.loss.back(), r.initial_loss);
+}
+
 TEST(Nae, NeverActiveRowsKeepTheirWeights) {
   const MatrixXd V = rnd<double>(12, 20, 1);
   MatrixXd M = window_mask(4, 20);
   M.row(2).setZero();  // template 2 is never active
   const nae::Model<double> start{rnd<double>(4, 12, 2), rnd<double>(12, 4, 3)};
-  nae::Options o;
-  o.epochs = 10;
-  const auto r = nae::train(V, M, start, o);
-  EXPECT_EQ(r.model.decoder.col(2), start.decoder.col(2));  // numerator and denominator both zero
-  EXPECT_EQ(r.model.encoder.row(2), start.encoder.row(2));
+  for (const auto kind : {nae::Loss::Euclidean, nae::Loss::KullbackLeibler}) {
+    nae::Options o;
+    o.epochs = 10;
+    o.loss = kind;
+    const auto r = nae::train(V, M, start, o);
+    EXPECT_EQ(r.model.decoder.col(2), start.decoder.col(2));  // numerator and denominator both zero
+    EXPECT_EQ(r.model.encoder.row(2), start.encoder.row(2));
+    EXPECT_NE(r.model.decoder.col(1), start.decoder.col(1));  // active ones learn
+  }
 }
 
 TEST(Nae, InvalidInput) {
@@ -117,4 +161,11 @@ TEST(Nae, InvalidInput) {
   nae::Options o;
   o.step = 2.5;
   EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(2, 5, 2), rnd<double>(5, 2, 3)}, o), InvalidArgument);
+  nae::Options kl;
+  kl.update = nae::Update::ProjectedGradient;
+  kl.loss = nae::Loss::KullbackLeibler;  // no Lipschitz step for KL
+  EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(2, 5, 2), rnd<double>(5, 2, 3)}, kl), InvalidArgument);
+  nae::Options pgd;
+  pgd.update = nae::Update::ProjectedGradient;
+  EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(2, 5, 2, -1.0), rnd<double>(5, 2, 3)}, pgd), InvalidArgument);
 }
