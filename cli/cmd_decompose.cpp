@@ -32,9 +32,9 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
       "Example: notewise decompose mix.wav --score score.mid --out run/");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
-  a->model.add_to(*cmd, false);
+  a->model.add_to(*cmd, false, true);
   cmd->callback([a, &globals] {
-    validate_options([&] { a->model.finish(); });
+    a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
     prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"},
                     globals);

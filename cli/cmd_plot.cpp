@@ -50,7 +50,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     } catch (const nlohmann::json::exception& e) {
       throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
     }
-    m.finish();
+    m.prepare();
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);

@@ -38,9 +38,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                   "Folder with the true stems (<group>.wav): scores the result (SDR, SIR, SAR, SI-SDR)")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
-  a->model.add_to(*cmd, true);
+  a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
-    validate_options([&] { a->model.finish(); });
+    a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
     io::ensure_output_dir(a->out);
     Input in = load_input(a->audio, a->model, globals);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/io/model_io.hpp"
 #include "notewise/io/resample.hpp"
 #include "progress.hpp"
 
@@ -40,7 +41,7 @@ std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
   return csv.str();
 }
 
-void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
+void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool with_score) {
   auto& c = options.decompose.constraints;
   this->cmd = &cmd;
   cmd.add_option("--preset", preset,
@@ -48,20 +49,28 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups) {
                  "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, 0.5 s after offsets);\n"
                  "options given explicitly override the preset")
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
-  cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
-      ->required();
+  if (with_score) {
+    cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
+        ->required();
+    cmd.add_flag("--align", align, "Synchronise the score with the recording first (as 'notewise align')");
+  }
   if (with_groups)
     cmd.add_option("-g,--group", groups,
                    "A group NAME=SELECTION (repeatable), e.g. melody='label==right && pitch>=72', rest=others.\n"
                    "Fields: label pitch velocity start end duration index; && || ! ( ). Default: one group per label");
   cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
       ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  if (with_model)
+    cmd.add_option("--model", model,
+                   "A piano model trained by 'notewise nae train': its encoder gives the activations in one pass,\n"
+                   "then --iterations NMF iterations refine them (default here 10; 0: the encoder alone). The\n"
+                   "model's sample rate, FFT, hop and template/window options are used")
+        ->check(CLI::ExistingDirectory);
   cmd.add_flag("--pedal", pedal, "MIDI: extend notes held by the sustain pedal (CC64)");
-  cmd.add_flag("--align", align, "Synchronise the score with the recording first (as 'notewise align')");
   cmd.add_option("--sr", rate, "Analysis sample rate in Hz")->capture_default_str()->check(CLI::Range(4000, 192000));
   cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str();
   cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
-  cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations")->capture_default_str();
+  cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations (autoencoders: epochs)")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
   cmd.add_option("--method", method,
                  "nmf | nae-mu | nae-pgd | nae-relu: NMF, or a nonnegative autoencoder trained by multiplicative\n"
@@ -122,6 +131,31 @@ void ModelArgs::finish() {
   }
 }
 
+void ModelArgs::prepare() {
+  validate_options([&] { finish(); });
+  if (model.empty()) return;
+  auto m = std::make_shared<PianoModel>(io::read_piano_model(model));
+  const Geometry& g = m->geometry;
+  validate_options([&] {
+    if (options.decompose.method != Method::Nmf)
+      throw InvalidArgument("--model is refined by NMF; it cannot be combined with --method " + method);
+    auto clash = [&](const char* flag, double given, double model_value) {
+      if (cmd != nullptr && cmd->count(flag) > 0 && given != model_value)
+        throw InvalidArgument(std::string(flag) + " " + std::to_string(given) + " contradicts the model's " +
+                              std::to_string(model_value) + " (" + model + "/model.json)");
+    };
+    clash("--sr", rate, g.sample_rate);
+    clash("--n-fft", options.stft.n_fft, g.n_fft);
+    clash("--hop", options.stft.hop, g.hop);
+  });
+  rate = static_cast<int>(g.sample_rate);
+  options.stft.n_fft = g.n_fft;
+  options.stft.hop = g.hop;
+  options.decompose.constraints = m->constraints;
+  if (cmd != nullptr && cmd->count("--iterations") == 0) options.decompose.nmf.max_iterations = 10;
+  options.decompose.pretrained = std::move(m);
+}
+
 nlohmann::json ModelArgs::to_json() const {
   const auto& c = options.decompose.constraints;
   return {{"preset", preset},
@@ -151,6 +185,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"nmf_path", path},
           {"method", method},
           {"nae_optimizer", nae_optimizer},
+          {"model", model},
           {"adam_rate", options.decompose.nae.adam_rate},
           {"groups", groups}};
 }
@@ -185,6 +220,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.align = j.value("align", false);
   m.method = j.value("method", m.method);
   m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
+  m.model = j.value("model", m.model);
   m.options.decompose.nae.adam_rate = j.value("adam_rate", m.options.decompose.nae.adam_rate);
   m.groups = j.value("groups", std::vector<std::string>{});
   return m;

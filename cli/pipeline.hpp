@@ -21,6 +21,7 @@ struct ModelArgs {
   std::string path = "auto";
   std::string method = "nmf";
   std::string nae_optimizer = "auto";
+  std::string model;  // --model: a trained piano model's folder
   bool pedal = false;
   bool no_onsets = false;
   bool align = false;  // synchronise the score with the audio first
@@ -30,10 +31,14 @@ struct ModelArgs {
   SeparationOptions options = SeparationOptions::tuned();
   CLI::App* cmd = nullptr;
 
-  // Registers the options on a subcommand (with_groups: --group too).
-  void add_to(CLI::App& cmd, bool with_groups);
+  // Registers the options on a subcommand (with_groups: --group too; with_model: --model;
+  // with_score: --score and --align, which a command with several scores registers itself).
+  void add_to(CLI::App& cmd, bool with_groups, bool with_model = false, bool with_score = true);
   // Fills `options` from the flags; throws InvalidArgument for bad values.
   void finish();
+  // validate_options(finish), then reads --model if given (IoError/ParseError naming the file)
+  // and takes its geometry and constraints (a usage error if explicit options contradict them).
+  void prepare();
   nlohmann::json to_json() const;
   // The inverse of to_json (for re-running a recorded run); then call finish().
   static ModelArgs from_json(const nlohmann::json& j);

@@ -19,13 +19,16 @@ void check(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
     throw InvalidArgument("nae: shapes do not fit");
 }
 
-// x .* num ./ den, keeping entries whose numerator and denominator are both zero.
+// x .* num ./ den, keeping entries whose numerator and denominator are both zero. Results
+// below the smallest normal number become zero: multiplicative updates drive unused weights
+// towards zero, and subnormal weights make every later product many times slower.
 template <class T>
 void multiply(Matrix<T>& x, const Matrix<T>& num, const Matrix<T>& den) {
   for (Index j = 0; j < x.cols(); ++j)
     for (Index i = 0; i < x.rows(); ++i) {
       if (num(i, j) == 0 && den(i, j) == 0) continue;
-      x(i, j) *= num(i, j) / std::max(den(i, j), kEps<T>);
+      const T v = x(i, j) * (num(i, j) / std::max(den(i, j), kEps<T>));
+      x(i, j) = v < std::numeric_limits<T>::min() ? T(0) : v;
     }
 }
 

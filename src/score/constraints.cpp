@@ -53,12 +53,19 @@ VectorXf harmonic_template(int pitch, const Geometry& g, const ConstraintOptions
   return t;
 }
 
-ScoreConstraints build_constraints(const Score& score, const Geometry& g, const ConstraintOptions& o) {
+ScoreConstraints build_constraints(const Score& score, const Geometry& g, const ConstraintOptions& o,
+                                   const std::vector<int>& pitches) {
   o.validate();
   if (score.empty()) throw InvalidArgument("score-informed constraints: the score has no notes");
   require(g.frames >= 1, "frames", static_cast<double>(g.frames), ">= 1");
   ScoreConstraints c;
-  c.layout.pitches = score.pitches();
+  c.layout.pitches = pitches.empty() ? score.pitches() : pitches;
+  if (!std::is_sorted(c.layout.pitches.begin(), c.layout.pitches.end()) ||
+      std::adjacent_find(c.layout.pitches.begin(), c.layout.pitches.end()) != c.layout.pitches.end())
+    throw InvalidArgument("score-informed constraints: the pitches of the rows must ascend");
+  for (int p : score.pitches())
+    if (c.layout.pitch_row(p) < 0)
+      throw InvalidArgument("score-informed constraints: the rows have no pitch " + std::to_string(p));
   c.layout.onset_templates = o.onset_templates;
   const Index P = static_cast<Index>(c.layout.pitches.size()), R = c.layout.rows(), K = g.bins();
   c.W0 = MatrixXf::Zero(K, R);

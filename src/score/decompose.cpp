@@ -64,6 +64,8 @@ void DecomposeOptions::validate() const {
   constraints.validate();
   nmf.validate();
   if (method != Method::Nmf) nae_options(*this).validate();
+  if (pretrained && method != Method::Nmf)
+    throw InvalidArgument("a trained autoencoder is refined by NMF: it cannot be combined with an autoencoder method");
 }
 
 nae::Options nae_options(const DecomposeOptions& options) {
@@ -111,8 +113,33 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
                           ", the geometry says " + std::to_string(geometry.bins()) + " x " + std::to_string(geometry.frames));
   Decomposition d;
   d.geometry = geometry;
-  d.constraints = build_constraints(score, geometry, options.constraints);
+  const PianoModel* model = options.pretrained.get();
+  d.constraints = build_constraints(score, geometry, model ? model->constraints : options.constraints);
   d.notes = note_shares(score, d.constraints, geometry);
+  if (model) {
+    const Geometry& mg = model->geometry;
+    if (mg.sample_rate != geometry.sample_rate || mg.n_fft != geometry.n_fft || mg.hop != geometry.hop)
+      throw InvalidArgument("the model was trained at " + std::to_string(mg.sample_rate) + " Hz, n_fft " +
+                            std::to_string(mg.n_fft) + ", hop " + std::to_string(mg.hop) + "; the spectrogram is at " +
+                            std::to_string(geometry.sample_rate) + " Hz, n_fft " + std::to_string(geometry.n_fft) + ", hop " +
+                            std::to_string(geometry.hop));
+    const std::vector<Index> rows = model_rows(*model, d.constraints.layout);
+    const Index R = static_cast<Index>(rows.size());
+    MatrixXf W(V.rows(), R), E(R, V.rows());
+    for (Index r = 0; r < R; ++r) {
+      W.col(r) = model->weights.decoder.col(rows[static_cast<std::size_t>(r)]);
+      E.row(r) = model->weights.encoder.row(rows[static_cast<std::size_t>(r)]);
+    }
+    MatrixXf H = (E * V).cwiseMax(0.0f);
+    // Inside the note windows, entries the ReLU cut get a small floor: the refinement, like
+    // NMF from scratch, may then still use every frame the score allows.
+    const float floor = std::max(H.maxCoeff(), 1.0f) * 1e-6f;
+    H = (d.constraints.H0.array() != 0.0f).select(H.cwiseMax(floor), 0.0f);
+    d.run = nmf::factorize<float>(V, W, H, options.nmf, callback);
+    d.W = std::move(d.run.W);
+    d.H = std::move(d.run.H);
+    return d;
+  }
   if (options.method == Method::Nmf) {
     d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
     d.W = std::move(d.run.W);

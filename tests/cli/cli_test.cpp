@@ -366,7 +366,7 @@ TEST(Cli, Separate_WithAlign) {
 
 TEST(Cli, Separate_WithAutoencoders) {
   TempDir dir;
-  for (const char* method : {"nae-mu", "nae-pgd"}) {
+  for (const char* method : {"nae-mu", "nae-pgd", "nae-relu"}) {
     const std::string out = dir.file(method);
     const CliRun r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --method " + method +
                                   " -n 5 --no-report --out " + out);
@@ -379,6 +379,45 @@ TEST(Cli, Separate_WithAutoencoders) {
     EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
   }
   EXPECT_EQ(notewise_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --method nae --out " + dir.file("x")).code, 2);
+}
+
+TEST(Cli, NaeTrain_ThenSeparateWithTheModel) {
+  TempDir dir;
+  const std::string model = dir.file("model"), audio = kExample + "/mix.wav", score = kExample + "/score.csv";
+  CliRun r = notewise_cli("-q nae train --audio " + audio + " --score " + score + " -n 5 --transpose 1 --out " + model);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto header = nlohmann::json::parse(read_text(model + "/model.json"));
+  EXPECT_EQ(header["format"], "notewise-nae-model");
+  EXPECT_EQ(header["version"], 1);
+  EXPECT_EQ(header["rows"]["count"], 176);
+  EXPECT_EQ(header["training"]["pieces"].size(), 1u);
+  EXPECT_EQ(io::read_npy(model + "/encoder.npy").rows(), 176);
+  // Amortised separation: the forward pass alone, and with the default refinement.
+  for (const std::string n : {"0", ""}) {
+    const std::string out = dir.file("sep" + n);
+    r = notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + (n.empty() ? "" : " -n " + n) +
+                     " --no-report --out " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto report = nlohmann::json::parse(read_text(out + "/report.json"));
+    EXPECT_EQ(report["nmf"]["iterations"], n.empty() ? 10 : 0);
+    EXPECT_EQ(report["parameters"]["model"], model);
+    const io::Audio mix = io::read_audio(audio);
+    const MatrixXf sum = io::read_audio(out + "/left.wav").samples + io::read_audio(out + "/right.wav").samples;
+    EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  }
+  // Usage errors: a model with an autoencoder method, a contradicting FFT size, unpaired inputs.
+  EXPECT_EQ(notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --method nae-mu --out " + dir.file("x")).code, 2);
+  EXPECT_EQ(notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --n-fft 1024 --out " + dir.file("x")).code, 2);
+  EXPECT_EQ(notewise_cli("-q nae train --audio " + audio + " --audio " + audio + " --score " + score + " --out " + dir.file("m2")).code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m2/model.json")));
+  // A damaged model: one line naming the file, exit 1, nothing written.
+  test::write_bytes(model + "/model.json", "{\"format\": \"notewise-nae-model\", \"version\": 7}");
+  r = notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --out " + dir.file("y"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("model.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("version 7"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("y/left.wav")));
 }
 
 TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {

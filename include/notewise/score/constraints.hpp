@@ -86,8 +86,10 @@ struct ScoreConstraints {
   std::vector<NoteWindow> windows;   // per note of the score, in its order
 };
 
-// Throws InvalidArgument for an empty score or invalid options.
-ScoreConstraints build_constraints(const Score& score, const Geometry& geometry, const ConstraintOptions& options);
+// Throws InvalidArgument for an empty score or invalid options. The rows are those of the
+// score's pitches, or of `pitches` (ascending, covering the score's) if given.
+ScoreConstraints build_constraints(const Score& score, const Geometry& geometry, const ConstraintOptions& options,
+                                   const std::vector<int>& pitches = {});
 
 // One harmonic template (length geometry.bins()), as used for the pitch rows.
 VectorXf harmonic_template(int pitch, const Geometry& geometry, const ConstraintOptions& options);

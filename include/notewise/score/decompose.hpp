@@ -12,11 +12,13 @@
 // and notes tied in onset (both hands on one key) split the frame in proportion to velocity.
 // The shares of every frame sum to one, so every frame's model is exactly the sum of its notes'.
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "notewise/nae/nae.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/score/constraints.hpp"
+#include "notewise/score/pretrained.hpp"
 
 namespace notewise {
 
@@ -33,6 +35,11 @@ struct DecomposeOptions {
   // Autoencoder settings beyond those above (optimizer, Adam's rate); its update, loss and
   // epochs come from method, nmf.divergence and nmf.max_iterations.
   nae::Options nae;
+  // A trained autoencoder (pretrained.hpp): if set, its encoder's activations, masked by the
+  // note windows, start nmf.max_iterations NMF iterations (0: the forward pass alone) from its
+  // decoder's templates. Its geometry must be the spectrogram's, and its constraints replace
+  // `constraints`; method must be Nmf.
+  std::shared_ptr<const PianoModel> pretrained;
 
   static nmf::Options default_nmf() {
     nmf::Options o;

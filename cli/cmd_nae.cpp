@@ -1,0 +1,90 @@
+// notewise nae train: a nonnegative autoencoder trained over the whole piano, for amortised
+// decomposition of new recordings (separate/decompose --model).
+#include <filesystem>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/model_io.hpp"
+#include "notewise/version.hpp"
+#include "pipeline.hpp"
+#include "progress.hpp"
+
+namespace notewise::cli {
+
+void add_nae_command(CLI::App& app, Globals& globals) {
+  struct Args {
+    std::vector<std::string> audio, scores;
+    std::string out;
+    int transpositions = 6;
+    ModelArgs model;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* nae = app.add_subcommand("nae", "Nonnegative autoencoders: train a piano model for new recordings");
+  nae->require_subcommand(1);
+  CLI::App* cmd = nae->add_subcommand("train", "Train an autoencoder on recordings with their scores");
+  cmd->footer(
+      "Trains one nonnegative autoencoder (Smaragdis & Venkataramani 2017) on all given recordings at once:\n"
+      "decoder = templates of all 88 piano pitches (and their onset templates), structured dropout from each\n"
+      "score's note windows (Ewert & Sandler 2017). Writes DIR/model.json (format version, geometry, options,\n"
+      "what it was trained on), DIR/encoder.npy (rows x bins) and DIR/decoder.npy (bins x rows), rows = pitches\n"
+      "21..108, then their onset rows. Use it with 'notewise separate NEW.wav --score NEW.csv --model DIR':\n"
+      "the encoder gives the activations in one pass and 10 NMF iterations refine them.\n"
+      "Examples:\n"
+      "  notewise nae train --audio a/mix.wav --score a/score.csv --out piano-model/\n"
+      "  notewise nae train --audio a.wav --score a.mid --audio b.wav --score b.mid -n 300 --out piano-model/");
+  cmd->add_option("-a,--audio", a->audio, "A training recording (repeatable; one --score each, in the same order)")->required();
+  cmd->add_option("-s,--score", a->scores, "The score of each --audio: .csv or .mid, synchronised with it")->required();
+  cmd->add_option("-o,--out", a->out, "Output folder for the model (created if needed)")->required();
+  cmd->add_option("--transpose", a->transpositions,
+                  "Also train on every recording transposed by -T..+T semitones (spectrogram and score), so that\n"
+                  "pitches the recordings lack learn from their neighbours (0: no transposition)")
+      ->capture_default_str()->check(CLI::Range(0, 12));
+  a->model.method = "nae-mu";
+  a->model.options.decompose.nmf.max_iterations = 100;
+  a->model.add_to(*cmd, false, false, false);
+  cmd->callback([a, &globals] {
+    validate_options([&] {
+      a->model.finish();
+      if (a->model.options.decompose.method == Method::Nmf)
+        throw InvalidArgument("--method: nae train trains an autoencoder (nae-mu, nae-pgd or nae-relu)");
+      if (a->audio.size() != a->scores.size())
+        throw InvalidArgument(std::to_string(a->audio.size()) + " --audio but " + std::to_string(a->scores.size()) +
+                              " --score: give one score per recording");
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    io::ensure_output_dir(a->out);
+    prepare_outputs(a->out, {"model.json", "encoder.npy", "decoder.npy"}, globals);
+    const auto& so = a->model.options;
+    std::vector<TrainingPiece> pieces;
+    nlohmann::json trained_on = nlohmann::json::array();
+    for (std::size_t i = 0; i < a->audio.size(); ++i) {
+      ModelArgs piece = a->model;
+      piece.score = a->scores[i];
+      Input in = load_input(a->audio[i], piece, globals);
+      for (int p : in.score.pitches())
+        if (p < PianoModel::kLowest || p > PianoModel::kHighest)
+          throw ParseError(a->scores[i], 0, "pitch " + std::to_string(p) + " is outside the piano (21 .. 108)");
+      pieces.push_back({stft(in.analysis, so.stft).cwiseAbs(), std::move(in.score)});
+      trained_on.push_back({{"audio", a->audio[i]}, {"score", a->scores[i]}, {"seconds", in.audio.seconds()},
+                            {"notes", pieces.back().score.size()}});
+    }
+    const nae::Options o = nae_options(so.decompose);
+    ProgressBar bar("train", globals.quiet);
+    const PianoModel m = train_piano_model(pieces, Geometry::of(so.stft, a->model.rate, 0), so.decompose.constraints, o,
+                                           a->transpositions, [&](int epoch, double loss) {
+                                             bar.update(static_cast<double>(epoch) / std::max(1, o.epochs),
+                                                        "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs) +
+                                                            ", loss " + std::to_string(loss));
+                                             return true;
+                                           });
+    bar.finish();
+    const nlohmann::json extra = {{"notewise", kVersion}, {"pieces", trained_on}, {"parameters", a->model.to_json()},
+                                  {"transpositions", a->transpositions},
+                                  {"seconds", seconds_since(t0)}};
+    io::write_piano_model(a->out, m, extra, globals.force);
+    info(globals.quiet, "wrote " + a->out + ": model.json, encoder.npy, decoder.npy (" + std::to_string(m.layout.rows()) +
+                            " rows, " + std::to_string(m.epochs) + " epochs, " + std::to_string(seconds_since(t0)) + " s)");
+  });
+}
+
+}  // namespace notewise::cli

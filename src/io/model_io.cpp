@@ -1,0 +1,107 @@
+#include "notewise/io/model_io.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/npy.hpp"
+
+namespace notewise::io {
+namespace {
+
+constexpr const char* kFormat = "notewise-nae-model";
+
+nlohmann::json constraints_json(const ConstraintOptions& c) {
+  return {{"tolerance", c.tolerance},         {"tolerance_cents", c.tolerance_cents}, {"partials", c.partials},
+          {"inharmonicity", c.inharmonicity}, {"partial_power", c.partial_power},     {"before", c.before},
+          {"after", c.after},                 {"onset_templates", c.onset_templates}, {"onset_before", c.onset_before},
+          {"onset_after", c.onset_after},     {"velocity_start", c.velocity_start}};
+}
+
+ConstraintOptions constraints_of(const nlohmann::json& j) {
+  ConstraintOptions c;
+  c.tolerance = j.at("tolerance").get<double>();
+  c.tolerance_cents = j.at("tolerance_cents").get<double>();
+  c.partials = j.at("partials").get<int>();
+  c.inharmonicity = j.at("inharmonicity").get<double>();
+  c.partial_power = j.at("partial_power").get<double>();
+  c.before = j.at("before").get<double>();
+  c.after = j.at("after").get<double>();
+  c.onset_templates = j.at("onset_templates").get<bool>();
+  c.onset_before = j.at("onset_before").get<double>();
+  c.onset_after = j.at("onset_after").get<double>();
+  c.velocity_start = j.at("velocity_start").get<bool>();
+  c.validate();
+  return c;
+}
+
+}  // namespace
+
+void write_piano_model(const std::string& dir, const PianoModel& m, const nlohmann::json& extra, bool overwrite) {
+  m.check();
+  const std::filesystem::path d(dir);
+  ensure_output_dir(dir);
+  for (const char* f : {"model.json", "encoder.npy", "decoder.npy"}) check_writable((d / f).string(), overwrite);
+  const nlohmann::json j = {
+      {"format", kFormat},
+      {"version", kModelVersion},
+      {"geometry", {{"sample_rate", m.geometry.sample_rate}, {"n_fft", m.geometry.n_fft}, {"hop", m.geometry.hop}}},
+      {"rows", {{"lowest_pitch", PianoModel::kLowest}, {"highest_pitch", PianoModel::kHighest},
+                {"onset_rows", m.layout.onset_templates}, {"count", m.layout.rows()}}},
+      {"constraints", constraints_json(m.constraints)},
+      {"loss", m.loss == nae::Loss::KullbackLeibler ? "kl" : "euclidean"},
+      {"epochs", m.epochs},
+      {"final_loss_per_entry", m.final_loss},
+      {"training", extra},
+  };
+  write_npy((d / "encoder.npy").string(), m.weights.encoder, overwrite);
+  write_npy((d / "decoder.npy").string(), m.weights.decoder, overwrite);
+  write_text((d / "model.json").string(), j.dump(1) + "\n", overwrite);
+}
+
+PianoModel read_piano_model(const std::string& dir) {
+  const std::filesystem::path d(dir);
+  const std::string header = (d / "model.json").string();
+  if (!std::filesystem::is_directory(d)) throw IoError(dir, "not a model folder (expected model.json, encoder.npy, decoder.npy)");
+  std::ifstream in(header);
+  if (!in) throw IoError(header, "cannot be read (is this a model folder made by 'notewise nae train'?)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(header, 0, std::string("not valid JSON: ") + e.what());
+  }
+  PianoModel m;
+  try {
+    if (j.value("format", std::string()) != kFormat) throw ParseError(header, 0, "not a notewise model (format is not \"notewise-nae-model\")");
+    const int version = j.at("version").get<int>();
+    if (version != kModelVersion)
+      throw ParseError(header, 0, "model version " + std::to_string(version) + "; this notewise reads version " +
+                                      std::to_string(kModelVersion) + " (retrain it with 'notewise nae train')");
+    const auto& g = j.at("geometry");
+    m.geometry.sample_rate = g.at("sample_rate").get<double>();
+    m.geometry.n_fft = g.at("n_fft").get<int>();
+    m.geometry.hop = g.at("hop").get<int>();
+    if (m.geometry.sample_rate <= 0 || m.geometry.n_fft < 2 || m.geometry.hop < 1) throw ParseError(header, 0, "invalid geometry");
+    m.constraints = constraints_of(j.at("constraints"));
+    m.layout = PianoModel::piano_layout(m.constraints.onset_templates);
+    m.loss = j.at("loss").get<std::string>() == "kl" ? nae::Loss::KullbackLeibler : nae::Loss::Euclidean;
+    m.epochs = j.value("epochs", 0);
+    m.final_loss = j.value("final_loss_per_entry", 0.0);
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(header, 0, std::string("missing or mistyped field: ") + e.what());
+  } catch (const InvalidArgument& e) {
+    throw ParseError(header, 0, e.what());
+  }
+  m.weights.encoder = read_npy((d / "encoder.npy").string());
+  m.weights.decoder = read_npy((d / "decoder.npy").string());
+  try {
+    m.check();
+  } catch (const InvalidArgument& e) {
+    throw ParseError(dir, 0, std::string(e.what()) + " (from model.json's geometry and rows)");
+  }
+  return m;
+}
+
+}  // namespace notewise::io
