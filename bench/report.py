@@ -52,3 +52,26 @@ for core in ("default", "SkylakeX"):
               f"{(gf / peak * 100 if peak else float('nan')):.0f} % | "
               f"{dense_same_start['real_time'] / secs:.1f}x | {(skt / secs if skt else float('nan')):.2f}x |")
     print("\nSGEMM (W'V at the same shapes): " + ", ".join(f"K={k[0]} R={k[2]}: {v:.0f} GFLOP/s" for k, v in gemm.items()))
+
+path = os.path.join(d, "nae.json")
+if os.path.exists(path):
+    nae = load("nae.json")
+    print(f"\n## Autoencoder against NMF (float32, {nae['context'].get('blas', '?')})\n")
+    print("One multiplicative training epoch against one dense NMF iteration, and the trained encoder's")
+    print("forward pass against a whole 50-iteration NMF run; score-like start, same run.\n")
+    print("| K | R | loss | NMF ms / iteration | NAE ms / epoch | epoch / iteration | forward pass ms | NMF 50 it. / forward |")
+    print("|---|---|---|---|---|---|---|---|")
+    runs = {}
+    for b in nae["benchmarks"]:
+        parts = b["name"].split("/")
+        secs = b["real_time"] * (1e-3 if b["time_unit"] == "ms" else 1.0)
+        runs[(parts[0],) + tuple(parts[1:5])] = secs
+    for key, secs in runs.items():
+        if key[0] != "BM_NmfIterations":
+            continue
+        K, N, R, loss = key[1:]
+        it = secs / 20
+        ep = runs[("BM_NaeEpochs", K, N, R, loss)] / 20
+        fw = runs[("BM_NaeForward", K, N, R, loss)]
+        print(f"| {K} | {R} | {'euclid' if loss == '0' else 'KL'} | {it * 1e3:.0f} | {ep * 1e3:.0f} | {ep / it:.2f} | "
+              f"{fw * 1e3:.1f} | {50 * it / fw:.0f}x |")

@@ -11,7 +11,7 @@ if ! /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
   ${SUDO:-$( [ "$(id -u)" -ne 0 ] && echo sudo )} apt-get install -y -qq python3-sklearn >/dev/null
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j2 --target bench_stft bench_nmf >/dev/null
+cmake --build build -j2 --target bench_stft bench_nmf bench_nae >/dev/null
 out=build/bench-results
 mkdir -p "$out"
 filter=${QUICK:+--benchmark_filter=/1025/4000/100}
@@ -21,4 +21,8 @@ for coretype in default SkylakeX; do
   env "$env_core" build/bench/bench_nmf $filter --benchmark_out="$out/nmf_$coretype.json" --benchmark_out_format=json >/dev/null
   env "$env_core" /usr/bin/python3 bench/sklearn_nmf.py ${QUICK:+--quick} > "$out/sklearn_$coretype.json"
 done
+# The autoencoder under the best kernels this CPU has (as the notewise program picks them).
+nae_core=$(grep -q avx512f /proc/cpuinfo && echo OPENBLAS_CORETYPE=SkylakeX || echo NOTEWISE_UNUSED=1)
+env "$nae_core" build/bench/bench_nae ${QUICK:+--benchmark_filter=/1025/4000/100/} \
+  --benchmark_out="$out/nae.json" --benchmark_out_format=json >/dev/null
 /usr/bin/python3 bench/report.py "$out"

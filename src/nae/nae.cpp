@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "notewise/core/error.hpp"
 
@@ -238,13 +239,165 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   return r;
 }
 
+namespace {
+
+// The forward pass with what backpropagation needs.
+template <class T>
+struct DeepPass {
+  std::vector<Matrix<T>> Z, G;  // pre-activations and outputs of the hidden layers (G[0] = V)
+  Matrix<T> out;                // W_E V + B G_L
+  Matrix<T> Hm;                 // max(out, 0) .* M
+};
+
+template <class T>
+void check(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
+  check(Model<T>{m.skip, m.decoder}, V, mask);
+  Index in = V.rows();
+  for (const auto& A : m.hidden) {
+    if (A.cols() != in) throw InvalidArgument("nae: hidden layers do not chain");
+    in = A.rows();
+  }
+  if (m.out.rows() != m.skip.rows() || m.out.cols() != (m.hidden.empty() ? 0 : in))
+    throw InvalidArgument("nae: the output layer does not fit the hidden layers");
+}
+
+template <class T>
+DeepPass<T> forward(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
+  check(m, V, mask);
+  DeepPass<T> p;
+  p.G.push_back(V);
+  for (const auto& A : m.hidden) {
+    p.Z.push_back(A * p.G.back());
+    p.G.push_back(p.Z.back().cwiseMax(T(0)));
+  }
+  p.out = m.skip * V;
+  if (!m.hidden.empty()) p.out.noalias() += m.out * p.G.back();
+  p.Hm = p.out.cwiseMax(T(0)).cwiseProduct(mask);
+  return p;
+}
+
+// Gradients of the encoder weights for the decoder-side gradient Gd = dL/dZ of the output.
+template <class T>
+void backward(const DeepModel<T>& m, const DeepPass<T>& p, const Matrix<T>& mask, const Matrix<T>& Gd, DeepModel<T>& g) {
+  const Matrix<T> Go = (m.decoder.transpose() * Gd).cwiseProduct(mask).cwiseProduct((p.out.array() > T(0)).template cast<T>().matrix());
+  g.skip = Go * p.G[0].transpose();
+  g.hidden.assign(m.hidden.size(), Matrix<T>());
+  if (m.hidden.empty()) {
+    g.out = Matrix<T>::Zero(m.out.rows(), m.out.cols());
+    return;
+  }
+  g.out = Go * p.G.back().transpose();
+  Matrix<T> dG = m.out.transpose() * Go;
+  for (std::size_t l = m.hidden.size(); l-- > 0;) {
+    const Matrix<T> dZ = dG.cwiseProduct((p.Z[l].array() > T(0)).template cast<T>().matrix());
+    g.hidden[l] = dZ * p.G[l].transpose();
+    if (l > 0) dG = m.hidden[l].transpose() * dZ;
+  }
+}
+
+}  // namespace
+
+template <class T>
+Matrix<T> encode(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask) {
+  return forward(m, V, mask).Hm;
+}
+
+template <class T>
+double loss(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
+  return loss_of(V, Matrix<T>(m.decoder * encode(m, V, mask)), kind);
+}
+
+template <class T>
+DeepModel<T> gradients(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
+  const DeepPass<T> p = forward(m, V, mask);
+  const Matrix<T> Gd = output_gradient(V, Matrix<T>(m.decoder * p.Hm), kind);
+  DeepModel<T> g;
+  backward(m, p, mask, Gd, g);
+  g.decoder = Gd * p.Hm.transpose();
+  return g;
+}
+
+template <class T>
+DeepModel<T> deepen(const Model<T>& shallow, const Matrix<T>& V, int layers, Index width, std::uint64_t seed) {
+  require(layers >= 1 && layers <= 4, "layers", layers, "in [1, 4]");
+  require(width >= 1, "width", static_cast<double>(width), ">= 1");
+  DeepModel<T> m{shallow.encoder, {}, {}, shallow.decoder};
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  auto gaussian = [&](Index r, Index c, double sd) {
+    Matrix<T> A(r, c);
+    for (Index j = 0; j < c; ++j)
+      for (Index i = 0; i < r; ++i) A(i, j) = static_cast<T>(sd * normal(rng));
+    return A;
+  };
+  Index in = V.rows();
+  Matrix<T> G = V;
+  for (int l = 0; l < layers; ++l) {
+    m.hidden.push_back(gaussian(width, in, std::sqrt(2.0 / static_cast<double>(in))));  // He
+    G = (m.hidden.back() * G).cwiseMax(T(0));
+    in = width;
+  }
+  m.out = gaussian(shallow.encoder.rows(), width, 1.0);
+  // Scale B so that the correction starts at 1 % of the shallow encoder's output (RMS).
+  const double shallow_rms = (shallow.encoder * V).template cast<double>().norm();
+  const double deep_rms = (m.out * G).template cast<double>().norm();
+  if (deep_rms > 0) m.out *= static_cast<T>(0.01 * shallow_rms / deep_rms);
+  return m;
+}
+
+template <class T>
+DeepResult<T> train(const Matrix<T>& V, const Matrix<T>& mask, DeepModel<T> m, const Options& options, const Callback& callback) {
+  Options o = options;
+  o.update = Update::FreeGradient;
+  o.optimizer = Optimizer::Adam;
+  o.validate();
+  check(m, V, mask);
+  if (!V.allFinite() || V.minCoeff() < 0) throw InvalidArgument("nae: V must be finite and nonnegative");
+  if (m.decoder.minCoeff() < 0) throw InvalidArgument("nae: the decoder must start nonnegative");
+  DeepResult<T> r;
+  DeepPass<T> p = forward(m, V, mask);
+  Matrix<T> Z = m.decoder * p.Hm;
+  r.initial_loss = loss_of(V, Z, o.loss);
+  Stepper<T> skip_step(o, m.skip), out_step(o, m.out);
+  std::vector<Stepper<T>> hidden_step;
+  for (const auto& A : m.hidden) hidden_step.emplace_back(o, A);
+  out_step.rate *= 100;  // B starts at 1 % of the scale it may need (deepen): rate as for the full scale
+  const bool euclid = o.loss == Loss::Euclidean;
+  for (int e = 1; e <= o.epochs; ++e) {
+    DeepModel<T> g;
+    backward(m, p, mask, output_gradient(V, Z, o.loss), g);
+    skip_step.step(m.skip, g.skip, 0);
+    for (std::size_t l = 0; l < m.hidden.size(); ++l) hidden_step[l].step(m.hidden[l], g.hidden[l], 0);
+    if (!m.hidden.empty()) out_step.step(m.out, g.out, 0);
+    p = forward(m, V, mask);
+    const Matrix<T>& Hm = p.Hm;
+    if (euclid) {
+      multiply(m.decoder, Matrix<T>(V * Hm.transpose()), Matrix<T>(m.decoder * (Hm * Hm.transpose())));
+    } else {
+      const Matrix<T> num = ratio(V, Matrix<T>(m.decoder * Hm)) * Hm.transpose();
+      multiply(m.decoder, num, Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
+    }
+    Z = m.decoder * Hm;
+    const double L = loss_of(V, Z, o.loss);
+    r.loss.push_back(L);
+    if (callback && !callback(e, L)) break;
+  }
+  r.model = std::move(m);
+  return r;
+}
+
 #define NOTEWISE_NAE_INSTANTIATE(T)                                                                        \
   template Matrix<T> encode<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&);                       \
   template double loss<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);                      \
   template Model<T> gradients<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);               \
   template Parts<T> gradient_parts<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);          \
   template Model<T> initial_model<T>(const Matrix<T>&, const Matrix<T>&, const Matrix<T>&);                \
-  template Result<T> train<T>(const Matrix<T>&, const Matrix<T>&, Model<T>, const Options&, const Callback&);
+  template Result<T> train<T>(const Matrix<T>&, const Matrix<T>&, Model<T>, const Options&, const Callback&);    \
+  template Matrix<T> encode<T>(const DeepModel<T>&, const Matrix<T>&, const Matrix<T>&);                   \
+  template double loss<T>(const DeepModel<T>&, const Matrix<T>&, const Matrix<T>&, Loss);                  \
+  template DeepModel<T> gradients<T>(const DeepModel<T>&, const Matrix<T>&, const Matrix<T>&, Loss);       \
+  template DeepModel<T> deepen<T>(const Model<T>&, const Matrix<T>&, int, Index, std::uint64_t);           \
+  template DeepResult<T> train<T>(const Matrix<T>&, const Matrix<T>&, DeepModel<T>, const Options&, const Callback&);
 NOTEWISE_NAE_INSTANTIATE(float)
 NOTEWISE_NAE_INSTANTIATE(double)
 

@@ -22,6 +22,7 @@
 // gradient's Lipschitz constant from Frobenius norms; squared error only) or Adam's normalised
 // one; projected-gradient descent then clips at zero; W_D's template mask is re-applied after
 // every step.
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -99,5 +100,48 @@ using Callback = std::function<bool(int, double)>;
 template <class T>
 Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> start, const Options& options,
                 const Callback& callback = {});
+
+// ---- Deeper encoders (experimental; the lecture's outlook) ------------------------------
+// With nonnegative weights and inputs every ReLU passes everything, so a deep nonnegative
+// encoder is one linear map. Depth needs signed hidden layers; here they form a correction
+// beside the shallow encoder, which keeps training from the shallow solution:
+//   G_0 = V,  G_l = max(A_l G_{l-1}, 0)  (l = 1 .. L, A_l signed, width x ...)
+//   H' = max(W_E V + B G_L, 0) .* M,     V^ = W_D H'
+// No biases: the encoder stays positively homogeneous (a louder recording gives proportionally
+// larger activations), as the shallow one is. The encoder weights (W_E, A_l, B; signed) are
+// trained by Adam, the decoder by its multiplicative update (monotone for a fixed H').
+template <class T>
+struct DeepModel {
+  Matrix<T> skip;                 // W_E, R x K
+  std::vector<Matrix<T>> hidden;  // A_1 (width x K), A_2 .. A_L (width x width)
+  Matrix<T> out;                  // B, R x width
+  Matrix<T> decoder;              // W_D, K x R
+};
+
+template <class T>
+Matrix<T> encode(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask);
+template <class T>
+double loss(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
+// Gradients with respect to every weight matrix (same layout as the model).
+template <class T>
+DeepModel<T> gradients(const DeepModel<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
+
+// A deep model around a (trained) shallow one: hidden layers He-initialised from `seed`, B
+// small, so that the start's output is within about 1 % of the shallow encoder's.
+template <class T>
+DeepModel<T> deepen(const Model<T>& shallow, const Matrix<T>& V, int layers, Index width, std::uint64_t seed);
+
+template <class T>
+struct DeepResult {
+  DeepModel<T> model;
+  double initial_loss = 0;
+  std::vector<double> loss;
+};
+
+// options.epochs epochs; options.loss; Adam's rate and decay from options (update and
+// optimizer are ignored).
+template <class T>
+DeepResult<T> train(const Matrix<T>& V, const Matrix<T>& mask, DeepModel<T> start, const Options& options,
+                    const Callback& callback = {});
 
 }  // namespace notewise::nae

@@ -169,3 +169,51 @@ TEST(Nae, InvalidInput) {
   pgd.update = nae::Update::ProjectedGradient;
   EXPECT_THROW(nae::train(V, M, nae::Model<double>{rnd<double>(2, 5, 2, -1.0), rnd<double>(5, 2, 3)}, pgd), InvalidArgument);
 }
+
+TEST_P(NaeLoss, DeepEncoderGradientsMatchFiniteDifferences) {
+  const Index K = 6, N = 8, R = 3;
+  const nae::Loss kind = GetParam();
+  const MatrixXd V = rnd<double>(K, N, 1), M = window_mask(R, N);
+  nae::DeepModel<double> m = nae::deepen(nae::Model<double>{rnd<double>(R, K, 2), rnd<double>(K, R, 3)}, V, 2, 5, 9);
+  m.out = rnd<double>(R, 5, 4, -0.5);  // a correction large enough to matter
+  const nae::DeepModel<double> g = nae::gradients(m, V, M, kind);
+  std::vector<std::pair<MatrixXd*, const MatrixXd*>> all{{&m.skip, &g.skip}, {&m.out, &g.out}, {&m.decoder, &g.decoder}};
+  for (std::size_t l = 0; l < m.hidden.size(); ++l) all.push_back({&m.hidden[l], &g.hidden[l]});
+  const double h = 1e-6;
+  double worst = 0;
+  for (auto [W, G] : all)
+    for (Index i = 0; i < W->rows(); ++i)
+      for (Index j = 0; j < W->cols(); ++j) {
+        const double keep = (*W)(i, j);
+        (*W)(i, j) = keep + h;
+        const double up = nae::loss(m, V, M, kind);
+        (*W)(i, j) = keep - h;
+        const double down = nae::loss(m, V, M, kind);
+        (*W)(i, j) = keep;
+        const double fd = (up - down) / (2 * h);
+        worst = std::max(worst, std::abs(fd - (*G)(i, j)) / std::max(1.0, std::abs(fd)));
+      }
+  EXPECT_LE(worst, 1e-6);
+}
+
+TEST(Nae, DeepEncoderStartsAtTheShallowOneAndLearns) {
+  const MatrixXf V = rnd<float>(30, 60, 1);
+  const MatrixXf M = window_mask(5, 60).cast<float>();
+  MatrixXf templates = rnd<float>(30, 5, 4);
+  templates.block(0, 0, 8, 2).setZero();
+  nae::Options o;
+  o.epochs = 30;
+  const auto shallow = nae::train(V, M, nae::initial_model(templates, V, M), o);
+  const nae::DeepModel<float> start = nae::deepen(shallow.model, V, 2, 16, 3);
+  const MatrixXf Hs = nae::encode(shallow.model, V, M), Hd = nae::encode(start, V, M);
+  EXPECT_LE((Hd - Hs).norm(), 0.02 * Hs.norm());  // within about 1 %
+  o.adam_rate = 0.01;
+  const auto deep = nae::train(V, M, start, o);
+  EXPECT_LT(deep.loss.back(), deep.initial_loss);
+  EXPECT_EQ(deep.model.decoder.block(0, 0, 8, 2).cwiseAbs().maxCoeff(), 0.0f);  // template zeros stay
+  EXPECT_GE(deep.model.decoder.minCoeff(), 0.0f);
+  EXPECT_TRUE(((M.array() == 0).select(nae::encode(deep.model, V, M).array(), 0.0f) == 0).all());
+  // Positively homogeneous: twice the input, twice the code.
+  EXPECT_LE((nae::encode(deep.model, MatrixXf(2 * V), M) - 2 * nae::encode(deep.model, V, M)).norm(),
+            1e-5 * nae::encode(deep.model, V, M).norm());
+}
