@@ -16,6 +16,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> audio, scores;
     std::string out;
     int transpositions = 6;
+    DeepOptions deep;
     ModelArgs model;
   };
   auto a = std::make_shared<Args>();
@@ -39,6 +40,13 @@ void add_nae_command(CLI::App& app, Globals& globals) {
                   "Also train on every recording transposed by -T..+T semitones (spectrogram and score), so that\n"
                   "pitches the recordings lack learn from their neighbours (0: no transposition)")
       ->capture_default_str()->check(CLI::Range(0, 12));
+  cmd->add_option("--deep-layers", a->deep.layers,
+                  "Experimental: add this many signed hidden ReLU layers beside the encoder and train on by Adam\n"
+                  "(docs/RESULTS.md has how they compare)")
+      ->capture_default_str()->check(CLI::Range(0, 4))->group("Experimental");
+  cmd->add_option("--deep-width", a->deep.width, "Units per hidden layer")->capture_default_str()->check(CLI::Range(1, 4096))->group("Experimental");
+  cmd->add_option("--deep-epochs", a->deep.epochs, "Adam epochs of the deeper encoder")->capture_default_str()->check(CLI::Range(0, 100000))->group("Experimental");
+  cmd->add_option("--deep-rate", a->deep.rate, "Adam's rate, relative to each layer's starting RMS")->capture_default_str()->check(CLI::PositiveNumber)->group("Experimental");
   a->model.method = "nae-mu";
   a->model.options.decompose.nmf.max_iterations = 100;
   a->model.add_to(*cmd, false, false, false);
@@ -53,7 +61,10 @@ void add_nae_command(CLI::App& app, Globals& globals) {
     });
     const auto t0 = std::chrono::steady_clock::now();
     io::ensure_output_dir(a->out);
-    prepare_outputs(a->out, {"model.json", "encoder.npy", "decoder.npy"}, globals);
+    std::vector<std::string> files{"model.json", "encoder.npy", "decoder.npy"};
+    for (int l = 1; l <= a->deep.layers; ++l) files.push_back("hidden" + std::to_string(l) + ".npy");
+    if (a->deep.layers > 0) files.push_back("out.npy");
+    prepare_outputs(a->out, files, globals);
     const auto& so = a->model.options;
     std::vector<TrainingPiece> pieces;
     nlohmann::json trained_on = nlohmann::json::array();
@@ -69,17 +80,20 @@ void add_nae_command(CLI::App& app, Globals& globals) {
                             {"notes", pieces.back().score.size()}});
     }
     const nae::Options o = nae_options(so.decompose);
+    const int total = o.epochs + (a->deep.layers > 0 ? a->deep.epochs : 0);
     ProgressBar bar("train", globals.quiet);
     const PianoModel m = train_piano_model(pieces, Geometry::of(so.stft, a->model.rate, 0), so.decompose.constraints, o,
                                            a->transpositions, [&](int epoch, double loss) {
-                                             bar.update(static_cast<double>(epoch) / std::max(1, o.epochs),
-                                                        "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs) +
+                                             bar.update(static_cast<double>(epoch) / std::max(1, total),
+                                                        "epoch " + std::to_string(epoch) + "/" + std::to_string(total) +
                                                             ", loss " + std::to_string(loss));
                                              return true;
-                                           });
+                                           },
+                                           a->deep);
     bar.finish();
     const nlohmann::json extra = {{"notewise", kVersion}, {"pieces", trained_on}, {"parameters", a->model.to_json()},
                                   {"transpositions", a->transpositions},
+                                  {"deep", {{"layers", a->deep.layers}, {"width", a->deep.width}, {"epochs", a->deep.epochs}, {"rate", a->deep.rate}}},
                                   {"seconds", seconds_since(t0)}};
     io::write_piano_model(a->out, m, extra, globals.force);
     info(globals.quiet, "wrote " + a->out + ": model.json, encoder.npy, decoder.npy (" + std::to_string(m.layout.rows()) +

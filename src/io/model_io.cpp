@@ -42,7 +42,10 @@ void write_piano_model(const std::string& dir, const PianoModel& m, const nlohma
   m.check();
   const std::filesystem::path d(dir);
   ensure_output_dir(dir);
-  for (const char* f : {"model.json", "encoder.npy", "decoder.npy"}) check_writable((d / f).string(), overwrite);
+  std::vector<std::string> files{"model.json", "encoder.npy", "decoder.npy"};
+  for (std::size_t l = 0; l < m.hidden.size(); ++l) files.push_back("hidden" + std::to_string(l + 1) + ".npy");
+  if (!m.hidden.empty()) files.push_back("out.npy");
+  for (const auto& f : files) check_writable((d / f).string(), overwrite);
   const nlohmann::json j = {
       {"format", kFormat},
       {"version", kModelVersion},
@@ -50,6 +53,7 @@ void write_piano_model(const std::string& dir, const PianoModel& m, const nlohma
       {"rows", {{"lowest_pitch", PianoModel::kLowest}, {"highest_pitch", PianoModel::kHighest},
                 {"onset_rows", m.layout.onset_templates}, {"count", m.layout.rows()}}},
       {"constraints", constraints_json(m.constraints)},
+      {"encoder", {{"hidden_layers", m.hidden.size()}, {"width", m.hidden.empty() ? 0 : m.hidden.front().rows()}}},
       {"loss", m.loss == nae::Loss::KullbackLeibler ? "kl" : "euclidean"},
       {"epochs", m.epochs},
       {"final_loss_per_entry", m.final_loss},
@@ -57,6 +61,9 @@ void write_piano_model(const std::string& dir, const PianoModel& m, const nlohma
   };
   write_npy((d / "encoder.npy").string(), m.weights.encoder, overwrite);
   write_npy((d / "decoder.npy").string(), m.weights.decoder, overwrite);
+  for (std::size_t l = 0; l < m.hidden.size(); ++l)
+    write_npy((d / ("hidden" + std::to_string(l + 1) + ".npy")).string(), m.hidden[l], overwrite);
+  if (!m.hidden.empty()) write_npy((d / "out.npy").string(), m.out, overwrite);
   write_text((d / "model.json").string(), j.dump(1) + "\n", overwrite);
 }
 
@@ -73,6 +80,7 @@ PianoModel read_piano_model(const std::string& dir) {
     throw ParseError(header, 0, std::string("not valid JSON: ") + e.what());
   }
   PianoModel m;
+  int hidden_layers = 0;
   try {
     if (j.value("format", std::string()) != kFormat) throw ParseError(header, 0, "not a notewise model (format is not \"notewise-nae-model\")");
     const int version = j.at("version").get<int>();
@@ -88,6 +96,8 @@ PianoModel read_piano_model(const std::string& dir) {
     m.layout = PianoModel::piano_layout(m.constraints.onset_templates);
     m.loss = j.at("loss").get<std::string>() == "kl" ? nae::Loss::KullbackLeibler : nae::Loss::Euclidean;
     m.epochs = j.value("epochs", 0);
+    hidden_layers = j.contains("encoder") ? j.at("encoder").at("hidden_layers").get<int>() : 0;
+    if (hidden_layers < 0 || hidden_layers > 4) throw ParseError(header, 0, "encoder.hidden_layers must be 0 .. 4");
     m.final_loss = j.value("final_loss_per_entry", 0.0);
   } catch (const nlohmann::json::exception& e) {
     throw ParseError(header, 0, std::string("missing or mistyped field: ") + e.what());
@@ -96,6 +106,8 @@ PianoModel read_piano_model(const std::string& dir) {
   }
   m.weights.encoder = read_npy((d / "encoder.npy").string());
   m.weights.decoder = read_npy((d / "decoder.npy").string());
+  for (int l = 1; l <= hidden_layers; ++l) m.hidden.push_back(read_npy((d / ("hidden" + std::to_string(l) + ".npy")).string()));
+  if (hidden_layers > 0) m.out = read_npy((d / "out.npy").string());
   try {
     m.check();
   } catch (const InvalidArgument& e) {

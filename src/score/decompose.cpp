@@ -125,16 +125,14 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
                             std::to_string(geometry.hop));
     const std::vector<Index> rows = model_rows(*model, d.constraints.layout);
     const Index R = static_cast<Index>(rows.size());
-    MatrixXf W(V.rows(), R), E(R, V.rows());
-    for (Index r = 0; r < R; ++r) {
-      W.col(r) = model->weights.decoder.col(rows[static_cast<std::size_t>(r)]);
-      E.row(r) = model->weights.encoder.row(rows[static_cast<std::size_t>(r)]);
-    }
-    MatrixXf H = (E * V).cwiseMax(0.0f);
+    MatrixXf W(V.rows(), R);
+    for (Index r = 0; r < R; ++r) W.col(r) = model->weights.decoder.col(rows[static_cast<std::size_t>(r)]);
+    const MatrixXf window = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
+    MatrixXf H = encode_rows(*model, rows, V, window);
     // Inside the note windows, entries the ReLU cut get a small floor: the refinement, like
     // NMF from scratch, may then still use every frame the score allows.
     const float floor = std::max(H.maxCoeff(), 1.0f) * 1e-6f;
-    H = (d.constraints.H0.array() != 0.0f).select(H.cwiseMax(floor), 0.0f);
+    H = (window.array() != 0.0f).select(H.cwiseMax(floor), 0.0f);
     d.run = nmf::factorize<float>(V, W, H, options.nmf, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);

@@ -24,6 +24,13 @@ void PianoModel::check() const {
                           " and " + std::to_string(K) + " x " + std::to_string(R));
   if (!weights.encoder.allFinite() || !weights.decoder.allFinite())
     throw InvalidArgument("piano model: weights are not finite");
+  Index in = K;
+  for (const auto& A : hidden) {
+    if (A.cols() != in || !A.allFinite()) throw InvalidArgument("piano model: hidden layers do not chain");
+    in = A.rows();
+  }
+  if (!hidden.empty() && (out.rows() != R || out.cols() != in || !out.allFinite()))
+    throw InvalidArgument("piano model: the output layer does not fit the hidden layers");
 }
 
 std::vector<Index> model_rows(const PianoModel& model, const Layout& layout) {
@@ -69,7 +76,7 @@ Score transpose_score(const Score& score, int semitones) {
 
 PianoModel train_piano_model(const std::vector<TrainingPiece>& given, const Geometry& geometry,
                              const ConstraintOptions& constraints, const nae::Options& options, int transpositions,
-                             const nae::Callback& callback) {
+                             const nae::Callback& callback, const DeepOptions& deep) {
   if (given.empty()) throw InvalidArgument("train_piano_model: no training piece");
   require(transpositions >= 0 && transpositions <= 12, "transpositions", transpositions, "in [0, 12]");
   std::vector<TrainingPiece> pieces;
@@ -111,7 +118,31 @@ PianoModel train_piano_model(const std::vector<TrainingPiece>& given, const Geom
   m.weights = r.model;
   m.epochs = static_cast<int>(r.loss.size());
   m.final_loss = (r.loss.empty() ? r.initial_loss : r.loss.back()) / static_cast<double>(V.size());
+  if (deep.layers > 0) {
+    nae::Options o = options;
+    o.epochs = deep.epochs;
+    o.adam_rate = deep.rate;
+    const nae::DeepResult<float> d = nae::train(V, mask, nae::deepen(m.weights, V, deep.layers, deep.width, 11), o,
+                                                [&](int e, double L) { return !callback || callback(m.epochs + e, L); });
+    m.weights = {d.model.skip, d.model.decoder};
+    m.hidden = d.model.hidden;
+    m.out = d.model.out;
+    m.epochs += static_cast<int>(d.loss.size());
+    if (!d.loss.empty()) m.final_loss = d.loss.back() / static_cast<double>(V.size());
+  }
   return m;
+}
+
+MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const MatrixXf& V, const MatrixXf& mask) {
+  const Index R = static_cast<Index>(rows.size());
+  nae::DeepModel<float> m{MatrixXf(R, V.rows()), model.hidden, MatrixXf(R, model.out.cols()), MatrixXf(V.rows(), R)};
+  for (Index r = 0; r < R; ++r) {
+    const Index row = rows[static_cast<std::size_t>(r)];
+    m.skip.row(r) = model.weights.encoder.row(row);
+    m.decoder.col(r) = model.weights.decoder.col(row);
+    if (!model.hidden.empty()) m.out.row(r) = model.out.row(row);
+  }
+  return nae::encode(m, V, mask);
 }
 
 }  // namespace notewise

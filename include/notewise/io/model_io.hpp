@@ -3,6 +3,7 @@
 //   model.json   {"format": "notewise-nae-model", "version": 1, geometry, constraints, training}
 //   encoder.npy  rows x bins (float32)
 //   decoder.npy  bins x rows (float32)
+//   hidden1.npy .. hiddenL.npy, out.npy   the experimental deeper encoder's layers, if any
 // model.json is written last, so a folder with it is complete. Reading checks the format name,
 // the version and every shape.
 #include <string>

@@ -22,6 +22,10 @@ struct PianoModel {
   ConstraintOptions constraints;  // templates and note windows it was trained with
   Layout layout;                  // the 88 pitches (+ onset rows)
   nae::Model<float> weights;      // encoder rows x bins, decoder bins x rows
+  // Experimental deeper encoder (nae.hpp): signed hidden layers beside weights.encoder, and
+  // their output layer (rows x width). Empty: the shallow encoder alone.
+  std::vector<MatrixXf> hidden;
+  MatrixXf out;
   nae::Loss loss = nae::Loss::KullbackLeibler;
   int epochs = 0;
   double final_loss = 0;          // per spectrogram entry, after training
@@ -37,6 +41,15 @@ struct TrainingPiece {
   Score score;  // synchronised with it; pitches within 21 .. 108
 };
 
+// The experimental deeper encoder: after the shallow training, `layers` signed hidden layers
+// of `width` units are added and everything trained `epochs` more epochs by Adam at `rate`.
+struct DeepOptions {
+  int layers = 0;  // 0: none
+  Index width = 256;
+  int epochs = 100;
+  double rate = 0.01;
+};
+
 // Trains the autoencoder on all pieces at once (their frames side by side), decoder from the
 // harmonic templates, structured dropout from each score's note windows. With transpositions
 // T > 0 every piece is also used transposed by -T .. +T semitones (spectrogram stretched along
@@ -44,7 +57,11 @@ struct TrainingPiece {
 // neighbours' sound: a model trained on a piece in one key then fits pieces in other keys.
 PianoModel train_piano_model(const std::vector<TrainingPiece>& pieces, const Geometry& geometry,
                              const ConstraintOptions& constraints, const nae::Options& options,
-                             int transpositions = 0, const nae::Callback& callback = {});
+                             int transpositions = 0, const nae::Callback& callback = {},
+                             const DeepOptions& deep = {});
+
+// H' of the model's rows `rows` for V: the encoder (shallow or deep), ReLU, times the mask.
+MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const MatrixXf& V, const MatrixXf& mask);
 
 // V transposed by `semitones`: column n's content at f Hz moves to f * 2^(semitones/12)
 // (linear interpolation between bins; what leaves the band is dropped, what enters is zero).

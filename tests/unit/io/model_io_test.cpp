@@ -52,6 +52,17 @@ TEST(ModelIo, SaveThenLoadGivesBitIdenticalOutputs) {
   EXPECT_EQ(a.H, b.H);
   EXPECT_EQ(a.W, b.W);
   EXPECT_THROW(io::write_piano_model(dir.file("m"), m, {}, false), IoError);  // no silent overwrite
+  // With a deeper encoder: its layers come back too, and give the same code.
+  PianoModel deep = m;
+  deep.hidden = {nmf::random_matrix<float>(8, m.geometry.bins(), 6), nmf::random_matrix<float>(8, 8, 7)};
+  deep.out = nmf::random_matrix<float>(m.layout.rows(), 8, 8);
+  io::write_piano_model(dir.file("deep"), deep, {}, false);
+  const PianoModel deep_back = io::read_piano_model(dir.file("deep"));
+  ASSERT_EQ(deep_back.hidden.size(), 2u);
+  const std::vector<Index> rows{3, 60, 100};
+  const MatrixXf mask = MatrixXf::Ones(3, 20);
+  EXPECT_EQ(encode_rows(deep, rows, V, mask), encode_rows(deep_back, rows, V, mask));
+  EXPECT_NE(encode_rows(deep, rows, V, mask), encode_rows(m, rows, V, mask));
 }
 
 TEST(ModelIo, WrongVersionFormatOrShapeIsAClearError) {
