@@ -15,7 +15,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::vector<std::string> audio, scores;
     std::string out;
-    int transpositions = 6;
+    int transpositions = 3;
     DeepOptions deep;
     ModelArgs model;
   };

@@ -95,7 +95,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                  {"templates", s.decomposition.W.cols()},
                  {"initial_loss", s.decomposition.run.initial_loss},
                  {"loss", s.decomposition.run.loss}}},
-        {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
+        {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
     if (a->model.align) {

@@ -1,6 +1,7 @@
 #include "notewise/score/decompose.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -116,6 +117,8 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   const PianoModel* model = options.pretrained.get();
   d.constraints = build_constraints(score, geometry, model ? model->constraints : options.constraints);
   d.notes = note_shares(score, d.constraints, geometry);
+  const auto start = std::chrono::steady_clock::now();
+  auto stop_clock = [&] { d.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   if (model) {
     const Geometry& mg = model->geometry;
     if (mg.sample_rate != geometry.sample_rate || mg.n_fft != geometry.n_fft || mg.hop != geometry.hop)
@@ -136,12 +139,14 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
     d.run = nmf::factorize<float>(V, W, H, options.nmf, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);
+    stop_clock();
     return d;
   }
   if (options.method == Method::Nmf) {
     d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);
+    stop_clock();
     return d;
   }
   const MatrixXf V_ = V;
@@ -156,6 +161,7 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   d.run.initial_loss = r.initial_loss;
   d.run.loss = r.loss;
   d.run.iterations = static_cast<int>(r.loss.size());
+  stop_clock();
   return d;
 }
 

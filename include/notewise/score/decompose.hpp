@@ -72,6 +72,7 @@ struct Decomposition {
   MatrixXf W, H;                  // the learnt factors (bins x rows, rows x frames)
   std::vector<NoteShare> notes;   // per note of the score, in its order
   nmf::Result<float> run;         // iterations, loss history (W and H moved out)
+  double fit_seconds = 0;         // wall time of the fit: NMF, autoencoder training, or model pass + refinement
 };
 
 // V: magnitude spectrogram (bins x frames) of the given geometry.
