@@ -611,7 +611,11 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
   bool sparse = false;
   detail::SparsePattern pattern;
   if (d != Divergence::Beta && o.path != Path::Dense) {
-    pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0));
+    // The pattern's work, sum_r |bins_r| |frames_r|, from counts alone: building the pattern
+    // itself costs about two dense iterations, worth it only when the sparse path runs.
+    const Eigen::Array<double, Eigen::Dynamic, 1> bins = (W.array() != T(0)).colwise().count().transpose().template cast<double>();
+    const Eigen::Array<double, Eigen::Dynamic, 1> frames = (H.array() != T(0)).rowwise().count().template cast<double>();
+    pattern.work = (bins * frames).sum();
     // A sparse product touches pattern.work entries, a dense one K*N*R, but BLAS is far faster
     // per entry: measured (bench/run.sh, docs/PERFORMANCE.md), an entry costs the sparse
     // Euclidean path about 27 times and the sparse KL path about 75 times what it costs the
@@ -619,6 +623,7 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     // faster dense; the sparse paths pay off for narrow templates and short windows.
     const double limit = d == Divergence::Euclidean ? 1.0 / 27 : 1.0 / 75;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
+    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0));
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {

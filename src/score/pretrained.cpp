@@ -133,8 +133,17 @@ PianoModel train_piano_model(const std::vector<TrainingPiece>& given, const Geom
   return m;
 }
 
-MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const MatrixXf& V, const MatrixXf& mask) {
+MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const Eigen::Ref<const MatrixXf>& V,
+                     const MatrixXf& mask) {
   const Index R = static_cast<Index>(rows.size());
+  if (model.hidden.empty()) {  // the shallow encoder: one product, no copy of V
+    MatrixXf E(R, V.rows());
+    for (Index r = 0; r < R; ++r) E.row(r) = model.weights.encoder.row(rows[static_cast<std::size_t>(r)]);
+    if (mask.rows() != R || mask.cols() != V.cols()) throw InvalidArgument("encode_rows: the mask does not fit");
+    MatrixXf H(R, V.cols());
+    H.noalias() = E * V;
+    return H.cwiseMax(0.0f).cwiseProduct(mask);
+  }
   nae::DeepModel<float> m{MatrixXf(R, V.rows()), model.hidden, MatrixXf(R, model.out.cols()), MatrixXf(V.rows(), R)};
   for (Index r = 0; r < R; ++r) {
     const Index row = rows[static_cast<std::size_t>(r)];
@@ -142,7 +151,7 @@ MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, co
     m.decoder.col(r) = model.weights.decoder.col(row);
     if (!model.hidden.empty()) m.out.row(r) = model.out.row(row);
   }
-  return nae::encode(m, V, mask);
+  return nae::encode(m, MatrixXf(V), mask);
 }
 
 }  // namespace notewise

@@ -61,7 +61,8 @@ PianoModel train_piano_model(const std::vector<TrainingPiece>& pieces, const Geo
                              const DeepOptions& deep = {});
 
 // H' of the model's rows `rows` for V: the encoder (shallow or deep), ReLU, times the mask.
-MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const MatrixXf& V, const MatrixXf& mask);
+MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, const Eigen::Ref<const MatrixXf>& V,
+                     const MatrixXf& mask);
 
 // V transposed by `semitones`: column n's content at f Hz moves to f * 2^(semitones/12)
 // (linear interpolation between bins; what leaves the band is dropped, what enters is zero).
