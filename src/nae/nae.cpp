@@ -5,6 +5,7 @@
 #include <random>
 
 #include "notewise/core/error.hpp"
+#include "nmf/kernels.hpp"
 
 namespace notewise::nae {
 namespace {
@@ -196,6 +197,14 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   Matrix<T> Z = m.decoder * Hm;  // decoder pre-activation of the current weights
   r.initial_loss = loss_of(V, Z, o.loss);
   const double v_norm2 = V.template cast<double>().squaredNorm();
+  // Multiplicative KL: Q = V ./ (W_D H') of the current weights, formed together with the loss
+  // in one fused pass (nmf's vectorised kernel; its floor is the same eps as loss_of's).
+  auto kl_ratio = [&](Matrix<T>& z, bool with_loss) { return nmf::detail::kl_ratio(V.data(), z.data(), z.size(), with_loss); };
+  Matrix<T> Q;
+  if (o.update == Update::Multiplicative && o.loss == Loss::KullbackLeibler) {
+    Q = Z;
+    kl_ratio(Q, false);
+  }
   Stepper<T> enc_step(o, m.encoder), dec_step(o, m.decoder);
   const bool euclid = o.loss == Loss::Euclidean;
   for (int e = 1; e <= o.epochs; ++e) {
@@ -206,19 +215,32 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
         parts.topRows(Hm.rows()) = (m.decoder.transpose() * V).cwiseProduct(mask);
         parts.bottomRows(Hm.rows()) = ((m.decoder.transpose() * m.decoder) * Hm).cwiseProduct(mask);
       } else {
-        parts.topRows(Hm.rows()) = (m.decoder.transpose() * ratio(V, Z)).cwiseProduct(mask);
+        parts.topRows(Hm.rows()) = (m.decoder.transpose() * Q).cwiseProduct(mask);
         parts.bottomRows(Hm.rows()) = mask.array().colwise() * m.decoder.colwise().sum().transpose().array();
       }
       const Matrix<T> both = parts * V.transpose();
       multiply(m.encoder, Matrix<T>(both.topRows(Hm.rows())), Matrix<T>(both.bottomRows(Hm.rows())));
       Hm = encode(m, V, mask);  // H' with the new encoder
-      // Decoder.
+      // Decoder, then the loss from products at hand: for the squared error
+      // ||V||^2 - 2 <W_D, V H'^T> + <W_D' W_D, H' H'^T> (no K x N pass; as the NMF's Euclidean
+      // path), for KL the fused pass that also gives the next epoch's Q.
+      double L = 0;
       if (euclid) {
-        multiply(m.decoder, Matrix<T>(V * Hm.transpose()), Matrix<T>(m.decoder * (Hm * Hm.transpose())));
+        const Matrix<T> VHt = V * Hm.transpose(), HHt = Hm * Hm.transpose();
+        multiply(m.decoder, VHt, Matrix<T>(m.decoder * HHt));
+        const Matrix<T> WtW = m.decoder.transpose() * m.decoder;
+        L = std::max(0.0, v_norm2 - 2.0 * m.decoder.template cast<double>().cwiseProduct(VHt.template cast<double>()).sum() +
+                              WtW.template cast<double>().cwiseProduct(HHt.template cast<double>()).sum());
       } else {
-        const Matrix<T> num = ratio(V, Matrix<T>(m.decoder * Hm)) * Hm.transpose();
-        multiply(m.decoder, num, Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
+        Q = m.decoder * Hm;
+        kl_ratio(Q, false);
+        multiply(m.decoder, Matrix<T>(Q * Hm.transpose()), Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
+        Q.noalias() = m.decoder * Hm;
+        L = kl_ratio(Q, true);
       }
+      r.loss.push_back(L);
+      if (callback && !callback(e, L)) break;
+      continue;
     } else {
       // Lipschitz bounds (Frobenius norms bound the spectral ones; squared error):
       // encoder 2 |W_D'W_D| |VV'|, decoder 2 |H'H'^T|.
