@@ -76,7 +76,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "nmf | nae-mu | nae-pgd | nae-relu: NMF, or a nonnegative autoencoder trained by multiplicative\n"
                  "updates, projected gradients, or free-sign gradients (nonnegative through the ReLUs only);\n"
                  "the autoencoders minimise --loss (euclidean or kl; nae-pgd and nae-relu default to euclidean)\n"
-                 "for --iterations epochs")
+                 "for --iterations epochs (default for them: " + std::to_string(nae_epochs) + ")")
       ->capture_default_str()->check(CLI::IsMember({"nmf", "nae-mu", "nae-pgd", "nae-relu"}));
   cmd.add_option("--nae-optimizer", nae_optimizer,
                  "Gradient steps of nae-pgd and nae-relu: lipschitz (step 1.9/L; squared error only), adam,\n"
@@ -114,6 +114,9 @@ void ModelArgs::finish() {
     if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
     if (cmd->count("--after") == 0) c.after = plain.after;
   }
+  // The autoencoders approach their best separation more slowly than NMF: 200 epochs unless
+  // --iterations is given (measured, docs/RESULTS.md).
+  if (method != "nmf" && cmd != nullptr && cmd->count("--iterations") == 0) options.decompose.nmf.max_iterations = nae_epochs;
   // The gradient-trained autoencoders take Lipschitz steps, which need the squared error; with
   // KL they need Adam and separated far worse (docs/RESULTS.md). So they default to euclidean.
   if ((method == "nae-pgd" || method == "nae-relu") && cmd != nullptr && cmd->count("--loss") == 0) loss = "euclidean";
