@@ -82,6 +82,11 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "Gradient steps of nae-pgd and nae-relu: lipschitz (step 1.9/L; squared error only), adam,\n"
                  "or auto (lipschitz for euclidean, adam for kl)")
       ->capture_default_str()->check(CLI::IsMember({"auto", "lipschitz", "adam"}))->group("Advanced");
+  cmd.add_option("--nae-start", nae_start,
+                 "Autoencoder start: templates (decoder = the harmonic templates, encoder their scaled transpose),\n"
+                 "nmf (decoder from 50 NMF iterations), pinv (encoder a clipped pseudo-inverse), random (seeded)")
+      ->capture_default_str()->check(CLI::IsMember({"templates", "nmf", "pinv", "random"}))->group("Advanced");
+  cmd.add_option("--nae-seed", options.decompose.nae_seed, "Seed of --nae-start random")->capture_default_str()->group("Advanced");
   cmd.add_option("--adam-rate", options.decompose.nae.adam_rate,
                  "Adam's learning rate, relative to the RMS of the nonzero starting weights of each matrix")
       ->capture_default_str()->group("Advanced");
@@ -128,6 +133,10 @@ void ModelArgs::finish() {
                              : method == "nae-pgd"  ? Method::NaeProjectedGradient
                              : method == "nae-relu" ? Method::NaeFreeGradient
                                                     : Method::Nmf;
+  options.decompose.nae_start = nae_start == "nmf"      ? NaeStart::Nmf
+                                : nae_start == "pinv"   ? NaeStart::PseudoInverse
+                                : nae_start == "random" ? NaeStart::Random
+                                                        : NaeStart::Templates;
   const bool kl = o.divergence == nmf::Divergence::KullbackLeibler;
   options.decompose.nae.optimizer = nae_optimizer == "adam" || (nae_optimizer == "auto" && kl) ? nae::Optimizer::Adam
                                                                                                  : nae::Optimizer::Lipschitz;
@@ -192,6 +201,8 @@ nlohmann::json ModelArgs::to_json() const {
           {"nmf_path", path},
           {"method", method},
           {"nae_optimizer", nae_optimizer},
+          {"nae_start", nae_start},
+          {"nae_seed", options.decompose.nae_seed},
           {"model", model},
           {"adam_rate", options.decompose.nae.adam_rate},
           {"groups", groups}};
@@ -227,6 +238,8 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.align = j.value("align", false);
   m.method = j.value("method", m.method);
   m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
+  m.nae_start = j.value("nae_start", m.nae_start);
+  m.options.decompose.nae_seed = j.value("nae_seed", m.options.decompose.nae_seed);
   m.model = j.value("model", m.model);
   m.options.decompose.nae.adam_rate = j.value("adam_rate", m.options.decompose.nae.adam_rate);
   m.groups = j.value("groups", std::vector<std::string>{});

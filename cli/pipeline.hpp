@@ -21,6 +21,7 @@ struct ModelArgs {
   std::string path = "auto";
   std::string method = "nmf";
   std::string nae_optimizer = "auto";
+  std::string nae_start = "templates";
   int nae_epochs = 200;  // autoencoder methods' epochs when --iterations is not given
   std::string model;  // --model: a trained piano model's folder
   bool pedal = false;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <random>
 
+#include <Eigen/QR>
+
 #include "notewise/core/error.hpp"
 #include "nmf/kernels.hpp"
 
@@ -172,11 +174,20 @@ Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& 
 }
 
 template <class T>
-Model<T> initial_model(const Matrix<T>& templates, const Matrix<T>& V, const Matrix<T>& mask) {
+Model<T> initial_model(const Matrix<T>& templates, const Matrix<T>& V, const Matrix<T>& mask, EncoderStart start,
+                       std::uint64_t seed) {
   Model<T> m{templates.transpose(), templates};
   check(m, V, mask);
-  // min_s ||V - s A||^2 with A = W_D ((W_D' V) .* M): s = <V, A> / <A, A>.
-  const Matrix<T> A = templates * (templates.transpose() * V).cwiseProduct(mask);
+  if (start == EncoderStart::ClippedPseudoInverse) {
+    m.encoder = Eigen::CompleteOrthogonalDecomposition<Matrix<T>>(templates).pseudoInverse().cwiseMax(T(0));
+  } else if (start == EncoderStart::Random) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (Index j = 0; j < m.encoder.cols(); ++j)
+      for (Index i = 0; i < m.encoder.rows(); ++i) m.encoder(i, j) = static_cast<T>(u(rng));
+  }
+  // min_s ||V - s A||^2 with A = W_D ((E V) .* M): s = <V, A> / <A, A>.
+  const Matrix<T> A = templates * (m.encoder * V).cwiseProduct(mask);
   const double aa = A.template cast<double>().squaredNorm();
   const double s = aa > 0 ? V.template cast<double>().cwiseProduct(A.template cast<double>()).sum() / aa : 1.0;
   m.encoder *= static_cast<T>(s);
@@ -413,7 +424,8 @@ DeepResult<T> train(const Matrix<T>& V, const Matrix<T>& mask, DeepModel<T> m, c
   template double loss<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);                      \
   template Model<T> gradients<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);               \
   template Parts<T> gradient_parts<T>(const Model<T>&, const Matrix<T>&, const Matrix<T>&, Loss);          \
-  template Model<T> initial_model<T>(const Matrix<T>&, const Matrix<T>&, const Matrix<T>&);                \
+  template Model<T> initial_model<T>(const Matrix<T>&, const Matrix<T>&, const Matrix<T>&, EncoderStart,   \
+                                     std::uint64_t);                                                       \
   template Result<T> train<T>(const Matrix<T>&, const Matrix<T>&, Model<T>, const Options&, const Callback&);    \
   template Matrix<T> encode<T>(const DeepModel<T>&, const Matrix<T>&, const Matrix<T>&);                   \
   template double loss<T>(const DeepModel<T>&, const Matrix<T>&, const Matrix<T>&, Loss);                  \

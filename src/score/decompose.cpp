@@ -152,7 +152,23 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   const MatrixXf V_ = V;
   const MatrixXf mask = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
   const nae::Options o = nae_options(options);
-  const nae::Result<float> r = nae::train(V_, mask, nae::initial_model<float>(d.constraints.W0, V_, mask), o,
+  MatrixXf decoder = d.constraints.W0;
+  auto encoder_start = nae::EncoderStart::ScaledTranspose;
+  switch (options.nae_start) {
+    case NaeStart::Templates: break;
+    case NaeStart::Nmf: {
+      nmf::Options pre = options.nmf;
+      pre.max_iterations = 50;
+      decoder = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, pre).W;
+      break;
+    }
+    case NaeStart::PseudoInverse: encoder_start = nae::EncoderStart::ClippedPseudoInverse; break;
+    case NaeStart::Random:
+      encoder_start = nae::EncoderStart::Random;
+      decoder = (decoder.array() != 0.0f).select(nmf::random_matrix<float>(decoder.rows(), decoder.cols(), options.nae_seed).array() + 0.01f, 0.0f);
+      break;
+  }
+  const nae::Result<float> r = nae::train(V_, mask, nae::initial_model<float>(decoder, V_, mask, encoder_start, options.nae_seed), o,
                                            [&](int epoch, double loss) {
                                              return !callback || callback(nmf::Progress{epoch, o.epochs, loss});
                                            });

@@ -82,9 +82,19 @@ struct Parts {
 template <class T>
 Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind = Loss::Euclidean);
 
-// Decoder = templates; encoder = s templates' with the least-squares scale s.
+// How the encoder starts (the decoder starts as the given templates):
+enum class EncoderStart {
+  ScaledTranspose,       // s templates' (the default)
+  ClippedPseudoInverse,  // s max(pinv(templates), 0) (did not help in a prototype)
+  Random,                // s U[0, 1), seeded
+};
+
+// Decoder = templates; encoder per `start`, times the least-squares scale s (min_s ||V - s A||,
+// A the output of the unscaled start). Random: the encoder uniform in [0, 1) everywhere (seeded);
+// for a random decoder too, pass random templates.
 template <class T>
-Model<T> initial_model(const Matrix<T>& templates, const Matrix<T>& V, const Matrix<T>& mask);
+Model<T> initial_model(const Matrix<T>& templates, const Matrix<T>& V, const Matrix<T>& mask,
+                       EncoderStart start = EncoderStart::ScaledTranspose, std::uint64_t seed = 1);
 
 template <class T>
 struct Result {

@@ -12,6 +12,7 @@
 // and notes tied in onset (both hands on one key) split the frame in proportion to velocity.
 // The shares of every frame sum to one, so every frame's model is exactly the sum of its notes'.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,12 @@ namespace notewise {
 // (Euclidean or KL) for nmf.max_iterations epochs.
 enum class Method { Nmf, NaeMultiplicative, NaeProjectedGradient, NaeFreeGradient };
 
+// Where an autoencoder starts. Templates: decoder = the constrained templates W0, encoder their
+// scaled transpose. Nmf: decoder = W of a 50-iteration NMF from W0 (same divergence), encoder
+// its scaled transpose. PseudoInverse: decoder W0, encoder its scaled, clipped pseudo-inverse.
+// Random: seeded uniform decoder where W0 is nonzero (template constraints kept) and encoder.
+enum class NaeStart { Templates, Nmf, PseudoInverse, Random };
+
 struct DecomposeOptions {
   ConstraintOptions constraints;
   nmf::Options nmf = default_nmf();
@@ -35,6 +42,8 @@ struct DecomposeOptions {
   // Autoencoder settings beyond those above (optimizer, Adam's rate); its update, loss and
   // epochs come from method, nmf.divergence and nmf.max_iterations.
   nae::Options nae;
+  NaeStart nae_start = NaeStart::Templates;
+  std::uint64_t nae_seed = 1;  // NaeStart::Random
   // A trained autoencoder (pretrained.hpp): if set, its encoder's activations, masked by the
   // note windows, start nmf.max_iterations NMF iterations (0: the forward pass alone) from its
   // decoder's templates. Its geometry must be the spectrogram's, and its constraints replace

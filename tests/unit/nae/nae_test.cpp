@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/QR>
 #include <cmath>
 
 #include "notewise/core/error.hpp"
@@ -216,4 +217,56 @@ TEST(Nae, DeepEncoderStartsAtTheShallowOneAndLearns) {
   // Positively homogeneous: twice the input, twice the code.
   EXPECT_LE((nae::encode(deep.model, MatrixXf(2 * V), M) - 2 * nae::encode(deep.model, V, M)).norm(),
             1e-5 * nae::encode(deep.model, V, M).norm());
+}
+
+TEST(Nae, NonnegativeAfterEveryStep) {
+  // One epoch at a time (multiplicative and Lipschitz steps keep no state between epochs).
+  const MatrixXf V = rnd<float>(25, 40, 1);
+  const MatrixXf M = window_mask(5, 40).cast<float>();
+  MatrixXf templates = rnd<float>(25, 5, 4);
+  templates.block(3, 1, 6, 2).setZero();
+  for (const auto update : {nae::Update::Multiplicative, nae::Update::ProjectedGradient})
+    for (const auto kind : {nae::Loss::Euclidean, nae::Loss::KullbackLeibler}) {
+      if (update == nae::Update::ProjectedGradient && kind == nae::Loss::KullbackLeibler) continue;  // needs Adam
+      nae::Options o;
+      o.update = update;
+      o.loss = kind;
+      o.epochs = 1;
+      nae::Model<float> m = nae::initial_model(templates, V, M);
+      for (int step = 0; step < 25; ++step) {
+        m = nae::train(V, M, m, o).model;
+        const MatrixXf H = nae::encode(m, V, M);
+        ASSERT_GE(m.encoder.minCoeff(), 0.0f) << step;
+        ASSERT_GE(m.decoder.minCoeff(), 0.0f) << step;
+        ASSERT_GE(H.minCoeff(), 0.0f) << step;
+        ASSERT_GE((m.decoder * H).minCoeff(), 0.0f) << step;  // V^ needs no ReLU here
+        ASSERT_EQ(m.decoder.block(3, 1, 6, 2).cwiseAbs().maxCoeff(), 0.0f) << step;
+      }
+    }
+}
+
+TEST(Nae, EncoderStarts) {
+  const MatrixXd V = rnd<double>(12, 30, 1), M = window_mask(4, 30);
+  const MatrixXd templates = rnd<double>(12, 4, 2);
+  const auto t = nae::initial_model(templates, V, M);
+  const auto p = nae::initial_model(templates, V, M, nae::EncoderStart::ClippedPseudoInverse);
+  const auto r1 = nae::initial_model(templates, V, M, nae::EncoderStart::Random, 5);
+  const auto r2 = nae::initial_model(templates, V, M, nae::EncoderStart::Random, 5);
+  EXPECT_EQ(r1.encoder, r2.encoder);  // seeded
+  EXPECT_NE(r1.encoder, nae::initial_model(templates, V, M, nae::EncoderStart::Random, 6).encoder);
+  for (const auto* m : {&t, &p, &r1}) {
+    EXPECT_EQ(m->decoder, templates);
+    EXPECT_GE(m->encoder.minCoeff(), 0.0);
+    // The least-squares scale: no other multiple of the encoder fits better.
+    const double base = nae::loss(*m, V, M);
+    for (const double f : {0.9, 1.1}) {
+      nae::Model<double> scaled = *m;
+      scaled.encoder *= f;
+      EXPECT_GT(nae::loss(scaled, V, M), base);
+    }
+  }
+  // The clipped pseudo-inverse: its positive part is pinv's.
+  const MatrixXd pinv = Eigen::CompleteOrthogonalDecomposition<MatrixXd>(templates).pseudoInverse();
+  const double s = p.encoder.cwiseAbs().maxCoeff() / pinv.cwiseMax(0.0).maxCoeff();
+  EXPECT_LE((p.encoder - s * pinv.cwiseMax(0.0)).norm(), 1e-9 * p.encoder.norm());
 }
