@@ -77,6 +77,21 @@ Matrix<T> ratio(const Matrix<T>& V, const Matrix<T>& Vh) {
   return V.binaryExpr(Vh, [](T x, T y) { return x / std::max(y, kEps<T>); });
 }
 
+// The decoder's multiplicative update for a fixed code H' (the same for shallow and deep
+// encoders). Returns V H'^T and H'H'^T for the squared error, whose loss reuses them.
+template <class T>
+std::pair<Matrix<T>, Matrix<T>> update_decoder(Matrix<T>& decoder, const Matrix<T>& V, const Matrix<T>& Hm, Loss kind) {
+  if (kind == Loss::Euclidean) {
+    Matrix<T> VHt = V * Hm.transpose(), HHt = Hm * Hm.transpose();
+    multiply(decoder, VHt, Matrix<T>(decoder * HHt));
+    return {std::move(VHt), std::move(HHt)};
+  }
+  Matrix<T> Q = decoder * Hm;
+  nmf::detail::kl_ratio(V.data(), Q.data(), Q.size(), false);
+  multiply(decoder, Matrix<T>(Q * Hm.transpose()), Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
+  return {};
+}
+
 template <class T>
 Matrix<T> encoder_gradient(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& mask, Loss kind) {
   const Matrix<T> Ze = m.encoder * V;
@@ -236,16 +251,12 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
       // ||V||^2 - 2 <W_D, V H'^T> + <W_D' W_D, H' H'^T> (no K x N pass; as the NMF's Euclidean
       // path), for KL the fused pass that also gives the next epoch's Q.
       double L = 0;
+      const auto [VHt, HHt] = update_decoder(m.decoder, V, Hm, o.loss);
       if (euclid) {
-        const Matrix<T> VHt = V * Hm.transpose(), HHt = Hm * Hm.transpose();
-        multiply(m.decoder, VHt, Matrix<T>(m.decoder * HHt));
         const Matrix<T> WtW = m.decoder.transpose() * m.decoder;
         L = std::max(0.0, v_norm2 - 2.0 * m.decoder.template cast<double>().cwiseProduct(VHt.template cast<double>()).sum() +
                               WtW.template cast<double>().cwiseProduct(HHt.template cast<double>()).sum());
       } else {
-        Q = m.decoder * Hm;
-        kl_ratio(Q, false);
-        multiply(m.decoder, Matrix<T>(Q * Hm.transpose()), Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
         Q.noalias() = m.decoder * Hm;
         L = kl_ratio(Q, true);
       }
@@ -395,7 +406,6 @@ DeepResult<T> train(const Matrix<T>& V, const Matrix<T>& mask, DeepModel<T> m, c
   std::vector<Stepper<T>> hidden_step;
   for (const auto& A : m.hidden) hidden_step.emplace_back(o, A);
   out_step.rate *= 100;  // B starts at 1 % of the scale it may need (deepen): rate as for the full scale
-  const bool euclid = o.loss == Loss::Euclidean;
   for (int e = 1; e <= o.epochs; ++e) {
     DeepModel<T> g;
     backward(m, p, mask, output_gradient(V, Z, o.loss), g);
@@ -403,14 +413,8 @@ DeepResult<T> train(const Matrix<T>& V, const Matrix<T>& mask, DeepModel<T> m, c
     for (std::size_t l = 0; l < m.hidden.size(); ++l) hidden_step[l].step(m.hidden[l], g.hidden[l], 0);
     if (!m.hidden.empty()) out_step.step(m.out, g.out, 0);
     p = forward(m, V, mask);
-    const Matrix<T>& Hm = p.Hm;
-    if (euclid) {
-      multiply(m.decoder, Matrix<T>(V * Hm.transpose()), Matrix<T>(m.decoder * (Hm * Hm.transpose())));
-    } else {
-      const Matrix<T> num = ratio(V, Matrix<T>(m.decoder * Hm)) * Hm.transpose();
-      multiply(m.decoder, num, Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
-    }
-    Z = m.decoder * Hm;
+    update_decoder(m.decoder, V, p.Hm, o.loss);
+    Z = m.decoder * p.Hm;
     const double L = loss_of(V, Z, o.loss);
     r.loss.push_back(L);
     if (callback && !callback(e, L)) break;
