@@ -410,6 +410,12 @@ TEST(Cli, NaeTrain_ThenSeparateWithTheModel) {
   EXPECT_EQ(notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --n-fft 1024 --out " + dir.file("x")).code, 2);
   EXPECT_EQ(notewise_cli("-q nae train --audio " + audio + " --audio " + audio + " --score " + score + " --out " + dir.file("m2")).code, 2);
   EXPECT_FALSE(std::filesystem::exists(dir.file("m2/model.json")));
+  // A score below the piano: one line naming the score.
+  test::write_bytes(dir.file("low.csv"), "start,duration,pitch,velocity,label\n0.1,0.5,10,90,left\n0.2,0.5,60,90,right\n");
+  r = notewise_cli("-q separate " + audio + " --score " + dir.file("low.csv") + " --model " + model + " --out " + dir.file("z"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("low.csv"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
   // A damaged model: one line naming the file, exit 1, nothing written.
   test::write_bytes(model + "/model.json", "{\"format\": \"notewise-nae-model\", \"version\": 7}");
   r = notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --out " + dir.file("y"));
