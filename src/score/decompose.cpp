@@ -59,6 +59,66 @@ void share_row(const Score& score, const Geometry& g, Index row, const std::vect
   }
 }
 
+// The encoder of a trained model gives H (masked by the note windows), its decoder W; then
+// options.nmf refines them.
+void fit_from_model(const PianoModel& model, const Eigen::Ref<const MatrixXf>& V, const DecomposeOptions& options,
+                    const nmf::Callback& callback, Decomposition& d) {
+  const Geometry& mg = model.geometry;
+  const Geometry& g = d.geometry;
+  if (mg.sample_rate != g.sample_rate || mg.n_fft != g.n_fft || mg.hop != g.hop)
+    throw InvalidArgument("the model was trained at " + std::to_string(mg.sample_rate) + " Hz, n_fft " + std::to_string(mg.n_fft) +
+                          ", hop " + std::to_string(mg.hop) + "; the spectrogram is at " + std::to_string(g.sample_rate) +
+                          " Hz, n_fft " + std::to_string(g.n_fft) + ", hop " + std::to_string(g.hop));
+  const std::vector<Index> rows = model_rows(model, d.constraints.layout);
+  const Index R = static_cast<Index>(rows.size());
+  MatrixXf W(V.rows(), R);
+  for (Index r = 0; r < R; ++r) W.col(r) = model.weights.decoder.col(rows[static_cast<std::size_t>(r)]);
+  const MatrixXf window = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
+  MatrixXf H = encode_rows(model, rows, V, window);
+  // Inside the note windows, entries the ReLU cut get a small floor: the refinement, like
+  // NMF from scratch, may then still use every frame the score allows.
+  const float floor = std::max(H.maxCoeff(), 1.0f) * 1e-6f;
+  H = (window.array() != 0.0f).select(H.cwiseMax(floor), 0.0f);
+  d.run = nmf::factorize<float>(V, W, H, options.nmf, callback);
+  d.W = std::move(d.run.W);
+  d.H = std::move(d.run.H);
+}
+
+// An autoencoder trained on V from the start options.nae_start names; its decoder is W, its
+// masked code H.
+void fit_autoencoder(const Eigen::Ref<const MatrixXf>& V_in, const DecomposeOptions& options, const nmf::Callback& callback,
+                     Decomposition& d) {
+  const MatrixXf V = V_in;
+  const MatrixXf mask = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
+  const nae::Options o = nae_options(options);
+  MatrixXf decoder = d.constraints.W0;
+  auto encoder_start = nae::EncoderStart::ScaledTranspose;
+  switch (options.nae_start) {
+    case NaeStart::Templates: break;
+    case NaeStart::Nmf: {
+      nmf::Options pre = options.nmf;
+      pre.max_iterations = 50;
+      decoder = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, pre).W;
+      break;
+    }
+    case NaeStart::PseudoInverse: encoder_start = nae::EncoderStart::ClippedPseudoInverse; break;
+    case NaeStart::Random:
+      encoder_start = nae::EncoderStart::Random;
+      decoder = (decoder.array() != 0.0f)
+                    .select(nmf::random_matrix<float>(decoder.rows(), decoder.cols(), options.nae_seed).array() + 0.01f, 0.0f);
+      break;
+  }
+  const nae::Result<float> r = nae::train(V, mask, nae::initial_model<float>(decoder, V, mask, encoder_start, options.nae_seed), o,
+                                           [&](int epoch, double loss) {
+                                             return !callback || callback(nmf::Progress{epoch, o.epochs, loss});
+                                           });
+  d.W = r.model.decoder;
+  d.H = r.code;
+  d.run.initial_loss = r.initial_loss;
+  d.run.loss = r.loss;
+  d.run.iterations = static_cast<int>(r.loss.size());
+}
+
 }  // namespace
 
 void DecomposeOptions::validate() const {
@@ -118,66 +178,16 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   d.constraints = build_constraints(score, geometry, model ? model->constraints : options.constraints);
   d.notes = note_shares(score, d.constraints, geometry);
   const auto start = std::chrono::steady_clock::now();
-  auto stop_clock = [&] { d.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   if (model) {
-    const Geometry& mg = model->geometry;
-    if (mg.sample_rate != geometry.sample_rate || mg.n_fft != geometry.n_fft || mg.hop != geometry.hop)
-      throw InvalidArgument("the model was trained at " + std::to_string(mg.sample_rate) + " Hz, n_fft " +
-                            std::to_string(mg.n_fft) + ", hop " + std::to_string(mg.hop) + "; the spectrogram is at " +
-                            std::to_string(geometry.sample_rate) + " Hz, n_fft " + std::to_string(geometry.n_fft) + ", hop " +
-                            std::to_string(geometry.hop));
-    const std::vector<Index> rows = model_rows(*model, d.constraints.layout);
-    const Index R = static_cast<Index>(rows.size());
-    MatrixXf W(V.rows(), R);
-    for (Index r = 0; r < R; ++r) W.col(r) = model->weights.decoder.col(rows[static_cast<std::size_t>(r)]);
-    const MatrixXf window = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
-    MatrixXf H = encode_rows(*model, rows, V, window);
-    // Inside the note windows, entries the ReLU cut get a small floor: the refinement, like
-    // NMF from scratch, may then still use every frame the score allows.
-    const float floor = std::max(H.maxCoeff(), 1.0f) * 1e-6f;
-    H = (window.array() != 0.0f).select(H.cwiseMax(floor), 0.0f);
-    d.run = nmf::factorize<float>(V, W, H, options.nmf, callback);
-    d.W = std::move(d.run.W);
-    d.H = std::move(d.run.H);
-    stop_clock();
-    return d;
-  }
-  if (options.method == Method::Nmf) {
+    fit_from_model(*model, V, options, callback, d);
+  } else if (options.method == Method::Nmf) {
     d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);
-    stop_clock();
-    return d;
+  } else {
+    fit_autoencoder(V, options, callback, d);
   }
-  const MatrixXf V_ = V;
-  const MatrixXf mask = (d.constraints.H0.array() != 0.0f).cast<float>().matrix();
-  const nae::Options o = nae_options(options);
-  MatrixXf decoder = d.constraints.W0;
-  auto encoder_start = nae::EncoderStart::ScaledTranspose;
-  switch (options.nae_start) {
-    case NaeStart::Templates: break;
-    case NaeStart::Nmf: {
-      nmf::Options pre = options.nmf;
-      pre.max_iterations = 50;
-      decoder = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, pre).W;
-      break;
-    }
-    case NaeStart::PseudoInverse: encoder_start = nae::EncoderStart::ClippedPseudoInverse; break;
-    case NaeStart::Random:
-      encoder_start = nae::EncoderStart::Random;
-      decoder = (decoder.array() != 0.0f).select(nmf::random_matrix<float>(decoder.rows(), decoder.cols(), options.nae_seed).array() + 0.01f, 0.0f);
-      break;
-  }
-  const nae::Result<float> r = nae::train(V_, mask, nae::initial_model<float>(decoder, V_, mask, encoder_start, options.nae_seed), o,
-                                           [&](int epoch, double loss) {
-                                             return !callback || callback(nmf::Progress{epoch, o.epochs, loss});
-                                           });
-  d.W = r.model.decoder;
-  d.H = r.code;
-  d.run.initial_loss = r.initial_loss;
-  d.run.loss = r.loss;
-  d.run.iterations = static_cast<int>(r.loss.size());
-  stop_clock();
+  d.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return d;
 }
 
