@@ -220,7 +220,7 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> template_zero = m.decoder.array() == T(0);
   Result<T> r;
   Matrix<T> Hm = encode(m, V, mask);
-  Matrix<T> Z = m.decoder * Hm;  // decoder pre-activation of the current weights
+  const Matrix<T> Z = m.decoder * Hm;  // the decoder's pre-activation at the start
   r.initial_loss = loss_of(V, Z, o.loss);
   const double v_norm2 = V.template cast<double>().squaredNorm();
   // Multiplicative KL: Q = V ./ (W_D H') of the current weights, formed together with the loss
@@ -234,6 +234,7 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   Stepper<T> enc_step(o, m.encoder), dec_step(o, m.decoder);
   const bool euclid = o.loss == Loss::Euclidean;
   for (int e = 1; e <= o.epochs; ++e) {
+    double L = 0;
     if (o.update == Update::Multiplicative) {
       // Encoder (the negative and positive parts of its gradient share the product with V').
       Matrix<T> parts(2 * Hm.rows(), V.cols());
@@ -250,7 +251,6 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
       // Decoder, then the loss from products at hand: for the squared error
       // ||V||^2 - 2 <W_D, V H'^T> + <W_D' W_D, H' H'^T> (no K x N pass; as the NMF's Euclidean
       // path), for KL the fused pass that also gives the next epoch's Q.
-      double L = 0;
       const auto [VHt, HHt] = update_decoder(m.decoder, V, Hm, o.loss);
       if (euclid) {
         const Matrix<T> WtW = m.decoder.transpose() * m.decoder;
@@ -260,9 +260,6 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
         Q.noalias() = m.decoder * Hm;
         L = kl_ratio(Q, true);
       }
-      r.loss.push_back(L);
-      if (callback && !callback(e, L)) break;
-      continue;
     } else {
       // Lipschitz bounds (Frobenius norms bound the spectral ones; squared error):
       // encoder 2 |W_D'W_D| |VV'|, decoder 2 |H'H'^T|.
@@ -272,9 +269,8 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
       const double ld = euclid ? 2.0 * (Hm * Hm.transpose()).template cast<double>().norm() : 0;
       dec_step.step(m.decoder, decoder_gradient(m, V, Hm, o.loss), ld);
       m.decoder = template_zero.select(T(0), m.decoder);  // template constraints
+      L = loss_of(V, Matrix<T>(m.decoder * Hm), o.loss);
     }
-    Z = m.decoder * Hm;
-    const double L = loss_of(V, Z, o.loss);
     r.loss.push_back(L);
     if (callback && !callback(e, L)) break;
   }
