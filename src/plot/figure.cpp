@@ -62,13 +62,25 @@ void finish(const SurfacePtr& s, const std::string& path) {
   if (cairo_surface_status(s.get()) != CAIRO_STATUS_SUCCESS) throw IoError(path, "cannot write the figure");
 }
 
-std::string fmt(double v) {
+// A tick label with `digits` extra significant digits.
+std::string fmt(double v, int digits = 0);
+
+std::string fmt(double v, int digits) {
   char b[32];
-  if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-2)) std::snprintf(b, sizeof b, "%.0e", v);
-  else if (std::abs(v - std::round(v)) < 1e-9) std::snprintf(b, sizeof b, "%.0f", v);
-  else std::snprintf(b, sizeof b, "%.2g", v);
+  if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-2)) {
+    std::snprintf(b, sizeof b, "%.*e", digits, v);
+    std::string e(b);  // compact exponent: 2.0e+06 -> 2.0e6, 5e-03 -> 5e-3
+    const auto at = e.find('e');
+    std::string mant = e.substr(0, at), exp = e.substr(at + 1);
+    const bool neg = exp[0] == '-';
+    exp = exp.substr(1);
+    while (exp.size() > 1 && exp[0] == '0') exp.erase(0, 1);
+    return mant + "e" + (neg ? "-" : "") + exp;
+  } else if (digits == 0 && std::abs(v - std::round(v)) < 1e-9) std::snprintf(b, sizeof b, "%.0f", v);
+  else std::snprintf(b, sizeof b, "%.*g", 2 + digits, v);
   return b;
 }
+
 
 // "Nice" tick positions covering [lo, hi], about `count` of them.
 std::vector<double> ticks(double lo, double hi, int count) {
@@ -122,17 +134,31 @@ void frame_and_axes(cairo_t* cr, double x0, double y0, double w, double h, doubl
       text(cr, x0 - 8, ypix(v), label, 1.0, 0.5, 10);
     }
   } else {
-    for (double t : ticks(ymin, ymax, 6)) {
-      cairo_move_to(cr, x0 - 5, ypix(t));
-      cairo_line_to(cr, x0, ypix(t));
+    const std::vector<double> at = ticks(ymin, ymax, 6);
+    std::vector<double> values;
+    for (double t : at) values.push_back(log_y ? std::pow(10.0, t) : t);
+    const std::vector<std::string> labels = tick_labels(values);
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      cairo_move_to(cr, x0 - 5, ypix(at[i]));
+      cairo_line_to(cr, x0, ypix(at[i]));
       cairo_stroke(cr);
-      text(cr, x0 - 8, ypix(t), log_y ? fmt(std::pow(10.0, t)) : fmt(t), 1.0, 0.5);
+      text(cr, x0 - 8, ypix(at[i]), labels[i], 1.0, 0.5);
     }
   }
   text(cr, 16, y0 + h / 2, yl, 0.5, 0.5, 13, true);
 }
 
 }  // namespace
+
+std::vector<std::string> tick_labels(const std::vector<double>& values) {
+  std::vector<std::string> out;
+  for (int digits = 0; digits <= 4; ++digits) {
+    out.clear();
+    for (double v : values) out.push_back(fmt(v, digits));
+    if (std::adjacent_find(out.begin(), out.end()) == out.end()) break;
+  }
+  return out;
+}
 
 std::array<double, 3> colour(Colormap map, double t) {
   const auto& lut = map == Colormap::Magma ? kMagma : kViridis;

@@ -53,6 +53,10 @@ struct LinePlot {
 
 // Writes the figure as PNG, or SVG if the path ends in ".svg"; width x height pixels (points).
 // Throws IoError if the file cannot be written.
+// Axis labels of tick values, with just enough digits that no two read the same (a log axis
+// spanning less than a decade would otherwise show "1e6" twice); exponents compact ("2.5e6").
+std::vector<std::string> tick_labels(const std::vector<double>& values);
+
 void draw(const Heatmap& h, const std::string& path, int width = 1000, int height = 420);
 void draw(const LinePlot& p, const std::string& path, int width = 1000, int height = 360);
 

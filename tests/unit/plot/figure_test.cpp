@@ -51,3 +51,12 @@ TEST(Plot, DrawsPngAndSvg) {
   EXPECT_THROW(plot::draw(plot::LinePlot{}, dir.file("empty.png")), InvalidArgument);
   EXPECT_THROW(plot::draw(h, "/nonexistent/dir/h.png"), IoError);
 }
+
+TEST(Plot, TickLabelsAreDistinctAndCompact) {
+  const std::vector<std::string> a = plot::tick_labels({7.9e5, 1.0e6, 1.26e6, 1.58e6, 2.0e6});
+  for (std::size_t i = 1; i < a.size(); ++i) EXPECT_NE(a[i], a[i - 1]);
+  EXPECT_EQ(a[1], "1.0e6");
+  const std::vector<std::string> b = plot::tick_labels({0, 10, 20, 30});
+  EXPECT_EQ(b, (std::vector<std::string>{"0", "10", "20", "30"}));
+  EXPECT_EQ(plot::tick_labels({0.001})[0], "1e-3");
+}
