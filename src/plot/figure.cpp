@@ -63,9 +63,7 @@ void finish(const SurfacePtr& s, const std::string& path) {
 }
 
 // A tick label with `digits` extra significant digits.
-std::string fmt(double v, int digits = 0);
-
-std::string fmt(double v, int digits) {
+std::string fmt(double v, int digits = 0) {
   char b[32];
   if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-2)) {
     std::snprintf(b, sizeof b, "%.*e", digits, v);
