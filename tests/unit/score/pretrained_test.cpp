@@ -103,7 +103,9 @@ TEST(Pretrained, DecomposesANewPieceFromTheEncoder) {
   const Index r0 = rows[0];
   const VectorXf expect = (m.weights.encoder.row(r0) * test.V).transpose().cwiseMax(0.0f);
   for (Index n = 0; n < g.frames; ++n)
-    if (forward.constraints.H0(0, n) != 0 && expect[n] > 1e-3f) EXPECT_NEAR(forward.H(0, n), expect[n], 1e-4f * expect[n]);
+    if (forward.constraints.H0(0, n) != 0 && expect[n] > 1e-3f) {
+      EXPECT_NEAR(forward.H(0, n), expect[n], 1e-4f * expect[n]);
+    }
   EXPECT_TRUE(forward.run.loss.empty());
   // Refinement lowers the loss from the encoder's start.
   o.nmf.max_iterations = 10;
