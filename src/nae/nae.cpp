@@ -119,14 +119,13 @@ struct Stepper {
     const double nonzero = static_cast<double>((start.array() != T(0)).count());
     const double rms = nonzero > 0 ? start.template cast<double>().norm() / std::sqrt(nonzero) : 0;
     rate = o.adam_rate * (rms > 0 ? rms : 1.0);
-    m1 = m2 = Matrix<T>::Zero(start.rows(), start.cols());
   }
 
   void step(Matrix<T>& W, const Matrix<T>& g, double lipschitz) {
     if (o.optimizer == Optimizer::Lipschitz) {
       if (lipschitz > 0) W -= static_cast<T>(o.step / lipschitz) * g;
     } else {
-      ++t;
+      if (t++ == 0) m1 = m2 = Matrix<T>::Zero(g.rows(), g.cols());  // Adam's moments, on first use
       const T b1 = static_cast<T>(o.adam_beta1), b2 = static_cast<T>(o.adam_beta2);
       m1 = b1 * m1 + (1 - b1) * g;
       m2 = b2 * m2 + (1 - b2) * g.cwiseAbs2();
