@@ -79,40 +79,44 @@ PianoModel train_piano_model(const std::vector<TrainingPiece>& given, const Geom
                              const nae::Callback& callback, const DeepOptions& deep) {
   if (given.empty()) throw InvalidArgument("train_piano_model: no training piece");
   require(transpositions >= 0 && transpositions <= 12, "transpositions", transpositions, "in [0, 12]");
-  std::vector<TrainingPiece> pieces;
-  for (const auto& p : given)
-    for (int t = -transpositions; t <= transpositions; ++t) {
-      if (t == 0) {
-        pieces.push_back(p);
-        continue;
-      }
-      Score s = transpose_score(p.score, t);
-      if (!s.empty()) pieces.push_back({transpose_spectrogram(p.V, t), std::move(s)});
-    }
   PianoModel m;
   m.geometry = geometry;
   m.geometry.frames = 0;
   m.constraints = constraints;
   m.layout = PianoModel::piano_layout(constraints.onset_templates);
   m.loss = options.loss;
+  // Every piece and transposition side by side: the scores first (to size V), then V and the
+  // dropout mask filled in place, one transposed spectrogram at a time.
+  struct Copy {
+    const TrainingPiece* piece;
+    int semitones;
+    Score score;
+  };
+  std::vector<Copy> copies;
   Index frames = 0;
-  for (const auto& p : pieces) {
+  for (const auto& p : given) {
     if (p.V.rows() != geometry.bins())
       throw InvalidArgument("train_piano_model: a spectrogram has " + std::to_string(p.V.rows()) + " bins, the geometry " +
                             std::to_string(geometry.bins()));
     model_rows(m, Layout{p.score.pitches(), constraints.onset_templates});  // range check
-    frames += p.V.cols();
+    for (int t = -transpositions; t <= transpositions; ++t) {
+      Score s = t == 0 ? p.score : transpose_score(p.score, t);
+      if (s.empty()) continue;
+      copies.push_back({&p, t, std::move(s)});
+      frames += p.V.cols();
+    }
   }
   MatrixXf V(geometry.bins(), frames), mask(m.layout.rows(), frames), templates;
   Index at = 0;
-  for (const auto& p : pieces) {
+  for (const Copy& c : copies) {
+    const Index n = c.piece->V.cols();
     Geometry g = geometry;
-    g.frames = p.V.cols();
-    const ScoreConstraints c = build_constraints(p.score, g, constraints, m.layout.pitches);
-    if (templates.size() == 0) templates = c.W0;
-    V.middleCols(at, p.V.cols()) = p.V;
-    mask.middleCols(at, p.V.cols()) = (c.H0.array() != 0.0f).cast<float>().matrix();
-    at += p.V.cols();
+    g.frames = n;
+    const ScoreConstraints sc = build_constraints(c.score, g, constraints, m.layout.pitches);
+    if (templates.size() == 0) templates = sc.W0;
+    V.middleCols(at, n) = c.semitones == 0 ? c.piece->V : transpose_spectrogram(c.piece->V, c.semitones);
+    mask.middleCols(at, n) = (sc.H0.array() != 0.0f).cast<float>().matrix();
+    at += n;
   }
   const nae::Result<float> r = nae::train(V, mask, nae::initial_model(templates, V, mask), options, callback);
   m.weights = r.model;
@@ -149,7 +153,7 @@ MatrixXf encode_rows(const PianoModel& model, const std::vector<Index>& rows, co
     const Index row = rows[static_cast<std::size_t>(r)];
     m.skip.row(r) = model.weights.encoder.row(row);
     m.decoder.col(r) = model.weights.decoder.col(row);
-    if (!model.hidden.empty()) m.out.row(r) = model.out.row(row);
+    m.out.row(r) = model.out.row(row);
   }
   return nae::encode(m, MatrixXf(V), mask);
 }
