@@ -62,10 +62,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
     });
     const auto t0 = std::chrono::steady_clock::now();
     io::ensure_output_dir(a->out);
-    std::vector<std::string> files{"model.json", "encoder.npy", "decoder.npy"};
-    for (int l = 1; l <= a->deep.layers; ++l) files.push_back("hidden" + std::to_string(l) + ".npy");
-    if (a->deep.layers > 0) files.push_back("out.npy");
-    prepare_outputs(a->out, files, globals);
+    prepare_outputs(a->out, io::piano_model_files(a->deep.layers), globals);
     const auto& so = a->model.options;
     std::vector<TrainingPiece> pieces;
     nlohmann::json trained_on = nlohmann::json::array();

@@ -38,14 +38,18 @@ ConstraintOptions constraints_of(const nlohmann::json& j) {
 
 }  // namespace
 
+std::vector<std::string> piano_model_files(int hidden_layers) {
+  std::vector<std::string> files{"model.json", "encoder.npy", "decoder.npy"};
+  for (int l = 1; l <= hidden_layers; ++l) files.push_back("hidden" + std::to_string(l) + ".npy");
+  if (hidden_layers > 0) files.push_back("out.npy");
+  return files;
+}
+
 void write_piano_model(const std::string& dir, const PianoModel& m, const nlohmann::json& extra, bool overwrite) {
   m.check();
   const std::filesystem::path d(dir);
   ensure_output_dir(dir);
-  std::vector<std::string> files{"model.json", "encoder.npy", "decoder.npy"};
-  for (std::size_t l = 0; l < m.hidden.size(); ++l) files.push_back("hidden" + std::to_string(l + 1) + ".npy");
-  if (!m.hidden.empty()) files.push_back("out.npy");
-  for (const auto& f : files) check_writable((d / f).string(), overwrite);
+  for (const auto& f : piano_model_files(static_cast<int>(m.hidden.size()))) check_writable((d / f).string(), overwrite);
   const nlohmann::json j = {
       {"format", kFormat},
       {"version", kModelVersion},

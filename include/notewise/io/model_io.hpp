@@ -7,6 +7,7 @@
 // model.json is written last, so a folder with it is complete. Reading checks the format name,
 // the version and every shape.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,9 @@
 namespace notewise::io {
 
 constexpr int kModelVersion = 1;
+
+// The files of a model folder with that many hidden layers.
+std::vector<std::string> piano_model_files(int hidden_layers);
 
 // Creates dir if needed; throws IoError if a file exists and !overwrite. `extra` goes into model.json as "training"
 // (what it was trained on, for the record).
