@@ -405,6 +405,15 @@ TEST(Cli, NaeTrain_ThenSeparateWithTheModel) {
     const MatrixXf sum = io::read_audio(out + "/left.wav").samples + io::read_audio(out + "/right.wav").samples;
     EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
   }
+  // The experimental deeper encoder: its layers are written and used.
+  r = notewise_cli("-q nae train --audio " + audio + " --score " + score + " -n 2 --transpose 0 --deep-layers 2 --deep-width 8"
+                   " --deep-epochs 2 --out " + dir.file("deep"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(io::read_npy(dir.file("deep/hidden2.npy")).rows(), 8);
+  EXPECT_EQ(io::read_npy(dir.file("deep/out.npy")).rows(), 176);
+  r = notewise_cli("-q separate " + audio + " --score " + score + " --model " + dir.file("deep") + " -n 0 --no-report --out " + dir.file("sd"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("sd/left.wav")));
   // Usage errors: a model with an autoencoder method, a contradicting FFT size, unpaired inputs.
   EXPECT_EQ(notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --method nae-mu --out " + dir.file("x")).code, 2);
   EXPECT_EQ(notewise_cli("-q separate " + audio + " --score " + score + " --model " + model + " --n-fft 1024 --out " + dir.file("x")).code, 2);
