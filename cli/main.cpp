@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
       "  notewise edit mix.wav --score score.mid --gain left=-6dB --out edited.wav\n"
       "  notewise eval --reference truth/ --estimate stems/           # SDR, SIR, SAR, SI-SDR\n"
       "  notewise decompose mix.wav --score score.mid --out run/      # W, H, note-wise activations\n"
-      "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n\n"
+      "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n"
+      "  notewise nae train --audio a.wav --score a.csv --out piano/  # an autoencoder for new pieces\n"
+      "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
       "Run 'notewise <command> --help' for the options of a command.",
       "notewise"};
