@@ -70,9 +70,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
       ModelArgs piece = a->model;
       piece.score = a->scores[i];
       Input in = load_input(a->audio[i], piece, globals);
-      for (int p : in.score.pitches())
-        if (p < PianoModel::kLowest || p > PianoModel::kHighest)
-          throw ParseError(a->scores[i], 0, "pitch " + std::to_string(p) + " is outside the piano (21 .. 108)");
+      require_piano_range(in.score, a->scores[i], "a piano model");
       pieces.push_back({stft(in.analysis, so.stft).cwiseAbs(), std::move(in.score)});
       trained_on.push_back({{"audio", a->audio[i]}, {"score", a->scores[i]}, {"seconds", in.audio.seconds()},
                             {"notes", pieces.back().score.size()}});

@@ -246,17 +246,20 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   return m;
 }
 
+void require_piano_range(const Score& score, const std::string& path, const std::string& what) {
+  for (int p : score.pitches())
+    if (p < PianoModel::kLowest || p > PianoModel::kHighest)
+      throw ParseError(path, 0, "pitch " + std::to_string(p) + " is outside the range of " + what + " (" +
+                                    std::to_string(PianoModel::kLowest) + " .. " + std::to_string(PianoModel::kHighest) + ")");
+}
+
 Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g) {
   Input in;
   io::MidiOptions mo;
   mo.label_by = m.label_by == "channel" ? io::LabelBy::Channel : m.label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
   mo.sustain_pedal = m.pedal;
   in.score = io::read_score(m.score, mo);
-  if (m.options.decompose.pretrained)
-    for (int p : in.score.pitches())
-      if (p < PianoModel::kLowest || p > PianoModel::kHighest)
-        throw ParseError(m.score, 0, "pitch " + std::to_string(p) + " is outside the range of the piano model " + m.model + " (" +
-                                         std::to_string(PianoModel::kLowest) + " .. " + std::to_string(PianoModel::kHighest) + ")");
+  if (m.options.decompose.pretrained) require_piano_range(in.score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
                     std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +

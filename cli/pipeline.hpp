@@ -58,6 +58,10 @@ struct Input {
 // if no note is left.
 Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g);
 
+// ParseError naming `path` if a pitch of the score lies outside the piano models' 88 keys
+// (`what`: whose range, for the message).
+void require_piano_range(const Score& score, const std::string& path, const std::string& what);
+
 // "kl" | "euclidean" | "is" | "beta=B" -> the divergence fields of `o`; InvalidArgument otherwise.
 void set_divergence(const std::string& loss, nmf::Options& o);
 
