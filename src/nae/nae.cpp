@@ -71,10 +71,10 @@ Matrix<T> output_gradient(const Matrix<T>& V, const Matrix<T>& Z, Loss kind) {
   return G;
 }
 
-// V ./ max(Vh, eps).
+// V ./ max(Z, eps), in place of Z (nmf's vectorised kernel).
 template <class T>
-Matrix<T> ratio(const Matrix<T>& V, const Matrix<T>& Vh) {
-  return V.binaryExpr(Vh, [](T x, T y) { return x / std::max(y, kEps<T>); });
+void ratio_in_place(const Matrix<T>& V, Matrix<T>& Z) {
+  nmf::detail::kl_ratio(V.data(), Z.data(), Z.size(), false);
 }
 
 // The decoder's multiplicative update for a fixed code H' (the same for shallow and deep
@@ -87,7 +87,7 @@ std::pair<Matrix<T>, Matrix<T>> update_decoder(Matrix<T>& decoder, const Matrix<
     return {std::move(VHt), std::move(HHt)};
   }
   Matrix<T> Q = decoder * Hm;
-  nmf::detail::kl_ratio(V.data(), Q.data(), Q.size(), false);
+  ratio_in_place(V, Q);
   multiply(decoder, Matrix<T>(Q * Hm.transpose()), Matrix<T>(Matrix<T>::Ones(V.rows(), 1) * Hm.rowwise().sum().transpose()));
   return {};
 }
@@ -178,7 +178,8 @@ Parts<T> gradient_parts(const Model<T>& m, const Matrix<T>& V, const Matrix<T>& 
     p.dec_pos = m.decoder * (Hm * Hm.transpose());
     return p;
   }
-  const Matrix<T> Q = ratio(V, Matrix<T>(m.decoder * Hm));
+  Matrix<T> Q = m.decoder * Hm;
+  ratio_in_place(V, Q);
   const Matrix<T> colsum = m.decoder.colwise().sum().transpose();  // W_D' 1
   p.enc_neg = (m.decoder.transpose() * Q).cwiseProduct(mask) * V.transpose();
   p.enc_pos = (mask.array().colwise() * colsum.col(0).array()).matrix() * V.transpose();
@@ -228,7 +229,7 @@ Result<T> train(const Matrix<T>& V, const Matrix<T>& mask, Model<T> m, const Opt
   Matrix<T> Q;
   if (o.update == Update::Multiplicative && o.loss == Loss::KullbackLeibler) {
     Q = Z;
-    kl_ratio(Q, false);
+    ratio_in_place(V, Q);
   }
   Stepper<T> enc_step(o, m.encoder), dec_step(o, m.decoder);
   const bool euclid = o.loss == Loss::Euclidean;
