@@ -35,7 +35,93 @@ namespace {
   return m + y + 0.693359375f * e;
 }
 
+template <class T>
+[[gnu::always_inline]] inline void template_pass_impl(const T* a, Index rows, Index cols, const T* w, T* h, const T* den,
+                                                      T* num, T* acc, bool update_h, T eps) {
+  if (acc)
+    for (Index i = 0; i < rows; ++i) acc[i] = 0;
+  for (Index j = 0; j < cols; ++j) {
+    const T* col = a + j * rows;
+    T dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (Index i = 0; i < rows; ++i) dot += col[i] * w[i];
+    num[j] = dot;
+    if (update_h) h[j] = h[j] * dot / std::max(den[j], eps);
+    if (!acc) continue;
+    const T hj = h[j];
+#pragma omp simd
+    for (Index i = 0; i < rows; ++i) acc[i] += hj * col[i];
+  }
+}
+
+// x * 0 is 0 for finite x and NaN for Inf or NaN, so one sum tells finiteness without a
+// branch. The squares are summed in double: the Euclidean loss is ||V||^2 - 2<WH, V> + ||WH||^2,
+// where float rounding of ||V||^2 would swamp a small loss.
+template <class T>
+[[gnu::always_inline]] inline Scan scan_impl(const T* x, Index n) {
+  Scan s;
+  T zero = 0, low = 0;
+  double squares = 0;
+#pragma omp simd reduction(+ : zero, squares) reduction(min : low)
+  for (Index i = 0; i < n; ++i) {
+    zero += x[i] * T(0);
+    squares += static_cast<double>(x[i]) * x[i];
+    low = std::min(low, x[i]);
+  }
+  s.sum_squares = squares;
+  s.finite = zero == T(0);
+  s.nonnegative = low >= T(0);
+  return s;
+}
+
 }  // namespace
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+Scan scan(const float* x, Index n) { return scan_impl(x, n); }
+Scan scan(const double* x, Index n) { return scan_impl(x, n); }
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void template_pass(const float* a, Index rows, Index cols, const float* w, float* h, const float* den, float* num,
+                   float* acc, bool update_h) {
+  template_pass_impl(a, rows, cols, w, h, den, num, acc, update_h, FLT_EPSILON);
+}
+
+void template_pass(const double* a, Index rows, Index cols, const double* w, double* h, const double* den, double* num,
+                   double* acc, bool update_h) {
+  template_pass_impl(a, rows, cols, w, h, den, num, acc, update_h, DBL_EPSILON);
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+float indexed_dot(const float* x, const float* y, const std::int32_t* idx, Index n) {
+  float dot = 0;
+#pragma omp simd reduction(+ : dot)
+  for (Index i = 0; i < n; ++i) dot += x[idx[i]] * y[idx[i]];
+  return dot;
+}
+
+double indexed_dot(const double* x, const double* y, const std::int32_t* idx, Index n) {
+  double dot = 0;
+  for (Index i = 0; i < n; ++i) dot += x[idx[i]] * y[idx[i]];
+  return dot;
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void gather_axpy(float a, const float* x, const std::int32_t* idx, float* y, Index n) {
+#pragma omp simd
+  for (Index i = 0; i < n; ++i) y[i] += a * x[idx[i]];
+}
+
+void gather_axpy(double a, const double* x, const std::int32_t* idx, double* y, Index n) {
+  for (Index i = 0; i < n; ++i) y[i] += a * x[idx[i]];
+}
 
 float fast_log(float x) { return log_positive(x); }
 

@@ -94,8 +94,8 @@ void mu_columns(Mat<T>& X, const Mat<T>& num, DenF den, const std::vector<char>&
 template <class T>
 class DenseEuclidean {
  public:
-  DenseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f) : V_(V), W_(W), H_(H), f_(f) {
-    vnorm2_ = V_.template cast<double>().squaredNorm();
+  DenseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, double vnorm2)
+      : V_(V), W_(W), H_(H), f_(f), vnorm2_(vnorm2) {
     refresh();
   }
   void refresh() { WtW_.noalias() = W_.transpose() * W_; }
@@ -231,15 +231,17 @@ class DenseBeta {
 
 // Sparse-aware Euclidean MU: the same updates, evaluated only where H0 / W0 are nonzero.
 // V restricted to each template's bins and frames is gathered once (V_r = V[bins_r, frames_r]),
-// so each iteration reads every V_r once, while it is in cache, for both numerators:
-// (W'V)(r, frames_r) = V_r' w_r and (VH')(bins_r, r) = V_r h_r. The R x R Gram products
-// stay dense (BLAS).
+// and each iteration makes one pass over every V_r for both numerators, each column used while
+// it is in L1: (W'V)(r, frames_r) = V_r' w_r, then (VH')(bins_r, r) = V_r h_r with the new h_r.
+// H's nonzeros are kept compact (pattern.slots), and the Gram matrices W'W and HH' are formed
+// only for templates that share a frame (pattern.partners): as dense products they would cost
+// 2KR^2 each per iteration, more than the numerators themselves.
 template <class T>
 class SparseEuclidean {
  public:
-  SparseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
-      : V_(V), W_(W), H_(H), f_(f), p_(p) {
-    vnorm2_ = V_.template cast<double>().squaredNorm();
+  SparseEuclidean(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p,
+                  double vnorm2)
+      : V_(V), W_(W), H_(H), f_(f), p_(p), vnorm2_(vnorm2) {
     // All V_r in one allocation: many separate large blocks would each be mapped and unmapped
     // by the allocator, and the page faults and TLB shootdowns cost more than the iterations.
     const Index R = W_.cols();
@@ -254,59 +256,73 @@ class SparseEuclidean {
       for (std::size_t j = 0; j < frames.size(); ++j)
         for (std::size_t i = 0; i < bins.size(); ++i) *out++ = V_(bins[i], frames[j]);
     }
-    Hnext_ = H_;
-    numH_ = Mat<T>::Zero(H_.rows(), H_.cols());
-    VHt_ = Mat<T>::Zero(W_.rows(), W_.cols());
+    const auto nnz = static_cast<std::size_t>(p_.frame_start.back());
+    h_.resize(nnz);
+    numH_.assign(nnz, T(0));
+    denH_.assign(nnz, T(0));
+    VHt_ = Mat<T>::Zero(W_.rows(), R);
+    WtW_ = Mat<T>::Zero(R, R);
+    HHt_ = Mat<T>::Zero(R, R);
     refresh();
   }
-  void refresh() { WtW_.noalias() = W_.transpose() * W_; }
+  // W or H changed outside the engine (the start, a normalisation).
+  void refresh() {
+    load_h();
+    gram_of_w();
+  }
   // The loss of the start, from the sparse numerators (no K x N product is formed).
   double loss_now() {
-    const Index R = W_.cols();
-#pragma omp parallel
-    {
-      Vec w, num;
-#pragma omp for schedule(dynamic, 1)
-      for (Index r = 0; r < R; ++r) {
-        w.resize(static_cast<Index>(p_.bins[r].size()));
-        for (Index i = 0; i < w.size(); ++i) w[i] = W_(p_.bins[r][i], r);
-        num.noalias() = block(r).transpose() * w;
-        for (std::size_t j = 0; j < p_.frames[r].size(); ++j) numH_(r, p_.frames[r][j]) = num[static_cast<Index>(j)];
-      }
-    }
+    pass(false, false);
     gram_of_h();
-    const double cross = numH_.template cast<double>().cwiseProduct(H_.template cast<double>()).sum();
-    const double quad = WtW_.template cast<double>().cwiseProduct(HHt_.template cast<double>()).sum();
-    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+    return loss(cross_of_h());
   }
   // The H update, fused with the W numerator (which needs only the new row h_r).
-  void h_step() { step(true); }
+  void h_step() {
+    pass(true, !f_.all_w);
+    store_h();
+    last_ = Last::H;
+    h_stepped_ = true;
+  }
   void w_step() {
-    if (!h_stepped_) step(false);  // H fixed: the W numerator still has to be formed
+    if (!h_stepped_) pass(false, true);  // H fixed: the W numerator still has to be formed
     h_stepped_ = false;
     gram_of_h();
-    denW_.noalias() = W_ * HHt_;
     const Index R = W_.cols();
+    // (W HH')(bins_r, r) from the partners' columns of the W of before this step, for every r
+    // first: the updates below overwrite W.
+    denW_.resize(static_cast<std::size_t>(R) + 1);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      auto& den = denW_[r];
+      den.assign(p_.bins[r].size(), T(0));
+      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+      for (auto s : p_.partners[r]) {
+        const T g = HHt_(s, r);
+        if (g != T(0)) detail::gather_axpy(g, W_.col(s).data(), p_.bins[r].data(), den.data(), static_cast<Index>(den.size()));
+      }
+    }
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
       if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-      for (auto k : p_.bins[r]) W_(k, r) *= VHt_(k, r) / std::max(denW_(k, r), kEps<T>);
+      const auto& bins = p_.bins[r];
+      for (std::size_t i = 0; i < bins.size(); ++i)
+        W_(bins[i], r) *= VHt_(bins[i], r) / std::max(denW_[r][i], kEps<T>);
     }
     last_ = Last::W;
   }
   double loss_after_iteration() {
-    refresh();
-    double cross = 0;
+    gram_of_w();
     if (last_ == Last::W) {
-      cross = W_.template cast<double>().cwiseProduct(VHt_.template cast<double>()).sum();
-    } else if (last_ == Last::H) {
-      gram_of_h();
-      cross = numH_.template cast<double>().cwiseProduct(H_.template cast<double>()).sum();
-    } else {
-      return loss_now();
+      double cross = 0;  // <W, VH'> over W's nonzeros
+      for (Index r = 0; r < W_.cols(); ++r)
+        for (auto k : p_.bins[r]) cross += static_cast<double>(W_(k, r)) * VHt_(k, r);
+      return loss(cross);
     }
-    const double quad = WtW_.template cast<double>().cwiseProduct(HHt_.template cast<double>()).sum();
-    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+    if (last_ == Last::H) {
+      gram_of_h();
+      return loss(cross_of_h());
+    }
+    return loss_now();
   }
 
  private:
@@ -315,59 +331,116 @@ class SparseEuclidean {
   Eigen::Map<const Mat<T>> block(Index r) const {
     return {vr_.data() + offset_[r], static_cast<Index>(p_.bins[r].size()), static_cast<Index>(p_.frames[r].size())};
   }
-  void step(bool update_h) {
+  // ||V||^2 - 2 <V, WH> + <W'W, HH'>, the last over sharing templates only (HH' is 0 elsewhere).
+  double loss(double cross) const {
+    double quad = 0;
+    for (Index r = 0; r < W_.cols(); ++r)
+      for (auto q : p_.partners[r]) quad += static_cast<double>(WtW_(q, r)) * HHt_(q, r);
+    return std::max(0.0, vnorm2_ - 2 * cross + quad);
+  }
+  // <W'V, H> from the H numerators at H's nonzeros.
+  double cross_of_h() const {
+    double c = 0;
+    for (std::size_t i = 0; i < h_.size(); ++i) c += static_cast<double>(numH_[i]) * h_[i];
+    return c;
+  }
+  // One pass over every V_r: the H numerators, if update_h the new H, and if w_numerator the
+  // W numerators VH' with it.
+  void pass(bool update_h, bool w_numerator) {
     const Index R = W_.cols();
-    const bool need_w_numerator = !f_.all_w;
-#pragma omp parallel
-    {
-      Vec w, num, h;
-#pragma omp for schedule(dynamic, 1)
-      for (Index r = 0; r < R; ++r) {
-        const auto& bins = p_.bins[r];
-        const auto& frames = p_.frames[r];
-        const Index nb = static_cast<Index>(bins.size()), nf = static_cast<Index>(frames.size());
-        h.resize(nf);
-        const bool frozen = !update_h || (!f_.h_rows.empty() && f_.h_rows[r]);
-        if (frozen) {
-          for (Index j = 0; j < nf; ++j) h[j] = H_(r, frames[j]);
-        } else {
-          w.resize(nb);
-          for (Index i = 0; i < nb; ++i) w[i] = W_(bins[i], r);
-          num.noalias() = block(r).transpose() * w;
-          for (Index j = 0; j < nf; ++j) {
-            const Index n = frames[j];
-            T den = 0;  // (W'W H)(r, n): only the templates active in frame n contribute
-            for (auto q : p_.active[n]) den += WtW_(q, r) * H_(q, n);
-            numH_(r, n) = num[j];
-            h[j] = H_(r, n) * num[j] / std::max(den, kEps<T>);
-            Hnext_(r, n) = h[j];
-          }
-        }
-        if (need_w_numerator) {
-          num.noalias() = block(r) * h;
-          for (Index i = 0; i < nb; ++i) VHt_(bins[i], r) = num[i];
+    if (update_h) {
+      // (W'W H)(r, n) over the templates active in frame n, for every entry before any changes.
+      const Index N = H_.cols();
+#pragma omp parallel for schedule(static)
+      for (Index n = 0; n < N; ++n) {
+        const auto& a = p_.active[n];
+        const auto s0 = static_cast<std::size_t>(p_.frame_start[n]);
+        for (std::size_t i = 0; i < a.size(); ++i) {
+          T d = 0;
+          for (std::size_t q = 0; q < a.size(); ++q) d += WtW_(a[q], a[i]) * h_[s0 + q];
+          denH_[s0 + i] = d;
         }
       }
     }
-    if (update_h) {
-      // Frozen rows were not written to Hnext_: copy them so the swap keeps them.
-      for (Index r = 0; r < R; ++r)
-        if (!f_.h_rows.empty() && f_.h_rows[r]) Hnext_.row(r) = H_.row(r);
-      H_.swap(Hnext_);  // entries outside the pattern are zero in both
-      last_ = Last::H;
-      h_stepped_ = true;
+#pragma omp parallel
+    {
+      Vec w, num, h, den, acc;
+#pragma omp for schedule(dynamic, 1)
+      for (Index r = 0; r < R; ++r) {
+        const auto& bins = p_.bins[r];
+        const auto& slots = p_.slots[r];
+        const Index nb = static_cast<Index>(bins.size()), nf = static_cast<Index>(slots.size());
+        const bool update = update_h && (f_.h_rows.empty() || !f_.h_rows[r]);
+        w.resize(nb);
+        acc.resize(nb);
+        h.resize(nf);
+        num.resize(nf);
+        den.resize(nf);
+        for (Index i = 0; i < nb; ++i) w[i] = W_(bins[i], r);
+        for (Index j = 0; j < nf; ++j) {
+          h[j] = h_[slots[j]];
+          den[j] = denH_[slots[j]];
+        }
+        detail::template_pass(block(r).data(), nb, nf, w.data(), h.data(), den.data(), num.data(),
+                              w_numerator ? acc.data() : nullptr, update);
+        // Only template r's entries are written: no other thread reads them in this loop.
+        for (Index j = 0; j < nf; ++j) {
+          numH_[slots[j]] = num[j];
+          h_[slots[j]] = h[j];
+        }
+        if (w_numerator)
+          for (Index i = 0; i < nb; ++i) VHt_(bins[i], r) = acc[i];
+      }
     }
   }
-  // H H' from the frames' active lists: sum over frames of |active|^2 products.
+  // W'W for sharing templates: (W'W)(q, r) sums over the bins of whichever of the two has
+  // fewer (W is 0 outside a template's bins). Each pair is formed once, by the thread of its
+  // larger index, which writes both halves.
+  void gram_of_w() {
+    const Index R = W_.cols();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r)
+      for (auto q : p_.partners[r]) {
+        if (q > r) break;  // partners are ascending
+        const auto& bins = p_.bins[p_.bins[q].size() < p_.bins[r].size() ? q : r];
+        WtW_(q, r) = WtW_(r, q) = detail::indexed_dot(W_.col(q).data(), W_.col(r).data(), bins.data(),
+                                                      static_cast<Index>(bins.size()));
+      }
+  }
+  // HH' for sharing templates, frame by frame from the compact H.
   void gram_of_h() {
     const Index R = H_.rows();
-    HHt_.setZero(R, R);
-    for (std::size_t n = 0; n < p_.active.size(); ++n) {
-      const auto& a = p_.active[n];
-      for (auto r : a)
-        for (auto s : a) HHt_(r, s) += H_(r, n) * H_(s, n);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      for (auto q : p_.partners[r]) HHt_(q, r) = 0;
+      const auto& frames = p_.frames[r];
+      for (std::size_t j = 0; j < frames.size(); ++j) {
+        const T hr = h_[p_.slots[r][j]];
+        const auto& a = p_.active[frames[j]];
+        const auto s0 = static_cast<std::size_t>(p_.frame_start[frames[j]]);
+        for (std::size_t i = 0; i < a.size(); ++i) HHt_(a[i], r) += hr * h_[s0 + i];
+      }
     }
   }
+  // Between H (the result) and its compact copy h_.
+  template <bool ToH>
+  void copy_h() {
+    const Index N = H_.cols();
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n) {
+      const auto& a = p_.active[n];
+      const auto s0 = static_cast<std::size_t>(p_.frame_start[n]);
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if constexpr (ToH)
+          H_(a[i], n) = h_[s0 + i];
+        else
+          h_[s0 + i] = H_(a[i], n);
+      }
+    }
+  }
+  void load_h() { copy_h<false>(); }
+  void store_h() { copy_h<true>(); }
+
   enum class Last { None, H, W };
   ConstRef<T> V_;
   Mat<T>&W_, &H_;
@@ -378,7 +451,9 @@ class SparseEuclidean {
   bool h_stepped_ = false;
   std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
   std::vector<T> vr_;
-  Mat<T> WtW_, Hnext_, numH_, VHt_, HHt_, denW_;
+  std::vector<T> h_, numH_, denH_;      // at H's nonzeros, in pattern order (frame by frame)
+  std::vector<std::vector<T>> denW_;    // per template r: (W HH')(bins_r, r)
+  Mat<T> VHt_, WtW_, HHt_;
 };
 
 // Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the active templates'
@@ -579,13 +654,16 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
                           std::to_string(W0.rows()) + "x" + std::to_string(W0.cols()) + ", H0 " +
                           std::to_string(H0.rows()) + "x" + std::to_string(H0.cols()));
   if (R == 0) throw InvalidArgument("nmf: rank must be >= 1");
-  // One parallel pass over V for both checks (V is the one large input).
+  // One parallel, vectorised pass over V (the one large input) for both checks and ||V||^2,
+  // which the Euclidean loss needs.
   bool finite = true, nonnegative = true;
-#pragma omp parallel for reduction(&& : finite, nonnegative) schedule(static)
+  double vnorm2 = 0;
+#pragma omp parallel for reduction(&& : finite, nonnegative) reduction(+ : vnorm2) schedule(static)
   for (Index n = 0; n < N; ++n) {
-    const auto c = V.col(n).array();
-    finite = finite && c.isFinite().all();
-    nonnegative = nonnegative && (c >= T(0)).all();
+    const detail::Scan s = detail::scan(V.col(n).data(), K);
+    finite = finite && s.finite;
+    nonnegative = nonnegative && s.nonnegative;
+    vnorm2 += s.sum_squares;
   }
   if (!finite) throw InvalidArgument("nmf: V holds NaN or Inf");
   if (!nonnegative) throw InvalidArgument("nmf: V holds negative entries");
@@ -623,15 +701,15 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     // faster dense; the sparse paths pay off for narrow templates and short windows.
     const double limit = d == Divergence::Euclidean ? 1.0 / 27 : 1.0 / 75;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
-    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0));
+    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0), d == Divergence::KullbackLeibler);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {
     if (sparse) {
-      SparseEuclidean<T> e(V, W, H, f, pattern);
+      SparseEuclidean<T> e(V, W, H, f, pattern, vnorm2);
       drive<T>(e, W, H, o, f, callback, result);
     } else {
-      DenseEuclidean<T> e(V, W, H, f);
+      DenseEuclidean<T> e(V, W, H, f, vnorm2);
       drive<T>(e, W, H, o, f, callback, result);
     }
   } else if (d == Divergence::KullbackLeibler) {

@@ -203,6 +203,48 @@ TEST(Nmf, SparsePathEqualsDensePath) {
   }
 }
 
+// The sparse Euclidean path keeps H compact and forms only parts of the Gram matrices; with
+// frozen parts, fixed factors and per-iteration normalisation (which changes W and H outside
+// the updates) it must still follow the dense path step for step.
+TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
+  MatrixXd W0, H0;
+  sparse_start<double>(60, 80, 7, W0, H0);
+  const MatrixXd V = rnd<double>(60, 80, 4);
+  for (int variant = 0; variant < 4; ++variant) {
+    Options o = opts(Divergence::Euclidean, 25);
+    if (variant == 0) {
+      o.fixed_w_columns = {1, 4};
+      o.fixed_h_rows = {0};
+    }
+    o.fix_w = variant == 1;
+    o.fix_h = variant == 2;
+    if (variant == 3) {
+      o.normalize_w = nmf::Normalization::SumToOne;
+      o.normalize_every_iteration = true;
+    }
+    o.path = Path::Dense;
+    const auto dense = nmf::factorize<double>(V, W0, H0, o);
+    o.path = Path::Sparse;
+    const auto sparse = nmf::factorize<double>(V, W0, H0, o);
+    ASSERT_TRUE(sparse.sparse_path);
+    EXPECT_LE((dense.W - sparse.W).norm(), 1e-9 * dense.W.norm()) << "variant " << variant;
+    EXPECT_LE((dense.H - sparse.H).norm(), 1e-9 * dense.H.norm()) << "variant " << variant;
+    ASSERT_EQ(dense.loss.size(), sparse.loss.size());
+    for (std::size_t i = 0; i < dense.loss.size(); ++i)
+      EXPECT_NEAR(dense.loss[i], sparse.loss[i], 1e-9 * dense.loss[0]) << "variant " << variant << ", iteration " << i;
+    if (variant == 0) {
+      EXPECT_EQ(sparse.W.col(1), W0.col(1));
+      EXPECT_EQ(sparse.H.row(0), H0.row(0));
+    }
+    if (variant == 1) {
+      EXPECT_EQ(sparse.W, W0);
+    }
+    if (variant == 2) {
+      EXPECT_EQ(sparse.H, H0);
+    }
+  }
+}
+
 TEST(Nmf, AutoPathFollowsTheDensity) {
   // Narrow bands (10 % of W) and short windows (5 % of H): the sparse path.
   MatrixXf W0 = rnd<float>(100, 10, 2), H0 = rnd<float>(10, 200, 3);
