@@ -35,12 +35,35 @@ namespace {
   return m + y + 0.693359375f * e;
 }
 
+// Four columns at a time: their four dot products are independent chains (one would wait on
+// the latency of each fused multiply-add), and acc is read and written once for all four.
 template <class T>
 [[gnu::always_inline]] inline void template_pass_impl(const T* a, Index rows, Index cols, const T* w, T* h, const T* den,
                                                       T* num, T* acc, bool update_h, T eps) {
   if (acc)
     for (Index i = 0; i < rows; ++i) acc[i] = 0;
-  for (Index j = 0; j < cols; ++j) {
+  Index j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const T *c0 = a + j * rows, *c1 = c0 + rows, *c2 = c1 + rows, *c3 = c2 + rows;
+    T d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+#pragma omp simd reduction(+ : d0, d1, d2, d3)
+    for (Index i = 0; i < rows; ++i) {
+      d0 += c0[i] * w[i];
+      d1 += c1[i] * w[i];
+      d2 += c2[i] * w[i];
+      d3 += c3[i] * w[i];
+    }
+    const T d[4] = {d0, d1, d2, d3};
+    for (int q = 0; q < 4; ++q) {
+      num[j + q] = d[q];
+      if (update_h) h[j + q] = h[j + q] * d[q] / std::max(den[j + q], eps);
+    }
+    if (!acc) continue;
+    const T h0 = h[j], h1 = h[j + 1], h2 = h[j + 2], h3 = h[j + 3];
+#pragma omp simd
+    for (Index i = 0; i < rows; ++i) acc[i] += h0 * c0[i] + h1 * c1[i] + h2 * c2[i] + h3 * c3[i];
+  }
+  for (; j < cols; ++j) {
     const T* col = a + j * rows;
     T dot = 0;
 #pragma omp simd reduction(+ : dot)
@@ -55,20 +78,25 @@ template <class T>
 }
 
 // x * 0 is 0 for finite x and NaN for Inf or NaN, so one sum tells finiteness without a
-// branch. The squares are summed in double: the Euclidean loss is ||V||^2 - 2<WH, V> + ||WH||^2,
-// where float rounding of ||V||^2 would swamp a small loss.
+// branch. Squares are summed in T over blocks of 256 (vectorised) and the blocks in double: the
+// Euclidean loss is ||V||^2 - 2<WH, V> + ||WH||^2, where a float sum of all of V would lose
+// a small loss in rounding.
 template <class T>
 [[gnu::always_inline]] inline Scan scan_impl(const T* x, Index n) {
   Scan s;
   T zero = 0, low = 0;
-  double squares = 0;
+  for (Index b = 0; b < n; b += 256) {
+    const Index end = std::min(n, b + 256);
+    T squares = 0;
 #pragma omp simd reduction(+ : zero, squares) reduction(min : low)
-  for (Index i = 0; i < n; ++i) {
-    zero += x[i] * T(0);
-    squares += static_cast<double>(x[i]) * x[i];
-    low = std::min(low, x[i]);
+    for (Index i = b; i < end; ++i) {
+      const T v = x[i];
+      zero += v * T(0);
+      squares += v * v;
+      low = v < low ? v : low;
+    }
+    s.sum_squares += squares;
   }
-  s.sum_squares = squares;
   s.finite = zero == T(0);
   s.nonnegative = low >= T(0);
   return s;
@@ -98,6 +126,18 @@ void template_pass(const double* a, Index rows, Index cols, const double* w, dou
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
+void gather(const float* x, const std::int32_t* idx, float* out, Index n) {
+#pragma omp simd
+  for (Index i = 0; i < n; ++i) out[i] = x[idx[i]];
+}
+
+void gather(const double* x, const std::int32_t* idx, double* out, Index n) {
+  for (Index i = 0; i < n; ++i) out[i] = x[idx[i]];
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 float indexed_dot(const float* x, const float* y, const std::int32_t* idx, Index n) {
   float dot = 0;
 #pragma omp simd reduction(+ : dot)
@@ -109,18 +149,6 @@ double indexed_dot(const double* x, const double* y, const std::int32_t* idx, In
   double dot = 0;
   for (Index i = 0; i < n; ++i) dot += x[idx[i]] * y[idx[i]];
   return dot;
-}
-
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void gather_axpy(float a, const float* x, const std::int32_t* idx, float* y, Index n) {
-#pragma omp simd
-  for (Index i = 0; i < n; ++i) y[i] += a * x[idx[i]];
-}
-
-void gather_axpy(double a, const double* x, const std::int32_t* idx, double* y, Index n) {
-  for (Index i = 0; i < n; ++i) y[i] += a * x[idx[i]];
 }
 
 float fast_log(float x) { return log_positive(x); }

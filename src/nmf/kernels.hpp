@@ -32,12 +32,13 @@ void template_pass(const float* a, Index rows, Index cols, const float* w, float
 void template_pass(const double* a, Index rows, Index cols, const double* w, double* h, const double* den, double* num,
                    double* acc, bool update_h);
 
-// Indexed products for the sparse Gram matrices: sum_i x[idx[i]] y[idx[i]], and
-// y[i] += a x[idx[i]] for i < n.
+// out[i] = x[idx[i]] for i < n.
+void gather(const float* x, const std::int32_t* idx, float* out, Index n);
+void gather(const double* x, const std::int32_t* idx, double* out, Index n);
+
+// sum_i x[idx[i]] y[idx[i]] for i < n: W'W over the bins two templates share.
 float indexed_dot(const float* x, const float* y, const std::int32_t* idx, Index n);
 double indexed_dot(const double* x, const double* y, const std::int32_t* idx, Index n);
-void gather_axpy(float a, const float* x, const std::int32_t* idx, float* y, Index n);
-void gather_axpy(double a, const double* x, const std::int32_t* idx, double* y, Index n);
 
 // Natural logarithm for positive normal floats, max error about 2 ulp (Cephes' logf
 // polynomial), in a form the compiler vectorises. Exposed for tests.

@@ -7,6 +7,7 @@
 
 #include "notewise/core/error.hpp"
 #include "kernels.hpp"
+#include "large_buffer.hpp"
 #include "sparse_pattern.hpp"
 
 namespace notewise::nmf {
@@ -247,14 +248,14 @@ class SparseEuclidean {
     const Index R = W_.cols();
     offset_.assign(static_cast<std::size_t>(R) + 1, 0);
     for (Index r = 0; r < R; ++r) offset_[r + 1] = offset_[r] + p_.bins[r].size() * p_.frames[r].size();
-    vr_.resize(offset_[R]);
+    vr_ = detail::LargeBuffer<T>(offset_[R]);
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
       const auto& bins = p_.bins[r];
       const auto& frames = p_.frames[r];
-      T* out = vr_.data() + offset_[r];
+      const auto nb = static_cast<Index>(bins.size());
       for (std::size_t j = 0; j < frames.size(); ++j)
-        for (std::size_t i = 0; i < bins.size(); ++i) *out++ = V_(bins[i], frames[j]);
+        detail::gather(V_.col(frames[j]).data(), bins.data(), vr_.data() + offset_[r] + j * nb, nb);
     }
     const auto nnz = static_cast<std::size_t>(p_.frame_start.back());
     h_.resize(nnz);
@@ -296,9 +297,13 @@ class SparseEuclidean {
       auto& den = denW_[r];
       den.assign(p_.bins[r].size(), T(0));
       if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-      for (auto s : p_.partners[r]) {
-        const T g = HHt_(s, r);
-        if (g != T(0)) detail::gather_axpy(g, W_.col(s).data(), p_.bins[r].data(), den.data(), static_cast<Index>(den.size()));
+      const auto& partners = p_.partners[r];
+      const auto& start = p_.shared_start[r];
+      for (std::size_t q = 0; q < partners.size(); ++q) {
+        const T g = HHt_(partners[q], r);
+        const T* ws = W_.col(partners[q]).data();
+        if (g == T(0)) continue;
+        for (auto t = start[q]; t < start[q + 1]; ++t) den[p_.shared_at[r][t]] += g * ws[p_.shared_bins[r][t]];
       }
     }
 #pragma omp parallel for schedule(dynamic, 1)
@@ -393,21 +398,22 @@ class SparseEuclidean {
       }
     }
   }
-  // W'W for sharing templates: (W'W)(q, r) sums over the bins of whichever of the two has
-  // fewer (W is 0 outside a template's bins). Each pair is formed once, by the thread of its
-  // larger index, which writes both halves.
+  // W'W for sharing templates, over the bins they share. Each pair is formed once, by the
+  // thread of its larger index, which writes both halves.
   void gram_of_w() {
     const Index R = W_.cols();
 #pragma omp parallel for schedule(dynamic, 1)
-    for (Index r = 0; r < R; ++r)
-      for (auto q : p_.partners[r]) {
-        if (q > r) break;  // partners are ascending
-        const auto& bins = p_.bins[p_.bins[q].size() < p_.bins[r].size() ? q : r];
-        WtW_(q, r) = WtW_(r, q) = detail::indexed_dot(W_.col(q).data(), W_.col(r).data(), bins.data(),
-                                                      static_cast<Index>(bins.size()));
-      }
+    for (Index r = 0; r < R; ++r) {
+      const auto& partners = p_.partners[r];
+      const auto& start = p_.shared_start[r];
+      for (std::size_t q = 0; q < partners.size() && partners[q] <= r; ++q)  // partners ascend
+        WtW_(partners[q], r) = WtW_(r, partners[q]) =
+            detail::indexed_dot(W_.col(partners[q]).data(), W_.col(r).data(), p_.shared_bins[r].data() + start[q],
+                                start[q + 1] - start[q]);
+    }
   }
-  // HH' for sharing templates, frame by frame from the compact H.
+  // HH' for sharing templates, frame by frame from the compact H: column r gets the pairs
+  // (q, r) with q <= r, the other half is copied after.
   void gram_of_h() {
     const Index R = H_.rows();
 #pragma omp parallel for schedule(dynamic, 1)
@@ -418,9 +424,13 @@ class SparseEuclidean {
         const T hr = h_[p_.slots[r][j]];
         const auto& a = p_.active[frames[j]];
         const auto s0 = static_cast<std::size_t>(p_.frame_start[frames[j]]);
-        for (std::size_t i = 0; i < a.size(); ++i) HHt_(a[i], r) += hr * h_[s0 + i];
+        for (std::size_t i = 0; i < a.size() && a[i] <= r; ++i) HHt_(a[i], r) += hr * h_[s0 + i];  // a ascends
       }
     }
+#pragma omp parallel for schedule(dynamic, 4)
+    for (Index r = 0; r < R; ++r)
+      for (auto q : p_.partners[r])
+        if (q > r) HHt_(q, r) = HHt_(r, q);
   }
   // Between H (the result) and its compact copy h_.
   template <bool ToH>
@@ -450,7 +460,7 @@ class SparseEuclidean {
   Last last_ = Last::None;
   bool h_stepped_ = false;
   std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
-  std::vector<T> vr_;
+  detail::LargeBuffer<T> vr_;
   std::vector<T> h_, numH_, denH_;      // at H's nonzeros, in pattern order (frame by frame)
   std::vector<std::vector<T>> denW_;    // per template r: (W HH')(bins_r, r)
   Mat<T> VHt_, WtW_, HHt_;
@@ -701,7 +711,8 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     // faster dense; the sparse paths pay off for narrow templates and short windows.
     const double limit = d == Divergence::Euclidean ? 1.0 / 27 : 1.0 / 75;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
-    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0), d == Divergence::KullbackLeibler);
+    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0),
+                                                d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {

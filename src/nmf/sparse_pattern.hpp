@@ -12,24 +12,35 @@ namespace notewise::nmf::detail {
 
 using IndexList = std::vector<std::int32_t>;
 
+// What each engine needs beyond the per-template and per-frame lists.
+enum class PatternFor { Euclidean, KullbackLeibler };
+
 struct SparsePattern {
   std::vector<IndexList> bins;    // per template r: bins k with W0(k, r) != 0
   std::vector<IndexList> frames;  // per template r: frames n with H0(r, n) != 0
   std::vector<IndexList> active;  // per frame n: templates r with H0(r, n) != 0
-  std::vector<IndexList> rows;    // per frame n: union of the bins of its active templates
-  // H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for active[n][i]),
-  // and per template r the numbers of its entries, in the order of frames[r]: engines keep
-  // H's values in this compact order.
+  double work = 0;                // sum_r |bins_r| * |frames_r|: entries of one sparse product
+
+  // KL: per frame n, the union of the bins of its active templates.
+  std::vector<IndexList> rows;
+
+  // Euclidean. H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for
+  // active[n][i]), and per template r the numbers of its entries in the order of frames[r]:
+  // the engine keeps H's values in this compact order.
   std::vector<std::int32_t> frame_start;
   std::vector<IndexList> slots;
   // Per template r: the templates that share a frame with it (r included), ascending. Only
-  // these pairs can be nonzero in H H', so only they are needed of W'W.
+  // these pairs can be nonzero in HH', so only they are needed of W'W and of W HH'.
   std::vector<IndexList> partners;
-  double work = 0;                // sum_r |bins_r| * |frames_r|: entries of one sparse product
+  // Per template r and its p-th partner s: the bins the two share, as positions in bins[r]
+  // (shared_at) and as bins (shared_bins), from shared_start[r][p] to shared_start[r][p + 1].
+  // (W'W)(s, r) and (W HH')(bins_r, r) only sum over them.
+  std::vector<IndexList> shared_start;
+  std::vector<IndexList> shared_at;
+  std::vector<IndexList> shared_bins;
 };
 
-// with_rows: also list each frame's union of bins (`rows`; only the KL path needs them).
 SparsePattern build_pattern(const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& nonzero_w,
-                            const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& nonzero_h, bool with_rows);
+                            const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& nonzero_h, PatternFor engine);
 
 }  // namespace notewise::nmf::detail
