@@ -234,7 +234,7 @@ class DenseBeta {
 // V restricted to each template's bins and frames is gathered once (V_r = V[bins_r, frames_r]),
 // and each iteration makes one pass over every V_r for both numerators, each column used while
 // it is in L1: (W'V)(r, frames_r) = V_r' w_r, then (VH')(bins_r, r) = V_r h_r with the new h_r.
-// H's nonzeros are kept compact (pattern.slots), and the Gram matrices W'W and HH' are formed
+// W's and H's nonzeros are kept compact (by template; pattern.slots), and the Gram matrices W'W and HH' are formed
 // only for templates that share a frame (pattern.partners): as dense products they would cost
 // 2KR^2 each per iteration, more than the numerators themselves.
 template <class T>
@@ -261,7 +261,11 @@ class SparseEuclidean {
     h_.resize(nnz);
     numH_.assign(nnz, T(0));
     denH_.assign(nnz, T(0));
-    VHt_ = Mat<T>::Zero(W_.rows(), R);
+    wstart_.assign(static_cast<std::size_t>(R) + 1, 0);
+    for (Index r = 0; r < R; ++r) wstart_[r + 1] = wstart_[r] + p_.bins[r].size();
+    w_.resize(wstart_[R]);
+    vht_.assign(wstart_[R], T(0));
+    denW_.resize(wstart_[R]);
     WtW_ = Mat<T>::Zero(R, R);
     HHt_ = Mat<T>::Zero(R, R);
     refresh();
@@ -269,6 +273,7 @@ class SparseEuclidean {
   // W or H changed outside the engine (the start, a normalisation).
   void refresh() {
     load_h();
+    load_w();
     gram_of_w();
   }
   // The loss of the start, from the sparse numerators (no K x N product is formed).
@@ -289,14 +294,13 @@ class SparseEuclidean {
     h_stepped_ = false;
     gram_of_h();
     const Index R = W_.cols();
-    // (W HH')(bins_r, r) from the partners' columns of the W of before this step, for every r
-    // first: the updates below overwrite W.
-    denW_.resize(static_cast<std::size_t>(R) + 1);
+    // (W HH')(bins_r, r) from the partners' columns of W (still the W of before this step:
+    // the compact w_ is updated, W itself only once all are done).
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
-      auto& den = denW_[r];
-      den.assign(p_.bins[r].size(), T(0));
       if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+      T* den = denW_.data() + wstart_[r];
+      std::fill(den, den + p_.bins[r].size(), T(0));
       const auto& partners = p_.partners[r];
       const auto& start = p_.shared_start[r];
       for (std::size_t q = 0; q < partners.size(); ++q) {
@@ -305,22 +309,16 @@ class SparseEuclidean {
         if (g == T(0)) continue;
         for (auto t = start[q]; t < start[q + 1]; ++t) den[p_.shared_at[r][t]] += g * ws[p_.shared_bins[r][t]];
       }
+      for (auto i = wstart_[r]; i < wstart_[r + 1]; ++i) w_[i] *= vht_[i] / std::max(denW_[i], kEps<T>);
     }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index r = 0; r < R; ++r) {
-      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-      const auto& bins = p_.bins[r];
-      for (std::size_t i = 0; i < bins.size(); ++i)
-        W_(bins[i], r) *= VHt_(bins[i], r) / std::max(denW_[r][i], kEps<T>);
-    }
+    store_w();
     last_ = Last::W;
   }
   double loss_after_iteration() {
     gram_of_w();
     if (last_ == Last::W) {
       double cross = 0;  // <W, VH'> over W's nonzeros
-      for (Index r = 0; r < W_.cols(); ++r)
-        for (auto k : p_.bins[r]) cross += static_cast<double>(W_(k, r)) * VHt_(k, r);
+      for (std::size_t i = 0; i < w_.size(); ++i) cross += static_cast<double>(w_[i]) * vht_[i];
       return loss(cross);
     }
     if (last_ == Last::H) {
@@ -355,46 +353,43 @@ class SparseEuclidean {
     const Index R = W_.cols();
     if (update_h) {
       // (W'W H)(r, n) over the templates active in frame n, for every entry before any changes.
+      // By columns of the symmetric W'W, so that the sums over i are independent.
       const Index N = H_.cols();
 #pragma omp parallel for schedule(static)
       for (Index n = 0; n < N; ++n) {
         const auto& a = p_.active[n];
-        const auto s0 = static_cast<std::size_t>(p_.frame_start[n]);
-        for (std::size_t i = 0; i < a.size(); ++i) {
-          T d = 0;
-          for (std::size_t q = 0; q < a.size(); ++q) d += WtW_(a[q], a[i]) * h_[s0 + q];
-          denH_[s0 + i] = d;
+        T* den = denH_.data() + p_.frame_start[n];
+        const T* h = h_.data() + p_.frame_start[n];
+        std::fill(den, den + a.size(), T(0));
+        for (std::size_t q = 0; q < a.size(); ++q) {
+          const T* g = WtW_.col(a[q]).data();
+          for (std::size_t i = 0; i < a.size(); ++i) den[i] += g[a[i]] * h[q];
         }
       }
     }
 #pragma omp parallel
     {
-      Vec w, num, h, den, acc;
+      Vec num, h, den;
 #pragma omp for schedule(dynamic, 1)
       for (Index r = 0; r < R; ++r) {
         const auto& bins = p_.bins[r];
         const auto& slots = p_.slots[r];
         const Index nb = static_cast<Index>(bins.size()), nf = static_cast<Index>(slots.size());
         const bool update = update_h && (f_.h_rows.empty() || !f_.h_rows[r]);
-        w.resize(nb);
-        acc.resize(nb);
         h.resize(nf);
         num.resize(nf);
         den.resize(nf);
-        for (Index i = 0; i < nb; ++i) w[i] = W_(bins[i], r);
         for (Index j = 0; j < nf; ++j) {
           h[j] = h_[slots[j]];
           den[j] = denH_[slots[j]];
         }
-        detail::template_pass(block(r).data(), nb, nf, w.data(), h.data(), den.data(), num.data(),
-                              w_numerator ? acc.data() : nullptr, update);
+        detail::template_pass(block(r).data(), nb, nf, w_.data() + wstart_[r], h.data(), den.data(), num.data(),
+                              w_numerator ? vht_.data() + wstart_[r] : nullptr, update);
         // Only template r's entries are written: no other thread reads them in this loop.
         for (Index j = 0; j < nf; ++j) {
           numH_[slots[j]] = num[j];
           h_[slots[j]] = h[j];
         }
-        if (w_numerator)
-          for (Index i = 0; i < nb; ++i) VHt_(bins[i], r) = acc[i];
       }
     }
   }
@@ -450,6 +445,24 @@ class SparseEuclidean {
   }
   void load_h() { copy_h<false>(); }
   void store_h() { copy_h<true>(); }
+  // Between W (the result) and its compact copy w_.
+  template <bool ToW>
+  void copy_w() {
+    const Index R = W_.cols();
+#pragma omp parallel for schedule(static)
+    for (Index r = 0; r < R; ++r) {
+      const auto& bins = p_.bins[r];
+      T* w = w_.data() + wstart_[r];
+      for (std::size_t i = 0; i < bins.size(); ++i) {
+        if constexpr (ToW)
+          W_(bins[i], r) = w[i];
+        else
+          w[i] = W_(bins[i], r);
+      }
+    }
+  }
+  void load_w() { copy_w<false>(); }
+  void store_w() { copy_w<true>(); }
 
   enum class Last { None, H, W };
   ConstRef<T> V_;
@@ -461,9 +474,10 @@ class SparseEuclidean {
   bool h_stepped_ = false;
   std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
   detail::LargeBuffer<T> vr_;
-  std::vector<T> h_, numH_, denH_;      // at H's nonzeros, in pattern order (frame by frame)
-  std::vector<std::vector<T>> denW_;    // per template r: (W HH')(bins_r, r)
-  Mat<T> VHt_, WtW_, HHt_;
+  std::vector<T> h_, numH_, denH_;  // at H's nonzeros, in pattern order (frame by frame)
+  std::vector<std::size_t> wstart_;  // template r's bins are w_[wstart_[r] ..]
+  std::vector<T> w_, vht_, denW_;    // W, VH' and W HH' at W's nonzeros, template by template
+  Mat<T> WtW_, HHt_;
 };
 
 // Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the active templates'
