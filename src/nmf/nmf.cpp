@@ -100,6 +100,7 @@ class DenseEuclidean {
     refresh();
   }
   void refresh() { WtW_.noalias() = W_.transpose() * W_; }
+  void sync() {}
   double loss_now() const { return direct_loss(); }
   void h_step() {
     WtV_.noalias() = W_.transpose() * V_;
@@ -148,6 +149,7 @@ class DenseKL {
     lam_.resize(V.rows(), V.cols());
   }
   void refresh() {}
+  void sync() {}
   double loss_now() { return model_pass(true); }
   void h_step() {
     // lam_ holds V ./ WH from the last model pass.
@@ -185,6 +187,7 @@ class DenseBeta {
   DenseBeta(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, double beta)
       : V_(V), W_(W), H_(H), f_(f), beta_(beta), gamma_(beta < 1 ? 1.0 / (2.0 - beta) : 1.0) {}
   void refresh() {}
+  void sync() {}
   double loss_now() { return model_loss(); }
   void h_step() {
     weights();
@@ -282,10 +285,12 @@ class SparseEuclidean {
     gram_of_h();
     return loss(cross_of_h());
   }
+  // H's compact values written back to H: drive asks only when it reads H (a stop rule on
+  // ||H - H_prev||, a normalisation, the end), which saves a scattered pass per iteration.
+  void sync() { store_h(); }
   // The H update, fused with the W numerator (which needs only the new row h_r).
   void h_step() {
     pass(true, !f_.all_w);
-    store_h();
     last_ = Last::H;
     h_stepped_ = true;
   }
@@ -503,6 +508,7 @@ class SparseKL {
     }
   }
   void refresh() {}
+  void sync() {}
   double loss_now() { return model_pass(true); }
   void h_step() {
     const Eigen::Matrix<T, Eigen::Dynamic, 1> colsum = W_.colwise().sum().transpose();
@@ -624,7 +630,9 @@ void drive(Engine& engine, Mat<T>& W, Mat<T>& H, const Options& o, const Frozen&
     if (!f.all_h) engine.h_step();
     if (!f.all_w) engine.w_step();
     const double L = engine.loss_after_iteration();
-    if (o.normalize_every_iteration && o.normalize_w != Normalization::None) {
+    const bool normalize_now = o.normalize_every_iteration && o.normalize_w != Normalization::None;
+    if (o.tol > 0 || normalize_now) engine.sync();
+    if (normalize_now) {
       normalize(W, H, o.normalize_w, f);
       engine.refresh();
     }
@@ -646,6 +654,7 @@ void drive(Engine& engine, Mat<T>& W, Mat<T>& H, const Options& o, const Frozen&
       }
     }
   }
+  engine.sync();
   if (!o.normalize_every_iteration) normalize(W, H, o.normalize_w, f);
 }
 

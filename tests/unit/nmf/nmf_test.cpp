@@ -204,14 +204,15 @@ TEST(Nmf, SparsePathEqualsDensePath) {
 }
 
 // The sparse Euclidean path keeps H compact and forms only parts of the Gram matrices; with
-// frozen parts, fixed factors and per-iteration normalisation (which changes W and H outside
-// the updates) it must still follow the dense path step for step.
+// frozen parts, fixed factors, per-iteration normalisation (which changes W and H outside the
+// updates) and the stop rule on ||H - H_prev|| it must still follow the dense path step for step.
 TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
   MatrixXd W0, H0;
   sparse_start<double>(60, 80, 7, W0, H0);
   const MatrixXd V = rnd<double>(60, 80, 4);
-  for (int variant = 0; variant < 4; ++variant) {
-    Options o = opts(Divergence::Euclidean, 25);
+  for (int variant = 0; variant < 5; ++variant) {
+    Options o = opts(Divergence::Euclidean, variant == 4 ? 500 : 25);
+    if (variant == 4) o.tol = 1e-4;  // the stop rule reads H and W after every iteration
     if (variant == 0) {
       o.fixed_w_columns = {1, 4};
       o.fixed_h_rows = {0};
@@ -227,6 +228,8 @@ TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
     o.path = Path::Sparse;
     const auto sparse = nmf::factorize<double>(V, W0, H0, o);
     ASSERT_TRUE(sparse.sparse_path);
+    EXPECT_EQ(dense.iterations, sparse.iterations) << "variant " << variant;
+    EXPECT_EQ(dense.converged, sparse.converged) << "variant " << variant;
     EXPECT_LE((dense.W - sparse.W).norm(), 1e-9 * dense.W.norm()) << "variant " << variant;
     EXPECT_LE((dense.H - sparse.H).norm(), 1e-9 * dense.H.norm()) << "variant " << variant;
     ASSERT_EQ(dense.loss.size(), sparse.loss.size());
@@ -235,6 +238,10 @@ TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
     if (variant == 0) {
       EXPECT_EQ(sparse.W.col(1), W0.col(1));
       EXPECT_EQ(sparse.H.row(0), H0.row(0));
+    }
+    if (variant == 4) {
+      EXPECT_TRUE(sparse.converged);
+      EXPECT_LT(sparse.iterations, 500);
     }
     if (variant == 1) {
       EXPECT_EQ(sparse.W, W0);
