@@ -250,15 +250,18 @@ class SparseEuclidean {
     // by the allocator, and the page faults and TLB shootdowns cost more than the iterations.
     const Index R = W_.cols();
     offset_.assign(static_cast<std::size_t>(R) + 1, 0);
-    for (Index r = 0; r < R; ++r) offset_[r + 1] = offset_[r] + p_.bins[r].size() * p_.frames[r].size();
+    for (Index r = 0; r < R; ++r) offset_[r + 1] = offset_[r] + padded(r) * p_.frames[r].size();
     vr_ = detail::LargeBuffer<T>(offset_[R]);
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
       const auto& bins = p_.bins[r];
       const auto& frames = p_.frames[r];
       const auto nb = static_cast<Index>(bins.size());
-      for (std::size_t j = 0; j < frames.size(); ++j)
-        detail::gather(V_.col(frames[j]).data(), bins.data(), vr_.data() + offset_[r] + j * nb, nb);
+      for (std::size_t j = 0; j < frames.size(); ++j) {
+        T* column = vr_.data() + offset_[r] + j * padded(r);
+        detail::gather(V_.col(frames[j]).data(), bins.data(), column, nb);
+        std::fill(column + nb, column + padded(r), T(0));
+      }
     }
     const auto nnz = static_cast<std::size_t>(p_.frame_start.back());
     h_.resize(nnz);
@@ -335,10 +338,9 @@ class SparseEuclidean {
 
  private:
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  // V restricted to template r's bins (rows) and frames (columns).
-  Eigen::Map<const Mat<T>> block(Index r) const {
-    return {vr_.data() + offset_[r], static_cast<Index>(p_.bins[r].size()), static_cast<Index>(p_.frames[r].size())};
-  }
+  // V_r's columns are padded with zeros to a multiple of 16 rows (one AVX-512 register), so
+  // that the kernel's vector loops have no scalar tails and its columns stay 64-byte aligned.
+  std::size_t padded(Index r) const { return (p_.bins[r].size() + 15) / 16 * 16; }
   // ||V||^2 - 2 <V, WH> + <W'W, HH'>, the last over sharing templates only (HH' is 0 elsewhere).
   double loss(double cross) const {
     double quad = 0;
@@ -374,13 +376,16 @@ class SparseEuclidean {
     }
 #pragma omp parallel
     {
-      Vec num, h, den;
+      Vec num, h, den, w, acc;
 #pragma omp for schedule(dynamic, 1)
       for (Index r = 0; r < R; ++r) {
-        const auto& bins = p_.bins[r];
         const auto& slots = p_.slots[r];
-        const Index nb = static_cast<Index>(bins.size()), nf = static_cast<Index>(slots.size());
+        const Index nb = static_cast<Index>(p_.bins[r].size()), nf = static_cast<Index>(slots.size());
+        const auto rows = static_cast<Index>(padded(r));
         const bool update = update_h && (f_.h_rows.empty() || !f_.h_rows[r]);
+        w = Vec::Zero(rows);  // zeros in the padding rows, as in V_r
+        w.head(nb) = Eigen::Map<const Vec>(w_.data() + wstart_[r], nb);
+        acc.resize(rows);
         h.resize(nf);
         num.resize(nf);
         den.resize(nf);
@@ -388,8 +393,9 @@ class SparseEuclidean {
           h[j] = h_[slots[j]];
           den[j] = denH_[slots[j]];
         }
-        detail::template_pass(block(r).data(), nb, nf, w_.data() + wstart_[r], h.data(), den.data(), num.data(),
-                              w_numerator ? vht_.data() + wstart_[r] : nullptr, update);
+        detail::template_pass(vr_.data() + offset_[r], rows, nf, w.data(), h.data(), den.data(), num.data(),
+                              w_numerator ? acc.data() : nullptr, update);
+        if (w_numerator) std::copy(acc.data(), acc.data() + nb, vht_.data() + wstart_[r]);
         // Only template r's entries are written: no other thread reads them in this loop.
         for (Index j = 0; j < nf; ++j) {
           numH_[slots[j]] = num[j];
