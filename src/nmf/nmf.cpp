@@ -735,10 +735,11 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     pattern.work = (bins * frames).sum();
     // A sparse product touches pattern.work entries, a dense one K*N*R, but BLAS is far faster
     // per entry: measured (bench/run.sh, docs/PERFORMANCE.md), an entry costs the sparse
-    // Euclidean path about 27 times and the sparse KL path about 75 times what it costs the
-    // dense path. A real score-informed start (wide harmonic bands, 20 % of H) is therefore
-    // faster dense; the sparse paths pay off for narrow templates and short windows.
-    const double limit = d == Divergence::Euclidean ? 1.0 / 27 : 1.0 / 75;
+    // Euclidean path about 10 times (break-even between 7 % and 10 % of the dense work) and
+    // the sparse KL path about 75 times what it costs the dense path. A real score-informed
+    // start (wide harmonic bands, 20 % of H) is therefore faster dense; the sparse paths pay
+    // off for narrow templates and short windows.
+    const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 75;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
     if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0),
                                                 d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler);
