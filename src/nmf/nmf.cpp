@@ -252,6 +252,12 @@ class SparseEuclidean {
     offset_.assign(static_cast<std::size_t>(R) + 1, 0);
     for (Index r = 0; r < R; ++r) offset_[r + 1] = offset_[r] + padded(r) * p_.frames[r].size();
     vr_ = detail::LargeBuffer<T>(offset_[R]);
+    // The pass hands out templates largest block first, so that no thread is left with a
+    // large one at the end while the other waits.
+    largest_first_.resize(R);
+    for (Index r = 0; r < R; ++r) largest_first_[r] = r;
+    std::stable_sort(largest_first_.begin(), largest_first_.end(),
+                     [&](Index a, Index b) { return offset_[a + 1] - offset_[a] > offset_[b + 1] - offset_[b]; });
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
       const auto& bins = p_.bins[r];
@@ -378,7 +384,8 @@ class SparseEuclidean {
     {
       Vec num, h, den, w, acc;
 #pragma omp for schedule(dynamic, 1)
-      for (Index r = 0; r < R; ++r) {
+      for (Index o = 0; o < R; ++o) {
+        const Index r = largest_first_[o];
         const auto& slots = p_.slots[r];
         const Index nb = static_cast<Index>(p_.bins[r].size()), nf = static_cast<Index>(slots.size());
         const auto rows = static_cast<Index>(padded(r));
@@ -484,6 +491,7 @@ class SparseEuclidean {
   Last last_ = Last::None;
   bool h_stepped_ = false;
   std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
+  std::vector<Index> largest_first_;  // templates by the size of V_r, descending
   detail::LargeBuffer<T> vr_;
   std::vector<T> h_, numH_, denH_;  // at H's nonzeros, in pattern order (frame by frame)
   std::vector<std::size_t> wstart_;  // template r's bins are w_[wstart_[r] ..]
