@@ -270,9 +270,14 @@ class SparseEuclidean {
       }
     }
     const auto nnz = static_cast<std::size_t>(p_.frame_start.back());
-    h_.resize(nnz);
-    numH_.assign(nnz, T(0));
-    denH_.assign(nnz, T(0));
+    hstart_.assign(static_cast<std::size_t>(R) + 1, 0);
+    for (Index r = 0; r < R; ++r) hstart_[r + 1] = hstart_[r] + p_.frames[r].size();
+    to_template_.resize(nnz);
+    for (Index r = 0; r < R; ++r)
+      for (std::size_t j = 0; j < p_.slots[r].size(); ++j) to_template_[p_.slots[r][j]] = hstart_[r] + j;
+    hf_.resize(nnz);
+    ht_.resize(nnz);
+    numt_.assign(nnz, T(0));
     wstart_.assign(static_cast<std::size_t>(R) + 1, 0);
     for (Index r = 0; r < R; ++r) wstart_[r + 1] = wstart_[r] + p_.bins[r].size();
     w_.resize(wstart_[R]);
@@ -357,59 +362,52 @@ class SparseEuclidean {
   // <W'V, H> from the H numerators at H's nonzeros.
   double cross_of_h() const {
     double c = 0;
-    for (std::size_t i = 0; i < h_.size(); ++i) c += static_cast<double>(numH_[i]) * h_[i];
+    for (std::size_t i = 0; i < ht_.size(); ++i) c += static_cast<double>(numt_[i]) * ht_[i];
     return c;
   }
   // One pass over every V_r: the H numerators, if update_h the new H, and if w_numerator the
   // W numerators VH' with it.
   void pass(bool update_h, bool w_numerator) {
     const Index R = W_.cols();
-    if (update_h) {
-      // (W'W H)(r, n) over the templates active in frame n, for every entry before any changes.
-      // By columns of the symmetric W'W, so that the sums over i are independent.
-      const Index N = H_.cols();
-#pragma omp parallel for schedule(static)
-      for (Index n = 0; n < N; ++n) {
-        const auto& a = p_.active[n];
-        T* den = denH_.data() + p_.frame_start[n];
-        const T* h = h_.data() + p_.frame_start[n];
-        std::fill(den, den + a.size(), T(0));
-        for (std::size_t q = 0; q < a.size(); ++q) {
-          const T* g = WtW_.col(a[q]).data();
-          for (std::size_t i = 0; i < a.size(); ++i) den[i] += g[a[i]] * h[q];
-        }
-      }
-    }
 #pragma omp parallel
     {
-      Vec num, h, den, w, acc;
+      Vec den, w, acc;
 #pragma omp for schedule(dynamic, 1)
       for (Index o = 0; o < R; ++o) {
         const Index r = largest_first_[o];
-        const auto& slots = p_.slots[r];
-        const Index nb = static_cast<Index>(p_.bins[r].size()), nf = static_cast<Index>(slots.size());
+        const auto& frames = p_.frames[r];
+        const Index nb = static_cast<Index>(p_.bins[r].size()), nf = static_cast<Index>(frames.size());
         const auto rows = static_cast<Index>(padded(r));
         const bool update = update_h && (f_.h_rows.empty() || !f_.h_rows[r]);
         w = Vec::Zero(rows);  // zeros in the padding rows, as in V_r
         w.head(nb) = Eigen::Map<const Vec>(w_.data() + wstart_[r], nb);
         acc.resize(rows);
-        h.resize(nf);
-        num.resize(nf);
         den.resize(nf);
-        for (Index j = 0; j < nf; ++j) {
-          h[j] = h_[slots[j]];
-          den[j] = denH_[slots[j]];
+        if (update) {
+          // (W'W H)(r, n) over the templates active in frame n, from the frame-ordered copy hf_,
+          // which keeps the H of before this step while ht_ is updated.
+          const T* g = WtW_.col(r).data();  // W'W is symmetric
+          for (Index j = 0; j < nf; ++j) {
+            const auto& a = p_.active[frames[j]];
+            const T* h = hf_.data() + p_.frame_start[frames[j]];
+            T d = 0;
+            for (std::size_t i = 0; i < a.size(); ++i) d += g[a[i]] * h[i];
+            den[j] = d;
+          }
         }
-        detail::template_pass(vr_.data() + offset_[r], rows, nf, w.data(), h.data(), den.data(), num.data(),
-                              w_numerator ? acc.data() : nullptr, update);
+        // Only template r's entries of ht_ and numt_ are written: no other thread reads them.
+        detail::template_pass(vr_.data() + offset_[r], rows, nf, w.data(), ht_.data() + hstart_[r], den.data(),
+                              numt_.data() + hstart_[r], w_numerator ? acc.data() : nullptr, update);
         if (w_numerator) std::copy(acc.data(), acc.data() + nb, vht_.data() + wstart_[r]);
-        // Only template r's entries are written: no other thread reads them in this loop.
-        for (Index j = 0; j < nf; ++j) {
-          numH_[slots[j]] = num[j];
-          h_[slots[j]] = h[j];
-        }
       }
     }
+    if (update_h) frame_order();
+  }
+  // hf_ from ht_: H's nonzeros from template order into frame order.
+  void frame_order() {
+    const auto nnz = static_cast<Index>(hf_.size());
+#pragma omp parallel for schedule(static)
+    for (Index i = 0; i < nnz; ++i) hf_[i] = ht_[to_template_[i]];
   }
   // W'W for sharing templates, over the bins they share. Each pair is formed once, by the
   // thread of its larger index, which writes both halves.
@@ -434,10 +432,10 @@ class SparseEuclidean {
       for (auto q : p_.partners[r]) HHt_(q, r) = 0;
       const auto& frames = p_.frames[r];
       for (std::size_t j = 0; j < frames.size(); ++j) {
-        const T hr = h_[p_.slots[r][j]];
+        const T hr = ht_[hstart_[r] + j];
         const auto& a = p_.active[frames[j]];
-        const auto s0 = static_cast<std::size_t>(p_.frame_start[frames[j]]);
-        for (std::size_t i = 0; i < a.size() && a[i] <= r; ++i) HHt_(a[i], r) += hr * h_[s0 + i];  // a ascends
+        const T* h = hf_.data() + p_.frame_start[frames[j]];
+        for (std::size_t i = 0; i < a.size() && a[i] <= r; ++i) HHt_(a[i], r) += hr * h[i];  // a ascends
       }
     }
 #pragma omp parallel for schedule(dynamic, 4)
@@ -445,7 +443,7 @@ class SparseEuclidean {
       for (auto q : p_.partners[r])
         if (q > r) HHt_(q, r) = HHt_(r, q);
   }
-  // Between H (the result) and its compact copy h_.
+  // Between H (the result) and its frame-ordered copy hf_ (and, loading, ht_).
   template <bool ToH>
   void copy_h() {
     const Index N = H_.cols();
@@ -455,10 +453,15 @@ class SparseEuclidean {
       const auto s0 = static_cast<std::size_t>(p_.frame_start[n]);
       for (std::size_t i = 0; i < a.size(); ++i) {
         if constexpr (ToH)
-          H_(a[i], n) = h_[s0 + i];
+          H_(a[i], n) = hf_[s0 + i];
         else
-          h_[s0 + i] = H_(a[i], n);
+          hf_[s0 + i] = H_(a[i], n);
       }
+    }
+    if constexpr (!ToH) {
+      const auto nnz = static_cast<Index>(hf_.size());
+#pragma omp parallel for schedule(static)
+      for (Index i = 0; i < nnz; ++i) ht_[to_template_[i]] = hf_[i];
     }
   }
   void load_h() { copy_h<false>(); }
@@ -493,7 +496,11 @@ class SparseEuclidean {
   std::vector<std::size_t> offset_;  // V_r starts at vr_[offset_[r]], column-major
   std::vector<Index> largest_first_;  // templates by the size of V_r, descending
   detail::LargeBuffer<T> vr_;
-  std::vector<T> h_, numH_, denH_;  // at H's nonzeros, in pattern order (frame by frame)
+  // H's nonzeros, and the H numerators W'V there, template by template (ht_[hstart_[r] + j] is
+  // H(r, frames_r[j])); H's nonzeros also frame by frame (hf_, pattern.frame_start), for the
+  // sums over a frame's templates. to_template_ maps frame order to template order.
+  std::vector<std::size_t> hstart_, to_template_;
+  std::vector<T> ht_, numt_, hf_;
   std::vector<std::size_t> wstart_;  // template r's bins are w_[wstart_[r] ..]
   std::vector<T> w_, vht_, denW_;    // W, VH' and W HH' at W's nonzeros, template by template
   Mat<T> WtW_, HHt_;
