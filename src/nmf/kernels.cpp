@@ -126,6 +126,34 @@ void template_pass(const double* a, Index rows, Index cols, const double* w, dou
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
+void axpy(float a, const float* x, float* y, Index n) {
+#pragma omp simd
+  for (Index i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+void axpy(double a, const double* x, double* y, Index n) {
+  for (Index i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+float dot(const float* x, const float* y, Index n) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (Index i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
+double dot(const double* x, const double* y, Index n) {
+  double s = 0;
+  for (Index i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 void gather(const float* x, const std::int32_t* idx, float* out, Index n) {
 #pragma omp simd
   for (Index i = 0; i < n; ++i) out[i] = x[idx[i]];

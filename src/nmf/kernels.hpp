@@ -32,6 +32,12 @@ void template_pass(const float* a, Index rows, Index cols, const float* w, float
 void template_pass(const double* a, Index rows, Index cols, const double* w, double* h, const double* den, double* num,
                    double* acc, bool update_h);
 
+// y[i] += a x[i], and sum_i x[i] y[i], for i < n: the sparse KL path's columns.
+void axpy(float a, const float* x, float* y, Index n);
+void axpy(double a, const double* x, double* y, Index n);
+float dot(const float* x, const float* y, Index n);
+double dot(const double* x, const double* y, Index n);
+
 // out[i] = x[idx[i]] for i < n.
 void gather(const float* x, const std::int32_t* idx, float* out, Index n);
 void gather(const double* x, const std::int32_t* idx, double* out, Index n);

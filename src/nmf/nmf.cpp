@@ -5,6 +5,8 @@
 #include <limits>
 #include <random>
 
+#include <omp.h>
+
 #include "notewise/core/error.hpp"
 #include "kernels.hpp"
 #include "large_buffer.hpp"
@@ -506,113 +508,161 @@ class SparseEuclidean {
   Mat<T> WtW_, HHt_;
 };
 
-// Sparse-aware KL MU: WH and V ./ WH are only formed on the union of the active templates'
-// bins in each frame (one K x N workspace; entries outside the union are never read).
+// Sparse-aware KL MU, frame by frame: in frame n only the templates active there (a few of R)
+// contribute, so the model column (WH)(:, n) is a handful of axpys over W's columns (each
+// within its template's band of bins), and the ratio V ./ WH, the H numerators W'(V ./ WH) and
+// the W numerators (V ./ WH)H' follow from that column while it is in L1. Cost follows H's
+// nonzeros times K instead of R times K. The H step and the W numerators are fused per
+// frame: the W step needs V ./ (W H_new) of frame n, which depends only on frame n's new H.
 template <class T>
 class SparseKL {
  public:
   SparseKL(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
       : V_(V), W_(W), H_(H), f_(f), p_(p) {
-    lam_.resize(V.rows(), V.cols());
-    // Outside the union the model is exactly zero for the whole run: its share of the loss,
-    // sum of V log(V/eps) - V + eps, is a constant computed once.
-    const Index K = V.rows(), N = V.cols();
-    std::vector<char> inside(K);
-    for (Index n = 0; n < N; ++n) {
-      std::fill(inside.begin(), inside.end(), 0);
-      for (auto k : p_.rows[n]) inside[k] = 1;
-      for (Index k = 0; k < K; ++k)
-        if (!inside[k]) {
-          const double x = V(k, n);
-          outside_ += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
-        }
+    const Index K = V.rows(), N = V.cols(), R = W.cols();
+    lo_.resize(R);
+    hi_.resize(R);
+    rstart_.assign(static_cast<std::size_t>(R) + 1, 0);
+    for (Index r = 0; r < R; ++r) {
+      lo_[r] = p_.bins[r].empty() ? 0 : p_.bins[r].front();
+      hi_[r] = p_.bins[r].empty() ? 0 : p_.bins[r].back() + 1;
+      rstart_[r + 1] = rstart_[r] + static_cast<std::size_t>(hi_[r] - lo_[r]);
     }
+    // Frame n's model is exactly zero outside [first_[n], last_[n]) for the whole run: that
+    // part of the loss, sum of V log(V/eps) - V + eps, is a constant formed once.
+    first_.assign(N, 0);
+    last_.assign(N, 0);
+    double outside = 0;
+#pragma omp parallel for reduction(+ : outside) schedule(static)
+    for (Index n = 0; n < N; ++n) {
+      Index lo = K, hi = 0;
+      for (auto r : p_.active[n]) {
+        if (lo_[r] == hi_[r]) continue;
+        lo = std::min<Index>(lo, lo_[r]);
+        hi = std::max<Index>(hi, hi_[r]);
+      }
+      if (lo >= hi) lo = hi = 0;
+      first_[n] = lo;
+      last_[n] = hi;
+      const auto add = [&](Index from, Index to) {
+        for (Index k = from; k < to; ++k) {
+          const double x = V(k, n);
+          outside += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
+        }
+      };
+      add(0, lo);
+      add(hi, K);
+    }
+    outside_ = outside;
+    numW_.resize(static_cast<std::size_t>(omp_get_max_threads()));
+    hsum_.resize(numW_.size());
   }
   void refresh() {}
   void sync() {}
-  double loss_now() { return model_pass(true); }
+  double loss_now() { return loss(); }
   void h_step() {
-    const Eigen::Matrix<T, Eigen::Dynamic, 1> colsum = W_.colwise().sum().transpose();
-    const Index R = H_.rows();
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index r = 0; r < R; ++r) {
-      if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
-      const T den = std::max(colsum[r], kEps<T>);
-      const auto& bins = p_.bins[r];
-      const T* w = W_.col(r).data();
-      for (auto n : p_.frames[r]) {
-        const T* q = lam_.col(n).data();
-        T num = 0;
-        for (auto k : bins) num += w[k] * q[k];
-        H_(r, n) *= num / den;  // the ratio in lam_ does not depend on H: in place is exact
-      }
-    }
-    if (!f_.all_w) model_pass(false);
+    frames(true, !f_.all_w);
+    h_stepped_ = true;
   }
   void w_step() {
+    if (!h_stepped_) frames(false, true);  // H fixed: the W numerators still have to be formed
+    h_stepped_ = false;
     const Index R = W_.cols();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index r = 0; r < R; ++r) {
+      if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
+      T* num = numW_[0].data() + rstart_[r];
+      T hsum = hsum_[0][r];
+      const Index len = hi_[r] - lo_[r];
+      for (int t = 1; t < threads_; ++t) {
+        const T* other = numW_[t].data() + rstart_[r];
+        for (Index i = 0; i < len; ++i) num[i] += other[i];
+        hsum += hsum_[t][r];
+      }
+      const T den = std::max(hsum, kEps<T>);
+      T* w = W_.col(r).data() + lo_[r];
+      for (Index i = 0; i < len; ++i)
+        if (w[i] != T(0)) w[i] *= num[i] / den;  // zeros stay zero whatever num holds there
+    }
+  }
+  double loss_after_iteration() { return loss(); }
+
+ private:
+  // x = (WH)(first..last, n) from the templates active in frame n; x is zero outside.
+  void model_column(Index n, T* x) const {
+    std::fill(x + first_[n], x + last_[n], T(0));
+    for (auto r : p_.active[n]) detail::axpy(H_(r, n), W_.col(r).data() + lo_[r], x + lo_[r], hi_[r] - lo_[r]);
+  }
+  // Frame by frame: if update_h, the H update; if w_numerators, (V ./ WH)H' and H's row sums
+  // with the (new) H, accumulated per thread.
+  void frames(bool update_h, bool w_numerators) {
+    const Index K = V_.rows(), N = V_.cols(), R = W_.cols();
+    Eigen::Matrix<T, Eigen::Dynamic, 1> colsum;
+    if (update_h) colsum = W_.colwise().sum().transpose();
 #pragma omp parallel
     {
-      Eigen::Matrix<T, Eigen::Dynamic, 1> num;
-#pragma omp for schedule(dynamic, 1)
-      for (Index r = 0; r < R; ++r) {
-        if (!f_.w_cols.empty() && f_.w_cols[r]) continue;
-        const auto& bins = p_.bins[r];
-        const Index nb = static_cast<Index>(bins.size());
-        num.setZero(nb);
-        T hsum = 0;
-        for (auto n : p_.frames[r]) {
-          const T h = H_(r, n);
-          hsum += h;
-          const T* q = lam_.col(n).data();
-          for (Index i = 0; i < nb; ++i) num[i] += h * q[bins[i]];
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+#pragma omp single
+      threads_ = omp_get_num_threads();  // the W step sums the numerators of these threads
+      if (w_numerators) {
+        numW_[t].assign(rstart_.back(), T(0));
+        hsum_[t].assign(static_cast<std::size_t>(R), T(0));
+      }
+      std::vector<T> x(static_cast<std::size_t>(K));
+#pragma omp for schedule(dynamic, 16)
+      for (Index n = 0; n < N; ++n) {
+        const auto& a = p_.active[n];
+        if (a.empty()) continue;
+        const Index first = first_[n], len = last_[n] - first_[n];
+        const T* v = V_.col(n).data();
+        if (update_h) {
+          model_column(n, x.data());
+          detail::kl_ratio(v + first, x.data() + first, len, false);  // x = V ./ WH
+          // The ratio does not depend on H(:, n) any more: updating in place is exact.
+          for (auto r : a) {
+            if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
+            const T num = detail::dot(W_.col(r).data() + lo_[r], x.data() + lo_[r], hi_[r] - lo_[r]);
+            H_(r, n) *= num / std::max(colsum[r], kEps<T>);
+          }
         }
-        const T den = std::max(hsum, kEps<T>);
-        for (Index i = 0; i < nb; ++i) W_(bins[i], r) *= num[i] / den;
+        if (!w_numerators) continue;
+        model_column(n, x.data());
+        detail::kl_ratio(v + first, x.data() + first, len, false);
+        for (auto r : a) {
+          const T h = H_(r, n);
+          detail::axpy(h, x.data() + lo_[r], numW_[t].data() + rstart_[r], hi_[r] - lo_[r]);
+          hsum_[t][r] += h;
+        }
       }
     }
   }
-  double loss_after_iteration() { return model_pass(true); }
-
- private:
-  // WH on the union rows of every frame, then the loss there and V ./ WH in place.
-  double model_pass(bool with_loss) {
-    const Index N = V_.cols();
+  double loss() {
+    const Index K = V_.rows(), N = V_.cols();
     double total = 0;
 #pragma omp parallel reduction(+ : total)
     {
-      std::vector<T> x, y;
+      std::vector<T> x(static_cast<std::size_t>(K));
 #pragma omp for schedule(dynamic, 16)
       for (Index n = 0; n < N; ++n) {
-        const auto& rows = p_.rows[n];
-        if (rows.empty()) continue;
-        T* lam = lam_.col(n).data();
-        for (auto k : rows) lam[k] = 0;
-        for (auto r : p_.active[n]) {
-          const T h = H_(r, n);
-          const T* w = W_.col(r).data();
-          for (auto k : p_.bins[r]) lam[k] += h * w[k];
-        }
-        // Gather to contiguous buffers so that the (vectorised) column kernel applies.
-        x.resize(rows.size());
-        y.resize(rows.size());
-        const T* v = V_.col(n).data();
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-          x[i] = v[rows[i]];
-          y[i] = lam[rows[i]];
-        }
-        total += kl_column_and_ratio<T>(x.data(), y.data(), static_cast<Index>(rows.size()), with_loss);
-        for (std::size_t i = 0; i < rows.size(); ++i) lam[rows[i]] = y[i];
+        if (last_[n] == first_[n]) continue;
+        model_column(n, x.data());
+        total += detail::kl_ratio(V_.col(n).data() + first_[n], x.data() + first_[n], last_[n] - first_[n], true);
       }
     }
-    return with_loss ? total + outside_ : 0.0;
+    return total + outside_;
   }
   ConstRef<T> V_;
   Mat<T>&W_, &H_;
   const Frozen& f_;
   const detail::SparsePattern& p_;
+  std::vector<Index> lo_, hi_;           // template r's bins lie in [lo_[r], hi_[r])
+  std::vector<std::size_t> rstart_;      // its W numerators at numW_[t][rstart_[r] ..]
+  std::vector<Index> first_, last_;      // frame n's model is zero outside [first_, last_)
   double outside_ = 0;
-  Mat<T> lam_;
+  bool h_stepped_ = false;
+  int threads_ = 1;
+  std::vector<std::vector<T>> numW_;  // per thread: (V ./ WH)H' over each template's range
+  std::vector<std::vector<T>> hsum_;  // per thread: H's row sums
 };
 
 template <class T>

@@ -5,20 +5,6 @@
 namespace notewise::nmf::detail {
 namespace {
 
-void build_rows(SparsePattern& p, Index K) {
-  const auto N = p.active.size();
-  p.rows.resize(N);
-  std::vector<char> on(K);
-  for (std::size_t n = 0; n < N; ++n) {
-    if (p.active[n].empty()) continue;
-    std::fill(on.begin(), on.end(), 0);
-    for (auto r : p.active[n])
-      for (auto k : p.bins[r]) on[k] = 1;
-    for (Index k = 0; k < K; ++k)
-      if (on[k]) p.rows[n].push_back(static_cast<std::int32_t>(k));
-  }
-}
-
 void build_compact_h(SparsePattern& p, Index R) {
   const auto N = p.active.size();
   p.frame_start.assign(N + 1, 0);
@@ -78,9 +64,7 @@ SparsePattern build_pattern(const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dyna
         p.active[n].push_back(static_cast<std::int32_t>(r));
       }
   for (Index r = 0; r < R; ++r) p.work += static_cast<double>(p.bins[r].size()) * static_cast<double>(p.frames[r].size());
-  if (engine == PatternFor::KullbackLeibler) {
-    build_rows(p, K);
-  } else {
+  if (engine == PatternFor::Euclidean) {
     build_compact_h(p, R);
     build_partners(p, K, R);
   }

@@ -12,7 +12,7 @@ namespace notewise::nmf::detail {
 
 using IndexList = std::vector<std::int32_t>;
 
-// What each engine needs beyond the per-template and per-frame lists.
+// What each engine needs beyond the per-template and per-frame lists (KL: nothing).
 enum class PatternFor { Euclidean, KullbackLeibler };
 
 struct SparsePattern {
@@ -20,9 +20,6 @@ struct SparsePattern {
   std::vector<IndexList> frames;  // per template r: frames n with H0(r, n) != 0
   std::vector<IndexList> active;  // per frame n: templates r with H0(r, n) != 0
   double work = 0;                // sum_r |bins_r| * |frames_r|: entries of one sparse product
-
-  // KL: per frame n, the union of the bins of its active templates.
-  std::vector<IndexList> rows;
 
   // Euclidean. H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for
   // active[n][i]), and per template r the numbers of its entries in the order of frames[r]:

@@ -203,15 +203,19 @@ TEST(Nmf, SparsePathEqualsDensePath) {
   }
 }
 
-// The sparse Euclidean path keeps H compact and forms only parts of the Gram matrices; with
-// frozen parts, fixed factors, per-iteration normalisation (which changes W and H outside the
-// updates) and the stop rule on ||H - H_prev|| it must still follow the dense path step for step.
-TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
+// The sparse paths keep W and H compact, form only parts of the Gram matrices (Euclidean) or
+// work frame by frame (KL); with frozen parts, fixed factors, per-iteration normalisation
+// (which changes W and H outside the updates), the stop rule on ||H - H_prev|| and a frame
+// without active templates they must still follow the dense path step for step.
+class SparseFollowsDense : public ::testing::TestWithParam<Divergence> {};
+
+TEST_P(SparseFollowsDense, WithFrozenPartsFixedFactorsNormalisationAndStopRule) {
   MatrixXd W0, H0;
   sparse_start<double>(60, 80, 7, W0, H0);
+  H0.col(13).setZero();  // a frame without active templates
   const MatrixXd V = rnd<double>(60, 80, 4);
   for (int variant = 0; variant < 5; ++variant) {
-    Options o = opts(Divergence::Euclidean, variant == 4 ? 500 : 25);
+    Options o = opts(GetParam(), variant == 4 ? 500 : 25);
     if (variant == 4) o.tol = 1e-4;  // the stop rule reads H and W after every iteration
     if (variant == 0) {
       o.fixed_w_columns = {1, 4};
@@ -251,6 +255,10 @@ TEST(Nmf, SparseEuclideanFollowsDenseWithFrozenPartsAndNormalisation) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(EuclideanAndKl, SparseFollowsDense,
+                         ::testing::Values(Divergence::Euclidean, Divergence::KullbackLeibler),
+                         [](const auto& info) { return info.param == Divergence::Euclidean ? "Euclidean" : "KL"; });
 
 TEST(Nmf, AutoPathFollowsTheDensity) {
   // Narrow bands (10 % of W) and short windows (5 % of H): the sparse path.
