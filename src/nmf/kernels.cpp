@@ -77,6 +77,40 @@ template <class T>
   }
 }
 
+template <class T>
+[[gnu::always_inline]] inline void runs_axpy_impl(T a, const T* x, T* y, const Run* runs, Index n) {
+  for (Index r = 0; r < n; ++r) {
+    const T* xs = x + runs[r].start;
+    T* ys = y + runs[r].start;
+#pragma omp simd
+    for (Index i = 0; i < runs[r].length; ++i) ys[i] += a * xs[i];
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void runs_axpy_packed_impl(T a, const T* x, T* y, const Run* runs, Index n) {
+  for (Index r = 0; r < n; ++r) {
+    const T* xs = x + runs[r].start;
+#pragma omp simd
+    for (Index i = 0; i < runs[r].length; ++i) y[i] += a * xs[i];
+    y += runs[r].length;
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline T runs_dot_impl(const T* x, const T* y, const Run* runs, Index n) {
+  T total = 0;
+  for (Index r = 0; r < n; ++r) {
+    const T* xs = x + runs[r].start;
+    const T* ys = y + runs[r].start;
+    T sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (Index i = 0; i < runs[r].length; ++i) sum += xs[i] * ys[i];
+    total += sum;
+  }
+  return total;
+}
+
 // x * 0 is 0 for finite x and NaN for Inf or NaN, so one sum tells finiteness without a
 // branch. Squares are summed in T over blocks of 256 (vectorised) and the blocks in double: the
 // Euclidean loss is ||V||^2 - 2<WH, V> + ||WH||^2, where a float sum of all of V would lose
@@ -126,30 +160,24 @@ void template_pass(const double* a, Index rows, Index cols, const double* w, dou
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-void axpy(float a, const float* x, float* y, Index n) {
-#pragma omp simd
-  for (Index i = 0; i < n; ++i) y[i] += a * x[i];
-}
+void runs_axpy(float a, const float* x, float* y, const Run* runs, Index n) { runs_axpy_impl(a, x, y, runs, n); }
+void runs_axpy(double a, const double* x, double* y, const Run* runs, Index n) { runs_axpy_impl(a, x, y, runs, n); }
 
-void axpy(double a, const double* x, double* y, Index n) {
-  for (Index i = 0; i < n; ++i) y[i] += a * x[i];
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void runs_axpy_packed(float a, const float* x, float* y, const Run* runs, Index n) {
+  runs_axpy_packed_impl(a, x, y, runs, n);
+}
+void runs_axpy_packed(double a, const double* x, double* y, const Run* runs, Index n) {
+  runs_axpy_packed_impl(a, x, y, runs, n);
 }
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-float dot(const float* x, const float* y, Index n) {
-  float s = 0;
-#pragma omp simd reduction(+ : s)
-  for (Index i = 0; i < n; ++i) s += x[i] * y[i];
-  return s;
-}
-
-double dot(const double* x, const double* y, Index n) {
-  double s = 0;
-  for (Index i = 0; i < n; ++i) s += x[i] * y[i];
-  return s;
-}
+float runs_dot(const float* x, const float* y, const Run* runs, Index n) { return runs_dot_impl(x, y, runs, n); }
+double runs_dot(const double* x, const double* y, const Run* runs, Index n) { return runs_dot_impl(x, y, runs, n); }
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -32,11 +32,20 @@ void template_pass(const float* a, Index rows, Index cols, const float* w, float
 void template_pass(const double* a, Index rows, Index cols, const double* w, double* h, const double* den, double* num,
                    double* acc, bool update_h);
 
-// y[i] += a x[i], and sum_i x[i] y[i], for i < n: the sparse KL path's columns.
-void axpy(float a, const float* x, float* y, Index n);
-void axpy(double a, const double* x, double* y, Index n);
-float dot(const float* x, const float* y, Index n);
-double dot(const double* x, const double* y, Index n);
+// Runs of bins: a template's band of nonzero bins as [start, start + length). The sparse KL
+// path works on a column of K bins only along the runs of the templates active in a frame.
+struct Run {
+  std::int32_t start, length;
+};
+// y[k] += a x[k] for k in the runs.
+void runs_axpy(float a, const float* x, float* y, const Run* runs, Index n);
+void runs_axpy(double a, const double* x, double* y, const Run* runs, Index n);
+// y[i] += a x[k], y packed (the i-th bin of the runs, in order).
+void runs_axpy_packed(float a, const float* x, float* y, const Run* runs, Index n);
+void runs_axpy_packed(double a, const double* x, double* y, const Run* runs, Index n);
+// sum of x[k] y[k] over the runs.
+float runs_dot(const float* x, const float* y, const Run* runs, Index n);
+double runs_dot(const double* x, const double* y, const Run* runs, Index n);
 
 // out[i] = x[idx[i]] for i < n.
 void gather(const float* x, const std::int32_t* idx, float* out, Index n);
