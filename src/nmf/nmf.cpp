@@ -549,17 +549,20 @@ class SparseKL {
     outside_ = outside;
     numW_.resize(static_cast<std::size_t>(omp_get_max_threads()));
     hsum_.resize(numW_.size());
+    numH_.resize(static_cast<std::size_t>(p_.frame_start.back()));
   }
-  void refresh() {}
+  void refresh() { numH_current_ = false; }  // W or H changed outside the engine
   void sync() {}
   double loss_now() { return loss(); }
   void h_step() {
     frames(true, !f_.all_w);
     h_stepped_ = true;
+    numH_current_ = false;
   }
   void w_step() {
     if (!h_stepped_) frames(false, true);  // H fixed: the W numerators still have to be formed
     h_stepped_ = false;
+    numH_current_ = false;
     const Index R = W_.cols();
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index r = 0; r < R; ++r) {
@@ -641,13 +644,17 @@ class SparseKL {
         const auto& a = p_.active[n];
         if (a.empty()) continue;
         if (update_h) {
-          model_column(n, x.data());
-          ratio_column(n, x.data());
-          // The ratio does not depend on H(:, n) any more: updating in place is exact.
-          for (auto r : a) {
-            if (!f_.h_rows.empty() && f_.h_rows[r]) continue;
-            const T num = detail::runs_dot(W_.col(r).data(), x.data(), runs(r), run_count(r));
-            H_(r, n) *= num / std::max(colsum[r], kEps<T>);
+          // The numerators W'(V ./ WH) of this (W, H): from the loss pass if it formed them.
+          T* num = numH_.data() + p_.frame_start[n];
+          if (!numH_current_) {
+            model_column(n, x.data());
+            ratio_column(n, x.data());
+            numerators(n, x.data(), num);
+          }
+          // They do not depend on H(:, n) any more: updating in place is exact.
+          for (std::size_t i = 0; i < a.size(); ++i) {
+            const auto r = a[i];
+            if (f_.h_rows.empty() || !f_.h_rows[r]) H_(r, n) *= num[i] / std::max(colsum[r], kEps<T>);
           }
         }
         if (!w_numerators) continue;
@@ -661,8 +668,16 @@ class SparseKL {
       }
     }
   }
+  // num[i] = W(:, r)'(V ./ WH)(:, n) for the i-th template r active in frame n; x holds the ratio.
+  void numerators(Index n, const T* x, T* num) const {
+    const auto& a = p_.active[n];
+    for (std::size_t i = 0; i < a.size(); ++i) num[i] = detail::runs_dot(W_.col(a[i]).data(), x, runs(a[i]), run_count(a[i]));
+  }
+  // The loss of the current (W, H); with the ratio at hand, also the next H step's numerators
+  // (unless H is fixed), which saves that step a model column and a ratio per frame.
   double loss() {
     const Index K = V_.rows(), N = V_.cols();
+    const bool keep = !f_.all_h;
     double total = 0;
 #pragma omp parallel reduction(+ : total)
     {
@@ -672,8 +687,10 @@ class SparseKL {
         if (last_[n] == first_[n]) continue;
         model_column(n, x.data());
         total += detail::kl_ratio(V_.col(n).data() + first_[n], x.data() + first_[n], last_[n] - first_[n], true);
+        if (keep) numerators(n, x.data(), numH_.data() + p_.frame_start[n]);
       }
     }
+    numH_current_ = keep;
     return total + outside_;
   }
   ConstRef<T> V_;
@@ -686,6 +703,8 @@ class SparseKL {
   std::vector<Index> first_, last_;      // frame n's model is zero outside [first_, last_)
   double outside_ = 0;
   bool h_stepped_ = false;
+  bool numH_current_ = false;  // numH_ holds the numerators of the current (W, H)
+  std::vector<T> numH_;        // H numerators at H's nonzeros, frame by frame (pattern.frame_start)
   int threads_ = 1;
   std::vector<std::vector<T>> numW_;  // per thread: (V ./ WH)H' along each template's runs
   std::vector<std::vector<T>> hsum_;  // per thread: H's row sums

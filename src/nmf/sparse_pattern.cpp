@@ -64,10 +64,8 @@ SparsePattern build_pattern(const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dyna
         p.active[n].push_back(static_cast<std::int32_t>(r));
       }
   for (Index r = 0; r < R; ++r) p.work += static_cast<double>(p.bins[r].size()) * static_cast<double>(p.frames[r].size());
-  if (engine == PatternFor::Euclidean) {
-    build_compact_h(p, R);
-    build_partners(p, K, R);
-  }
+  build_compact_h(p, R);
+  if (engine == PatternFor::Euclidean) build_partners(p, K, R);
   return p;
 }
 

@@ -12,7 +12,7 @@ namespace notewise::nmf::detail {
 
 using IndexList = std::vector<std::int32_t>;
 
-// What each engine needs beyond the per-template and per-frame lists (KL: nothing).
+// What each engine needs beyond the per-template and per-frame lists.
 enum class PatternFor { Euclidean, KullbackLeibler };
 
 struct SparsePattern {
@@ -21,12 +21,12 @@ struct SparsePattern {
   std::vector<IndexList> active;  // per frame n: templates r with H0(r, n) != 0
   double work = 0;                // sum_r |bins_r| * |frames_r|: entries of one sparse product
 
-  // Euclidean. H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for
-  // active[n][i]), and per template r the numbers of its entries in the order of frames[r]:
-  // the engine keeps H's values in this compact order.
+  // H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for active[n][i]),
+  // and per template r the numbers of its entries in the order of frames[r]: the engines keep
+  // values at H's nonzeros in this compact order.
   std::vector<std::int32_t> frame_start;
   std::vector<IndexList> slots;
-  // Per template r: the templates that share a frame with it (r included), ascending. Only
+  // Euclidean only. Per template r: the templates that share a frame with it (r included), ascending. Only
   // these pairs can be nonzero in HH', so only they are needed of W'W and of W HH'.
   std::vector<IndexList> partners;
   // Per template r and its p-th partner s: the bins the two share, as positions in bins[r]
