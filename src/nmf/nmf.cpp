@@ -838,20 +838,32 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
   bool sparse = false;
   detail::SparsePattern pattern;
   if (d != Divergence::Beta && o.path != Path::Dense) {
-    // The pattern's work, sum_r |bins_r| |frames_r|, from counts alone: building the pattern
-    // itself costs about two dense iterations, worth it only when the sparse path runs.
-    const Eigen::Array<double, Eigen::Dynamic, 1> bins = (W.array() != T(0)).colwise().count().transpose().template cast<double>();
+    // The sparse work from counts alone (building the pattern itself costs about two dense
+    // iterations, worth it only when the sparse path runs), against the dense path's K*N*R,
+    // with break-evens measured by bench/ (docs/PERFORMANCE.md). Euclidean touches V at each
+    // template's bins and frames, sum_r |bins_r| |frames_r|, about 10 times dearer per entry
+    // than BLAS (break-even between 7 % and 10 % of the dense work). KL works frame by frame
+    // along each active template's span of bins, sum_r |frames_r| span_r, about 4 times dearer
+    // (break-even between 23 % and 30 %). A real score-informed start (harmonic bands up to
+    // Nyquist, H 20 % nonzero) is therefore faster dense for Euclidean and sparse for KL.
+    const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> nonzero_w = W.array() != T(0);
     const Eigen::Array<double, Eigen::Dynamic, 1> frames = (H.array() != T(0)).rowwise().count().template cast<double>();
-    pattern.work = (bins * frames).sum();
-    // A sparse product touches pattern.work entries, a dense one K*N*R, but BLAS is far faster
-    // per entry: measured (bench/run.sh, docs/PERFORMANCE.md), an entry costs the sparse
-    // Euclidean path about 10 times (break-even between 7 % and 10 % of the dense work) and
-    // the sparse KL path about 75 times what it costs the dense path. A real score-informed
-    // start (wide harmonic bands, 20 % of H) is therefore faster dense; the sparse paths pay
-    // off for narrow templates and short windows.
-    const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 75;
-    sparse = o.path == Path::Sparse || (o.path == Path::Auto && pattern.work < limit * static_cast<double>(K) * N * R);
-    if (sparse) pattern = detail::build_pattern(W.array() != T(0), H.array() != T(0),
+    double work = 0;
+    for (Index r = 0; r < R; ++r) {
+      double extent = 0;
+      if (d == Divergence::Euclidean) {
+        extent = static_cast<double>(nonzero_w.col(r).count());
+      } else if (nonzero_w.col(r).any()) {
+        Index first = 0, last = K - 1;
+        while (!nonzero_w(first, r)) ++first;
+        while (!nonzero_w(last, r)) --last;
+        extent = static_cast<double>(last - first + 1);
+      }
+      work += extent * frames[r];
+    }
+    const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 4;
+    sparse = o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
+    if (sparse) pattern = detail::build_pattern(nonzero_w, H.array() != T(0),
                                                 d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler);
   }
   result.sparse_path = sparse;

@@ -63,7 +63,6 @@ SparsePattern build_pattern(const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dyna
         p.frames[r].push_back(static_cast<std::int32_t>(n));
         p.active[n].push_back(static_cast<std::int32_t>(r));
       }
-  for (Index r = 0; r < R; ++r) p.work += static_cast<double>(p.bins[r].size()) * static_cast<double>(p.frames[r].size());
   build_compact_h(p, R);
   if (engine == PatternFor::Euclidean) build_partners(p, K, R);
   return p;

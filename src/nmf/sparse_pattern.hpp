@@ -19,7 +19,6 @@ struct SparsePattern {
   std::vector<IndexList> bins;    // per template r: bins k with W0(k, r) != 0
   std::vector<IndexList> frames;  // per template r: frames n with H0(r, n) != 0
   std::vector<IndexList> active;  // per frame n: templates r with H0(r, n) != 0
-  double work = 0;                // sum_r |bins_r| * |frames_r|: entries of one sparse product
 
   // H0's nonzeros numbered frame by frame (frame n's are frame_start[n] + i for active[n][i]),
   // and per template r the numbers of its entries in the order of frames[r]: the engines keep

@@ -270,6 +270,13 @@ TEST(Nmf, AutoPathFollowsTheDensity) {
       if ((n / 5 + r) % 20 != 0) H0(r, n) = 0;
   }
   EXPECT_TRUE(nmf::factorize<float>(rnd<float>(100, 200, 1), W0, H0, opts(Divergence::Euclidean, 1)).sparse_path);
+  // KL works frame by frame along each template's span of bins: short windows suffice.
+  EXPECT_TRUE(nmf::factorize<float>(rnd<float>(100, 200, 1), W0, H0, opts(Divergence::KullbackLeibler, 1)).sparse_path);
+  MatrixXf H_half = H0;
+  for (Index r = 0; r < 10; ++r)
+    for (Index n = 0; n < 200; ++n)
+      if ((n / 5 + r) % 2 == 0) H_half(r, n) = 1.0f;  // half of H: dense is faster
+  EXPECT_FALSE(nmf::factorize<float>(rnd<float>(100, 200, 1), W0, H_half, opts(Divergence::KullbackLeibler, 1)).sparse_path);
   // Wide bands and long windows, as a real score gives (57 % and 25 %): dense is faster.
   MatrixXf W1, H1;
   sparse_start<float>(100, 200, 10, W1, H1);
