@@ -639,7 +639,8 @@ class SparseKL {
         hsum_[t].assign(static_cast<std::size_t>(R), T(0));
       }
       std::vector<T> x(static_cast<std::size_t>(K));
-#pragma omp for schedule(dynamic, 16)
+      // Fixed frames per thread, so that the per-thread sums are the same run after run.
+#pragma omp for schedule(static)
       for (Index n = 0; n < N; ++n) {
         const auto& a = p_.active[n];
         if (a.empty()) continue;
@@ -682,7 +683,7 @@ class SparseKL {
 #pragma omp parallel reduction(+ : total)
     {
       std::vector<T> x(static_cast<std::size_t>(K));
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(static)
       for (Index n = 0; n < N; ++n) {
         if (last_[n] == first_[n]) continue;
         model_column(n, x.data());

@@ -260,6 +260,24 @@ INSTANTIATE_TEST_SUITE_P(EuclideanAndKl, SparseFollowsDense,
                          ::testing::Values(Divergence::Euclidean, Divergence::KullbackLeibler),
                          [](const auto& info) { return info.param == Divergence::Euclidean ? "Euclidean" : "KL"; });
 
+// Run after run, the same input gives bit-identical factors and losses on every path (the
+// sparse KL path sums its W numerators per thread: over fixed frames, in a fixed order).
+TEST(Nmf, RepeatedRunsAreBitIdentical) {
+  MatrixXf W0, H0;
+  sparse_start<float>(120, 400, 9, W0, H0);
+  const MatrixXf V = rnd<float>(120, 400, 4);
+  for (const Divergence d : {Divergence::Euclidean, Divergence::KullbackLeibler})
+    for (const Path p : {Path::Dense, Path::Sparse}) {
+      const auto first = nmf::factorize<float>(V, W0, H0, opts(d, 30, p));
+      for (int run = 0; run < 3; ++run) {
+        const auto again = nmf::factorize<float>(V, W0, H0, opts(d, 30, p));
+        EXPECT_EQ(first.W, again.W);
+        EXPECT_EQ(first.H, again.H);
+        EXPECT_EQ(first.loss, again.loss);
+      }
+    }
+}
+
 TEST(Nmf, AutoPathFollowsTheDensity) {
   // Narrow bands (10 % of W) and short windows (5 % of H): the sparse path.
   MatrixXf W0 = rnd<float>(100, 10, 2), H0 = rnd<float>(10, 200, 3);
