@@ -239,9 +239,9 @@ class DenseBeta {
 // V restricted to each template's bins and frames is gathered once (V_r = V[bins_r, frames_r]),
 // and each iteration makes one pass over every V_r for both numerators, each column used while
 // it is in L1: (W'V)(r, frames_r) = V_r' w_r, then (VH')(bins_r, r) = V_r h_r with the new h_r.
-// W's and H's nonzeros are kept compact (by template; pattern.slots), and the Gram matrices W'W and HH' are formed
-// only for templates that share a frame (pattern.partners): as dense products they would cost
-// 2KR^2 each per iteration, more than the numerators themselves.
+// W's and H's nonzeros are kept compact, and the Gram matrices W'W and HH' are formed only for
+// templates that share a frame (pattern.partners), over the bins they share: as dense products
+// they would cost 2KR^2 each per iteration, more than the numerators themselves.
 template <class T>
 class SparseEuclidean {
  public:
@@ -672,7 +672,8 @@ class SparseKL {
   // num[i] = W(:, r)'(V ./ WH)(:, n) for the i-th template r active in frame n; x holds the ratio.
   void numerators(Index n, const T* x, T* num) const {
     const auto& a = p_.active[n];
-    for (std::size_t i = 0; i < a.size(); ++i) num[i] = detail::runs_dot(W_.col(a[i]).data(), x, runs(a[i]), run_count(a[i]));
+    for (std::size_t i = 0; i < a.size(); ++i)
+      num[i] = detail::runs_dot(W_.col(a[i]).data(), x, runs(a[i]), run_count(a[i]));
   }
   // The loss of the current (W, H); with the ratio at hand, also the next H step's numerators
   // (unless H is fixed), which saves that step a model column and a ratio per frame.
@@ -864,8 +865,8 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     }
     const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 4;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
-    if (sparse) pattern = detail::build_pattern(nonzero_w, H.array() != T(0),
-                                                d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler);
+    const auto extras = d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler;
+    if (sparse) pattern = detail::build_pattern(nonzero_w, H.array() != T(0), extras);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {
