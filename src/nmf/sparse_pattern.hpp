@@ -1,8 +1,9 @@
 #pragma once
 // The fixed sparsity pattern of a score-informed NMF run. Multiplicative updates never turn a
 // zero into a nonzero, so the pattern of (W0, H0) holds for the whole run: gather it once,
-// then compute only entries that can be nonzero. Index lists (rather than runs of bins) keep
-// the inner loops free of per-run overhead: harmonic bands are often only 1-3 bins wide.
+// then compute only entries that can be nonzero. The pattern keeps index lists (harmonic
+// bands are often only 1-3 bins wide); the KL engine turns each template's list into runs of
+// 16-bin blocks for its vector loops.
 #include <cstdint>
 #include <vector>
 
@@ -25,8 +26,8 @@ struct SparsePattern {
   // values at H's nonzeros in this compact order.
   std::vector<std::int32_t> frame_start;
   std::vector<IndexList> slots;
-  // Euclidean only. Per template r: the templates that share a frame with it (r included), ascending. Only
-  // these pairs can be nonzero in HH', so only they are needed of W'W and of W HH'.
+  // Euclidean only. Per template r: the templates that share a frame with it (r included),
+  // ascending. Only these pairs can be nonzero in HH', so only they are needed of W'W and W HH'.
   std::vector<IndexList> partners;
   // Per template r and its p-th partner s: the bins the two share, as positions in bins[r]
   // (shared_at) and as bins (shared_bins), from shared_start[r][p] to shared_start[r][p + 1].
