@@ -840,8 +840,8 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
   bool sparse = false;
   detail::SparsePattern pattern;
   if (d != Divergence::Beta && o.path != Path::Dense) {
-    // The sparse work from counts alone (building the pattern itself costs about two dense
-    // iterations, worth it only when the sparse path runs), against the dense path's K*N*R,
+    // The sparse work from counts alone (the pattern itself is built only when the sparse path
+    // runs), against the dense path's K*N*R,
     // with break-evens measured by bench/ (docs/PERFORMANCE.md). Euclidean touches V at each
     // template's bins and frames, sum_r |bins_r| |frames_r|, about 10 times dearer per entry
     // than BLAS (break-even between 7 % and 10 % of the dense work). KL works frame by frame
