@@ -15,7 +15,7 @@ template <class T>
 class LargeBuffer {
  public:
   LargeBuffer() = default;
-  explicit LargeBuffer(std::size_t n) : size_(n) {
+  explicit LargeBuffer(std::size_t n) {
     constexpr std::size_t kAlign = 64;
     const std::size_t bytes = (n * sizeof(T) + kAlign - 1) / kAlign * kAlign;
     if (bytes == 0) return;
@@ -24,21 +24,18 @@ class LargeBuffer {
   }
   LargeBuffer(const LargeBuffer&) = delete;
   LargeBuffer& operator=(const LargeBuffer&) = delete;
-  LargeBuffer(LargeBuffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  LargeBuffer(LargeBuffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)) {}
   LargeBuffer& operator=(LargeBuffer&& o) noexcept {
     std::swap(data_, o.data_);
-    std::swap(size_, o.size_);
     return *this;
   }
   ~LargeBuffer() { std::free(data_); }
 
   T* data() { return data_; }
   const T* data() const { return data_; }
-  std::size_t size() const { return size_; }
 
  private:
   T* data_ = nullptr;
-  std::size_t size_ = 0;
 };
 
 }  // namespace notewise::nmf::detail

@@ -849,7 +849,8 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     // (break-even between 23 % and 30 %). A real score-informed start (harmonic bands up to
     // Nyquist, H 20 % nonzero) is therefore faster dense for Euclidean and sparse for KL.
     const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> nonzero_w = W.array() != T(0);
-    const Eigen::Array<double, Eigen::Dynamic, 1> frames = (H.array() != T(0)).rowwise().count().template cast<double>();
+    const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> nonzero_h = H.array() != T(0);
+    const Eigen::Array<double, Eigen::Dynamic, 1> frames = nonzero_h.rowwise().count().template cast<double>();
     double work = 0;
     for (Index r = 0; r < R; ++r) {
       double extent = 0;
@@ -866,7 +867,7 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
     const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 4;
     sparse = o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
     const auto extras = d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler;
-    if (sparse) pattern = detail::build_pattern(nonzero_w, H.array() != T(0), extras);
+    if (sparse) pattern = detail::build_pattern(nonzero_w, nonzero_h, extras);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {
