@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-  build-essential cmake pkg-config \
+  build-essential cmake pkg-config ccache \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
   libfftw3-dev libsndfile1-dev libsoxr-dev \
   libcli11-dev nlohmann-json3-dev \
