@@ -61,12 +61,12 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     for (Index r = 0; r < layout.rows(); ++r) {
       nlohmann::json served = nlohmann::json::array(), labels = nlohmann::json::array();
       for (std::size_t i = 0; i < notes.size(); ++i)
-        if (notes[i].pitch == layout.pitch_of_row(r)) {
+        if (d.constraints.windows[i].row == layout.base_row(r)) {
           served.push_back(i);
           if (std::find(labels.begin(), labels.end(), notes[i].label) == labels.end()) labels.push_back(notes[i].label);
         }
       rows.push_back({{"row", r}, {"kind", layout.is_onset_row(r) ? "onset" : "pitch"}, {"pitch", layout.pitch_of_row(r)},
-                      {"notes", served}, {"labels", labels}});
+                      {"source", layout.source_name(layout.source_of_row(r))}, {"notes", served}, {"labels", labels}});
     }
     const nlohmann::json index = {{"rows", rows},
                                   {"bins", g.bins()},
@@ -85,6 +85,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     params["audio"] = a->audio;
     params["version"] = kVersion;
     params["iterations_run"] = d.run.iterations;
+    params["timbre_plan"] = timbre_json(in.timbre);
     params["seconds"] = seconds_since(t0);
     io::write_npy((dir / "W.npy").string(), d.W, globals.force);
     io::write_npy((dir / "H.npy").string(), d.H, globals.force);
@@ -98,6 +99,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     view.score = &in.score;
     const nlohmann::json report = {{"version", kVersion},
                                    {"parameters", a->model.to_json()},
+                                   {"timbre", timbre_json(in.timbre)},
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},
                                    {"nmf", {{"iterations", d.run.iterations}}}};

@@ -1,6 +1,7 @@
 // notewise eval: SDR / SIR / SAR (BSS Eval v3, as mir_eval) and SI-SDR of estimated stems.
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -27,21 +28,42 @@ VectorXd mono_of(const std::string& path, Index length, int* rate) {
 
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
+// Audio files libsndfile reads, by extension (lower case).
+bool is_audio_file(const std::filesystem::path& p) {
+  std::string e = p.extension().string();
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* x : {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".caf", ".w64"})
+    if (e == x) return true;
+  return false;
+}
+
+// The file of stem `name` in `dir`: NAME.<any audio extension>; IoError if none or several.
+std::string stem_file(const std::string& dir, const std::string& name) {
+  std::vector<std::string> found;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().stem() == name && is_audio_file(e.path())) found.push_back(e.path().string());
+  if (found.empty()) throw IoError((std::filesystem::path(dir) / name).string() + ".*", "no such stem (an audio file named " + name + ")");
+  if (found.size() > 1) {
+    std::sort(found.begin(), found.end());
+    throw IoError(found[0], "stem '" + name + "' is ambiguous: also " + found[1]);
+  }
+  return found[0];
+}
+
 }  // namespace
 
 nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
                               int filter_length) {
   if (stems.empty()) {
     for (const auto& e : std::filesystem::directory_iterator(reference))
-      if (e.path().extension() == ".wav" && e.path().stem() != "mix") stems.push_back(e.path().stem().string());
+      if (e.is_regular_file() && is_audio_file(e.path()) && e.path().stem() != "mix") stems.push_back(e.path().stem().string());
     std::sort(stems.begin(), stems.end());
+    stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
   }
-  if (stems.size() < 1) throw IoError(reference, "holds no reference stems (.wav files other than mix.wav)");
+  if (stems.size() < 1) throw IoError(reference, "holds no reference stems (audio files other than mix.*)");
   int rate = 0;
-  const auto ref_path = [&](const std::string& s) {
-    return (std::filesystem::path(reference) / (s + ".wav")).string();
-  };
-  const auto est_path = [&](const std::string& s) { return (std::filesystem::path(estimate) / (s + ".wav")).string(); };
+  const auto ref_path = [&](const std::string& s) { return stem_file(reference, s); };
+  const auto est_path = [&](const std::string& s) { return stem_file(estimate, s); };
   const VectorXd first = mono_of(ref_path(stems[0]), 0, &rate);
   MatrixXd R(static_cast<Index>(stems.size()), first.size()), E(R.rows(), R.cols());
   for (std::size_t i = 0; i < stems.size(); ++i) {
@@ -78,7 +100,8 @@ void add_eval_command(CLI::App& app, Globals& globals) {
   cmd->footer(
       "BSS Eval v3 exactly as mir_eval.separation.bss_eval_sources (512-tap distortion filter, whole\n"
       "signal, no permutation: each estimate is compared with the reference of the same name), and\n"
-      "SI-SDR. Stems are the .wav files of the reference folder (mix.wav excepted), or --stems;\n"
+      "SI-SDR. Stems are the audio files (WAV, FLAC, OGG, MP3, AIFF, ...) of the reference folder\n"
+      "(mix.* excepted), or --stems, matched by name whatever the extension;\n"
       "multichannel files are averaged to mono; estimates are zero-padded or cut to the reference.\n"
       "Example: notewise eval --reference piece/ --estimate stems/ --json > scores.json");
   cmd->add_option("-r,--reference", a->reference, "Folder with the true stems")
@@ -87,7 +110,7 @@ void add_eval_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-e,--estimate", a->estimate, "Folder with the estimated stems (same file names)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--stems", a->stems, "Stem names to score (default: every .wav of --reference but mix.wav)")
+  cmd->add_option("--stems", a->stems, "Stem names to score (default: every audio file of --reference but mix.*)")
       ->delimiter(',');
   cmd->add_flag("--json", a->json, "Print JSON instead of a table");
   cmd->add_option("--filter-length", a->filter, "Distortion filter taps")

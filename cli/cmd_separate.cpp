@@ -89,6 +89,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"input", {{"audio", a->audio}, {"sample_rate", in.audio.sample_rate}, {"channels", in.audio.channels()},
                    {"seconds", in.audio.seconds()}, {"notes", in.score.size()}}},
         {"parameters", a->model.to_json()},
+        {"timbre", timbre_json(in.timbre)},
         {"groups", jg},
         {"nmf", {{"iterations", s.decomposition.run.iterations},
                  {"sparse_path", s.decomposition.run.sparse_path},

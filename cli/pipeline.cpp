@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "notewise/core/error.hpp"
@@ -58,6 +59,15 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
     cmd.add_option("-g,--group", groups,
                    "A group NAME=SELECTION (repeatable), e.g. melody='label==right && pitch>=72', rest=others.\n"
                    "Fields: label pitch velocity start end duration index; && || ! ( ). Default: one group per label");
+  cmd.add_option("--timbre", timbre,
+                 "Templates per label or shared: per-label (each instrument its own timbre, e.g. a quartet),\n"
+                 "shared (one template per pitch for all labels, e.g. the hands of a piano), or auto (per-label\n"
+                 "unless every label is one keyboard or plucked instrument; the report says what it chose)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "shared", "per-label"}));
+  cmd.add_option("--instrument", instruments,
+                 "LABEL=FAMILY (repeatable): the instrument of a label, for its model defaults (onset templates\n"
+                 "for struck and plucked ones; bands in cents for bowed, blown and sung ones). Families: " +
+                     family_names() + ".\nDefault: from the MIDI program, else the label's name, else piano");
   cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
       ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
   if (with_model)
@@ -72,6 +82,9 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
   cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations (autoencoders: epochs)")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
+  cmd.add_option("--rel-loss-tol", options.decompose.nmf.rel_loss_tol,
+                 "Stop early when an iteration lowers the loss by less than this fraction (0: never)")
+      ->capture_default_str()->group("Advanced");
   cmd.add_option("--method", method,
                  "nmf | nae-mu | nae-pgd | nae-relu: NMF, or a nonnegative autoencoder trained by multiplicative\n"
                  "updates, projected gradients, or free-sign gradients (nonnegative through the ReLUs only);\n"
@@ -125,6 +138,17 @@ void ModelArgs::finish() {
   // The gradient-trained autoencoders take Lipschitz steps, which need the squared error; with
   // KL they need Adam and separated far worse (docs/RESULTS.md). So they default to euclidean.
   if ((method == "nae-pgd" || method == "nae-relu") && cmd != nullptr && cmd->count("--loss") == 0) loss = "euclidean";
+  if (preset == "libfmp" && cmd != nullptr && cmd->count("--timbre") == 0) timbre = "shared";
+  if (cmd != nullptr) {
+    explicit_band = cmd->count("--tolerance") > 0 || cmd->count("--tolerance-cents") > 0;
+    explicit_partials = cmd->count("--partials") > 0;
+  }
+  for (const auto& spec : instruments) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw InvalidArgument("--instrument " + spec + ": expected LABEL=FAMILY, e.g. violin=strings");
+    parse_family(spec.substr(eq + 1));
+  }
   auto& o = options.decompose.nmf;
   set_divergence(loss, o);
   options.decompose.constraints.onset_templates = !no_onsets;
@@ -182,6 +206,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"n_fft", options.stft.n_fft},
           {"hop", options.stft.hop},
           {"iterations", options.decompose.nmf.max_iterations},
+          {"rel_loss_tol", options.decompose.nmf.rel_loss_tol},
           {"loss", loss},
           {"tolerance", c.tolerance},
           {"tolerance_cents", c.tolerance_cents},
@@ -205,7 +230,11 @@ nlohmann::json ModelArgs::to_json() const {
           {"nae_seed", options.decompose.nae_seed},
           {"model", model},
           {"adam_rate", options.decompose.nae.adam_rate},
-          {"groups", groups}};
+          {"groups", groups},
+          {"timbre", timbre},
+          {"instruments", instruments},
+          {"explicit_band", explicit_band},
+          {"explicit_partials", explicit_partials}};
 }
 
 ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
@@ -219,6 +248,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.stft.n_fft = j.value("n_fft", m.options.stft.n_fft);
   m.options.stft.hop = j.value("hop", m.options.stft.hop);
   m.options.decompose.nmf.max_iterations = j.value("iterations", m.options.decompose.nmf.max_iterations);
+  m.options.decompose.nmf.rel_loss_tol = j.value("rel_loss_tol", m.options.decompose.nmf.rel_loss_tol);
   m.loss = j.value("loss", m.loss);
   c.tolerance = j.value("tolerance", c.tolerance);
   c.tolerance_cents = j.value("tolerance_cents", c.tolerance_cents);
@@ -243,6 +273,10 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.model = j.value("model", m.model);
   m.options.decompose.nae.adam_rate = j.value("adam_rate", m.options.decompose.nae.adam_rate);
   m.groups = j.value("groups", std::vector<std::string>{});
+  m.timbre = j.value("timbre", std::string("shared"));  // runs before per-label timbre were shared
+  m.instruments = j.value("instruments", std::vector<std::string>{});
+  m.explicit_band = j.value("explicit_band", false);
+  m.explicit_partials = j.value("explicit_partials", false);
   return m;
 }
 
@@ -253,7 +287,51 @@ void require_piano_range(const Score& score, const std::string& path, const std:
                                     std::to_string(PianoModel::kLowest) + " .. " + std::to_string(PianoModel::kHighest) + ")");
 }
 
-Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g) {
+namespace {
+
+// The timbre sources of the score into m.options (none with a trained model: it is one piano).
+TimbrePlan plan_sources(const Score& score, ModelArgs& m, const Globals& g) {
+  auto& sources = m.options.decompose.constraints.sources;
+  sources.clear();
+  if (m.options.decompose.pretrained) return {};
+  std::map<std::string, Family> given;
+  for (const auto& spec : m.instruments) {
+    const auto eq = spec.find('=');
+    given[spec.substr(0, eq)] = parse_family(spec.substr(eq + 1));
+  }
+  TimbrePlan plan = plan_timbre(score, parse_timbre(m.timbre), given);
+  for (auto& s : plan.sources) {
+    // The libfmp preset is the FMP notebooks' model: the same band and onsets for every note.
+    if (m.preset == "libfmp" || m.explicit_band) s.tolerance_cents = 0;
+    if (m.preset == "libfmp" || m.explicit_partials) s.partials = 0;
+    if (m.preset == "libfmp") s.onset_templates = true;
+  }
+  sources = plan.sources;
+  std::string line = "timbre " + timbre_name(plan.chosen) + ": " + plan.reason + "; ";
+  for (std::size_t i = 0; i < plan.instruments.size(); ++i)
+    line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
+            plan.instruments[i].source + ")";
+  info(g.quiet, line);
+  return plan;
+}
+
+}  // namespace
+
+nlohmann::json timbre_json(const TimbrePlan& plan) {
+  nlohmann::json instruments = nlohmann::json::array(), sources = nlohmann::json::array();
+  for (const auto& i : plan.instruments)
+    instruments.push_back({{"label", i.label}, {"instrument", family_name(i.family)}, {"from", i.source}});
+  for (const auto& s : plan.sources)
+    sources.push_back({{"name", s.name},
+                       {"labels", s.labels},
+                       {"instrument", family_name(s.family)},
+                       {"onset_templates", s.onset_templates},
+                       {"tolerance_cents", s.tolerance_cents},
+                       {"partials", s.partials}});
+  return {{"chosen", timbre_name(plan.chosen)}, {"reason", plan.reason}, {"instruments", instruments}, {"sources", sources}};
+}
+
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) {
   Input in;
   io::MidiOptions mo;
   mo.label_by = m.label_by == "channel" ? io::LabelBy::Channel : m.label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
@@ -288,6 +366,7 @@ Input load_input(const std::string& audio_path, const ModelArgs& m, const Global
     if (in.score.empty()) throw ParseError(m.score, 0, "no note starts within the audio (" + std::to_string(length) + " s)");
   }
   if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) warn(audio_path + ": the audio is silent; the stems will be silent too");
+  in.timbre = plan_sources(in.score, m, g);
   return in;
 }
 

@@ -30,6 +30,10 @@ struct ModelArgs {
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";
+  std::string timbre = "auto";            // --timbre (libfmp preset: shared)
+  std::vector<std::string> instruments;   // --instrument LABEL=FAMILY
+  bool explicit_band = false;             // --tolerance/--tolerance-cents given: every source uses it
+  bool explicit_partials = false;         // --partials given: every source uses it
   SeparationOptions options = SeparationOptions::tuned();
   CLI::App* cmd = nullptr;
 
@@ -52,11 +56,16 @@ struct Input {
   Score score;        // aligned to the audio if --align
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
+  TimbrePlan timbre;                            // instruments and timbre sources (empty with --model)
 };
 
 // Reads audio and score; warns about and cuts a score that runs past the audio's end; errors
 // if no note is left.
-Input load_input(const std::string& audio_path, const ModelArgs& m, const Globals& g);
+// Plans the timbre sources of the score's labels (instrument.hpp) into m.options.
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g);
+
+// The timbre plan as the report shows it.
+nlohmann::json timbre_json(const TimbrePlan& plan);
 
 // ParseError naming `path` if a pitch of the score lies outside the piano models' 88 keys
 // (`what`: whose range, for the message).

@@ -127,12 +127,15 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     h.y_label = "pitch";
     h.colour_label = "dB re max";
     const Index step = std::max<Index>(1, P / 16);
-    for (Index p = 0; p < P; p += step) h.y_ticks.push_back({static_cast<double>(p), pitch_name(layout.pitches[p])});
+    for (Index p = 0; p < P; p += step) {
+      const std::string source = layout.source_name(layout.source_of_row(p));
+      h.y_ticks.push_back({static_cast<double>(p), (source.empty() ? "" : source + " ") + pitch_name(layout.pitches[p])});
+    }
     for (std::size_t k = 0; k < s.groups.names.size(); ++k) {
       h.legend.push_back({s.groups.names[k], plot::group_colour(k)});
       for (std::size_t i : s.groups.notes[k]) {
         const Note& n = run.score->notes()[i];
-        const double row = static_cast<double>(layout.pitch_row(n.pitch));
+        const double row = static_cast<double>(d.constraints.windows[i].row);
         h.outlines.push_back({n.onset, n.offset(), row - 0.45, row + 0.45, plot::group_colour(k)});
       }
     }

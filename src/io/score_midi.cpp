@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/score/instrument.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/score_io.hpp"
 
@@ -181,7 +182,8 @@ Score parse_midi(const std::string& bytes, const std::string& name, const MidiOp
   // per track, channel and pitch), apply programs and the pedal per channel.
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.tick < b.tick; });
   std::vector<RawNote> notes;
-  std::array<int, 16> program{};
+  std::array<int, 16> program;
+  program.fill(-1);  // no program change yet: the file names no instrument
   std::array<bool, 16> pedal{};
   std::map<std::tuple<std::size_t, int, int>, std::deque<std::size_t>> open;
   std::array<std::vector<std::size_t>, 16> held;  // released while the pedal was down
@@ -260,8 +262,15 @@ Score parse_midi(const std::string& bytes, const std::string& name, const MidiOp
         n.label = track_names[rn.track].empty() ? "track" + std::to_string(rn.track) : track_names[rn.track];
         break;
       case LabelBy::Channel: n.label = "channel" + std::to_string(rn.channel); break;
-      case LabelBy::Program: n.label = "program" + std::to_string(rn.program); break;
+      case LabelBy::Program: {
+        // GM names ("Violin"); the GM default instrument where the file names none.
+        const std::string name = gm_program_name(std::max(0, rn.program));
+        n.label = name.empty() ? "program" + std::to_string(rn.program) : name;
+        break;
+      }
     }
+    n.program = rn.program;
+    n.channel = rn.channel;
     n.index = out.size();
     out.push_back(std::move(n));
   }

@@ -23,16 +23,43 @@ void ConstraintOptions::validate() const {
   require(after >= 0 && after <= 10, "after", after, "in [0, 10] s");
   require(onset_before >= 0 && onset_before <= 2, "onset_before", onset_before, "in [0, 2] s");
   require(onset_after >= 0 && onset_after <= 2, "onset_after", onset_after, "in [0, 2] s");
+  for (const auto& s : sources) {
+    require(s.tolerance_cents >= 0 && s.tolerance_cents <= 600, "tolerance_cents of source " + s.name, s.tolerance_cents,
+            "in [0, 600]");
+    require(s.partials >= 0, "partials of source " + s.name, s.partials, ">= 0");
+  }
 }
 
-Index Layout::pitch_row(int pitch) const {
-  const auto it = std::lower_bound(pitches.begin(), pitches.end(), pitch);
-  return it != pitches.end() && *it == pitch ? static_cast<Index>(it - pitches.begin()) : -1;
+Index Layout::rows() const {
+  const Index P = pitch_rows();
+  if (onset_of.empty()) return onset_templates ? 2 * P : P;
+  return P + static_cast<Index>(std::count_if(onset_of.begin(), onset_of.end(), [](Index r) { return r >= 0; }));
 }
 
-Index Layout::onset_row(int pitch) const {
-  const Index r = pitch_row(pitch);
-  return onset_templates && r >= 0 ? r + static_cast<Index>(pitches.size()) : -1;
+Index Layout::pitch_row(int pitch, int source) const {
+  if (sources.empty()) {
+    if (source != 0) return -1;
+    const auto it = std::lower_bound(pitches.begin(), pitches.end(), pitch);
+    return it != pitches.end() && *it == pitch ? static_cast<Index>(it - pitches.begin()) : -1;
+  }
+  for (std::size_t r = 0; r < pitches.size(); ++r)
+    if (sources[r] == source && pitches[r] == pitch) return static_cast<Index>(r);
+  return -1;
+}
+
+Index Layout::onset_row_of(Index r) const {
+  if (r < 0 || r >= pitch_rows()) return -1;
+  if (onset_of.empty()) return onset_templates ? r + pitch_rows() : -1;
+  return onset_of[static_cast<std::size_t>(r)];
+}
+
+Index Layout::onset_row(int pitch, int source) const { return onset_row_of(pitch_row(pitch, source)); }
+
+Index Layout::base_row(Index r) const {
+  if (r < pitch_rows()) return r;
+  if (onset_of.empty()) return r - pitch_rows();
+  const auto it = std::find(onset_of.begin(), onset_of.end(), r);
+  return it == onset_of.end() ? -1 : static_cast<Index>(it - onset_of.begin());
 }
 
 VectorXf harmonic_template(int pitch, const Geometry& g, const ConstraintOptions& o) {
@@ -59,36 +86,92 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
   if (score.empty()) throw InvalidArgument("score-informed constraints: the score has no notes");
   require(g.frames >= 1, "frames", static_cast<double>(g.frames), ">= 1");
   ScoreConstraints c;
-  c.layout.pitches = pitches.empty() ? score.pitches() : pitches;
-  if (!std::is_sorted(c.layout.pitches.begin(), c.layout.pitches.end()) ||
-      std::adjacent_find(c.layout.pitches.begin(), c.layout.pitches.end()) != c.layout.pitches.end())
-    throw InvalidArgument("score-informed constraints: the pitches of the rows must ascend");
-  for (int p : score.pitches())
-    if (c.layout.pitch_row(p) < 0)
-      throw InvalidArgument("score-informed constraints: the rows have no pitch " + std::to_string(p));
-  c.layout.onset_templates = o.onset_templates;
-  const Index P = static_cast<Index>(c.layout.pitches.size()), R = c.layout.rows(), K = g.bins();
+  Layout& L = c.layout;
+
+  // The source of each note: its label's (one source if none are given).
+  const std::size_t S = std::max<std::size_t>(1, o.sources.size());
+  std::vector<int> source_of(score.size(), 0);
+  if (!o.sources.empty()) {
+    if (!pitches.empty()) throw InvalidArgument("score-informed constraints: fixed pitch rows need a single timbre source");
+    for (std::size_t i = 0; i < score.size(); ++i) {
+      const std::string& label = score.notes()[i].label;
+      int found = -1;
+      for (std::size_t s = 0; s < o.sources.size() && found < 0; ++s)
+        for (const auto& l : o.sources[s].labels)
+          if (l == label) found = static_cast<int>(s);
+      if (found < 0) throw InvalidArgument("score-informed constraints: label '" + label + "' belongs to no timbre source");
+      source_of[i] = found;
+    }
+    for (const auto& s : o.sources) L.source_names.push_back(s.name);
+  }
+  // Pitch rows: per source, the pitches it plays, ascending.
+  if (!pitches.empty()) {
+    L.pitches = pitches;
+    if (!std::is_sorted(L.pitches.begin(), L.pitches.end()) ||
+        std::adjacent_find(L.pitches.begin(), L.pitches.end()) != L.pitches.end())
+      throw InvalidArgument("score-informed constraints: the pitches of the rows must ascend");
+    for (int p : score.pitches())
+      if (L.pitch_row(p) < 0) throw InvalidArgument("score-informed constraints: the rows have no pitch " + std::to_string(p));
+  } else {
+    std::vector<std::vector<int>> played(S);
+    for (std::size_t i = 0; i < score.size(); ++i) played[static_cast<std::size_t>(source_of[i])].push_back(score.notes()[i].pitch);
+    for (std::size_t s = 0; s < S; ++s) {
+      auto& p = played[s];
+      std::sort(p.begin(), p.end());
+      p.erase(std::unique(p.begin(), p.end()), p.end());
+      for (int pitch : p) {
+        L.pitches.push_back(pitch);
+        if (!o.sources.empty()) L.sources.push_back(static_cast<int>(s));
+      }
+    }
+  }
+  const Index P = L.pitch_rows(), K = g.bins();
+  // Onset rows: for the pitch rows of sources with onset templates.
+  auto source_options = [&](int s) {
+    ConstraintOptions so = o;
+    if (!o.sources.empty()) {
+      const SourceModel& m = o.sources[static_cast<std::size_t>(s)];
+      if (m.tolerance_cents > 0) so.tolerance_cents = m.tolerance_cents;
+      if (m.partials > 0) so.partials = m.partials;
+      so.onset_templates = o.onset_templates && m.onset_templates;
+    }
+    return so;
+  };
+  if (o.sources.empty()) {
+    L.onset_templates = o.onset_templates;
+  } else {
+    Index next = P;
+    L.onset_of.assign(static_cast<std::size_t>(P), -1);
+    for (Index r = 0; r < P; ++r)
+      if (source_options(L.source_of_row(r)).onset_templates) L.onset_of[static_cast<std::size_t>(r)] = next++;
+    L.onset_templates = next > P;
+  }
+  const Index R = L.rows();
   c.W0 = MatrixXf::Zero(K, R);
-  for (Index p = 0; p < P; ++p) c.W0.col(p) = harmonic_template(c.layout.pitches[p], g, o);
-  if (o.onset_templates) c.W0.rightCols(P).setOnes();
+  for (Index r = 0; r < P; ++r) {
+    c.W0.col(r) = harmonic_template(L.pitches[static_cast<std::size_t>(r)], g, source_options(L.source_of_row(r)));
+    const Index orow = L.onset_row_of(r);
+    if (orow >= 0) c.W0.col(orow).setOnes();
+  }
   if (!o.constrain_templates)  // random start: equal starts would stay equal under the updates
     c.W0 = (nmf::random_matrix<float>(K, R, 7).array() + 0.01f).matrix();
 
   c.H0 = MatrixXf::Zero(R, g.frames);
   c.windows.reserve(score.size());
-  for (const Note& n : score.notes()) {
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    const Note& n = score.notes()[i];
     NoteWindow w;
     // As libfmp: frames floor((t - before)/dt) .. floor((t_off + after)/dt), inclusive.
     w.begin = g.frame_of(n.onset - o.before);
     w.end = std::min(g.frames, g.frame_of(n.offset() + o.after) + 1);
     const float start = o.velocity_start ? static_cast<float>(std::max(n.velocity, 1.0) / 127.0) : 1.0f;
-    const Index row = c.layout.pitch_row(n.pitch);
-    for (Index f = w.begin; f < w.end; ++f) c.H0(row, f) = std::max(c.H0(row, f), start);
-    if (o.onset_templates) {
+    w.row = L.pitch_row(n.pitch, source_of[i]);
+    for (Index f = w.begin; f < w.end; ++f) c.H0(w.row, f) = std::max(c.H0(w.row, f), start);
+    w.onset_row = L.onset_row_of(w.row);
+    if (w.onset_row >= 0) {
       w.onset_begin = g.frame_of(n.onset - o.onset_before);
       w.onset_end = std::min(g.frames, g.frame_of(n.onset + o.onset_after) + 1);
-      const Index orow = c.layout.onset_row(n.pitch);
-      for (Index f = w.onset_begin; f < w.onset_end; ++f) c.H0(orow, f) = std::max(c.H0(orow, f), start);
+      for (Index f = w.onset_begin; f < w.onset_end; ++f) c.H0(w.onset_row, f) = std::max(c.H0(w.onset_row, f), start);
     }
     c.windows.push_back(w);
   }

@@ -150,9 +150,9 @@ std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c
   const std::size_t count = score.size();
   if (c.windows.size() != count) throw InvalidArgument("note_shares: constraints do not belong to this score");
   std::vector<NoteShare> out(count);
-  const Index P = static_cast<Index>(c.layout.pitches.size());
+  const Index P = c.layout.pitch_rows();
   std::vector<std::vector<std::size_t>> by_row(static_cast<std::size_t>(P));
-  for (std::size_t i = 0; i < count; ++i) by_row[static_cast<std::size_t>(c.layout.pitch_row(score.notes()[i].pitch))].push_back(i);
+  for (std::size_t i = 0; i < count; ++i) by_row[static_cast<std::size_t>(c.windows[i].row)].push_back(i);
   std::vector<std::pair<Index, Index>> pitch_window(count), onset_window(count);
   for (std::size_t i = 0; i < count; ++i) {
     pitch_window[i] = {c.windows[i].begin, c.windows[i].end};
@@ -161,7 +161,8 @@ std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c
   for (Index p = 0; p < P; ++p) {
     const auto& members = by_row[static_cast<std::size_t>(p)];
     share_row(score, g, p, members, pitch_window, false, out);
-    if (c.layout.onset_templates) share_row(score, g, p + P, members, onset_window, true, out);
+    const Index orow = c.layout.onset_row_of(p);
+    if (orow >= 0) share_row(score, g, orow, members, onset_window, true, out);
   }
   return out;
 }

@@ -2,14 +2,20 @@
 // Score-informed constraints (Ewert & Mueller, ICASSP 2012; FMP notebook C8S3): the initial W0
 // and H0 of NMF, whose zeros the multiplicative updates keep for the whole run.
 //
-// Rows of H (columns of W), for the P distinct pitches of the score in ascending order:
-//   rows 0 .. P-1      pitch templates: energy only near the partials of the pitch
-//   rows P .. 2P-1     onset templates (if enabled): broadband, active only around onsets
-// A pitch template is shared by every note of that pitch, whatever its label.
+// Rows of H (columns of W). The notes are played by one or more timbre sources (instrument.hpp:
+// one shared by all labels, or one per label). Each source has a pitch row for every pitch it
+// plays, and, if its instrument is struck, an onset row for each of them:
+//   rows 0 .. P-1      pitch templates: energy only near the partials of the pitch; sources in
+//                      order, pitches ascending within a source
+//   rows P .. R-1      onset templates (sources with onsets): broadband, active only around
+//                      onsets, in the order of their pitch rows
+// A pitch template is shared by every note of that pitch and source, whatever its label.
+#include <string>
 #include <vector>
 
 #include "notewise/core/stft.hpp"
 #include "notewise/core/types.hpp"
+#include "notewise/score/instrument.hpp"
 #include "notewise/score/score.hpp"
 
 namespace notewise {
@@ -60,23 +66,41 @@ struct ConstraintOptions {
   bool constrain_templates = true;
   bool constrain_activations = true;
 
+  // Timbre sources (instrument.hpp, plan_timbre): each has its own templates, one per pitch it
+  // plays, with its own band (tolerance_cents, partials; 0 takes the fields above) and onset
+  // templates (if onset_templates above is on too). Every label of the score must belong to
+  // one. Empty: one source plays every note with the fields above.
+  std::vector<SourceModel> sources;
+
   void validate() const;
 };
 
 struct Layout {
-  std::vector<int> pitches;       // pitch of each pitch row, ascending
-  bool onset_templates = false;
-  Index rows() const { return static_cast<Index>(pitches.size()) * (onset_templates ? 2 : 1); }
-  Index pitch_row(int pitch) const;  // -1 if the pitch is not in the score
-  Index onset_row(int pitch) const;  // -1 if none
-  bool is_onset_row(Index r) const { return r >= static_cast<Index>(pitches.size()); }
-  int pitch_of_row(Index r) const { return pitches[static_cast<std::size_t>(r) % pitches.size()]; }
+  std::vector<int> pitches;       // pitch of each pitch row (ascending within each source)
+  bool onset_templates = false;   // any onset rows (without onset_of: one per pitch row)
+  std::vector<int> sources;       // source of each pitch row (empty: every row source 0)
+  std::vector<std::string> source_names;  // per source (empty: one unnamed source)
+  std::vector<Index> onset_of;    // per pitch row: its onset row or -1 (empty: P + row if onset_templates)
+
+  Index pitch_rows() const { return static_cast<Index>(pitches.size()); }
+  Index rows() const;
+  Index pitch_row(int pitch, int source = 0) const;  // -1 if the source does not play the pitch
+  Index onset_row(int pitch, int source = 0) const;  // -1 if none
+  Index onset_row_of(Index pitch_row) const;          // -1 if none
+  bool is_onset_row(Index r) const { return r >= pitch_rows(); }
+  Index base_row(Index r) const;  // the pitch row of a row (itself for a pitch row)
+  int pitch_of_row(Index r) const { return pitches[static_cast<std::size_t>(base_row(r))]; }
+  int source_of_row(Index r) const { return sources.empty() ? 0 : sources[static_cast<std::size_t>(base_row(r))]; }
+  std::string source_name(int source) const {
+    return source >= 0 && source < static_cast<int>(source_names.size()) ? source_names[static_cast<std::size_t>(source)] : "";
+  }
 };
 
 // A note's frames in its pitch row and its onset row (half-open, clamped to the spectrogram).
 struct NoteWindow {
   Index begin = 0, end = 0;              // pitch-row frames
   Index onset_begin = 0, onset_end = 0;  // onset-row frames (empty without onset templates)
+  Index row = -1, onset_row = -1;        // the note's pitch row and onset row (-1: none)
 };
 
 struct ScoreConstraints {

@@ -14,6 +14,8 @@ struct Note {
   double velocity = 100; // MIDI velocity 0..127
   std::string label;     // a hand, a voice, an instrument ("left", "right", "track1", ...)
   std::size_t index = 0; // stable index: the note's row in the score it was read from
+  int program = -1;      // General MIDI program 0..127 from the file, -1 if it names none
+  int channel = -1;      // MIDI channel 0..15 (9: GM percussion), -1 if not from MIDI
 
   double offset() const { return onset + duration; }
 };

@@ -83,3 +83,50 @@ TEST(Constraints, EmptyScoreAndInvalidOptions) {
   o.after = -1;
   EXPECT_THROW(build_constraints(two_notes(), geometry(), o), InvalidArgument);
 }
+
+TEST(Constraints, PerSourceTemplatesBandsAndOnsets) {
+  // Two sources play A4; only the struck one has an onset row; the sustained one has a
+  // +-50-cent band capped at 2 partials.
+  const Score s({{1.0, 0.5, 69, 100, "violin", 0}, {2.0, 0.5, 69, 100, "piano", 1}, {2.5, 0.5, 57, 100, "piano", 2}});
+  ConstraintOptions o;
+  SourceModel bowed{"violin", {"violin"}, Family::Strings, false, 50, 2};
+  SourceModel struck{"piano", {"piano"}, Family::Piano, true, 0, 0};
+  o.sources = {bowed, struck};
+  const Geometry g = geometry();
+  const ScoreConstraints c = build_constraints(s, g, o);
+  ASSERT_EQ(c.layout.pitches, (std::vector<int>{69, 57, 69}));  // violin's A4, then the piano's A3, A4
+  ASSERT_EQ(c.layout.pitch_rows(), 3);
+  EXPECT_EQ(c.layout.rows(), 5);  // + the piano's two onset rows
+  EXPECT_EQ(c.layout.pitch_row(69, 0), 0);
+  EXPECT_EQ(c.layout.pitch_row(69, 1), 2);
+  EXPECT_EQ(c.layout.pitch_row(57, 0), -1);
+  EXPECT_EQ(c.layout.onset_row(69, 0), -1);
+  EXPECT_EQ(c.layout.onset_row(57, 1), 3);
+  EXPECT_EQ(c.layout.onset_row(69, 1), 4);
+  EXPECT_EQ(c.layout.base_row(4), 2);
+  EXPECT_EQ(c.layout.source_of_row(4), 1);
+  EXPECT_EQ(c.layout.source_name(1), "piano");
+  // Each note lands in its own source's rows.
+  EXPECT_EQ(c.windows[0].row, 0);
+  EXPECT_EQ(c.windows[0].onset_row, -1);
+  EXPECT_EQ(c.windows[1].row, 2);
+  EXPECT_EQ(c.windows[1].onset_row, 4);
+  for (Index n = 0; n < g.frames; ++n) EXPECT_EQ(c.H0(0, n) > 0, n >= c.windows[0].begin && n < c.windows[0].end) << n;
+  // Bands: violin +-50 cents around 440 and 880 Hz only; piano +-5 % and every partial.
+  const auto nonzero_bins = [&](Index col, double lo_hz, double hi_hz) {
+    Index count = 0;
+    for (Index k = 0; k < g.bins(); ++k)
+      if (c.W0(k, col) > 0 && k * g.bin_hz() >= lo_hz && k * g.bin_hz() <= hi_hz) ++count;
+    return count;
+  };
+  EXPECT_EQ(nonzero_bins(0, 1200, 11025), 0);    // no third partial
+  EXPECT_GT(nonzero_bins(2, 1200, 11025), 0);
+  EXPECT_EQ(nonzero_bins(0, 440 * 1.035, 440 * 1.05), 0);  // 50 cents = +2.9 %: nothing at +3.5..5 %
+  EXPECT_GT(nonzero_bins(2, 440 * 1.035, 440 * 1.05), 0);
+  EXPECT_EQ(c.W0.col(4).minCoeff(), 1.0f);
+  // Global --no-onsets wins over a source's onsets; a label outside every source is an error.
+  o.onset_templates = false;
+  EXPECT_EQ(build_constraints(s, g, o).layout.rows(), 3);
+  o.sources.pop_back();
+  EXPECT_THROW(build_constraints(s, g, o), InvalidArgument);
+}
