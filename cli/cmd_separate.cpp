@@ -90,6 +90,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                    {"seconds", in.audio.seconds()}, {"notes", in.score.size()}}},
         {"parameters", a->model.to_json()},
         {"timbre", timbre_json(in.timbre)},
+        {"score_fit", fit_json(in.fit)},
         {"groups", jg},
         {"nmf", {{"iterations", s.decomposition.run.iterations},
                  {"sparse_path", s.decomposition.run.sparse_path},

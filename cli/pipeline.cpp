@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -82,6 +83,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
   cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations (autoencoders: epochs)")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
+  cmd.add_option("--template-iterations", options.decompose.template_iterations,
+                 "NMF: learn the templates in the first N iterations, then hold them while the activations\n"
+                 "go on (0: learn them in every iteration)")
+      ->capture_default_str();
   cmd.add_option("--rel-loss-tol", options.decompose.nmf.rel_loss_tol,
                  "Stop early when an iteration lowers the loss by less than this fraction (0: never)")
       ->capture_default_str()->group("Advanced");
@@ -120,7 +125,9 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
       ->group("Ablation");
   cmd.add_flag("!--no-activation-constraints", c.constrain_activations, "Ablation: activations allowed in every frame")
       ->group("Ablation");
-  cmd.add_option("--alpha", options.alpha, "Mask exponent: 1 magnitude ratio, 2 Wiener-like")->capture_default_str();
+  cmd.add_option("--alpha", options.alpha,
+                 "Mask exponent: 1 magnitude ratio, 2 Wiener-like; 0 by instrument: 1 if a label is bowed,\n"
+                 "blown or sung, else 2 (measured, docs/RESULTS.md)")->capture_default_str();
 }
 
 void ModelArgs::finish() {
@@ -131,6 +138,7 @@ void ModelArgs::finish() {
     if (cmd->count("--partial-power") == 0) c.partial_power = plain.partial_power;
     if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
     if (cmd->count("--after") == 0) c.after = plain.after;
+    if (cmd->count("--template-iterations") == 0) options.decompose.template_iterations = 0;
   }
   // The autoencoders approach their best separation more slowly than NMF: 200 epochs unless
   // --iterations is given (measured, docs/RESULTS.md).
@@ -207,6 +215,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"hop", options.stft.hop},
           {"iterations", options.decompose.nmf.max_iterations},
           {"rel_loss_tol", options.decompose.nmf.rel_loss_tol},
+          {"template_iterations", options.decompose.template_iterations},
           {"loss", loss},
           {"tolerance", c.tolerance},
           {"tolerance_cents", c.tolerance_cents},
@@ -222,6 +231,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"constrain_templates", c.constrain_templates},
           {"constrain_activations", c.constrain_activations},
           {"alpha", options.alpha},
+          {"alpha_used", mask_alpha(options)},
           {"align", align},
           {"nmf_path", path},
           {"method", method},
@@ -249,6 +259,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.stft.hop = j.value("hop", m.options.stft.hop);
   m.options.decompose.nmf.max_iterations = j.value("iterations", m.options.decompose.nmf.max_iterations);
   m.options.decompose.nmf.rel_loss_tol = j.value("rel_loss_tol", m.options.decompose.nmf.rel_loss_tol);
+  m.options.decompose.template_iterations = j.value("template_iterations", 0);
   m.loss = j.value("loss", m.loss);
   c.tolerance = j.value("tolerance", c.tolerance);
   c.tolerance_cents = j.value("tolerance_cents", c.tolerance_cents);
@@ -263,7 +274,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   c.velocity_start = j.value("velocity_start", c.velocity_start);
   c.constrain_templates = j.value("constrain_templates", true);
   c.constrain_activations = j.value("constrain_activations", true);
-  m.options.alpha = j.value("alpha", m.options.alpha);
+  m.options.alpha = j.value("alpha", 2.0);  // runs before the choice by instrument used 2
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
   m.method = j.value("method", m.method);
@@ -305,6 +316,7 @@ TimbrePlan plan_sources(const Score& score, ModelArgs& m, const Globals& g) {
     if (m.preset == "libfmp" || m.explicit_band) s.tolerance_cents = 0;
     if (m.preset == "libfmp" || m.explicit_partials) s.partials = 0;
     if (m.preset == "libfmp") s.onset_templates = true;
+    if (m.preset == "libfmp" || (m.cmd != nullptr && m.cmd->count("--after") > 0)) s.after = -1;
   }
   sources = plan.sources;
   std::string line = "timbre " + timbre_name(plan.chosen) + ": " + plan.reason + "; ";
@@ -316,6 +328,15 @@ TimbrePlan plan_sources(const Score& score, ModelArgs& m, const Globals& g) {
 }
 
 }  // namespace
+
+nlohmann::json fit_json(const std::optional<ScoreFit>& fit) {
+  if (!fit) return nullptr;
+  return {{"fits", fit->fits},
+          {"problem", fit->problem},
+          {"median_onset_shift_s", fit->median_shift},
+          {"chroma_cost_as_given", fit->cost_as_given},
+          {"chroma_cost_aligned", fit->cost_aligned}};
+}
 
 nlohmann::json timbre_json(const TimbrePlan& plan) {
   nlohmann::json instruments = nlohmann::json::array(), sources = nlohmann::json::array();
@@ -353,6 +374,17 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) 
     char line[200];
     std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al.cost);
     if (al.poor) warn(std::string(line) + " (POOR: " + al.problem + "; is this the right score for this recording?)");
+    else info(g.quiet, line);
+  }
+  if (!m.align && in.analysis.cwiseAbs().maxCoeff() > 0.0f) {
+    // A score that is not synchronised gives stems worse than the mix: say so before the work.
+    in.fit = score_fit(in.analysis, m.rate, in.score);
+    char line[300];
+    std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
+                  in.fit->median_shift, in.fit->cost_as_given, in.fit->cost_aligned);
+    if (!in.fit->fits)
+      warn(m.score + " does not seem synchronised with " + audio_path + ": " + in.fit->problem +
+           "; the stems would follow the wrong frames: use --align");
     else info(g.quiet, line);
   }
   if (in.score.end() > length + 1e-6) {

@@ -3,6 +3,7 @@
 // its score (checked against each other).
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/align/align.hpp"
+#include "notewise/align/fit.hpp"
 #include "notewise/separation/separate.hpp"
 
 namespace notewise::cli {
@@ -57,6 +59,7 @@ struct Input {
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
   TimbrePlan timbre;                            // instruments and timbre sources (empty with --model)
+  std::optional<ScoreFit> fit;                  // without --align: how well the score fits as given
 };
 
 // Reads audio and score; warns about and cuts a score that runs past the audio's end; errors
@@ -66,6 +69,8 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g);
 
 // The timbre plan as the report shows it.
 nlohmann::json timbre_json(const TimbrePlan& plan);
+// The score's fit as the report shows it (null if not checked).
+nlohmann::json fit_json(const std::optional<ScoreFit>& fit);
 
 // ParseError naming `path` if a pitch of the score lies outside the piano models' 88 keys
 // (`what`: whose range, for the message).

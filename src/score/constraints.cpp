@@ -27,6 +27,7 @@ void ConstraintOptions::validate() const {
     require(s.tolerance_cents >= 0 && s.tolerance_cents <= 600, "tolerance_cents of source " + s.name, s.tolerance_cents,
             "in [0, 600]");
     require(s.partials >= 0, "partials of source " + s.name, s.partials, ">= 0");
+    require(s.after <= 10, "after of source " + s.name, s.after, "<= 10 s");
   }
 }
 
@@ -127,16 +128,19 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
   }
   const Index P = L.pitch_rows(), K = g.bins();
   // Onset rows: for the pitch rows of sources with onset templates.
-  auto source_options = [&](int s) {
-    ConstraintOptions so = o;
-    if (!o.sources.empty()) {
-      const SourceModel& m = o.sources[static_cast<std::size_t>(s)];
-      if (m.tolerance_cents > 0) so.tolerance_cents = m.tolerance_cents;
-      if (m.partials > 0) so.partials = m.partials;
-      so.onset_templates = o.onset_templates && m.onset_templates;
-    }
-    return so;
-  };
+  // Each source's options: the fields above with its overrides.
+  std::vector<ConstraintOptions> per_source(S, o);
+  for (std::size_t s = 0; s < S; ++s) {
+    ConstraintOptions& so = per_source[s];
+    so.sources.clear();
+    if (o.sources.empty()) continue;
+    const SourceModel& m = o.sources[s];
+    if (m.tolerance_cents > 0) so.tolerance_cents = m.tolerance_cents;
+    if (m.partials > 0) so.partials = m.partials;
+    if (m.after >= 0) so.after = m.after;
+    so.onset_templates = o.onset_templates && m.onset_templates;
+  }
+  auto source_options = [&](int s) -> const ConstraintOptions& { return per_source[static_cast<std::size_t>(s)]; };
   if (o.sources.empty()) {
     L.onset_templates = o.onset_templates;
   } else {
@@ -163,7 +167,7 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
     NoteWindow w;
     // As libfmp: frames floor((t - before)/dt) .. floor((t_off + after)/dt), inclusive.
     w.begin = g.frame_of(n.onset - o.before);
-    w.end = std::min(g.frames, g.frame_of(n.offset() + o.after) + 1);
+    w.end = std::min(g.frames, g.frame_of(n.offset() + source_options(source_of[i]).after) + 1);
     const float start = o.velocity_start ? static_cast<float>(std::max(n.velocity, 1.0) / 127.0) : 1.0f;
     w.row = L.pitch_row(n.pitch, source_of[i]);
     for (Index f = w.begin; f < w.end; ++f) c.H0(w.row, f) = std::max(c.H0(w.row, f), start);

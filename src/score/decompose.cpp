@@ -119,11 +119,37 @@ void fit_autoencoder(const Eigen::Ref<const MatrixXf>& V_in, const DecomposeOpti
   d.run.iterations = static_cast<int>(r.loss.size());
 }
 
+// NMF whose templates are learnt for the first `learn_w` iterations and then held (0: always).
+nmf::Result<float> fit_nmf(const Eigen::Ref<const MatrixXf>& V, const MatrixXf& W0, const MatrixXf& H0, const nmf::Options& o,
+                           int learn_w, const nmf::Callback& callback) {
+  if (learn_w <= 0 || learn_w >= o.max_iterations || o.fix_w) return nmf::factorize<float>(V, W0, H0, o, callback);
+  nmf::Options first = o;
+  first.max_iterations = learn_w;
+  nmf::Result<float> r = nmf::factorize<float>(V, W0, H0, first, [&](const nmf::Progress& p) {
+    return !callback || callback(nmf::Progress{p.iteration, o.max_iterations, p.loss});
+  });
+  if (r.converged || r.cancelled) return r;
+  nmf::Options rest = o;
+  rest.max_iterations = o.max_iterations - learn_w;
+  rest.fix_w = true;
+  rest.fixed_w_columns.clear();
+  nmf::Result<float> s = nmf::factorize<float>(V, std::move(r.W), std::move(r.H), rest, [&](const nmf::Progress& p) {
+    return !callback || callback(nmf::Progress{learn_w + p.iteration, o.max_iterations, p.loss});
+  });
+  s.initial_loss = r.initial_loss;
+  r.loss.insert(r.loss.end(), s.loss.begin(), s.loss.end());
+  s.loss = std::move(r.loss);
+  s.iterations += r.iterations;
+  s.sparse_path = s.sparse_path || r.sparse_path;
+  return s;
+}
+
 }  // namespace
 
 void DecomposeOptions::validate() const {
   constraints.validate();
   nmf.validate();
+  require(template_iterations >= 0, "template_iterations", template_iterations, ">= 0");
   if (method != Method::Nmf) nae_options(*this).validate();
   if (pretrained && method != Method::Nmf)
     throw InvalidArgument("a trained autoencoder is refined by NMF: it cannot be combined with an autoencoder method");
@@ -182,7 +208,7 @@ Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score,
   if (model) {
     fit_from_model(*model, V, options, callback, d);
   } else if (options.method == Method::Nmf) {
-    d.run = nmf::factorize<float>(V, d.constraints.W0, d.constraints.H0, options.nmf, callback);
+    d.run = fit_nmf(V, d.constraints.W0, d.constraints.H0, options.nmf, options.template_iterations, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);
   } else {

@@ -188,9 +188,12 @@ namespace {
 // pieces, docs/RESULTS.md): struck instruments keep the ConstraintOptions band (relative, all
 // partials) and onset templates; sustained ones (bowed, blown, sung) have no attack to model,
 // and get +-50 cents (tolerates vibrato, keeps a low note's upper partials apart) and at most 30
-// partials (beyond them a low note's comb would cover the whole spectrum).
+// partials (beyond them a low note's comb would cover the whole spectrum); and, as their sound
+// stops soon after the player does (no string left ringing, no pedal), activations only 0.3 s
+// past each offset instead of ConstraintOptions' after.
 void set_defaults(SourceModel& s, bool struck) {
   s.onset_templates = struck;
+  s.after = struck ? -1 : 0.3;
   s.tolerance_cents = struck ? 0 : 50;
   s.partials = struck ? 0 : 30;
 }

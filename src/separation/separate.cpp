@@ -9,7 +9,7 @@ namespace notewise {
 
 void SeparationOptions::validate() const {
   stft.validate();
-  require(alpha > 0 && alpha <= 10, "alpha", alpha, "in (0, 10]");
+  require(alpha >= 0 && alpha <= 10, "alpha", alpha, "in (0, 10] (0: by instrument)");
   decompose.validate();
 }
 
@@ -18,7 +18,18 @@ SeparationOptions SeparationOptions::tuned() {
   o.decompose.constraints.partial_power = 2.0;
   o.decompose.constraints.onset_before = 0.15;
   o.decompose.constraints.after = 1.0;
+  // Templates learnt in the first 50 iterations, then held: more iterations refine the
+  // activations instead of letting free templates drift to the other sources (Bach10 01-05,
+  // 200 iterations: 6.34 dB learning W throughout, 6.46 dB held after 50 = the 50-iteration run).
+  o.decompose.template_iterations = 50;
   return o;
+}
+
+double mask_alpha(const SeparationOptions& o) {
+  if (o.alpha > 0) return o.alpha;
+  for (const auto& s : o.decompose.constraints.sources)
+    if (!is_struck(s.family)) return 1.0;
+  return 2.0;
 }
 
 std::vector<MatrixXf> group_models(const Decomposition& d, const Grouping& groups) {
@@ -94,7 +105,7 @@ Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analy
   s.V = stft(analysis, options.stft).cwiseAbs();
   const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
-  s.masks = soft_masks(group_models(s.decomposition, groups), options.alpha);
+  s.masks = soft_masks(group_models(s.decomposition, groups), mask_alpha(options));
   return s;
 }
 

@@ -212,7 +212,7 @@ TEST(Cli, Separate_GroupsAndBadInput) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   // Bad option values are usage errors.
-  EXPECT_EQ(notewise_cli(base + dir.file("i") + " --alpha 0").code, 2);
+  EXPECT_EQ(notewise_cli(base + dir.file("i") + " --alpha -1").code, 2);
   EXPECT_EQ(notewise_cli(base + dir.file("i") + " --group 'x=pitch>>3'").code, 2);
 }
 

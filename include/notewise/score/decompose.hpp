@@ -38,6 +38,11 @@ enum class NaeStart { Templates, Nmf, PseudoInverse, Random };
 struct DecomposeOptions {
   ConstraintOptions constraints;
   nmf::Options nmf = default_nmf();
+  // NMF only: the templates are learnt in the first template_iterations iterations and then
+  // held, while the activations go on for the rest of nmf.max_iterations (0: W is learnt in
+  // every iteration). Free templates that keep learning drift towards the other sources' sound
+  // (docs/RESULTS.md): holding them makes more iterations refine H instead.
+  int template_iterations = 0;
   Method method = Method::Nmf;
   // Autoencoder settings beyond those above (optimizer, Adam's rate); its update, loss and
   // epochs come from method, nmf.divergence and nmf.max_iterations.

@@ -55,6 +55,7 @@ struct SourceModel {
   bool onset_templates = true;
   double tolerance_cents = 0;       // 0: ConstraintOptions' relative tolerance
   int partials = 0;                 // 0: ConstraintOptions' partials
+  double after = -1;                // s of activation after each offset; < 0: ConstraintOptions' after
 };
 
 struct InstrumentOf {

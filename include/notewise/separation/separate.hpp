@@ -18,7 +18,9 @@ namespace notewise {
 
 struct SeparationOptions {
   StftOptions stft{4096, 512};  // analysis STFT, at the analysis rate
-  double alpha = 2.0;           // mask exponent, > 0
+  // Mask exponent, > 0; 0 chooses by instrument (mask_alpha): 1 when a timbre source is
+  // sustained (bowed, blown, sung), else 2.
+  double alpha = 0;
   DecomposeOptions decompose;
 
   void validate() const;
@@ -27,10 +29,17 @@ struct SeparationOptions {
   // weights 1/m^2 (a piano's upper partials are weaker than libfmp's 1/m assumes), onset
   // templates only from 0.15 s before an onset (an attack does not start earlier than the
   // synchronised onset's tolerance needs), and activations allowed 1.0 s after each offset
-  // instead of 0.5 s (the release and the pedal keep notes sounding past their offsets).
+  // instead of 0.5 s (the release and the pedal keep notes sounding past their offsets);
+  // templates learnt in the first 50 NMF iterations only (decompose.template_iterations).
   // The plain defaults of ConstraintOptions are libfmp's.
   static SeparationOptions tuned();
 };
+
+// The mask exponent a run uses: options.alpha, or for 0 the measured choice by instrument
+// (docs/RESULTS.md): 2 for struck instruments alone (a piano: +0.9 dB over 1), 1 as soon as one
+// source is bowed, blown or sung (Bach10: +0.19 dB on the tuning half, +0.29 dB on the held-out
+// half over 2; their estimates are limited by artefacts more than by interference).
+double mask_alpha(const SeparationOptions& options);
 
 // Per group: W H_g (bins x frames).
 std::vector<MatrixXf> group_models(const Decomposition& d, const Grouping& groups);

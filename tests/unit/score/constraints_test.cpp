@@ -121,8 +121,8 @@ TEST(Constraints, PerSourceTemplatesBandsAndOnsets) {
   };
   EXPECT_EQ(nonzero_bins(0, 1200, 11025), 0);    // no third partial
   EXPECT_GT(nonzero_bins(2, 1200, 11025), 0);
-  EXPECT_EQ(nonzero_bins(0, 440 * 1.035, 440 * 1.05), 0);  // 50 cents = +2.9 %: nothing at +3.5..5 %
-  EXPECT_GT(nonzero_bins(2, 440 * 1.035, 440 * 1.05), 0);
+  EXPECT_EQ(nonzero_bins(0, 880 * 1.035, 880 * 1.05), 0);  // 50 cents = +2.9 %: nothing at +3.5..5 %
+  EXPECT_GT(nonzero_bins(2, 880 * 1.035, 880 * 1.05), 0);
   EXPECT_EQ(c.W0.col(4).minCoeff(), 1.0f);
   // Global --no-onsets wins over a source's onsets; a label outside every source is an error.
   o.onset_templates = false;

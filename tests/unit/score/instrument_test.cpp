@@ -65,6 +65,7 @@ TEST(Instrument, AutoSharesThePianoHandsAndSplitsAQuartet) {
     EXPECT_FALSE(s.onset_templates) << s.name;  // bowed and blown: no attack templates
     EXPECT_EQ(s.tolerance_cents, 50) << s.name;
     EXPECT_EQ(s.partials, 30) << s.name;
+    EXPECT_DOUBLE_EQ(s.after, 0.3) << s.name;  // no ringing past the offset
   }
   // Forced shared on a quartet: one source, no onsets (no label is struck).
   const TimbrePlan f = plan_timbre(quartet, Timbre::Shared);

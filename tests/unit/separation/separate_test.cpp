@@ -164,6 +164,8 @@ TEST(Separate, PerLabelTimbreSeparatesSamePitchesOfTwoInstruments) {
   const double per_label = mean_sdr(separate(mix, kRate, mix, kRate, score, groups, o), a, b);
   o.decompose.constraints.sources = plan_timbre(score, Timbre::Shared, given).sources;
   const double shared = mean_sdr(separate(mix, kRate, mix, kRate, score, groups, o), a, b);
+  RecordProperty("sdr_per_label", std::to_string(per_label));
+  RecordProperty("sdr_shared", std::to_string(shared));
   EXPECT_GE(per_label, 12.0) << "shared " << shared;
   EXPECT_LE(shared, per_label - 4.0) << "per-label " << per_label;
 }

@@ -1,0 +1,35 @@
+#pragma once
+// Does a score fit a recording as it is, or must it be synchronised first?
+//
+// A score that is not synchronised with the recording (another tempo, another start) gives
+// masks that follow the wrong frames: stems worse than the mix itself. So the score's features
+// (align.hpp: chroma from its notes) are compared with the audio's frame by frame as given, and
+// along the best alignment. A synchronised score fits about as well as given as aligned, and its
+// notes move little when aligned; an unsynchronised one fits far worse as given, and its notes
+// move by a large part of a beat.
+#include <string>
+
+#include "notewise/align/align.hpp"
+
+namespace notewise {
+
+struct ScoreFit {
+  double cost_as_given = 0;  // mean chroma cost 1 - <a, s> over the frames where the score sounds, as given
+  double cost_aligned = 0;   // the same along the alignment path (Alignment::cost)
+  double median_shift = 0;   // median |aligned onset - given onset| over the notes, s
+  bool fits = true;          // median_shift <= max_shift and cost_as_given - cost_aligned <= max_cost_gain
+  std::string problem;       // why it does not fit, in words (empty if it fits)
+  Alignment alignment;       // the alignment computed on the way (for --align auto)
+};
+
+struct FitOptions {
+  AlignOptions align;
+  double max_shift = 0.15;      // s: a synchronised score's onsets move by the aligner's error only
+  double max_cost_gain = 0.08;  // the alignment explains the audio this much better: not synchronised
+};
+
+// audio: mono at sample_rate. Throws InvalidArgument as align_score does.
+ScoreFit score_fit(const Eigen::Ref<const VectorXf>& audio, double sample_rate, const Score& score,
+                   const FitOptions& options = {});
+
+}  // namespace notewise
