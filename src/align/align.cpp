@@ -32,15 +32,30 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
   if (o.onset_features)
     for (Index n = 0; n < N; ++n)
       for (int m = 0; m < kTail && m <= n; ++m) F.middleRows(12, 12).col(n) += (1.0f - static_cast<float>(m) / kTail) * rise.col(n - m);
+  // Onset rows: scaled so that the strong onsets of the piece (the 95th percentile of the
+  // frames' norms) have norm 1, capped at 1. Not each frame to unit length: that made every
+  // audio frame's onset vector unit-length noise during held notes, so a missed onset cost the
+  // same as a matched one and the onsets could not tell chords of the same harmony apart.
+  std::vector<float> norms;
+  for (Index n = 0; n < N; ++n) {
+    const float v = F.col(n).segment(12, 12).norm();
+    if (v > 1e-6f) norms.push_back(v);
+  }
+  float scale = 1;
+  if (!norms.empty()) {
+    const std::size_t q = static_cast<std::size_t>(0.95 * static_cast<double>(norms.size() - 1));
+    std::nth_element(norms.begin(), norms.begin() + static_cast<std::ptrdiff_t>(q), norms.end());
+    scale = norms[q];
+  }
   for (Index n = 0; n < N; ++n) {
     auto c = F.col(n).head(12);
     const float norm = c.norm();
     if (norm > 1e-6f) c /= norm;
     else c.setConstant(1.0f / std::sqrt(12.0f));
     auto on = F.col(n).segment(12, 12);
+    on /= scale;
     const float onorm = on.norm();
-    if (onorm > 1e-6f) on /= onorm;
-    else on.setZero();
+    if (onorm > 1.0f) on /= onorm;
     F(24, n) = silent(n);
   }
   return F;
