@@ -291,11 +291,28 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
     }
     if (std::none_of(D[k].begin(), D[k].end(), [](double v) { return v < inf; })) return at;  // windows cannot keep the order
   }
-  std::vector<double> out(K);
+  std::vector<Index> chosen(K);
   int x = static_cast<int>(std::min_element(D[K - 1].begin(), D[K - 1].end()) - D[K - 1].begin());
   for (std::size_t k = K; k-- > 0;) {
-    out[k] = static_cast<double>(first[k] + x) * dt;
+    chosen[k] = first[k] + x;
     if (k > 0) x = back[k][static_cast<std::size_t>(x)];
+  }
+  // The rise's strongest frame lies inside the attack; the onset is where the attack begins:
+  // the earliest frame, at most `lead` frames before and after the previous event, whose rise
+  // is still half the strongest (a slow wind or string attack peaks 20-30 ms after it starts).
+  const Index lead = std::max<Index>(1, static_cast<Index>(std::lround(0.06 / dt)));
+  auto gain = [&](std::size_t k, Index n) {
+    double g = 0;
+    for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
+    return g / static_cast<double>(events[k].notes.size());
+  };
+  std::vector<double> out(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const double peak = gain(k, chosen[k]);
+    Index n = chosen[k];
+    const Index stop = std::max<Index>({0, chosen[k] - lead, k > 0 ? chosen[k - 1] + 1 : 0});
+    while (n - 1 >= stop && gain(k, n - 1) >= 0.5 * peak) --n;
+    out[k] = static_cast<double>(n) * dt;
   }
   return out;
 }
@@ -354,7 +371,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const std::vector<Event> events = onset_events(score);
   std::vector<double> at(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
-  const std::vector<VectorXf> rise = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.05 / dt))));
+  const std::vector<VectorXf> rise = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
   const std::vector<double> refined = o.refine ? refine_events(events, at, score, rise, N, dt, o) : at;
   out.warp = dtw_warp;
   if (o.refine && !events.empty()) {
