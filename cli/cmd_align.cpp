@@ -130,6 +130,12 @@ nlohmann::json alignment_json(const Alignment& al) {
           {"issues", issues}, {"warp_score_audio_s", warp}};
 }
 
+void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force) {
+  if (!al) return;
+  write_aligned_score((std::filesystem::path(dir) / "aligned.csv").string(), score_path, *al, force);
+  report["alignment"] = alignment_json(*al);
+}
+
 std::string alignment_summary(const Alignment& al) {
   char line[200];
   std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f, mean note confidence %.2f", al.aligned.size(), al.cost,

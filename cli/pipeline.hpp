@@ -2,6 +2,7 @@
 // What separate, decompose and edit share: their model options, and loading a recording with
 // its score (checked against each other).
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ struct Input {
   Score score;        // aligned to the audio if --align
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
+  std::shared_ptr<const Alignment> alignment;   // the whole result (with --align): confidence, flags
 };
 
 // Reads audio and score; warns about and cuts a score that runs past the audio's end; errors

@@ -239,7 +239,7 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
 // each event may move within +-window of its estimate; its gain at a frame is the mean onset
 // strength of its notes' pitches there; moving away from the estimate costs `prior` per
 // second and changing an inter-onset interval of the estimate costs `tempo` per second; events
-// stay in order, at least a third of the estimated interval (and one frame) apart.
+// stay in order, at least a third of the estimated interval apart.
 std::vector<double> refine_events(const std::vector<Event>& events, const std::vector<double>& at, const Score& score,
                                   const std::vector<VectorXf>& rise, Index N, double dt, const AlignOptions& o) {
   const std::size_t K = events.size();
@@ -251,8 +251,15 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
   std::vector<std::vector<int>> back(K);
   for (std::size_t k = 0; k < K; ++k) {
     const Index c = static_cast<Index>(std::lround(at[k] / dt));
-    first[k] = std::clamp<Index>(c - W, 0, N - 1);
-    const Index last = std::clamp<Index>(c + W, 0, N - 1);
+    // No further than half the shorter interval to a neighbour (and at least 30 ms): in fast
+    // passages the same pitch starts again within the window, and the DTW, which sees the
+    // whole texture, is the better judge of which repetition is meant.
+    double near = o.refine_window * 2;
+    if (k > 0) near = std::min(near, at[k] - at[k - 1]);
+    if (k + 1 < K) near = std::min(near, at[k + 1] - at[k]);
+    const Index Wk = std::min<Index>(W, std::max<Index>(3, static_cast<Index>(std::lround(0.5 * near / dt))));
+    first[k] = std::clamp<Index>(c - Wk, 0, N - 1);
+    const Index last = std::clamp<Index>(c + Wk, 0, N - 1);
     const Index C = last - first[k] + 1;
     std::vector<double> unary(static_cast<std::size_t>(C));
     for (Index x = 0; x < C; ++x) {
@@ -269,7 +276,8 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
       continue;
     }
     const double ioi = at[k] - at[k - 1];
-    const Index gap = std::max<Index>(1, static_cast<Index>(std::ceil(ioi / 3 / dt)));
+    // Events the DTW put (almost) together, as a passage missing from the audio, may stay together.
+    const Index gap = static_cast<Index>(std::lround(ioi / 3 / dt));
     const std::size_t Cp = D[k - 1].size();
     for (Index x = 0; x < C; ++x) {
       const Index n = first[k] + x;
@@ -452,25 +460,51 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       out.issues.push_back(is);
     }
   }
-  // Missing sections: the path crosses a stretch of sounding score in (almost) no audio time.
+  // Missing sections: within at most 2 * missing_seconds of audio, the path crosses at least
+  // missing_seconds more sounding score than the piece's overall tempo would (a skipped passage
+  // is crossed quickly, though the path may spread it over the neighbouring chords; a breath or
+  // a fermata goes the other way, and rubato over a few seconds stays well below it).
   {
     const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
+    std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0);  // prefix counts of sounding score frames
+    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(24, j) < 0.5f);
+    Index audible = 0;
+    for (Index i = 0; i < N; ++i) audible += silent(i) < 0.5f;
+    const double rate = static_cast<double>(sounding[M]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
     std::size_t k = 0;
     while (k < path.size()) {
-      std::size_t e = k;
-      while (e + 1 < path.size() && path[e + 1].first - path[k].first <= std::max<Index>(1, need / 10)) ++e;
-      Index sounding = 0;  // score frames with notes in the run (a rest before the first note is not missing)
-      for (Index j = path[k].second; j <= path[e].second; ++j) sounding += S(24, j) < 0.5f;
-      if (sounding >= need) {
+      double best = 0;
+      std::size_t best_e = k;
+      for (std::size_t e = k + 1; e < path.size() && path[e].first - path[k].first <= 2 * need; ++e) {
+        const double excess = static_cast<double>(sounding[path[e].second + 1] - sounding[path[k].second]) -
+                              rate * static_cast<double>(path[e].first - path[k].first);
+        if (excess > best) {
+          best = excess;
+          best_e = e;
+        }
+      }
+      if (best >= static_cast<double>(need)) {
+        // Tighten the start: the latest start with the largest excess up to that end.
+        std::size_t best_k = k;
+        double tight = best;
+        for (std::size_t k2 = k + 1; k2 < best_e; ++k2) {
+          const double excess = static_cast<double>(sounding[path[best_e].second + 1] - sounding[path[k2].second]) -
+                                rate * static_cast<double>(path[best_e].first - path[k2].first);
+          if (excess >= tight) {
+            tight = excess;
+            best_k = k2;
+          }
+        }
+        k = best_k;
         AlignIssue is;
         is.audio_start = path[k].first * dt;
-        is.audio_end = path[e].first * dt;
+        is.audio_end = path[best_e].first * dt;
         is.score_start = path[k].second * dt;
-        is.score_end = path[e].second * dt;
+        is.score_end = path[best_e].second * dt;
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
         out.issues.push_back(is);
-        k = e + 1;
+        k = best_e + 1;
       } else {
         ++k;
       }

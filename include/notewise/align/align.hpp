@@ -44,7 +44,8 @@ struct AlignOptions {
   double refine_prior = 0.5;    // cost per second of moving an event away from the DTW estimate
   double refine_tempo = 1.0;    // cost per second of changing an inter-onset interval of the DTW path
   // Flags: a passage whose chroma cost, averaged over `passage_seconds`, exceeds poor_cost;
-  // a score passage longer than `missing_seconds` that the path crosses in no audio time.
+  // a missing section: within at most 2 * missing_seconds of audio the path crosses at least
+  // missing_seconds more sounding score than the piece's overall tempo would.
   double passage_seconds = 4;
   double missing_seconds = 2;
 
