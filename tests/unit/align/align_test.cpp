@@ -253,8 +253,10 @@ TEST(Align, FermatasAndBreaths_DtwAloneBringsEveryChordWithinTheRefinementWindow
   AlignOptions o;
   o.refine = false;
   const std::vector<double> e = onset_errors_ms(p, align_score(p.audio, 22050, p.score, o).aligned);
-  // The global path alone must still bring every chord within the refinement's window.
-  EXPECT_LE(*std::max_element(e.begin(), e.end()), 1000 * o.refine_window);
+  // The global path alone must bring every chord well within the refinement's window (measured:
+  // mean 9 ms, max 32 ms; the bounds leave room for the 10 ms frame grid).
+  EXPECT_LE(mean_of(e), 20.0);
+  EXPECT_LE(*std::max_element(e.begin(), e.end()), 60.0);
 }
 
 TEST(Align, MissingSectionIsFlaggedWithItsTimes) {
