@@ -1,10 +1,12 @@
 // notewise align: synchronise a score with a recording.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "align_output.hpp"
 #include "notewise/align/align.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
@@ -13,36 +15,177 @@
 #include "progress.hpp"
 
 namespace notewise::cli {
+namespace {
+
+std::vector<std::string> split_fields(const std::string& line, char sep) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (c == sep && !quoted) out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+std::string unquote_lower(std::string s) {
+  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '"' || c == ' ' || c == '\t'; }), s.end());
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The CSV text with a column `name` holding values[row] (note rows in order; blank lines kept).
+// A column of that name already there is replaced.
+std::string with_column(const std::string& text, const std::string& name, const std::vector<double>& values) {
+  std::istringstream in(text);
+  std::ostringstream out;
+  std::string line;
+  bool header = true;
+  char sep = ',';
+  int column = -1;
+  std::size_t row = 0;
+  while (std::getline(in, line)) {
+    const bool cr = !line.empty() && line.back() == '\r';
+    if (cr) line.pop_back();
+    const char* eol = cr ? "\r\n" : "\n";
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      out << line << eol;
+      continue;
+    }
+    std::string value;
+    if (header) {
+      sep = line.find(';') != std::string::npos ? ';' : line.find('\t') != std::string::npos ? '\t' : ',';
+      const auto head = split_fields(line, sep);
+      for (std::size_t i = 0; i < head.size(); ++i)
+        if (unquote_lower(head[i]) == name) column = static_cast<int>(i);
+      value = (!head.empty() && !head[0].empty() && head[0].front() == '"') ? "\"" + name + "\"" : name;
+      header = false;
+    } else {
+      char v[32];
+      std::snprintf(v, sizeof v, "%.3f", row < values.size() ? values[row] : 0.0);
+      value = v;
+      ++row;
+    }
+    if (column < 0) {
+      out << line << sep << value << eol;
+    } else {
+      auto fields = split_fields(line, sep);
+      if (static_cast<int>(fields.size()) <= column) fields.resize(static_cast<std::size_t>(column) + 1);
+      fields[static_cast<std::size_t>(column)] = value;
+      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? std::string(1, sep) : "") << fields[i];
+      out << eol;
+    }
+  }
+  return out.str();
+}
+
+bool ends_with_ci(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  return unquote_lower(s.substr(s.size() - suffix.size())) == suffix;
+}
+
+}  // namespace
+
+std::string warp_path_for(const std::string& aligned_score) {
+  const std::filesystem::path p(aligned_score);
+  return (p.parent_path() / (p.stem().string() + ".warp.csv")).string();
+}
+
+void write_aligned_score(const std::string& out, const std::string& score_path, const Alignment& al, bool force) {
+  if (ends_with_ci(out, ".mid") || ends_with_ci(out, ".midi")) {
+    io::write_midi_score(out, al.aligned, force);
+    return;
+  }
+  std::string text;
+  if (ends_with_ci(score_path, ".csv")) {
+    std::ifstream f(score_path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = io::replace_csv_times(ss.str(), al.aligned, score_path);
+  } else {
+    std::ostringstream o;
+    o.precision(6);
+    o << std::fixed << "start,duration,pitch,velocity,label\n";
+    for (const Note& n : al.aligned.notes())
+      o << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << n.label << "\n";
+    text = o.str();
+  }
+  io::write_text(out, with_column(text, "confidence", al.confidence), force);
+}
+
+void write_warp(const std::string& path, const Alignment& al, bool force) {
+  std::ostringstream w;
+  w.precision(6);
+  w << std::fixed << "score_s,audio_s\n";
+  for (const auto& [s, t] : al.warp) w << s << "," << t << "\n";
+  io::write_text(path, w.str(), force);
+}
+
+nlohmann::json alignment_json(const Alignment& al) {
+  nlohmann::json warp = nlohmann::json::array(), issues = nlohmann::json::array();
+  for (std::size_t k = 0; k < al.warp.size(); k += 10) warp.push_back({al.warp[k].first, al.warp[k].second});
+  for (const AlignIssue& is : al.issues)
+    issues.push_back({{"audio_s", {is.audio_start, is.audio_end}}, {"score_s", {is.score_start, is.score_end}}, {"what", is.what}});
+  return {{"normalised_cost", al.cost}, {"mean_confidence", al.mean_confidence}, {"poor", al.poor}, {"problem", al.problem},
+          {"issues", issues}, {"warp_score_audio_s", warp}};
+}
+
+void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force) {
+  if (!al) return;
+  write_aligned_score((std::filesystem::path(dir) / "aligned.csv").string(), score_path, *al, force);
+  report["alignment"] = alignment_json(*al);
+}
+
+std::string alignment_summary(const Alignment& al) {
+  char line[200];
+  std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f, mean note confidence %.2f", al.aligned.size(), al.cost,
+                al.mean_confidence);
+  std::string s = line;
+  if (al.poor) {
+    s += " (POOR: " + al.problem + "; is this the right score for this recording?)";
+    for (const AlignIssue& is : al.issues) s += "\n  flagged: " + is.what;
+  }
+  return s;
+}
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, score, out, warp, label_by = "track";
     std::vector<double> weights{1.0, 1.0, 1.0};
-    bool no_onsets = false, strict = false, pedal = false;
+    bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI or CSV) with a recording of it");
   cmd->footer(
-      "Chroma and onset features of the audio and of the score, multiscale DTW (3 levels), and a\n"
-      "monotonic warp that moves every onset and offset to audio time.\n"
+      "Chroma and onset features of the audio and of the score, multiscale DTW (3 levels) with\n"
+      "silence (breaths, pauses) costing the same wherever it falls, then each onset event moved\n"
+      "to where its own pitches' energy rises (within --refine-window s), and a monotonic warp\n"
+      "that moves every onset and offset to audio time.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
-      "duration change; a MIDI score is written as start,duration,pitch,velocity,label; an OUT\n"
-      "ending in .mid gets a MIDI file, one track per label) and\n"
-      "warp.csv beside it (score_s,audio_s). Prints the normalised path cost: 0.14-0.29 for the\n"
-      "right piece, 0.64-0.72 for another (measured); above 0.45 it is flagged as poor (exit 1\n"
-      "with --strict).\n"
+      "duration change, and a confidence column (0..1) is added; a MIDI score is written as\n"
+      "start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a MIDI file,\n"
+      "one track per label) and OUT's name with .warp.csv beside it (score_s,audio_s).\n"
+      "Prints the normalised path cost (0.14-0.29 for the right piece, 0.64-0.72 for another,\n"
+      "measured) and flags as poor a cost above 0.45, a passage that does not match and a score\n"
+      "passage missing from the audio, with their times (exit 1 with --strict).\n"
       "Example: notewise align rec.wav --score downloaded.mid --out aligned.csv");
   cmd->add_option("audio", a->audio, "The recording")->required();
   cmd->add_option("-s,--score", a->score, "The score to synchronise (.csv or .mid)")->required();
   cmd->add_option("-o,--out", a->out, "Aligned score: .csv, or .mid for a Standard MIDI File")->required();
-  cmd->add_option("--warp", a->warp, "Where to write the warp (default: warp.csv beside --out)");
+  cmd->add_option("--warp", a->warp, "Where to write the warp (default: OUT's name with .warp.csv)");
   cmd->add_option("--step-weights", a->weights, "DTW weights of the steps (1,1),(1,0),(0,1)")
       ->delimiter(',')->expected(3)->capture_default_str();
   cmd->add_option("--feature-rate", a->options.feature_rate, "Feature frames per second")->capture_default_str();
   cmd->add_option("--levels", a->options.dtw.levels, "Multiscale DTW levels")->capture_default_str();
   cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str();
   cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
+  cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
+  cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
+  cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
+  cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
+  cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
+  cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
   cmd->add_option("--label-by", a->label_by, "MIDI labels from: track | channel | program")
       ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
@@ -51,10 +194,11 @@ void add_align_command(CLI::App& app, Globals& globals) {
     validate_options([&] {
       a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
       a->options.onset_features = !a->no_onsets;
+      a->options.refine = !a->no_refine;
       a->options.validate();
     });
     const std::filesystem::path out(a->out);
-    const std::string warp = a->warp.empty() ? (out.parent_path() / "warp.csv").string() : a->warp;
+    const std::string warp = a->warp.empty() ? warp_path_for(a->out) : a->warp;
     io::ensure_output_dir(out.parent_path().empty() ? "." : out.parent_path().string());
     io::check_writable(a->out, globals.force);
     io::check_writable(warp, globals.force);
@@ -66,29 +210,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
     const VectorXf mono = io::resample(audio.mono(), audio.sample_rate, 22050).col(0);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
     const Alignment al = align_score(mono, 22050, score, a->options);
-
-    std::ostringstream w;
-    w.precision(6);
-    w << std::fixed << "score_s,audio_s\n";
-    for (const auto& [s, t] : al.warp) w << s << "," << t << "\n";
-    const std::string ext = out.extension().string();
-    std::string text;
-    if (ext == ".mid" || ext == ".midi") {
-      io::write_midi_score(a->out, al.aligned, globals.force);
-    } else if (a->score.size() > 4 && (a->score.substr(a->score.size() - 4) == ".csv" || a->score.substr(a->score.size() - 4) == ".CSV")) {
-      std::ifstream f(a->score, std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      text = io::replace_csv_times(ss.str(), al.aligned, a->score);
-      io::write_text(a->out, text, globals.force);
-    } else {
-      io::write_csv_score(a->out, al.aligned, globals.force);
-    }
-    io::write_text(warp, w.str(), globals.force);
-    char line[256];
-    std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f%s%s%s; wrote %s and %s", score.size(), al.cost,
-                  al.poor ? " (POOR: " : "", al.problem.c_str(), al.poor ? "; is this the right score for this recording?)" : "",
-                  a->out.c_str(), warp.c_str());
+    write_aligned_score(a->out, a->score, al, globals.force);
+    write_warp(warp, al, globals.force);
+    const std::string line = alignment_summary(al) + "\nwrote " + a->out + " and " + warp;
     if (al.poor) warn(line);
     else info(globals.quiet, line);
     if (al.poor && a->strict) throw Error(a->audio + ": the alignment is poor: " + al.problem);

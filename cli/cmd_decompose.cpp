@@ -6,6 +6,7 @@
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/version.hpp"
+#include "align_output.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -38,6 +39,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto t0 = std::chrono::steady_clock::now();
     prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"},
                     globals);
+    if (a->model.align) prepare_outputs(a->out, {"aligned.csv"}, globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
@@ -97,12 +99,13 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     RunView view;
     view.separation = &view_data;
     view.score = &in.score;
-    const nlohmann::json report = {{"version", kVersion},
+    nlohmann::json report = {{"version", kVersion},
                                    {"parameters", a->model.to_json()},
                                    {"timbre", timbre_json(in.timbre)},
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},
                                    {"nmf", {{"iterations", d.run.iterations}}}};
+    write_align_outputs(a->out, a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     write_report(a->out, view, report, a->audio, nullptr, globals.force);
     info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
                             "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json, report.html");

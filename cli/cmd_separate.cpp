@@ -6,6 +6,7 @@
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/version.hpp"
+#include "align_output.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -50,6 +51,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
     for (const auto& n : groups.names) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
+    if (a->model.align) files.push_back("aligned.csv");
     prepare_outputs(a->out, files, globals);
     const double t_load = seconds_since(t0);
 
@@ -100,11 +102,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
-    if (a->model.align) {
-      nlohmann::json warp = nlohmann::json::array();
-      for (std::size_t k = 0; k < in.warp.size(); k += 10) warp.push_back({in.warp[k].first, in.warp[k].second});
-      report["alignment"] = {{"normalised_cost", in.align_cost}, {"warp_score_audio_s", warp}};
-    }
+    write_align_outputs(a->out, a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
       std::vector<std::string> stems = groups.names;

@@ -371,6 +371,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) 
     in.score = al.aligned;
     in.warp = al.warp;
     in.align_cost = al.cost;
+    in.alignment = std::make_shared<const Alignment>(al);
     char line[200];
     std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al.cost);
     if (al.poor) warn(std::string(line) + " (POOR: " + al.problem + "; is this the right score for this recording?)");

@@ -2,6 +2,7 @@
 // What separate, decompose and edit share: their model options, and loading a recording with
 // its score (checked against each other).
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -58,6 +59,7 @@ struct Input {
   Score score;        // aligned to the audio if --align
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
+  std::shared_ptr<const Alignment> alignment;   // the whole result (with --align): confidence, flags
   TimbrePlan timbre;                            // instruments and timbre sources (empty with --model)
   std::optional<ScoreFit> fit;                  // without --align: how well the score fits as given
 };

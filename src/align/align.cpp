@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
@@ -10,14 +11,16 @@
 namespace notewise {
 namespace {
 
-constexpr int kTail = 10;  // frames of the onset features' decaying tail
+constexpr int kTail = 10;   // frames of the onset features' decaying tail
+constexpr Index kRows = 25; // 12 chroma, 12 onset, 1 silence
 
-// Pitch energies (128 x N) -> features (24 x N).
-MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses) {
+// Pitch energies (128 x N) -> features (25 x N). `silent` (N, 0 or 1) marks frames without sound.
+MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses,
+                                    const VectorXf& silent) {
   const Index N = E.cols();
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
-  MatrixXf F = MatrixXf::Zero(24, N);
+  MatrixXf F = MatrixXf::Zero(kRows, N);
   for (Index p = 0; p < 128; ++p) F.row(p % 12) += L.row(p);
   MatrixXf rise = MatrixXf::Zero(12, N);
   if (onset_impulses) {
@@ -28,22 +31,87 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
   }
   if (o.onset_features)
     for (Index n = 0; n < N; ++n)
-      for (int m = 0; m < kTail && m <= n; ++m) F.bottomRows(12).col(n) += (1.0f - static_cast<float>(m) / kTail) * rise.col(n - m);
+      for (int m = 0; m < kTail && m <= n; ++m) F.middleRows(12, 12).col(n) += (1.0f - static_cast<float>(m) / kTail) * rise.col(n - m);
+  // Onset rows: scaled so that the strong onsets of the piece (the 95th percentile of the
+  // frames' norms) have norm 1, capped at 1. Not each frame to unit length: that made every
+  // audio frame's onset vector unit-length noise during held notes, so a missed onset cost the
+  // same as a matched one and the onsets could not tell chords of the same harmony apart.
+  std::vector<float> norms;
+  for (Index n = 0; n < N; ++n) {
+    const float v = F.col(n).segment(12, 12).norm();
+    if (v > 1e-6f) norms.push_back(v);
+  }
+  float scale = 1;
+  if (!norms.empty()) {
+    const std::size_t q = static_cast<std::size_t>(0.95 * static_cast<double>(norms.size() - 1));
+    std::nth_element(norms.begin(), norms.begin() + static_cast<std::ptrdiff_t>(q), norms.end());
+    scale = norms[q];
+  }
   for (Index n = 0; n < N; ++n) {
     auto c = F.col(n).head(12);
     const float norm = c.norm();
     if (norm > 1e-6f) c /= norm;
     else c.setConstant(1.0f / std::sqrt(12.0f));
-    auto on = F.col(n).tail(12);
+    auto on = F.col(n).segment(12, 12);
+    on /= scale;
     const float onorm = on.norm();
-    if (onorm > 1e-6f) on /= onorm;
-    else on.setZero();
+    if (onorm > 1.0f) on /= onorm;
+    F(24, n) = silent(n);
   }
   return F;
 }
 
-double frame_cost(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) {
-  return (1.0 - a.head(12).dot(b.head(12))) + 0.5 * (a.tail(12) - b.tail(12)).norm();
+// Cost of a pair of frames. Row 24 is the fraction of silent frames (averaged when coarsened):
+// silent audio against a sounding score frame costs silence_cost (a breath or a pause the score
+// does not write: its chroma is noise, so no score frame should be preferred for it), sounding
+// audio against a silent score frame costs 1, silence against silence 0.
+double frame_cost(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b, double silence_cost) {
+  const double sa = a(24), sb = b(24);
+  const double chroma = 1.0 - a.head(12).dot(b.head(12));
+  const double c = (1 - sa) * (1 - sb) * chroma + sa * (1 - sb) * silence_cost + (1 - sa) * sb * 1.0;
+  return c + 0.5 * (a.segment(12, 12) - b.segment(12, 12)).norm();
+}
+
+int hop_of(double sr, const AlignOptions& o) { return std::clamp(static_cast<int>(std::lround(sr / o.feature_rate)), 1, o.n_fft / 2); }
+
+// Pitch energies of the audio: 128 x frames, the STFT power of the bins nearest each MIDI pitch
+// (21 .. 108).
+MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
+  StftOptions so;
+  so.n_fft = o.n_fft;
+  so.hop = hop_of(sr, o);
+  const MatrixXcf X = stft(audio, so);
+  std::vector<int> pitch(static_cast<std::size_t>(X.rows()), -1);
+  for (Index k = 1; k < X.rows(); ++k) {
+    const double f = k * sr / o.n_fft;
+    const int p = static_cast<int>(std::lround(69 + 12 * std::log2(f / 440.0)));
+    if (p >= 21 && p <= 108) pitch[k] = p;
+  }
+  MatrixXf E = MatrixXf::Zero(128, X.cols());
+  for (Index n = 0; n < X.cols(); ++n)
+    for (Index k = 1; k < X.rows(); ++k)
+      if (pitch[k] >= 0) E(pitch[k], n) += std::norm(X(k, n));
+  return E;
+}
+
+// Silent frames of the audio: total pitch energy below a threshold a third of the way (in dB)
+// from the noise floor (2nd percentile of the frames) to the loud level (95th percentile), and
+// at least -silence_db below the loud level. A real recording's pauses lie on its noise floor,
+// which is often only 20 dB below the music (Bach10: -21 dB), so a fixed threshold far below the
+// loud level finds no breath at all; a piece without pauses has its floor inside the music, and
+// the cap keeps its soft passages sounding.
+VectorXf audio_silence(const MatrixXf& E, const AlignOptions& o) {
+  const Index N = E.cols();
+  VectorXf db(N);
+  for (Index n = 0; n < N; ++n) db(n) = 10.0f * std::log10(E.col(n).sum() + 1e-20f);
+  std::vector<float> s(db.data(), db.data() + N);
+  std::sort(s.begin(), s.end());
+  const float floor = s[static_cast<std::size_t>(0.02 * static_cast<double>(N - 1))];
+  const float loud = s[static_cast<std::size_t>(0.95 * static_cast<double>(N - 1))];
+  const float threshold = std::min(floor + (loud - floor) / 3, loud + static_cast<float>(o.silence_db));
+  VectorXf silent(N);
+  for (Index n = 0; n < N; ++n) silent(n) = (E.col(n).sum() <= 0 || db(n) <= threshold) ? 1.0f : 0.0f;
+  return silent;
 }
 
 }  // namespace
@@ -55,31 +123,25 @@ void AlignOptions::validate() const {
   require(poor_cost > 0, "poor_cost", poor_cost, "> 0");
   require(dtw.weights.diagonal > 0 && dtw.weights.down > 0 && dtw.weights.right > 0, "step weight",
           std::min({dtw.weights.diagonal, dtw.weights.down, dtw.weights.right}), "> 0");
+  require(silence_db < 0 && silence_db >= -120, "silence_db", silence_db, "in [-120, 0) dB");
+  require(silence_cost >= 0 && silence_cost <= 2, "silence_cost", silence_cost, "in [0, 2]");
+  require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
+  require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
+  require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
+  require(passage_seconds > 0, "passage_seconds", passage_seconds, "> 0");
+  require(missing_seconds > 0, "missing_seconds", missing_seconds, "> 0");
 }
 
 MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
   o.validate();
-  StftOptions so;
-  so.n_fft = o.n_fft;
-  so.hop = std::clamp(static_cast<int>(std::lround(sr / o.feature_rate)), 1, o.n_fft / 2);
-  const MatrixXcf X = stft(audio, so);
-  // Bin -> MIDI pitch (21 .. 108, A0 .. C8), -1 outside.
-  std::vector<int> pitch(static_cast<std::size_t>(X.rows()), -1);
-  for (Index k = 1; k < X.rows(); ++k) {
-    const double f = k * sr / o.n_fft;
-    const int p = static_cast<int>(std::lround(69 + 12 * std::log2(f / 440.0)));
-    if (p >= 21 && p <= 108) pitch[k] = p;
-  }
-  MatrixXf E = MatrixXf::Zero(128, X.cols());
-  for (Index n = 0; n < X.cols(); ++n)
-    for (Index k = 1; k < X.rows(); ++k)
-      if (pitch[k] >= 0) E(pitch[k], n) += std::norm(X(k, n));
-  return features_from_pitch_energy(E, o, nullptr);
+  const MatrixXf E = audio_pitch_energy(audio, sr, o);
+  return features_from_pitch_energy(E, o, nullptr, audio_silence(E, o));
 }
 
 MatrixXf score_features(const Score& score, Index frames, double dt, const AlignOptions& o) {
   o.validate();
   MatrixXf E = MatrixXf::Zero(128, frames), impulses = MatrixXf::Zero(12, frames);
+  VectorXf silent = VectorXf::Ones(frames);
   for (const Note& n : score.notes()) {
     const double v = std::max(n.velocity, 1.0) / 127.0;
     const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
@@ -90,10 +152,11 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
         const int p = n.pitch + static_cast<int>(std::lround(12 * std::log2(m)));
         if (p < 128) E(p, f) += e / (m * m);
       }
+      silent(f) = 0;
     }
     impulses(n.pitch % 12, a) += static_cast<float>(v);
   }
-  return features_from_pitch_energy(E, o, &impulses);
+  return features_from_pitch_energy(E, o, &impulses, silent);
 }
 
 double warp_time(const std::vector<std::pair<double, double>>& warp, double t) {
@@ -106,51 +169,363 @@ double warp_time(const std::vector<std::pair<double, double>>& warp, double t) {
   return a0 + (t - s0) / (s1 - s0) * (a1 - a0);
 }
 
+namespace {
+
+// Onset events of a score: the notes that start together (within 1 ms of score time).
+struct Event {
+  double score_s = 0;
+  std::vector<std::size_t> notes;  // indices into score.notes()
+};
+
+std::vector<Event> onset_events(const Score& score) {
+  std::vector<std::size_t> order(score.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto& notes = score.notes();
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return notes[a].onset < notes[b].onset; });
+  std::vector<Event> events;
+  for (std::size_t i : order) {
+    if (events.empty() || notes[i].onset - events.back().score_s > 1e-3) events.push_back({notes[i].onset, {}});
+    events.back().notes.push_back(i);
+  }
+  return events;
+}
+
+// Onset strength of each pitch the score uses: the rise of its harmonic comb (partials 1..4 at
+// 1/m) in log energy, the mean of `span` frames after a frame minus the mean of `span` frames
+// before it, floored at zero, and scaled so that the pitch's strong rises (its 98th percentile)
+// reach 1. The comb keeps the rise of one note's own harmonics, so a chord's new notes are
+// found even where other voices hold.
+std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const AlignOptions& o, int span) {
+  const Index N = E.cols();
+  std::vector<VectorXf> rise(128);
+  std::vector<bool> used(128, false);
+  for (const Note& n : score.notes()) used[static_cast<std::size_t>(std::clamp(n.pitch, 0, 127))] = true;
+  std::vector<VectorXf> comb(128);
+  float peak = 0;
+  for (int p = 0; p < 128; ++p) {
+    if (!used[p]) continue;
+    comb[p] = VectorXf::Zero(N);
+    for (int m = 1; m <= 4; ++m) {
+      const int q = p + static_cast<int>(std::lround(12 * std::log2(m)));
+      if (q < 128) comb[p] += E.row(q).transpose() / static_cast<float>(m);
+    }
+    peak = std::max(peak, comb[p].maxCoeff());
+  }
+  if (peak <= 0) peak = 1;
+  for (int p = 0; p < 128; ++p) {
+    if (!used[p]) continue;
+    const VectorXf L = (1.0f + static_cast<float>(o.gamma) * comb[p].array() / peak).log().matrix();
+    VectorXd cum(N + 1);
+    cum(0) = 0;
+    for (Index n = 0; n < N; ++n) cum(n + 1) = cum(n) + L(n);
+    VectorXf r = VectorXf::Zero(N);
+    for (Index n = 0; n < N; ++n) {
+      const Index a0 = std::max<Index>(0, n - span), b1 = std::min<Index>(N, n + span);
+      if (a0 >= n || b1 <= n) continue;
+      const double before = (cum(n) - cum(a0)) / static_cast<double>(n - a0);
+      const double after = (cum(b1) - cum(n)) / static_cast<double>(b1 - n);
+      r(n) = static_cast<float>(std::max(0.0, after - before));
+    }
+    std::vector<float> sorted(r.data(), r.data() + N);
+    const std::size_t q = static_cast<std::size_t>(0.98 * static_cast<double>(N - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(q), sorted.end());
+    const float scale = sorted[q] > 1e-6f ? sorted[q] : 1.0f;
+    rise[p] = (r / scale).cwiseMin(1.0f);
+  }
+  return rise;
+}
+
+// Refines the events' audio times (`at`, seconds, from the DTW warp) in one Viterbi pass:
+// each event may move within +-window of its estimate; its gain at a frame is the mean onset
+// strength of its notes' pitches there; moving away from the estimate costs `prior` per
+// second and changing an inter-onset interval of the estimate costs `tempo` per second; events
+// stay in order, at least a third of the estimated interval apart.
+std::vector<double> refine_events(const std::vector<Event>& events, const std::vector<double>& at, const Score& score,
+                                  const std::vector<VectorXf>& rise, Index N, double dt, const AlignOptions& o) {
+  const std::size_t K = events.size();
+  const Index W = static_cast<Index>(std::lround(o.refine_window / dt));
+  if (K == 0 || W == 0) return at;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  std::vector<Index> first(K);
+  std::vector<std::vector<double>> D(K);
+  std::vector<std::vector<int>> back(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const Index c = static_cast<Index>(std::lround(at[k] / dt));
+    // No further than half the shorter interval to a neighbour (and at least 30 ms): in fast
+    // passages the same pitch starts again within the window, and the DTW, which sees the
+    // whole texture, is the better judge of which repetition is meant.
+    double near = o.refine_window * 2;
+    if (k > 0) near = std::min(near, at[k] - at[k - 1]);
+    if (k + 1 < K) near = std::min(near, at[k + 1] - at[k]);
+    const Index Wk = std::min<Index>(W, std::max<Index>(3, static_cast<Index>(std::lround(0.5 * near / dt))));
+    first[k] = std::clamp<Index>(c - Wk, 0, N - 1);
+    const Index last = std::clamp<Index>(c + Wk, 0, N - 1);
+    const Index C = last - first[k] + 1;
+    std::vector<double> unary(static_cast<std::size_t>(C));
+    for (Index x = 0; x < C; ++x) {
+      const Index n = first[k] + x;
+      double g = 0;
+      for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
+      g /= static_cast<double>(events[k].notes.size());
+      unary[x] = -g + o.refine_prior * std::abs(n * dt - at[k]);
+    }
+    D[k].assign(static_cast<std::size_t>(C), inf);
+    back[k].assign(static_cast<std::size_t>(C), -1);
+    if (k == 0) {
+      D[0] = unary;
+      continue;
+    }
+    const double ioi = at[k] - at[k - 1];
+    // Events the DTW put (almost) together, as a passage missing from the audio, may stay together.
+    const Index gap = static_cast<Index>(std::lround(ioi / 3 / dt));
+    const std::size_t Cp = D[k - 1].size();
+    for (Index x = 0; x < C; ++x) {
+      const Index n = first[k] + x;
+      double best = inf;
+      int arg = -1;
+      for (std::size_t y = 0; y < Cp; ++y) {
+        const Index m = first[k - 1] + static_cast<Index>(y);
+        if (n - m < gap || !(D[k - 1][y] < inf)) continue;
+        const double v = D[k - 1][y] + o.refine_tempo * std::abs((n - m) * dt - ioi);
+        if (v < best) {
+          best = v;
+          arg = static_cast<int>(y);
+        }
+      }
+      if (arg >= 0) {
+        D[k][x] = best + unary[x];
+        back[k][x] = arg;
+      }
+    }
+    if (std::none_of(D[k].begin(), D[k].end(), [](double v) { return v < inf; })) return at;  // windows cannot keep the order
+  }
+  std::vector<Index> chosen(K);
+  int x = static_cast<int>(std::min_element(D[K - 1].begin(), D[K - 1].end()) - D[K - 1].begin());
+  for (std::size_t k = K; k-- > 0;) {
+    chosen[k] = first[k] + x;
+    if (k > 0) x = back[k][static_cast<std::size_t>(x)];
+  }
+  // The rise's strongest frame lies inside the attack; the onset is where the attack begins:
+  // the earliest frame, at most `lead` frames before and after the previous event, whose rise
+  // is still half the strongest (a slow wind or string attack peaks 20-30 ms after it starts).
+  const Index lead = std::max<Index>(1, static_cast<Index>(std::lround(0.06 / dt)));
+  auto gain = [&](std::size_t k, Index n) {
+    double g = 0;
+    for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
+    return g / static_cast<double>(events[k].notes.size());
+  };
+  std::vector<double> out(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const double peak = gain(k, chosen[k]);
+    Index n = chosen[k];
+    const Index stop = std::max<Index>({0, chosen[k] - lead, k > 0 ? chosen[k - 1] + 1 : 0});
+    while (n - 1 >= stop && gain(k, n - 1) >= 0.5 * peak) --n;
+    out[k] = static_cast<double>(n) * dt;
+  }
+  return out;
+}
+
+std::string seconds_range(double a, double b) {
+  char s[64];
+  std::snprintf(s, sizeof s, "%.1f-%.1f s", a, b);
+  return s;
+}
+
+}  // namespace
+
 Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const Score& score, const AlignOptions& o) {
   o.validate();
   if (score.empty()) throw InvalidArgument("align: the score has no notes");
   if (audio.size() == 0) throw InvalidArgument("align: the audio is empty");
-  const MatrixXf A = audio_features(audio, sr, o);
-  const int hop = std::clamp(static_cast<int>(std::lround(sr / o.feature_rate)), 1, o.n_fft / 2);
-  const double dt = hop / sr;
+  const MatrixXf E = audio_pitch_energy(audio, sr, o);
+  const VectorXf silent = audio_silence(E, o);
+  const MatrixXf A = features_from_pitch_energy(E, o, nullptr, silent);
+  const Index N = A.cols();
+  const double dt = hop_of(sr, o) / sr;
   const Index M = static_cast<Index>(std::ceil(score.end() / dt)) + 2;
   const MatrixXf S = score_features(score, M, dt, o);
-  const WarpingPath path = multiscale_dtw(A, S, &frame_cost, o.dtw);
+  const double silence_cost = o.silence_cost;
+  const WarpingPath path = multiscale_dtw(
+      A, S, [silence_cost](const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) { return frame_cost(a, b, silence_cost); },
+      o.dtw);
 
   Alignment out;
+  std::vector<double> chroma_at(path.size());
   double chroma = 0;
-  for (const auto& [i, j] : path) chroma += 1.0 - A.col(i).head(12).dot(S.col(j).head(12));
-  out.cost = chroma / static_cast<double>(path.size());
-  // A recording of the score plays it at roughly its tempo: half or twice its length means the
-  // wrong recording (or a fragment), whatever the path cost says.
-  const double ratio = static_cast<double>(audio.size()) / sr / std::max(score.end(), 1e-3);
-  char why[160] = "";
-  if (ratio < 0.5 || ratio > 2.0)
-    std::snprintf(why, sizeof why, "the audio lasts %.1f s, the score %.1f s", static_cast<double>(audio.size()) / sr, score.end());
-  else if (out.cost > o.poor_cost)
-    std::snprintf(why, sizeof why, "the features do not match (normalised cost %.2f > %.2f)", out.cost, o.poor_cost);
-  out.problem = why;
-  out.poor = !out.problem.empty();
-  // Score frame j -> the mean audio frame the path pairs with it; then strictly increasing.
-  std::vector<double> sum(static_cast<std::size_t>(M), 0.0), count(static_cast<std::size_t>(M), 0.0);
-  for (const auto& [i, j] : path) {
-    sum[j] += static_cast<double>(i);
-    count[j] += 1;
+  for (std::size_t k = 0; k < path.size(); ++k) {
+    const auto [i, j] = path[k];
+    chroma_at[k] = 1.0 - A.col(i).head(12).dot(S.col(j).head(12));
+    chroma += chroma_at[k];
   }
+  out.cost = chroma / static_cast<double>(path.size());
+  // Score frame j -> the audio frame where the path enters it; then strictly increasing. Not
+  // the mean of the frames paired with it: where the score waits (a fermata, a breath) the path
+  // pairs one score frame with the whole hold, and a chord starting at that frame starts where
+  // the hold starts, not half way through it (the mean made chords enter late after fermatas).
+  std::vector<Index> enter(static_cast<std::size_t>(M), -1);
+  for (const auto& [i, j] : path)
+    if (enter[j] < 0) enter[j] = i;
+  std::vector<std::pair<double, double>> dtw_warp;
   double last = -1e300;
   for (Index j = 0; j < M; ++j) {
-    double a = sum[j] / count[j] * dt;
+    double a = static_cast<double>(enter[j]) * dt;
     if (a <= last) a = last + 1e-4;  // strictly monotonic before onsets and offsets are mapped
-    out.warp.emplace_back(j * dt, a);
+    dtw_warp.emplace_back(j * dt, a);
     last = a;
   }
+
+  // Note-level refinement: events moved to their pitches' rises; the warp follows by the
+  // correction interpolated between events.
+  const std::vector<Event> events = onset_events(score);
+  std::vector<double> at(events.size());
+  for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
+  const std::vector<VectorXf> rise = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  const std::vector<double> refined = o.refine ? refine_events(events, at, score, rise, N, dt, o) : at;
+  out.warp = dtw_warp;
+  if (o.refine && !events.empty()) {
+    std::vector<std::pair<double, double>> corr;  // (score s, correction s)
+    for (std::size_t k = 0; k < events.size(); ++k) corr.emplace_back(events[k].score_s, refined[k] - at[k]);
+    last = -1e300;
+    for (auto& [s, a] : out.warp) {
+      double c;
+      if (s <= corr.front().first) c = corr.front().second;
+      else if (s >= corr.back().first) c = corr.back().second;
+      else {
+        const auto it = std::upper_bound(corr.begin(), corr.end(), s, [](double v, const auto& p) { return v < p.first; });
+        const auto& [s1, c1] = *it;
+        const auto& [s0, c0] = *(it - 1);
+        c = c0 + (s - s0) / (s1 - s0) * (c1 - c0);
+      }
+      a += c;
+      if (a <= last) a = last + 1e-4;
+      last = a;
+    }
+  }
   std::vector<Note> notes = score.notes();
+  out.confidence.assign(notes.size(), 0.0);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    for (std::size_t i : events[k].notes) {
+      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(refined[k] / dt)), 0, N - 1);
+      // The strongest rise of the pitch within 30 ms of the chosen frame (the frame grid and the
+      // chord's players are not exactly together).
+      float r = 0;
+      const VectorXf& rp = rise[static_cast<std::size_t>(std::clamp(notes[i].pitch, 0, 127))];
+      for (Index m = std::max<Index>(0, n - 3); m <= std::min<Index>(N - 1, n + 3); ++m) r = std::max(r, rp(m));
+      out.confidence[i] = r;
+    }
   for (Note& n : notes) {
     const double on = warp_time(out.warp, n.onset), off = warp_time(out.warp, n.offset());
     n.onset = std::max(0.0, on);
     n.duration = std::max(0.0, off - n.onset);
   }
+  for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
+
+  // Flags. Passages: the chroma cost along the path, over sounding audio frames, averaged in
+  // windows of passage_seconds of audio (half-overlapping); windows above poor_cost merge.
+  const Index win = std::max<Index>(1, static_cast<Index>(std::lround(o.passage_seconds / dt)));
+  {
+    std::vector<double> frame_sum(static_cast<std::size_t>(N), 0), frame_n(static_cast<std::size_t>(N), 0);
+    for (std::size_t k = 0; k < path.size(); ++k) {
+      const auto [i, j] = path[k];
+      if (silent(i) > 0.5f || S(24, j) > 0.5f) continue;
+      frame_sum[i] += chroma_at[k];
+      frame_n[i] += 1;
+    }
+    std::vector<std::pair<Index, Index>> bad;
+    for (Index a0 = 0; a0 < N; a0 += std::max<Index>(1, win / 2)) {
+      const Index a1 = std::min(N, a0 + win);
+      double cs = 0, cn = 0;
+      for (Index i = a0; i < a1; ++i) {
+        cs += frame_sum[i];
+        cn += frame_n[i];
+      }
+      if (cn >= 0.25 * static_cast<double>(win) && cs / cn > o.poor_cost) {
+        if (!bad.empty() && a0 <= bad.back().second) bad.back().second = a1;
+        else bad.emplace_back(a0, a1);
+      }
+      if (a1 == N) break;
+    }
+    for (const auto& [a0, a1] : bad) {
+      AlignIssue is;
+      is.audio_start = a0 * dt;
+      is.audio_end = a1 * dt;
+      // The score time the path pairs with the passage's ends.
+      for (const auto& [i, j] : path) {
+        if (i <= a0) is.score_start = j * dt;
+        if (i < a1) is.score_end = j * dt;
+      }
+      is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
+                seconds_range(is.score_start, is.score_end);
+      out.issues.push_back(is);
+    }
+  }
+  // Missing sections: within at most 2 * missing_seconds of audio, the path crosses at least
+  // missing_seconds more sounding score than the piece's overall tempo would (a skipped passage
+  // is crossed quickly, though the path may spread it over the neighbouring chords; a breath or
+  // a fermata goes the other way, and rubato over a few seconds stays well below it).
+  {
+    const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
+    std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0);  // prefix counts of sounding score frames
+    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(24, j) < 0.5f);
+    Index audible = 0;
+    for (Index i = 0; i < N; ++i) audible += silent(i) < 0.5f;
+    const double rate = static_cast<double>(sounding[M]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
+    std::size_t k = 0;
+    while (k < path.size()) {
+      double best = 0;
+      std::size_t best_e = k;
+      for (std::size_t e = k + 1; e < path.size() && path[e].first - path[k].first <= 2 * need; ++e) {
+        const double excess = static_cast<double>(sounding[path[e].second + 1] - sounding[path[k].second]) -
+                              rate * static_cast<double>(path[e].first - path[k].first);
+        if (excess > best) {
+          best = excess;
+          best_e = e;
+        }
+      }
+      if (best >= static_cast<double>(need)) {
+        // Tighten the start: the latest start with the largest excess up to that end.
+        std::size_t best_k = k;
+        double tight = best;
+        for (std::size_t k2 = k + 1; k2 < best_e; ++k2) {
+          const double excess = static_cast<double>(sounding[path[best_e].second + 1] - sounding[path[k2].second]) -
+                                rate * static_cast<double>(path[best_e].first - path[k2].first);
+          if (excess >= tight) {
+            tight = excess;
+            best_k = k2;
+          }
+        }
+        k = best_k;
+        AlignIssue is;
+        is.audio_start = path[k].first * dt;
+        is.audio_end = path[best_e].first * dt;
+        is.score_start = path[k].second * dt;
+        is.score_end = path[best_e].second * dt;
+        is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
+                  seconds_range(is.audio_start, is.audio_end) + ")";
+        out.issues.push_back(is);
+        k = best_e + 1;
+      } else {
+        ++k;
+      }
+    }
+  }
+  std::sort(out.issues.begin(), out.issues.end(), [](const AlignIssue& a, const AlignIssue& b) { return a.audio_start < b.audio_start; });
+
+  // A recording of the score plays it at roughly its tempo: half or twice its length means the
+  // wrong recording (or a fragment), whatever the path cost says.
+  const double ratio = static_cast<double>(audio.size()) / sr / std::max(score.end(), 1e-3);
+  char why[200] = "";
+  if (ratio < 0.5 || ratio > 2.0)
+    std::snprintf(why, sizeof why, "the audio lasts %.1f s, the score %.1f s", static_cast<double>(audio.size()) / sr, score.end());
+  else if (out.cost > o.poor_cost)
+    std::snprintf(why, sizeof why, "the features do not match (normalised cost %.2f > %.2f)", out.cost, o.poor_cost);
+  out.problem = why;
+  if (out.problem.empty() && !out.issues.empty()) {
+    out.problem = out.issues.front().what;
+    if (out.issues.size() > 1) out.problem += " (and " + std::to_string(out.issues.size() - 1) + " more)";
+  }
+  out.poor = !out.problem.empty();
   return out;
 }
 

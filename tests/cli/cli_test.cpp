@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
@@ -321,7 +322,8 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("normalised path cost"), std::string::npos);
   const std::string text = test::read_bytes(dir.file("a/aligned.csv"));
-  EXPECT_EQ(text.substr(0, text.find('\n')), "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\"");
+  // The columns are kept; a confidence column (0..1 per note) is added in the same layout.
+  EXPECT_EQ(text.substr(0, text.find('\n')), "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\";\"confidence\"");
   const Score aligned = io::read_score(dir.file("a/aligned.csv"));
   ASSERT_EQ(aligned.size(), truth.size());
   double mean = 0;
@@ -331,7 +333,23 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
     mean += std::abs(aligned.notes()[i].onset - truth.notes()[i].onset) / static_cast<double>(truth.size());
   }
   EXPECT_LT(mean, 0.02);
-  EXPECT_TRUE(std::filesystem::exists(dir.file("a/warp.csv")));
+  // The warp is named after the aligned score, so that two pieces in one folder keep theirs.
+  EXPECT_TRUE(std::filesystem::exists(dir.file("a/aligned.warp.csv")));
+  ASSERT_EQ(notewise_cli("-q align " + kExample + "/mix.wav --score " + dir.file("late.csv") + " --out " + dir.file("a/second.csv")).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("a/second.warp.csv")));
+  std::istringstream rows(text);
+  std::string row;
+  std::getline(rows, row);
+  int confident = 0, n = 0;
+  while (std::getline(rows, row)) {
+    const double c = std::stod(row.substr(row.rfind(';') + 1));
+    EXPECT_GE(c, 0.0);
+    EXPECT_LE(c, 1.0);
+    confident += c > 0.5;
+    ++n;
+  }
+  EXPECT_EQ(n, static_cast<int>(truth.size()));
+  EXPECT_GT(confident, n / 2);
   // A .mid output: the same notes, one track per label.
   ASSERT_EQ(notewise_cli("-q align " + kExample + "/mix.wav --score " + dir.file("late.csv") + " --out " + dir.file("m/aligned.mid")).code, 0);
   const Score mid = io::read_score(dir.file("m/aligned.mid"));
@@ -361,7 +379,15 @@ TEST(Cli, Separate_WithAlign) {
   ASSERT_EQ(r.code, 0) << r.err;
   const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
   EXPECT_TRUE(report.contains("alignment"));
+  EXPECT_TRUE(report["alignment"].contains("mean_confidence"));
+  EXPECT_FALSE(report["alignment"]["poor"].get<bool>());
   EXPECT_TRUE(std::filesystem::exists(dir.file("o/plots/warp.png")));
+  // The aligned score beside the stems.
+  const Score aligned = io::read_score(dir.file("o/aligned.csv"));
+  ASSERT_EQ(aligned.size(), truth.size());
+  double mean = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) mean += std::abs(aligned.notes()[i].onset - truth.notes()[i].onset) / static_cast<double>(truth.size());
+  EXPECT_LT(mean, 0.03);
 }
 
 TEST(Cli, Separate_WithAutoencoders) {

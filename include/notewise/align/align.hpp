@@ -30,16 +30,48 @@ struct AlignOptions {
   bool onset_features = true;
   MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 16 fine cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
+  // Silence: an audio frame whose energy lies below a third of the way (dB) from the noise
+  // floor (2nd percentile of the frames) to the loud level (95th percentile), and at least
+  // -silence_db below the loud level, is silent (a breath, a pause); its chroma says nothing,
+  // so against a sounding score frame it costs `silence_cost` wherever it is placed.
+  double silence_db = -18;
+  double silence_cost = 0.5;
+  // Note-level refinement after the global path: every onset event (the notes that start
+  // together in the score) is moved to where its own pitches' harmonic energy rises, within
+  // +-refine_window seconds of the DTW estimate, all events at once in order (a Viterbi pass).
+  bool refine = true;
+  double refine_window = 0.5;   // seconds either side of the DTW estimate
+  double refine_prior = 0.5;    // cost per second of moving an event away from the DTW estimate
+  double refine_tempo = 1.0;    // cost per second of changing an inter-onset interval of the DTW path
+  // Flags: a passage whose chroma cost, averaged over `passage_seconds`, exceeds poor_cost;
+  // a missing section: within at most 2 * missing_seconds of audio the path crosses at least
+  // missing_seconds more sounding score than the piece's overall tempo would.
+  double passage_seconds = 4;
+  double missing_seconds = 2;
 
   void validate() const;
+};
+
+// A stretch of the alignment that is flagged, in audio seconds (and the score seconds it covers).
+struct AlignIssue {
+  double audio_start = 0, audio_end = 0;
+  double score_start = 0, score_end = 0;
+  std::string what;  // in words
 };
 
 struct Alignment {
   std::vector<std::pair<double, double>> warp;  // (score s, audio s), both strictly increasing
   double cost = 0;                              // normalised chroma path cost
-  bool poor = false;                            // cost > poor_cost, or the lengths do not fit
+  bool poor = false;                            // cost > poor_cost, the lengths do not fit, or an issue
   std::string problem;                          // why it is poor, in words (empty if not)
   Score aligned;                                // the score in audio time, same notes, same order
+  // Per note (same order as the score), in [0, 1]: how clearly the note's own pitch energy rises
+  // at its aligned onset, against the strongest rises of that pitch in the recording. A note
+  // repeated or tied at the same pitch rises little and so gets a low confidence even when it
+  // is placed right; a note whose pitch is absent gets about 0.
+  std::vector<double> confidence;
+  double mean_confidence = 0;                   // over the notes
+  std::vector<AlignIssue> issues;               // flagged passages, in time order
 };
 
 // audio: mono signal at `sample_rate`. Throws InvalidArgument for an empty score or audio.

@@ -4,6 +4,7 @@
 // version (Praetzlich, Driedger & Mueller, ICASSP 2016): align coarse features, project the
 // path one level finer, and search only a band around it, so memory grows with the length,
 // not its square.
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -41,7 +42,7 @@ struct MultiscaleOptions {
   Index radius = 16;  // at the finest level: 4 cells of a level 4 times coarser
   DtwWeights weights;
 };
-using FeatureCost = double (*)(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b);
+using FeatureCost = std::function<double(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b)>;
 WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cost, const MultiscaleOptions& o = {});
 
 }  // namespace notewise

@@ -1,0 +1,34 @@
+#pragma once
+// What `align`, `separate --align` and `decompose --align` write of an alignment: the aligned
+// score (CSV with a confidence column, or MIDI), the warp as CSV, the report's JSON, and the
+// one-line summary. Implemented in cmd_align.cpp.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "notewise/align/align.hpp"
+
+namespace notewise::cli {
+
+// "X.warp.csv" for an aligned score "X.csv" / "X.mid": the warp is named after the score, so
+// that several pieces aligned into one folder keep their own warps.
+std::string warp_path_for(const std::string& aligned_score);
+
+// The aligned score at `out` (.mid/.midi: MIDI; otherwise CSV: a CSV `score_path` keeps its
+// columns and layout, only start and duration change; a confidence column is added or replaced).
+void write_aligned_score(const std::string& out, const std::string& score_path, const Alignment& al, bool force);
+
+// score_s,audio_s per score frame.
+void write_warp(const std::string& path, const Alignment& al, bool force);
+
+// {"normalised_cost", "mean_confidence", "poor", "problem", "issues": [...], "warp_score_audio_s": [every 10th point]}
+nlohmann::json alignment_json(const Alignment& al);
+
+// With --align (al not null): writes DIR/aligned.csv (as write_aligned_score) and sets
+// report["alignment"] to alignment_json. Without: does nothing.
+void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force);
+
+// One line: notes aligned, the cost, the confidence and, if poor, why.
+std::string alignment_summary(const Alignment& al);
+
+}  // namespace notewise::cli
