@@ -50,7 +50,11 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     } catch (const nlohmann::json::exception& e) {
       throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
     }
-    m.prepare();
+    try {
+      m.prepare();  // its values come from report.json: a bad one is that file's fault, not a usage error
+    } catch (const CLI::ValidationError& e) {
+      throw ParseError(report_path, 0, std::string("parameters: ") + e.what());
+    }
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
@@ -83,8 +87,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     const std::string ext = std::filesystem::path(out).extension().string();
     if (ext != ".png" && ext != ".svg") throw CLI::ValidationError("--out " + out + ": must end in .png or .svg");
     io::write_atomically(out, globals.force, [&](const std::string& tmp) {
-      draw_figure(view, a->figure, tmp + ext);
-      std::filesystem::rename(tmp + ext, tmp);
+      draw_figure(view, a->figure, tmp);  // the temporary name keeps the extension
     });
     if (!globals.quiet) std::fprintf(stderr, "wrote %s\n", out.c_str());
   });

@@ -95,7 +95,10 @@ PianoModel read_piano_model(const std::string& dir) {
     m.geometry.sample_rate = g.at("sample_rate").get<double>();
     m.geometry.n_fft = g.at("n_fft").get<int>();
     m.geometry.hop = g.at("hop").get<int>();
-    if (m.geometry.sample_rate <= 0 || m.geometry.n_fft < 2 || m.geometry.hop < 1) throw ParseError(header, 0, "invalid geometry");
+    // The same bounds as the command-line options: the geometry sizes every STFT of a run.
+    if (!(m.geometry.sample_rate >= 4000 && m.geometry.sample_rate <= 192000) || m.geometry.n_fft < 16 ||
+        m.geometry.n_fft > 65536 || m.geometry.n_fft % 2 != 0 || m.geometry.hop < 1 || m.geometry.hop > m.geometry.n_fft / 2)
+      throw ParseError(header, 0, "invalid geometry (sample_rate 4000 .. 192000 Hz, n_fft even in 16 .. 65536, hop 1 .. n_fft/2)");
     m.constraints = constraints_of(j.at("constraints"));
     m.layout = PianoModel::piano_layout(m.constraints.onset_templates);
     m.loss = j.at("loss").get<std::string>() == "kl" ? nae::Loss::KullbackLeibler : nae::Loss::Euclidean;
