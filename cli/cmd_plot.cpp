@@ -78,17 +78,24 @@ void add_plot_command(CLI::App& app, Globals& globals) {
       throw CLI::ValidationError("--figure " + a->figure + ": unknown (this run has: " + known + ")");
     }
     std::string out = a->out;
+    bool made_plots = false;  // a plots/ folder this command created is removed again on failure
     if (out.empty()) {
       std::string name = a->figure;
       std::replace(name.begin(), name.end(), ':', '_');
-      std::filesystem::create_directories(std::filesystem::path(a->run) / "plots");
+      made_plots = std::filesystem::create_directory(std::filesystem::path(a->run) / "plots");
       out = (std::filesystem::path(a->run) / "plots" / (name + ".png")).string();
     }
     const std::string ext = std::filesystem::path(out).extension().string();
     if (ext != ".png" && ext != ".svg") throw CLI::ValidationError("--out " + out + ": must end in .png or .svg");
-    io::write_atomically(out, globals.force, [&](const std::string& tmp) {
-      draw_figure(view, a->figure, tmp);  // the temporary name keeps the extension
-    });
+    try {
+      io::write_atomically(out, globals.force, [&](const std::string& tmp) {
+        draw_figure(view, a->figure, tmp);  // the temporary name keeps the extension
+      });
+    } catch (...) {
+      std::error_code ec;
+      if (made_plots) std::filesystem::remove(std::filesystem::path(a->run) / "plots", ec);
+      throw;
+    }
     if (!globals.quiet) std::fprintf(stderr, "wrote %s\n", out.c_str());
   });
 }

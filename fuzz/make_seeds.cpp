@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   audio(out + "/audio/d.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS);
   audio(out + "/audio/e.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
   audio(out + "/audio/f.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_24);
-  audio(out + "/audio/g.au", SF_FORMAT_AU | SF_FORMAT_PCM_8);
+  audio(out + "/audio/g.au", SF_FORMAT_AU | SF_FORMAT_PCM_S8);
   // A valid model of the smallest geometry: 176 rows (88 pitches + onsets), n_fft 16 -> 9 bins.
   const std::string json =
       "{\"format\": \"notewise-nae-model\", \"version\": 1, \"geometry\": {\"sample_rate\": 22050, \"n_fft\": 16, "

@@ -88,7 +88,7 @@ Audio read_audio(const std::string& path) {
   QuietStderr quiet;
   SF_INFO info{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) throw IoError(path, std::string("cannot read audio: ") + sf_strerror(nullptr));
+  if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
   // libsndfile quietly shortens a WAV/AIFF whose header promises more data than the file holds;
   // its log is the only place that says so. A truncated file is reported, not half-used.
   if (data_chunk_truncated(sndfile_log(file.get())))

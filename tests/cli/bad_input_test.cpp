@@ -34,16 +34,16 @@ extern char** environ;
 
 namespace {
 
-struct Run {
+struct CliResult {
   int code;     // exit status, or -signal
   std::string err;
 };
 
-Run run_cli(const std::string& args, const std::string& scratch, const std::string& prefix = "") {
+CliResult run_cli(const std::string& args, const std::string& scratch, const std::string& prefix = "") {
   const std::string err_file = scratch + "/../" + fs::path(scratch).filename().string() + ".stderr";
   const std::string cmd = prefix + std::string(NOTEWISE_BINARY) + " " + args + " >/dev/null 2>" + err_file + " </dev/null";
   const int status = std::system(cmd.c_str());
-  Run r{WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), test::read_bytes(err_file)};
+  CliResult r{WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), test::read_bytes(err_file)};
   fs::remove(err_file);
   return r;
 }
@@ -387,7 +387,7 @@ TEST_P(BadInput, ExitCodeOneLineNamesItNothingLeft) {
   const std::string d = dir.path().string();
   k.setup(dir.path());
   const auto before = tree(dir.path());
-  const Run r = run_cli(subst(k.args, d), d);
+  const CliResult r = run_cli(subst(k.args, d), d);
   EXPECT_EQ(r.code, k.code) << r.err;
   EXPECT_EQ(lines(r.err), 1) << "one line expected: " << r.err;
   EXPECT_EQ(r.err.rfind("notewise: error: ", 0), 0u) << r.err;
@@ -413,7 +413,7 @@ TEST(OutputRun, SecondRunOnALockedFolderFailsAtOnce) {
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // as a first run holds it
   const auto t0 = std::chrono::steady_clock::now();
   for (const bool force : {false, true}) {
-    const Run r = run_cli(std::string(force ? "--force " : "") + "-q separate " + kExample + "/mix.wav --score " + kExample +
+    const CliResult r = run_cli(std::string(force ? "--force " : "") + "-q separate " + kExample + "/mix.wav --score " + kExample +
                               "/score.csv --out " + out,
                           dir.path().string());
     EXPECT_EQ(r.code, 1) << r.err;
@@ -513,7 +513,7 @@ TEST(OutputRun, DiskFullDuringWriteLeavesNothing) {
   // RLIMIT_FSIZE stands in for a full disk: writes beyond 64 KiB fail with EFBIG.
   TempDir dir;
   const std::string d = dir.path().string();
-  const Run r = run_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 3 --out " + d + "/out", d,
+  const CliResult r = run_cli("-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 3 --out " + d + "/out", d,
                         "trap '' XFSZ; ulimit -f 64; exec ");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
@@ -526,7 +526,7 @@ TEST(OutputRun, ForceReplacesACompleteSetAtomically) {
   TempDir dir;
   const std::string d = dir.path().string(), base = "-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 2 --no-report --out " + d + "/out";
   ASSERT_EQ(run_cli(base, d).code, 0);
-  const Run again = run_cli(base, d);
+  const CliResult again = run_cli(base, d);
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.err.find("--force"), std::string::npos);
   ASSERT_EQ(run_cli("--force " + base, d).code, 0);
