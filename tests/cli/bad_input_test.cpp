@@ -119,6 +119,9 @@ struct Case {
   std::vector<std::string> fragments;          // each must appear in stderr ("{d}" as above)
 };
 
+// gtest prints a parameter in test names and failures; the case's name says it all.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 std::string subst(std::string s, const std::string& d) {
   for (std::size_t at = s.find("{d}"); at != std::string::npos; at = s.find("{d}", at + d.size())) s.replace(at, 3, d);
   return s;
@@ -260,6 +263,11 @@ std::vector<Case> corpus() {
   };
   report_case("DeepNestedGroup", report_with_group("x=" + std::string(15000, '(') + "pitch>60"), "nested more than");
   report_case("100000BangsGroup", report_with_group("x=" + std::string(100000, '!') + "pitch>60"), "characters long");
+  report_case("HugeNfft", [](const fs::path& d) {
+    nlohmann::json j = {{"input", {{"audio", (d / "mix.wav").string()}}},
+                        {"parameters", {{"score", (d / "score.csv").string()}, {"n_fft", 1073741824}}}};
+    return j.dump();
+  }, "n_fft");
   report_case("NotJson", [](const fs::path&) { return std::string("{\"input\": "); }, "JSON");
   report_case("BomThenGarbage", [](const fs::path&) { return std::string("\xEF\xBB\xBFgarbage"); }, "JSON");
   report_case("NoParameters", [](const fs::path&) { return std::string("{\"input\": {}}"); }, "parameters");
