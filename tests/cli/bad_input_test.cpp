@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sndfile.h>
 
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
@@ -92,6 +93,24 @@ std::string wav(int channels, std::uint32_t rate, int bits, int format_tag, std:
   return "RIFF" + le32(static_cast<std::uint32_t>(4 + body.size() - 4)) + body;
 }
 std::string floats(const std::vector<float>& v) { return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4); }
+
+// A real compressed file (MP3, FLAC, OGG/Vorbis) of 1 s of a tone, by libsndfile; its bytes.
+std::string encoded(int format, const fs::path& scratch) {
+  const std::string path = (scratch / ".encode.tmp").string();
+  SF_INFO info{};
+  info.samplerate = 22050;
+  info.channels = 1;
+  info.format = format;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (f == nullptr) return "could not encode";
+  std::vector<float> x(22050);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.4f * std::sin(0.07f * static_cast<float>(i));
+  sf_writef_float(f, x.data(), static_cast<sf_count_t>(x.size()));
+  sf_close(f);
+  std::string bytes = test::read_bytes(path);
+  fs::remove(path);
+  return bytes;
+}
 
 const char* kScore = "start,duration,pitch,velocity,label\n0.1,0.3,60,90,left\n0.4,0.3,64,90,right\n";
 
@@ -296,6 +315,18 @@ std::vector<Case> corpus() {
     for (int i = 0; i < 200; ++i) s += std::string("\xff\xfb\x90\x64", 4) + std::string(60, static_cast<char>(i * 37));
     return s;
   }, "");
+  auto compressed_case = [&](const std::string& name, int format, const std::string& ext, double keep) {
+    c.push_back({"Audio_" + name, with([format, ext, keep](const fs::path& d) {
+                   const std::string bytes = encoded(format, d);
+                   test::write_bytes((d / ("bad" + ext)).string(), bytes.substr(0, static_cast<std::size_t>(keep * bytes.size())));
+                 }),
+                 "-q separate {d}/bad" + ext + " --score {d}/score.csv --out {d}/out", 1, {"{d}/bad" + ext}});
+  };
+  // libmpg123 printed its own lines ("error: dequantization failed!") before notewise's.
+  compressed_case("Mp3FirstTenth", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, ".mp3", 0.1);
+  compressed_case("Mp3HeaderOnly", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, ".mp3", 0.02);
+  compressed_case("FlacCutInHalf", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, ".flac", 0.5);
+  compressed_case("OggFirstPageOnly", SF_FORMAT_OGG | SF_FORMAT_VORBIS, ".ogg", 0.05);
   audio_case("BomThenRiff", [pcm] { return "\xEF\xBB\xBF" + wav(1, 22050, 16, 1, 4000, pcm); }, "cannot read audio");
   c.push_back({"Audio_FolderInsteadOfFile", with([](const fs::path& d) { fs::create_directories(d / "bad.wav"); }),
                "-q separate {d}/bad.wav --score {d}/score.csv --out {d}/out", 1, {"{d}/bad.wav", "folder"}});
