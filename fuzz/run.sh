@@ -50,7 +50,7 @@ for t in "${targets[@]}"; do
   build "$t"
   mkdir -p build-fuzz/corpus/$t
   echo "== fuzz_$t: ${share} s"
-  (cd build-fuzz && ./fuzz_$t -max_total_time="$share" -max_len=65536 -timeout=10 -rss_limit_mb=2560 \
+  (cd build-fuzz && LSAN_OPTIONS=suppressions=$root/.ci/lsan.supp ./fuzz_$t -max_total_time="$share" -max_len=65536 -timeout=10 -rss_limit_mb=2560 \
      -print_final_stats=1 -artifact_prefix="$root/build-fuzz/crash-$t-" corpus/$t seeds/$t 2>&1 | \
      grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==ERROR|SUMMARY)" || true)
   if ls build-fuzz/crash-$t-* >/dev/null 2>&1; then echo "fuzz_$t: crash found (build-fuzz/crash-$t-*)"; exit 1; fi

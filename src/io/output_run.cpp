@@ -190,6 +190,9 @@ OutputRun::OutputRun(const std::string& dir, bool overwrite) : dir_(dir), overwr
     staging_ = sibling_ ? make_temp_dir(parent, "." + d.filename().string() + ".notewise-")
                         : make_temp_dir(d, ".notewise-run-");
     cleanup_slot_ = register_cleanup(staging_, 1);
+    // mkdtemp makes 0700 folders; the staging folder may become DIR, so it takes DIR's mode.
+    struct stat st {};
+    if (sibling_ && ::stat(dir_.c_str(), &st) == 0) ::chmod(staging_.c_str(), st.st_mode & 07777);
     g_last_staging = staging_;
     g_last_dir = dir_;
   } catch (...) {

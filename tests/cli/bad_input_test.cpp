@@ -565,6 +565,10 @@ TEST(OutputRun, ForceReplacesACompleteSetAtomically) {
   TempDir dir;
   const std::string d = dir.path().string(), base = "-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 2 --no-report --out " + d + "/out";
   ASSERT_EQ(run_cli(base, d).code, 0);
+  // The folder came from a staging folder: it has the mode a plain mkdir gives, not mkdtemp's 0700.
+  fs::create_directory(d + "/plain");
+  EXPECT_EQ(fs::status(d + "/out").permissions(), fs::status(d + "/plain").permissions());
+  fs::remove(d + "/plain");
   const CliResult again = run_cli(base, d);
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.err.find("--force"), std::string::npos);
