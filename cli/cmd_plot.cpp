@@ -1,4 +1,5 @@
 // notewise plot: one figure of a run folder, alone, as PNG or SVG (for papers and slides).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -44,6 +45,12 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     }
     ModelArgs m;
     std::string audio;
+    // Whole-number parameters are read with get<int>; a float beyond int's range there would
+    // convert with undefined behaviour. No parameter is legitimately that large.
+    if (report.contains("parameters") && report["parameters"].is_object())
+      for (const auto& [key, v] : report["parameters"].items())
+        if (v.is_number_float() && !(std::abs(v.get<double>()) < 1e9))
+          throw ParseError(report_path, 0, "parameters: " + key + " = " + v.dump() + " is out of range");
     try {
       m = ModelArgs::from_json(report.at("parameters"));
       audio = report.at("input").at("audio").get<std::string>();

@@ -229,8 +229,10 @@ std::vector<Case> corpus() {
              "model.json", "geometry");
   model_case("SampleRate2GHz", [](const fs::path& d) { auto j = model_json(); j["geometry"]["sample_rate"] = 2e9; write_model(d / "m", j); },
              "model.json", "geometry");
+  model_case("NfftFloat1e75", [](const fs::path& d) { auto j = model_json(); j["geometry"]["n_fft"] = 1.44444e75; write_model(d / "m", j); },
+             "model.json", "n_fft");  // fuzz_model: get<int> of 1e75 was undefined behaviour
   model_case("MistypedField", [](const fs::path& d) { auto j = model_json(); j["geometry"]["hop"] = "eight"; write_model(d / "m", j); },
-             "model.json", "mistyped");
+             "model.json", "hop must be a number");
   model_case("EncoderTruncated", [](const fs::path& d) {
     write_model(d / "m", model_json());
     test::write_bytes((d / "m/encoder.npy").string(), npy_f4("(176, 9)", {1, 2}));
@@ -287,6 +289,11 @@ std::vector<Case> corpus() {
                         {"parameters", {{"score", (d / "score.csv").string()}, {"n_fft", 1073741824}}}};
     return j.dump();
   }, "n_fft");
+  report_case("HopFloat1e75", [](const fs::path& d) {
+    nlohmann::json j = {{"input", {{"audio", (d / "mix.wav").string()}}},
+                        {"parameters", {{"score", (d / "score.csv").string()}, {"hop", 1.44444e75}}}};
+    return j.dump();
+  }, "hop");
   report_case("NotJson", [](const fs::path&) { return std::string("{\"input\": "); }, "JSON");
   report_case("BomThenGarbage", [](const fs::path&) { return std::string("\xEF\xBB\xBFgarbage"); }, "JSON");
   report_case("NoParameters", [](const fs::path&) { return std::string("{\"input\": {}}"); }, "parameters");
