@@ -176,9 +176,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--warp", a->warp, "Where to write the warp (default: OUT's name with .warp.csv)");
   cmd->add_option("--step-weights", a->weights, "DTW weights of the steps (1,1),(1,0),(0,1)")
       ->delimiter(',')->expected(3)->capture_default_str();
-  cmd->add_option("--feature-rate", a->options.feature_rate, "Feature frames per second")->capture_default_str();
-  cmd->add_option("--levels", a->options.dtw.levels, "Multiscale DTW levels")->capture_default_str();
-  cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str();
+  cmd->add_option("--feature-rate", a->options.feature_rate, "Feature frames per second")->capture_default_str()->check(CLI::Range(1.0, 1000.0));
+  cmd->add_option("--levels", a->options.dtw.levels, "Multiscale DTW levels")->capture_default_str()->check(CLI::Range(1, 8));
+  cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str()->check(CLI::Range(1, 100000));
   cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
   cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
   cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();

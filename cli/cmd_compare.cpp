@@ -5,6 +5,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
 #include "pipeline.hpp"
@@ -32,7 +33,7 @@ void add_compare_command(CLI::App& app, Globals& globals) {
   a->model.add_to(*cmd, false);
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
-    prepare_outputs(a->out, {"loss.csv", "loss.png", "report.html"}, globals);
+    const auto run = prepare_outputs(a->out, {"loss.csv", "loss.png", "report.html"}, globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
@@ -60,7 +61,7 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       for (const auto& c : curves) csv << "," << c[e];
       csv << "\n";
     }
-    const auto dir = std::filesystem::path(a->out);
+    const auto dir = std::filesystem::path(run->staging());
     io::write_text((dir / "loss.csv").string(), csv.str(), globals.force);
     plot::LinePlot p;
     p.title = std::string(a->model.loss == "kl" ? "KL divergence" : "Approximation loss ||V - V^||^2") + " against iterations/epochs";
@@ -73,8 +74,7 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       p.series.push_back(s);
     }
     io::write_atomically((dir / "loss.png").string(), globals.force, [&](const std::string& tmp) {
-      plot::draw(p, tmp + ".png");
-      std::filesystem::rename(tmp + ".png", tmp);
+      plot::draw(p, tmp);  // the temporary name ends in .png too
     });
     std::ostringstream h;
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>notewise compare</title></head>"
@@ -87,6 +87,7 @@ void add_compare_command(CLI::App& app, Globals& globals) {
         << curves[k].back() / curves[0].back() << "</td></tr>\n";
     h << "</table>\n<pre>" << a->model.to_json().dump(1) << "</pre>\n</body></html>\n";
     io::write_text((dir / "report.html").string(), h.str(), globals.force);
+    run->commit("report.html");
     std::string line = "final loss: nmf " + std::to_string(curves[0].back());
     for (int k = 1; k < kMethods; ++k) {
       char part[96];

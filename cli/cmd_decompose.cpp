@@ -5,6 +5,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 #include "align_output.hpp"
 #include "pipeline.hpp"
@@ -37,9 +38,9 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
-    prepare_outputs(a->out, {"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"},
-                    globals);
-    if (a->model.align) prepare_outputs(a->out, {"aligned.csv"}, globals);
+    std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"};
+    if (a->model.align) files.push_back("aligned.csv");
+    const auto run = prepare_outputs(a->out, files, globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
@@ -50,7 +51,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const Decomposition& d = view_data.decomposition;
     const Geometry& g = d.geometry;
 
-    const auto dir = std::filesystem::path(a->out);
+    const auto dir = std::filesystem::path(run->staging());
     const auto& notes = in.score.notes();
     MatrixXf Hn = MatrixXf::Zero(static_cast<Index>(notes.size()), d.H.cols());
     for (std::size_t i = 0; i < notes.size(); ++i) {
@@ -105,8 +106,9 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},
                                    {"nmf", {{"iterations", d.run.iterations}}}};
-    write_align_outputs(a->out, a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
-    write_report(a->out, view, report, a->audio, nullptr, globals.force);
+    write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
+    write_report(run->staging(), view, report, a->audio, nullptr, globals.force);
+    run->commit("params.json");
     info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
                             "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json, report.html");
   });

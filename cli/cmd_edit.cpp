@@ -68,7 +68,11 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       a->model.finish();
       for (const auto& g : a->gains) gains.push_back(parse_gain(g));
       if (gains.empty() && a->mute.empty()) throw InvalidArgument("nothing to do: give --gain and/or --mute");
-      if (!a->mute.empty()) parse_selection(a->mute);
+      try {
+        if (!a->mute.empty()) parse_selection(a->mute);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string("--mute: ") + e.what());
+      }
     });
     const auto out_dir = std::filesystem::path(a->out).parent_path();
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());

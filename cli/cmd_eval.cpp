@@ -65,6 +65,10 @@ nlohmann::json evaluate_stems(const std::string& reference, const std::string& e
   const auto ref_path = [&](const std::string& s) { return stem_file(reference, s); };
   const auto est_path = [&](const std::string& s) { return stem_file(estimate, s); };
   const VectorXd first = mono_of(ref_path(stems[0]), 0, &rate);
+  // BSS Eval's distortion filter needs a reference at least as long as the filter.
+  if (first.size() < filter_length)
+    throw IoError(ref_path(stems[0]), "holds " + std::to_string(first.size()) + " samples; scoring needs at least " +
+                                          std::to_string(filter_length) + " (the distortion filter's length)");
   MatrixXd R(static_cast<Index>(stems.size()), first.size()), E(R.rows(), R.cols());
   for (std::size_t i = 0; i < stems.size(); ++i) {
     R.row(static_cast<Index>(i)) = i == 0 ? first : mono_of(ref_path(stems[i]), first.size(), &rate);

@@ -8,6 +8,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/version.hpp"
 #include "progress.hpp"
@@ -99,7 +100,7 @@ void add_factorize_command(CLI::App& app, Globals& globals) {
       if ((a->fix_w && a->init_w.empty()) || (a->fix_h && a->init_h.empty()))
         throw InvalidArgument("--fix-w/--fix-h need the matching --init-w/--init-h");
     });
-    prepare_outputs(a->out, {"W.npy", "H.npy", "loss.csv"}, globals);
+    const auto out = prepare_outputs(a->out, {"W.npy", "H.npy", "loss.csv"}, globals);
     const MatrixXf V = io::read_npy(a->v);
     if (V.minCoeff() < 0) throw ParseError(a->v, 0, "holds negative values; NMF needs a nonnegative matrix");
     MatrixXf W0, H0;
@@ -124,8 +125,9 @@ void add_factorize_command(CLI::App& app, Globals& globals) {
       if (!file.empty() && m->minCoeff() < 0) throw ParseError(file, 0, "holds negative values");
     const MatrixXf* w = a->init_w.empty() ? nullptr : &W0;
     const MatrixXf* h = a->init_h.empty() ? nullptr : &H0;
-    if (a->float64) run<double>(V, w, h, rank, a->seed, o, a->out, globals);
-    else run<float>(V, w, h, rank, a->seed, o, a->out, globals);
+    if (a->float64) run<double>(V, w, h, rank, a->seed, o, out->staging(), globals);
+    else run<float>(V, w, h, rank, a->seed, o, out->staging(), globals);
+    out->commit("loss.csv");
   });
 }
 

@@ -5,6 +5,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/model_io.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
@@ -61,8 +62,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
                               " --score: give one score per recording");
     });
     const auto t0 = std::chrono::steady_clock::now();
-    io::ensure_output_dir(a->out);
-    prepare_outputs(a->out, io::piano_model_files(a->deep.layers), globals);
+    const auto run = prepare_outputs(a->out, io::piano_model_files(a->deep.layers), globals);
     const auto& so = a->model.options;
     std::vector<TrainingPiece> pieces;
     nlohmann::json trained_on = nlohmann::json::array();
@@ -91,7 +91,8 @@ void add_nae_command(CLI::App& app, Globals& globals) {
                                   {"transpositions", a->transpositions},
                                   {"deep", {{"layers", a->deep.layers}, {"width", a->deep.width}, {"epochs", a->deep.epochs}, {"rate", a->deep.rate}}},
                                   {"seconds", seconds_since(t0)}};
-    io::write_piano_model(a->out, m, extra, globals.force);
+    io::write_piano_model(run->staging(), m, extra, globals.force);
+    run->commit("model.json");
     info(globals.quiet, "wrote " + a->out + ": model.json, encoder.npy, decoder.npy (" + std::to_string(m.layout.rows()) +
                             " rows, " + std::to_string(m.epochs) + " epochs, " + std::to_string(seconds_since(t0)) + " s)");
   });

@@ -1,4 +1,5 @@
 // notewise plot: one figure of a run folder, alone, as PNG or SVG (for papers and slides).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -44,13 +45,27 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     }
     ModelArgs m;
     std::string audio;
+    // Whole-number parameters are read with get<int>; a float beyond int's range there would
+    // convert with undefined behaviour. No parameter is legitimately that large.
+    if (report.contains("parameters") && report["parameters"].is_object())
+      for (const auto& [key, v] : report["parameters"].items())
+        if (v.is_number_float() && !(std::abs(v.get<double>()) < 1e9))
+          throw ParseError(report_path, 0, "parameters: " + key + " = " + v.dump() + " is out of range");
     try {
       m = ModelArgs::from_json(report.at("parameters"));
       audio = report.at("input").at("audio").get<std::string>();
     } catch (const nlohmann::json::exception& e) {
       throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
     }
-    m.prepare();
+    // The same bounds as the command-line options (report.json may have been edited).
+    if (m.options.stft.n_fft < 16 || m.options.stft.n_fft > 65536 || m.options.stft.hop < 1 || m.options.stft.hop > 32768 ||
+        m.rate < 4000 || m.rate > 192000)
+      throw ParseError(report_path, 0, "parameters: n_fft (16 .. 65536), hop (1 .. 32768) or analysis_sample_rate (4000 .. 192000) out of range");
+    try {
+      m.prepare();  // its values come from report.json: a bad one is that file's fault, not a usage error
+    } catch (const CLI::ValidationError& e) {
+      throw ParseError(report_path, 0, std::string("parameters: ") + e.what());
+    }
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
@@ -74,18 +89,24 @@ void add_plot_command(CLI::App& app, Globals& globals) {
       throw CLI::ValidationError("--figure " + a->figure + ": unknown (this run has: " + known + ")");
     }
     std::string out = a->out;
+    bool made_plots = false;  // a plots/ folder this command created is removed again on failure
     if (out.empty()) {
       std::string name = a->figure;
       std::replace(name.begin(), name.end(), ':', '_');
-      std::filesystem::create_directories(std::filesystem::path(a->run) / "plots");
+      made_plots = std::filesystem::create_directory(std::filesystem::path(a->run) / "plots");
       out = (std::filesystem::path(a->run) / "plots" / (name + ".png")).string();
     }
     const std::string ext = std::filesystem::path(out).extension().string();
     if (ext != ".png" && ext != ".svg") throw CLI::ValidationError("--out " + out + ": must end in .png or .svg");
-    io::write_atomically(out, globals.force, [&](const std::string& tmp) {
-      draw_figure(view, a->figure, tmp + ext);
-      std::filesystem::rename(tmp + ext, tmp);
-    });
+    try {
+      io::write_atomically(out, globals.force, [&](const std::string& tmp) {
+        draw_figure(view, a->figure, tmp);  // the temporary name keeps the extension
+      });
+    } catch (...) {
+      std::error_code ec;
+      if (made_plots) std::filesystem::remove(std::filesystem::path(a->run) / "plots", ec);
+      throw;
+    }
     if (!globals.quiet) std::fprintf(stderr, "wrote %s\n", out.c_str());
   });
 }

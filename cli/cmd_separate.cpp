@@ -5,6 +5,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 #include "align_output.hpp"
 #include "pipeline.hpp"
@@ -43,7 +44,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
-    io::ensure_output_dir(a->out);
+    auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
     Input in = load_input(a->audio, a->model, globals);
     std::vector<GroupSpec> specs;
     for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
@@ -52,7 +53,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     for (const auto& n : groups.names) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align) files.push_back("aligned.csv");
-    prepare_outputs(a->out, files, globals);
+    run->expect(files);
     const double t_load = seconds_since(t0);
 
     ProgressBar nmf_bar("decompose", globals.quiet);
@@ -72,7 +73,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const double t_sep = seconds_since(t1);
 
     const auto t2 = std::chrono::steady_clock::now();
-    const auto dir = std::filesystem::path(a->out);
+    const auto dir = std::filesystem::path(run->staging());
     const auto fmt = io::parse_sample_format(a->format);
     for (std::size_t k = 0; k < groups.names.size(); ++k)
       io::write_wav((dir / (groups.names[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
@@ -102,11 +103,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
-    write_align_outputs(a->out, a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
+    write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
       std::vector<std::string> stems = groups.names;
-      scores = evaluate_stems(a->reference, a->out, stems);
+      scores = evaluate_stems(a->reference, run->staging(), stems);
       report["scores"] = scores;
       const auto& m = scores["mean_SDR"];
       info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
@@ -117,10 +118,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.separation = &s;
       view.score = &in.score;
       view.warp = &in.warp;
-      write_report(a->out, view, report, a->audio, scores, globals.force);
+      write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);
     }
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    run->commit("report.json");
     std::string names;
     for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv" +

@@ -7,6 +7,7 @@
 #include "notewise/core/stft.hpp"
 #include "notewise/separation/separate.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/resample.hpp"
@@ -32,14 +33,14 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-o,--out", args->out, "Output folder (created if needed)")->required();
   cmd->add_option("--sr", args->rate, "Analysis sample rate in Hz (the audio is resampled to it)")
       ->capture_default_str()->check(CLI::Range(1000, 384000));
-  cmd->add_option("--n-fft", args->stft.n_fft, "FFT size in samples (at the analysis rate)")->capture_default_str();
-  cmd->add_option("--hop", args->stft.hop, "Hop size in samples (at the analysis rate)")->capture_default_str();
+  cmd->add_option("--n-fft", args->stft.n_fft, "FFT size in samples (at the analysis rate)")->capture_default_str()->check(CLI::Range(16, 65536));
+  cmd->add_option("--hop", args->stft.hop, "Hop size in samples (at the analysis rate)")->capture_default_str()->check(CLI::Range(1, 32768));
   cmd->add_option("--format", args->format, "Sample format of written WAV files")
       ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
   cmd->callback([args, &globals] {
     validate_options([&] { args->stft.validate(); });
-    prepare_outputs(args->out, {"V.npy", "resynth.wav", "info.json"}, globals);
-    const auto dir = std::filesystem::path(args->out);
+    const auto run = prepare_outputs(args->out, {"V.npy", "resynth.wav", "info.json"}, globals);
+    const auto dir = std::filesystem::path(run->staging());
 
     const io::Audio audio = io::read_audio(args->audio);
     info(globals.quiet, "read " + args->audio + ": " + std::to_string(audio.channels()) + " channel(s), " +
@@ -77,7 +78,8 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
         {"round_trip_max_abs_error", max_error},
     };
     io::write_text((dir / "info.json").string(), j.dump(2) + "\n", globals.force);
-    info(globals.quiet, "wrote " + (dir / "V.npy").string() + " (" + std::to_string(V.rows()) + " bins x " +
+    run->commit("info.json");
+    info(globals.quiet, "wrote " + (std::filesystem::path(args->out) / "V.npy").string() + " (" + std::to_string(V.rows()) + " bins x " +
                             std::to_string(V.cols()) + " frames), resynth.wav, info.json; round-trip error " +
                             std::to_string(max_error));
   });

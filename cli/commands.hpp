@@ -1,6 +1,7 @@
 #pragma once
 // One file per subcommand; each registers itself on the app and does its work in a callback.
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,8 +40,16 @@ void validate_options(F&& check) {
 nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
                               int filter_length = 512);
 
-// Fails (IoError) before any work if DIR cannot be written or holds one of `files` already
-// (unless --force).
-void prepare_outputs(const std::string& dir, const std::vector<std::string>& files, const Globals& globals);
+}  // namespace notewise::cli
+namespace notewise::io {
+class OutputRun;
+}
+namespace notewise::cli {
+
+// Fails (IoError) before any work if DIR cannot be written, is locked by another run, or holds
+// one of `files` already (unless --force). Write into run->staging(), then run->commit(marker);
+// without the commit (an error, a signal) nothing of the run is left (io/output_run.hpp).
+[[nodiscard]] std::unique_ptr<io::OutputRun> prepare_outputs(const std::string& dir, const std::vector<std::string>& files,
+                                                             const Globals& globals);
 
 }  // namespace notewise::cli

@@ -4,18 +4,22 @@
 #include <cstdio>
 #include <filesystem>
 #include <new>
+#include <algorithm>
 
 #include "commands.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 
 namespace notewise::cli {
 
-void prepare_outputs(const std::string& dir, const std::vector<std::string>& files, const Globals& globals) {
-  io::ensure_output_dir(dir);
-  for (const auto& f : files) io::check_writable((std::filesystem::path(dir) / f).string(), globals.force);
+std::unique_ptr<io::OutputRun> prepare_outputs(const std::string& dir, const std::vector<std::string>& files,
+                                               const Globals& globals) {
+  auto run = std::make_unique<io::OutputRun>(dir, globals.force);
+  run->expect(files);
+  return run;
 }
 
 }  // namespace notewise::cli
@@ -23,6 +27,7 @@ void prepare_outputs(const std::string& dir, const std::vector<std::string>& fil
 int main(int argc, char** argv) {
   using namespace notewise;
   cli::use_best_blas_kernels(argv);
+  io::install_signal_cleanup();  // SIGINT/SIGTERM/SIGHUP: remove what the run created, then die of it
 
   CLI::App app{
       "notewise: score-informed music audio decomposition.\n"
@@ -61,16 +66,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // Usage errors in the same one-line form as the others (CLI11 would print two lines).
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "notewise: error: %s (see notewise --help)\n", what.c_str());
     return 2;
   } catch (const Error& e) {
-    std::fprintf(stderr, "notewise: error: %s\n", e.what());
+    std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(e.what()).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "notewise: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "notewise: error: %s\n", e.what());
+    std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(e.what()).c_str());
     return 1;
   }
   return 0;

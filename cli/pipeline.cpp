@@ -79,8 +79,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
         ->check(CLI::ExistingDirectory);
   cmd.add_flag("--pedal", pedal, "MIDI: extend notes held by the sustain pedal (CC64)");
   cmd.add_option("--sr", rate, "Analysis sample rate in Hz")->capture_default_str()->check(CLI::Range(4000, 192000));
-  cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str();
-  cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str();
+  cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str()->check(CLI::Range(16, 65536));
+  cmd.add_option("--hop", options.stft.hop, "Hop size at the analysis rate")->capture_default_str()->check(CLI::Range(1, 32768));
   cmd.add_option("-n,--iterations", options.decompose.nmf.max_iterations, "NMF iterations (autoencoders: epochs)")->capture_default_str();
   cmd.add_option("--loss", loss, "NMF divergence: kl | euclidean | is | beta=B")->capture_default_str();
   cmd.add_option("--template-iterations", options.decompose.template_iterations,
@@ -174,8 +174,12 @@ void ModelArgs::finish() {
                                                                                                  : nae::Optimizer::Lipschitz;
   options.validate();
   for (const auto& g : groups) {
-    const GroupSpec spec = parse_group_spec(g);
-    if (spec.selection != "others") parse_selection(spec.selection);
+    try {
+      const GroupSpec spec = parse_group_spec(g);
+      if (spec.selection != "others") parse_selection(spec.selection);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--group: ") + e.what());
+    }
   }
 }
 

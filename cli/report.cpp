@@ -187,8 +187,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   for (const auto& name : figure_names(run)) {
     const std::string file = png(name);
     io::write_atomically((root / file).string(), overwrite, [&](const std::string& tmp) {
-      draw_figure(run, name, tmp + ".png");
-      fs::rename(tmp + ".png", tmp);
+      draw_figure(run, name, tmp);  // the temporary name ends in .png too
     });
   }
   std::ostringstream h;

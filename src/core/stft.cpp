@@ -10,7 +10,7 @@
 namespace notewise {
 
 void StftOptions::validate() const {
-  require(n_fft >= 4 && n_fft % 2 == 0, "n_fft", n_fft, "even and >= 4");
+  require(n_fft >= 4 && n_fft % 2 == 0 && n_fft <= kMaxNfft, "n_fft", n_fft, "even and in 4 .. " + std::to_string(kMaxNfft));
   require(hop >= 1 && hop <= n_fft / 2, "hop", hop, "in 1 .. n_fft/2");
 }
 

@@ -1,9 +1,13 @@
 // The only file that talks to libsndfile.
 #include "notewise/io/audio.hpp"
 
+#include <fcntl.h>
 #include <sndfile.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -43,6 +47,31 @@ bool data_chunk_truncated(const std::string& log) {
   return false;
 }
 
+// libmpg123 (behind libsndfile's MP3 support) prints its own complaints about a corrupt stream
+// on stderr, before notewise's one-line error. While libsndfile decodes, stderr goes to
+// /dev/null; what went wrong is reported through sf_strerror and our checks instead.
+class QuietStderr {
+ public:
+  QuietStderr() {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_ >= 0 && null >= 0) ::dup2(null, 2);
+    if (null >= 0) ::close(null);
+  }
+  ~QuietStderr() {
+    if (saved_ >= 0) {
+      ::dup2(saved_, 2);
+      ::close(saved_);
+    }
+  }
+  QuietStderr(const QuietStderr&) = delete;
+  QuietStderr& operator=(const QuietStderr&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
 }  // namespace
 
 VectorXf Audio::mono() const {
@@ -54,26 +83,39 @@ Audio read_audio(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such file");
   if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not an audio file");
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (ec) throw IoError(path, "cannot read audio: " + ec.message());
+  QuietStderr quiet;
   SF_INFO info{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) throw IoError(path, std::string("cannot read audio: ") + sf_strerror(nullptr));
+  if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
   // libsndfile quietly shortens a WAV/AIFF whose header promises more data than the file holds;
   // its log is the only place that says so. A truncated file is reported, not half-used.
   if (data_chunk_truncated(sndfile_log(file.get())))
     throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
+  // Header values bound everything sized from them later (the input-rate STFT, buffers).
   if (info.channels < 1) throw IoError(path, "audio file has no channels");
-  if (info.samplerate < 1) throw IoError(path, "audio file has an invalid sample rate");
+  if (info.channels > kMaxChannels)
+    throw IoError(path, "audio file claims " + std::to_string(info.channels) + " channels (at most " +
+                            std::to_string(kMaxChannels) + ")");
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate)
+    throw IoError(path, "audio file claims a sample rate of " + std::to_string(info.samplerate) + " Hz (expected " +
+                            std::to_string(kMinSampleRate) + " .. " + std::to_string(kMaxSampleRate) + " Hz)");
   if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
   // Integer PCM read as float is scaled to [-1, 1]; float files pass through unchanged.
   sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
 
-  // Read in blocks: some formats (MP3, OGG) only estimate the frame count up front.
+  // Read in blocks: some formats (MP3, OGG) only estimate the frame count up front, so the
+  // header's count is only a hint, capped by what a file of this size can plausibly decode to.
   std::vector<float> interleaved;
-  interleaved.reserve(static_cast<std::size_t>(info.frames) * info.channels);
+  const double hint = std::min(static_cast<double>(info.frames) * info.channels, 16.0 * static_cast<double>(file_size));
+  interleaved.reserve(static_cast<std::size_t>(std::min(hint, static_cast<double>(kMaxAudioSamples))));
   std::vector<float> block(static_cast<std::size_t>(65536) * info.channels);
   for (;;) {
     const sf_count_t got = sf_readf_float(file.get(), block.data(), 65536);
     if (got <= 0) break;
+    if (interleaved.size() + static_cast<std::size_t>(got * info.channels) > static_cast<std::size_t>(kMaxAudioSamples))
+      throw IoError(path, "audio file is too long (more than " + std::to_string(kMaxAudioSamples) + " samples)");
     interleaved.insert(interleaved.end(), block.begin(), block.begin() + got * info.channels);
   }
   if (sf_error(file.get()) != SF_ERR_NO_ERROR)
@@ -93,6 +135,12 @@ Audio read_audio(const std::string& path) {
       const float v = interleaved[static_cast<std::size_t>(i) * info.channels + c];
       if (!std::isfinite(v))
         throw IoError(path, "audio holds a non-finite sample (NaN or Inf) at frame " + std::to_string(i));
+      // Float files may exceed full scale, but not by orders of magnitude: powers of such values
+      // overflow float later and would be blamed on an output.
+      if (std::abs(v) > kMaxSampleMagnitude)
+        throw IoError(path, "audio holds a sample of " + std::to_string(v) + " at frame " + std::to_string(i) +
+                                " (at most +-" + std::to_string(static_cast<int>(kMaxSampleMagnitude)) +
+                                "; full scale is 1)");
       audio.samples(i, c) = v;
     }
   return audio;
@@ -109,7 +157,7 @@ void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& sample
                SampleFormat format, bool overwrite) {
   require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
   require(samples.cols() >= 1, "channels", static_cast<double>(samples.cols()), ">= 1");
-  if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples");
+  if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples (an internal error)");
   write_atomically(path, overwrite, [&](const std::string& tmp) {
     SF_INFO info{};
     info.samplerate = sample_rate;

@@ -1,5 +1,6 @@
 #include "notewise/io/model_io.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +13,21 @@ namespace {
 
 constexpr const char* kFormat = "notewise-nae-model";
 
+// A whole number that fits an int. nlohmann's get<int>() of a JSON float such as 1e75 converts
+// out of range (undefined behaviour; found by fuzz/fuzz_model).
+int whole(const nlohmann::json& v, const char* name) {
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    const auto i = v.get<long long>();
+    if (i >= -(1LL << 31) + 1 && i < (1LL << 31)) return static_cast<int>(i);
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (d == std::floor(d) && std::abs(d) < 2147483647.0) return static_cast<int>(d);
+  } else {
+    throw InvalidArgument(std::string(name) + " must be a number");
+  }
+  throw InvalidArgument(std::string(name) + " is not a whole number within int's range");
+}
+
 nlohmann::json constraints_json(const ConstraintOptions& c) {
   return {{"tolerance", c.tolerance},         {"tolerance_cents", c.tolerance_cents}, {"partials", c.partials},
           {"inharmonicity", c.inharmonicity}, {"partial_power", c.partial_power},     {"before", c.before},
@@ -23,7 +39,7 @@ ConstraintOptions constraints_of(const nlohmann::json& j) {
   ConstraintOptions c;
   c.tolerance = j.at("tolerance").get<double>();
   c.tolerance_cents = j.at("tolerance_cents").get<double>();
-  c.partials = j.at("partials").get<int>();
+  c.partials = whole(j.at("partials"), "partials");
   c.inharmonicity = j.at("inharmonicity").get<double>();
   c.partial_power = j.at("partial_power").get<double>();
   c.before = j.at("before").get<double>();
@@ -87,20 +103,23 @@ PianoModel read_piano_model(const std::string& dir) {
   int hidden_layers = 0;
   try {
     if (j.value("format", std::string()) != kFormat) throw ParseError(header, 0, "not a notewise model (format is not \"notewise-nae-model\")");
-    const int version = j.at("version").get<int>();
+    const int version = whole(j.at("version"), "version");
     if (version != kModelVersion)
       throw ParseError(header, 0, "model version " + std::to_string(version) + "; this notewise reads version " +
                                       std::to_string(kModelVersion) + " (retrain it with 'notewise nae train')");
     const auto& g = j.at("geometry");
     m.geometry.sample_rate = g.at("sample_rate").get<double>();
-    m.geometry.n_fft = g.at("n_fft").get<int>();
-    m.geometry.hop = g.at("hop").get<int>();
-    if (m.geometry.sample_rate <= 0 || m.geometry.n_fft < 2 || m.geometry.hop < 1) throw ParseError(header, 0, "invalid geometry");
+    m.geometry.n_fft = whole(g.at("n_fft"), "n_fft");
+    m.geometry.hop = whole(g.at("hop"), "hop");
+    // The same bounds as the command-line options: the geometry sizes every STFT of a run.
+    if (!(m.geometry.sample_rate >= 4000 && m.geometry.sample_rate <= 192000) || m.geometry.n_fft < 16 ||
+        m.geometry.n_fft > 65536 || m.geometry.n_fft % 2 != 0 || m.geometry.hop < 1 || m.geometry.hop > m.geometry.n_fft / 2)
+      throw ParseError(header, 0, "invalid geometry (sample_rate 4000 .. 192000 Hz, n_fft even in 16 .. 65536, hop 1 .. n_fft/2)");
     m.constraints = constraints_of(j.at("constraints"));
     m.layout = PianoModel::piano_layout(m.constraints.onset_templates);
     m.loss = j.at("loss").get<std::string>() == "kl" ? nae::Loss::KullbackLeibler : nae::Loss::Euclidean;
-    m.epochs = j.value("epochs", 0);
-    hidden_layers = j.contains("encoder") ? j.at("encoder").at("hidden_layers").get<int>() : 0;
+    m.epochs = j.contains("epochs") ? whole(j.at("epochs"), "epochs") : 0;
+    hidden_layers = j.contains("encoder") ? whole(j.at("encoder").at("hidden_layers"), "hidden_layers") : 0;
     if (hidden_layers < 0 || hidden_layers > 4) throw ParseError(header, 0, "encoder.hidden_layers must be 0 .. 4");
     m.final_loss = j.value("final_loss_per_entry", 0.0);
   } catch (const nlohmann::json::exception& e) {

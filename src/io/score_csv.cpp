@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -57,7 +58,8 @@ double number(const std::string& field, const std::string& column, const std::st
 }  // namespace
 
 Score parse_csv(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
+  // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name.
+  std::istringstream in(text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? text.substr(3) : text);
   std::string line;
   std::size_t line_no = 0;
   char sep = ',';
@@ -187,6 +189,8 @@ void write_csv_score(const std::string& path, const Score& score, bool overwrite
 Score read_score(const std::string& path, const MidiOptions& options) {
   std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not a score file");
   Score s;
   if (ext == ".mid" || ext == ".midi" || ext == ".smf") s = read_midi_score(path, options);
   else if (ext == ".csv" || ext == ".txt") s = read_csv_score(path);

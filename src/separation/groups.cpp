@@ -10,22 +10,94 @@
 namespace notewise {
 namespace {
 
-// A small recursive-descent parser:  or := and ('||' and)* ; and := unary ('&&' unary)* ;
-// unary := '!' unary | '(' or ')' | field op value
+// A selection compiles to a flat program in postfix order (comparisons push a truth value,
+// !, && and || combine the top of the stack), evaluated with a small stack. Nothing about it is
+// recursive: neither its evaluation nor its destruction (nested closures were destroyed
+// recursively and overflowed the stack on long && chains). The parser recurses only into
+// parentheses, at most kMaxSelectionDepth deep; a run of '!' is read in a loop.
+enum class Field { Label, Pitch, Velocity, Onset, Offset, Duration, Index };
+enum class Op { Eq, Ne, Lt, Le, Gt, Ge };
+struct Instr {
+  enum Kind { Compare, Not, And, Or } kind = Compare;
+  Field field = Field::Pitch;
+  Op op = Op::Eq;
+  double number = 0;
+  std::string label;
+};
+
+class Program {
+ public:
+  explicit Program(std::vector<Instr> code) : code_(std::move(code)) {}
+  bool operator()(const Note& n) const {
+    std::vector<char> stack;
+    stack.reserve(8);
+    for (const Instr& c : code_) {
+      switch (c.kind) {
+        case Instr::Compare: stack.push_back(compare(c, n)); break;
+        case Instr::Not: stack.back() = !stack.back(); break;
+        case Instr::And: {
+          const char b = stack.back();
+          stack.pop_back();
+          stack.back() = stack.back() && b;
+          break;
+        }
+        case Instr::Or: {
+          const char b = stack.back();
+          stack.pop_back();
+          stack.back() = stack.back() || b;
+          break;
+        }
+      }
+    }
+    return stack.back() != 0;
+  }
+
+ private:
+  static bool compare(const Instr& c, const Note& n) {
+    if (c.field == Field::Label) return (n.label == c.label) == (c.op == Op::Eq);
+    double v = 0;
+    switch (c.field) {
+      case Field::Pitch: v = n.pitch; break;
+      case Field::Velocity: v = n.velocity; break;
+      case Field::Onset: v = n.onset; break;
+      case Field::Offset: v = n.offset(); break;
+      case Field::Duration: v = n.duration; break;
+      case Field::Index: v = static_cast<double>(n.index); break;
+      case Field::Label: break;
+    }
+    switch (c.op) {
+      case Op::Eq: return v == c.number;
+      case Op::Ne: return v != c.number;
+      case Op::Lt: return v < c.number;
+      case Op::Le: return v <= c.number;
+      case Op::Gt: return v > c.number;
+      case Op::Ge: return v >= c.number;
+    }
+    return false;
+  }
+  std::vector<Instr> code_;
+};
+
+// A recursive-descent parser:  or := and ('||' and)* ; and := unary ('&&' unary)* ;
+// unary := '!'* ( '(' or ')' | field op value )
 class Parser {
  public:
   explicit Parser(const std::string& s) : s_(s) {}
 
-  NotePredicate parse() {
-    NotePredicate p = parse_or();
+  std::vector<Instr> parse() {
+    if (s_.size() > kMaxSelectionLength)
+      fail("selection is " + std::to_string(s_.size()) + " characters long (at most " +
+           std::to_string(kMaxSelectionLength) + ")");
+    parse_or();
     skip();
-    if (i_ != s_.size()) fail("unexpected '" + s_.substr(i_) + "'");
-    return p;
+    if (i_ != s_.size()) fail("unexpected '" + shorten(s_.substr(i_)) + "'");
+    return std::move(code_);
   }
 
  private:
+  static std::string shorten(const std::string& s) { return s.size() <= 60 ? s : s.substr(0, 57) + "..."; }
   [[noreturn]] void fail(const std::string& what) const {
-    throw InvalidArgument("selection '" + s_ + "', at character " + std::to_string(i_ + 1) + ": " + what);
+    throw InvalidArgument("selection '" + shorten(s_) + "', at character " + std::to_string(i_ + 1) + ": " + what);
   }
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -38,34 +110,41 @@ class Parser {
     }
     return false;
   }
-  NotePredicate parse_or() {
-    NotePredicate left = parse_and();
+  void emit(Instr::Kind k) {
+    Instr in;
+    in.kind = k;
+    code_.push_back(std::move(in));
+  }
+  void parse_or() {
+    parse_and();
     while (eat("||")) {
-      NotePredicate right = parse_and();
-      left = [left, right](const Note& n) { return left(n) || right(n); };
+      parse_and();
+      emit(Instr::Or);
     }
-    return left;
   }
-  NotePredicate parse_and() {
-    NotePredicate left = parse_unary();
+  void parse_and() {
+    parse_unary();
     while (eat("&&")) {
-      NotePredicate right = parse_unary();
-      left = [left, right](const Note& n) { return left(n) && right(n); };
+      parse_unary();
+      emit(Instr::And);
     }
-    return left;
   }
-  NotePredicate parse_unary() {
-    if (eat("!")) {
+  void parse_unary() {
+    bool negate = false;
+    while (eat("!")) {
       if (s_.compare(i_, 1, "=") == 0) fail("'!' must be followed by a condition");
-      NotePredicate inner = parse_unary();
-      return [inner](const Note& n) { return !inner(n); };
+      negate = !negate;
     }
     if (eat("(")) {
-      NotePredicate inner = parse_or();
+      if (++depth_ > kMaxSelectionDepth)
+        fail("parentheses nested more than " + std::to_string(kMaxSelectionDepth) + " deep");
+      parse_or();
       if (!eat(")")) fail("missing ')'");
-      return inner;
+      --depth_;
+    } else {
+      parse_comparison();
     }
-    return parse_comparison();
+    if (negate) emit(Instr::Not);
   }
   std::string word() {
     skip();
@@ -75,10 +154,23 @@ class Parser {
       ++i_;
     return s_.substr(start, i_ - start);
   }
-  NotePredicate parse_comparison() {
+  void parse_comparison() {
+    skip();
     const std::size_t at = i_;
     const std::string field = word();
     if (field.empty()) fail("expected a field (label, pitch, velocity, start, end, duration, index)");
+    Instr c;
+    if (field == "label") c.field = Field::Label;
+    else if (field == "pitch") c.field = Field::Pitch;
+    else if (field == "velocity") c.field = Field::Velocity;
+    else if (field == "start" || field == "onset") c.field = Field::Onset;
+    else if (field == "end" || field == "offset") c.field = Field::Offset;
+    else if (field == "duration") c.field = Field::Duration;
+    else if (field == "index") c.field = Field::Index;
+    else {
+      i_ = at;
+      fail("unknown field '" + shorten(field) + "' (fields: label, pitch, velocity, start, end, duration, index)");
+    }
     std::string op;
     for (const char* o : {"==", "!=", "<=", ">=", "<", ">", "="})
       if (eat(o)) {
@@ -87,6 +179,7 @@ class Parser {
       }
     if (op.empty()) fail("expected a comparison (== != < <= > >=) after '" + field + "'");
     if (op == "=") op = "==";
+    c.op = op == "==" ? Op::Eq : op == "!=" ? Op::Ne : op == "<" ? Op::Lt : op == "<=" ? Op::Le : op == ">" ? Op::Gt : Op::Ge;
     skip();
     std::string value;
     if (i_ < s_.size() && (s_[i_] == '\'' || s_[i_] == '"')) {
@@ -99,40 +192,29 @@ class Parser {
       value = word();
     }
     if (value.empty()) fail("expected a value after '" + field + op + "'");
-    if (field == "label") {
-      if (op != "==" && op != "!=") fail("labels compare with == or != only");
-      const bool eq = op == "==";
-      return [value, eq](const Note& n) { return (n.label == value) == eq; };
+    if (c.field == Field::Label) {
+      if (c.op != Op::Eq && c.op != Op::Ne) fail("labels compare with == or != only");
+      c.label = value;
+    } else {
+      const auto [p, ec] =
+          std::from_chars(value.data() + (value[0] == '+' ? 1 : 0), value.data() + value.size(), c.number);
+      if (ec != std::errc() || p != value.data() + value.size()) fail("'" + shorten(value) + "' is not a number");
     }
-    double v = 0;
-    const auto [p, ec] = std::from_chars(value.data() + (value[0] == '+' ? 1 : 0), value.data() + value.size(), v);
-    if (ec != std::errc() || p != value.data() + value.size()) fail("'" + value + "' is not a number");
-    std::function<double(const Note&)> get;
-    if (field == "pitch") get = [](const Note& n) { return static_cast<double>(n.pitch); };
-    else if (field == "velocity") get = [](const Note& n) { return n.velocity; };
-    else if (field == "start" || field == "onset") get = [](const Note& n) { return n.onset; };
-    else if (field == "end" || field == "offset") get = [](const Note& n) { return n.offset(); };
-    else if (field == "duration") get = [](const Note& n) { return n.duration; };
-    else if (field == "index") get = [](const Note& n) { return static_cast<double>(n.index); };
-    else {
-      i_ = at;
-      fail("unknown field '" + field + "'");
-    }
-    if (op == "==") return [get, v](const Note& n) { return get(n) == v; };
-    if (op == "!=") return [get, v](const Note& n) { return get(n) != v; };
-    if (op == "<") return [get, v](const Note& n) { return get(n) < v; };
-    if (op == "<=") return [get, v](const Note& n) { return get(n) <= v; };
-    if (op == ">") return [get, v](const Note& n) { return get(n) > v; };
-    return [get, v](const Note& n) { return get(n) >= v; };
+    code_.push_back(std::move(c));
   }
 
   const std::string& s_;
   std::size_t i_ = 0;
+  int depth_ = 0;
+  std::vector<Instr> code_;
 };
 
 }  // namespace
 
-NotePredicate parse_selection(const std::string& selection) { return Parser(selection).parse(); }
+NotePredicate parse_selection(const std::string& selection) {
+  auto program = std::make_shared<const Program>(Parser(selection).parse());
+  return [program](const Note& n) { return (*program)(n); };
+}
 
 GroupSpec parse_group_spec(const std::string& text) {
   const std::size_t eq = text.find('=');

@@ -17,8 +17,12 @@
 
 namespace notewise {
 
+// The largest FFT any STFT here takes (4 M points): beyond it FFTW's plans fail on assertions,
+// and no musical analysis needs it.
+constexpr int kMaxNfft = 1 << 22;
+
 struct StftOptions {
-  int n_fft = 2048;  // samples; even, >= 4
+  int n_fft = 2048;  // samples; even, 4 .. kMaxNfft
   int hop = 512;     // samples; 1 .. n_fft / 2
 
   void validate() const;

@@ -17,9 +17,17 @@ struct Audio {
   VectorXf mono() const;  // mean of the channels (the analysis signal)
 };
 
-// Throws IoError naming the file for: missing or unreadable file, an unknown or corrupt
-// format, a file with fewer frames than its header promises (truncated), zero-length audio,
-// and NaN/Inf samples.
+// Bounds on what a file may claim (its header sizes the input-rate STFT and the buffers).
+constexpr int kMinSampleRate = 1000;       // Hz
+constexpr int kMaxSampleRate = 768000;     // Hz
+constexpr int kMaxChannels = 64;
+constexpr long long kMaxAudioSamples = 1LL << 30;  // frames x channels (4 GiB as float)
+constexpr float kMaxSampleMagnitude = 1000.0f;     // +60 dB over full scale
+
+// Throws IoError naming the file for: missing or unreadable file, a folder, an unknown or
+// corrupt format, a file with fewer frames than its header promises (truncated), zero-length
+// audio, a sample rate, channel count or length outside the bounds above, and NaN/Inf samples
+// or samples beyond kMaxSampleMagnitude. Decoder libraries' own stderr chatter is suppressed.
 Audio read_audio(const std::string& path);
 
 enum class SampleFormat { Pcm16, Pcm24, Float32 };

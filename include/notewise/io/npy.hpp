@@ -9,7 +9,13 @@
 
 namespace notewise::io {
 
-// Throws ParseError naming the file and the problem for anything malformed.
+// At most this many values (2^31, 8 GiB as float32): larger claims are refused before any
+// allocation, and every claim is checked against the file's size first.
+constexpr long long kMaxNpyElements = 1LL << 31;
+
+// Throws ParseError naming the file and the problem for anything malformed: a bad header
+// (parsed in one bounded pass), negative or oversized dimensions, a shape the file's size does
+// not match (short or with trailing bytes), NaN/Inf, and float64 values beyond float32's range.
 MatrixXf read_npy(const std::string& path);
 
 // Atomic; refuses to replace an existing file unless `overwrite`.

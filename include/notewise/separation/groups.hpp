@@ -18,7 +18,14 @@ namespace notewise {
 
 using NotePredicate = std::function<bool(const Note&)>;
 
-// Throws InvalidArgument naming the position and the problem for a malformed selection.
+// Limits that keep parsing bounded for any input: parentheses nest at most this deep, and a
+// selection is at most this long.
+constexpr int kMaxSelectionDepth = 100;
+constexpr std::size_t kMaxSelectionLength = 100000;
+
+// Throws InvalidArgument naming the position and the problem for a malformed selection
+// (including the limits above). The predicate is a flat program: evaluating, copying and
+// destroying it never recurse.
 NotePredicate parse_selection(const std::string& selection);
 
 struct GroupSpec {

@@ -61,3 +61,41 @@ TEST(Groups, Errors) {
   EXPECT_THROW(parse_group_spec("no-equals-sign"), InvalidArgument);
   EXPECT_THROW(parse_group_spec("../evil=pitch>1"), InvalidArgument);
 }
+
+// Issue #18: deep nesting and long chains are bounded or flat, never a stack overflow.
+TEST(Groups, DeepNestingIsAClearError) {
+  const std::string deep = std::string(15000, '(') + "pitch>60" + std::string(15000, ')');
+  try {
+    parse_selection(deep);
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("nested more than 100 deep"), std::string::npos) << e.what();
+    EXPECT_LT(std::string(e.what()).size(), 300u) << "the message quotes a shortened selection";
+  }
+  const std::string ok = std::string(kMaxSelectionDepth, '(') + "pitch>60" + std::string(kMaxSelectionDepth, ')');
+  EXPECT_EQ(matching(ok), (std::vector<std::size_t>{0, 3}));
+  EXPECT_THROW(parse_selection(std::string(kMaxSelectionLength + 1, ' ')), InvalidArgument);
+}
+
+TEST(Groups, LongChainsAndRunsOfNotAreFlat) {
+  // 50,000 '!' (even: the condition itself) and && / || chains of 5,000 terms (below the length
+  // limit): evaluated and destroyed without recursion.
+  EXPECT_EQ(matching(std::string(50000, '!') + "pitch>60"), (std::vector<std::size_t>{0, 3}));
+  EXPECT_EQ(matching(std::string(50001, '!') + "pitch>60"), (std::vector<std::size_t>{1, 2}));
+  std::string chain = "pitch>0";
+  for (int i = 0; i < 5000; ++i) chain += i % 2 ? " && label==right" : " && velocity>=80";
+  EXPECT_EQ(matching(chain), (std::vector<std::size_t>{0, 1, 3}));
+  std::string ors = "pitch==1";
+  for (int i = 0; i < 5000; ++i) ors += " || pitch==" + std::to_string(100 + i % 20);
+  EXPECT_TRUE(matching(ors + " || pitch==48") == (std::vector<std::size_t>{2}));
+}
+
+TEST(Groups, UnknownFieldIsNamedBeforeTheValue) {
+  try {
+    parse_selection("colour==red");
+    ADD_FAILURE();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown field 'colour'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("not a number"), std::string::npos) << e.what();
+  }
+}
