@@ -41,8 +41,12 @@ bool is_audio_file(const std::filesystem::path& p) {
 std::string stem_file(const std::string& dir, const std::string& name) {
   std::vector<std::string> found;
   for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.is_regular_file() && e.path().stem() == name && is_audio_file(e.path())) found.push_back(e.path().string());
-  if (found.empty()) throw IoError((std::filesystem::path(dir) / name).string() + ".*", "no such stem (an audio file named " + name + ")");
+    if (e.path().stem() == name && is_audio_file(e.path())) {
+      if (e.is_directory()) throw IoError(e.path().string(), "is a folder, not an audio file");
+      found.push_back(e.path().string());
+    }
+  if (found.empty())
+    throw IoError((std::filesystem::path(dir) / (name + ".wav")).string(), "no such file (nor " + name + ".flac, .ogg, .mp3, ...)");
   if (found.size() > 1) {
     std::sort(found.begin(), found.end());
     throw IoError(found[0], "stem '" + name + "' is ambiguous: also " + found[1]);

@@ -43,7 +43,7 @@ ScoreFit score_fit(const Eigen::Ref<const VectorXf>& audio, double sr, const Sco
   char why[200] = "";
   if (fit.median_shift > o.max_shift)
     std::snprintf(why, sizeof why, "aligning it moves its onsets by %.2f s (median)", fit.median_shift);
-  else if (fit.cost_as_given - fit.cost_aligned > o.max_cost_gain)
+  else if (fit.cost_aligned <= o.align.poor_cost && fit.cost_as_given - fit.cost_aligned > o.max_cost_gain)
     std::snprintf(why, sizeof why, "its chroma matches the audio far better aligned (cost %.2f) than as given (%.2f)",
                   fit.cost_aligned, fit.cost_as_given);
   fit.problem = why;

@@ -17,7 +17,9 @@ struct ScoreFit {
   double cost_as_given = 0;  // mean chroma cost 1 - <a, s> over the frames where the score sounds, as given
   double cost_aligned = 0;   // the same along the alignment path (Alignment::cost)
   double median_shift = 0;   // median |aligned onset - given onset| over the notes, s
-  bool fits = true;          // median_shift <= max_shift and cost_as_given - cost_aligned <= max_cost_gain
+  // median_shift <= max_shift, and (where the aligned score matches at all, cost_aligned <=
+  // align.poor_cost) cost_as_given - cost_aligned <= max_cost_gain
+  bool fits = true;
   std::string problem;       // why it does not fit, in words (empty if it fits)
   Alignment alignment;       // the alignment computed on the way (for --align auto)
 };
