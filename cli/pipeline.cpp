@@ -352,7 +352,8 @@ nlohmann::json timbre_json(const TimbrePlan& plan) {
                        {"instrument", family_name(s.family)},
                        {"onset_templates", s.onset_templates},
                        {"tolerance_cents", s.tolerance_cents},
-                       {"partials", s.partials}});
+                       {"partials", s.partials},
+                       {"after_offset_s", s.after < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.after)}});
   return {{"chosen", timbre_name(plan.chosen)}, {"reason", plan.reason}, {"instruments", instruments}, {"sources", sources}};
 }
 
