@@ -245,7 +245,18 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   h << "<h2>Groups</h2>\n<table><tr><th>group</th><th>notes</th></tr>\n";
   for (std::size_t k = 0; k < s.groups.names.size(); ++k)
     h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td>" << s.groups.notes[k].size() << "</td></tr>\n";
-  h << "</table>\n<h2>Parameters</h2>\n<pre>" << html_escape(report["parameters"].dump(1)) << "</pre>\n"
+  h << "</table>\n";
+  if (report.contains("timbre") && report["timbre"].contains("chosen")) {
+    // What the run assumed about the instruments, in words.
+    const auto& t = report["timbre"];
+    h << "<h2>Instruments and timbre</h2>\n<p>Timbre <b>" << html_escape(t.value("chosen", "")) << "</b>: "
+      << html_escape(t.value("reason", "")) << "</p>\n<ul>\n";
+    for (const auto& i : t["instruments"])
+      h << "<li>" << html_escape(i.value("label", "")) << ": " << html_escape(i.value("instrument", "")) << " ("
+        << html_escape(i.value("from", "")) << ")</li>\n";
+    h << "</ul>\n";
+  }
+  h << "<h2>Parameters</h2>\n<pre>" << html_escape(report["parameters"].dump(1)) << "</pre>\n"
     << "<h2>Run</h2>\n<pre>" << html_escape(nlohmann::json{{"version", report["version"]}, {"timings_s", report["timings_s"]},
                                                              {"nmf_iterations", report["nmf"]["iterations"]}}.dump(1))
     << "</pre>\n";
