@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NOTEWISE = os.path.join(HERE, "..", "build", "notewise")
+NOTEWISE = os.environ.get("NOTEWISE", os.path.join(HERE, "..", "build", "notewise"))
 
 
 def read(path):
