@@ -11,6 +11,7 @@
 #include "pipeline.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "report_page.hpp"
 
 namespace notewise::cli {
 
@@ -40,6 +41,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                   "Folder with the true stems (<group>.wav): scores the result (SDR, SIR, SAR, SI-SDR)")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
+  cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
+                "The report plays the input from where it is (no copy in report/; the folder is then not portable)");
   a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
     a->model.prepare();

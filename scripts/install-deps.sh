@@ -14,3 +14,13 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval >/dev/null
+
+# The report's browser test drives headless Chromium with playwright-core (npm registry):
+# Node.js from Debian unless one is installed already (with its own npm).
+if ! command -v node >/dev/null 2>&1; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs >/dev/null
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends npm >/dev/null
+fi
+(cd "$(dirname "$0")/../tests/report" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
