@@ -903,6 +903,38 @@ double loss(const Eigen::Ref<const Matrix<T>>& V, const Matrix<T>& W, const Matr
   return total;
 }
 
+void parse_divergence(const std::string& s, Options& o) {
+  if (s == "euclidean") {
+    o.divergence = Divergence::Euclidean;
+  } else if (s == "kl") {
+    o.divergence = Divergence::KullbackLeibler;
+  } else if (s == "is") {
+    o.divergence = Divergence::Beta;
+    o.beta = 0;
+  } else if (s.rfind("beta=", 0) == 0) {
+    o.divergence = Divergence::Beta;
+    try {
+      std::size_t used = 0;
+      o.beta = std::stod(s.substr(5), &used);
+      if (used != s.size() - 5) throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      throw InvalidArgument("loss " + s + ": expected beta=<number in [0, 2]>");
+    }
+  } else {
+    throw InvalidArgument("loss " + s + ": expected euclidean, kl, is or beta=<B>");
+  }
+}
+
+template <class T>
+std::pair<Matrix<T>, Matrix<T>> random_start(const Eigen::Ref<const Matrix<T>>& V, Index rank, std::uint64_t seed) {
+  require(rank >= 1, "rank", static_cast<double>(rank), ">= 1");
+  const double mean = V.size() > 0 ? static_cast<double>(V.mean()) : 0.0;
+  const T scale = static_cast<T>(std::sqrt(std::max(mean, 1e-12) / static_cast<double>(rank)) * 2.0);
+  return {random_matrix<T>(V.rows(), rank, seed) * scale, random_matrix<T>(rank, V.cols(), seed + 1) * scale};
+}
+
+template std::pair<Matrix<float>, Matrix<float>> random_start<float>(const Eigen::Ref<const Matrix<float>>&, Index, std::uint64_t);
+template std::pair<Matrix<double>, Matrix<double>> random_start<double>(const Eigen::Ref<const Matrix<double>>&, Index, std::uint64_t);
 template Matrix<float> random_matrix<float>(Index, Index, std::uint64_t);
 template Matrix<double> random_matrix<double>(Index, Index, std::uint64_t);
 template Result<float> factorize<float>(const Eigen::Ref<const Matrix<float>>&, Matrix<float>, Matrix<float>,
