@@ -18,7 +18,7 @@ def _loss_name(beta_loss):
         return _LOSSES[beta_loss]
     if isinstance(beta_loss, numbers.Real):
         b = float(beta_loss)
-        return _LOSSES.get(b, "beta=%r" % b) if b in (0.0, 1.0, 2.0) else "beta=%r" % b
+        return _LOSSES[int(b)] if b in (0.0, 1.0, 2.0) else "beta=%r" % b
     raise ValueError("beta_loss %r: expected a string or a number" % (beta_loss,))
 
 

@@ -278,6 +278,9 @@ def test_nmf_estimator_interface_and_errors():
     W = m.fit_transform(X)
     assert W.shape == (12, 3) and m.components_.shape == (3, 8) and m.n_components_ == 3
     assert m.inverse_transform(W).shape == X.shape
+    by_number = notewise.NMF(3, beta_loss=1, max_iter=5, random_state=1).fit(X).components_
+    by_name = notewise.NMF(3, beta_loss="kullback-leibler", max_iter=5, random_state=1).fit(X).components_
+    assert np.array_equal(by_number, by_name)
     with pytest.raises(ValueError):
         notewise.NMF(3).fit(-X)
     with pytest.raises(ValueError):

@@ -14,16 +14,22 @@ for f in include/notewise/version.hpp include/notewise/pipeline/pipeline.hpp lib
 done
 grep -q "NOTEWISE_VERSION_MAJOR" "$prefix/include/notewise/version.hpp"
 
+# The Python package, where it was built: importable from the installed site-packages alone.
+for site in "$prefix"/lib/python3*/site-packages; do
+  [ -d "$site/notewise" ] || continue
+  (cd "$work" && PYTHONPATH=$site /usr/bin/python3 -c "import notewise, sys; assert notewise.__file__.startswith(sys.argv[1]), notewise.__file__; print('installed python module', notewise.__version__)" "$site")
+done
+
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$src/examples/cpp" -B "$work/example" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}" \
   >"$work/configure.log"
 cmake --build "$work/example" >"$work/build.log"
 
-# pkg-config: the same program from the .pc file's flags (the static layers, then their dependencies).
+# pkg-config: the same program from the .pc file's flags alone.
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 c++ -std=c++20 -O1 "$src/examples/cpp/separate_stems.cpp" -o "$work/separate_stems_pc" \
-  $(pkg-config --cflags notewise) $(pkg-config --libs --static notewise)
+  $(pkg-config --cflags notewise) $(pkg-config --libs notewise)
 
 ex=$src/examples/chopin_op64_1
 mkdir -p "$work/stems_cmake" "$work/stems_pc"
