@@ -14,4 +14,4 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval \
-  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn >/dev/null
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn python3-matplotlib >/dev/null

@@ -323,3 +323,20 @@ def test_bss_eval_equals_mir_eval():
     assert np.allclose(ours["sar"], sar, atol=1e-6)
     with pytest.raises(ValueError):
         notewise.bss_eval(ref, est[:2])
+
+
+# --- the README's example runs as printed ----------------------------------------------------
+
+def test_readme_example_runs(tmp_path):
+    pytest.importorskip("matplotlib")
+    sf = pytest.importorskip("soundfile")
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    text = open(os.path.join(root, "README.md")).read()
+    block = text.split("### Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    os.symlink(os.path.join(root, "examples"), tmp_path / "examples")
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(notewise.__file__)))
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=package_dir)
+    subprocess.run(["/usr/bin/python3", "-c", block], cwd=tmp_path, env=env, check=True)
+    left, sr = sf.read(str(tmp_path / "left.wav"), always_2d=True)
+    mix, mix_sr = sf.read(os.path.join(root, "examples", "chopin_op64_1", "mix.wav"), always_2d=True)
+    assert sr == mix_sr and left.shape == mix.shape
