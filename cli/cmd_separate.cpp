@@ -26,8 +26,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
       "Writes DIR/<group>.wav (the input's rate and channels; the stems sum to the input),\n"
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
-      "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and DIR/report.html with DIR/plots/ (spectrograms, templates, activations over\n"
-      "the score, masks, loss; audio players): open it in any browser.\n"
+      "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
+      "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
+      "masks, loss; audio players): open it in any browser.\n"
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
@@ -50,7 +51,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.names) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
-    if (a->model.align) files.push_back("aligned.csv");
+    if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
     const double t_load = seconds_since(t0);
 

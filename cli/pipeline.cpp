@@ -39,7 +39,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   if (with_score) {
     cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
         ->required();
-    cmd.add_flag("--align", align, "Synchronise the score with the recording first (as 'notewise align')");
+    cmd.add_flag("--align{yes}", align_mode,
+                 "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"
+                 "only when the score does not fit the recording as given (the check every run makes)")
+        ->check(CLI::IsMember({"yes", "auto", "no"}));
   }
   if (with_groups)
     cmd.add_option("-g,--group", groups,
@@ -116,6 +119,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
 }
 
 void ModelArgs::finish() {
+  if (!align_mode.empty()) {
+    align = align_mode == "yes";
+    align_auto = align_mode == "auto";
+  }
   if (preset == "libfmp" && cmd != nullptr) {
     // Only the options the user did not give take the libfmp values (the ones tuned() changes).
     const SeparationOptions plain = PipelineOptions::libfmp().model;
@@ -223,6 +230,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"alpha", options.alpha},
           {"alpha_used", mask_alpha(options)},
           {"align", align},
+          {"align_mode", align ? "yes" : align_auto ? "auto" : "no"},
           {"nmf_path", path},
           {"method", method},
           {"nae_optimizer", nae_optimizer},
@@ -267,6 +275,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.alpha = j.value("alpha", 2.0);  // runs before the choice by instrument used 2
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
+  m.align_auto = j.value("align_mode", std::string()) == "auto";
   m.method = j.value("method", m.method);
   m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
   m.nae_start = j.value("nae_start", m.nae_start);
@@ -293,6 +302,7 @@ PipelineOptions ModelArgs::pipeline_options(const std::string& audio_name) const
   p.model = options;
   p.analysis_rate = rate;
   p.align = align;
+  p.align_auto = align_auto;
   p.timbre = parse_timbre(timbre);
   for (const auto& spec : instruments) {
     const auto eq = spec.find('=');

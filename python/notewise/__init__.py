@@ -115,6 +115,11 @@ def _options(kw):
             continue
         if k == "analysis_sr":
             k = "sr"
+        if k == "align" and isinstance(v, str):
+            if v not in ("auto", "yes", "no"):
+                raise ValueError("align %r: expected True, False or 'auto'" % (v,))
+            out["align_auto"] = v == "auto"
+            v = v == "yes"
         if k == "groups":
             v = list(v.items()) if isinstance(v, dict) else [tuple(g.split("=", 1)) if isinstance(g, str) else tuple(g)
                                                                  for g in v]
@@ -227,7 +232,8 @@ def separate(audio, sr, score, *, groups=None, align=False, progress=None, **opt
     audio: 1-D or (channels, samples), at ``sr`` Hz (any rate, any channel count);
     score: a path, a list of [start, duration, pitch, velocity, label] rows, or a structured
     array; groups: {name: selection} (e.g. {"melody": "label==right && pitch>=72",
-    "rest": "others"}), default one group per label; align: synchronise the score first.
+    "rest": "others"}), default one group per label; align: synchronise the score first
+    (True), or "auto": only if it does not fit the recording as given.
     Returns a :class:`Separation`; its stems have the input's rate and layout and sum to it.
     """
     r, mono = _run("separate", audio, sr, score, {}, progress, dict(options, groups=groups, align=align))

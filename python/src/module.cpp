@@ -207,6 +207,7 @@ PipelineOptions pipeline_options(py::dict o) {
       p.groups.push_back(parse_group_spec(name + "=" + sel));
   if (has("mute")) p.mute = take<std::string>(o, "mute");
   if (has("align")) p.align = take<bool>(o, "align");
+  if (has("align_auto")) p.align_auto = take<bool>(o, "align_auto");
   if (has("check_fit")) p.check_fit = take<bool>(o, "check_fit");
   p.overrides.band |= band;
   p.overrides.partials |= partials;

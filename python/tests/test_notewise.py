@@ -209,6 +209,13 @@ def test_align_moves_a_shifted_score_back():
     assert al.warp.shape[1] == 2 and len(al.confidence) == len(notes)
     with pytest.raises(ValueError, match="silent"):
         notewise.align(np.zeros(n, np.float32), SR, notes)
+    # separate(align="auto"): aligns the shifted score, leaves the synchronised one as given.
+    auto = notewise.decompose(x, SR, shifted, align="auto", iterations=5)
+    assert auto.alignment is not None and np.mean(np.abs(auto.score["start"] - true)) < 0.05
+    given = notewise.decompose(x, SR, notes, align="auto", iterations=5)
+    assert given.alignment is None and np.allclose(given.score["start"], true)
+    with pytest.raises(ValueError, match="align"):
+        notewise.decompose(x, SR, notes, align="sometimes")
 
 
 # --- the shipped example: the same stems as the program ----------------------------------------

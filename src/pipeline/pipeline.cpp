@@ -95,16 +95,27 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
     else info(p, line);
     p.alignment = std::move(al);
   }
-  if (!o.align && o.check_fit && !silent) {
-    // A score that is not synchronised gives stems worse than the mix: say so before the work.
+  if (!o.align && (o.check_fit || o.align_auto) && !silent) {
+    // A score that is not synchronised gives stems worse than the mix: say so before the work
+    // (or, with align_auto, take the alignment the check has computed anyway).
     p.fit = score_fit(p.analysis, o.analysis_rate, p.score);
     char line[300];
     std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
                   p.fit->median_shift, p.fit->cost_as_given, p.fit->cost_aligned);
-    if (!p.fit->fits)
+    if (!p.fit->fits && o.align_auto) {
+      auto al = std::make_shared<Alignment>(p.fit->alignment);
+      p.score = al->aligned;
+      std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al->cost);
+      const std::string what = o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + ")" + line;
+      if (al->poor) warn(p, what + " (POOR: " + al->problem + "; is this the right score for this recording?)");
+      else info(p, what);
+      p.alignment = std::move(al);
+    } else if (!p.fit->fits) {
       warn(p, o.score_name + " does not seem synchronised with " + o.audio_name + ": " + p.fit->problem +
-                  "; the stems would follow the wrong frames: use --align");
-    else info(p, line);
+                  "; the stems would follow the wrong frames: use --align (or --align=auto)");
+    } else {
+      info(p, std::string(line) + (o.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
+    }
   }
   if (p.score.end() > length + 1e-6) {
     std::ostringstream w;

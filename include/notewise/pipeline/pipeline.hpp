@@ -45,6 +45,10 @@ struct PipelineOptions {
   // Without align: compare the score with the audio as given and aligned (score_fit), and warn
   // when it does not fit. Costs one alignment's features and DTW.
   bool check_fit = true;
+  // Without align: a score that does not fit as given takes the alignment the fit check
+  // computed (--align=auto; the check runs then even without check_fit), one that fits is
+  // used as given.
+  bool align_auto = false;
   Timbre timbre = Timbre::Auto;
   std::map<std::string, Family> instruments;  // label -> family (else from the program or the name)
   SourceOverrides overrides;
