@@ -70,10 +70,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
-    std::vector<GroupSpec> specs;
-    for (const auto& g : m.groups) specs.push_back(parse_group_spec(g));
-    const Grouping groups = group_notes(in.score, specs);
-    const Separation s = model_groups(in.analysis, m.rate, in.score, groups, m.options);  // figures need no audio out
+    const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false);  // figures need no audio out
     RunView view;
     view.separation = &s;
     view.score = &in.score;
