@@ -353,7 +353,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
-                    std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
+                    std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.audio.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
   PipelineOptions po = m.pipeline_options(audio_path);
   po.mute = mute;
@@ -390,9 +390,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 nmf::Callback nmf_progress(ProgressBar& bar, int iterations) {
   return [&bar, iterations](const nmf::Progress& p) {
-    std::ostringstream d;
-    d << "iteration " << p.iteration << "/" << iterations << ", loss " << p.loss;
-    bar.update(static_cast<double>(p.iteration) / std::max(1, iterations), d.str());
+    char loss[48];
+    std::snprintf(loss, sizeof loss, "loss %.4g", p.loss);
+    bar.update(p.iteration, std::max(1, iterations), "it", loss);
     return true;
   };
 }
