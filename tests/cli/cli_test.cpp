@@ -276,7 +276,9 @@ TEST(Cli, Decompose_WritesNoteWiseResults) {
   EXPECT_EQ(index["rows"].size(), static_cast<std::size_t>(H.rows()));
   EXPECT_EQ(index["rows"][0]["kind"], "pitch");
   EXPECT_EQ(index["rows"][H.rows() - 1]["kind"], "onset");
-  const auto params = nlohmann::json::parse(read_text(dir.file("d/params.json")));
+  // The run file has separate's name and layout.
+  EXPECT_FALSE(std::filesystem::exists(dir.file("d/params.json")));
+  const auto params = nlohmann::json::parse(read_text(dir.file("d/report.json")))["parameters"];
   EXPECT_EQ(params["iterations"], 10);
   EXPECT_EQ(params["preset"], "tuned");
   int rows = 0;
