@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
       "  notewise decompose mix.wav --score score.mid --out run/      # W, H, note-wise activations\n"
       "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n"
       "  notewise nae train --audio a.wav --score a.csv --out piano/  # an autoencoder for new pieces\n"
-      "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n\n"
+      "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n"
+      "  notewise mosaic target.wav --source bees.wav --out mosaic.wav  # target rebuilt from source frames\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
       "Run 'notewise <command> --help' for the options of a command.",
       "notewise"};
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   cli::add_align_command(app, globals);
   cli::add_compare_command(app, globals);
   cli::add_nae_command(app, globals);
+  cli::add_mosaic_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 
