@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n"
       "  notewise nae train --audio a.wav --score a.csv --out piano/  # an autoencoder for new pieces\n"
       "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n"
+      "  notewise drums beat.wav --score beat.mid --out stems/       # kick, snare, hihat, ...\n"
       "  notewise mosaic target.wav --source bees.wav --out mosaic.wav  # target rebuilt from source frames\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
       "Run 'notewise <command> --help' for the options of a command.",
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   cli::add_compare_command(app, globals);
   cli::add_nae_command(app, globals);
   cli::add_mosaic_command(app, globals);
+  cli::add_drums_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 

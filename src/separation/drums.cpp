@@ -56,11 +56,16 @@ void DrumOptions::validate() const {
   require(std::isfinite(decay) && decay > 0 && decay <= 2, "decay", decay, "in (0, 2] s");
   require(template_iterations >= 0, "template_iterations", template_iterations, ">= 0");
   require(iterations >= 0, "iterations", iterations, ">= 0");
+  for (const auto& [name, s] : class_template_seconds)
+    require(std::isfinite(s) && s > 0 && s <= 10, "template seconds of " + name, s, "in (0, 10]");
   require(std::isfinite(alpha) && alpha > 0 && alpha <= 10, "alpha", alpha, "in (0, 10]");
 }
 
-int DrumOptions::template_frames(double rate) const {
-  return std::max(1, static_cast<int>(std::lround(template_seconds * rate / stft.hop)));
+int DrumOptions::template_frames(double rate, const std::string& name) const {
+  double seconds = template_seconds;
+  for (const auto& [n, s] : class_template_seconds)
+    if (n == name) seconds = s;
+  return std::max(1, static_cast<int>(std::lround(seconds * rate / stft.hop)));
 }
 
 MatrixXf drum_activations(const Score& score, const Grouping& groups, const DrumOptions& o, double rate, Index frames) {
@@ -95,23 +100,28 @@ DrumSeparation separate_drums(const Eigen::Ref<const VectorXf>& analysis, double
   d.classes = groups.names;
   d.V = stft(analysis, o.stft).cwiseAbs();
   const Index K = d.V.rows(), N = d.V.cols(), C = static_cast<Index>(groups.names.size());
-  const int T = o.template_frames(analysis_rate);
+  std::vector<int> length;
+  for (const auto& name : d.classes) length.push_back(o.template_frames(analysis_rate, name));
+  const int T = *std::max_element(length.begin(), length.end());
   d.H0 = drum_activations(score, groups, o, analysis_rate, N);
   // Flat start at the data's level: with H0 fixed, the first W step makes each template the
   // weighted average of the frames its windows cover.
   const float level = std::max(1e-9f, d.V.mean() / std::max(1e-9f, d.H0.colwise().sum().mean() * T));
   d.W.assign(static_cast<std::size_t>(T), MatrixXf::Constant(K, C, level));
+  for (Index c = 0; c < C; ++c)
+    for (int t = length[static_cast<std::size_t>(c)]; t < T; ++t) d.W[static_cast<std::size_t>(t)].col(c).setZero();
   std::vector<Index> fixed;
   for (const auto& [name, tmpl] : start_templates) {
     const auto it = std::find(d.classes.begin(), d.classes.end(), name);
     if (it == d.classes.end()) throw InvalidArgument("drums: a start template for '" + name + "', which is no class");
-    if (tmpl.rows() != K || tmpl.cols() != T)
-      throw InvalidArgument("drums: the start template of '" + name + "' must be " + std::to_string(K) + "x" +
-                            std::to_string(T) + " (bins x template frames)");
-    if (!tmpl.allFinite() || tmpl.minCoeff() < 0) throw InvalidArgument("drums: the start template of '" + name + "' is not nonnegative");
     const Index c = it - d.classes.begin();
-    const float scale = level * K * T / std::max(1e-12f, tmpl.sum());  // the flat start's total
-    for (int t = 0; t < T; ++t) d.W[static_cast<std::size_t>(t)].col(c) = (tmpl.col(t) * scale).array().max(1e-9f * level);
+    const int Tc = length[static_cast<std::size_t>(c)];
+    if (tmpl.rows() != K || tmpl.cols() != Tc)
+      throw InvalidArgument("drums: the start template of '" + name + "' must be " + std::to_string(K) + "x" +
+                            std::to_string(Tc) + " (bins x template frames)");
+    if (!tmpl.allFinite() || tmpl.minCoeff() < 0) throw InvalidArgument("drums: the start template of '" + name + "' is not nonnegative");
+    const float scale = level * K * Tc / std::max(1e-12f, tmpl.sum());  // the flat start's total
+    for (int t = 0; t < Tc; ++t) d.W[static_cast<std::size_t>(t)].col(c) = (tmpl.col(t) * scale).array().max(1e-9f * level);
   }
   for (const auto& name : o.fixed_templates) {
     const auto it = std::find(d.classes.begin(), d.classes.end(), name);
