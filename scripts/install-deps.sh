@@ -10,7 +10,8 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   build-essential cmake pkg-config ccache \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
   libfftw3-dev libsndfile1-dev libsoxr-dev \
-  libcli11-dev nlohmann-json3-dev \
+  libcli11-dev nlohmann-json3-dev librubberband-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
-  python3-numpy python3-soundfile python3-mir-eval >/dev/null
+  python3-numpy python3-soundfile python3-mir-eval \
+  fluidsynth fluid-soundfont-gm timgm6mb-soundfont >/dev/null  # the last three: scripts/render_drums.py

@@ -11,6 +11,7 @@
 #include "test_util.hpp"
 #include "unit/mosaic/test_signals.hpp"
 #include "unit/separation/drum_signals.hpp"
+#include "unit/separation/pitch_signals.hpp"
 #include <nlohmann/json.hpp>
 
 using namespace notewise;
@@ -130,4 +131,47 @@ TEST(CliDrums, BadInput) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("none.csv"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("o")));
+}
+
+TEST(CliEdit, Transpose_MovesTheNoteAndLeavesTheRestBitIdentical) {
+  TempDir dir;
+  const int rate = 22050;
+  std::vector<Note> notes(4);
+  const double on[] = {0.0, 2.0, 2.0, 4.5};
+  const int pitch[] = {60, 64, 72, 67};
+  std::string csv = "start,duration,pitch,velocity,label\n";
+  for (std::size_t i = 0; i < 4; ++i) {
+    notes[i].onset = on[i];
+    notes[i].duration = 1.0;
+    notes[i].pitch = pitch[i];
+    csv += std::to_string(on[i]) + ",1.0," + std::to_string(pitch[i]) + ",100,piano\n";
+  }
+  test::write_bytes(dir.file("s.csv"), csv);
+  io::write_wav(dir.file("mix.wav"), test::piano_like(notes, 6.5, rate), rate, io::SampleFormat::Pcm16);
+  const CliRun r = run_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") +
+                           " --transpose 'pitch==64 && start>1'=+1 --out " + dir.file("edited.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::Audio in = io::read_audio(dir.file("mix.wav")), out = io::read_audio(dir.file("edited.wav"));
+  ASSERT_EQ(out.frames(), in.frames());
+  // Nothing of E4 sounds before 2.0 - 0.25 s - half the 4096-point window, nor after
+  // 3.0 + 1.2 s + the same: there the file is the input's, sample for sample.
+  const Index a = static_cast<Index>((2.0 - 0.25 - 0.093) * rate), b = static_cast<Index>((3.0 + 1.2 + 0.093) * rate) + 1;
+  EXPECT_EQ(out.samples.topRows(a), in.samples.topRows(a));
+  EXPECT_EQ(out.samples.bottomRows(in.frames() - b), in.samples.bottomRows(in.frames() - b));
+  EXPECT_NE(out.samples.middleRows(a, b - a), in.samples.middleRows(a, b - a));
+  const VectorXf seg = out.samples.col(0).segment(static_cast<Index>(2.1 * rate), static_cast<Index>(0.8 * rate));
+  for (int m : {1, 2}) {
+    const double f = test::peak_between(seg, m * pitch_to_hz(64) * 0.98, m * pitch_to_hz(65) * 1.02, rate);
+    EXPECT_NEAR(test::cents(f, m * pitch_to_hz(65)), 0.0, 10.0) << "partial " << m;
+  }
+  // Usage errors and a selection of nothing.
+  const std::string base = "-q --force edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " --out " + dir.file("e2.wav");
+  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'").code, 2);
+  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=up").code, 2);
+  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=+30").code, 2);
+  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=+1 --gain piano=-3dB").code, 2);
+  const CliRun none = run_cli(base + " --transpose 'pitch==99'=+1");
+  EXPECT_EQ(none.code, 1);
+  EXPECT_EQ(lines(none.err), 1) << none.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("e2.wav")));
 }
