@@ -5,6 +5,7 @@
 #include <set>
 
 #include "notewise/core/error.hpp"
+#include "notewise/score/decompose.hpp"
 #include "notewise/separation/separate.hpp"
 
 namespace notewise {
@@ -166,6 +167,73 @@ DrumSeparation separate_drums(const Eigen::Ref<const VectorXf>& analysis, double
   d.H = std::move(H);
   std::vector<MatrixXf> models;
   for (Index c = 0; c < C; ++c) models.push_back(nmf::convolve_one<float>(d.W, d.H, c));
+  d.masks = soft_masks(models, o.alpha);
+  if (native.size() > 0) d.stems = apply_masks(native, native_rate, d.masks, o.stft, analysis_rate);
+  return d;
+}
+
+DrumSeparation separate_band(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,
+                             const Eigen::Ref<const MatrixXf>& native, double native_rate, const Score& pitched,
+                             const Grouping& pitched_groups, const ConstraintOptions& constraints, const Score& drums,
+                             const Grouping& drum_classes, const DrumOptions& o, const nmf::Callback& on_iteration) {
+  o.validate();
+  if (pitched_groups.names.empty() || drum_classes.names.empty()) throw InvalidArgument("band: needs pitched groups and drum classes");
+  if (analysis.size() == 0) throw InvalidArgument("band: the recording is empty");
+  DrumSeparation d;
+  d.V = stft(analysis, o.stft).cwiseAbs();
+  const Index K = d.V.rows(), N = d.V.cols(), C = static_cast<Index>(drum_classes.names.size());
+  const Geometry g = Geometry::of(o.stft, analysis_rate, N);
+  const ScoreConstraints cs = build_constraints(pitched, g, constraints);
+  const Index P = cs.W0.cols();
+  std::vector<int> length;
+  for (const auto& name : drum_classes.names) length.push_back(o.template_frames(analysis_rate, name));
+  const int T = *std::max_element(length.begin(), length.end());
+  const MatrixXf Hd = drum_activations(drums, drum_classes, o, analysis_rate, N);
+  d.H0.resize(P + C, N);
+  d.H0 << cs.H0, Hd;
+  // Drum templates start flat at the level of the data the pitched start leaves unexplained.
+  const float level = std::max(1e-9f, d.V.mean() / std::max(1e-9f, Hd.colwise().sum().mean() * T));
+  d.W.assign(static_cast<std::size_t>(T), MatrixXf::Zero(K, P + C));
+  d.W[0].leftCols(P) = cs.W0;
+  for (Index c = 0; c < C; ++c)
+    for (int t = 0; t < length[static_cast<std::size_t>(c)]; ++t) d.W[static_cast<std::size_t>(t)].col(P + c).setConstant(level);
+  nmf::Options no;
+  no.divergence = nmf::Divergence::KullbackLeibler;
+  const int total = o.template_iterations + o.iterations;
+  MatrixXf H = d.H0;
+  bool have_loss = false;
+  for (int phase = 0; phase < 2; ++phase) {
+    const int iterations = phase == 0 ? o.template_iterations : o.iterations;
+    if (iterations == 0) continue;
+    no.max_iterations = iterations;
+    no.fixed_h_rows.clear();
+    if (phase == 0)
+      for (Index c = 0; c < C; ++c) no.fixed_h_rows.push_back(P + c);
+    const int offset = phase == 0 ? 0 : o.template_iterations;
+    nmf::Callback cb;
+    if (on_iteration) cb = [&, offset](const nmf::Progress& p) { return on_iteration(nmf::Progress{offset + p.iteration, total, p.loss}); };
+    auto r = nmf::factorize_nmfd<float>(d.V, std::move(d.W), std::move(H), no, cb);
+    if (!have_loss) d.initial_loss = r.initial_loss;
+    have_loss = true;
+    d.loss.insert(d.loss.end(), r.loss.begin(), r.loss.end());
+    d.W = std::move(r.W);
+    H = std::move(r.H);
+  }
+  if (!have_loss) d.initial_loss = nmf::nmfd_loss<float>(d.V, d.W, H, no);
+  d.H = std::move(H);
+  // Pitched groups through their notes' shares of the pitch rows (one frame: W_0 H).
+  Decomposition dec;
+  dec.geometry = g;
+  dec.constraints = cs;
+  dec.W = d.W[0].leftCols(P);
+  dec.H = d.H.topRows(P);
+  dec.notes = note_shares(pitched, cs, g);
+  std::vector<MatrixXf> models = group_models(dec, pitched_groups);
+  for (Index c = 0; c < C; ++c) models.push_back(nmf::convolve_one<float>(d.W, d.H, P + c));
+  d.classes = pitched_groups.names;
+  d.first_drum = static_cast<Index>(d.classes.size());
+  d.first_drum_row = P;
+  d.classes.insert(d.classes.end(), drum_classes.names.begin(), drum_classes.names.end());
   d.masks = soft_masks(models, o.alpha);
   if (native.size() > 0) d.stems = apply_masks(native, native_rate, d.masks, o.stft, analysis_rate);
   return d;

@@ -21,6 +21,7 @@
 
 #include "notewise/core/stft.hpp"
 #include "notewise/nmf/nmfd.hpp"
+#include "notewise/score/constraints.hpp"
 #include "notewise/separation/groups.hpp"
 
 namespace notewise {
@@ -53,6 +54,8 @@ struct DrumOptions {
 
 struct DrumSeparation {
   std::vector<std::string> classes;
+  Index first_drum = 0;          // classes[first_drum ..] and rows first_drum_row .. of W, H are drums
+  Index first_drum_row = 0;
   MatrixXf V;                    // K x N
   std::vector<MatrixXf> W;       // T matrices K x C (frame tau of each class's template)
   MatrixXf H0, H;                // C x N
@@ -75,5 +78,18 @@ DrumSeparation separate_drums(const Eigen::Ref<const VectorXf>& analysis, double
                               const Grouping& groups, const DrumOptions& options,
                               const std::vector<std::pair<std::string, MatrixXf>>& start_templates = {},
                               const nmf::Callback& on_iteration = {});
+
+// A band: drums and pitched instruments in one recording (a mixed score). The pitched notes
+// get the score-informed harmonic (and onset) templates of constraints.hpp as NMFD templates
+// of one frame (their other frames are zero and stay zero), the drum notes the templates
+// above; one KL NMFD fits both (the drum rows' activations held during template_iterations),
+// and the masks split the recording among the pitched groups (W H_g of their note shares, as
+// separate()) and the drum classes. Result: `classes` = pitched group names, then the drum
+// classes; stems and masks in that order; W and H hold the pitched rows first.
+DrumSeparation separate_band(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate,
+                             const Eigen::Ref<const MatrixXf>& native, double native_rate, const Score& pitched,
+                             const Grouping& pitched_groups, const ConstraintOptions& constraints, const Score& drums,
+                             const Grouping& drum_classes, const DrumOptions& options,
+                             const nmf::Callback& on_iteration = {});
 
 }  // namespace notewise
