@@ -48,7 +48,7 @@ def main():
     rows = []
     for p in sorted(os.listdir(a.set)):
         d = os.path.join(a.set, p)
-        if not os.path.exists(os.path.join(d, "mix.wav")):
+        if p == "band" or not os.path.exists(os.path.join(d, "mix.wav")):
             continue
         out = os.path.join(a.out, p)
         subprocess.run([a.notewise, "-q", "--force", "drums", os.path.join(d, "mix.wav"), "--score",

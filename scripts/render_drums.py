@@ -5,7 +5,8 @@
 
 For each pattern OUT_DIR/<pattern>/ gets mix.wav, <class>.wav per drum class (the class's
 notes rendered alone: the true stems; mix = their sum), score.csv and score.mid (channel 10),
-and OUT_DIR/templates/<class>.wav one stroke of each class (for `notewise drums --templates`).
+OUT_DIR/templates/<class>.wav one stroke of each class (for `notewise drums --templates`), and
+OUT_DIR/band/ the rock pattern with bass and piano (mix.wav, score.mid, pitched.wav, drums.wav).
 Reverb and chorus are off, so the stems add up to the mix exactly. Needs Debian `fluidsynth`,
 `fluid-soundfont-gm` (FluidR3_GM) or `timgm6mb-soundfont`, python3-numpy, python3-soundfile.
 """
@@ -108,6 +109,52 @@ def write_midi(path, notes, tail=2.0):
         f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(data)) + data)
 
 
+def write_tracks(path, tracks, tail=2.0):
+    """Type-0 SMF of several channels: tracks = [(channel, program, notes, note length s)]."""
+    events = []
+    for ch, prog, notes, length in tracks:
+        events.append((0, 0xC0 | ch, prog, None))
+        for t, p, v in notes:
+            events.append((round(t * 960), 0x90 | ch, p, v))
+            events.append((round((t + length) * 960), 0x80 | ch, p, 0))
+    end = max(e[0] for e in events) + round(tail * 960)
+    events.sort(key=lambda e: (e[0], (e[1] & 0xF0) == 0x90))
+    data, now = vlq(0) + b"\xff\x51\x03" + (500000).to_bytes(3, "big"), 0
+    for tick, status, a, b in events:
+        data += vlq(tick - now) + (bytes([status, a]) if b is None else bytes([status, a, b]))
+        now = tick
+    data += vlq(end - now) + b"\xff\x2f\x00"
+    with open(path, "wb") as f:
+        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(data)) + data)
+
+
+def render_band(out, tmp, soundfont, rate, bars):
+    """OUT/band/: the rock pattern with an electric bass (GM 34) and piano chords; mix.wav,
+    score.mid (channels 1, 2 and 10), pitched.wav (bass + piano) and drums.wav as truth."""
+    bpm = 110
+    step = 60.0 / bpm / 4
+    drums = pattern("rock", bars, bpm, seed=1)
+    bass = [((b * 16 + s) * step + 0.05, p, 100) for b in range(bars) for s, p in ((0, 40), (6, 40), (8, 43), (12, 45))]
+    piano = [((b * 16 + s) * step + 0.05, p, 80) for b in range(bars) for s in (0, 8)
+             for p in ((64, 67, 71) if b % 2 == 0 else (62, 66, 69))]
+    parts = {"drums": [(9, 0, drums, 0.1)], "pitched": [(0, 33, bass, 0.5), (1, 0, piano, 0.5)]}
+    d = os.path.join(out, "band")
+    os.makedirs(d, exist_ok=True)
+    write_tracks(os.path.join(d, "score.mid"), parts["drums"] + parts["pitched"])
+    stems = {}
+    for k, tracks in parts.items():
+        mid = os.path.join(tmp, f"band_{k}.mid")
+        write_tracks(mid, tracks, tail=2.0 + max(t for _, _, ns, _ in parts["drums"] + parts["pitched"] for t, _, _ in ns)
+                     - max(t for _, _, ns, _ in tracks for t, _, _ in ns))
+        stems[k] = render(mid, os.path.join(tmp, f"band_{k}.wav"), soundfont, rate)
+    n = max(len(s) for s in stems.values())
+    for k in stems:
+        stems[k] = np.pad(stems[k], (0, n - len(stems[k])))
+        sf.write(os.path.join(d, f"{k}.wav"), stems[k], rate, subtype="FLOAT")
+    sf.write(os.path.join(d, "mix.wav"), sum(stems.values()), rate, subtype="FLOAT")
+    print(f"{d}: drums, bass and piano")
+
+
 def render(midi, wav, soundfont, rate):
     subprocess.run(["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "0.6", "-r", str(rate), "-F", wav,
                     soundfont, midi], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -154,6 +201,7 @@ def main():
                 for t, p, v in notes:
                     f.write(f"{t:.4f},0.1,{p},{v},drums\n")
             print(f"{d}: {len(notes)} notes, classes {', '.join(stems)}")
+        render_band(a.out, tmp, a.soundfont, a.rate, a.bars)
         t = os.path.join(a.out, "templates")
         os.makedirs(t, exist_ok=True)
         for c, p in ONE_SHOT.items():
