@@ -99,7 +99,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
       "  polyphony   (--polyphony p = 10): at most p source frames at once\n"
       "  continuity  (--continuity 7): a diagonal kernel of that length (2c+1, c = 3) favours\n"
       "              source frames played in their order\n"
-      "Defaults: the paper's p = 10, r = 3, c = 3, 30 iterations; restrictions every 5th\n"
+      "Defaults: the paper's p = 10, r = 3, c = 3; 30 iterations with the restrictions in every 5th\n"
       "iteration (--restrict-every 1: before every update, the paper's Algorithm 1). The mosaic is\n"
       "the source's complex STFT times H, refined by --griffin-lim 50 iterations of Griffin-Lim\n"
       "(fast variant, momentum 0.99) towards the magnitude W H. Both inputs are mixed to mono and\n"

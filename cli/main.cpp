@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       "Typical use:\n"
       "  notewise separate mix.wav --score score.mid --out stems/     # stems/<label>.wav per hand/voice\n"
       "  notewise edit mix.wav --score score.mid --gain left=-6dB --out edited.wav\n"
+      "  notewise edit mix.wav --score score.mid --transpose 'pitch==64'=+1 --out edited.wav\n"
       "  notewise eval --reference truth/ --estimate stems/           # SDR, SIR, SAR, SI-SDR\n"
       "  notewise decompose mix.wav --score score.mid --out run/      # W, H, note-wise activations\n"
       "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n"

@@ -16,8 +16,8 @@
 //                  source frames are used in their order
 //   the mosaic's complex STFT  Y = STFT(source) H  (the source's phases), and its magnitude
 //   W H refined by Griffin-Lim (griffin_lim.hpp) from Y's phase.
-// Defaults: the paper's p = 10, r = 3 and a diagonal of length 7 (c = 3), 30 iterations;
-// restrictions in every 5th iteration (issue #20; restrict_every = 1 is the paper's
+// Defaults: the paper's p = 10, r = 3 and a diagonal of length 7 (c = 3); 30 iterations
+// with the restrictions in every 5th (issue #20; restrict_every = 1 is the paper's
 // Algorithm 1, where they are applied before every update); 50 Griffin-Lim iterations.
 // Thread safety: pure functions.
 #include <cstdint>
