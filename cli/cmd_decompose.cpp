@@ -29,7 +29,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
       "  index.json  what each row is: kind (pitch|onset), pitch, the notes and labels it serves;\n"
       "              and the geometry: bin k at k*bin_hz Hz, frame n at n*frame_seconds s\n"
       "  notes.csv   per note: index,onset,offset,pitch,label,energy (sum of its model spectrogram)\n"
-      "  loss.csv    iteration,loss;   params.json  every parameter, to repeat the run\n"
+      "  loss.csv    iteration,loss;   report.json  every parameter (to repeat the run), timings\n"
       "  report.html with plots/: spectrogram, templates, activations over the score, label masks\n"
       "Example: notewise decompose mix.wav --score score.mid --out run/");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
@@ -38,45 +38,22 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"};
+    std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "report.json", "report.html"};
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     const auto run = prepare_outputs(a->out, files, globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
     // The decomposition with its label groups and masks: what the report shows (no stems).
-    const Separation view_data = model_groups(in.analysis, a->model.rate, in.score, group_notes(in.score, {}), so,
-                                              nmf_progress(bar, so.decompose.nmf.max_iterations));
+    const Separation view_data = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false,
+                                                   nmf_progress(bar, so.decompose.nmf.max_iterations));
     bar.finish();
     const Decomposition& d = view_data.decomposition;
-    const Geometry& g = d.geometry;
 
     const auto dir = std::filesystem::path(run->staging());
     const auto& notes = in.score.notes();
-    MatrixXf Hn = MatrixXf::Zero(static_cast<Index>(notes.size()), d.H.cols());
-    for (std::size_t i = 0; i < notes.size(); ++i) {
-      const RowShare& s = d.notes[i].pitch;
-      for (std::size_t j = 0; j < s.share.size(); ++j)
-        Hn(static_cast<Index>(i), s.begin + static_cast<Index>(j)) = s.share[j] * d.H(s.row, s.begin + static_cast<Index>(j));
-    }
-    nlohmann::json rows = nlohmann::json::array();
-    const auto& layout = d.constraints.layout;
-    for (Index r = 0; r < layout.rows(); ++r) {
-      nlohmann::json served = nlohmann::json::array(), labels = nlohmann::json::array();
-      for (std::size_t i = 0; i < notes.size(); ++i)
-        if (d.constraints.windows[i].row == layout.base_row(r)) {
-          served.push_back(i);
-          if (std::find(labels.begin(), labels.end(), notes[i].label) == labels.end()) labels.push_back(notes[i].label);
-        }
-      rows.push_back({{"row", r}, {"kind", layout.is_onset_row(r) ? "onset" : "pitch"}, {"pitch", layout.pitch_of_row(r)},
-                      {"source", layout.source_name(layout.source_of_row(r))}, {"notes", served}, {"labels", labels}});
-    }
-    const nlohmann::json index = {{"rows", rows},
-                                  {"bins", g.bins()},
-                                  {"frames", g.frames},
-                                  {"bin_hz", g.bin_hz()},
-                                  {"frame_seconds", g.frame_seconds()},
-                                  {"H_notes_rows", "notes in score order (notes.csv)"}};
+    const MatrixXf Hn = note_activations(d);
+    const nlohmann::json index = index_json(d, in.score);
     const std::vector<double> energy = note_energies(d);
     std::ostringstream csv;
     csv.precision(6);
@@ -84,19 +61,12 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     for (std::size_t i = 0; i < notes.size(); ++i)
       csv << i << "," << notes[i].onset << "," << notes[i].offset() << "," << notes[i].pitch << "," << notes[i].label << ","
           << energy[i] << "\n";
-    nlohmann::json params = a->model.to_json();
-    params["audio"] = a->audio;
-    params["version"] = kVersion;
-    params["iterations_run"] = d.run.iterations;
-    params["timbre_plan"] = timbre_json(in.timbre);
-    params["seconds"] = seconds_since(t0);
     io::write_npy((dir / "W.npy").string(), d.W, globals.force);
     io::write_npy((dir / "H.npy").string(), d.H, globals.force);
     io::write_npy((dir / "H_notes.npy").string(), Hn, globals.force);
     io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
     io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(d.run.initial_loss, d.run.loss), globals.force);
-    io::write_text((dir / "params.json").string(), params.dump(1) + "\n", globals.force);
     RunView view;
     view.separation = &view_data;
     view.score = &in.score;
@@ -108,9 +78,12 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
                                    {"nmf", {{"iterations", d.run.iterations}}}};
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     write_report(run->staging(), view, report, a->audio, nullptr, globals.force);
-    run->commit("params.json");
+    report["timings_s"]["total"] = seconds_since(t0);
+    // The same name and layout as separate's run file (plot reads either).
+    io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    run->commit("report.json");
     info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
-                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json, report.html");
+                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, report.json, report.html");
   });
 }
 

@@ -1,6 +1,7 @@
 // notewise edit: re-mix the note groups of a recording with new gains; mute notes.
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
@@ -117,12 +118,12 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     const auto out_dir = std::filesystem::path(a->out).parent_path();
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
-    Input in = load_input(a->audio, a->model, globals);
     if (!transpositions.empty()) {
+      const Input in = load_input(a->audio, a->model, globals);
       ProgressBar bar("decompose", globals.quiet);
-      const PitchEdit e = transpose_notes(in.analysis, a->model.rate, in.audio.samples, in.audio.sample_rate, in.score,
-                                          transpositions, a->model.options, {},
-                                          nmf_progress(bar, a->model.options.decompose.nmf.max_iterations));
+      const PitchEdit e = transpose_notes(in.analysis, in.analysis_rate, in.audio.samples, in.audio.sample_rate, in.score,
+                                          transpositions, in.model, {},
+                                          nmf_progress(bar, in.model.decompose.nmf.max_iterations));
       bar.finish();
       for (std::size_t k = 0; k < transpositions.size(); ++k)
         info(globals.quiet, "transposed " + std::to_string(e.separation.groups.notes[k].size()) + " notes (" +
@@ -134,34 +135,27 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       info(globals.quiet, "wrote " + a->out);
       return;
     }
-    std::vector<GroupSpec> specs;
-    if (!a->mute.empty()) specs.push_back({"(muted)", a->mute});
-    if (a->model.groups.empty()) {
-      for (const auto& s : label_group_specs(in.score)) specs.push_back(s);
-    } else {
-      for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
-    }
-    const Grouping groups = group_notes(in.score, specs);
-    std::vector<double> gain(groups.names.size(), 1.0);
-    if (!a->mute.empty()) gain[0] = 0.0;
-    for (const auto& [name, g] : gains) {
-      const auto it = std::find(groups.names.begin(), groups.names.end(), name);
-      if (it == groups.names.end() || name == "(muted)") {
-        std::string known;
-        for (const auto& n : groups.names)
-          if (n != "(muted)") known += (known.empty() ? "" : ", ") + n;
-        throw InvalidArgument("--gain " + name + ": no such group (groups: " + known + ")");
-      }
-      gain[static_cast<std::size_t>(it - groups.names.begin())] = g;
+    const Input in = load_input(a->audio, a->model, globals, a->mute);
+    std::map<std::string, double> named;
+    for (const auto& [name, g] : gains) named[name] = g;
+    std::vector<double> gain;
+    try {
+      gain = group_gains(in.groups, named);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--gain ") + e.what());
     }
     ProgressBar nmf_bar("decompose", globals.quiet);
+    nmf_bar.stage(1, 2);
     ProgressBar synth_bar("resynthesise", globals.quiet);
-    const Separation s = separate(in.analysis, a->model.rate, in.audio.samples, in.audio.sample_rate, in.score, groups,
-                                  a->model.options, nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
-                                  [&](double f) { synth_bar.update(f); });
+    synth_bar.stage(2, 2);
+    const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, true,
+                                           nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
+                                           [&](double f) {
+                                             nmf_bar.finish();
+                                             synth_bar.update(f);
+                                           });
     synth_bar.finish();
-    MatrixXf out = MatrixXf::Zero(in.audio.frames(), in.audio.channels());
-    for (std::size_t k = 0; k < s.stems.size(); ++k) out += static_cast<float>(gain[k]) * s.stems[k];
+    const MatrixXf out = remix(s, gain);
     const float peak = out.cwiseAbs().maxCoeff();
     if (peak > 1.0f && a->format != "float32")
       warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; lower the gains or use --format float32");

@@ -11,6 +11,7 @@
 #include "pipeline.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "report_page.hpp"
 
 namespace notewise::cli {
 
@@ -26,8 +27,10 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
       "Writes DIR/<group>.wav (the input's rate and channels; the stems sum to the input),\n"
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
-      "DIR/loss.csv, and DIR/report.html with DIR/plots/ (spectrograms, templates, activations over\n"
-      "the score, masks, loss; audio players): open it in any browser.\n"
+      "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
+      "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
+      "masks, loss) and report/ (its interactive views, the mix, listening copies): open it in any\n"
+      "browser, from any place the folder is copied to.\n"
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
@@ -40,28 +43,31 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                   "Folder with the true stems (<group>.wav): scores the result (SDR, SIR, SAR, SI-SDR)")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
+  cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
+                "The report plays the input from where it is (no copy in report/; the folder is then not portable)");
   a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
-    Input in = load_input(a->audio, a->model, globals);
-    std::vector<GroupSpec> specs;
-    for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
-    const Grouping groups = group_notes(in.score, specs);
-    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
+    const Input in = load_input(a->audio, a->model, globals);
+    const Grouping& groups = in.groups;
+    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.names) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
     const double t_load = seconds_since(t0);
 
+    const int stages = a->no_report ? 2 : 3;  // decompose, resynthesise, report
     ProgressBar nmf_bar("decompose", globals.quiet);
+    nmf_bar.stage(1, stages);
     ProgressBar synth_bar("resynthesise", globals.quiet);
+    synth_bar.stage(2, stages);
     const auto t1 = std::chrono::steady_clock::now();
     double t_nmf = 0;
-    const Separation s = separate(
-        in.analysis, a->model.rate, in.audio.samples, in.audio.sample_rate, in.score, groups, a->model.options,
+    const Separation s = separate_prepared(
+        in, in.audio.samples, in.audio.sample_rate, true,
         nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations), [&](double f) {
           if (t_nmf == 0) {
             t_nmf = seconds_since(t1);
@@ -79,6 +85,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       io::write_wav((dir / (groups.names[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
+    io::write_text((dir / "index.json").string(), index_json(s.decomposition, in.score).dump(1) + "\n", globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
     nlohmann::json jg = nlohmann::json::array();
     for (std::size_t k = 0; k < groups.names.size(); ++k)
@@ -118,6 +125,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.separation = &s;
       view.score = &in.score;
       view.warp = &in.warp;
+      view.progress = "report 3/3";
+      view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);
     }
@@ -125,9 +134,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->commit("report.json");
     std::string names;
     for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
-    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv" +
+    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
-                            std::to_string(seconds_since(t0)) + " s)");
+                            format_seconds(seconds_since(t0)) + ")");
   });
 }
 
