@@ -55,6 +55,14 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
 // (n_fft kept even), so that frames cover the same times.
 StftOptions native_stft(const StftOptions& analysis, double analysis_rate, double rate);
 
+// Stems from analysis-grid masks: every channel of `native` (samples x channels, at
+// native_rate) through its complex STFT at the matching geometry (native_stft), each mask
+// mapped to that grid (map_mask), and the inverse STFT. One matrix per mask, native's shape.
+// `progress(fraction)` after each stem channel.
+std::vector<MatrixXf> apply_masks(const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                  const std::vector<MatrixXf>& masks, const StftOptions& analysis_stft,
+                                  double analysis_rate, const std::function<void(double)>& progress = {});
+
 struct Separation {
   MatrixXf V;                   // magnitude spectrogram of the analysis signal (bins x frames)
   Decomposition decomposition;
