@@ -150,7 +150,7 @@ std::string alignment_summary(const Alignment& al) {
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, score, out, warp, label_by = "track";
+    std::string audio, score, out, warp, label_by = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
@@ -187,8 +187,8 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
-  cmd->add_option("--label-by", a->label_by, "MIDI labels from: track | channel | program")
-      ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  cmd->add_option("--label-by", a->label_by, std::string("MIDI labels from: ") + io::kLabelByNames)
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program"}));
   cmd->add_flag("--pedal", a->pedal, "MIDI: extend notes held by the sustain pedal");
   cmd->callback([a, &globals] {
     validate_options([&] {
@@ -203,7 +203,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     io::check_writable(a->out, globals.force);
     io::check_writable(warp, globals.force);
     io::MidiOptions mo;
-    mo.label_by = a->label_by == "channel" ? io::LabelBy::Channel : a->label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+    mo.label_by = io::parse_label_by(a->label_by);
     mo.sustain_pedal = a->pedal;
     const Score score = io::read_score(a->score, mo);
     const io::Audio audio = io::read_audio(a->audio);

@@ -9,6 +9,7 @@
 #include "notewise/version.hpp"
 #include "align_output.hpp"
 #include "pipeline.hpp"
+#include "run_groups.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 
@@ -45,7 +46,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
     // The decomposition with its label groups and masks: what the report shows (no stems).
-    const Separation view_data = model_groups(in.analysis, a->model.rate, in.score, group_notes(in.score, {}), so,
+    const Separation view_data = model_groups(in.analysis, a->model.rate, in.score, make_groups(in, a->model, globals), so,
                                               nmf_progress(bar, so.decompose.nmf.max_iterations));
     bar.finish();
     const Decomposition& d = view_data.decomposition;

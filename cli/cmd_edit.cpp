@@ -1,10 +1,12 @@
 // notewise edit: re-mix the note groups of a recording with new gains; mute notes.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "pipeline.hpp"
+#include "run_groups.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -12,7 +14,8 @@ namespace {
 
 // "NAME=-6dB", "NAME=+3 dB" or "NAME=0.5" (linear factor) -> (name, linear gain).
 std::pair<std::string, double> parse_gain(const std::string& text) {
-  const std::size_t eq = text.find('=');
+  // The last '=': a group named after a label may hold one, a gain never does.
+  const std::size_t eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0) throw InvalidArgument("--gain " + text + ": expected GROUP=GAIN, e.g. left=-6dB");
   const std::string name = text.substr(0, eq);
   std::string value = text.substr(eq + 1);
@@ -78,22 +81,26 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
     Input in = load_input(a->audio, a->model, globals);
-    std::vector<GroupSpec> specs;
-    if (!a->mute.empty()) specs.push_back({"(muted)", a->mute});
-    if (a->model.groups.empty()) {
-      for (const auto& s : label_group_specs(in.score)) specs.push_back(s);
-    } else {
-      for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
+    std::vector<GroupSpec> muted;
+    if (!a->mute.empty()) {
+      const NotePredicate pick = parse_selection(a->mute);
+      if (std::none_of(in.score.notes().begin(), in.score.notes().end(), pick))
+        throw InvalidArgument("--mute '" + a->mute + "' matches no note of " + a->model.score);
+      muted.push_back({"(muted)", a->mute});
     }
-    const Grouping groups = group_notes(in.score, specs);
+    const Grouping groups = make_groups(in, a->model, globals, muted);
     std::vector<double> gain(groups.names.size(), 1.0);
     if (!a->mute.empty()) gain[0] = 0.0;
     for (const auto& [name, g] : gains) {
-      const auto it = std::find(groups.names.begin(), groups.names.end(), name);
-      if (it == groups.names.end() || name == "(muted)") {
+      // The group as written (a label's own characters), or the file name its stem would get.
+      auto it = std::find(groups.names.begin() + static_cast<long>(muted.size()), groups.names.end(), name);
+      if (it == groups.names.end()) {
+        const auto f = std::find(groups.files.begin() + static_cast<long>(muted.size()), groups.files.end(), name);
+        if (f != groups.files.end()) it = groups.names.begin() + (f - groups.files.begin());
+      }
+      if (it == groups.names.end()) {
         std::string known;
-        for (const auto& n : groups.names)
-          if (n != "(muted)") known += (known.empty() ? "" : ", ") + n;
+        for (std::size_t k = muted.size(); k < groups.names.size(); ++k) known += (known.empty() ? "" : ", ") + groups.names[k];
         throw InvalidArgument("--gain " + name + ": no such group (groups: " + known + ")");
       }
       gain[static_cast<std::size_t>(it - groups.names.begin())] = g;

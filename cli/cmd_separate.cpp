@@ -9,6 +9,7 @@
 #include "notewise/version.hpp"
 #include "align_output.hpp"
 #include "pipeline.hpp"
+#include "run_groups.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 
@@ -46,11 +47,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const auto t0 = std::chrono::steady_clock::now();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
     Input in = load_input(a->audio, a->model, globals);
-    std::vector<GroupSpec> specs;
-    for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
-    const Grouping groups = group_notes(in.score, specs);
+    const Grouping groups = make_groups(in, a->model, globals);
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
-    for (const auto& n : groups.names) files.push_back(n + ".wav");
+    for (const auto& n : groups.files) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align) files.push_back("aligned.csv");
     run->expect(files);
@@ -76,7 +75,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const auto dir = std::filesystem::path(run->staging());
     const auto fmt = io::parse_sample_format(a->format);
     for (std::size_t k = 0; k < groups.names.size(); ++k)
-      io::write_wav((dir / (groups.names[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
+      io::write_wav((dir / (groups.files[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
@@ -84,7 +83,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     for (std::size_t k = 0; k < groups.names.size(); ++k)
       jg.push_back({{"name", groups.names[k]},
                     {"notes", groups.notes[k].size()},
-                    {"file", groups.names[k] + ".wav"},
+                    {"file", groups.files[k] + ".wav"},
+                    {"automatic", static_cast<int>(k) == groups.automatic_rest},  // notes no --group took
                     {"rms", std::sqrt(s.stems[k].squaredNorm() / std::max<double>(1, s.stems[k].size()))}});
     nlohmann::json report = {
         {"version", kVersion},
@@ -106,7 +106,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
-      std::vector<std::string> stems = groups.names;
+      std::vector<std::string> stems = groups.files;
       scores = evaluate_stems(a->reference, run->staging(), stems);
       report["scores"] = scores;
       const auto& m = scores["mean_SDR"];
@@ -124,7 +124,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
     run->commit("report.json");
     std::string names;
-    for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
+    for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ".wav";
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
                             std::to_string(seconds_since(t0)) + " s)");

@@ -59,7 +59,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   if (with_groups)
     cmd.add_option("-g,--group", groups,
                    "A group NAME=SELECTION (repeatable), e.g. melody='label==right && pitch>=72', rest=others.\n"
-                   "Fields: label pitch velocity start end duration index; && || ! ( ). Default: one group per label");
+                   "Fields: label pitch velocity start end duration index; && || ! ( ). Notes no group takes go to\n"
+                   "'rest'. Default: one group per label, named as the label is written");
   cmd.add_option("--timbre", timbre,
                  "Templates per label or shared: per-label (each instrument its own timbre, e.g. a quartet),\n"
                  "shared (one template per pitch for all labels, e.g. the hands of a piano), or auto (per-label\n"
@@ -69,8 +70,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "LABEL=FAMILY (repeatable): the instrument of a label, for its model defaults (onset templates\n"
                  "for struck and plucked ones; bands in cents for bowed, blown and sung ones). Families: " +
                      family_names() + ".\nDefault: from the MIDI program, else the label's name, else piano");
-  cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
-      ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  cmd.add_option("--label-by", label_by,
+                 "Labels of MIDI notes: track (names; equal names made distinct: Piano, Piano 2), channel,\n"
+                 "program (GM instrument names), or auto (track, but by channel where one track holds several)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program"}));
   if (with_model)
     cmd.add_option("--model", model,
                    "A piano model trained by 'notewise nae train': its encoder gives the activations in one pass,\n"
@@ -360,9 +363,13 @@ nlohmann::json timbre_json(const TimbrePlan& plan) {
 Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) {
   Input in;
   io::MidiOptions mo;
-  mo.label_by = m.label_by == "channel" ? io::LabelBy::Channel : m.label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+  mo.label_by = io::parse_label_by(m.label_by);
   mo.sustain_pedal = m.pedal;
-  in.score = io::read_score(m.score, mo);
+  in.score_file = io::read_score_file(m.score, mo);
+  for (const auto& line : in.score_file.notices) notice(g.quiet, line);
+  for (const auto& line : in.score_file.warnings) warn(line);
+  in.score = std::move(in.score_file.score);
+  in.score_file.score = Score();
   if (m.options.decompose.pretrained) require_piano_range(in.score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +

@@ -20,7 +20,7 @@ namespace notewise::cli {
 struct ModelArgs {
   std::string score;
   std::string loss = "kl";
-  std::string label_by = "track";
+  std::string label_by = "auto";
   std::string path = "auto";
   std::string method = "nmf";
   std::string nae_optimizer = "auto";
@@ -62,6 +62,7 @@ struct Input {
   std::shared_ptr<const Alignment> alignment;   // the whole result (with --align): confidence, flags
   TimbrePlan timbre;                            // instruments and timbre sources (empty with --model)
   std::optional<ScoreFit> fit;                  // without --align: how well the score fits as given
+  io::ScoreFile score_file;                     // what reading the score found (its .score moved to score)
 };
 
 // Reads audio and score; warns about and cuts a score that runs past the audio's end; errors

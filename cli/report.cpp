@@ -1,6 +1,8 @@
 #include "report.hpp"
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -62,7 +64,34 @@ std::string html_escape(const std::string& s) {
   return o;
 }
 
+// A relative URL for a file name: bytes outside the unreserved set are percent-encoded, so a
+// stem named after a label ("Piano #2", "lh:") still loads.
+std::string url_escape(const std::string& s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      o += static_cast<char>(c);
+    } else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      o += b;
+    }
+  }
+  return o;
+}
+
 }  // namespace
+
+std::string figure_file(const RunView& run, const std::string& name) {
+  for (const char* prefix : {"stem:", "mask:"})
+    if (name.rfind(prefix, 0) == 0) {
+      const std::size_t k = group_index(run, name.substr(5));
+      return name.substr(0, 4) + "_" + run.separation->groups.files[k];
+    }
+  std::string f = name;
+  std::replace(f.begin(), f.end(), ':', '_');
+  return f;
+}
 
 std::vector<std::string> figure_names(const RunView& run) {
   std::vector<std::string> out{"spectrogram"};
@@ -179,11 +208,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   const fs::path root(dir);
   fs::create_directories(root / "plots");
   const Separation& s = *run.separation;
-  auto png = [](const std::string& name) {
-    std::string f = name;
-    std::replace(f.begin(), f.end(), ':', '_');
-    return "plots/" + f + ".png";
-  };
+  auto png = [&run](const std::string& name) { return "plots/" + figure_file(run, name) + ".png"; };
   for (const auto& name : figure_names(run)) {
     const std::string file = png(name);
     io::write_atomically((root / file).string(), overwrite, [&](const std::string& tmp) {
@@ -192,7 +217,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   }
   std::ostringstream h;
   const auto img = [&](const std::string& name, const std::string& alt) {
-    h << "<figure><img src=\"" << png(name) << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
+    h << "<figure><img src=\"" << "plots/" << url_escape(figure_file(run, name) + ".png") << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
   };
   std::error_code ec;
   const std::string mix_rel = fs::relative(fs::absolute(audio), fs::absolute(root), ec).string();
@@ -207,9 +232,9 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
   if (!s.stems.empty())  // decompose writes no stems
-    for (const auto& g : s.groups.names)
-      h << "<tr><td>" << html_escape(g) << "</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(g)
-        << ".wav\"></audio></td></tr>\n";
+    for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+      h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td><audio controls preload=\"metadata\" src=\""
+        << url_escape(s.groups.files[k] + "." + run.stem_ext) << "\"></audio></td></tr>\n";
   h << "</table>\n";
   if (!scores.is_null()) {
     h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";

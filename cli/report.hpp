@@ -16,11 +16,15 @@ struct RunView {
   const Score* score = nullptr;
   const std::vector<std::pair<double, double>>* warp = nullptr;  // with --align: score s -> audio s
   double max_hz = 5000;    // spectrogram figures show 0 .. max_hz
+  std::string stem_ext = "wav";  // the stems' files: <group file>.<stem_ext>
 };
 
 // The figure names `notewise plot` knows: "spectrogram", "stem:<group>", "templates",
 // "activations", "mask:<group>", "loss", and "warp" after --align.
 std::vector<std::string> figure_names(const RunView& run);
+
+// The file name (without folder or extension) of a figure: "stem_<group file>", "loss", ...
+std::string figure_file(const RunView& run, const std::string& name);
 
 // Draws one figure to `path` (.png or .svg). Throws InvalidArgument for an unknown name.
 void draw_figure(const RunView& run, const std::string& name, const std::string& path);

@@ -186,17 +186,37 @@ void write_csv_score(const std::string& path, const Score& score, bool overwrite
   write_text(path, out.str(), overwrite);
 }
 
-Score read_score(const std::string& path, const MidiOptions& options) {
+LabelBy parse_label_by(const std::string& name) {
+  if (name == "auto") return LabelBy::Auto;
+  if (name == "track") return LabelBy::Track;
+  if (name == "channel") return LabelBy::Channel;
+  if (name == "program") return LabelBy::Program;
+  throw InvalidArgument("--label-by " + name + ": expected " + kLabelByNames);
+}
+
+ScoreFile read_score_file(const std::string& path, const MidiOptions& options) {
   std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not a score file");
-  Score s;
-  if (ext == ".mid" || ext == ".midi" || ext == ".smf") s = read_midi_score(path, options);
-  else if (ext == ".csv" || ext == ".txt") s = read_csv_score(path);
-  else throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .mid or .midi)");
-  if (s.empty()) throw ParseError(path, 0, "holds no notes");
-  return s;
+  ScoreFile f;
+  if (ext == ".mid" || ext == ".midi" || ext == ".smf") {
+    f = read_midi_file(path, options);
+  } else if (ext == ".csv" || ext == ".txt") {
+    f.score = read_csv_score(path);
+    f.format = "CSV";
+  } else {
+    throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .mid or .midi)");
+  }
+  if (f.score.empty()) {
+    if (f.percussion_notes > 0)
+      throw ParseError(path, 0, "holds no pitched notes (" + std::to_string(f.percussion_notes) +
+                                    " on channel 10, General MIDI percussion, which is not modelled)");
+    throw ParseError(path, 0, "holds no notes");
+  }
+  return f;
 }
+
+Score read_score(const std::string& path, const MidiOptions& options) { return read_score_file(path, options).score; }
 
 }  // namespace notewise::io

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <functional>
+#include <tuple>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -201,9 +203,10 @@ TEST(Cli, Separate_GroupsAndBadInput) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir.file("g/melody.wav")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("g/rest.wav")));
-  // A group that leaves notes over, or selects none: error, nothing written.
-  r = notewise_cli(base + dir.file("h") + " --group melody=label==right");
-  EXPECT_EQ(r.code, 1);
+  // A group name that cannot name a file is a usage error; a group that selects no note an
+  // error; nothing written either way.
+  r = notewise_cli(base + dir.file("h") + " --group 'a/b=label==right'");
+  EXPECT_EQ(r.code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   r = notewise_cli(base + dir.file("h") + " --group 'x=pitch>120' --group y=others");
   EXPECT_EQ(r.code, 1);
@@ -479,4 +482,120 @@ TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {
   EXPECT_LT(mu, pgd);
   EXPECT_TRUE(std::filesystem::exists(dir.file("c/loss.png")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("c/report.html")));
+}
+
+// ---- issue #16: labels never collapse silently; groups as the user wrote them ------------
+
+namespace {
+// A Standard MIDI File of `score` (480 ticks per quarter, 120 bpm: 960 ticks per second):
+// each note in track track_of(label) on channel channel_of(label); tracks named `names`.
+std::string midi_of(const Score& score, int format, const std::vector<std::string>& names,
+                    const std::function<int(const std::string&)>& track_of, const std::function<int(const std::string&)>& channel_of) {
+  auto be = [](std::uint32_t v, int n) {
+    std::string s;
+    for (int i = n - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return s;
+  };
+  auto vlq = [](std::uint32_t v) {
+    std::string s(1, static_cast<char>(v & 0x7f));
+    while (v >>= 7) s.insert(s.begin(), static_cast<char>((v & 0x7f) | 0x80));
+    return s;
+  };
+  std::string out = "MThd" + be(6, 4) + be(format, 2) + be(static_cast<std::uint32_t>(names.size()), 2) + be(480, 2);
+  for (std::size_t t = 0; t < names.size(); ++t) {
+    std::vector<std::tuple<std::uint32_t, int, std::string>> ev;  // tick, off-before-on, bytes
+    for (const Note& n : score.notes()) {
+      if (track_of(n.label) != static_cast<int>(t)) continue;
+      const auto ch = static_cast<char>(channel_of(n.label));
+      ev.emplace_back(static_cast<std::uint32_t>(std::lround(n.onset * 960)), 1,
+                      std::string{static_cast<char>(0x90 | ch), static_cast<char>(n.pitch), 90});
+      ev.emplace_back(static_cast<std::uint32_t>(std::lround(n.offset() * 960)), 0,
+                      std::string{static_cast<char>(0x80 | ch), static_cast<char>(n.pitch), 0});
+    }
+    std::stable_sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) {
+      return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) < std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
+    });
+    std::string body = std::string("\x00\xff\x03", 3) + vlq(static_cast<std::uint32_t>(names[t].size())) + names[t];
+    std::uint32_t last = 0;
+    for (const auto& [tick, order, bytes] : ev) {
+      body += vlq(tick - last) + bytes;
+      last = tick;
+    }
+    body += std::string("\x00\xff\x2f\x00", 4);
+    out += "MTrk" + be(static_cast<std::uint32_t>(body.size()), 4) + body;
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Cli, Separate_TracksOfOneNameAndChannelsOfOneTrackGiveTwoStems) {
+  TempDir dir;
+  const Score score = io::read_score(kExample + "/score.csv");
+  const auto hand = [](const std::string& l) { return l == "right" ? 0 : 1; };
+  // A notation program's export: both staves' tracks named "Piano".
+  test::write_bytes(dir.file("piano.mid"), midi_of(score, 1, {"Piano", "Piano"}, hand, [](const std::string&) { return 0; }));
+  // A type-0 file: one track, the right hand on channel 0, the left on channel 1.
+  test::write_bytes(dir.file("type0.mid"), midi_of(score, 0, {"Piano"}, [](const std::string&) { return 0; }, hand));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  for (const auto& [file, stems] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"piano.mid", {"Piano", "Piano 2"}}, {"type0.mid", {"channel0", "channel1"}}}) {
+    const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file(file) + " -n 10 --no-report --out " +
+                                  dir.file(file + ".out"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("notewise: note: "), std::string::npos) << "the relabelling is announced: " << r.err;
+    MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
+    for (const auto& stem : stems) {
+      const io::Audio a = io::read_audio(dir.file(file + ".out/" + stem + ".wav"));
+      // Each stem is one hand, not the mix: well below the mix's energy.
+      EXPECT_LT(a.samples.squaredNorm(), 0.8 * mix.samples.squaredNorm()) << file << " " << stem;
+      EXPECT_GT(a.samples.squaredNorm(), 0.1 * mix.samples.squaredNorm()) << file << " " << stem;
+      sum += a.samples;
+    }
+    EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  }
+  // Asked for one label by track, the run says it made one stem of a score with two channels.
+  const CliRun one = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("type0.mid") +
+                                  " --label-by track -n 5 --no-report --out " + dir.file("one"));
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_NE(one.err.find("warning: one group ('Piano')"), std::string::npos) << one.err;
+  EXPECT_NE(one.err.find("--label-by channel"), std::string::npos) << one.err;
+}
+
+TEST(Cli, Separate_AutomaticRestAndLabelsAsWritten) {
+  TempDir dir;
+  // Labels as a notation program writes them; the left hand's has a ':' and a space.
+  std::string csv = "start,duration,pitch,velocity,label\n";
+  for (const Note& n : io::read_score(kExample + "/score.csv").notes())
+    csv += std::to_string(n.onset) + "," + std::to_string(n.duration) + "," + std::to_string(n.pitch) + ",90," +
+           (n.label == "left" ? "lh: bass" : "rh:") + "\n";
+  test::write_bytes(dir.file("s.csv"), csv);
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --out " + dir.file("o") +
+                          " --group 'high=pitch>=72'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("go to the group 'rest'"), std::string::npos) << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  ASSERT_EQ(report["groups"].size(), 2u);
+  EXPECT_EQ(report["groups"][1]["name"], "rest");
+  EXPECT_TRUE(report["groups"][1]["automatic"].get<bool>());
+  EXPECT_FALSE(report["groups"][0]["automatic"].get<bool>());
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/rest.wav")));
+  // Default groups keep the labels' characters, in file names and in the report page.
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --out " + dir.file("p"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/lh: bass.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/rh:.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/plots/stem_lh: bass.png")));
+  EXPECT_NE(read_text(dir.file("p/report.html")).find("src=\"lh%3A%20bass.wav\""), std::string::npos);
+  // --gain takes the label as written; --mute selects it bare.
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --gain 'lh: bass=-12dB' --out " +
+                   dir.file("e.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --mute 'label==rh:' --out " +
+                   dir.file("m.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // A mute that matches nothing names the option, not an internal group.
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " --mute 'pitch==20' --out " + dir.file("x.wav"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--mute 'pitch==20' matches no note"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("(muted)"), std::string::npos) << r.err;
 }

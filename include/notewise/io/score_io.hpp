@@ -14,24 +14,53 @@
 //
 // Malformed files throw ParseError naming the file and the line (CSV) or byte offset (MIDI).
 #include <string>
+#include <vector>
 
 #include "notewise/score/score.hpp"
 
 namespace notewise::io {
 
-enum class LabelBy { Track, Channel, Program };
+// How notes get their labels.
+//   Auto:    Track, except that a file whose notes all sit in one track but on several
+//            channels (a type-0 file, a one-track export) is labelled by channel
+//   Track:   the track name; tracks of the same name become "Piano", "Piano 2", ...; an
+//            unnamed track "track<N>" (N from 0)
+//   Channel: "channel<N>" (N from 0, as stored in the file)
+//   Program: the General MIDI instrument's name ("Violin"; "Acoustic Grand Piano" where the
+//            file names no program)
+enum class LabelBy { Auto, Track, Channel, Program };
+
+// "auto" | "track" | "channel" | "program" -> LabelBy; InvalidArgument otherwise.
+LabelBy parse_label_by(const std::string& name);
+inline constexpr const char* kLabelByNames = "auto | track | channel | program";
 
 struct MidiOptions {
-  LabelBy label_by = LabelBy::Track;  // track name (else "track<N>"), "channel<N>" or "program<N>"
+  LabelBy label_by = LabelBy::Auto;
   bool sustain_pedal = false;         // extend notes held by CC64
+};
+
+// A score with what reading it decided on the user's behalf, and the structure the file had
+// (for a run that ends with fewer groups than the file has tracks or channels).
+struct ScoreFile {
+  Score score;
+  std::string format;                 // "MIDI", "CSV"
+  std::vector<std::string> notices;   // one line each: labels made distinct, labelled by channel
+  std::vector<std::string> warnings;  // one line each: notes left out (GM percussion)
+  int tracks = 0;                     // MIDI tracks holding pitched notes
+  int channels = 0;                   // MIDI channels holding pitched notes
+  std::size_t percussion_notes = 0;   // notes on GM channel 10 (index 9), left out of the score
 };
 
 Score read_csv_score(const std::string& path);
 Score read_midi_score(const std::string& path, const MidiOptions& options = {});
+ScoreFile read_midi_file(const std::string& path, const MidiOptions& options = {});
 // By extension: .csv, .mid/.midi (case-insensitive). Throws ParseError for an empty score.
-Score read_score(const std::string& path, const MidiOptions& options = {});
+ScoreFile read_score_file(const std::string& path, const MidiOptions& options = {});
+Score read_score(const std::string& path, const MidiOptions& options = {});  // read_score_file(...).score
 
-// Parses MIDI bytes (`name` is used in messages). Exposed for the fuzzer and tests.
+// Parses MIDI bytes (`name` is used in messages). Exposed for the fuzzer and tests. Notes on
+// channel 10 (index 9, General MIDI percussion) are left out: drums are not modelled yet.
+ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_csv(const std::string& text, const std::string& name);
 
@@ -40,7 +69,7 @@ Score parse_csv(const std::string& text, const std::string& name);
 std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name);
 
 // Writes a Standard MIDI File (format 1, one track per label named after it, channels in label
-// order, 120 bpm at 480 ticks per quarter: 1 ms resolution), atomically. Reading it back with
+// order skipping channel 10 (GM percussion), 120 bpm at 480 ticks per quarter: 1 ms resolution), atomically. Reading it back with
 // read_midi_score gives the same notes, times rounded to the millisecond.
 void write_midi_score(const std::string& path, const Score& score, bool overwrite);
 

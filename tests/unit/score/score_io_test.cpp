@@ -147,10 +147,10 @@ TEST(ScoreIo, MidiOverlappingSamePitch) {
   EXPECT_NEAR(s.notes()[0].duration, 0.5, 1e-9);
   EXPECT_NEAR(s.notes()[1].onset, 0.25, 1e-9);
   EXPECT_NEAR(s.notes()[1].duration, 0.5, 1e-9);
-  EXPECT_EQ(s.notes()[2].label, "track0");
+  EXPECT_EQ(s.notes()[2].label, "channel1");  // one track, two channels: by channel (auto)
   io::MidiOptions o;
-  o.label_by = io::LabelBy::Channel;
-  EXPECT_EQ(io::parse_midi(smf({t}, 0), "p.mid", o).notes()[2].label, "channel1");
+  o.label_by = io::LabelBy::Track;
+  EXPECT_EQ(io::parse_midi(smf({t}, 0), "p.mid", o).notes()[2].label, "track0");
 }
 
 TEST(ScoreIo, MidiSustainPedalInAnotherTrack) {
@@ -218,4 +218,81 @@ TEST(ScoreIo, MidiWriteReadRoundTrip) {
     EXPECT_EQ(std::get<2>(a[i]), std::get<2>(b[i]));
   }
   EXPECT_THROW(io::write_midi_score(dir.file("s.mid"), s, false), IoError);  // kept without overwrite
+}
+
+// Issue #16: labels never collapse silently.
+TEST(ScoreIo, MidiTracksOfTheSameNameGetDistinctLabels) {
+  // Two staves exported as two tracks both named "Piano" (as notation programs do).
+  const std::string name = bytes({0x00, 0xff, 0x03, 0x05}) + "Piano";
+  const std::string rh = name + bytes({0x00, 0x90, 72, 100, 0x83, 0x60, 0x80, 72, 0}) + kEnd;
+  const std::string lh = name + bytes({0x00, 0x91, 48, 100, 0x83, 0x60, 0x81, 48, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({rh, lh}), "two.mid");
+  ASSERT_EQ(f.score.size(), 2u);
+  EXPECT_EQ(f.score.labels(), (std::vector<std::string>{"Piano", "Piano 2"}));
+  EXPECT_EQ(f.tracks, 2);
+  ASSERT_EQ(f.notices.size(), 1u);
+  EXPECT_NE(f.notices[0].find("'Piano', 'Piano 2'"), std::string::npos) << f.notices[0];
+  // Distinct names: no notice.
+  const std::string other = bytes({0x00, 0xff, 0x03, 0x04}) + "Bass" + bytes({0x00, 0x91, 40, 100, 0x83, 0x60, 0x81, 40, 0}) + kEnd;
+  EXPECT_TRUE(io::parse_midi_file(smf({rh, other}), "ok.mid").notices.empty());
+}
+
+TEST(ScoreIo, MidiOneTrackOnSeveralChannelsIsLabelledByChannel) {
+  // Type 0: right hand on channel 0, left hand on channel 1.
+  const std::string t = bytes({0x00, 0x90, 72, 100, 0x00, 0x91, 48, 90, 0x83, 0x60, 0x80, 72, 0, 0x00, 0x81, 48, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({t}, 0), "zero.mid");
+  EXPECT_EQ(f.score.labels(), (std::vector<std::string>{"channel0", "channel1"}));
+  EXPECT_EQ(f.channels, 2);
+  ASSERT_EQ(f.notices.size(), 1u);
+  EXPECT_NE(f.notices[0].find("labelled by channel"), std::string::npos) << f.notices[0];
+  // Asked for by track, it stays one label (the run then warns that it made one group).
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Track;
+  const io::ScoreFile one = io::parse_midi_file(smf({t}, 0), "zero.mid", o);
+  EXPECT_EQ(one.score.labels().size(), 1u);
+  EXPECT_TRUE(one.notices.empty());
+  // One track on one channel: nothing to split, no notice.
+  const std::string mono = bytes({0x00, 0x90, 72, 100, 0x83, 0x60, 0x80, 72, 0}) + kEnd;
+  EXPECT_TRUE(io::parse_midi_file(smf({mono}, 0), "one.mid").notices.empty());
+}
+
+TEST(ScoreIo, MidiPercussionIsLeftOutWithAWarning) {
+  // Piano on channel 0, a kick drum (36) and a snare (38) on channel 10 (index 9).
+  const std::string piano = bytes({0x00, 0x90, 60, 100, 0x83, 0x60, 0x80, 60, 0}) + kEnd;
+  const std::string drums = bytes({0x00, 0x99, 36, 100, 0x60, 0x89, 36, 0, 0x00, 0x99, 38, 100, 0x60, 0x89, 38, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({piano, drums}), "band.mid");
+  ASSERT_EQ(f.score.size(), 1u);
+  EXPECT_EQ(f.score.notes()[0].pitch, 60);
+  EXPECT_EQ(f.percussion_notes, 2u);
+  EXPECT_EQ(f.tracks, 1);
+  ASSERT_EQ(f.warnings.size(), 1u);
+  EXPECT_NE(f.warnings[0].find("2 note(s) on channel 10"), std::string::npos) << f.warnings[0];
+  // Drums alone: no pitched note, an error that says why.
+  TempDir dir;
+  test::write_bytes(dir.file("drums.mid"), smf({drums}));
+  try {
+    io::read_score(dir.file("drums.mid"));
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("percussion"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScoreIo, MidiProgramLabelsAreGmNames) {
+  const std::string violin = bytes({0x00, 0xc0, 40, 0x00, 0x90, 67, 100, 0x83, 0x60, 0x80, 67, 0}) + kEnd;
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Program;
+  EXPECT_EQ(io::parse_midi(smf({violin}), "v.mid", o).notes()[0].label, "Violin");
+}
+
+TEST(ScoreIo, MidiWriterSkipsThePercussionChannel) {
+  // Twelve labels: the tenth must not land on channel 10, which readers leave out.
+  std::vector<Note> notes;
+  for (int k = 0; k < 12; ++k) notes.push_back({0.5 * k, 0.4, 60 + k, 90, "voice" + std::to_string(k), static_cast<std::size_t>(k)});
+  TempDir dir;
+  io::write_midi_score(dir.file("many.mid"), Score(notes), false);
+  const Score back = io::read_score(dir.file("many.mid"));
+  ASSERT_EQ(back.size(), 12u);
+  for (const Note& n : back.notes()) EXPECT_NE(n.channel, 9) << n.label;
+  EXPECT_EQ(back.labels().size(), 12u);
 }
