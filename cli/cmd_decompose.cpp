@@ -40,7 +40,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"};
-    if (a->model.align) files.push_back("aligned.csv");
+    if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     const auto run = prepare_outputs(a->out, files, globals);
     const Input in = load_input(a->audio, a->model, globals);
     const auto& so = a->model.options;

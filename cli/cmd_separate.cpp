@@ -51,7 +51,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
     for (const auto& n : groups.files) files.push_back(n + ".wav");
     if (!a->no_report) files.push_back("report.html");
-    if (a->model.align) files.push_back("aligned.csv");
+    if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
     const double t_load = seconds_since(t0);
 

@@ -61,8 +61,18 @@ int main(int argc, char** argv) {
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
 
+  // "--align auto" as two words reads as --align=auto (a flag's value would otherwise be taken
+  // for the next positional argument).
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
+  for (std::size_t i = args.size(); i-- > 1;)
+    if (args[i] == "--align" && (args[i - 1] == "auto" || args[i - 1] == "yes" || args[i - 1] == "no")) {
+      args[i] = "--align=" + args[i - 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i - 1));
+    }
+
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {

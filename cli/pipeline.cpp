@@ -54,7 +54,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   if (with_score) {
     cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
         ->required();
-    cmd.add_flag("--align", align, "Synchronise the score with the recording first (as 'notewise align')");
+    cmd.add_flag("--align{yes}", align_mode,
+                 "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"
+                 "only when the score does not fit the recording as given (the check every run makes)")
+        ->check(CLI::IsMember({"yes", "auto", "no"}));
   }
   if (with_groups)
     cmd.add_option("-g,--group", groups,
@@ -134,6 +137,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
 }
 
 void ModelArgs::finish() {
+  if (!align_mode.empty()) {
+    align = align_mode == "yes";
+    align_auto = align_mode == "auto";
+  }
   if (preset == "libfmp" && cmd != nullptr) {
     // Only the options the user did not give take the libfmp values.
     const ConstraintOptions plain;
@@ -240,6 +247,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"alpha", options.alpha},
           {"alpha_used", mask_alpha(options)},
           {"align", align},
+          {"align_mode", align ? "yes" : align_auto ? "auto" : "no"},
           {"nmf_path", path},
           {"method", method},
           {"nae_optimizer", nae_optimizer},
@@ -284,6 +292,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.alpha = j.value("alpha", 2.0);  // runs before the choice by instrument used 2
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
+  m.align_auto = j.value("align_mode", std::string()) == "auto";
   m.method = j.value("method", m.method);
   m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
   m.nae_start = j.value("nae_start", m.nae_start);
@@ -390,15 +399,28 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) 
     else info(g.quiet, line);
   }
   if (!m.align && in.analysis.cwiseAbs().maxCoeff() > 0.0f) {
-    // A score that is not synchronised gives stems worse than the mix: say so before the work.
+    // A score that is not synchronised gives stems worse than the mix: say so before the work
+    // (or, with --align=auto, take the alignment the check has computed anyway).
     in.fit = score_fit(in.analysis, m.rate, in.score);
     char line[300];
     std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
                   in.fit->median_shift, in.fit->cost_as_given, in.fit->cost_aligned);
-    if (!in.fit->fits)
+    if (!in.fit->fits && m.align_auto) {
+      const Alignment& al = in.fit->alignment;
+      in.score = al.aligned;
+      in.warp = al.warp;
+      in.align_cost = al.cost;
+      in.alignment = std::make_shared<const Alignment>(al);
+      std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al.cost);
+      if (al.poor) warn(m.score + " does not fit " + audio_path + " as given (" + in.fit->problem + ")" + line +
+                        " (POOR: " + al.problem + "; is this the right score for this recording?)");
+      else info(g.quiet, m.score + " does not fit " + audio_path + " as given (" + in.fit->problem + ")" + line);
+    } else if (!in.fit->fits) {
       warn(m.score + " does not seem synchronised with " + audio_path + ": " + in.fit->problem +
-           "; the stems would follow the wrong frames: use --align");
-    else info(g.quiet, line);
+           "; the stems would follow the wrong frames: use --align (or --align=auto)");
+    } else {
+      info(g.quiet, std::string(line) + (m.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
+    }
   }
   if (in.score.end() > length + 1e-6) {
     std::ostringstream w;

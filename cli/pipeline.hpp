@@ -29,7 +29,9 @@ struct ModelArgs {
   std::string model;  // --model: a trained piano model's folder
   bool pedal = false;
   bool no_onsets = false;
-  bool align = false;  // synchronise the score with the audio first
+  bool align = false;       // --align: synchronise the score with the audio first
+  bool align_auto = false;  // --align=auto: only when the score does not fit the audio as given
+  std::string align_mode;   // as given: "" (not given), yes, auto, no
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";

@@ -393,6 +393,37 @@ TEST(Cli, Separate_WithAlign) {
   EXPECT_LT(mean, 0.03);
 }
 
+// --align auto aligns a score that does not fit (and says so), and leaves one that fits as it is.
+TEST(Cli, Separate_AlignAuto) {
+  TempDir dir;
+  const Score truth = io::read_score(kExample + "/score.csv");
+  io::write_csv_score(dir.file("late.csv"), truth.warped(1.05, 0.7), false);
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file("late.csv") +
+                          " --align auto -n 5 --no-report --out " + dir.file("late"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("--align=auto"), std::string::npos) << r.err;
+  auto report = nlohmann::json::parse(read_text(dir.file("late/report.json")));
+  EXPECT_EQ(report["parameters"]["align_mode"], "auto");
+  EXPECT_TRUE(report.contains("alignment"));
+  const Score aligned = io::read_score(dir.file("late/aligned.csv"));
+  ASSERT_EQ(aligned.size(), truth.size());
+  double mean = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) mean += std::abs(aligned.notes()[i].onset - truth.notes()[i].onset) / static_cast<double>(truth.size());
+  EXPECT_LT(mean, 0.03);
+
+  // The synchronised score: no alignment, no aligned.csv, the onsets used as written.
+  r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --align=auto -n 5 --no-report --out " +
+                   dir.file("given"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("fits as given"), std::string::npos) << r.err;
+  report = nlohmann::json::parse(read_text(dir.file("given/report.json")));
+  EXPECT_FALSE(report.contains("alignment"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("given/aligned.csv")));
+  // Any other value is a usage error.
+  EXPECT_EQ(notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --align=sometimes --out " +
+                         dir.file("bad")).code, 2);
+}
+
 TEST(Cli, Separate_WithAutoencoders) {
   TempDir dir;
   for (const char* method : {"nae-mu", "nae-pgd", "nae-relu"}) {
