@@ -5,6 +5,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "audio_out.hpp"
 #include "pipeline.hpp"
 #include "run_groups.hpp"
 #include "progress.hpp"
@@ -43,7 +44,8 @@ std::pair<std::string, double> parse_gain(const std::string& text) {
 
 void add_edit_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, out, format = "pcm16";
+    std::string audio, out;
+    AudioOutArgs audio_out;
     std::vector<std::string> gains;
     std::string mute;
     ModelArgs model;
@@ -55,19 +57,21 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       "the groups are summed again: with every gain at 0 dB the output equals the input.\n"
       "Examples:\n"
       "  notewise edit mix.wav --score score.mid --gain left=-6dB --out quieter_left.wav\n"
-      "  notewise edit mix.wav --score score.csv --mute 'pitch==60 && start<5' --out edited.wav\n"
+      "  notewise edit mix.wav --score score.csv --mute 'pitch==60 && start<5' --out edited.flac\n"
       "  notewise edit mix.wav --score score.csv --group melody='label==right && pitch>=72' \\\n"
       "      --group rest=others --gain melody=+4dB --out melody_up.wav");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
-  cmd->add_option("-o,--out", a->out, "Output audio file (.wav)")->required();
+  cmd->add_option("-o,--out", a->out, "Output audio file; its extension gives the format: .wav .flac .ogg .opus .mp3 .aiff")
+      ->required();
   cmd->add_option("--gain", a->gains, "GROUP=GAIN, in dB ('-6dB') or as a factor ('0.5'); repeatable");
   cmd->add_option("--mute", a->mute, "Selection of notes to remove, e.g. 'pitch==60 && start<5'");
-  cmd->add_option("--format", a->format, "Sample format: pcm16 | pcm24 | float32")
-      ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  a->audio_out.add_to(*cmd);
   a->model.add_to(*cmd, true);
   cmd->callback([a, &globals] {
     std::vector<std::pair<std::string, double>> gains;
+    io::Encoding encoding;
     validate_options([&] {
+      encoding = a->audio_out.encoding(io::file_format_of(a->out));
       a->model.finish();
       for (const auto& g : a->gains) gains.push_back(parse_gain(g));
       if (gains.empty() && a->mute.empty()) throw InvalidArgument("nothing to do: give --gain and/or --mute");
@@ -114,9 +118,13 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     MatrixXf out = MatrixXf::Zero(in.audio.frames(), in.audio.channels());
     for (std::size_t k = 0; k < s.stems.size(); ++k) out += static_cast<float>(gain[k]) * s.stems[k];
     const float peak = out.cwiseAbs().maxCoeff();
-    if (peak > 1.0f && a->format != "float32")
-      warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; lower the gains or use --format float32");
-    io::write_wav(a->out, out, in.audio.sample_rate, io::parse_sample_format(a->format), globals.force);
+    if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
+      warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
+           " dBFS and is clipped; lower the gains or write float32 WAV/AIFF");
+    const int rate = io::write_audio(a->out, out, in.audio.sample_rate, encoding, globals.force);
+    if (rate != in.audio.sample_rate)
+      notice(globals.quiet, a->out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
+                                " Hz; resampled from " + std::to_string(in.audio.sample_rate) + " Hz");
     info(globals.quiet, "wrote " + a->out);
   });
 }

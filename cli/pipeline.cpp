@@ -369,12 +369,16 @@ nlohmann::json timbre_json(const TimbrePlan& plan) {
   return {{"chosen", timbre_name(plan.chosen)}, {"reason", plan.reason}, {"instruments", instruments}, {"sources", sources}};
 }
 
+io::MidiOptions ModelArgs::midi_options() const {
+  io::MidiOptions mo;
+  mo.label_by = io::parse_label_by(label_by);
+  mo.sustain_pedal = pedal;
+  return mo;
+}
+
 Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) {
   Input in;
-  io::MidiOptions mo;
-  mo.label_by = io::parse_label_by(m.label_by);
-  mo.sustain_pedal = m.pedal;
-  in.score_file = io::read_score_file(m.score, mo);
+  in.score_file = io::read_score_file(m.score, m.midi_options());
   for (const auto& line : in.score_file.notices) notice(g.quiet, line);
   for (const auto& line : in.score_file.warnings) warn(line);
   in.score = std::move(in.score_file.score);

@@ -51,6 +51,8 @@ struct ModelArgs {
   // and takes its geometry and constraints (a usage error if explicit options contradict them).
   void prepare();
   nlohmann::json to_json() const;
+  // --label-by and --pedal as the score readers take them.
+  io::MidiOptions midi_options() const;
   // The inverse of to_json (for re-running a recorded run); then call finish().
   static ModelArgs from_json(const nlohmann::json& j);
 };

@@ -630,3 +630,96 @@ TEST(Cli, Separate_AutomaticRestAndLabelsAsWritten) {
   EXPECT_NE(r.err.find("--mute 'pitch==20' matches no note"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("(muted)"), std::string::npos) << r.err;
 }
+
+// ---- issue #16: audio out as asked ---------------------------------------------------------
+
+TEST(Cli, Edit_FormatFollowsTheExtension_FlacRoundTrip) {
+  TempDir dir;
+  const std::string base = "-q edit " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --gain left=0dB --out ";
+  ASSERT_EQ(notewise_cli(base + dir.file("same.flac")).code, 0);
+  ASSERT_EQ(notewise_cli(base + dir.file("same.wav")).code, 0);
+  // A FLAC file, not a WAV under that name; the same samples as the WAV edit (both 16-bit).
+  EXPECT_EQ(test::read_bytes(dir.file("same.flac")).substr(0, 4), "fLaC");
+  const io::Audio flac = io::read_audio(dir.file("same.flac")), wav = io::read_audio(dir.file("same.wav"));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  EXPECT_EQ(flac.sample_rate, mix.sample_rate);
+  ASSERT_EQ(flac.frames(), mix.frames());
+  // (Two runs: the multithreaded NMF may differ in the last bits, so one 16-bit step apart.)
+  EXPECT_LE((flac.samples - wav.samples).cwiseAbs().maxCoeff(), 1.0f / 32768 + 1e-7f);
+  EXPECT_LE((flac.samples - mix.samples).cwiseAbs().maxCoeff(), 2.0f / 32768);  // unit gains give the input
+  // The lossy formats: the container asked for, the input's length (Opus at 24 kHz, the
+  // next rate it has above the input's 22.05 kHz).
+  const std::pair<std::string, std::string> magic[] = {{"ogg", "OggS"}, {"opus", "OggS"}, {"aiff", "FORM"}};
+  for (const auto& [ext, head] : magic) {
+    ASSERT_EQ(notewise_cli(base + dir.file("x." + ext)).code, 0) << ext;
+    EXPECT_EQ(test::read_bytes(dir.file("x." + ext)).substr(0, 4), head) << ext;
+    const io::Audio a = io::read_audio(dir.file("x." + ext));
+    EXPECT_NEAR(a.seconds(), mix.seconds(), 0.01) << ext;
+  }
+  EXPECT_EQ(io::read_audio(dir.file("x.opus")).sample_rate, 24000);
+  ASSERT_EQ(notewise_cli(base + dir.file("x.mp3") + " --quality 3").code, 0);
+  EXPECT_NEAR(io::read_audio(dir.file("x.mp3")).seconds(), mix.seconds(), 0.1);
+  // Unknown extensions and impossible encodings are usage errors, before any work.
+  for (const std::string& bad : {dir.file("x.xyz"), dir.file("noext"), dir.file("y.flac") + " --format float32",
+                                 dir.file("y.mp3") + " --format pcm24", dir.file("y.wav") + " --quality 5"}) {
+    const CliRun r = notewise_cli(base + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("y.flac")));
+}
+
+TEST(Cli, Separate_StemFormatsAndReferenceCheckedFirst) {
+  TempDir dir;
+  const std::string base = "-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --no-report ";
+  ASSERT_EQ(notewise_cli(base + "--out " + dir.file("wav")).code, 0);
+  ASSERT_EQ(notewise_cli(base + "--ext flac --format pcm24 --out " + dir.file("flac")).code, 0);
+  // FLAC stems hold the WAV stems' samples (24-bit: within 2^-23 of the 16-bit ones... plus
+  // the 16-bit rounding of the WAV).
+  for (const char* stem : {"left", "right"}) {
+    const io::Audio f = io::read_audio(dir.file(std::string("flac/") + stem + ".flac"));
+    const io::Audio w = io::read_audio(dir.file(std::string("wav/") + stem + ".wav"));
+    EXPECT_LE((f.samples - w.samples).cwiseAbs().maxCoeff(), 1.0f / 32768 + 1e-6f) << stem;
+  }
+  const auto report = nlohmann::json::parse(read_text(dir.file("flac/report.json")));
+  EXPECT_EQ(report["groups"][0]["file"], "right.flac");
+  EXPECT_EQ(report["stems"]["format"], "flac");
+  EXPECT_EQ(notewise_cli(base + "--ext xyz --out " + dir.file("x")).code, 2);
+  // --reference with FLAC stems scores the run; a reference lacking a stem fails before any
+  // work: no "read <audio>" line, no progress, nothing written.
+  CliRun r = notewise_cli(base + "--ext mp3 --reference " + dir.file("flac") + " --out " + dir.file("mp3"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(read_text(dir.file("mp3/report.json")))["scores"]["mean_SDR"].get<double>(), 15.0);
+  std::filesystem::remove(dir.file("flac/left.flac"));
+  r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --reference " + dir.file("flac") +
+                   " --out " + dir.file("y"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("left.wav"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("decompose"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("y")));
+}
+
+TEST(Cli, Eval_FlacReferencesGiveTheWavResult) {
+  TempDir dir;
+  const std::string fixtures = NOTEWISE_FIXTURES "/eval/";
+  for (const char* d : {"ref_wav", "est_wav", "ref_flac", "est_flac"}) std::filesystem::create_directories(dir.file(d));
+  for (const char* s : {"left", "right"})
+    for (const char* kind : {"ref", "est"}) {
+      const io::Audio a = io::read_audio(fixtures + "mozart_k545_1_" + kind + "_" + s + ".wav");
+      io::write_wav(dir.file(std::string(kind) + "_wav/" + s + ".wav"), a.samples, a.sample_rate);
+      io::Encoding flac;
+      flac.format = io::FileFormat::Flac;
+      io::write_audio(dir.file(std::string(kind) + "_flac/" + s + ".flac"), a.samples, a.sample_rate, flac);
+    }
+  const auto scores = [&](const std::string& ref, const std::string& est) {
+    const std::string out = dir.file(ref + est + ".json");
+    EXPECT_EQ(std::system((std::string(NOTEWISE_BINARY) + " eval --reference " + dir.file(ref) + " --estimate " + dir.file(est) +
+                           " --json > " + out).c_str()), 0);
+    return nlohmann::json::parse(read_text(out));
+  };
+  const auto wav = scores("ref_wav", "est_wav");
+  EXPECT_EQ(scores("ref_flac", "est_wav"), wav);   // the same numbers, exactly
+  EXPECT_EQ(scores("ref_flac", "est_flac"), wav);
+  EXPECT_TRUE(wav["stems"].contains("left"));
+}

@@ -88,11 +88,13 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
     EXPECT_EQ(stderr_text.find("notewise: error"), std::string::npos) << command << "\n" << stderr_text;
     // What the command says it writes is there.
     std::smatch m;
-    if (std::regex_search(command, m, std::regex("--out ([^ ]+)")))
+    if (std::regex_search(command, m, std::regex("--out ([^ ]+)"))) {
       EXPECT_TRUE(fs::exists(dir.file(m[1].str()))) << command;
+    }
   }
   // A few of the outputs, looked at: the melody run's automatic rest, the edit's length.
   EXPECT_TRUE(fs::exists(dir.file("melody/melody.wav")));
   EXPECT_TRUE(fs::exists(dir.file("melody/rest.wav")));
-  EXPECT_EQ(io::read_audio(dir.file("edited.wav")).frames(), mix.frames());
+  EXPECT_EQ(test::read_bytes(dir.file("edited.flac")).substr(0, 4), "fLaC");
+  EXPECT_EQ(io::read_audio(dir.file("edited.flac")).frames(), mix.frames());
 }
