@@ -17,66 +17,10 @@
 namespace notewise::cli {
 namespace {
 
-std::vector<std::string> split_fields(const std::string& line, char sep) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    if (c == sep && !quoted) out.emplace_back();
-    else out.back() += c;
-  }
-  return out;
-}
-
 std::string unquote_lower(std::string s) {
   s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '"' || c == ' ' || c == '\t'; }), s.end());
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-// The CSV text with a column `name` holding values[row] (note rows in order; blank lines kept).
-// A column of that name already there is replaced.
-std::string with_column(const std::string& text, const std::string& name, const std::vector<double>& values) {
-  std::istringstream in(text);
-  std::ostringstream out;
-  std::string line;
-  bool header = true;
-  char sep = ',';
-  int column = -1;
-  std::size_t row = 0;
-  while (std::getline(in, line)) {
-    const bool cr = !line.empty() && line.back() == '\r';
-    if (cr) line.pop_back();
-    const char* eol = cr ? "\r\n" : "\n";
-    if (line.find_first_not_of(" \t") == std::string::npos) {
-      out << line << eol;
-      continue;
-    }
-    std::string value;
-    if (header) {
-      sep = line.find(';') != std::string::npos ? ';' : line.find('\t') != std::string::npos ? '\t' : ',';
-      const auto head = split_fields(line, sep);
-      for (std::size_t i = 0; i < head.size(); ++i)
-        if (unquote_lower(head[i]) == name) column = static_cast<int>(i);
-      value = (!head.empty() && !head[0].empty() && head[0].front() == '"') ? "\"" + name + "\"" : name;
-      header = false;
-    } else {
-      char v[32];
-      std::snprintf(v, sizeof v, "%.3f", row < values.size() ? values[row] : 0.0);
-      value = v;
-      ++row;
-    }
-    if (column < 0) {
-      out << line << sep << value << eol;
-    } else {
-      auto fields = split_fields(line, sep);
-      if (static_cast<int>(fields.size()) <= column) fields.resize(static_cast<std::size_t>(column) + 1);
-      fields[static_cast<std::size_t>(column)] = value;
-      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? std::string(1, sep) : "") << fields[i];
-      out << eol;
-    }
-  }
-  return out.str();
 }
 
 bool ends_with_ci(const std::string& s, const std::string& suffix) {
@@ -97,7 +41,7 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
     return;
   }
   std::string text;
-  if (ends_with_ci(score_path, ".csv")) {
+  if (ends_with_ci(score_path, ".csv") || ends_with_ci(score_path, ".tsv") || ends_with_ci(score_path, ".txt")) {
     std::ifstream f(score_path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -110,7 +54,7 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
       o << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << n.label << "\n";
     text = o.str();
   }
-  io::write_text(out, with_column(text, "confidence", al.confidence), force);
+  io::write_text(out, io::with_csv_column(text, "confidence", al.confidence, score_path), force);
 }
 
 void write_warp(const std::string& path, const Alignment& al, bool force) {

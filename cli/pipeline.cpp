@@ -52,7 +52,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "options given explicitly override the preset")
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   if (with_score) {
-    cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
+    cmd.add_option("-s,--score", score, "Score of the recording: a table (.csv .tsv .txt: start, duration or end, pitch, [velocity],\n"
+                   "[label]; header optional) or MIDI (.mid)")
         ->required();
     cmd.add_flag("--align{yes}", align_mode,
                  "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"

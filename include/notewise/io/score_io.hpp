@@ -1,11 +1,22 @@
 #pragma once
 // Score readers and writers.
 //
-// CSV: a header row, then one note per row. Both layouts of libfmp / the FMP notebooks:
-//   Start;Duration;Pitch;Velocity;Instrument     (semicolon, fields may be "quoted")
-//   start,duration,pitch,velocity,label          (comma)
-// Header names are case-insensitive ("instrument" and "label" are synonyms); velocity is MIDI
-// 0..127, or 0..1 (then scaled by 127) when no velocity in the file exceeds 1.
+// CSV/TSV/text tables (.csv .tsv .txt), one note per row:
+//   - a header naming start + (duration | end) + pitch, optionally velocity and label, in any
+//     order and case, with synonyms: start onset onset_time OnsetTime begin time; duration dur
+//     length; end offset offset_time OffsetTime end_time stop; pitch midi note MidiPitch
+//     note_number key; velocity vel; label instrument track voice part hand staff. Units in
+//     brackets are ignored ("Onset Time (s)"). E.g. libfmp's Start;Duration;Pitch;Velocity;
+//     Instrument, pretty_midi's onset,offset,pitch, MAPS' OnsetTime OffsetTime MidiPitch;
+//   - or no header: start end pitch [velocity] [label] (mir_eval's layout, pitch in MIDI);
+//   - separated by the most frequent of tab, ';' or ',' in the first row, else by blanks;
+//     fields may be "quoted"; with ';', a decimal comma (0,5) is read as a point;
+//   - a UTF-8 byte-order mark, CRLF or CR line ends, blank lines and '#' comments are accepted;
+//     UTF-16 is refused with a message saying so.
+// Pitch is a MIDI note number or a note name (C4 = 60, F#3, Bb5); velocity is MIDI 0..127, or
+// 0..1 (then scaled by 127) when no velocity in the file exceeds 1; without a label column
+// every note is labelled "notes". Every rejection names the file, the line and what was
+// expected.
 //
 // MIDI: Standard MIDI Files format 0 and 1, tempo maps with changes, running status, note-on
 // with velocity 0 as note-off, overlapping notes of one pitch (note-offs end the earliest open
@@ -67,6 +78,12 @@ Score parse_csv(const std::string& text, const std::string& name);
 // The CSV text `original` (as parse_csv read it) with each note row's start and duration
 // replaced by those of `score` (same notes, same order); every other byte is kept.
 std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name);
+
+// The CSV text `original` with a column `column` holding values[row] (%.3f) for each note row,
+// in the file's separator: a column of that name is replaced, else one is added at the end; a
+// file without a header gets one naming how its rows are read (start end pitch ...).
+std::string with_csv_column(const std::string& original, const std::string& column, const std::vector<double>& values,
+                            const std::string& name);
 
 // Writes a Standard MIDI File (format 1, one track per label named after it, channels in label
 // order skipping channel 10 (GM percussion), 120 bpm at 480 ticks per quarter: 1 ms resolution), atomically. Reading it back with

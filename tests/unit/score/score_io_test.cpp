@@ -296,3 +296,107 @@ TEST(ScoreIo, MidiWriterSkipsThePercussionChannel) {
   for (const Note& n : back.notes()) EXPECT_NE(n.channel, 9) << n.label;
   EXPECT_EQ(back.labels().size(), 12u);
 }
+
+// ---- issue #16: score dialects -------------------------------------------------------------
+
+class CsvDialects : public ::testing::TestWithParam<std::string> {};
+
+// Every fixture holds the same three notes: C4 at 0.5 s for 0.25 s, then C3 and E4 at 1 s for
+// 0.5 s (labels rh:/lh: and velocities 100/80/90 where the dialect has them).
+TEST_P(CsvDialects, SameNotes) {
+  const std::string path = kFixtures + "dialects/" + GetParam();
+  const Score s = io::read_score(path);
+  ASSERT_EQ(s.size(), 3u) << path;
+  const double onset[] = {0.5, 1.0, 1.0}, duration[] = {0.25, 0.5, 0.5};
+  const int pitch[] = {60, 48, 64};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(s.notes()[i].onset, onset[i], 1e-9) << path << " note " << i;
+    EXPECT_NEAR(s.notes()[i].duration, duration[i], 1e-9) << path << " note " << i;
+    EXPECT_EQ(s.notes()[i].pitch, pitch[i]) << path << " note " << i;
+  }
+  const std::string text = test::read_bytes(path);
+  if (text.find("rh:") != std::string::npos) {
+    EXPECT_EQ(s.notes()[0].label, "rh:");
+    EXPECT_EQ(s.notes()[1].label, "lh:");
+  } else {
+    EXPECT_EQ(s.labels(), (std::vector<std::string>{"notes"}));
+  }
+  if (text.find("80") != std::string::npos) EXPECT_EQ(s.notes()[1].velocity, 80);
+  else EXPECT_EQ(s.notes()[1].velocity, 100);  // the default
+  // An aligned score keeps the file's layout: only the times change, every other byte stays.
+  const Score later = s.warped(2.0, 0.125);
+  const std::string rewritten = io::replace_csv_times(text, later, path);
+  const Score back = io::parse_csv(rewritten, path);
+  ASSERT_EQ(back.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(back.notes()[i].onset, later.notes()[i].onset, 1e-6) << path;
+    EXPECT_NEAR(back.notes()[i].duration, later.notes()[i].duration, 1e-6) << path;
+    EXPECT_EQ(back.notes()[i].label, s.notes()[i].label);
+  }
+  EXPECT_EQ(rewritten.substr(0, 3) == "\xEF\xBB\xBF", text.substr(0, 3) == "\xEF\xBB\xBF");
+  EXPECT_EQ(std::count(rewritten.begin(), rewritten.end(), '\r'), std::count(text.begin(), text.end(), '\r'));
+  EXPECT_EQ(std::count(rewritten.begin(), rewritten.end(), '\n'), std::count(text.begin(), text.end(), '\n'));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, CsvDialects,
+                         ::testing::Values("excel_bom_crlf.csv", "pretty_midi_end.tsv", "maps.txt", "headerless.txt",
+                                           "semicolon_decimal_comma.csv", "quoted_end_time.csv"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(ScoreIo, CsvHeaderSynonymsAndOldMacLineEnds) {
+  const Score s = io::parse_csv("ONSET_TIME;Duration (s);MIDI;Instrument\r0.0;1;60;violin\r2.0;0.5;D5;viola\r", "m.csv");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.notes()[1].pitch, 74);  // D5, a note name
+  EXPECT_EQ(s.notes()[1].label, "viola");
+  EXPECT_NEAR(s.notes()[1].onset, 2.0, 1e-12);
+  // Only headerless rows: start end pitch.
+  const Score h = io::parse_csv("0.1,0.6,61\n0.2,0.4,62\n", "h.csv");
+  EXPECT_NEAR(h.notes()[0].duration, 0.5, 1e-12);
+  EXPECT_NEAR(h.notes()[1].duration, 0.2, 1e-12);
+}
+
+TEST(ScoreIo, CsvDialectErrorsNameTheFileLineAndWhatWasExpected) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"onset,pitch\n0.5,60\n", "t.csv:1: header must name a duration or end column"},
+      {"start,end,velocity\n0.5,1,60\n", "t.csv:1: header must name a pitch column"},
+      {"begin\tend\tnote\n0.5\t0.2\t60\n", "t.csv:2: end 0.2 is before start 0.5"},
+      {"0.5 0.2 60\n", "t.csv:1: end 0.2 is before start 0.5 (a file without a header, read as start end pitch"},
+      {"0.5 1.0\n", "t.csv:1: has 2 fields; expected at least 3"},
+      {"# a comment\n\nstart,duration,pitch\n0.5,1,X9\n", "t.csv:4: pitch 'X9' is not a number"},
+      {"start,duration,pitch\n0.5,1,200\n", "t.csv:2: pitch 200 is outside 0..127"},
+      {"start,duration,pitch,velocity\n0.5,1,60,300\n", "t.csv:2: velocity 300 is outside 0..127"},
+      {std::string("\xFF\xFEs\0t", 6), "t.csv:1: is UTF-16"},
+      {"# only a comment\n", "t.csv: is empty"},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_csv(text, "t.csv");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << "\n want: " << want;
+    }
+  }
+}
+
+TEST(ScoreIo, CsvColumnAddedInTheFilesLayout) {
+  const std::vector<double> c{0.25, 0.5, 0.75};
+  // A header: the column is added with the file's separator, then replaced on a second pass.
+  const std::string tsv = test::read_bytes(kFixtures + "dialects/pretty_midi_end.tsv");
+  const std::string once = io::with_csv_column(tsv, "confidence", c, "p.tsv");
+  EXPECT_EQ(once.substr(0, once.find('\n')), "onset\toffset\tmidi\tinstrument\tconfidence");
+  EXPECT_EQ(io::with_csv_column(once, "confidence", {0.1, 0.2, 0.3}, "p.tsv").find("0.750"), std::string::npos);
+  EXPECT_EQ(io::parse_csv(once, "p.tsv").size(), 3u);
+  // No header: one is written first, so the new column is not read as a velocity.
+  const std::string bare = "0.5 0.75 60\n1.0 1.5 48\n1.0 1.5 64\n";
+  const std::string with = io::with_csv_column(bare, "confidence", c, "h.txt");
+  EXPECT_EQ(with.substr(0, with.find('\n')), "start end pitch confidence");
+  const Score s = io::parse_csv(with, "h.txt");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s.notes()[0].velocity, 100);
+  EXPECT_NEAR(s.notes()[2].duration, 0.5, 1e-12);
+}
