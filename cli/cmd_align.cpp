@@ -47,12 +47,7 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
     ss << f.rdbuf();
     text = io::replace_csv_times(ss.str(), al.aligned, score_path);
   } else {
-    std::ostringstream o;
-    o.precision(6);
-    o << std::fixed << "start,duration,pitch,velocity,label\n";
-    for (const Note& n : al.aligned.notes())
-      o << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << n.label << "\n";
-    text = o.str();
+    text = io::csv_score_text(al.aligned);
   }
   io::write_text(out, io::with_csv_column(text, "confidence", al.confidence, score_path), force);
 }
@@ -131,8 +126,8 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
-  cmd->add_option("--label-by", a->label_by, std::string("MIDI labels from: ") + io::kLabelByNames)
-      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program"}));
+  cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
   cmd->add_flag("--pedal", a->pedal, "MIDI: extend notes held by the sustain pedal");
   cmd->callback([a, &globals] {
     validate_options([&] {

@@ -53,7 +53,7 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   if (with_score) {
     cmd.add_option("-s,--score", score, "Score of the recording: a table (.csv .tsv .txt: start, duration or end, pitch, [velocity],\n"
-                   "[label]; header optional) or MIDI (.mid)")
+                   "[label]; header optional), MIDI (.mid) or MusicXML (.musicxml .xml .mxl; aligned unless --align=no)")
         ->required();
     cmd.add_flag("--align{yes}", align_mode,
                  "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"
@@ -75,9 +75,11 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "for struck and plucked ones; bands in cents for bowed, blown and sung ones). Families: " +
                      family_names() + ".\nDefault: from the MIDI program, else the label's name, else piano");
   cmd.add_option("--label-by", label_by,
-                 "Labels of MIDI notes: track (names; equal names made distinct: Piano, Piano 2), channel,\n"
-                 "program (GM instrument names), or auto (track, but by channel where one track holds several)")
-      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program"}));
+                 "Labels of MIDI and MusicXML notes: track (MIDI track or MusicXML part names; equal names made\n"
+                 "distinct: Piano, Piano 2), channel, program (GM instrument names), staff (MusicXML staves: a\n"
+                 "piano's hands), or auto (track, but by channel where one MIDI track holds several, by staff\n"
+                 "where one MusicXML part has several)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
   if (with_model)
     cmd.add_option("--model", model,
                    "A piano model trained by 'notewise nae train': its encoder gives the activations in one pass,\n"
@@ -141,6 +143,11 @@ void ModelArgs::finish() {
   if (!align_mode.empty()) {
     align = align_mode == "yes";
     align_auto = align_mode == "auto";
+  } else if (io::is_musicxml_path(score)) {
+    // A notation program's score has the score's times, not the recording's: align it unless
+    // told otherwise (--align=no).
+    align = true;
+    align_by_default = true;
   }
   if (preset == "libfmp" && cmd != nullptr) {
     // Only the options the user did not give take the libfmp values.
@@ -381,6 +388,9 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) 
   Input in;
   in.score_file = io::read_score_file(m.score, m.midi_options());
   for (const auto& line : in.score_file.notices) notice(g.quiet, line);
+  if (m.align_by_default)
+    notice(g.quiet, m.score + " is MusicXML, timed as written rather than as played: aligning it to the recording "
+                    "first (--align=no keeps its times)");
   for (const auto& line : in.score_file.warnings) warn(line);
   in.score = std::move(in.score_file.score);
   in.score_file.score = Score();

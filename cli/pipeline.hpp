@@ -32,6 +32,7 @@ struct ModelArgs {
   bool align = false;       // --align: synchronise the score with the audio first
   bool align_auto = false;  // --align=auto: only when the score does not fit the audio as given
   std::string align_mode;   // as given: "" (not given), yes, auto, no
+  bool align_by_default = false;  // a MusicXML score without --align: aligned (and said so)
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";

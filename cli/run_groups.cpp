@@ -27,8 +27,10 @@ Grouping make_groups(const Input& in, const ModelArgs& m, const Globals& g, cons
       parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + what;
       fix += (fix.empty() ? "" : " or ") + option;
     };
-    add(f.tracks, "tracks", "--label-by track");
+    const bool xml = f.format == "MusicXML";
+    add(f.tracks, xml ? "parts" : "tracks", "--label-by track");
     add(f.channels, "channels", "--label-by channel");
+    add(f.staves, "staves", "--label-by staff");
     if (!parts.empty())
       warn("one group ('" + groups.names[internal.size()] + "') is the whole score, so its stem is the whole mix, although " +
            m.score + " has " + parts + "; " + fix + " (or --group) gives a stem each");

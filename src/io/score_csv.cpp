@@ -412,13 +412,30 @@ Score read_csv_score(const std::string& path) {
   return parse_csv(ss.str(), path);
 }
 
-void write_csv_score(const std::string& path, const Score& score, bool overwrite) {
+std::string csv_score_text(const Score& score) {
   std::ostringstream out;
   out.precision(6);
   out << std::fixed << "start,duration,pitch,velocity,label\n";
-  for (const Note& n : score.notes())
-    out << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << n.label << "\n";
-  write_text(path, out.str(), overwrite);
+  for (const Note& n : score.notes()) {
+    std::string label = n.label;
+    if (label.find_first_of(",\"\'") != std::string::npos || label != trim_unquote(label)) {
+      std::string q = "\"";
+      for (char c : label) q += c == '"' ? std::string("'") : std::string(1, c);  // the reader has no escapes
+      label = q + "\"";
+    }
+    out << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << label << "\n";
+  }
+  return out.str();
+}
+
+void write_csv_score(const std::string& path, const Score& score, bool overwrite) {
+  write_text(path, csv_score_text(score), overwrite);
+}
+
+bool is_musicxml_path(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".musicxml" || ext == ".xml" || ext == ".mxl";
 }
 
 LabelBy parse_label_by(const std::string& name) {
@@ -426,6 +443,7 @@ LabelBy parse_label_by(const std::string& name) {
   if (name == "track") return LabelBy::Track;
   if (name == "channel") return LabelBy::Channel;
   if (name == "program") return LabelBy::Program;
+  if (name == "staff") return LabelBy::Staff;
   throw InvalidArgument("--label-by " + name + ": expected " + kLabelByNames);
 }
 
@@ -437,11 +455,13 @@ ScoreFile read_score_file(const std::string& path, const MidiOptions& options) {
   ScoreFile f;
   if (ext == ".mid" || ext == ".midi" || ext == ".smf") {
     f = read_midi_file(path, options);
+  } else if (ext == ".musicxml" || ext == ".xml" || ext == ".mxl") {
+    f = read_musicxml_file(path, options);
   } else if (ext == ".csv" || ext == ".tsv" || ext == ".txt" || ext == ".tab") {
     f.score = read_csv_score(path);
     f.format = "CSV";
   } else {
-    throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .tsv, .txt, .mid or .midi)");
+    throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .tsv, .txt, .mid, .midi, .musicxml, .xml or .mxl)");
   }
   if (f.score.empty()) {
     if (f.percussion_notes > 0)

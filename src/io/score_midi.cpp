@@ -269,7 +269,7 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
   std::sort(used_channels.begin(), used_channels.end());
   file.tracks = static_cast<int>(used_tracks.size());
   file.channels = static_cast<int>(used_channels.size());
-  LabelBy by = options.label_by;
+  LabelBy by = options.label_by == LabelBy::Staff ? LabelBy::Track : options.label_by;  // a track per staff
   if (by == LabelBy::Auto) {
     // One track with several channels (a type-0 file, or both hands in one track on two
     // channels): by track it would be one stem equal to the mix.
@@ -314,6 +314,7 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
     n.velocity = rn.velocity;
     switch (by) {
       case LabelBy::Auto:
+      case LabelBy::Staff:
       case LabelBy::Track: n.label = track_label[rn.track]; break;
       case LabelBy::Channel: n.label = "channel" + std::to_string(rn.channel); break;
       case LabelBy::Program: {

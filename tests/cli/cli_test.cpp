@@ -596,7 +596,8 @@ TEST(Cli, Separate_AutomaticRestAndLabelsAsWritten) {
   TempDir dir;
   // Labels as a notation program writes them; the left hand's has a ':' and a space.
   std::string csv = "start,duration,pitch,velocity,label\n";
-  for (const Note& n : io::read_score(kExample + "/score.csv").notes())
+  const Score example = io::read_score(kExample + "/score.csv");
+  for (const Note& n : example.notes())
     csv += std::to_string(n.onset) + "," + std::to_string(n.duration) + "," + std::to_string(n.pitch) + ",90," +
            (n.label == "left" ? "lh: bass" : "rh:") + "\n";
   test::write_bytes(dir.file("s.csv"), csv);
@@ -722,4 +723,52 @@ TEST(Cli, Eval_FlacReferencesGiveTheWavResult) {
   EXPECT_EQ(scores("ref_flac", "est_wav"), wav);   // the same numbers, exactly
   EXPECT_EQ(scores("ref_flac", "est_flac"), wav);
   EXPECT_TRUE(wav["stems"].contains("left"));
+}
+
+// ---- issue #16: MusicXML -------------------------------------------------------------------
+
+TEST(Cli, Separate_MusicXmlIsAlignedByDefault) {
+  TempDir dir;
+  // The example's score as MuseScore 3 exports it (.mxl): two parts named after the hands.
+  const std::string mxl = std::string(NOTEWISE_FIXTURES) + "/scores/musicxml/chopin_op64_1.mxl";
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + mxl + " -n 10 --no-report --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("is MusicXML"), std::string::npos) << "the alignment is announced: " << r.err;
+  EXPECT_NE(r.err.find("aligned the score"), std::string::npos) << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  EXPECT_TRUE(report.contains("alignment"));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
+  for (const char* stem : {"Grand Piano, right", "Grand Piano, left"}) {
+    const io::Audio a = io::read_audio(dir.file(std::string("o/") + stem + ".wav"));
+    EXPECT_LT(a.samples.squaredNorm(), 0.8 * mix.samples.squaredNorm()) << stem;
+    sum += a.samples;
+  }
+  EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  // The aligned score beside the stems, its labels (with a comma) quoted; onsets near the truth.
+  const Score aligned = io::read_score(dir.file("o/aligned.csv"));
+  EXPECT_EQ(aligned.labels().size(), 2u);
+  const Score truth = io::read_score(kExample + "/score.csv");
+  std::vector<double> a_on, t_on;
+  for (const Note& n : aligned.notes()) a_on.push_back(n.onset);
+  for (const Note& n : truth.notes()) t_on.push_back(n.onset);
+  double err = 0;
+  for (double t : a_on) {  // each aligned onset's distance to the nearest true onset
+    const auto it = std::lower_bound(t_on.begin(), t_on.end(), t);
+    double d = 1e9;
+    if (it != t_on.end()) d = std::min(d, *it - t);
+    if (it != t_on.begin()) d = std::min(d, t - *(it - 1));
+    err += d / static_cast<double>(a_on.size());
+  }
+  EXPECT_LT(err, 0.03);
+  // --align=no keeps the score's own times: no alignment, no aligned.csv.
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + mxl + " --align=no -n 5 --no-report --out " + dir.file("p"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("p/aligned.csv")));
+  // By staff: MuseScore wrote the right hand's part on two staves (a few cross-staff notes).
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + mxl + " --label-by staff --align=no -n 5 --no-report --out " +
+                   dir.file("s"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* stem : {"Grand Piano, left", "Grand Piano, right staff 1", "Grand Piano, right staff 2"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("s/") + stem + ".wav"))) << stem;
 }

@@ -74,6 +74,7 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   io::write_csv_score(dir.file("b.csv"), b, false);
   io::write_midi_score(dir.file("downloaded.mid"), io::read_score(ex + "score.mid").warped(1.05, 0.4), false);
   fs::copy_file(dir.file("downloaded.mid"), dir.file("maybe.mid"));
+  fs::copy_file(std::string(NOTEWISE_FIXTURES) + "/scores/musicxml/chopin_op64_1.mxl", dir.file("piece.mxl"));
   const std::string binary = NOTEWISE_BINARY;
   ASSERT_EQ(std::system(("cd " + dir.path().string() + " && " + binary + " -q separate mix.wav --score score.mid -n 10 --no-report --out truth").c_str()), 0);
   for (const char* f : {"report.json", "W.npy", "H.npy", "loss.csv"}) fs::remove(dir.file(std::string("truth/") + f));
@@ -95,6 +96,8 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   // A few of the outputs, looked at: the melody run's automatic rest, the edit's length.
   EXPECT_TRUE(fs::exists(dir.file("melody/melody.wav")));
   EXPECT_TRUE(fs::exists(dir.file("melody/rest.wav")));
+  EXPECT_TRUE(fs::exists(dir.file("piece/Grand Piano, left.flac")));
+  EXPECT_TRUE(fs::exists(dir.file("piece/aligned.csv")));
   EXPECT_EQ(test::read_bytes(dir.file("edited.flac")).substr(0, 4), "fLaC");
   EXPECT_EQ(io::read_audio(dir.file("edited.flac")).frames(), mix.frames());
 }

@@ -39,11 +39,15 @@ namespace notewise::io {
 //   Channel: "channel<N>" (N from 0, as stored in the file)
 //   Program: the General MIDI instrument's name ("Violin"; "Acoustic Grand Piano" where the
 //            file names no program)
-enum class LabelBy { Auto, Track, Channel, Program };
+//   Staff:   MusicXML: a part's staves ("Piano staff 1", "Piano staff 2": a piano's hands);
+//            MIDI: as Track (notation programs export a track per staff)
+// For MusicXML, Track means the part (its part-name), Channel its midi-channel, Program its
+// midi-program; Auto labels a score of one part on several staves by staff.
+enum class LabelBy { Auto, Track, Channel, Program, Staff };
 
-// "auto" | "track" | "channel" | "program" -> LabelBy; InvalidArgument otherwise.
+// "auto" | "track" | "channel" | "program" | "staff" -> LabelBy; InvalidArgument otherwise.
 LabelBy parse_label_by(const std::string& name);
-inline constexpr const char* kLabelByNames = "auto | track | channel | program";
+inline constexpr const char* kLabelByNames = "auto | track | channel | program | staff";
 
 struct MidiOptions {
   LabelBy label_by = LabelBy::Auto;
@@ -54,19 +58,23 @@ struct MidiOptions {
 // (for a run that ends with fewer groups than the file has tracks or channels).
 struct ScoreFile {
   Score score;
-  std::string format;                 // "MIDI", "CSV"
+  std::string format;                 // "MIDI", "CSV", "MusicXML"
   std::vector<std::string> notices;   // one line each: labels made distinct, labelled by channel
   std::vector<std::string> warnings;  // one line each: notes left out (GM percussion)
-  int tracks = 0;                     // MIDI tracks holding pitched notes
-  int channels = 0;                   // MIDI channels holding pitched notes
+  int tracks = 0;                     // MIDI tracks / MusicXML parts holding pitched notes
+  int channels = 0;                   // MIDI channels holding pitched notes (MusicXML: midi-channels)
+  int staves = 0;                     // MusicXML: staves of the parts holding notes
   std::size_t percussion_notes = 0;   // notes on GM channel 10 (index 9), left out of the score
 };
 
 Score read_csv_score(const std::string& path);
 Score read_midi_score(const std::string& path, const MidiOptions& options = {});
 ScoreFile read_midi_file(const std::string& path, const MidiOptions& options = {});
-// By extension: .csv, .mid/.midi (case-insensitive). Throws ParseError for an empty score.
+// By extension: .csv/.tsv/.txt, .mid/.midi, .musicxml/.xml/.mxl (case-insensitive). Throws
+// ParseError for an empty score.
 ScoreFile read_score_file(const std::string& path, const MidiOptions& options = {});
+// True for .musicxml, .xml and .mxl (any case): scores timed as written, not as played.
+bool is_musicxml_path(const std::string& path);
 Score read_score(const std::string& path, const MidiOptions& options = {});  // read_score_file(...).score
 
 // Parses MIDI bytes (`name` is used in messages). Exposed for the fuzzer and tests. Notes on
@@ -74,6 +82,20 @@ Score read_score(const std::string& path, const MidiOptions& options = {});  // 
 ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_csv(const std::string& text, const std::string& name);
+
+// MusicXML (score-partwise; .musicxml, .xml, or .mxl: a zip holding one, found through
+// META-INF/container.xml). What sounds is read: each part's notes with divisions, chords,
+// backup/forward, voices and staves, ties (one longer note), <transpose> (sounding pitch),
+// tempo from <sound tempo> or a metronome mark (120 bpm until the first), velocities from
+// <sound dynamics>, a note's dynamics attribute or dynamics marks (80 where none), repeats
+// and first/second endings expanded as written (da capo / dal segno once, then al fine / al
+// coda). Grace notes play on the beat and take their time from the note they lead into (a
+// slashed one 65 ms, as MuseScore plays it; an appoggiatura half the note). Unpitched notes
+// (percussion) are left out with a warning. ParseError names the file and line.
+ScoreFile parse_musicxml(const std::string& text, const std::string& name, const MidiOptions& options = {});
+ScoreFile read_musicxml_file(const std::string& path, const MidiOptions& options = {});
+// The score file inside an .mxl archive (ParseError naming `path` if there is none).
+std::string unpack_mxl(const std::string& bytes, const std::string& path);
 
 // The CSV text `original` (as parse_csv read it) with each note row's start and duration
 // replaced by those of `score` (same notes, same order); every other byte is kept.
@@ -90,7 +112,10 @@ std::string with_csv_column(const std::string& original, const std::string& colu
 // read_midi_score gives the same notes, times rounded to the millisecond.
 void write_midi_score(const std::string& path, const Score& score, bool overwrite);
 
-// Writes start,duration,pitch,velocity,label (the comma layout), atomically.
+// start,duration,pitch,velocity,label (the comma layout); a label holding a comma or a quote
+// is quoted ("Grand Piano, right"), as parse_csv reads it.
+std::string csv_score_text(const Score& score);
+// Writes csv_score_text atomically.
 void write_csv_score(const std::string& path, const Score& score, bool overwrite);
 
 }  // namespace notewise::io

@@ -400,3 +400,141 @@ TEST(ScoreIo, CsvColumnAddedInTheFilesLayout) {
   EXPECT_EQ(s.notes()[0].velocity, 100);
   EXPECT_NEAR(s.notes()[2].duration, 0.5, 1e-12);
 }
+
+// ---- issue #16: MusicXML -------------------------------------------------------------------
+
+struct XmlAndMidi {
+  std::string xml, mid;
+};
+class MusicXmlAgainstMidi : public ::testing::TestWithParam<XmlAndMidi> {};
+
+// Files exported by MuseScore 3 (tests/fixtures/scores/musicxml/make_fixtures.sh): each MusicXML
+// file against the MIDI file it came from (or MuseScore's MIDI of it): the same notes, onsets
+// within a tick (480 per quarter, at the slowest tempo of the fixtures, 60 bpm: 2.1 ms).
+TEST_P(MusicXmlAgainstMidi, SameNotesWithinATick) {
+  const std::string dir = kFixtures + "musicxml/";
+  const Score xml = io::read_score(dir + GetParam().xml);
+  const Score mid = io::read_score(dir + GetParam().mid);
+  ASSERT_EQ(xml.size(), mid.size()) << GetParam().xml;
+  const auto sorted = [](const Score& s) {
+    std::vector<Note> n = s.notes();
+    std::stable_sort(n.begin(), n.end(), [](const Note& a, const Note& b) {
+      return std::lround(a.onset * 1000) != std::lround(b.onset * 1000) ? a.onset < b.onset : a.pitch < b.pitch;
+    });
+    return n;
+  };
+  const auto a = sorted(xml), b = sorted(mid);
+  const double tick = 60.0 / 60 / 480;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].pitch, b[i].pitch) << GetParam().xml << " note " << i;
+    EXPECT_NEAR(a[i].onset, b[i].onset, tick) << GetParam().xml << " note " << i;
+    // MuseScore ends each MIDI note a tick early.
+    EXPECT_NEAR(a[i].duration, b[i].duration, 2 * tick) << GetParam().xml << " note " << i;
+    EXPECT_NEAR(a[i].velocity, b[i].velocity, 1.0) << GetParam().xml << " note " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MuseScore, MusicXmlAgainstMidi,
+                         ::testing::Values(XmlAndMidi{"piano.musicxml", "piano.mid"}, XmlAndMidi{"piano.mxl", "piano.mid"},
+                                           XmlAndMidi{"duo.musicxml", "duo.mid"},
+                                           XmlAndMidi{"repeats.musicxml", "repeats_musescore.mid"}),
+                         [](const auto& info) {
+                           std::string n = info.param.xml;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(ScoreIo, MusicXmlLabels) {
+  const std::string dir = kFixtures + "musicxml/";
+  // One part on two staves: its staves by default (the hands), one label by part if asked.
+  const io::ScoreFile hands = io::read_score_file(dir + "repeats.musicxml");
+  EXPECT_EQ(hands.score.labels(), (std::vector<std::string>{"Piano staff 1", "Piano staff 2"}));
+  EXPECT_EQ(hands.staves, 2);
+  ASSERT_EQ(hands.notices.size(), 1u);
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Track;
+  EXPECT_EQ(io::read_score(dir + "repeats.musicxml", o).labels(), (std::vector<std::string>{"Piano"}));
+  // Two parts of one name: made distinct, with a notice.
+  const io::ScoreFile piano = io::read_score_file(dir + "piano.musicxml");
+  EXPECT_EQ(piano.score.labels(), (std::vector<std::string>{"Grand Piano, Piano", "Grand Piano, Piano 2"}));
+  EXPECT_EQ(piano.notices.size(), 1u);
+  // Programs: GM names; channels.
+  o.label_by = io::LabelBy::Program;
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml", o).labels(), (std::vector<std::string>{"Violin", "Cello"}));
+  o.label_by = io::LabelBy::Channel;
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml", o).labels(), (std::vector<std::string>{"channel0", "channel1"}));
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml").notes()[0].program, 40);
+}
+
+namespace {
+std::string mxml(const std::string& measures) {
+  return "<?xml version=\"1.0\"?>\n<score-partwise><part-list><score-part id=\"P1\"><part-name>Flute</part-name></score-part>"
+         "</part-list>\n<part id=\"P1\">" + measures + "</part></score-partwise>\n";
+}
+std::string bar(const std::string& step, const std::string& extra = "") {
+  return "<measure>" + extra + "<attributes><divisions>1</divisions></attributes><note><pitch><step>" + step +
+         "</step><octave>4</octave></pitch><duration>4</duration></note></measure>\n";
+}
+std::vector<int> pitches_of(const Score& s) {
+  std::vector<int> p;
+  for (const Note& n : s.notes()) p.push_back(n.pitch);
+  return p;
+}
+}  // namespace
+
+TEST(ScoreIo, MusicXmlJumpsTransposeAndTempoMarks) {
+  // Da capo al fine: A B(fine) C(D.C.) -> A B C A B.
+  const Score dc = io::parse_musicxml(mxml(bar("C") + bar("D", "<sound fine=\"yes\"/>") + bar("E", "<sound dacapo=\"yes\"/>")), "dc.xml").score;
+  EXPECT_EQ(pitches_of(dc), (std::vector<int>{60, 62, 64, 60, 62}));
+  EXPECT_NEAR(dc.notes()[4].onset, 8.0, 1e-9);  // 4 quarters a bar at 120 bpm
+  // Repeated three times.
+  const Score three = io::parse_musicxml(
+      mxml(bar("C") + "<measure><barline location=\"right\"><repeat direction=\"backward\" times=\"3\"/></barline>"
+                      "<note><pitch><step>D</step><octave>4</octave></pitch><duration>4</duration></note></measure>"),
+      "r.xml").score;
+  EXPECT_EQ(pitches_of(three), (std::vector<int>{60, 62, 60, 62, 60, 62}));
+  // A clarinet in B flat sounds a major second below what is written; a metronome mark of
+  // 60 dotted quarters (90 quarters) a minute without <sound>.
+  const Score cl = io::parse_musicxml(
+      mxml("<measure><attributes><divisions>2</divisions><transpose><diatonic>-1</diatonic><chromatic>-2</chromatic></transpose></attributes>"
+           "<direction><direction-type><metronome><beat-unit>quarter</beat-unit><beat-unit-dot/><per-minute>60</per-minute></metronome></direction-type></direction>"
+           "<note><pitch><step>D</step><octave>4</octave></pitch><duration>2</duration></note>"
+           "<note><pitch><step>E</step><octave>4</octave></pitch><duration>2</duration></note></measure>"),
+      "cl.xml").score;
+  EXPECT_EQ(pitches_of(cl), (std::vector<int>{60, 62}));
+  EXPECT_NEAR(cl.notes()[1].onset, 60.0 / 90, 1e-9);
+}
+
+TEST(ScoreIo, BrokenMusicXmlNamesTheLineAndProblem) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"<?xml version=\"1.0\"?>\n<score-partwise>\n<part-list>\n</score-partwise>", "m.xml:4: not well-formed XML"},
+      {"<?xml version=\"1.0\"?>\n<html></html>", "m.xml:2: not a MusicXML score (the root element is <html>"},
+      {"<score-timewise></score-timewise>", "score-timewise"},
+      {mxml("<measure>\n<note><pitch><step>H</step><octave>4</octave></pitch><duration>1</duration></note></measure>"),
+       "m.xml:4: pitch step 'H'"},
+      {mxml("<measure>\n<note><pitch><step>C</step><octave>4</octave></pitch><duration>x</duration></note></measure>"),
+       "m.xml:4: duration 'x' is not a number"},
+      {mxml("<measure>\n<note><pitch><step>C</step><octave>12</octave></pitch><duration>1</duration></note></measure>"),
+       "lies outside MIDI 0 .. 127"},
+      {mxml(""), "holds no part with measures"},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_musicxml(text, "m.xml");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << "\n want: " << want;
+    }
+  }
+  // A damaged .mxl: cut in half.
+  TempDir dir;
+  const std::string mxl = test::read_bytes(kFixtures + "musicxml/piano.mxl");
+  test::write_bytes(dir.file("cut.mxl"), mxl.substr(0, mxl.size() / 2));
+  try {
+    io::read_score(dir.file("cut.mxl"));
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.mxl"), std::string::npos) << e.what();
+  }
+}
