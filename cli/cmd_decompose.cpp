@@ -9,7 +9,6 @@
 #include "notewise/version.hpp"
 #include "align_output.hpp"
 #include "pipeline.hpp"
-#include "run_groups.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 
@@ -46,38 +45,15 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
     // The decomposition with its label groups and masks: what the report shows (no stems).
-    const Separation view_data = model_groups(in.analysis, a->model.rate, in.score, make_groups(in, a->model, globals), so,
-                                              nmf_progress(bar, so.decompose.nmf.max_iterations));
+    const Separation view_data = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false,
+                                                   nmf_progress(bar, so.decompose.nmf.max_iterations));
     bar.finish();
     const Decomposition& d = view_data.decomposition;
-    const Geometry& g = d.geometry;
 
     const auto dir = std::filesystem::path(run->staging());
     const auto& notes = in.score.notes();
-    MatrixXf Hn = MatrixXf::Zero(static_cast<Index>(notes.size()), d.H.cols());
-    for (std::size_t i = 0; i < notes.size(); ++i) {
-      const RowShare& s = d.notes[i].pitch;
-      for (std::size_t j = 0; j < s.share.size(); ++j)
-        Hn(static_cast<Index>(i), s.begin + static_cast<Index>(j)) = s.share[j] * d.H(s.row, s.begin + static_cast<Index>(j));
-    }
-    nlohmann::json rows = nlohmann::json::array();
-    const auto& layout = d.constraints.layout;
-    for (Index r = 0; r < layout.rows(); ++r) {
-      nlohmann::json served = nlohmann::json::array(), labels = nlohmann::json::array();
-      for (std::size_t i = 0; i < notes.size(); ++i)
-        if (d.constraints.windows[i].row == layout.base_row(r)) {
-          served.push_back(i);
-          if (std::find(labels.begin(), labels.end(), notes[i].label) == labels.end()) labels.push_back(notes[i].label);
-        }
-      rows.push_back({{"row", r}, {"kind", layout.is_onset_row(r) ? "onset" : "pitch"}, {"pitch", layout.pitch_of_row(r)},
-                      {"source", layout.source_name(layout.source_of_row(r))}, {"notes", served}, {"labels", labels}});
-    }
-    const nlohmann::json index = {{"rows", rows},
-                                  {"bins", g.bins()},
-                                  {"frames", g.frames},
-                                  {"bin_hz", g.bin_hz()},
-                                  {"frame_seconds", g.frame_seconds()},
-                                  {"H_notes_rows", "notes in score order (notes.csv)"}};
+    const MatrixXf Hn = note_activations(d);
+    const nlohmann::json index = index_json(d, in.score);
     const std::vector<double> energy = note_energies(d);
     std::ostringstream csv;
     csv.precision(6);

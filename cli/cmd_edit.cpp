@@ -2,12 +2,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "audio_out.hpp"
 #include "pipeline.hpp"
-#include "run_groups.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -84,39 +84,22 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     const auto out_dir = std::filesystem::path(a->out).parent_path();
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
-    Input in = load_input(a->audio, a->model, globals);
-    std::vector<GroupSpec> muted;
-    if (!a->mute.empty()) {
-      const NotePredicate pick = parse_selection(a->mute);
-      if (std::none_of(in.score.notes().begin(), in.score.notes().end(), pick))
-        throw InvalidArgument("--mute '" + a->mute + "' matches no note of " + a->model.score);
-      muted.push_back({"(muted)", a->mute});
-    }
-    const Grouping groups = make_groups(in, a->model, globals, muted);
-    std::vector<double> gain(groups.names.size(), 1.0);
-    if (!a->mute.empty()) gain[0] = 0.0;
-    for (const auto& [name, g] : gains) {
-      // The group as written (a label's own characters), or the file name its stem would get.
-      auto it = std::find(groups.names.begin() + static_cast<long>(muted.size()), groups.names.end(), name);
-      if (it == groups.names.end()) {
-        const auto f = std::find(groups.files.begin() + static_cast<long>(muted.size()), groups.files.end(), name);
-        if (f != groups.files.end()) it = groups.names.begin() + (f - groups.files.begin());
-      }
-      if (it == groups.names.end()) {
-        std::string known;
-        for (std::size_t k = muted.size(); k < groups.names.size(); ++k) known += (known.empty() ? "" : ", ") + groups.names[k];
-        throw InvalidArgument("--gain " + name + ": no such group (groups: " + known + ")");
-      }
-      gain[static_cast<std::size_t>(it - groups.names.begin())] = g;
+    const Input in = load_input(a->audio, a->model, globals, a->mute);
+    std::map<std::string, double> named;
+    for (const auto& [name, g] : gains) named[name] = g;
+    std::vector<double> gain;
+    try {
+      gain = group_gains(in.groups, named);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--gain ") + e.what());
     }
     ProgressBar nmf_bar("decompose", globals.quiet);
     ProgressBar synth_bar("resynthesise", globals.quiet);
-    const Separation s = separate(in.analysis, a->model.rate, in.audio.samples, in.audio.sample_rate, in.score, groups,
-                                  a->model.options, nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
-                                  [&](double f) { synth_bar.update(f); });
+    const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, true,
+                                           nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
+                                           [&](double f) { synth_bar.update(f); });
     synth_bar.finish();
-    MatrixXf out = MatrixXf::Zero(in.audio.frames(), in.audio.channels());
-    for (std::size_t k = 0; k < s.stems.size(); ++k) out += static_cast<float>(gain[k]) * s.stems[k];
+    const MatrixXf out = remix(s, gain);
     const float peak = out.cwiseAbs().maxCoeff();
     if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
       warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +

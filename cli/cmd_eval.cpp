@@ -10,7 +10,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/audio.hpp"
-#include "notewise/io/resample.hpp"
+#include "notewise/core/resample.hpp"
 
 namespace notewise::cli {
 namespace {
@@ -26,7 +26,7 @@ VectorXd mono_of(const std::string& path, Index length, int* rate, bool resample
     if (!resample_to_rate)
       throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the other references' " +
                               std::to_string(*rate) + " Hz");
-    mono = io::resample(mono, a.sample_rate, *rate).col(0);
+    mono = resample(mono, a.sample_rate, *rate).col(0);
   }
   VectorXd x = VectorXd::Zero(length > 0 ? length : mono.size());
   const Index n = std::min<Index>(x.size(), mono.size());

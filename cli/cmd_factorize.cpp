@@ -1,6 +1,7 @@
 // notewise factorize: NMF of any nonnegative matrix given as .npy.
 #include <chrono>
 #include <filesystem>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -21,11 +22,10 @@ void run(const MatrixXf& Vf, const MatrixXf* W0f, const MatrixXf* H0f, Index ran
          const nmf::Options& o, const std::string& dir, const Globals& g) {
   const Matrix<T> V = Vf.cast<T>();
   const Index K = V.rows(), N = V.cols();
-  // A random start is scaled so that W0 H0 has the mean of V: the updates then start close to
-  // the data's level instead of spending iterations on the overall scale.
-  const double scale = std::sqrt(std::max(V.mean(), static_cast<T>(1e-12)) / std::max<double>(rank, 1)) * 2.0;
-  Matrix<T> W0 = W0f ? Matrix<T>(W0f->cast<T>()) : Matrix<T>(nmf::random_matrix<T>(K, rank, seed) * scale);
-  Matrix<T> H0 = H0f ? Matrix<T>(H0f->cast<T>()) : Matrix<T>(nmf::random_matrix<T>(rank, N, seed + 1) * scale);
+  Matrix<T> W0, H0;
+  if (!W0f || !H0f) std::tie(W0, H0) = nmf::random_start<T>(V, rank, seed);  // scaled to V's level
+  if (W0f) W0 = W0f->cast<T>();
+  if (H0f) H0 = H0f->cast<T>();
   ProgressBar bar("factorize", g.quiet);
   const auto t0 = std::chrono::steady_clock::now();
   const nmf::Result<T> r = nmf::factorize<T>(V, std::move(W0), std::move(H0), o, [&](const nmf::Progress& p) {

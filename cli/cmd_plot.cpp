@@ -15,7 +15,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string run, figure, out;
     bool list = false;
-    double max_hz = 5000;
+    double max_hz = 0;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("plot", "Draw one figure of a 'separate' run folder to PNG or SVG");
@@ -29,8 +29,9 @@ void add_plot_command(CLI::App& app, Globals& globals) {
   cmd->add_option("run", a->run, "Folder written by 'notewise separate'")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("-f,--figure", a->figure, "Which figure");
   cmd->add_option("-o,--out", a->out, "Output file (.png or .svg); default DIR/plots/<figure>.png");
-  cmd->add_option("--max-hz", a->max_hz, "Highest frequency shown in spectrograms and masks")
-      ->capture_default_str()->check(CLI::Range(100.0, 96000.0));
+  cmd->add_option("--max-hz", a->max_hz,
+                  "Highest frequency shown in spectrograms, templates and masks\n(log axis from C1; 0: the analysis Nyquist)")
+      ->capture_default_str()->check(CLI::Range(0.0, 96000.0));
   cmd->add_flag("--list", a->list, "List the figures this run has");
   cmd->callback([a, &globals] {
     if (!a->list && a->figure.empty()) throw CLI::ValidationError("--figure is required (or --list)");
@@ -69,10 +70,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
-    std::vector<GroupSpec> specs;
-    for (const auto& g : m.groups) specs.push_back(parse_group_spec(g));
-    const Grouping groups = group_notes(in.score, specs);
-    const Separation s = model_groups(in.analysis, m.rate, in.score, groups, m.options);  // figures need no audio out
+    const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false);  // figures need no audio out
     RunView view;
     view.separation = &s;
     view.score = &in.score;

@@ -10,9 +10,9 @@
 #include "align_output.hpp"
 #include "audio_out.hpp"
 #include "pipeline.hpp"
-#include "run_groups.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "report_page.hpp"
 
 namespace notewise::cli {
 
@@ -30,8 +30,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Writes DIR/<group>.wav (or --ext: flac, ogg, opus, mp3, aiff) at the input's rate and channels\n"
       "(Opus and MP3 where they have it, else the next rate they have); lossless stems sum to the input.\n"
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
-      "DIR/loss.csv, and DIR/report.html with DIR/plots/ (spectrograms, templates, activations over\n"
-      "the score, masks, loss; audio players): open it in any browser.\n"
+      "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
+      "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
+      "masks, loss; audio players): open it in any browser.\n"
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
@@ -47,6 +48,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                   "SAR, SI-SDR); checked before the work")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
+  cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
+                "The report plays the input from where it is (no copy in report/; the folder is then not portable)");
   a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
     a->model.prepare();
@@ -63,9 +66,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
       check_reference_stems(a->reference, group_notes(score, specs).files);
     }
-    Input in = load_input(a->audio, a->model, globals);
-    const Grouping groups = make_groups(in, a->model, globals);
-    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "loss.csv"};
+    const Input in = load_input(a->audio, a->model, globals);
+    const Grouping& groups = in.groups;
+    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.files) files.push_back(n + ext);
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
@@ -76,8 +79,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     ProgressBar synth_bar("resynthesise", globals.quiet);
     const auto t1 = std::chrono::steady_clock::now();
     double t_nmf = 0;
-    const Separation s = separate(
-        in.analysis, a->model.rate, in.audio.samples, in.audio.sample_rate, in.score, groups, a->model.options,
+    const Separation s = separate_prepared(
+        in, in.audio.samples, in.audio.sample_rate, true,
         nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations), [&](double f) {
           if (t_nmf == 0) {
             t_nmf = seconds_since(t1);
@@ -98,6 +101,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                                 std::to_string(in.audio.sample_rate) + " Hz");
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
+    io::write_text((dir / "index.json").string(), index_json(s.decomposition, in.score).dump(1) + "\n", globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
     nlohmann::json jg = nlohmann::json::array();
     for (std::size_t k = 0; k < groups.names.size(); ++k)
@@ -150,7 +154,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->commit("report.json");
     std::string names;
     for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ext;
-    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, loss.csv" +
+    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
                             std::to_string(seconds_since(t0)) + " s)");
   });

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "commands.hpp"
+#include "report_page.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
@@ -27,7 +28,8 @@ std::unique_ptr<io::OutputRun> prepare_outputs(const std::string& dir, const std
 int main(int argc, char** argv) {
   using namespace notewise;
   cli::use_best_blas_kernels(argv);
-  io::install_signal_cleanup();  // SIGINT/SIGTERM/SIGHUP: remove what the run created, then die of it
+  io::install_signal_cleanup();
+  cli::set_command_line(argc, argv);  // shown in reports: the command that reproduces the run  // SIGINT/SIGTERM/SIGHUP: remove what the run created, then die of it
 
   CLI::App app{
       "notewise: score-informed music audio decomposition.\n"

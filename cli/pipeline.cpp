@@ -8,30 +8,16 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/model_io.hpp"
-#include "notewise/io/resample.hpp"
 #include "progress.hpp"
+#include "run_groups.hpp"
 
 namespace notewise::cli {
 
 void set_divergence(const std::string& s, nmf::Options& o) {
-  if (s == "euclidean") {
-    o.divergence = nmf::Divergence::Euclidean;
-  } else if (s == "kl") {
-    o.divergence = nmf::Divergence::KullbackLeibler;
-  } else if (s == "is") {
-    o.divergence = nmf::Divergence::Beta;
-    o.beta = 0;
-  } else if (s.rfind("beta=", 0) == 0) {
-    o.divergence = nmf::Divergence::Beta;
-    try {
-      std::size_t used = 0;
-      o.beta = std::stod(s.substr(5), &used);
-      if (used != s.size() - 5) throw std::invalid_argument(s);
-    } catch (const std::exception&) {
-      throw InvalidArgument("--loss " + s + ": expected beta=<number in [0, 2]>");
-    }
-  } else {
-    throw InvalidArgument("--loss " + s + ": expected euclidean, kl, is or beta=<B>");
+  try {
+    nmf::parse_divergence(s, o);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--") + e.what());
   }
 }
 
@@ -150,13 +136,14 @@ void ModelArgs::finish() {
     align_by_default = true;
   }
   if (preset == "libfmp" && cmd != nullptr) {
-    // Only the options the user did not give take the libfmp values.
-    const ConstraintOptions plain;
+    // Only the options the user did not give take the libfmp values (the ones tuned() changes).
+    const SeparationOptions plain = PipelineOptions::libfmp().model;
+    const ConstraintOptions& pc = plain.decompose.constraints;
     auto& c = options.decompose.constraints;
-    if (cmd->count("--partial-power") == 0) c.partial_power = plain.partial_power;
-    if (cmd->count("--onset-before") == 0) c.onset_before = plain.onset_before;
-    if (cmd->count("--after") == 0) c.after = plain.after;
-    if (cmd->count("--template-iterations") == 0) options.decompose.template_iterations = 0;
+    if (cmd->count("--partial-power") == 0) c.partial_power = pc.partial_power;
+    if (cmd->count("--onset-before") == 0) c.onset_before = pc.onset_before;
+    if (cmd->count("--after") == 0) c.after = pc.after;
+    if (cmd->count("--template-iterations") == 0) options.decompose.template_iterations = plain.decompose.template_iterations;
   }
   // The autoencoders approach their best separation more slowly than NMF: 200 epochs unless
   // --iterations is given (measured, docs/RESULTS.md).
@@ -322,36 +309,28 @@ void require_piano_range(const Score& score, const std::string& path, const std:
                                     std::to_string(PianoModel::kLowest) + " .. " + std::to_string(PianoModel::kHighest) + ")");
 }
 
-namespace {
-
-// The timbre sources of the score into m.options (none with a trained model: it is one piano).
-TimbrePlan plan_sources(const Score& score, ModelArgs& m, const Globals& g) {
-  auto& sources = m.options.decompose.constraints.sources;
-  sources.clear();
-  if (m.options.decompose.pretrained) return {};
-  std::map<std::string, Family> given;
-  for (const auto& spec : m.instruments) {
+PipelineOptions ModelArgs::pipeline_options(const std::string& audio_name) const {
+  PipelineOptions p;
+  p.model = options;
+  p.analysis_rate = rate;
+  p.align = align;
+  p.align_auto = align_auto;
+  p.timbre = parse_timbre(timbre);
+  for (const auto& spec : instruments) {
     const auto eq = spec.find('=');
-    given[spec.substr(0, eq)] = parse_family(spec.substr(eq + 1));
+    p.instruments[spec.substr(0, eq)] = parse_family(spec.substr(eq + 1));
   }
-  TimbrePlan plan = plan_timbre(score, parse_timbre(m.timbre), given);
-  for (auto& s : plan.sources) {
-    // The libfmp preset is the FMP notebooks' model: the same band and onsets for every note.
-    if (m.preset == "libfmp" || m.explicit_band) s.tolerance_cents = 0;
-    if (m.preset == "libfmp" || m.explicit_partials) s.partials = 0;
-    if (m.preset == "libfmp") s.onset_templates = true;
-    if (m.preset == "libfmp" || (m.cmd != nullptr && m.cmd->count("--after") > 0)) s.after = -1;
-  }
-  sources = plan.sources;
-  std::string line = "timbre " + timbre_name(plan.chosen) + ": " + plan.reason + "; ";
-  for (std::size_t i = 0; i < plan.instruments.size(); ++i)
-    line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
-            plan.instruments[i].source + ")";
-  info(g.quiet, line);
-  return plan;
+  // The libfmp preset is the FMP notebooks' model: the same band and onsets for every note.
+  const bool libfmp = preset == "libfmp";
+  p.overrides.band = libfmp || explicit_band;
+  p.overrides.partials = libfmp || explicit_partials;
+  p.overrides.onsets = libfmp;
+  p.overrides.after = libfmp || (cmd != nullptr && cmd->count("--after") > 0);
+  for (const auto& g : groups) p.groups.push_back(parse_group_spec(g));
+  p.audio_name = audio_name;
+  p.score_name = score;
+  return p;
 }
-
-}  // namespace
 
 nlohmann::json fit_json(const std::optional<ScoreFit>& fit) {
   if (!fit) return nullptr;
@@ -384,7 +363,7 @@ io::MidiOptions ModelArgs::midi_options() const {
   return mo;
 }
 
-Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) {
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute) {
   Input in;
   in.score_file = io::read_score_file(m.score, m.midi_options());
   for (const auto& line : in.score_file.notices) notice(g.quiet, line);
@@ -392,64 +371,41 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g) 
     notice(g.quiet, m.score + " is MusicXML, timed as written rather than as played: aligning it to the recording "
                     "first (--align=no keeps its times)");
   for (const auto& line : in.score_file.warnings) warn(line);
-  in.score = std::move(in.score_file.score);
+  Score score = std::move(in.score_file.score);
   in.score_file.score = Score();
-  if (m.options.decompose.pretrained) require_piano_range(in.score, m.score, "the piano model " + m.model);
+  if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
                     std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
-                    m.score + ": " + std::to_string(in.score.size()) + " notes");
-  const double length = in.audio.seconds();
-  in.analysis = io::resample(in.audio.mono(), in.audio.sample_rate, m.rate).col(0);
-  if (m.align) {
-    if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) throw IoError(audio_path, "the audio is silent: there is nothing to align to");
-    const Alignment al = align_score(in.analysis, m.rate, in.score);
-    in.score = al.aligned;
-    in.warp = al.warp;
-    in.align_cost = al.cost;
-    in.alignment = std::make_shared<const Alignment>(al);
-    char line[200];
-    std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al.cost);
-    if (al.poor) warn(std::string(line) + " (POOR: " + al.problem + "; is this the right score for this recording?)");
-    else info(g.quiet, line);
+                    m.score + ": " + std::to_string(score.size()) + " notes");
+  PipelineOptions po = m.pipeline_options(audio_path);
+  po.mute = mute;
+  static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
+  for (const auto& msg : in.messages) {
+    if (msg.level == PipelineMessage::Level::Warning) warn(msg.text);
+    else info(g.quiet, msg.text);
   }
-  if (!m.align && in.analysis.cwiseAbs().maxCoeff() > 0.0f) {
-    // A score that is not synchronised gives stems worse than the mix: say so before the work
-    // (or, with --align=auto, take the alignment the check has computed anyway).
-    in.fit = score_fit(in.analysis, m.rate, in.score);
-    char line[300];
-    std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
-                  in.fit->median_shift, in.fit->cost_as_given, in.fit->cost_aligned);
-    if (!in.fit->fits && m.align_auto) {
-      const Alignment& al = in.fit->alignment;
-      in.score = al.aligned;
-      in.warp = al.warp;
-      in.align_cost = al.cost;
-      in.alignment = std::make_shared<const Alignment>(al);
-      std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al.cost);
-      if (al.poor) warn(m.score + " does not fit " + audio_path + " as given (" + in.fit->problem + ")" + line +
-                        " (POOR: " + al.problem + "; is this the right score for this recording?)");
-      else info(g.quiet, m.score + " does not fit " + audio_path + " as given (" + in.fit->problem + ")" + line);
-    } else if (!in.fit->fits) {
-      warn(m.score + " does not seem synchronised with " + audio_path + ": " + in.fit->problem +
-           "; the stems would follow the wrong frames: use --align (or --align=auto)");
-    } else {
-      info(g.quiet, std::string(line) + (m.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
-    }
+  if (in.alignment) {
+    in.warp = in.alignment->warp;
+    in.align_cost = in.alignment->cost;
   }
-  if (in.score.end() > length + 1e-6) {
-    std::ostringstream w;
-    w.precision(3);
-    w << std::fixed << m.score << ": the score runs to " << in.score.end() << " s but " << audio_path << " lasts "
-      << length << " s; ";
-    const std::size_t changed = in.score.cut_at(length);
-    w << changed << " note(s) cut or dropped";
-    warn(w.str());
-    if (in.score.empty()) throw ParseError(m.score, 0, "no note starts within the audio (" + std::to_string(length) + " s)");
-  }
-  if (in.analysis.cwiseAbs().maxCoeff() == 0.0f) warn(audio_path + ": the audio is silent; the stems will be silent too");
-  in.timbre = plan_sources(in.score, m, g);
+  m.options.decompose.constraints.sources = in.model.decompose.constraints.sources;
+  warn_single_group(in, m);
   return in;
+}
+
+nlohmann::json index_json(const Decomposition& d, const Score& score) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const RowInfo& r : row_index(d, score))
+    rows.push_back({{"row", r.row}, {"kind", r.onset ? "onset" : "pitch"}, {"pitch", r.pitch}, {"source", r.source},
+                    {"notes", r.notes}, {"labels", r.labels}});
+  const Geometry& g = d.geometry;
+  return {{"rows", rows},
+          {"bins", g.bins()},
+          {"frames", g.frames},
+          {"bin_hz", g.bin_hz()},
+          {"frame_seconds", g.frame_seconds()},
+          {"H_notes_rows", "notes in score order (notes.csv)"}};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -1,6 +1,7 @@
 #pragma once
-// What separate, decompose and edit share: their model options, and loading a recording with
-// its score (checked against each other).
+// What separate, decompose and edit share: their model options (as the library's
+// PipelineOptions), and reading a recording with its score into the library's pipeline
+// (pipeline/pipeline.hpp), whose messages are printed here.
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,9 +12,7 @@
 #include "commands.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
-#include "notewise/align/align.hpp"
-#include "notewise/align/fit.hpp"
-#include "notewise/separation/separate.hpp"
+#include "notewise/pipeline/pipeline.hpp"
 
 namespace notewise::cli {
 
@@ -54,26 +53,26 @@ struct ModelArgs {
   nlohmann::json to_json() const;
   // --label-by and --pedal as the score readers take them.
   io::MidiOptions midi_options() const;
+  // The library pipeline's options for these flags (after finish/prepare); names for messages.
+  PipelineOptions pipeline_options(const std::string& audio_name) const;
   // The inverse of to_json (for re-running a recorded run); then call finish().
   static ModelArgs from_json(const nlohmann::json& j);
 };
 
-struct Input {
+// A recording read from its file and prepared by the library (mixed down, resampled, aligned,
+// fitted, cut, timbre planned, grouped).
+struct Input : PreparedRecording {
   io::Audio audio;
-  VectorXf analysis;  // mono at the analysis rate
-  Score score;        // aligned to the audio if --align
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
-  std::shared_ptr<const Alignment> alignment;   // the whole result (with --align): confidence, flags
-  TimbrePlan timbre;                            // instruments and timbre sources (empty with --model)
-  std::optional<ScoreFit> fit;                  // without --align: how well the score fits as given
-  io::ScoreFile score_file;                     // what reading the score found (its .score moved to score)
+  io::ScoreFile score_file;                     // what reading the score found (its .score moved out)
 };
 
-// Reads audio and score; warns about and cuts a score that runs past the audio's end; errors
-// if no note is left.
-// Plans the timbre sources of the score's labels (instrument.hpp) into m.options.
-Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g);
+// Reads audio and score, then prepare_recording (which warns about and cuts a score that runs
+// past the audio's end, and errors if no note is left); prints its messages. The timbre
+// sources it planned go into m.options too (the report's alpha_used depends on them).
+// mute: edit's --mute selection (a first group "(muted)").
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute = "");
 
 // The timbre plan as the report shows it.
 nlohmann::json timbre_json(const TimbrePlan& plan);
@@ -92,6 +91,9 @@ std::string loss_csv(double initial_loss, const std::vector<double>& loss);
 
 // Seconds since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
+
+// DIR/index.json of a decomposition: what each row of W/H is, and the geometry.
+nlohmann::json index_json(const Decomposition& d, const Score& score);
 
 // NMF progress on stderr for a run of `iterations`.
 nmf::Callback nmf_progress(class ProgressBar& bar, int iterations);

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "report_page.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -24,18 +26,39 @@ MatrixXf db(const MatrixXf& m, float ref) {
   return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
 }
 
-plot::Heatmap spectrogram(const RunView& run, const MatrixXf& mag, const std::string& title, float ref) {
+std::string pitch_name(int p);
+
+// Every C on a log-frequency axis, labelled with its name and frequency.
+std::vector<std::pair<double, std::string>> frequency_ticks(const LogAxis& axis) {
+  std::vector<std::pair<double, std::string>> t;
+  for (int p = 24; p <= 120; p += 12) {
+    const double hz = 440.0 * std::pow(2.0, (p - 69) / 12.0);
+    const double row = axis.row_of(hz);
+    if (row >= 0 && row <= static_cast<double>(axis.rows)) t.push_back({row, pitch_name(p) + " " + std::to_string(static_cast<int>(std::lround(hz)))});
+  }
+  return t;
+}
+
+// A spectrogram-like figure on a log-frequency axis (C1 up to the analysis Nyquist).
+LogAxis figure_axis(const RunView& run) {
+  const double nyquist = geometry(run).sample_rate / 2;
+  return log_axis(run.max_hz > 0 ? std::min(nyquist, run.max_hz) : nyquist);
+}
+
+plot::Heatmap spectrogram(const RunView& run, const MatrixXf& mag, const std::string& title, float ref, bool mask = false) {
   const Geometry& g = geometry(run);
-  const Index rows = std::min<Index>(mag.rows(), static_cast<Index>(run.max_hz / g.bin_hz()) + 1);
+  const LogAxis axis = figure_axis(run);
   plot::Heatmap h;
-  h.values = db(mag.topRows(rows), ref);
+  h.values = to_log_frequency(mag, g.bin_hz(), axis, mask);
+  if (!mask) h.values = db(h.values, ref);
   h.x_max = mag.cols() * g.frame_seconds();
-  h.y_max = rows * g.bin_hz();
+  h.y_max = static_cast<double>(axis.rows);
+  h.y_ticks = frequency_ticks(axis);
   h.v_min = -80;
   h.v_max = 0;
   h.title = title;
   h.x_label = "time (s)";
-  h.y_label = "frequency (Hz)";
+  h.y_label = "frequency (note, Hz; log)";
   h.colour_label = "magnitude (dB re mix max)";
   return h;
 }
@@ -116,8 +139,7 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     plot::draw(spectrogram(run, s.masks[k].cwiseProduct(run.separation->V), "Stem '" + s.groups.names[k] + "': log-magnitude spectrogram", ref), path);
   } else if (name.rfind("mask:", 0) == 0) {
     const std::size_t k = group_index(run, name.substr(5));
-    plot::Heatmap h = spectrogram(run, s.masks[k], "Soft mask of '" + s.groups.names[k] + "'", 1.0f);
-    h.values = s.masks[k].topRows(h.values.rows());
+    plot::Heatmap h = spectrogram(run, s.masks[k], "Soft mask of '" + s.groups.names[k] + "'", 1.0f, true);
     h.v_min = 0;
     h.v_max = 1;
     h.map = plot::Colormap::Viridis;
@@ -125,16 +147,28 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     h.colour_label = "mask value";
     plot::draw(h, path);
   } else if (name == "templates") {
+    // Each template (a column) on the log-frequency axis, labelled by its pitch (and source).
+    const auto& layout = d.constraints.layout;
+    const LogAxis axis = figure_axis(run);
     plot::Heatmap h;
-    const Index rows = std::min<Index>(d.W.rows(), static_cast<Index>(run.max_hz / g.bin_hz()) + 1);
-    h.values = db(d.W.topRows(rows), d.W.maxCoeff());
-    h.x_max = static_cast<double>(d.W.cols());
-    h.y_max = rows * g.bin_hz();
+    h.values = db(to_log_frequency(d.W, g.bin_hz(), axis, false), d.W.maxCoeff());
+    h.x_min = -0.5;
+    h.x_max = static_cast<double>(d.W.cols()) - 0.5;
+    h.y_max = static_cast<double>(axis.rows);
+    h.y_ticks = frequency_ticks(axis);
+    const Index P = static_cast<Index>(layout.pitches.size());
+    const Index step = std::max<Index>(1, P / 8);
+    const bool several = layout.source_names.size() > 1;
+    for (Index r = 0; r < P; r += step) {
+      const std::string source = several ? layout.source_name(layout.source_of_row(r)).substr(0, 4) + " " : "";
+      h.x_ticks.push_back({static_cast<double>(r), source + pitch_name(layout.pitches[r])});
+    }
+    if (d.W.cols() > P) h.x_ticks.push_back({0.5 * static_cast<double>(P + d.W.cols()), "onset templates"});
     h.v_min = -60;
     h.v_max = 0;
-    h.title = "Templates W (pitch templates, then onset templates)";
-    h.x_label = "template (row of H)";
-    h.y_label = "frequency (Hz)";
+    h.title = "Templates W: one column per pitch (and source), then the onset templates";
+    h.x_label = "template (row of H), by pitch";
+    h.y_label = "frequency (note, Hz; log)";
     h.colour_label = "dB re max";
     plot::draw(h, path);
   } else if (name == "activations") {
@@ -219,8 +253,8 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   const auto img = [&](const std::string& name, const std::string& alt) {
     h << "<figure><img src=\"" << "plots/" << url_escape(figure_file(run, name) + ".png") << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
   };
-  std::error_code ec;
-  const std::string mix_rel = fs::relative(fs::absolute(audio), fs::absolute(root), ec).string();
+  const ViewerPage viewer = write_viewer(dir, run, report, audio, viewer_options(), overwrite);
+  const std::string& mix_rel = viewer.mix;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>notewise report</title>\n"
     << "<style>body{font-family:sans-serif;max-width:1060px;margin:1em auto;color:#222}"
        "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
@@ -229,6 +263,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   h << "<h1>notewise " << (s.stems.empty() ? "decomposition" : "separation") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
     << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
     << " notes in " << s.groups.names.size() << " groups. <span id=\"selfcheck\">checking...</span></p>\n";
+  h << viewer.html;
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
   if (!s.stems.empty())  // decompose writes no stems

@@ -15,7 +15,7 @@ struct RunView {
   const Separation* separation = nullptr;
   const Score* score = nullptr;
   const std::vector<std::pair<double, double>>* warp = nullptr;  // with --align: score s -> audio s
-  double max_hz = 5000;    // spectrogram figures show 0 .. max_hz
+  double max_hz = 0;       // spectrogram figures show C1 .. max_hz (0: the analysis Nyquist)
   std::string stem_ext = "wav";  // the stems' files: <group file>.<stem_ext>
 };
 

@@ -33,7 +33,7 @@ build() {
     npy) clang++ "${flags[@]}" fuzz/fuzz_npy.cpp "${io[@]}" -o build-fuzz/fuzz_npy ;;
     selection) clang++ "${flags[@]}" fuzz/fuzz_selection.cpp src/separation/groups.cpp src/score/score.cpp src/core/error.cpp \
                  -o build-fuzz/fuzz_selection ;;
-    audio) clang++ "${flags[@]}" fuzz/fuzz_audio.cpp src/io/audio.cpp src/io/resample.cpp "${io[@]}" -lsndfile -lsoxr -o build-fuzz/fuzz_audio ;;
+    audio) clang++ "${flags[@]}" fuzz/fuzz_audio.cpp src/io/audio.cpp src/core/resample.cpp "${io[@]}" -lsndfile -lsoxr -o build-fuzz/fuzz_audio ;;
     model)
       if [ ! -f build/libnotewise_nae.a ]; then
         cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNOTEWISE_BUILD_BENCH=OFF >/dev/null

@@ -13,4 +13,15 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   libcli11-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
-  python3-numpy python3-soundfile python3-mir-eval >/dev/null
+  python3-numpy python3-soundfile python3-mir-eval \
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn python3-matplotlib >/dev/null
+
+# The report's browser test drives headless Chromium with playwright-core (npm registry):
+# Node.js from Debian unless one is installed already (with its own npm).
+if ! command -v node >/dev/null 2>&1; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs >/dev/null
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends npm >/dev/null
+fi
+(cd "$(dirname "$0")/../tests/report" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

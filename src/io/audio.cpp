@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,7 +17,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "notewise/io/resample.hpp"
+#include "notewise/core/resample.hpp"
 
 namespace notewise::io {
 namespace {
@@ -260,6 +261,73 @@ void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& sample
   e.format = FileFormat::Wav;
   e.sample = format;
   write_audio(path, samples, sample_rate, e, overwrite);
+}
+
+namespace {
+
+// libsndfile virtual I/O over a growing string (the encoder seeks back to patch headers).
+struct MemoryFile {
+  std::string bytes;
+  sf_count_t pos = 0;
+};
+
+sf_count_t mem_length(void* u) { return static_cast<sf_count_t>(static_cast<MemoryFile*>(u)->bytes.size()); }
+sf_count_t mem_seek(sf_count_t offset, int whence, void* u) {
+  auto* m = static_cast<MemoryFile*>(u);
+  const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : static_cast<sf_count_t>(m->bytes.size());
+  m->pos = std::max<sf_count_t>(0, base + offset);
+  return m->pos;
+}
+sf_count_t mem_read(void* ptr, sf_count_t count, void* u) {
+  auto* m = static_cast<MemoryFile*>(u);
+  const sf_count_t n = std::max<sf_count_t>(0, std::min<sf_count_t>(count, static_cast<sf_count_t>(m->bytes.size()) - m->pos));
+  if (n > 0) std::memcpy(ptr, m->bytes.data() + m->pos, static_cast<std::size_t>(n));
+  m->pos += n;
+  return n;
+}
+sf_count_t mem_write(const void* ptr, sf_count_t count, void* u) {
+  auto* m = static_cast<MemoryFile*>(u);
+  const auto end = static_cast<std::size_t>(m->pos + count);
+  if (end > m->bytes.size()) m->bytes.resize(end);
+  std::memcpy(m->bytes.data() + m->pos, ptr, static_cast<std::size_t>(count));
+  m->pos += count;
+  return count;
+}
+sf_count_t mem_tell(void* u) { return static_cast<MemoryFile*>(u)->pos; }
+
+}  // namespace
+
+std::string encode_mp3(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, double quality) {
+  if (samples.size() == 0) throw InvalidArgument("encode_mp3: the signal is empty");
+  static const int rates[] = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
+  if (std::find(std::begin(rates), std::end(rates), sample_rate) == std::end(rates))
+    throw InvalidArgument("encode_mp3: MP3 cannot carry a sample rate of " + std::to_string(sample_rate) + " Hz");
+  if (samples.cols() > 2) throw InvalidArgument("encode_mp3: MP3 carries at most 2 channels");
+  MemoryFile mem;
+  SF_VIRTUAL_IO io{mem_length, mem_seek, mem_read, mem_write, mem_tell};
+  SF_INFO info{};
+  info.samplerate = sample_rate;
+  info.channels = static_cast<int>(samples.cols());
+  info.format = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
+  SNDFILE* f = sf_open_virtual(&io, SFM_WRITE, &info, &mem);
+  if (f == nullptr) throw IoError("(MP3 encoder)", std::string("cannot start: ") + sf_strerror(nullptr));
+  double level = std::clamp(1.0 - quality, 0.0, 1.0);
+  sf_command(f, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
+  // Interleaved, clipped to full scale (the encoder's input range), in blocks.
+  const Index frames = samples.rows(), C = samples.cols(), block = 8192;
+  std::vector<float> buf(static_cast<std::size_t>(block * C));
+  for (Index a = 0; a < frames; a += block) {
+    const Index n = std::min(block, frames - a);
+    for (Index i = 0; i < n; ++i)
+      for (Index c = 0; c < C; ++c) buf[static_cast<std::size_t>(i * C + c)] = std::clamp(samples(a + i, c), -1.0f, 1.0f);
+    if (sf_writef_float(f, buf.data(), n) != n) {
+      const std::string why = sf_strerror(f);
+      sf_close(f);
+      throw IoError("(MP3 encoder)", "encoding failed: " + why);
+    }
+  }
+  sf_close(f);
+  return mem.bytes;
 }
 
 }  // namespace notewise::io

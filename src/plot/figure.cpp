@@ -25,7 +25,7 @@ constexpr std::array<std::array<unsigned char, 3>, 17> kViridis = {{
     {94, 201, 98},  {132, 212, 75}, {173, 220, 48}, {216, 226, 25}, {253, 231, 37}}};
 
 struct Margins {
-  double left = 78, right = 110, top = 34, bottom = 50;
+  double left = 100, right = 110, top = 34, bottom = 50;  // left: labels such as "saxophone C#4"
 };
 
 using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
@@ -109,17 +109,28 @@ void text(cairo_t* cr, double x, double y, const std::string& s, double ax, doub
 
 void frame_and_axes(cairo_t* cr, double x0, double y0, double w, double h, double xmin, double xmax, double ymin, double ymax,
                     const std::string& xl, const std::string& yl, const std::vector<std::pair<double, std::string>>& yticks,
-                    bool log_y = false) {
+                    bool log_y = false, const std::vector<std::pair<double, std::string>>& xticks = {}) {
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_set_line_width(cr, 1);
   cairo_rectangle(cr, x0, y0, w, h);
   cairo_stroke(cr);
-  for (double t : ticks(xmin, xmax, 8)) {
-    const double px = x0 + (t - xmin) / (xmax - xmin) * w;
-    cairo_move_to(cr, px, y0 + h);
-    cairo_line_to(cr, px, y0 + h + 5);
-    cairo_stroke(cr);
-    text(cr, px, y0 + h + 8, fmt(t), 0.5, 0.0);
+  if (!xticks.empty()) {
+    for (const auto& [v, label] : xticks) {
+      if (v < xmin || v > xmax) continue;
+      const double px = x0 + (v - xmin) / (xmax - xmin) * w;
+      cairo_move_to(cr, px, y0 + h);
+      cairo_line_to(cr, px, y0 + h + 5);
+      cairo_stroke(cr);
+      text(cr, px, y0 + h + 8, label, 0.5, 0.0, 10);
+    }
+  } else {
+    for (double t : ticks(xmin, xmax, 8)) {
+      const double px = x0 + (t - xmin) / (xmax - xmin) * w;
+      cairo_move_to(cr, px, y0 + h);
+      cairo_line_to(cr, px, y0 + h + 5);
+      cairo_stroke(cr);
+      text(cr, px, y0 + h + 8, fmt(t), 0.5, 0.0);
+    }
   }
   text(cr, x0 + w / 2, y0 + h + 28, xl, 0.5, 0.0, 13);
   auto ypix = [&](double v) { return y0 + h - (v - ymin) / (ymax - ymin) * h; };
@@ -193,6 +204,25 @@ MatrixXf pool(const MatrixXf& m, Index rows, Index cols, Pooling how) {
   return out;
 }
 
+void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path) {
+  if (values.size() == 0) throw InvalidArgument("plot: empty image for " + path);
+  const SurfacePtr pixels(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(values.cols()), static_cast<int>(values.rows())),
+                          cairo_surface_destroy);
+  if (cairo_surface_status(pixels.get()) != CAIRO_STATUS_SUCCESS) throw IoError(path, "cannot create an image of this size");
+  unsigned char* data = cairo_image_surface_get_data(pixels.get());
+  const int stride = cairo_image_surface_get_stride(pixels.get());
+  const double span = v_max > v_min ? v_max - v_min : 1.0;
+  for (Index r = 0; r < values.rows(); ++r)
+    for (Index col = 0; col < values.cols(); ++col) {
+      const auto rgb = colour(map, (values(r, col) - v_min) / span);
+      auto* px = reinterpret_cast<std::uint32_t*>(data + (values.rows() - 1 - r) * stride) + col;
+      *px = (static_cast<std::uint32_t>(rgb[0] * 255) << 16) | (static_cast<std::uint32_t>(rgb[1] * 255) << 8) |
+            static_cast<std::uint32_t>(rgb[2] * 255);
+    }
+  cairo_surface_mark_dirty(pixels.get());
+  if (cairo_surface_write_to_png(pixels.get(), path.c_str()) != CAIRO_STATUS_SUCCESS) throw IoError(path, "cannot write the PNG file");
+}
+
 void draw(const Heatmap& h, const std::string& path, int width, int height) {
   if (h.values.size() == 0) throw InvalidArgument("plot: empty matrix for '" + h.title + "'");
   const Margins m;
@@ -230,7 +260,7 @@ void draw(const Heatmap& h, const std::string& path, int width, int height) {
     cairo_rectangle(c, X(r.x0), Y(r.y1), X(r.x1) - X(r.x0), Y(r.y0) - Y(r.y1));
     cairo_stroke(c);
   }
-  frame_and_axes(c, x0, y0, w, ht, h.x_min, h.x_max, h.y_min, h.y_max, h.x_label, h.y_label, h.y_ticks);
+  frame_and_axes(c, x0, y0, w, ht, h.x_min, h.x_max, h.y_min, h.y_max, h.x_label, h.y_label, h.y_ticks, false, h.x_ticks);
   text(c, x0, 10, h.title, 0.0, 0.0, 14);
   // Legend (groups), top right above the map.
   double lx = x0 + w;

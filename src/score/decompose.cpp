@@ -245,4 +245,38 @@ std::vector<double> note_energies(const Decomposition& d) {
   return e;
 }
 
+std::vector<RowInfo> row_index(const Decomposition& d, const Score& score) {
+  const auto& layout = d.constraints.layout;
+  const auto& notes = score.notes();
+  if (d.constraints.windows.size() != notes.size())
+    throw InvalidArgument("row_index: the score has " + std::to_string(notes.size()) + " notes, the decomposition " +
+                          std::to_string(d.constraints.windows.size()));
+  std::vector<RowInfo> rows;
+  for (Index r = 0; r < layout.rows(); ++r) {
+    RowInfo info;
+    info.row = r;
+    info.onset = layout.is_onset_row(r);
+    info.pitch = layout.pitch_of_row(r);
+    info.source = layout.source_name(layout.source_of_row(r));
+    for (std::size_t i = 0; i < notes.size(); ++i)
+      if (d.constraints.windows[i].row == layout.base_row(r)) {
+        info.notes.push_back(i);
+        if (std::find(info.labels.begin(), info.labels.end(), notes[i].label) == info.labels.end())
+          info.labels.push_back(notes[i].label);
+      }
+    rows.push_back(std::move(info));
+  }
+  return rows;
+}
+
+MatrixXf note_activations(const Decomposition& d) {
+  MatrixXf Hn = MatrixXf::Zero(static_cast<Index>(d.notes.size()), d.H.cols());
+  for (std::size_t i = 0; i < d.notes.size(); ++i) {
+    const RowShare& s = d.notes[i].pitch;
+    for (std::size_t j = 0; j < s.share.size(); ++j)
+      Hn(static_cast<Index>(i), s.begin + static_cast<Index>(j)) = s.share[j] * d.H(s.row, s.begin + static_cast<Index>(j));
+  }
+  return Hn;
+}
+
 }  // namespace notewise

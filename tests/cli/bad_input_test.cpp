@@ -584,7 +584,7 @@ TEST(OutputRun, ForceReplacesACompleteSetAtomically) {
   ASSERT_EQ(run_cli("--force " + base, d).code, 0);
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator(d + "/out")) names.insert(e.path().filename().string());
-  EXPECT_EQ(names, (std::set<std::string>{"H.npy", "W.npy", "left.wav", "loss.csv", "report.json", "right.wav"}));
+  EXPECT_EQ(names, (std::set<std::string>{"H.npy", "W.npy", "index.json", "left.wav", "loss.csv", "report.json", "right.wav"}));
   EXPECT_EQ(std::distance(fs::directory_iterator(d), fs::directory_iterator()), 1) << "no staging folder left";
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <tuple>
@@ -190,6 +191,19 @@ TEST(Cli, Separate_ExampleEndToEnd) {
   const MatrixXf W = io::read_npy(dir.file("stems/W.npy")), H = io::read_npy(dir.file("stems/H.npy"));
   EXPECT_EQ(W.cols(), H.rows());
   EXPECT_TRUE(std::filesystem::exists(dir.file("stems/loss.csv")));
+  // index.json says what each row of W/H is, as decompose writes it: every row once, every
+  // note in exactly one pitch row.
+  const auto index = nlohmann::json::parse(read_text(dir.file("stems/index.json")));
+  ASSERT_EQ(index["rows"].size(), static_cast<std::size_t>(W.cols()));
+  EXPECT_EQ(index["frames"].get<Index>(), H.cols());
+  EXPECT_EQ(index["bins"].get<Index>(), W.rows());
+  std::vector<int> pitch_rows_of_note(422, 0);
+  for (std::size_t r = 0; r < index["rows"].size(); ++r) {
+    EXPECT_EQ(index["rows"][r]["row"].get<std::size_t>(), r);
+    if (index["rows"][r]["kind"] == "pitch")
+      for (const auto& n : index["rows"][r]["notes"]) ++pitch_rows_of_note.at(n.get<std::size_t>());
+  }
+  EXPECT_EQ(std::count(pitch_rows_of_note.begin(), pitch_rows_of_note.end(), 1), 422);
   // The stems score well against... the eval command itself, here as a smoke test on stems vs
   // themselves: a perfect estimate.
   const CliRun e = notewise_cli("eval --reference " + dir.file("stems") + " --estimate " + dir.file("stems") + " --json");

@@ -69,4 +69,11 @@ int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& sampl
 void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                SampleFormat format = SampleFormat::Pcm16, bool overwrite = false);
 
+// An MP3 encoding of `samples` (frames x channels, at a rate MPEG allows: 8000-48000 Hz), as
+// bytes in memory: a compact listening copy for pages that cannot read files beside them.
+// quality in [0, 1] (libsndfile's compression level inverted: 1 = highest bit rate).
+// Throws InvalidArgument for an empty signal or a rate MP3 cannot carry, IoError if the
+// encoder fails.
+std::string encode_mp3(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, double quality = 0.6);
+
 }  // namespace notewise::io

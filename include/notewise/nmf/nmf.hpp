@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "notewise/core/types.hpp"
@@ -100,5 +101,15 @@ template <class T>
 double loss(const Eigen::Ref<const Matrix<T>>& V, const Matrix<T>& W, const Matrix<T>& H, const Options& options);
 
 std::string to_string(Divergence d, double beta);
+
+// "kl" | "euclidean" | "is" | "beta=B" (B in [0, 2]) -> the divergence fields of `o`; throws
+// InvalidArgument "loss <text>: expected ..." otherwise.
+void parse_divergence(const std::string& text, Options& o);
+
+// A seeded random start (W0: K x rank, H0: rank x N, seeds `seed` and `seed + 1`) scaled so
+// that W0 H0 has about the mean of V: the updates then start near the data's level instead of
+// spending iterations on the overall scale.
+template <class T>
+std::pair<Matrix<T>, Matrix<T>> random_start(const Eigen::Ref<const Matrix<T>>& V, Index rank, std::uint64_t seed);
 
 }  // namespace notewise::nmf

@@ -37,6 +37,7 @@ struct Heatmap {
   std::vector<Rect> outlines;   // drawn over the map (e.g. the score's notes)
   std::vector<std::pair<std::string, std::array<double, 3>>> legend;
   std::vector<std::pair<double, std::string>> y_ticks;  // custom tick labels (empty: numeric)
+  std::vector<std::pair<double, std::string>> x_ticks;  // the same for x
 };
 
 struct Series {
@@ -59,6 +60,11 @@ std::vector<std::string> tick_labels(const std::vector<double>& values);
 
 void draw(const Heatmap& h, const std::string& path, int width = 1000, int height = 420);
 void draw(const LinePlot& p, const std::string& path, int width = 1000, int height = 360);
+
+// A bare image of `values` (rows = y, row 0 at the bottom; one pixel per cell, no axes),
+// coloured by `map` over [v_min, v_max], written as PNG: the tiles an interactive page pans
+// and zooms. Throws InvalidArgument for an empty matrix, IoError if the file cannot be written.
+void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path);
 
 // Distinct colours for groups (a qualitative palette), cycling.
 std::array<double, 3> group_colour(std::size_t i);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "notewise/nae/nae.hpp"
@@ -101,5 +102,22 @@ MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& 
 
 // Per note: the total of its model spectrogram (sum over bins and frames of W h_note).
 std::vector<double> note_energies(const Decomposition& d);
+
+// What a row of W's columns and H's rows is: a pitch template or the onset template of a
+// pitch, of one timbre source, and the notes (indices into the score) and labels it serves.
+struct RowInfo {
+  Index row = 0;
+  bool onset = false;
+  int pitch = 0;                    // MIDI
+  std::string source;               // the timbre source's name
+  std::vector<std::size_t> notes;   // in score order
+  std::vector<std::string> labels;  // distinct, in order of first appearance
+};
+
+// The row index of a decomposition of `score` (the score it was made from).
+std::vector<RowInfo> row_index(const Decomposition& d, const Score& score);
+
+// Each note's activation in its pitch row (its share of H there), notes x frames, in score order.
+MatrixXf note_activations(const Decomposition& d);
 
 }  // namespace notewise

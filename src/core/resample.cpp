@@ -1,5 +1,5 @@
 // The only file that talks to soxr.
-#include "notewise/io/resample.hpp"
+#include "notewise/core/resample.hpp"
 
 #include <soxr.h>
 
@@ -8,7 +8,7 @@
 
 #include "notewise/core/error.hpp"
 
-namespace notewise::io {
+namespace notewise {
 
 MatrixXf resample(const Eigen::Ref<const MatrixXf>& samples, int from_rate, int to_rate) {
   require(from_rate > 0, "resample from_rate", from_rate, "> 0");
@@ -31,4 +31,4 @@ MatrixXf resample(const Eigen::Ref<const MatrixXf>& samples, int from_rate, int 
   return out;  // frames soxr did not fill (at most a few at the end) stay zero
 }
 
-}  // namespace notewise::io
+}  // namespace notewise

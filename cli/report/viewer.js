@@ -1,0 +1,322 @@
+// notewise report viewer: zoomable, pannable views with the score and a playback cursor, and a
+// live remix of the stems (solo / mute / gain per group, A/B against the mix) with Web Audio.
+// Plain code, no libraries; reads window.NW_DATA (report/data.js) and window.NW_AUDIO
+// (report/audio.js: base64 MP3 listening copies, or null).
+(function () {
+  'use strict';
+  const D = window.NW_DATA, A = window.NW_AUDIO || null;
+  window.nwErrors = window.nwErrors || [];
+  const root = document.getElementById('nw-viewer');
+  if (!D || !root) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = 'report/viewer.css';
+  document.head.appendChild(link);
+
+  const LEFT = 56;          // px of the y-axis labels
+  const MIN_SPAN = 0.25;    // s: the deepest zoom
+  const G = D.groups.length;
+  const state = {
+    t0: 0, t1: D.duration, time: 0, playing: false, mode: A ? 'stems' : 'mix',
+    solo: new Set(), mute: new Set(), gainDb: D.groups.map(() => 0),
+  };
+
+  // ---- layout ----
+  const el = (tag, attrs, parent, text) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  };
+  const bar = el('div', { class: 'nw-bar' }, root);
+  const playBtn = el('button', { id: 'nw-play', title: 'Play / pause (space)' }, bar, 'Play');
+  const timeEl = el('span', { class: 'nw-time', id: 'nw-time' }, bar);
+  const mixBtn = el('button', { id: 'nw-ab-mix', title: 'Listen to the input recording' }, bar, 'A: mix');
+  const stemsBtn = el('button', { id: 'nw-ab-stems', title: 'Listen to the stems, remixed by the controls below' }, bar, 'B: stems');
+  const outBtn = el('button', { id: 'nw-zoom-out', title: 'Zoom out' }, bar, '\u2212');
+  const inBtn = el('button', { id: 'nw-zoom-in', title: 'Zoom in' }, bar, '+');
+  const fitBtn = el('button', { id: 'nw-zoom-fit', title: 'Whole recording' }, bar, 'fit');
+  el('span', { class: 'nw-hint' }, bar, 'wheel: zoom, drag: pan, click: seek, space: play');
+  if (!A) {
+    stemsBtn.disabled = true;
+    el('div', { class: 'nw-note' }, root, 'Live remix unavailable: ' + (D.no_preview_reason || 'no listening copies') +
+       '. The players below still play every file.');
+  }
+  const groupsEl = el('div', { class: 'nw-groups', id: 'nw-groups' }, root);
+  const groupUi = D.groups.map((g, k) => {
+    el('span', { class: 'nw-swatch', style: 'background:' + g.color }, groupsEl);
+    el('span', {}, groupsEl, g.name + ' (' + g.notes + ' notes)');
+    const solo = el('button', { 'data-group': g.name, class: 'nw-solo', title: 'Listen to this group alone' }, groupsEl, 'S');
+    const mute = el('button', { 'data-group': g.name, class: 'nw-mute', title: 'Silence this group' }, groupsEl, 'M');
+    const gain = el('input', { type: 'range', min: '-30', max: '12', step: '1', value: '0', 'data-group': g.name, class: 'nw-gain' }, groupsEl);
+    const db = el('span', { class: 'nw-time' }, groupsEl, '0 dB');
+    for (const b of [solo, mute, gain]) b.disabled = !A;
+    solo.onclick = () => { toggle(state.solo, k); };
+    mute.onclick = () => { toggle(state.mute, k); };
+    gain.oninput = () => { state.gainDb[k] = Number(gain.value); db.textContent = gain.value + ' dB'; applyGains(); };
+    return { solo, mute };
+  });
+  function toggle(set, k) {
+    if (set.has(k)) set.delete(k); else set.add(k);
+    if (state.mode !== 'stems') setMode('stems');
+    applyGains();
+  }
+
+  const viewsEl = el('div', { class: 'nw-views' }, root);
+  const axisCanvas = el('canvas', { id: 'nw-time-axis' }, viewsEl);
+  axisCanvas.style.height = '22px';
+  const views = D.views.map((v) => {
+    const wrap = el('div', { class: 'nw-view' }, viewsEl);
+    const canvas = el('canvas', { 'data-view': v.id }, wrap);
+    canvas.style.height = (v.kind === 'pitch' ? 220 : 170) + 'px';
+    el('span', { class: 'nw-title' }, wrap, v.title);
+    const img = new Image();
+    img.onload = () => drawAll();
+    img.onerror = () => { window.nwErrors.push('image ' + v.image); };
+    img.src = v.image;
+    const view = Object.assign({}, v, { canvas, img });
+    attachPointer(canvas);
+    return view;
+  });
+
+  // ---- drawing ----
+  const clamp = (x, a, b) => Math.min(b, Math.max(a, x));
+  const span = () => state.t1 - state.t0;
+  const xOf = (t, w) => LEFT + (t - state.t0) / span() * (w - LEFT);
+  const tOf = (x, w) => state.t0 + (x - LEFT) / (w - LEFT) * span();
+  const names = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
+  const noteName = (p) => names[p % 12] + (Math.floor(p / 12) - 1);
+  const hz = (p) => 440 * Math.pow(2, (p - 69) / 12);
+  function yFreq(f, h) { return h - Math.log2(f / D.freq.fmin) * D.freq.bins_per_octave / D.freq.rows * h; }
+  function yPitch(p, h) { return h - (p - D.pitch.min + 0.5) / (D.pitch.max - D.pitch.min + 1) * h; }
+  function sizeCanvas(c) {
+    const dpr = window.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    const ctx = c.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    return { ctx, w, h };
+  }
+  function niceStep(s) {
+    const raw = s / 8, p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+    return 10 * p;
+  }
+  function fmtTime(t) {
+    const m = Math.floor(t / 60), s = t - 60 * m;
+    return m + ':' + (s < 10 ? '0' : '') + s.toFixed(span() < 10 ? 2 : 1);
+  }
+  function drawAxis() {
+    const { ctx, w, h } = sizeCanvas(axisCanvas);
+    ctx.clearRect(0, 0, w, h);
+    ctx.fillStyle = '#333';
+    ctx.font = '11px sans-serif';
+    const step = niceStep(span());
+    for (let t = Math.ceil(state.t0 / step) * step; t <= state.t1; t += step) {
+      const x = xOf(t, w);
+      ctx.fillRect(x, h - 6, 1, 6);
+      ctx.fillText(fmtTime(t), x + 2, h - 8);
+    }
+  }
+  function drawView(v) {
+    const { ctx, w, h } = sizeCanvas(v.canvas);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, w, h);
+    if (v.img.complete && v.img.naturalWidth > 0) {
+      const iw = v.img.naturalWidth, ih = v.img.naturalHeight;
+      const sx = state.t0 / D.image_seconds * iw, sw = span() / D.image_seconds * iw;
+      ctx.imageSmoothingEnabled = sw > w - LEFT;  // zoomed in: frames as blocks, not blurred
+      ctx.drawImage(v.img, sx, 0, Math.max(sw, 1e-3), ih, LEFT, 0, w - LEFT, h);
+    }
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, LEFT, h);
+    ctx.fillStyle = '#333';
+    ctx.font = '10px sans-serif';
+    const pitchY = (p) => (v.kind === 'pitch' ? yPitch(p, h) : yFreq(hz(p), h));
+    // y ticks: every C (and every note name when few fit on the pitch axis)
+    const lo = v.kind === 'pitch' ? D.pitch.min : 24, hi = v.kind === 'pitch' ? D.pitch.max : 120;
+    const every = v.kind === 'pitch' && hi - lo < 30 ? 2 : 12;
+    for (let p = lo; p <= hi; p++) {
+      if ((p % 12) % every !== 0 && !(every === 2 && p % 12 === 0)) continue;
+      const y = pitchY(p);
+      if (y < 6 || y > h - 4) continue;
+      ctx.fillRect(LEFT - 5, y, 5, 1);
+      ctx.fillText(v.kind === 'pitch' ? noteName(p) : noteName(p) + ' ' + Math.round(hz(p)), 2, y + 3);
+    }
+    if (v.roll) {
+      const row = v.kind === 'pitch' ? h / (D.pitch.max - D.pitch.min + 1) : h / D.freq.rows * D.freq.bins_per_octave / 12;
+      ctx.lineWidth = 1.2;
+      for (const [on, du, p, g] of D.notes) {
+        if (on + du < state.t0 || on > state.t1) continue;
+        const x0 = Math.max(LEFT, xOf(on, w)), x1 = xOf(on + du, w), y = pitchY(p);
+        ctx.strokeStyle = D.groups[g].color;
+        ctx.strokeRect(x0, y - row / 2, Math.max(1, x1 - x0), Math.max(2, row));
+      }
+    }
+    const xc = xOf(state.time, w);
+    if (xc >= LEFT && xc <= w) {
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(xc - 0.5, 0, 1.5, h);
+    }
+  }
+  function drawAll() {
+    drawAxis();
+    for (const v of views) drawView(v);
+    timeEl.textContent = fmtTime(state.time) + ' / ' + fmtTime(D.duration);
+  }
+
+  // ---- zoom, pan, seek ----
+  function setRange(t0, t1) {
+    let s = clamp(t1 - t0, Math.min(MIN_SPAN, D.duration), D.duration);
+    t0 = clamp(t0, 0, D.duration - s);
+    state.t0 = t0;
+    state.t1 = t0 + s;
+    drawAll();
+  }
+  function zoom(factor, at) {
+    const c = at === undefined ? (state.t0 + state.t1) / 2 : at;
+    setRange(c - (c - state.t0) * factor, c + (state.t1 - c) * factor);
+  }
+  function attachPointer(canvas) {
+    let down = null;
+    canvas.addEventListener('pointerdown', (e) => { down = { x: e.clientX, t0: state.t0, t1: state.t1, moved: false }; canvas.setPointerCapture(e.pointerId); });
+    canvas.addEventListener('pointermove', (e) => {
+      if (!down) return;
+      const dx = e.clientX - down.x;
+      if (Math.abs(dx) > 3) down.moved = true;
+      if (down.moved) {
+        const dt = dx / (canvas.clientWidth - LEFT) * (down.t1 - down.t0);
+        setRange(down.t0 - dt, down.t1 - dt);
+      }
+    });
+    canvas.addEventListener('pointerup', (e) => {
+      if (down && !down.moved) {
+        const r = canvas.getBoundingClientRect();
+        seek(tOf(e.clientX - r.left, r.width));
+      }
+      down = null;
+    });
+    canvas.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = canvas.getBoundingClientRect();
+      zoom(e.deltaY > 0 ? 1.25 : 0.8, tOf(e.clientX - r.left, r.width));
+    }, { passive: false });
+  }
+  inBtn.onclick = () => zoom(0.5);
+  outBtn.onclick = () => zoom(2);
+  fitBtn.onclick = () => setRange(0, D.duration);
+  window.addEventListener('resize', drawAll);
+  document.addEventListener('keydown', (e) => {
+    if (e.code === 'Space' && e.target === document.body) { e.preventDefault(); togglePlay(); }
+  });
+
+  // ---- audio: Web Audio graph (listening copies) or the mix's <audio> element ----
+  let ctx = null, master = null, mixGain = null, groupGains = [], buffers = null, sources = [], startedAt = 0, loading = null;
+  const targets = { mix: 0, groups: D.groups.map(() => 0) };
+  const fallback = !A && D.mix ? el('audio', { src: D.mix, preload: 'metadata', id: 'nw-mix-audio' }, root) : null;
+  function decode(b64) {
+    const bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return ctx.decodeAudioData(bytes.buffer);
+  }
+  function ensureGraph() {
+    if (!A) return Promise.resolve(false);
+    if (loading) return loading;
+    ctx = new (window.AudioContext || window.webkitAudioContext)();
+    master = ctx.createGain();
+    master.connect(ctx.destination);
+    mixGain = ctx.createGain();
+    mixGain.connect(master);
+    groupGains = D.groups.map(() => { const g = ctx.createGain(); g.connect(master); return g; });
+    loading = Promise.all([decode(A.mix), ...A.groups.map(decode)]).then((b) => {
+      buffers = { mix: b[0], groups: b.slice(1) };
+      applyGains();
+      return true;
+    });
+    return loading;
+  }
+  function applyGains() {
+    const anySolo = state.solo.size > 0;
+    targets.mix = state.mode === 'mix' ? 1 : 0;
+    targets.groups = D.groups.map((g, k) => {
+      if (state.mode !== 'stems' || state.mute.has(k) || (anySolo && !state.solo.has(k))) return 0;
+      return Math.pow(10, state.gainDb[k] / 20);
+    });
+    groupUi.forEach((u, k) => { u.solo.classList.toggle('on', state.solo.has(k)); u.mute.classList.toggle('on', state.mute.has(k)); });
+    mixBtn.classList.toggle('on', state.mode === 'mix');
+    stemsBtn.classList.toggle('on', state.mode === 'stems');
+    if (!ctx) return;
+    const now = ctx.currentTime;
+    mixGain.gain.setTargetAtTime(targets.mix, now, 0.01);  // 10 ms: no clicks on a switch
+    groupGains.forEach((g, k) => g.gain.setTargetAtTime(targets.groups[k], now, 0.01));
+  }
+  function setMode(m) {
+    if (m === 'stems' && !A) return;
+    state.mode = m;
+    applyGains();
+  }
+  mixBtn.onclick = () => setMode('mix');
+  stemsBtn.onclick = () => setMode('stems');
+
+  async function play() {
+    if (state.playing) return;
+    if (A) {
+      await ensureGraph();
+      if (ctx.state === 'suspended') await ctx.resume();
+      const start = (buf, node) => { const s = ctx.createBufferSource(); s.buffer = buf; s.connect(node); s.start(0, state.time); return s; };
+      sources = [start(buffers.mix, mixGain), ...buffers.groups.map((b, k) => start(b, groupGains[k]))];
+      startedAt = ctx.currentTime - state.time;
+    } else if (fallback) {
+      fallback.currentTime = state.time;
+      await fallback.play();
+    } else return;
+    state.playing = true;
+    playBtn.textContent = 'Pause';
+    requestAnimationFrame(tick);
+  }
+  function pause() {
+    if (!state.playing) return;
+    if (A) {
+      state.time = ctx.currentTime - startedAt;
+      for (const s of sources) s.stop();
+      sources = [];
+    } else if (fallback) {
+      fallback.pause();
+      state.time = fallback.currentTime;
+    }
+    state.playing = false;
+    playBtn.textContent = 'Play';
+    drawAll();
+  }
+  function togglePlay() { return state.playing ? pause() : play(); }
+  playBtn.onclick = togglePlay;
+  function seek(t) {
+    const was = state.playing;
+    if (was) pause();
+    state.time = clamp(t, 0, D.duration);
+    drawAll();
+    if (was) play();
+  }
+  function tick() {
+    if (!state.playing) return;
+    state.time = A ? ctx.currentTime - startedAt : fallback.currentTime;
+    if (state.time >= D.duration) { pause(); state.time = 0; drawAll(); return; }
+    // The view follows the cursor when it leaves it.
+    if (state.time > state.t1 || state.time < state.t0) setRange(state.time - 0.05 * span(), state.time + 0.95 * span());
+    else drawAll();
+    requestAnimationFrame(tick);
+  }
+
+  // What a test (or a curious user in the console) can read and drive.
+  window.notewiseViewer = {
+    state: () => ({ t0: state.t0, t1: state.t1, time: state.time, playing: state.playing, mode: state.mode,
+                    solo: [...state.solo], mute: [...state.mute], gainDb: state.gainDb.slice() }),
+    graph: () => ({ context: ctx ? ctx.state : null, targets: { mix: targets.mix, groups: targets.groups.slice() },
+                    gains: ctx ? { mix: mixGain.gain.value, groups: groupGains.map((g) => g.gain.value) } : null,
+                    sources: sources.length, decoded: !!buffers }),
+    ready: () => views.every((v) => v.img.complete && v.img.naturalWidth > 0),
+    ensureGraph, play, pause, seek, zoom, setRange,
+  };
+  applyGains();
+  drawAll();
+})();

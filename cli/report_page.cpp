@@ -1,0 +1,275 @@
+#include "report_page.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/audio.hpp"
+#include "notewise/plot/figure.hpp"
+#include "report_assets.hpp"  // generated from cli/report/viewer.{js,css}
+
+namespace fs = std::filesystem;
+
+namespace notewise::cli {
+namespace {
+
+std::string g_command;
+
+MatrixXf db(const MatrixXf& m, float ref) {
+  const float r = ref > 0 ? ref : 1.0f;
+  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
+}
+
+std::string hex_colour(const std::array<double, 3>& rgb) {
+  char b[8];
+  std::snprintf(b, sizeof b, "#%02x%02x%02x", static_cast<int>(rgb[0] * 255), static_cast<int>(rgb[1] * 255), static_cast<int>(rgb[2] * 255));
+  return b;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+  }
+  if (i < bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += {t[v >> 18], t[(v >> 12) & 63], i + 1 < bytes.size() ? t[(v >> 6) & 63] : '=', '='};
+  }
+  return out;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == std::string::npos)
+    return s;
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+
+}  // namespace
+
+// A left hand below 500 Hz gets as many rows per octave as a melody (a linear axis squeezed it
+// into the bottom tenth).
+double LogAxis::row_of(double hz) const { return std::log2(hz / fmin) * per_octave; }
+
+LogAxis log_axis(double nyquist) {
+  LogAxis a;
+  const double top = std::min(nyquist, a.fmin * 256.0);
+  a.rows = std::max<Index>(1, static_cast<Index>(std::floor(std::log2(top / a.fmin) * a.per_octave)));
+  return a;
+}
+
+MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& a, bool mean) {
+  MatrixXf out = MatrixXf::Zero(a.rows, m.cols());
+  const Index K = m.rows();
+  for (Index j = 0; j < a.rows; ++j) {
+    const double fc = a.fmin * std::pow(2.0, static_cast<double>(j) / a.per_octave);
+    const double lo = fc * std::pow(2.0, -0.5 / a.per_octave), hi = fc * std::pow(2.0, 0.5 / a.per_octave);
+    const Index k0 = static_cast<Index>(std::ceil(lo / bin_hz)), k1 = std::min<Index>(K - 1, static_cast<Index>(std::floor(hi / bin_hz)));
+    if (k0 <= k1) {
+      for (Index k = k0; k <= k1; ++k) {
+        if (mean) out.row(j) += m.row(k) / static_cast<float>(k1 - k0 + 1);
+        else out.row(j) = out.row(j).cwiseMax(m.row(k));
+      }
+    } else {
+      const double x = fc / bin_hz;
+      const Index k = std::min<Index>(K - 2, static_cast<Index>(std::floor(x)));
+      const float w = static_cast<float>(x - static_cast<double>(k));
+      out.row(j) = (1 - w) * m.row(k) + w * m.row(k + 1);
+    }
+  }
+  return out;
+}
+
+void set_command_line(int argc, char** argv) {
+  g_command.clear();
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) g_command += ' ';
+    g_command += shell_quote(i == 0 ? std::string("notewise") : std::string(argv[i]));
+  }
+}
+
+const std::string& command_line() { return g_command; }
+
+ViewerOptions& viewer_options() {
+  static ViewerOptions o;
+  return o;
+}
+
+ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
+                         const ViewerOptions& options, bool overwrite) {
+  const fs::path root = fs::path(dir) / "report";
+  fs::create_directories(root);
+  const Separation& s = *run.separation;
+  const Decomposition& d = s.decomposition;
+  const Geometry& g = d.geometry;
+  const Index N = s.V.cols();
+  const double seconds = static_cast<double>(N) * g.frame_seconds();
+  // Columns: every analysis frame up to 8192 (an image stays small enough to decode fast),
+  // pooled beyond (max for magnitudes, mean for masks).
+  const Index cols = std::min<Index>(N, 8192);
+  const LogAxis axis = log_axis(g.sample_rate / 2);
+  const float ref = s.V.maxCoeff();
+  auto image = [&](const std::string& name, const MatrixXf& linear, bool mask) {
+    const MatrixXf pooled = plot::pool(linear, linear.rows(), cols, mask ? plot::Pooling::Mean : plot::Pooling::Max);
+    MatrixXf v = to_log_frequency(pooled, g.bin_hz(), axis, mask);
+    if (!mask) v = db(v, ref);
+    io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
+      plot::write_image(v, mask ? 0.0 : -80.0, mask ? 1.0 : 0.0, mask ? plot::Colormap::Viridis : plot::Colormap::Magma, tmp);
+    });
+    return "report/" + name;
+  };
+  auto safe = [](std::string n) {  // a file name from a group name
+    for (char& c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    return n;
+  };
+
+  nlohmann::json views = nlohmann::json::array();
+  views.push_back({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"image", image("spec_mix.png", s.V, false)}, {"roll", true}});
+  const bool has_masks = s.masks.size() == s.groups.names.size();
+  if (has_masks)
+    for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+      views.push_back({{"id", "stem:" + s.groups.names[k]},
+                       {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
+                       {"kind", "spec"},
+                       {"group", k},
+                       {"image", image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k].cwiseProduct(s.V), false)}});
+  // Activations on a pitch axis: each pitch row of H scaled by its template's magnitude (what it
+  // adds to the model), the strongest source per pitch.
+  const auto& layout = d.constraints.layout;
+  const Index P = static_cast<Index>(layout.pitches.size());
+  int pmin = 127, pmax = 0;
+  for (const Note& n : run.score->notes()) {
+    pmin = std::min(pmin, n.pitch);
+    pmax = std::max(pmax, n.pitch);
+  }
+  if (P > 0 && pmin <= pmax) {
+    pmin = std::max(0, pmin - 1);
+    pmax = std::min(127, pmax + 1);
+    const VectorXf weight = d.W.leftCols(P).colwise().sum().transpose();
+    const MatrixXf contribution = weight.asDiagonal() * d.H.topRows(P);
+    MatrixXf act = MatrixXf::Zero(pmax - pmin + 1, contribution.cols());
+    for (Index r = 0; r < P; ++r) {
+      const int p = layout.pitches[static_cast<std::size_t>(r)];
+      if (p >= pmin && p <= pmax) act.row(p - pmin) = act.row(p - pmin).cwiseMax(contribution.row(r));
+    }
+    const MatrixXf pooled = db(plot::pool(act, act.rows(), cols, plot::Pooling::Max), act.maxCoeff());
+    io::write_atomically((root / "activations.png").string(), overwrite, [&](const std::string& tmp) {
+      plot::write_image(pooled, -50.0, 0.0, plot::Colormap::Magma, tmp);
+    });
+    views.push_back({{"id", "activations"}, {"title", "Activations H by pitch, with the score"}, {"kind", "pitch"},
+                     {"image", "report/activations.png"}, {"roll", true}});
+  }
+  if (has_masks)
+    for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+      views.push_back({{"id", "mask:" + s.groups.names[k]},
+                       {"title", "Mask '" + s.groups.names[k] + "'"},
+                       {"kind", "mask"},
+                       {"group", k},
+                       {"image", image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k], true)}});
+
+  // Notes as [onset, duration, pitch, group] (score seconds = audio seconds after alignment).
+  std::vector<int> group_of(run.score->size(), -1);
+  for (std::size_t k = 0; k < s.groups.notes.size(); ++k)
+    for (std::size_t i : s.groups.notes[k]) group_of[i] = static_cast<int>(k);
+  nlohmann::json notes = nlohmann::json::array();
+  for (std::size_t i = 0; i < run.score->size(); ++i) {
+    if (group_of[i] < 0) continue;
+    const Note& n = run.score->notes()[i];
+    notes.push_back({std::round(n.onset * 1000) / 1000, std::round(n.duration * 1000) / 1000, n.pitch, group_of[i]});
+  }
+  const bool stems = !s.stems.empty();
+  nlohmann::json groups = nlohmann::json::array();
+  for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+    groups.push_back({{"name", s.groups.names[k]},
+                      {"color", hex_colour(plot::group_colour(k))},
+                      {"notes", s.groups.notes[k].size()},
+                      {"file", stems ? nlohmann::json(s.groups.files[k] + "." + run.stem_ext) : nlohmann::json(nullptr)}});
+
+  // The input recording, copied beside the page (a copied report keeps its mix).
+  nlohmann::json mix = nullptr;
+  std::string mix_note;
+  if (options.copy_mix) {
+    const std::string name = "mix" + fs::path(audio).extension().string();
+    io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
+      fs::copy_file(audio, tmp, fs::copy_options::overwrite_existing);
+    });
+    mix = "report/" + name;
+  } else {
+    std::error_code ec;
+    mix = fs::relative(fs::absolute(audio), fs::absolute(dir), ec).string();
+    mix_note = "the mix is played from its original place (--no-mix-copy)";
+  }
+
+  // Listening copies for the live remix: MP3 of each stem and of their sum (= the mix), as a
+  // script (a page opened from file:// can decode these, but may not fetch the WAV files).
+  const int rate = report.contains("input") ? report["input"].value("sample_rate", 0) : 0;
+  const double length = stems ? static_cast<double>(s.stems[0].rows()) / std::max(rate, 1) : 0.0;
+  bool preview = stems && rate > 0 && s.stems[0].cols() <= 2 &&
+                 length * static_cast<double>(s.stems.size() + 1) <= options.preview_max_seconds;
+  std::string why_no_preview;
+  if (!stems) why_no_preview = "this run wrote no stems";
+  else if (!preview) why_no_preview = "the recording is too long (or has more than two channels) for listening copies in the page";
+  if (preview) {
+    try {
+      std::ostringstream js;
+      MatrixXf sum = s.stems[0];
+      for (std::size_t k = 1; k < s.stems.size(); ++k) sum += s.stems[k];
+      js << "window.NW_AUDIO={\"mix\":\"" << base64(io::encode_mp3(sum, rate)) << "\",\"groups\":[";
+      for (std::size_t k = 0; k < s.stems.size(); ++k) js << (k ? "," : "") << "\"" << base64(io::encode_mp3(s.stems[k], rate)) << "\"";
+      js << "]};\n";
+      io::write_text((root / "audio.js").string(), js.str(), overwrite);
+    } catch (const InvalidArgument& e) {
+      preview = false;
+      why_no_preview = e.what();
+    }
+  }
+  if (!preview) io::write_text((root / "audio.js").string(), "window.NW_AUDIO=null;\n", overwrite);
+
+  const nlohmann::json data = {{"title", stems ? "separation" : "decomposition"},
+                               {"command", command_line()},
+                               {"duration", stems ? length : seconds},
+                               {"image_seconds", seconds},
+                               {"freq", {{"fmin", axis.fmin}, {"bins_per_octave", axis.per_octave}, {"rows", axis.rows}}},
+                               {"pitch", {{"min", pmin}, {"max", pmax}}},
+                               {"groups", groups},
+                               {"notes", notes},
+                               {"views", views},
+                               {"mix", mix},
+                               {"mix_note", mix_note},
+                               {"preview", preview},
+                               {"no_preview_reason", why_no_preview}};
+  io::write_text((root / "data.js").string(), "window.NW_DATA=" + data.dump() + ";\n", overwrite);
+  io::write_text((root / "viewer.js").string(), kViewerJs, overwrite);
+  io::write_text((root / "viewer.css").string(), kViewerCss, overwrite);
+
+  std::ostringstream h;
+  h << "<section id=\"nw-viewer\"><noscript>The interactive views need JavaScript; the figures below do not.</noscript></section>\n"
+    << "<p class=\"nw-command\">Reproduce this run: <code>" << html_escape(command_line()) << "</code></p>\n"
+    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/viewer.js\"></script>\n";
+  return {h.str(), mix.get<std::string>()};
+}
+
+}  // namespace notewise::cli

@@ -1,0 +1,50 @@
+#pragma once
+// The interactive part of report.html: zoomable time-frequency views (log frequency) of the mix,
+// each stem and each mask, the activations on a pitch axis, the score as a piano roll over them,
+// a playback cursor, click to seek, and solo/mute/gain per group remixing the stems live in the
+// page (Web Audio). It works offline from the output folder alone: everything it reads lies in
+// DIR/report/ (colour images, one small data script, compact listening copies as a script,
+// since a page opened from file:// may not fetch files, and a copy of the input recording).
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "report.hpp"
+
+namespace notewise::cli {
+
+struct ViewerOptions {
+  bool copy_mix = true;              // copy the input recording to DIR/report/ (--no-mix-copy: do not)
+  double preview_max_seconds = 3600; // listening copies only while (groups + 1) x length stays below this
+};
+
+// The options of every command that writes a report (--no-mix-copy), set while parsing.
+ViewerOptions& viewer_options();
+
+struct ViewerPage {
+  std::string html;  // the viewer section, to be placed in DIR/report.html
+  std::string mix;   // the mix's path relative to DIR (the copy, or the original with --no-mix-copy)
+};
+
+// Writes DIR/report/{viewer.js, viewer.css, data.js, audio.js, *.png, mix.<ext>}.
+ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
+                         const ViewerOptions& options, bool overwrite);
+
+// The frequency axis of the views and figures: 36 rows per octave from C1 (32.7 Hz) up to
+// `nyquist` (at most C9).
+struct LogAxis {
+  double fmin = 32.703195662574829;
+  int per_octave = 36;
+  Index rows = 0;
+  double row_of(double hz) const;  // fractional row of a frequency
+};
+LogAxis log_axis(double nyquist);
+// Rows of a linear-frequency matrix (K x C, bin k at k * bin_hz) on the log axis: the max (or
+// mean) of the bins inside each row's band, or, where a band is narrower than a bin (low
+// frequencies), the linear interpolation at its centre.
+MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& axis, bool mean);
+
+// The command line of this process, shell-quoted (set once by main).
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
+}  // namespace notewise::cli

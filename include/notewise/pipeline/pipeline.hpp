@@ -1,0 +1,131 @@
+#pragma once
+// The whole run on a recording, as one library call shared by every front end (the notewise
+// program, the Python module, C++ users): mix down, resample to the analysis rate, synchronise
+// the score (optional), check that it fits, cut it at the audio's end, plan the timbre sources,
+// group the notes, decompose, mask, and resynthesise every channel at the input's rate.
+// No file I/O and no printing: what a run has to say (warnings, information) is returned in
+// PreparedRecording::messages; names for those messages come from the options.
+//
+//   auto r = notewise::separate_recording(samples, 44100, score, {});   // samples: frames x channels
+//   r.separation.stems[g]          // frames x channels at 44100 Hz, one per group (r.input.groups.names)
+//   r.separation.decomposition     // W (bins x rows), H (rows x frames); row_index(...) says what each row is
+//
+// Thread safety: the calls share no state; run them concurrently on different inputs.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "notewise/align/align.hpp"
+#include "notewise/align/fit.hpp"
+#include "notewise/score/instrument.hpp"
+#include "notewise/separation/groups.hpp"
+#include "notewise/separation/separate.hpp"
+
+namespace notewise {
+
+// Which of each timbre source's own defaults (instrument.hpp) are replaced by the model
+// options' uniform values: the band (constraints.tolerance / tolerance_cents), the number of
+// partials, onset templates (constraints.onset_templates for all), the time after offsets
+// (constraints.after). The libfmp preset replaces all four; an explicitly given option its own.
+struct SourceOverrides {
+  bool band = false;
+  bool partials = false;
+  bool onsets = false;
+  bool after = false;
+  static SourceOverrides all() { return {true, true, true, true}; }
+};
+
+struct PipelineOptions {
+  SeparationOptions model = SeparationOptions::tuned();  // STFT, decomposition, masks (analysis rate)
+  int analysis_rate = 22050;  // Hz, 1000 .. 768000: the mono mix-down is resampled to it
+  bool align = false;         // synchronise the score with the audio first (align_score)
+  // Without align: compare the score with the audio as given and aligned (score_fit), and warn
+  // when it does not fit. Costs one alignment's features and DTW.
+  bool check_fit = true;
+  // Without align: a score that does not fit as given takes the alignment the fit check
+  // computed (--align=auto; the check runs then even without check_fit), one that fits is
+  // used as given.
+  bool align_auto = false;
+  Timbre timbre = Timbre::Auto;
+  std::map<std::string, Family> instruments;  // label -> family (else from the program or the name)
+  SourceOverrides overrides;
+  std::vector<GroupSpec> groups;  // empty: one group per label
+  // A selection of notes to remove (edit): its notes form a first group "(muted)"; one that
+  // matches no note is an InvalidArgument. Notes no group takes go to an automatic group
+  // "rest" (Grouping::automatic_rest; an information message says so).
+  std::string mute;
+  // Names of the inputs in messages (a file's path, or what the caller calls them).
+  std::string audio_name = "the audio";
+  std::string score_name = "the score";
+
+  void validate() const;  // InvalidArgument naming the bad value
+
+  // The FMP notebooks' model (libfmp): ConstraintOptions' plain defaults (partial weights 1/m,
+  // onset window -0.3 .. +0.1 s, 0.5 s after offsets), templates learnt in every iteration,
+  // one shared template per pitch, and every source's defaults replaced by those values.
+  // The default-constructed options are the measured best ("tuned", SeparationOptions::tuned()).
+  static PipelineOptions libfmp();
+};
+
+struct PipelineMessage {
+  enum class Level { Info, Warning };
+  Level level = Level::Info;
+  std::string text;  // one line, without a prefix
+};
+
+// The run up to the decomposition: the analysis signal and the score as the model uses them.
+struct PreparedRecording {
+  VectorXf analysis;                           // mono mix-down at analysis_rate
+  int analysis_rate = 0;
+  Score score;                                 // aligned (with align), cut at the audio's end
+  std::shared_ptr<const Alignment> alignment;  // with align: warp, confidence, flags
+  std::optional<ScoreFit> fit;                 // without align (check_fit, audio not silent)
+  TimbrePlan timbre;                           // instruments and sources (empty with a pretrained model)
+  SeparationOptions model;                     // the options with the timbre sources filled in
+  Grouping groups;                             // options.groups (and mute) applied to `score`
+  std::vector<PipelineMessage> messages;       // in the order they arose
+};
+
+struct RecordingSeparation {
+  PreparedRecording input;
+  // V, decomposition (W, H, note shares, loss), groups, masks on the analysis grid, and the
+  // stems (frames x channels at the input's rate; empty when not resynthesised).
+  Separation separation;
+};
+
+// The mono mix-down (mean of the channels) of samples (frames x channels).
+VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples);
+
+// Steps 1-6 above. samples: frames x channels (at least one of each), float, full scale 1, at
+// sample_rate Hz. Throws InvalidArgument (options, shapes, a silent recording to align, groups
+// that match nothing) and ParseError naming options.score_name (no note within the audio).
+PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
+                                    const PipelineOptions& options);
+
+// The decomposition, masks and (resynthesise) stems of a prepared recording. `samples` and
+// `sample_rate` must be the ones it was prepared from. on_iteration: per NMF iteration (return
+// false to stop early); on_resynthesis(fraction) while the stems are synthesised.
+Separation separate_prepared(const PreparedRecording& prepared, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                             bool resynthesise = true, const nmf::Callback& on_iteration = {},
+                             const std::function<void(double)>& on_resynthesis = {});
+
+// prepare_recording, then separate_prepared.
+RecordingSeparation separate_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
+                                       const PipelineOptions& options = {}, const nmf::Callback& on_iteration = {},
+                                       const std::function<void(double)>& on_resynthesis = {});
+
+// The synchronisation alone: mix-down, resampling to analysis_rate, align_score.
+Alignment align_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, const Score& score,
+                          const AlignOptions& options = {}, int analysis_rate = 22050);
+
+// Linear gain per group from `gains` (group name -> gain >= 0; groups not named keep 1, the
+// "(muted)" group 0). Throws InvalidArgument "NAME: no such group (groups: ...)".
+std::vector<double> group_gains(const Grouping& groups, const std::map<std::string, double>& gains);
+
+// The stems summed with per-group gains (frames x channels): an edited recording.
+MatrixXf remix(const Separation& s, const std::vector<double>& gains);
+
+}  // namespace notewise

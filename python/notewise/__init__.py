@@ -1,0 +1,334 @@
+"""notewise: score-informed music audio decomposition, from Python.
+
+The functions call notewise's C++ library (the same pipeline the ``notewise`` program runs),
+with the command-line tool's names and defaults:
+
+    import soundfile as sf, notewise
+    audio, sr = sf.read("mix.wav", dtype="float32", always_2d=True)   # (samples, channels)
+    sep = notewise.separate(audio.T, sr, "score.mid")                 # audio as (channels, samples)
+    sf.write("left.wav", sep.stems["left"].T, sr)
+
+Conventions (as librosa): audio is a 1-D array (mono) or ``(channels, samples)``, float, full
+scale 1; spectrograms, masks and ``W`` are ``(bins, frames)`` / ``(bins, rows)``, ``H`` is
+``(rows, frames)``; times in seconds, frequencies in Hz. Scores are a path (.csv or .mid), a
+list of ``[start, duration, pitch, velocity, label]`` rows (the FMP notebooks' note list), or a
+structured array with those fields (what :func:`read_score` returns).
+
+Errors: ``ValueError`` for bad arguments and malformed content, ``OSError`` for files that
+cannot be read; the message is the library's. Long calls release the GIL and take
+``progress=callable(stage, fraction, loss)``: return ``False`` to stop the iterations early.
+"""
+
+import os
+import warnings
+
+import numpy as np
+
+from . import _notewise
+from ._nmf import NMF
+
+__version__ = _notewise.__version__
+version_info = _notewise.version_info
+
+__all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
+           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array"]
+
+
+class ScoreWarning(UserWarning):
+    """A score that does not seem to fit the recording, runs past its end, or a silent recording."""
+
+
+_SCORE_DTYPE_FIELDS = ("start", "duration", "pitch", "velocity", "label")
+
+
+def score_array(columns):
+    """A structured array (start s, duration s, pitch MIDI, velocity 0..127, label) from columns."""
+    labels = list(columns["label"])
+    width = max([1] + [len(x) for x in labels])
+    dtype = [("start", "f8"), ("duration", "f8"), ("pitch", "i4"), ("velocity", "f8"), ("label", "U%d" % width)]
+    out = np.empty(len(labels), dtype=dtype)
+    for f in _SCORE_DTYPE_FIELDS:
+        out[f] = columns[f]
+    return out
+
+
+def read_score(path, *, label_by="track", pedal=False):
+    """Read a score file: CSV (start,duration,pitch,velocity,label or the FMP notebooks'
+    Start;Duration;Pitch;Velocity;Instrument) or a Standard MIDI File.
+
+    label_by: MIDI labels from "track", "channel" or "program"; pedal: extend notes held by the
+    sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
+    velocity (0..127), label. OSError if the file cannot be read, ValueError if it is malformed.
+    """
+    return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
+
+
+def _score_columns(score, label_by="track", pedal=False):
+    if isinstance(score, (str, os.PathLike)):
+        score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
+    if isinstance(score, np.ndarray) and score.dtype.names:
+        names = score.dtype.names
+        start = "start" if "start" in names else "onset" if "onset" in names else None
+        if start is None or "duration" not in names or "pitch" not in names:
+            raise ValueError("score: a structured array needs the fields start (or onset), duration, pitch")
+        n = len(score)
+        velocity = score["velocity"] if "velocity" in names else np.full(n, 100.0)
+        label_field = "label" if "label" in names else "instrument" if "instrument" in names else None
+        labels = [str(x) for x in score[label_field]] if label_field else ["notes"] * n
+        return (np.asarray(score[start], float).tolist(), np.asarray(score["duration"], float).tolist(),
+                np.asarray(score["pitch"]).astype(int).tolist(), np.asarray(velocity, float).tolist(), labels)
+    if isinstance(score, dict):
+        return (list(map(float, score["start"])), list(map(float, score["duration"])), list(map(int, score["pitch"])),
+                list(map(float, score["velocity"])), list(map(str, score["label"])))
+    rows = list(score)
+    cols = ([], [], [], [], [])
+    for i, row in enumerate(rows):
+        row = list(row)
+        if len(row) < 3 or len(row) > 5:
+            raise ValueError("score row %d: expected [start, duration, pitch, velocity, label], got %r" % (i, row))
+        pitch = float(row[2])
+        if pitch != int(pitch):
+            raise ValueError("score row %d: pitch %r is not a whole MIDI number" % (i, row[2]))
+        cols[0].append(float(row[0]))
+        cols[1].append(float(row[1]))
+        cols[2].append(int(pitch))
+        cols[3].append(float(row[3]) if len(row) > 3 else 100.0)
+        cols[4].append(str(row[4]) if len(row) > 4 else "notes")
+    return cols
+
+
+def _audio(audio):
+    """(array (channels, samples) float32 C-ordered, was it 1-D). No copy if it already is."""
+    a = np.asarray(audio)
+    if a.ndim == 1:
+        return np.ascontiguousarray(a[np.newaxis, :], dtype=np.float32), True
+    if a.ndim == 2:
+        return np.ascontiguousarray(a, dtype=np.float32), False
+    raise ValueError("audio: expected a 1-D array or (channels, samples), got shape %r" % (a.shape,))
+
+
+def _options(kw):
+    """Keyword options -> the library's option names; None means not given (the default)."""
+    out = {}
+    for k, v in kw.items():
+        if v is None:
+            continue
+        if k == "analysis_sr":
+            k = "sr"
+        if k == "align" and isinstance(v, str):
+            if v not in ("auto", "yes", "no"):
+                raise ValueError("align %r: expected True, False or 'auto'" % (v,))
+            out["align_auto"] = v == "auto"
+            v = v == "yes"
+        if k == "groups":
+            v = list(v.items()) if isinstance(v, dict) else [tuple(g.split("=", 1)) if isinstance(g, str) else tuple(g)
+                                                                 for g in v]
+            for g in v:
+                if len(g) != 2:
+                    raise ValueError("groups: expected {name: selection} or ['name=selection', ...]")
+        out[k] = v
+    return out
+
+
+def _warn(messages):
+    for level, text in messages:
+        if level == "warning":
+            warnings.warn(text, ScoreWarning, stacklevel=3)
+
+
+class Separation:
+    """The result of :func:`separate` (and, without stems, of :func:`decompose`).
+
+    stems:   {group: array}, each like the input audio (1-D, or (channels, samples)) at its rate
+    names:   the groups in order; group_notes: {group: indices of its notes in ``score``}
+    W:       templates, (bins, rows);  H: activations, (rows, frames);  V: |STFT| (bins, frames)
+             of the mono analysis signal at ``geometry['sample_rate']`` Hz
+    rows:    what each row of W/H is: dicts of row, kind ("pitch"|"onset"), pitch, source,
+             notes (indices into ``score``), labels (as ``index.json`` of the CLI)
+    masks:   {group: soft mask (bins, frames)}, summing to one over the groups
+    H_notes: (decompose) each note's activation in its pitch row, (notes, frames)
+    score:   the score as the model used it (aligned with ``align=True``, cut at the audio's end)
+    geometry: sample_rate, n_fft, hop, bins, frames, bin_hz, frame_seconds of V/W/H
+    loss, initial_loss, iterations: the fit's loss history;  alignment, score_fit, timbre,
+    alpha_used, messages: what the CLI's report.json says of them
+    """
+
+    def __init__(self, r, mono):
+        self.names = list(r["names"])
+        self.group_notes = dict(zip(self.names, [list(x) for x in r["group_notes"]]))
+        if "stems" in r:
+            stems = [s[0] if mono else s for s in r["stems"]]
+            self.stems = dict(zip(self.names, stems))
+            self.masks = dict(zip(self.names, r["masks"]))
+        else:
+            self.stems = {}
+            self.masks = {}
+        for k in ("W", "H", "V", "H_notes"):
+            setattr(self, k, r.get(k))
+        self.rows = list(r["rows"])
+        self.score = score_array(r["score"])
+        self.geometry = dict(r["geometry"])
+        self.loss = list(r["loss"])
+        self.initial_loss = r["initial_loss"]
+        self.iterations = r["iterations"]
+        self.cancelled = r["cancelled"]
+        self.alignment = Alignment(r["alignment"]) if r["alignment"] is not None else None
+        self.score_fit = r["score_fit"]
+        self.timbre = r["timbre"]
+        self.alpha_used = r["alpha_used"]
+        self.messages = [text for _, text in r["messages"]]
+
+    def __repr__(self):
+        shape = None if self.W is None else self.W.shape
+        return "<notewise.Separation groups=%r W=%r iterations=%d>" % (self.names, shape, self.iterations)
+
+
+class Alignment:
+    """A score synchronised with a recording.
+
+    score: the aligned score (structured array); warp: (points, 2) array of (score s, audio s);
+    cost: normalised chroma path cost; poor / problem: flagged as doubtful, and why;
+    confidence: per note 0..1; mean_confidence; issues: flagged passages (dicts).
+    """
+
+    def __init__(self, d):
+        self.score = score_array(d["score"])
+        self.warp = np.column_stack([d["warp_score_s"], d["warp_audio_s"]]) if d["warp_score_s"] else np.zeros((0, 2))
+        self.cost = d["cost"]
+        self.poor = d["poor"]
+        self.problem = d["problem"]
+        self.confidence = np.asarray(d["confidence"], dtype=float)
+        self.mean_confidence = d["mean_confidence"]
+        self.issues = list(d["issues"])
+
+    def __repr__(self):
+        return "<notewise.Alignment notes=%d cost=%.3f poor=%s>" % (len(self.score), self.cost, self.poor)
+
+
+_MODEL_DOC = """
+    Model options (None: the CLI's default; see ``notewise separate --help``):
+    preset "tuned" | "libfmp"; analysis_sr (22050 Hz); n_fft (4096), hop (512) at analysis_sr;
+    iterations (50); loss "kl" | "euclidean" | "is" | "beta=B"; template_iterations (50);
+    rel_loss_tol; tolerance, tolerance_cents, partials, inharmonicity, partial_power, before,
+    after, onsets (bool), onset_before, onset_after, velocity_start; alpha (0: by instrument);
+    timbre "auto" | "shared" | "per-label"; instruments {label: family}; nmf_path;
+    check_fit (True: warn if the score does not fit as given); label_by, pedal (MIDI scores).
+"""
+
+
+def _run(mode, audio, sr, score, gains, progress, kw):
+    a, mono = _audio(audio)
+    label_by = kw.pop("label_by", None) or "track"
+    pedal = kw.pop("pedal", None) or False
+    cols = _score_columns(score, label_by, pedal)
+    r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
+    _warn(r["messages"])
+    return r, mono
+
+
+def separate(audio, sr, score, *, groups=None, align=False, progress=None, **options):
+    """Split a recording into one stem per group of notes (``notewise separate``).
+
+    audio: 1-D or (channels, samples), at ``sr`` Hz (any rate, any channel count);
+    score: a path, a list of [start, duration, pitch, velocity, label] rows, or a structured
+    array; groups: {name: selection} (e.g. {"melody": "label==right && pitch>=72",
+    "rest": "others"}), default one group per label; align: synchronise the score first
+    (True), or "auto": only if it does not fit the recording as given.
+    Returns a :class:`Separation`; its stems have the input's rate and layout and sum to it.
+    """
+    r, mono = _run("separate", audio, sr, score, {}, progress, dict(options, groups=groups, align=align))
+    return Separation(r, mono)
+
+
+separate.__doc__ += _MODEL_DOC
+
+
+def decompose(audio, sr, score, *, align=False, progress=None, **options):
+    """The score-informed decomposition alone (``notewise decompose``): a :class:`Separation`
+    with W, H, the row index, H_notes (notes, frames), label masks and no stems."""
+    r, mono = _run("decompose", audio, sr, score, {}, progress, dict(options, align=align))
+    return Separation(r, mono)
+
+
+decompose.__doc__ += _MODEL_DOC
+
+
+def _gain(name, g):
+    if isinstance(g, str):
+        t = g.strip()
+        if t.lower().endswith("db"):
+            return 10.0 ** (float(t[:-2]) / 20.0)
+        return float(t)
+    return float(g)
+
+
+def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, progress=None, **options):
+    """Re-mix a recording's note groups (``notewise edit``).
+
+    gains: {group: gain}, a linear factor or a string in dB ("-6dB"); mute: a selection of notes
+    to remove (e.g. "pitch==60 && start<5"). With every gain 1 the output equals the input.
+    Returns the edited audio, shaped like the input.
+    """
+    if not gains and not mute:
+        raise ValueError("nothing to do: give gains and/or mute")
+    g = {str(k): _gain(k, v) for k, v in (gains or {}).items()}
+    r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute))
+    out = r["edited"]
+    return out[0] if mono else out
+
+
+edit.__doc__ += _MODEL_DOC
+
+
+def align(audio, sr, score, *, label_by="track", pedal=False):
+    """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
+    a, _ = _audio(audio)
+    return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
+
+
+def factorize(V, rank=None, *, W=None, H=None, loss="euclidean", iterations=100, tol=0.0, rel_loss_tol=0.0,
+              seed=0, fix_w=False, fix_h=False, path="auto", float64=False, progress=None):
+    """Plain NMF V ~ W H by multiplicative updates (``notewise factorize``).
+
+    V: (K, N) nonnegative; W (K, R) and H (R, N): the start (zeros stay zero), else a seeded
+    random start of ``rank`` scaled to V's level. loss: "euclidean" (||V - WH||_F^2), "kl",
+    "is" or "beta=B". Returns a dict: W, H, loss (per iteration), initial_loss, iterations,
+    converged, cancelled, sparse_path.
+    """
+    V = np.asarray(V)
+    if V.ndim != 2:
+        raise ValueError("V: expected a 2-D array, got shape %r" % (V.shape,))
+    return _notewise.factorize(V, W, H, int(rank or 0), int(seed), loss, int(iterations), float(tol),
+                               float(rel_loss_tol), path, bool(fix_w), bool(fix_h), bool(float64), progress)
+
+
+def bss_eval(reference, estimate, *, filter_length=512):
+    """BSS Eval v3 as ``mir_eval.separation.bss_eval_sources(reference, estimate,
+    compute_permutation=False)``, plus SI-SDR.
+
+    reference, estimate: (sources, samples) (or 1-D for one source). Returns a dict of arrays
+    (dB, per source): sdr, sir, sar, si_sdr.
+    """
+    R = np.atleast_2d(np.asarray(reference, dtype=np.float64))
+    E = np.atleast_2d(np.asarray(estimate, dtype=np.float64))
+    if R.ndim != 2 or R.shape != E.shape:
+        raise ValueError("bss_eval: reference %r and estimate %r must have one shape (sources, samples)"
+                         % (R.shape, E.shape))
+    d = _notewise.bss_eval(R, E, int(filter_length))
+    return {k: np.asarray(v) for k, v in d.items()}
+
+
+def stft(x, *, n_fft=2048, hop=512):
+    """STFT of a 1-D signal: complex64 (bins, frames), bins = n_fft/2 + 1, frames = 1 + len/hop;
+    periodic Hann window, unnormalised DFT, centred frames with reflect padding (librosa
+    ``stft(x, n_fft, hop, center=True)``)."""
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError("stft: expected a 1-D signal, got shape %r" % (x.shape,))
+    return _notewise.stft(np.ascontiguousarray(x, dtype=np.float32), int(n_fft), int(hop))
+
+
+def istft(X, *, n_fft=2048, hop=512, length=None):
+    """Inverse of :func:`stft` (istft(stft(x)) == x): float32, ``length`` samples (default
+    hop * (frames - 1))."""
+    return _notewise.istft(np.asarray(X), int(n_fft), int(hop), -1 if length is None else int(length))

@@ -1,0 +1,523 @@
+// _notewise: the Python binding of the library. It only converts: NumPy arrays to Eigen views
+// (no copy where the layout allows), dicts of options to PipelineOptions, results to arrays
+// that own the library's matrices (no copy), and library errors to Python exceptions. The run
+// itself is the library's pipeline (pipeline/pipeline.hpp), the same call the CLI makes.
+// Argument handling with defaults and docstrings is in notewise/__init__.py.
+#include <pybind11/complex.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <complex>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "notewise/core/error.hpp"
+#include "notewise/core/stft.hpp"
+#include "notewise/eval/bss_eval.hpp"
+#include "notewise/io/score_io.hpp"
+#include "notewise/nmf/nmf.hpp"
+#include "notewise/pipeline/pipeline.hpp"
+#include "notewise/version.hpp"
+
+namespace py = pybind11;
+using namespace notewise;
+
+namespace {
+
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+// Rows x cols, column-major, owned by the returned array (the matrix is moved, not copied).
+template <class M>
+py::array owned(M&& m) {
+  using S = typename std::decay_t<M>::Scalar;
+  auto* p = new std::decay_t<M>(std::forward<M>(m));
+  py::capsule owner(p, [](void* q) { delete static_cast<std::decay_t<M>*>(q); });
+  const auto rows = static_cast<py::ssize_t>(p->rows()), cols = static_cast<py::ssize_t>(p->cols());
+  return py::array_t<S>({rows, cols}, {static_cast<py::ssize_t>(sizeof(S)), static_cast<py::ssize_t>(sizeof(S)) * rows},
+                        p->data(), owner);
+}
+
+// Its transpose as a C-ordered array (frames x channels -> (channels, samples)), no copy.
+py::array owned_transposed(MatrixXf&& m) {
+  auto* p = new MatrixXf(std::move(m));
+  py::capsule owner(p, [](void* q) { delete static_cast<MatrixXf*>(q); });
+  const auto rows = static_cast<py::ssize_t>(p->rows()), cols = static_cast<py::ssize_t>(p->cols());
+  return py::array_t<float>({cols, rows}, {static_cast<py::ssize_t>(sizeof(float)) * rows, static_cast<py::ssize_t>(sizeof(float))},
+                            p->data(), owner);
+}
+
+py::array owned_vector(VectorXf&& v) {
+  auto* p = new VectorXf(std::move(v));
+  py::capsule owner(p, [](void* q) { delete static_cast<VectorXf*>(q); });
+  return py::array_t<float>({static_cast<py::ssize_t>(p->size())}, {static_cast<py::ssize_t>(sizeof(float))}, p->data(), owner);
+}
+
+// (channels, samples) C-ordered float32 -> samples x channels column-major: the same memory.
+Eigen::Map<const MatrixXf> audio_view(const FloatArray& a) {
+  if (a.ndim() != 2) throw InvalidArgument("audio: expected a 1-D array or (channels, samples)");
+  return {a.data(), static_cast<Index>(a.shape(1)), static_cast<Index>(a.shape(0))};
+}
+
+// A 2-D matrix from a NumPy array: one copy into column-major storage (none needed when it is
+// Fortran-ordered of that type already, beyond this one).
+template <class T>
+Matrix<T> matrix_as(const py::array& a, const char* what) {
+  auto f = py::array_t<T, py::array::f_style | py::array::forcecast>::ensure(a);
+  if (!f || f.ndim() != 2) throw InvalidArgument(std::string(what) + ": expected a 2-D array");
+  return Eigen::Map<const Matrix<T>>(f.data(), static_cast<Index>(f.shape(0)), static_cast<Index>(f.shape(1)));
+}
+
+// The score as parallel columns (onset, duration, pitch, velocity, label).
+using ScoreColumns = std::tuple<std::vector<double>, std::vector<double>, std::vector<int>, std::vector<double>, std::vector<std::string>>;
+
+Score score_of(const ScoreColumns& c) {
+  const auto& [on, du, pi, ve, la] = c;
+  const std::size_t n = on.size();
+  if (du.size() != n || pi.size() != n || ve.size() != n || la.size() != n)
+    throw InvalidArgument("score: the columns differ in length");
+  std::vector<Note> notes(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(on[i]) || !std::isfinite(du[i]) || on[i] < 0 || du[i] < 0)
+      throw InvalidArgument("score row " + std::to_string(i) + ": start and duration must be finite and >= 0");
+    if (pi[i] < 0 || pi[i] > 127) throw InvalidArgument("score row " + std::to_string(i) + ": pitch " + std::to_string(pi[i]) + " is outside 0..127");
+    if (!(ve[i] >= 0 && ve[i] <= 127)) throw InvalidArgument("score row " + std::to_string(i) + ": velocity must be in 0..127");
+    notes[i] = {on[i], du[i], pi[i], ve[i], la[i], i};
+  }
+  return Score(std::move(notes));
+}
+
+py::dict score_dict(const Score& s) {
+  std::vector<double> on, du, ve;
+  std::vector<int> pi;
+  std::vector<std::string> la;
+  std::vector<std::size_t> idx;
+  for (const auto& n : s.notes()) {
+    on.push_back(n.onset);
+    du.push_back(n.duration);
+    pi.push_back(n.pitch);
+    ve.push_back(n.velocity);
+    la.push_back(n.label);
+    idx.push_back(n.index);
+  }
+  py::dict d;
+  d["start"] = on;
+  d["duration"] = du;
+  d["pitch"] = pi;
+  d["velocity"] = ve;
+  d["label"] = la;
+  d["index"] = idx;
+  return d;
+}
+
+// Progress and Ctrl-C while the GIL is released: the callback takes the GIL, checks for
+// signals, calls Python, and turns a Python exception into "stop" (raised again afterwards).
+struct Progress {
+  py::object callback;  // None or callable(stage, fraction, loss)
+  std::optional<py::error_already_set> error;
+
+  bool call(const char* stage, double fraction, std::optional<double> loss) {
+    py::gil_scoped_acquire gil;
+    if (error) return false;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (!callback.is_none()) {
+        py::object r = callback(stage, fraction, loss ? py::cast(*loss) : py::none());
+        if (!r.is_none() && !py::bool_(r)) return false;
+      }
+      return true;
+    } catch (py::error_already_set& e) {
+      error = std::move(e);
+      return false;
+    }
+  }
+  nmf::Callback nmf(const char* stage) {
+    return [this, stage](const nmf::Progress& p) {
+      return call(stage, static_cast<double>(p.iteration) / std::max(1, p.max_iterations), p.loss);
+    };
+  }
+  void rethrow() {
+    if (error) {
+      py::error_already_set e = std::move(*error);
+      error.reset();
+      throw e;
+    }
+  }
+};
+
+template <class T>
+T take(py::dict& d, const char* key) {
+  py::object v = d[key];
+  PyDict_DelItemString(d.ptr(), key);
+  try {
+    return v.cast<T>();
+  } catch (const py::cast_error&) {
+    throw InvalidArgument(std::string(key) + ": " + py::str(v).cast<std::string>() + " has the wrong type");
+  }
+}
+
+// The options of separate/decompose/edit (the CLI's names, underscores for dashes; a key that
+// is absent keeps the default, as an option not given on the command line).
+PipelineOptions pipeline_options(py::dict o) {
+  const std::string preset = o.contains("preset") ? take<std::string>(o, "preset") : "tuned";
+  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset " + preset + ": expected tuned or libfmp");
+  PipelineOptions p = preset == "libfmp" ? PipelineOptions::libfmp() : PipelineOptions{};
+  auto& m = p.model;
+  auto& c = m.decompose.constraints;
+  auto& n = m.decompose.nmf;
+  auto has = [&](const char* k) { return o.contains(k); };
+  if (has("sr")) p.analysis_rate = take<int>(o, "sr");
+  if (has("n_fft")) m.stft.n_fft = take<int>(o, "n_fft");
+  if (has("hop")) m.stft.hop = take<int>(o, "hop");
+  if (has("iterations")) n.max_iterations = take<int>(o, "iterations");
+  if (has("loss")) nmf::parse_divergence(take<std::string>(o, "loss"), n);
+  if (has("template_iterations")) m.decompose.template_iterations = take<int>(o, "template_iterations");
+  if (has("rel_loss_tol")) n.rel_loss_tol = take<double>(o, "rel_loss_tol");
+  const bool band = has("tolerance") || has("tolerance_cents");
+  if (has("tolerance")) c.tolerance = take<double>(o, "tolerance");
+  if (has("tolerance_cents")) c.tolerance_cents = take<double>(o, "tolerance_cents");
+  const bool partials = has("partials");
+  if (partials) c.partials = take<int>(o, "partials");
+  if (has("inharmonicity")) c.inharmonicity = take<double>(o, "inharmonicity");
+  if (has("partial_power")) c.partial_power = take<double>(o, "partial_power");
+  if (has("before")) c.before = take<double>(o, "before");
+  const bool after = has("after");
+  if (after) c.after = take<double>(o, "after");
+  if (has("onsets")) c.onset_templates = take<bool>(o, "onsets");
+  if (has("onset_before")) c.onset_before = take<double>(o, "onset_before");
+  if (has("onset_after")) c.onset_after = take<double>(o, "onset_after");
+  if (has("velocity_start")) c.velocity_start = take<bool>(o, "velocity_start");
+  if (has("alpha")) m.alpha = take<double>(o, "alpha");
+  if (has("nmf_path")) {
+    const auto s = take<std::string>(o, "nmf_path");
+    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path " + s + ": expected auto, dense or sparse");
+    n.path = s == "dense" ? nmf::Path::Dense : s == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
+  }
+  if (has("timbre")) p.timbre = parse_timbre(take<std::string>(o, "timbre"));
+  if (has("instruments"))
+    for (const auto& [label, family] : take<std::map<std::string, std::string>>(o, "instruments"))
+      p.instruments[label] = parse_family(family);
+  if (has("groups"))
+    for (const auto& [name, sel] : take<std::vector<std::pair<std::string, std::string>>>(o, "groups"))
+      p.groups.push_back(parse_group_spec(name + "=" + sel));
+  if (has("mute")) p.mute = take<std::string>(o, "mute");
+  if (has("align")) p.align = take<bool>(o, "align");
+  if (has("align_auto")) p.align_auto = take<bool>(o, "align_auto");
+  if (has("check_fit")) p.check_fit = take<bool>(o, "check_fit");
+  p.overrides.band |= band;
+  p.overrides.partials |= partials;
+  p.overrides.after |= after;
+  if (!o.empty()) {
+    std::string keys;
+    for (const auto& kv : o) keys += (keys.empty() ? "" : ", ") + py::str(kv.first).cast<std::string>();
+    throw InvalidArgument("unknown option(s): " + keys);
+  }
+  p.audio_name = "audio";
+  p.score_name = "score";
+  p.validate();
+  return p;
+}
+
+py::dict timbre_dict(const TimbrePlan& plan) {
+  py::list instruments, sources;
+  for (const auto& i : plan.instruments) {
+    py::dict d;
+    d["label"] = i.label;
+    d["instrument"] = family_name(i.family);
+    d["from"] = i.source;
+    instruments.append(d);
+  }
+  for (const auto& s : plan.sources) {
+    py::dict d;
+    d["name"] = s.name;
+    d["labels"] = s.labels;
+    d["instrument"] = family_name(s.family);
+    d["onset_templates"] = s.onset_templates;
+    d["tolerance_cents"] = s.tolerance_cents;
+    d["partials"] = s.partials;
+    d["after_offset_s"] = s.after < 0 ? py::object(py::none()) : py::object(py::float_(s.after));
+    sources.append(d);
+  }
+  py::dict d;
+  d["chosen"] = timbre_name(plan.chosen);
+  d["reason"] = plan.reason;
+  d["instruments"] = instruments;
+  d["sources"] = sources;
+  return d;
+}
+
+py::dict alignment_dict(const Alignment& al) {
+  py::dict d;
+  std::vector<double> s, a;
+  for (const auto& [x, y] : al.warp) {
+    s.push_back(x);
+    a.push_back(y);
+  }
+  d["warp_score_s"] = s;
+  d["warp_audio_s"] = a;
+  d["cost"] = al.cost;
+  d["poor"] = al.poor;
+  d["problem"] = al.problem;
+  d["confidence"] = al.confidence;
+  d["mean_confidence"] = al.mean_confidence;
+  py::list issues;
+  for (const auto& i : al.issues) {
+    py::dict x;
+    x["audio_start"] = i.audio_start;
+    x["audio_end"] = i.audio_end;
+    x["score_start"] = i.score_start;
+    x["score_end"] = i.score_end;
+    x["what"] = i.what;
+    issues.append(x);
+  }
+  d["issues"] = issues;
+  d["score"] = score_dict(al.aligned);
+  return d;
+}
+
+// mode: "separate" (stems), "decompose" (no stems; H_notes), "edit" (stems, then the remix).
+py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
+             const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress) {
+  if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
+  const PipelineOptions po = pipeline_options(options.attr("copy")());
+  Score score = score_of(score_columns);
+  const auto samples = audio_view(audio);
+  Progress prog{progress, std::nullopt};
+  PreparedRecording prep;
+  Separation sep;
+  std::vector<double> gain;
+  {
+    py::gil_scoped_release nogil;
+    prep = prepare_recording(samples, sample_rate, std::move(score), po);
+    if (mode == "edit") gain = group_gains(prep.groups, gains);
+    const bool stems = mode != "decompose";
+    sep = separate_prepared(prep, samples, sample_rate, stems, prog.nmf("decompose"),
+                            [&](double f) { prog.call("resynthesise", f, std::nullopt); });
+  }
+  prog.rethrow();
+  py::dict r;
+  const Decomposition& d = sep.decomposition;
+  py::list messages;
+  for (const auto& m : prep.messages)
+    messages.append(py::make_tuple(m.level == PipelineMessage::Level::Warning ? "warning" : "info", m.text));
+  r["messages"] = messages;
+  r["names"] = sep.groups.names;
+  r["group_notes"] = sep.groups.notes;
+  py::list rows;
+  for (const RowInfo& ri : row_index(d, prep.score)) {
+    py::dict x;
+    x["row"] = ri.row;
+    x["kind"] = ri.onset ? "onset" : "pitch";
+    x["pitch"] = ri.pitch;
+    x["source"] = ri.source;
+    x["notes"] = ri.notes;
+    x["labels"] = ri.labels;
+    rows.append(x);
+  }
+  r["rows"] = rows;
+  py::dict geom;
+  geom["sample_rate"] = d.geometry.sample_rate;
+  geom["n_fft"] = d.geometry.n_fft;
+  geom["hop"] = d.geometry.hop;
+  geom["bins"] = d.geometry.bins();
+  geom["frames"] = d.geometry.frames;
+  geom["bin_hz"] = d.geometry.bin_hz();
+  geom["frame_seconds"] = d.geometry.frame_seconds();
+  r["geometry"] = geom;
+  r["loss"] = d.run.loss;
+  r["initial_loss"] = d.run.initial_loss;
+  r["iterations"] = d.run.iterations;
+  r["cancelled"] = d.run.cancelled;
+  r["sparse_path"] = d.run.sparse_path;
+  r["fit_seconds"] = d.fit_seconds;
+  r["alpha_used"] = mask_alpha(prep.model);
+  r["timbre"] = timbre_dict(prep.timbre);
+  if (prep.fit) {
+    py::dict f;
+    f["fits"] = prep.fit->fits;
+    f["problem"] = prep.fit->problem;
+    f["median_onset_shift_s"] = prep.fit->median_shift;
+    f["chroma_cost_as_given"] = prep.fit->cost_as_given;
+    f["chroma_cost_aligned"] = prep.fit->cost_aligned;
+    r["score_fit"] = f;
+  } else {
+    r["score_fit"] = py::none();
+  }
+  r["alignment"] = prep.alignment ? py::object(alignment_dict(*prep.alignment)) : py::object(py::none());
+  r["score"] = score_dict(prep.score);
+  if (mode == "decompose") r["H_notes"] = owned(note_activations(d));
+  if (mode == "edit") {
+    r["edited"] = owned_transposed(remix(sep, gain));
+    return r;
+  }
+  py::list stems, masks;
+  for (auto& s : sep.stems) stems.append(owned_transposed(std::move(s)));
+  for (auto& m : sep.masks) masks.append(owned(std::move(m)));
+  r["stems"] = stems;
+  r["masks"] = masks;
+  r["V"] = owned(std::move(sep.V));
+  r["W"] = owned(std::move(sep.decomposition.W));
+  r["H"] = owned(std::move(sep.decomposition.H));
+  return r;
+}
+
+template <class T>
+py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::object& H_in, Index rank, std::uint64_t seed,
+                      nmf::Options o, const py::object& progress) {
+  const Matrix<T> V = matrix_as<T>(V_in, "V");
+  Matrix<T> W0, H0;
+  if (W_in.is_none() || H_in.is_none()) {
+    if (rank < 1) throw InvalidArgument("rank: required (>= 1) unless W and H are given");
+    std::tie(W0, H0) = nmf::random_start<T>(V, rank, seed);
+  }
+  if (!W_in.is_none()) W0 = matrix_as<T>(W_in, "W");
+  if (!H_in.is_none()) H0 = matrix_as<T>(H_in, "H");
+  Progress prog{progress, std::nullopt};
+  nmf::Result<T> res;
+  {
+    py::gil_scoped_release nogil;
+    res = nmf::factorize<T>(V, std::move(W0), std::move(H0), o, prog.nmf("factorize"));
+  }
+  prog.rethrow();
+  py::dict r;
+  r["W"] = owned(std::move(res.W));
+  r["H"] = owned(std::move(res.H));
+  r["loss"] = res.loss;
+  r["initial_loss"] = res.initial_loss;
+  r["iterations"] = res.iterations;
+  r["converged"] = res.converged;
+  r["cancelled"] = res.cancelled;
+  r["sparse_path"] = res.sparse_path;
+  return r;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_notewise, m) {
+  m.doc() = "notewise's C++ library (use the notewise package, not this module)";
+  m.attr("__version__") = kVersion;
+  m.attr("version_info") = py::make_tuple(NOTEWISE_VERSION_MAJOR, NOTEWISE_VERSION_MINOR, NOTEWISE_VERSION_PATCH);
+
+  // Files the library cannot read are OSError; bad arguments and malformed content ValueError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const IoError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const ParseError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const InvalidArgument& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+
+  m.def("run", &run, py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options"), py::arg("mode"),
+        py::arg("gains"), py::arg("progress"));
+
+  m.def(
+      "align",
+      [](const FloatArray& audio, int sample_rate, const ScoreColumns& score) {
+        const Score s = score_of(score);
+        const auto samples = audio_view(audio);
+        Alignment al;
+        {
+          py::gil_scoped_release nogil;
+          al = align_recording(samples, sample_rate, s);
+        }
+        return alignment_dict(al);
+      },
+      py::arg("audio"), py::arg("sample_rate"), py::arg("score"));
+
+  m.def(
+      "read_score",
+      [](const std::string& path, const std::string& label_by, bool pedal) {
+        io::MidiOptions mo;
+        if (label_by != "track" && label_by != "channel" && label_by != "program")
+          throw InvalidArgument("label_by " + label_by + ": expected track, channel or program");
+        mo.label_by = label_by == "channel" ? io::LabelBy::Channel : label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+        mo.sustain_pedal = pedal;
+        return score_dict(io::read_score(path, mo));
+      },
+      py::arg("path"), py::arg("label_by") = "track", py::arg("pedal") = false);
+
+  m.def(
+      "stft",
+      [](const FloatArray& x, int n_fft, int hop) {
+        if (x.ndim() != 1) throw InvalidArgument("stft: expected a 1-D signal");
+        if (x.shape(0) == 0) throw InvalidArgument("stft: the signal is empty");
+        const Eigen::Map<const VectorXf> v(x.data(), static_cast<Index>(x.shape(0)));
+        MatrixXcf X;
+        {
+          py::gil_scoped_release nogil;
+          X = stft(v, {n_fft, hop});
+        }
+        return owned(std::move(X));
+      },
+      py::arg("x"), py::arg("n_fft"), py::arg("hop"));
+
+  m.def(
+      "istft",
+      [](const py::array& X_in, int n_fft, int hop, Index length) {
+        auto f = py::array_t<std::complex<float>, py::array::f_style | py::array::forcecast>::ensure(X_in);
+        if (!f || f.ndim() != 2) throw InvalidArgument("istft: expected a 2-D complex array (bins, frames)");
+        const MatrixXcf X = Eigen::Map<const MatrixXcf>(f.data(), static_cast<Index>(f.shape(0)), static_cast<Index>(f.shape(1)));
+        const StftOptions o{n_fft, hop};
+        if (X.rows() != o.bins()) throw InvalidArgument("istft: " + std::to_string(X.rows()) + " bins; n_fft " + std::to_string(n_fft) + " has " + std::to_string(o.bins()));
+        if (length < 0) length = static_cast<Index>(hop) * (X.cols() - 1);
+        VectorXf x;
+        {
+          py::gil_scoped_release nogil;
+          x = istft(X, o, length);
+        }
+        return owned_vector(std::move(x));
+      },
+      py::arg("X"), py::arg("n_fft"), py::arg("hop"), py::arg("length"));
+
+  m.def(
+      "factorize",
+      [](const py::array& V, const py::object& W, const py::object& H, Index rank, std::uint64_t seed, const std::string& loss,
+         int iterations, double tol, double rel_loss_tol, const std::string& path, bool fix_w, bool fix_h, bool float64,
+         const py::object& progress) {
+        nmf::Options o;
+        nmf::parse_divergence(loss, o);
+        o.max_iterations = iterations;
+        o.tol = tol;
+        o.rel_loss_tol = rel_loss_tol;
+        if (path != "auto" && path != "dense" && path != "sparse") throw InvalidArgument("path " + path + ": expected auto, dense or sparse");
+        o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
+        o.fix_w = fix_w;
+        o.fix_h = fix_h;
+        o.validate();
+        return float64 ? factorize_as<double>(V, W, H, rank, seed, o, progress) : factorize_as<float>(V, W, H, rank, seed, o, progress);
+      },
+      py::arg("V"), py::arg("W"), py::arg("H"), py::arg("rank"), py::arg("seed"), py::arg("loss"), py::arg("iterations"),
+      py::arg("tol"), py::arg("rel_loss_tol"), py::arg("path"), py::arg("fix_w"), py::arg("fix_h"), py::arg("float64"),
+      py::arg("progress"));
+
+  m.def(
+      "bss_eval",
+      [](const py::array& reference, const py::array& estimate, int filter_length) {
+        const MatrixXd R = matrix_as<double>(reference, "reference"), E = matrix_as<double>(estimate, "estimate");
+        if (R.rows() != E.rows() || R.cols() != E.cols())
+          throw InvalidArgument("bss_eval: reference and estimate differ in shape");
+        BssScores s;
+        {
+          py::gil_scoped_release nogil;
+          s = bss_eval_sources(R, E, filter_length);
+        }
+        py::dict d;
+        d["sdr"] = s.sdr;
+        d["sir"] = s.sir;
+        d["sar"] = s.sar;
+        d["si_sdr"] = s.si_sdr;
+        return d;
+      },
+      py::arg("reference"), py::arg("estimate"), py::arg("filter_length"));
+}

@@ -1,0 +1,61 @@
+#pragma once
+// What the NMF engines share: matrix aliases, the epsilon floor, frozen rows/columns, the
+// per-entry divergences and the multiplicative step. Internal to notewise_nmf.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "notewise/nmf/nmf.hpp"
+#include "kernels.hpp"
+
+namespace notewise::nmf::engine {
+
+template <class T>
+using Mat = Matrix<T>;
+template <class T>
+using ConstRef = Eigen::Ref<const Mat<T>>;
+
+template <class T>
+constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+// Which rows of H / columns of W may change.
+struct Frozen {
+  std::vector<char> h_rows, w_cols;
+  bool all_h = false, all_w = false;
+};
+
+// Normalised divergence contributions of one column, accumulated in double.
+// KL divergence of one column (x log(x/y) - x + y, with 0 log 0 = 0) if with_loss, and the
+// ratio x ./ y written over y. y is floored at eps.
+template <class T>
+double kl_column_and_ratio(const T* v, T* lam, Index K, bool with_loss) {
+  return detail::kl_ratio(v, lam, K, with_loss);
+}
+
+template <class T>
+double beta_div(T x, T y, double beta) {
+  const double a = std::max<double>(x, kEps<T>), b = std::max<double>(y, kEps<T>);
+  if (beta == 0) return a / b - std::log(a / b) - 1;
+  if (beta == 1) return x * std::log(a / b) - x + b;
+  if (beta == 2) return (static_cast<double>(x) - y) * (static_cast<double>(x) - y);  // ||.||^2, as Euclidean
+  return (std::pow(a, beta) + (beta - 1) * std::pow(b, beta) - beta * a * std::pow(b, beta - 1)) / (beta * (beta - 1));
+}
+
+// W .*= Num ./ max(Den, eps) column-wise, skipping frozen columns; Den given per entry.
+template <class T, class DenF>
+void mu_columns(Mat<T>& X, const Mat<T>& num, DenF den, const std::vector<char>& frozen_cols,
+                const std::vector<char>& frozen_rows, double gamma = 1.0) {
+  const Index rows = X.rows(), cols = X.cols();
+#pragma omp parallel for schedule(static)
+  for (Index j = 0; j < cols; ++j) {
+    if (!frozen_cols.empty() && frozen_cols[j]) continue;
+    for (Index i = 0; i < rows; ++i) {
+      if (!frozen_rows.empty() && frozen_rows[i]) continue;
+      const T ratio = num(i, j) / std::max(den(i, j), kEps<T>);
+      X(i, j) *= gamma == 1.0 ? ratio : static_cast<T>(std::pow(static_cast<double>(ratio), gamma));
+    }
+  }
+}
+
+}  // namespace notewise::nmf::engine

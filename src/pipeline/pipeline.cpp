@@ -1,0 +1,211 @@
+#include "notewise/pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "notewise/core/error.hpp"
+#include "notewise/core/resample.hpp"
+
+namespace notewise {
+
+void PipelineOptions::validate() const {
+  model.validate();
+  require(analysis_rate >= 1000 && analysis_rate <= 768000, "analysis_rate", analysis_rate, "in 1000 .. 768000 Hz");
+  for (const auto& g : groups) {
+    try {
+      if (g.selection != "others") parse_selection(g.selection);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("group " + g.name + ": " + e.what());
+    }
+  }
+  if (!mute.empty()) {
+    try {
+      parse_selection(mute);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("mute: ") + e.what());
+    }
+  }
+}
+
+PipelineOptions PipelineOptions::libfmp() {
+  PipelineOptions o;
+  o.model.decompose.constraints = ConstraintOptions{};
+  o.model.decompose.template_iterations = 0;
+  o.timbre = Timbre::Shared;
+  o.overrides = SourceOverrides::all();
+  return o;
+}
+
+VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples) {
+  if (samples.cols() == 1) return samples.col(0);
+  return samples.rowwise().mean();
+}
+
+namespace {
+
+void info(PreparedRecording& p, std::string text) { p.messages.push_back({PipelineMessage::Level::Info, std::move(text)}); }
+void warn(PreparedRecording& p, std::string text) { p.messages.push_back({PipelineMessage::Level::Warning, std::move(text)}); }
+
+// The timbre sources of the score into p.model (none with a trained model: it is one piano).
+void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
+  auto& sources = p.model.decompose.constraints.sources;
+  sources.clear();
+  if (p.model.decompose.pretrained) return;
+  TimbrePlan plan = plan_timbre(p.score, o.timbre, o.instruments);
+  for (auto& s : plan.sources) {
+    if (o.overrides.band) s.tolerance_cents = 0;
+    if (o.overrides.partials) s.partials = 0;
+    if (o.overrides.onsets) s.onset_templates = true;
+    if (o.overrides.after) s.after = -1;
+  }
+  sources = plan.sources;
+  std::string line = "timbre " + timbre_name(plan.chosen) + ": " + plan.reason + "; ";
+  for (std::size_t i = 0; i < plan.instruments.size(); ++i)
+    line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
+            plan.instruments[i].source + ")";
+  info(p, line);
+  p.timbre = std::move(plan);
+}
+
+}  // namespace
+
+PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
+                                    const PipelineOptions& o) {
+  o.validate();
+  require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
+  if (samples.rows() == 0 || samples.cols() == 0)
+    throw InvalidArgument(o.audio_name + ": no samples (expected frames x channels, at least one of each)");
+  if (!samples.allFinite()) throw InvalidArgument(o.audio_name + ": the samples are not all finite");
+  if (score.empty()) throw InvalidArgument(o.score_name + ": no notes");
+  PreparedRecording p;
+  p.model = o.model;
+  p.analysis_rate = o.analysis_rate;
+  p.score = std::move(score);
+  const double length = static_cast<double>(samples.rows()) / sample_rate;
+  p.analysis = resample(mix_down(samples), sample_rate, o.analysis_rate).col(0);
+  const bool silent = p.analysis.cwiseAbs().maxCoeff() == 0.0f;
+  if (o.align) {
+    if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
+    auto al = std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score));
+    p.score = al->aligned;
+    char line[200];
+    std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al->cost);
+    if (al->poor) warn(p, std::string(line) + " (POOR: " + al->problem + "; is this the right score for this recording?)");
+    else info(p, line);
+    p.alignment = std::move(al);
+  }
+  if (!o.align && (o.check_fit || o.align_auto) && !silent) {
+    // A score that is not synchronised gives stems worse than the mix: say so before the work
+    // (or, with align_auto, take the alignment the check has computed anyway).
+    p.fit = score_fit(p.analysis, o.analysis_rate, p.score);
+    char line[300];
+    std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
+                  p.fit->median_shift, p.fit->cost_as_given, p.fit->cost_aligned);
+    if (!p.fit->fits && o.align_auto) {
+      auto al = std::make_shared<Alignment>(p.fit->alignment);
+      p.score = al->aligned;
+      std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al->cost);
+      const std::string what = o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + ")" + line;
+      if (al->poor) warn(p, what + " (POOR: " + al->problem + "; is this the right score for this recording?)");
+      else info(p, what);
+      p.alignment = std::move(al);
+    } else if (!p.fit->fits) {
+      warn(p, o.score_name + " does not seem synchronised with " + o.audio_name + ": " + p.fit->problem +
+                  "; the stems would follow the wrong frames: use --align (or --align=auto)");
+    } else {
+      info(p, std::string(line) + (o.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
+    }
+  }
+  if (p.score.end() > length + 1e-6) {
+    std::ostringstream w;
+    w.precision(3);
+    w << std::fixed << o.score_name << ": the score runs to " << p.score.end() << " s but " << o.audio_name << " lasts "
+      << length << " s; ";
+    const std::size_t changed = p.score.cut_at(length);
+    w << changed << " note(s) cut or dropped";
+    warn(p, w.str());
+    if (p.score.empty()) throw ParseError(o.score_name, 0, "no note starts within the audio (" + std::to_string(length) + " s)");
+  }
+  if (silent) warn(p, o.audio_name + ": the audio is silent; the stems will be silent too");
+  plan_sources(p, o);
+  std::vector<GroupSpec> specs;
+  if (!o.mute.empty()) {
+    const NotePredicate pick = parse_selection(o.mute);
+    if (std::none_of(p.score.notes().begin(), p.score.notes().end(), pick))
+      throw InvalidArgument("--mute '" + o.mute + "' matches no note of " + o.score_name);
+    specs.push_back({"(muted)", o.mute});
+    for (const auto& s : o.groups.empty() ? label_group_specs(p.score) : o.groups) specs.push_back(s);
+  } else {
+    specs = o.groups;
+  }
+  p.groups = group_notes(p.score, specs);
+  if (p.groups.automatic_rest >= 0) {
+    const auto k = static_cast<std::size_t>(p.groups.automatic_rest);
+    info(p, std::to_string(p.groups.notes[k].size()) + " note(s) that no group takes go to the group '" + p.groups.names[k] + "'");
+  }
+  return p;
+}
+
+Separation separate_prepared(const PreparedRecording& p, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                             bool resynthesise, const nmf::Callback& on_iteration,
+                             const std::function<void(double)>& on_resynthesis) {
+  if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
+  if (!resynthesise) return model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  if (samples.rows() == 0 || samples.cols() == 0) throw InvalidArgument("separate_prepared: no samples");
+  return separate(p.analysis, p.analysis_rate, samples, sample_rate, p.score, p.groups, p.model, on_iteration, on_resynthesis);
+}
+
+RecordingSeparation separate_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
+                                       const PipelineOptions& options, const nmf::Callback& on_iteration,
+                                       const std::function<void(double)>& on_resynthesis) {
+  RecordingSeparation r;
+  r.input = prepare_recording(samples, sample_rate, std::move(score), options);
+  r.separation = separate_prepared(r.input, samples, sample_rate, true, on_iteration, on_resynthesis);
+  return r;
+}
+
+Alignment align_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, const Score& score,
+                          const AlignOptions& options, int analysis_rate) {
+  require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
+  require(analysis_rate >= 1000 && analysis_rate <= 768000, "analysis_rate", analysis_rate, "in 1000 .. 768000 Hz");
+  if (samples.rows() == 0 || samples.cols() == 0) throw InvalidArgument("align: no samples");
+  if (score.empty()) throw InvalidArgument("align: the score has no notes");
+  const VectorXf mono = resample(mix_down(samples), sample_rate, analysis_rate).col(0);
+  if (mono.cwiseAbs().maxCoeff() == 0.0f) throw InvalidArgument("align: the audio is silent: there is nothing to align to");
+  return align_score(mono, analysis_rate, score, options);
+}
+
+std::vector<double> group_gains(const Grouping& groups, const std::map<std::string, double>& gains) {
+  std::vector<double> out(groups.names.size(), 1.0);
+  for (std::size_t k = 0; k < groups.names.size(); ++k)
+    if (groups.names[k] == "(muted)") out[k] = 0.0;
+  for (const auto& [name, g] : gains) {
+    // The group as written (a label's own characters), or the file name of its stem.
+    auto it = std::find(groups.names.begin(), groups.names.end(), name);
+    if (it == groups.names.end() && groups.files.size() == groups.names.size()) {
+      const auto f = std::find(groups.files.begin(), groups.files.end(), name);
+      if (f != groups.files.end()) it = groups.names.begin() + (f - groups.files.begin());
+    }
+    if (it == groups.names.end() || *it == "(muted)") {
+      std::string known;
+      for (const auto& n : groups.names)
+        if (n != "(muted)") known += (known.empty() ? "" : ", ") + n;
+      throw InvalidArgument(name + ": no such group (groups: " + known + ")");
+    }
+    require(g >= 0 && g <= 1000, "gain of " + name, g, "in 0 .. 1000");
+    out[static_cast<std::size_t>(it - groups.names.begin())] = g;
+  }
+  return out;
+}
+
+MatrixXf remix(const Separation& s, const std::vector<double>& gains) {
+  if (s.stems.empty()) throw InvalidArgument("remix: the separation has no stems");
+  if (gains.size() != s.stems.size())
+    throw InvalidArgument("remix: " + std::to_string(gains.size()) + " gains for " + std::to_string(s.stems.size()) + " groups");
+  MatrixXf out = MatrixXf::Zero(s.stems[0].rows(), s.stems[0].cols());
+  for (std::size_t k = 0; k < s.stems.size(); ++k) out += static_cast<float>(gains[k]) * s.stems[k];
+  return out;
+}
+
+}  // namespace notewise

@@ -1,0 +1,94 @@
+// Drives headless Chromium over a notewise report as a user would, from file:// (no server):
+//   node tests/report/browser_test.js DIR/report.html SCREENSHOT.png
+// Asserts: the page loads with no console error and every image and view loads; the zoom
+// button halves the visible span and a wheel zooms in; a click on a view seeks there; playing
+// moves the cursor; soloing a group changes the page's audio graph (the other groups' gains go
+// to zero, the soloed group's stays at one); A/B to the mix silences the stems. Exit 1 on the
+// first failed check, naming it.
+'use strict';
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [page_path, shot] = process.argv.slice(2);
+if (!page_path || !shot) {
+  console.error('usage: node browser_test.js REPORT.html SCREENSHOT.png');
+  process.exit(2);
+}
+function check(ok, what) {
+  if (!ok) {
+    console.error('FAILED: ' + what);
+    process.exit(1);
+  }
+  console.log('ok: ' + what);
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('file://' + path.resolve(page_path));
+    await page.waitForFunction(() => window.notewiseViewer && window.notewiseViewer.ready(), null, { timeout: 20000 });
+    const self = await page.textContent('#selfcheck');
+    const m = /images (\d+)\/(\d+), audio (\d+)\/(\d+), errors (\d+)/.exec(self || '');
+    check(m && m[1] === m[2] && m[3] === m[4] && m[5] === '0', 'every image and audio file of the page loads (' + self + ')');
+    const views = await page.$$('#nw-viewer canvas[data-view]');
+    check(views.length >= 4, 'the viewer shows the mix, stems, activations and masks (' + views.length + ' views)');
+
+    const s0 = await page.evaluate(() => window.notewiseViewer.state());
+    await page.click('#nw-zoom-in');
+    const s1 = await page.evaluate(() => window.notewiseViewer.state());
+    check(Math.abs((s1.t1 - s1.t0) - (s0.t1 - s0.t0) / 2) < 1e-6, 'the + button halves the visible span');
+    const box = await views[0].boundingBox();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.wheel(0, -200);
+    const s2 = await page.evaluate(() => window.notewiseViewer.state());
+    check(s2.t1 - s2.t0 < s1.t1 - s1.t0, 'the wheel zooms in');
+    await page.click('#nw-zoom-fit');
+
+    // A click at 3/4 of the plotted width (the first 56 px are the axis) seeks to 3/4 of the piece.
+    const full = await page.evaluate(() => window.notewiseViewer.state());
+    const x = box.x + 56 + (box.width - 56) * 0.75;
+    await page.mouse.click(x, box.y + box.height / 2);
+    const s3 = await page.evaluate(() => window.notewiseViewer.state());
+    const want = full.t0 + 0.75 * (full.t1 - full.t0);
+    check(Math.abs(s3.time - want) < 0.02 * (full.t1 - full.t0), 'a click seeks (' + s3.time.toFixed(2) + ' s, want ' + want.toFixed(2) + ' s)');
+
+    // Playback moves the cursor and builds the audio graph from the listening copies.
+    await page.evaluate(() => window.notewiseViewer.seek(1));
+    await page.click('#nw-play');
+    await page.waitForTimeout(800);
+    const g0 = await page.evaluate(() => window.notewiseViewer.graph());
+    const s4 = await page.evaluate(() => window.notewiseViewer.state());
+    check(g0.decoded && g0.sources > 1, 'the listening copies decode into a Web Audio graph (' + g0.sources + ' sources)');
+    check(s4.playing && s4.time > 1.2, 'playing moves the cursor (' + s4.time.toFixed(2) + ' s)');
+
+    // Solo the first group: the others fall silent in the graph, the soloed one plays at 0 dB.
+    const groups = await page.$$('#nw-groups button.nw-solo');
+    await groups[0].click();
+    await page.waitForTimeout(300);
+    const g1 = await page.evaluate(() => window.notewiseViewer.graph());
+    check(g1.targets.groups[0] === 1 && g1.targets.groups.slice(1).every((v) => v === 0) && g1.targets.mix === 0,
+          'solo: the graph\'s targets are 1 for the soloed group, 0 for the others and the mix');
+    check(Math.abs(g1.gains.groups[0] - 1) < 0.05 && g1.gains.groups.slice(1).every((v) => v < 0.05),
+          'solo: the gain nodes follow (' + g1.gains.groups.map((v) => v.toFixed(3)).join(', ') + ')');
+    await page.click('#nw-ab-mix');
+    await page.waitForTimeout(300);
+    const g2 = await page.evaluate(() => window.notewiseViewer.graph());
+    check(g2.gains.mix > 0.95 && g2.gains.groups.every((v) => v < 0.05), 'A/B: the mix plays, the stems are silent');
+    await page.click('#nw-play');  // pause
+
+    await page.screenshot({ path: shot, fullPage: false });
+    check(errors.length === 0, 'no console error (' + errors.join(' | ') + ')');
+  } finally {
+    await browser.close();
+  }
+})().catch((e) => {
+  console.error('FAILED: ' + e.message);
+  process.exit(1);
+});

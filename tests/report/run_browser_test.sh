@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# ctest: separates the shipped example, moves the output folder elsewhere (a report must not
+# depend on where it was written or on the input staying in place), then drives headless
+# Chromium over the moved report (browser_test.js). The screenshot stays in the build tree:
+# build/report_test/report.png.
+#   run_browser_test.sh NOTEWISE SOURCE_DIR WORK_DIR
+set -euo pipefail
+notewise=$1 src=$2 work=$3
+rm -rf "$work"
+mkdir -p "$work/input"
+cp "$src/examples/chopin_op64_1/mix.wav" "$src/examples/chopin_op64_1/score.mid" "$work/input/"
+"$notewise" -q separate "$work/input/mix.wav" --score "$work/input/score.mid" -n 20 --out "$work/written"
+mv "$work/written" "$work/moved"
+rm -rf "$work/input"
+node "$src/tests/report/browser_test.js" "$work/moved/report.html" "$work/report.png"

@@ -1,0 +1,152 @@
+#include "notewise/pipeline/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "notewise/core/error.hpp"
+#include "notewise/core/resample.hpp"
+
+using namespace notewise;
+
+namespace {
+constexpr int kRate = 44100;
+
+// A decaying harmonic tone (4 partials, weights 1/m) from t0 to t1 seconds at `rate`.
+VectorXf tone(int pitch, double t0, double t1, Index length, int rate) {
+  VectorXf x = VectorXf::Zero(length);
+  const double f0 = pitch_to_hz(pitch);
+  for (Index i = static_cast<Index>(t0 * rate); i < std::min(length, static_cast<Index>(t1 * rate)); ++i) {
+    const double t = static_cast<double>(i) / rate - t0;
+    double v = 0;
+    for (int m = 1; m <= 4; ++m) v += std::sin(2 * std::numbers::pi * m * f0 * t) / m;
+    x[i] = static_cast<float>(0.2 * v * std::exp(-t / 0.8) * std::min(1.0, t / 0.01));
+  }
+  return x;
+}
+
+// Stereo at 44.1 kHz: the two tones panned differently, so the channels differ.
+MatrixXf stereo(Index n) {
+  const VectorXf a = tone(60, 0.1, 1.5, n, kRate), b = tone(67, 0.5, 1.9, n, kRate);
+  MatrixXf x(n, 2);
+  x.col(0) = 0.8f * a + 0.3f * b;
+  x.col(1) = 0.2f * a + 0.9f * b;
+  return x;
+}
+
+Score two_notes() { return Score({{0.1, 1.4, 60, 100, "l", 0}, {0.5, 1.4, 67, 100, "r", 1}}); }
+
+PipelineOptions fast() {
+  PipelineOptions o;
+  o.model.decompose.nmf.max_iterations = 30;
+  o.check_fit = false;  // the fit check has its own tests (align/fit_test)
+  return o;
+}
+}  // namespace
+
+TEST(Pipeline, StemsAtTheInputRateAndChannels_SumToTheInput_SameAsTheLayersByHand) {
+  const Index n = 2 * kRate;
+  const MatrixXf x = stereo(n);
+  const RecordingSeparation r = separate_recording(x, kRate, two_notes(), fast());
+  ASSERT_EQ(r.separation.stems.size(), 2u);
+  EXPECT_EQ(r.input.groups.names, (std::vector<std::string>{"l", "r"}));
+  for (const auto& s : r.separation.stems) {
+    EXPECT_EQ(s.rows(), n);
+    EXPECT_EQ(s.cols(), 2);
+  }
+  EXPECT_LE((r.separation.stems[0] + r.separation.stems[1] - x).cwiseAbs().maxCoeff(), 1e-4f);
+  // The pipeline is the layers in order: mix-down, resampling to 22050 Hz, separate().
+  const VectorXf analysis = resample(VectorXf(x.rowwise().mean()), kRate, 22050).col(0);
+  EXPECT_EQ(r.input.analysis.size(), analysis.size());
+  EXPECT_EQ((r.input.analysis - analysis).cwiseAbs().maxCoeff(), 0.0f);
+  const Separation by_hand = separate(analysis, 22050, x, kRate, r.input.score, group_notes(r.input.score, {}), r.input.model);
+  EXPECT_EQ((by_hand.stems[1] - r.separation.stems[1]).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_EQ((by_hand.decomposition.H - r.separation.decomposition.H).cwiseAbs().maxCoeff(), 0.0f);
+  // The timbre plan was made and reported.
+  ASSERT_FALSE(r.input.timbre.sources.empty());
+  ASSERT_FALSE(r.input.messages.empty());
+  EXPECT_EQ(r.input.messages.back().text.rfind("timbre ", 0), 0u);
+}
+
+TEST(Pipeline, ScorePastTheEndIsCutWithAWarning_NothingLeftIsAParseError) {
+  const Index n = 2 * kRate;
+  const MatrixXf x = stereo(n);
+  PipelineOptions o = fast();
+  o.score_name = "s.csv";
+  Score long_score({{0.1, 1.4, 60, 100, "l", 0}, {0.5, 3.0, 67, 100, "r", 1}});
+  const PreparedRecording p = prepare_recording(x, kRate, long_score, o);
+  EXPECT_NEAR(p.score.end(), 2.0, 1e-9);
+  bool warned = false;
+  for (const auto& m : p.messages)
+    warned |= m.level == PipelineMessage::Level::Warning && m.text.find("s.csv: the score runs to 3.500 s") == 0;
+  EXPECT_TRUE(warned);
+  EXPECT_THROW(prepare_recording(x, kRate, Score({{5.0, 1.0, 60, 100, "l", 0}}), o), ParseError);
+}
+
+TEST(Pipeline, InvalidInputs) {
+  const MatrixXf x = stereo(kRate);
+  PipelineOptions o = fast();
+  o.analysis_rate = 10;
+  EXPECT_THROW(prepare_recording(x, kRate, two_notes(), o), InvalidArgument);
+  EXPECT_THROW(prepare_recording(MatrixXf(0, 2), kRate, two_notes(), fast()), InvalidArgument);
+  EXPECT_THROW(prepare_recording(x, 5, two_notes(), fast()), InvalidArgument);
+  EXPECT_THROW(prepare_recording(x, kRate, Score{}, fast()), InvalidArgument);
+  MatrixXf bad = x;
+  bad(10, 1) = std::nanf("");
+  EXPECT_THROW(prepare_recording(bad, kRate, two_notes(), fast()), InvalidArgument);
+  o = fast();
+  o.groups = {{"a", "pitch>>3"}};
+  EXPECT_THROW(prepare_recording(x, kRate, two_notes(), o), InvalidArgument);
+  o = fast();
+  o.align = true;
+  EXPECT_THROW(prepare_recording(MatrixXf::Zero(kRate, 2), kRate, two_notes(), o), InvalidArgument);
+}
+
+TEST(Pipeline, MuteAndGains_UnitGainsGiveTheInput_MutedNotesRemoved) {
+  const Index n = 2 * kRate;
+  const MatrixXf x = stereo(n);
+  PipelineOptions o = fast();
+  o.mute = "pitch==67";
+  const RecordingSeparation r = separate_recording(x, kRate, two_notes(), o);
+  // The muted notes are taken first: label r's group is left empty.
+  ASSERT_EQ(r.input.groups.names, (std::vector<std::string>{"(muted)", "l", "r"}));
+  EXPECT_EQ(r.input.groups.notes[0], (std::vector<std::size_t>{1}));
+  EXPECT_TRUE(r.input.groups.notes[2].empty());
+  const std::vector<double> g = group_gains(r.input.groups, {});
+  EXPECT_EQ(g, (std::vector<double>{0.0, 1.0, 1.0}));
+  const MatrixXf edited = remix(r.separation, g);
+  EXPECT_LE((edited - r.separation.stems[1] - r.separation.stems[2]).cwiseAbs().maxCoeff(), 1e-6f);
+  // The empty group gets only its even share of the bins no note explains.
+  EXPECT_LE(r.separation.stems[2].norm(), 0.05f * r.separation.stems[1].norm());
+  EXPECT_LE((remix(r.separation, {1.0, 1.0, 1.0}) - x).cwiseAbs().maxCoeff(), 1e-4f);
+  EXPECT_EQ(group_gains(r.input.groups, {{"l", 0.5}})[1], 0.5);
+  EXPECT_THROW(group_gains(r.input.groups, {{"nope", 0.5}}), InvalidArgument);
+  EXPECT_THROW(group_gains(r.input.groups, {{"(muted)", 1.0}}), InvalidArgument);
+  EXPECT_THROW(group_gains(r.input.groups, {{"l", -1.0}}), InvalidArgument);
+  EXPECT_THROW(remix(r.separation, {1.0}), InvalidArgument);
+}
+
+TEST(Pipeline, RowIndexNamesEveryRow_NoteActivationsSumToThePitchRows) {
+  const MatrixXf x = stereo(2 * kRate);
+  const RecordingSeparation r = separate_recording(x, kRate, two_notes(), fast());
+  const Decomposition& d = r.separation.decomposition;
+  const auto rows = row_index(d, r.input.score);
+  ASSERT_EQ(static_cast<Index>(rows.size()), d.W.cols());
+  std::vector<int> pitch_rows_of_note(2, 0);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.pitch == 60 || row.pitch == 67);
+    EXPECT_EQ(row.notes.size(), 1u);
+    EXPECT_EQ(row.labels, (std::vector<std::string>{row.pitch == 60 ? "l" : "r"}));
+    if (!row.onset) ++pitch_rows_of_note[row.notes[0]];
+  }
+  EXPECT_EQ(pitch_rows_of_note, (std::vector<int>{1, 1}));
+  const MatrixXf Hn = note_activations(d);
+  ASSERT_EQ(Hn.rows(), 2);
+  for (const auto& row : rows)
+    if (!row.onset) {
+      const auto i = static_cast<Index>(row.notes[0]);
+      EXPECT_LE((Hn.row(i) - d.H.row(row.row)).cwiseAbs().maxCoeff(), 1e-6f * d.H.maxCoeff());
+    }
+  EXPECT_THROW(row_index(d, Score({{0.1, 1.0, 60, 100, "l", 0}})), InvalidArgument);
+}
