@@ -32,7 +32,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
       "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
       "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
-      "masks, loss; audio players): open it in any browser.\n"
+      "masks, loss) and report/ (its interactive views, the mix, listening copies): open it in any\n"
+      "browser, from any place the folder is copied to.\n"
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
@@ -75,8 +76,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->expect(files);
     const double t_load = seconds_since(t0);
 
+    const int stages = a->no_report ? 2 : 3;  // decompose, resynthesise, report
     ProgressBar nmf_bar("decompose", globals.quiet);
+    nmf_bar.stage(1, stages);
     ProgressBar synth_bar("resynthesise", globals.quiet);
+    synth_bar.stage(2, stages);
     const auto t1 = std::chrono::steady_clock::now();
     double t_nmf = 0;
     const Separation s = separate_prepared(
@@ -147,6 +151,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.score = &in.score;
       view.warp = &in.warp;
       view.stem_ext = a->ext;
+      view.progress = "report 3/3";
+      view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);
     }
@@ -156,7 +162,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ext;
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
-                            std::to_string(seconds_since(t0)) + " s)");
+                            format_seconds(seconds_since(t0)) + ")");
   });
 }
 

@@ -1,5 +1,7 @@
 #include "pipeline.hpp"
 
+#include "help.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +34,7 @@ std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
 void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool with_score) {
   auto& c = options.decompose.constraints;
   this->cmd = &cmd;
+  const std::size_t first = cmd.get_options().size();
   cmd.add_option("--preset", preset,
                  "Starting values of the model options: tuned (measured best, docs/RESULTS.md) or libfmp\n"
                  "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, 0.5 s after offsets);\n"
@@ -123,6 +126,15 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   cmd.add_option("--alpha", options.alpha,
                  "Mask exponent: 1 magnitude ratio, 2 Wiener-like; 0 by instrument: 1 if a label is bowed,\n"
                  "blown or sung, else 2 (measured, docs/RESULTS.md)")->capture_default_str();
+  // Help: the options most runs touch in one group; the many model details only with --help-all.
+  static const std::vector<std::string> common{"--score", "--align", "--group", "--method", "--timbre", "--instrument",
+                                               "--iterations", "--model", "--label-by", "--preset"};
+  const std::vector<CLI::Option*> all = cmd.get_options();
+  for (std::size_t i = first; i < all.size(); ++i) {
+    const bool is_common = std::any_of(common.begin(), common.end(), [&](const std::string& n) { return all[i]->check_lname(n.substr(2)); });
+    const std::string g = all[i]->get_group();  // "Options", or a group of its own (Advanced, Ablation)
+    all[i]->group(is_common ? std::string(kCommonModelGroup) : g == "Options" ? std::string(kModelGroup) : g);
+  }
 }
 
 void ModelArgs::finish() {
@@ -376,7 +388,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
-                    std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
+                    std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.audio.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
   PipelineOptions po = m.pipeline_options(audio_path);
   po.mute = mute;
@@ -414,9 +426,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 nmf::Callback nmf_progress(ProgressBar& bar, int iterations) {
   return [&bar, iterations](const nmf::Progress& p) {
-    std::ostringstream d;
-    d << "iteration " << p.iteration << "/" << iterations << ", loss " << p.loss;
-    bar.update(static_cast<double>(p.iteration) / std::max(1, iterations), d.str());
+    char loss[48];
+    std::snprintf(loss, sizeof loss, "loss %.4g", p.loss);
+    bar.update(p.iteration, std::max(1, iterations), "it", loss);
     return true;
   };
 }
