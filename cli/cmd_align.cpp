@@ -17,66 +17,10 @@
 namespace notewise::cli {
 namespace {
 
-std::vector<std::string> split_fields(const std::string& line, char sep) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    if (c == sep && !quoted) out.emplace_back();
-    else out.back() += c;
-  }
-  return out;
-}
-
 std::string unquote_lower(std::string s) {
   s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '"' || c == ' ' || c == '\t'; }), s.end());
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-// The CSV text with a column `name` holding values[row] (note rows in order; blank lines kept).
-// A column of that name already there is replaced.
-std::string with_column(const std::string& text, const std::string& name, const std::vector<double>& values) {
-  std::istringstream in(text);
-  std::ostringstream out;
-  std::string line;
-  bool header = true;
-  char sep = ',';
-  int column = -1;
-  std::size_t row = 0;
-  while (std::getline(in, line)) {
-    const bool cr = !line.empty() && line.back() == '\r';
-    if (cr) line.pop_back();
-    const char* eol = cr ? "\r\n" : "\n";
-    if (line.find_first_not_of(" \t") == std::string::npos) {
-      out << line << eol;
-      continue;
-    }
-    std::string value;
-    if (header) {
-      sep = line.find(';') != std::string::npos ? ';' : line.find('\t') != std::string::npos ? '\t' : ',';
-      const auto head = split_fields(line, sep);
-      for (std::size_t i = 0; i < head.size(); ++i)
-        if (unquote_lower(head[i]) == name) column = static_cast<int>(i);
-      value = (!head.empty() && !head[0].empty() && head[0].front() == '"') ? "\"" + name + "\"" : name;
-      header = false;
-    } else {
-      char v[32];
-      std::snprintf(v, sizeof v, "%.3f", row < values.size() ? values[row] : 0.0);
-      value = v;
-      ++row;
-    }
-    if (column < 0) {
-      out << line << sep << value << eol;
-    } else {
-      auto fields = split_fields(line, sep);
-      if (static_cast<int>(fields.size()) <= column) fields.resize(static_cast<std::size_t>(column) + 1);
-      fields[static_cast<std::size_t>(column)] = value;
-      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? std::string(1, sep) : "") << fields[i];
-      out << eol;
-    }
-  }
-  return out.str();
 }
 
 bool ends_with_ci(const std::string& s, const std::string& suffix) {
@@ -97,20 +41,15 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
     return;
   }
   std::string text;
-  if (ends_with_ci(score_path, ".csv")) {
+  if (ends_with_ci(score_path, ".csv") || ends_with_ci(score_path, ".tsv") || ends_with_ci(score_path, ".txt")) {
     std::ifstream f(score_path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     text = io::replace_csv_times(ss.str(), al.aligned, score_path);
   } else {
-    std::ostringstream o;
-    o.precision(6);
-    o << std::fixed << "start,duration,pitch,velocity,label\n";
-    for (const Note& n : al.aligned.notes())
-      o << n.onset << "," << n.duration << "," << n.pitch << "," << std::lround(n.velocity) << "," << n.label << "\n";
-    text = o.str();
+    text = io::csv_score_text(al.aligned);
   }
-  io::write_text(out, with_column(text, "confidence", al.confidence), force);
+  io::write_text(out, io::with_csv_column(text, "confidence", al.confidence, score_path), force);
 }
 
 void write_warp(const std::string& path, const Alignment& al, bool force) {
@@ -150,7 +89,7 @@ std::string alignment_summary(const Alignment& al) {
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, score, out, warp, label_by = "track";
+    std::string audio, score, out, warp, label_by = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
@@ -187,8 +126,8 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
-  cmd->add_option("--label-by", a->label_by, "MIDI labels from: track | channel | program")
-      ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
   cmd->add_flag("--pedal", a->pedal, "MIDI: extend notes held by the sustain pedal");
   cmd->callback([a, &globals] {
     validate_options([&] {
@@ -203,7 +142,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     io::check_writable(a->out, globals.force);
     io::check_writable(warp, globals.force);
     io::MidiOptions mo;
-    mo.label_by = a->label_by == "channel" ? io::LabelBy::Channel : a->label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+    mo.label_by = io::parse_label_by(a->label_by);
     mo.sustain_pedal = a->pedal;
     const Score score = io::read_score(a->score, mo);
     const io::Audio audio = io::read_audio(a->audio);

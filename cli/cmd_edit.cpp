@@ -1,4 +1,5 @@
 // notewise edit: re-mix the note groups of a recording with new gains; mute notes.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -6,6 +7,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/separation/pitch_edit.hpp"
+#include "audio_out.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 
@@ -14,7 +16,8 @@ namespace {
 
 // "NAME=-6dB", "NAME=+3 dB" or "NAME=0.5" (linear factor) -> (name, linear gain).
 std::pair<std::string, double> parse_gain(const std::string& text) {
-  const std::size_t eq = text.find('=');
+  // The last '=': a group named after a label may hold one, a gain never does.
+  const std::size_t eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0) throw InvalidArgument("--gain " + text + ": expected GROUP=GAIN, e.g. left=-6dB");
   const std::string name = text.substr(0, eq);
   std::string value = text.substr(eq + 1);
@@ -68,7 +71,8 @@ Transposition parse_transpose(const std::string& text) {
 
 void add_edit_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, out, format = "pcm16";
+    std::string audio, out;
+    AudioOutArgs audio_out;
     std::vector<std::string> gains;
     std::string mute;
     std::vector<std::string> transpose;
@@ -81,7 +85,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       "the groups are summed again: with every gain at 0 dB the output equals the input.\n"
       "Examples:\n"
       "  notewise edit mix.wav --score score.mid --gain left=-6dB --out quieter_left.wav\n"
-      "  notewise edit mix.wav --score score.csv --mute 'pitch==60 && start<5' --out edited.wav\n"
+      "  notewise edit mix.wav --score score.csv --mute 'pitch==60 && start<5' --out edited.flac\n"
       "  notewise edit mix.wav --score score.csv --group melody='label==right && pitch>=72' \\\n"
       "      --group rest=others --gain melody=+4dB --out melody_up.wav\n"
       "  notewise edit mix.wav --score s.mid --transpose 'pitch==64 && start>10'=+1 --out edited.wav\n"
@@ -91,17 +95,19 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       "after an offset, plus half an analysis window) the output is the input sample for sample\n"
       "(bit-identical with --format matching the input's). It is not combined with --gain/--mute.");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
-  cmd->add_option("-o,--out", a->out, "Output audio file (.wav)")->required();
+  cmd->add_option("-o,--out", a->out, "Output audio file; its extension gives the format: .wav .flac .ogg .opus .mp3 .aiff")
+      ->required();
   cmd->add_option("--gain", a->gains, "GROUP=GAIN, in dB ('-6dB') or as a factor ('0.5'); repeatable");
   cmd->add_option("--mute", a->mute, "Selection of notes to remove, e.g. 'pitch==60 && start<5'");
   cmd->add_option("--transpose", a->transpose, "SELECTION=SEMITONES: shift these notes' pitch, e.g. 'pitch==64'=+1; repeatable");
-  cmd->add_option("--format", a->format, "Sample format: pcm16 | pcm24 | float32")
-      ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  a->audio_out.add_to(*cmd);
   a->model.add_to(*cmd, true);
   cmd->callback([a, &globals] {
     std::vector<std::pair<std::string, double>> gains;
     std::vector<Transposition> transpositions;
+    io::Encoding encoding;
     validate_options([&] {
+      encoding = a->audio_out.encoding(io::file_format_of(a->out));
       a->model.finish();
       for (const auto& g : a->gains) gains.push_back(parse_gain(g));
       for (const auto& t : a->transpose) transpositions.push_back(parse_transpose(t));
@@ -129,9 +135,13 @@ void add_edit_command(CLI::App& app, Globals& globals) {
         info(globals.quiet, "transposed " + std::to_string(e.separation.groups.notes[k].size()) + " notes (" +
                                 transpositions[k].selection + ") by " + std::to_string(transpositions[k].semitones) + " semitones");
       const float peak = e.audio.cwiseAbs().maxCoeff();
-      if (peak > 1.0f && a->format != "float32")
-        warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; use --format float32");
-      io::write_wav(a->out, e.audio, in.audio.sample_rate, io::parse_sample_format(a->format), globals.force);
+      if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
+        warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
+             " dBFS and is clipped; write float32 WAV/AIFF");
+      const int rate = io::write_audio(a->out, e.audio, in.audio.sample_rate, encoding, globals.force);
+      if (rate != in.audio.sample_rate)
+        notice(globals.quiet, a->out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
+                                  " Hz; resampled from " + std::to_string(in.audio.sample_rate) + " Hz");
       info(globals.quiet, "wrote " + a->out);
       return;
     }
@@ -157,9 +167,13 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     synth_bar.finish();
     const MatrixXf out = remix(s, gain);
     const float peak = out.cwiseAbs().maxCoeff();
-    if (peak > 1.0f && a->format != "float32")
-      warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; lower the gains or use --format float32");
-    io::write_wav(a->out, out, in.audio.sample_rate, io::parse_sample_format(a->format), globals.force);
+    if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
+      warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
+           " dBFS and is clipped; lower the gains or write float32 WAV/AIFF");
+    const int rate = io::write_audio(a->out, out, in.audio.sample_rate, encoding, globals.force);
+    if (rate != in.audio.sample_rate)
+      notice(globals.quiet, a->out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
+                                " Hz; resampled from " + std::to_string(in.audio.sample_rate) + " Hz");
     info(globals.quiet, "wrote " + a->out);
   });
 }

@@ -10,19 +10,27 @@
 #include "notewise/core/error.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/audio.hpp"
+#include "notewise/core/resample.hpp"
 
 namespace notewise::cli {
 namespace {
 
-VectorXd mono_of(const std::string& path, Index length, int* rate) {
+// The file's mono mix-down, `length` samples long (0: as long as the file), zero-padded or
+// cut. References must share one rate (*rate, set by the first); an estimate at another rate
+// (an Opus or MP3 stem) is resampled to it.
+VectorXd mono_of(const std::string& path, Index length, int* rate, bool resample_to_rate) {
   const io::Audio a = io::read_audio(path);
   if (*rate == 0) *rate = a.sample_rate;
-  if (a.sample_rate != *rate)
-    throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the reference's " +
-                            std::to_string(*rate));
-  VectorXd x = VectorXd::Zero(length > 0 ? length : a.frames());
-  const Index n = std::min<Index>(x.size(), a.frames());
-  x.head(n) = a.mono().head(n).cast<double>();  // shorter estimates are zero-padded, longer cut
+  VectorXf mono = a.mono();
+  if (a.sample_rate != *rate) {
+    if (!resample_to_rate)
+      throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the other references' " +
+                              std::to_string(*rate) + " Hz");
+    mono = resample(mono, a.sample_rate, *rate).col(0);
+  }
+  VectorXd x = VectorXd::Zero(length > 0 ? length : mono.size());
+  const Index n = std::min<Index>(x.size(), mono.size());
+  x.head(n) = mono.head(n).cast<double>();  // shorter estimates are zero-padded, longer cut
   return x;
 }
 
@@ -56,8 +64,17 @@ std::string stem_file(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
-nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
-                              int filter_length) {
+namespace {
+
+struct References {
+  std::vector<std::string> stems;
+  MatrixXd R;  // stems x samples
+  int rate = 0;
+};
+
+// Every reference stem read and checked: found (any audio extension), one rate, not silent, at
+// least as long as the distortion filter.
+References load_references(const std::string& reference, std::vector<std::string> stems, int filter_length) {
   if (stems.empty()) {
     for (const auto& e : std::filesystem::directory_iterator(reference))
       if (e.is_regular_file() && is_audio_file(e.path()) && e.path().stem() != "mix") stems.push_back(e.path().stem().string());
@@ -65,20 +82,37 @@ nlohmann::json evaluate_stems(const std::string& reference, const std::string& e
     stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
   }
   if (stems.size() < 1) throw IoError(reference, "holds no reference stems (audio files other than mix.*)");
-  int rate = 0;
-  const auto ref_path = [&](const std::string& s) { return stem_file(reference, s); };
-  const auto est_path = [&](const std::string& s) { return stem_file(estimate, s); };
-  const VectorXd first = mono_of(ref_path(stems[0]), 0, &rate);
+  References refs;
+  refs.stems = stems;
+  const std::string first_path = stem_file(reference, stems[0]);
+  const VectorXd first = mono_of(first_path, 0, &refs.rate, false);
   // BSS Eval's distortion filter needs a reference at least as long as the filter.
   if (first.size() < filter_length)
-    throw IoError(ref_path(stems[0]), "holds " + std::to_string(first.size()) + " samples; scoring needs at least " +
-                                          std::to_string(filter_length) + " (the distortion filter's length)");
-  MatrixXd R(static_cast<Index>(stems.size()), first.size()), E(R.rows(), R.cols());
+    throw IoError(first_path, "holds " + std::to_string(first.size()) + " samples; scoring needs at least " +
+                                  std::to_string(filter_length) + " (the distortion filter's length)");
+  refs.R.resize(static_cast<Index>(stems.size()), first.size());
   for (std::size_t i = 0; i < stems.size(); ++i) {
-    R.row(static_cast<Index>(i)) = i == 0 ? first : mono_of(ref_path(stems[i]), first.size(), &rate);
-    if (R.row(static_cast<Index>(i)).squaredNorm() == 0) throw IoError(ref_path(stems[i]), "reference stem is silent");
-    E.row(static_cast<Index>(i)) = mono_of(est_path(stems[i]), first.size(), &rate);
+    const std::string path = stem_file(reference, stems[i]);
+    refs.R.row(static_cast<Index>(i)) = i == 0 ? first : mono_of(path, first.size(), &refs.rate, false);
+    if (refs.R.row(static_cast<Index>(i)).squaredNorm() == 0) throw IoError(path, "reference stem is silent");
   }
+  return refs;
+}
+
+}  // namespace
+
+void check_reference_stems(const std::string& reference, const std::vector<std::string>& stems, int filter_length) {
+  (void)load_references(reference, stems, filter_length);
+}
+
+nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems_in,
+                              int filter_length) {
+  References refs = load_references(reference, std::move(stems_in), filter_length);
+  const std::vector<std::string>& stems = refs.stems;
+  const MatrixXd& R = refs.R;
+  MatrixXd E(R.rows(), R.cols());
+  for (std::size_t i = 0; i < stems.size(); ++i)
+    E.row(static_cast<Index>(i)) = mono_of(stem_file(estimate, stems[i]), R.cols(), &refs.rate, true);
   const BssScores s = bss_eval_sources(R, E, filter_length);
   double mean_sdr = 0, mean_si = 0;
   for (std::size_t i = 0; i < stems.size(); ++i) {
@@ -110,7 +144,8 @@ void add_eval_command(CLI::App& app, Globals& globals) {
       "signal, no permutation: each estimate is compared with the reference of the same name), and\n"
       "SI-SDR. Stems are the audio files (WAV, FLAC, OGG, MP3, AIFF, ...) of the reference folder\n"
       "(mix.* excepted), or --stems, matched by name whatever the extension;\n"
-      "multichannel files are averaged to mono; estimates are zero-padded or cut to the reference.\n"
+      "multichannel files are averaged to mono; estimates are zero-padded or cut to the reference, and\n"
+      "resampled to its rate where they have another (Opus and MP3 stems).\n"
       "Example: notewise eval --reference piece/ --estimate stems/ --json > scores.json");
   cmd->add_option("-r,--reference", a->reference, "Folder with the true stems")
       ->required()

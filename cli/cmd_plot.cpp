@@ -118,8 +118,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     std::string out = a->out;
     bool made_plots = false;  // a plots/ folder this command created is removed again on failure
     if (out.empty()) {
-      std::string name = a->figure;
-      std::replace(name.begin(), name.end(), ':', '_');
+      const std::string name = figure_file(view, a->figure);
       made_plots = std::filesystem::create_directory(std::filesystem::path(a->run) / "plots");
       out = (std::filesystem::path(a->run) / "plots" / (name + ".png")).string();
     }

@@ -8,6 +8,7 @@
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 #include "align_output.hpp"
+#include "audio_out.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -17,7 +18,8 @@ namespace notewise::cli {
 
 void add_separate_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, out, format = "pcm16", reference;
+    std::string audio, out, reference, ext = "wav";
+    AudioOutArgs audio_out;
     bool no_report = false;
     ModelArgs model;
   };
@@ -25,7 +27,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   CLI::App* cmd = app.add_subcommand("separate", "Split a recording into one audio file per group of notes");
   cmd->footer(
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
-      "Writes DIR/<group>.wav (the input's rate and channels; the stems sum to the input),\n"
+      "Writes DIR/<group>.wav (or --ext: flac, ogg, opus, mp3, aiff) at the input's rate and channels\n"
+      "(Opus and MP3 where they have it, else the next rate they have); lossless stems sum to the input.\n"
       "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
       "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
       "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
@@ -34,13 +37,16 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Examples:\n"
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
-      "      --group melody='label==right && pitch>=72' --group rest=others");
+      "      --group melody='label==right && pitch>=72'                     # melody.wav, rest.wav\n"
+      "  notewise separate mix.wav --score score.mid --out stems/ --ext flac --format pcm24");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
-  cmd->add_option("--format", a->format, "Sample format of the stems: pcm16 | pcm24 | float32")
-      ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  cmd->add_option("--ext", a->ext, "File format of the stems: wav | flac | ogg | opus | mp3 | aiff")
+      ->capture_default_str()->check(CLI::IsMember({"wav", "flac", "ogg", "opus", "mp3", "aiff"}));
+  a->audio_out.add_to(*cmd);
   cmd->add_option("--reference", a->reference,
-                  "Folder with the true stems (<group>.wav): scores the result (SDR, SIR, SAR, SI-SDR)")
+                  "Folder with the true stems (<group>.wav, .flac, ... any format): scores the result (SDR, SIR,\n"
+                  "SAR, SI-SDR); checked before the work")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
   cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
@@ -48,12 +54,23 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
     a->model.prepare();
+    io::Encoding encoding;
+    validate_options([&] { encoding = a->audio_out.encoding(io::parse_file_format(a->ext)); });
+    const std::string ext = "." + io::extension_of(encoding.format);
     const auto t0 = std::chrono::steady_clock::now();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
+    if (!a->reference.empty()) {
+      // The reference stems are checked before any work (reading the audio, aligning,
+      // decomposing): the groups' names come from the score alone.
+      const Score score = io::read_score(a->model.score, a->model.midi_options());
+      std::vector<GroupSpec> specs;
+      for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
+      check_reference_stems(a->reference, group_notes(score, specs).files);
+    }
     const Input in = load_input(a->audio, a->model, globals);
     const Grouping& groups = in.groups;
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
-    for (const auto& n : groups.names) files.push_back(n + ".wav");
+    for (const auto& n : groups.files) files.push_back(n + ext);
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
@@ -80,9 +97,12 @@ void add_separate_command(CLI::App& app, Globals& globals) {
 
     const auto t2 = std::chrono::steady_clock::now();
     const auto dir = std::filesystem::path(run->staging());
-    const auto fmt = io::parse_sample_format(a->format);
+    int stem_rate = in.audio.sample_rate;
     for (std::size_t k = 0; k < groups.names.size(); ++k)
-      io::write_wav((dir / (groups.names[k] + ".wav")).string(), s.stems[k], in.audio.sample_rate, fmt, globals.force);
+      stem_rate = io::write_audio((dir / (groups.files[k] + ext)).string(), s.stems[k], in.audio.sample_rate, encoding, globals.force);
+    if (stem_rate != in.audio.sample_rate)
+      notice(globals.quiet, "the stems are at " + std::to_string(stem_rate) + " Hz: " + a->ext + " does not store " +
+                                std::to_string(in.audio.sample_rate) + " Hz");
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
     io::write_text((dir / "index.json").string(), index_json(s.decomposition, in.score).dump(1) + "\n", globals.force);
@@ -91,7 +111,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     for (std::size_t k = 0; k < groups.names.size(); ++k)
       jg.push_back({{"name", groups.names[k]},
                     {"notes", groups.notes[k].size()},
-                    {"file", groups.names[k] + ".wav"},
+                    {"file", groups.files[k] + ext},
+                    {"automatic", static_cast<int>(k) == groups.automatic_rest},  // notes no --group took
                     {"rms", std::sqrt(s.stems[k].squaredNorm() / std::max<double>(1, s.stems[k].size()))}});
     nlohmann::json report = {
         {"version", kVersion},
@@ -102,6 +123,10 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"timbre", timbre_json(in.timbre)},
         {"score_fit", fit_json(in.fit)},
         {"groups", jg},
+        {"stems", {{"format", a->ext},
+                   {"sample_rate", stem_rate},
+                   {"sample_format", io::is_lossy(encoding.format) ? nlohmann::json(nullptr) : nlohmann::json(a->audio_out.sample)},
+                   {"quality", io::is_lossy(encoding.format) ? nlohmann::json(encoding.quality) : nlohmann::json(nullptr)}}},
         {"nmf", {{"iterations", s.decomposition.run.iterations},
                  {"sparse_path", s.decomposition.run.sparse_path},
                  {"templates", s.decomposition.W.cols()},
@@ -113,7 +138,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
-      std::vector<std::string> stems = groups.names;
+      std::vector<std::string> stems = groups.files;
       scores = evaluate_stems(a->reference, run->staging(), stems);
       report["scores"] = scores;
       const auto& m = scores["mean_SDR"];
@@ -125,6 +150,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.separation = &s;
       view.score = &in.score;
       view.warp = &in.warp;
+      view.stem_ext = a->ext;
       view.progress = "report 3/3";
       view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
@@ -133,7 +159,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
     run->commit("report.json");
     std::string names;
-    for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
+    for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ext;
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
                             format_seconds(seconds_since(t0)) + ")");

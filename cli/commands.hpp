@@ -41,6 +41,9 @@ void validate_options(F&& check) {
 // .wav; empty = every .wav of reference but mix.wav). JSON: {"stems": {name: {...}}, "mean_SDR", ...}.
 nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
                               int filter_length = 512);
+// What evaluate_stems checks of the references, alone (IoError naming the file): for a run that
+// scores its stems, before the work.
+void check_reference_stems(const std::string& reference, const std::vector<std::string>& stems, int filter_length = 512);
 
 }  // namespace notewise::cli
 namespace notewise::io {

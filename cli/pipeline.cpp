@@ -11,6 +11,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/model_io.hpp"
 #include "progress.hpp"
+#include "run_groups.hpp"
 
 namespace notewise::cli {
 
@@ -40,7 +41,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "options given explicitly override the preset")
       ->capture_default_str()->check(CLI::IsMember({"tuned", "libfmp"}));
   if (with_score) {
-    cmd.add_option("-s,--score", score, "Score of the recording: .csv (start,duration,pitch,velocity,label) or .mid")
+    cmd.add_option("-s,--score", score, "Score of the recording: a table (.csv .tsv .txt: start, duration or end, pitch, [velocity],\n"
+                   "[label]; header optional), MIDI (.mid) or MusicXML (.musicxml .xml .mxl; aligned unless --align=no)")
         ->required();
     cmd.add_flag("--align{yes}", align_mode,
                  "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"
@@ -50,7 +52,8 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   if (with_groups)
     cmd.add_option("-g,--group", groups,
                    "A group NAME=SELECTION (repeatable), e.g. melody='label==right && pitch>=72', rest=others.\n"
-                   "Fields: label pitch velocity start end duration index; && || ! ( ). Default: one group per label");
+                   "Fields: label pitch velocity start end duration index; && || ! ( ). Notes no group takes go to\n"
+                   "'rest'. Default: one group per label, named as the label is written");
   cmd.add_option("--timbre", timbre,
                  "Templates per label or shared: per-label (each instrument its own timbre, e.g. a quartet),\n"
                  "shared (one template per pitch for all labels, e.g. the hands of a piano), or auto (per-label\n"
@@ -60,8 +63,12 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                  "LABEL=FAMILY (repeatable): the instrument of a label, for its model defaults (onset templates\n"
                  "for struck and plucked ones; bands in cents for bowed, blown and sung ones). Families: " +
                      family_names() + ".\nDefault: from the MIDI program, else the label's name, else piano");
-  cmd.add_option("--label-by", label_by, "MIDI labels from: track | channel | program")
-      ->capture_default_str()->check(CLI::IsMember({"track", "channel", "program"}));
+  cmd.add_option("--label-by", label_by,
+                 "Labels of MIDI and MusicXML notes: track (MIDI track or MusicXML part names; equal names made\n"
+                 "distinct: Piano, Piano 2), channel, program (GM instrument names), staff (MusicXML staves: a\n"
+                 "piano's hands), or auto (track, but by channel where one MIDI track holds several, by staff\n"
+                 "where one MusicXML part has several)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
   if (with_model)
     cmd.add_option("--model", model,
                    "A piano model trained by 'notewise nae train': its encoder gives the activations in one pass,\n"
@@ -134,6 +141,11 @@ void ModelArgs::finish() {
   if (!align_mode.empty()) {
     align = align_mode == "yes";
     align_auto = align_mode == "auto";
+  } else if (io::is_musicxml_path(score)) {
+    // A notation program's score has the score's times, not the recording's: align it unless
+    // told otherwise (--align=no).
+    align = true;
+    align_by_default = true;
   }
   if (preset == "libfmp" && cmd != nullptr) {
     // Only the options the user did not give take the libfmp values (the ones tuned() changes).
@@ -356,12 +368,23 @@ nlohmann::json timbre_json(const TimbrePlan& plan) {
   return {{"chosen", timbre_name(plan.chosen)}, {"reason", plan.reason}, {"instruments", instruments}, {"sources", sources}};
 }
 
+io::MidiOptions ModelArgs::midi_options() const {
+  io::MidiOptions mo;
+  mo.label_by = io::parse_label_by(label_by);
+  mo.sustain_pedal = pedal;
+  return mo;
+}
+
 Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute) {
   Input in;
-  io::MidiOptions mo;
-  mo.label_by = m.label_by == "channel" ? io::LabelBy::Channel : m.label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
-  mo.sustain_pedal = m.pedal;
-  Score score = io::read_score(m.score, mo);
+  in.score_file = io::read_score_file(m.score, m.midi_options());
+  for (const auto& line : in.score_file.notices) notice(g.quiet, line);
+  if (m.align_by_default)
+    notice(g.quiet, m.score + " is MusicXML, timed as written rather than as played: aligning it to the recording "
+                    "first (--align=no keeps its times)");
+  for (const auto& line : in.score_file.warnings) warn(line);
+  Score score = std::move(in.score_file.score);
+  in.score_file.score = Score();
   if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
@@ -379,6 +402,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
     in.align_cost = in.alignment->cost;
   }
   m.options.decompose.constraints.sources = in.model.decompose.constraints.sources;
+  warn_single_group(in, m);
   return in;
 }
 

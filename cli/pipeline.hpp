@@ -19,7 +19,7 @@ namespace notewise::cli {
 struct ModelArgs {
   std::string score;
   std::string loss = "kl";
-  std::string label_by = "track";
+  std::string label_by = "auto";
   std::string path = "auto";
   std::string method = "nmf";
   std::string nae_optimizer = "auto";
@@ -31,6 +31,7 @@ struct ModelArgs {
   bool align = false;       // --align: synchronise the score with the audio first
   bool align_auto = false;  // --align=auto: only when the score does not fit the audio as given
   std::string align_mode;   // as given: "" (not given), yes, auto, no
+  bool align_by_default = false;  // a MusicXML score without --align: aligned (and said so)
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";
@@ -50,6 +51,8 @@ struct ModelArgs {
   // and takes its geometry and constraints (a usage error if explicit options contradict them).
   void prepare();
   nlohmann::json to_json() const;
+  // --label-by and --pedal as the score readers take them.
+  io::MidiOptions midi_options() const;
   // The library pipeline's options for these flags (after finish/prepare); names for messages.
   PipelineOptions pipeline_options(const std::string& audio_name) const;
   // The inverse of to_json (for re-running a recorded run); then call finish().
@@ -62,6 +65,7 @@ struct Input : PreparedRecording {
   io::Audio audio;
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
+  io::ScoreFile score_file;                     // what reading the score found (its .score moved out)
 };
 
 // Reads audio and score, then prepare_recording (which warns about and cuts a score that runs

@@ -96,6 +96,10 @@ void info(bool quiet, const std::string& line) {
   if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+void notice(bool quiet, const std::string& line) {
+  if (!quiet) std::fprintf(stderr, "notewise: note: %s\n", line.c_str());
+}
+
 void warn(const std::string& line) { std::fprintf(stderr, "notewise: warning: %s\n", line.c_str()); }
 
 }  // namespace notewise::cli

@@ -33,6 +33,9 @@ std::string format_seconds(double s);
 
 // One informational line on stderr unless quiet.
 void info(bool quiet, const std::string& line);
+// A notice on stderr unless quiet ("notewise: note: ..."): something decided for the user
+// (labels made distinct, notes sent to an automatic group) that changes what is written.
+void notice(bool quiet, const std::string& line);
 // A warning line on stderr (shown even with -q: it tells of something the user must know).
 void warn(const std::string& line);
 

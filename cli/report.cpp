@@ -3,7 +3,9 @@
 #include "progress.hpp"
 #include "report_page.hpp"
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -86,7 +88,34 @@ std::string html_escape(const std::string& s) {
   return o;
 }
 
+// A relative URL for a file name: bytes outside the unreserved set are percent-encoded, so a
+// stem named after a label ("Piano #2", "lh:") still loads.
+std::string url_escape(const std::string& s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      o += static_cast<char>(c);
+    } else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      o += b;
+    }
+  }
+  return o;
+}
+
 }  // namespace
+
+std::string figure_file(const RunView& run, const std::string& name) {
+  for (const char* prefix : {"stem:", "mask:"})
+    if (name.rfind(prefix, 0) == 0) {
+      const std::size_t k = group_index(run, name.substr(5));
+      return name.substr(0, 4) + "_" + run.separation->groups.files[k];
+    }
+  std::string f = name;
+  std::replace(f.begin(), f.end(), ':', '_');
+  return f;
+}
 
 std::vector<std::string> figure_names(const RunView& run) {
   std::vector<std::string> out{"spectrogram"};
@@ -214,11 +243,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   const fs::path root(dir);
   fs::create_directories(root / "plots");
   const Separation& s = *run.separation;
-  auto png = [](const std::string& name) {
-    std::string f = name;
-    std::replace(f.begin(), f.end(), ':', '_');
-    return "plots/" + f + ".png";
-  };
+  auto png = [&run](const std::string& name) { return "plots/" + figure_file(run, name) + ".png"; };
   const std::vector<std::string> figures = figure_names(run);
   ProgressBar bar(run.progress, run.quiet || run.progress.empty());
   for (std::size_t i = 0; i < figures.size(); ++i) {
@@ -230,7 +255,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   bar.update(static_cast<long>(figures.size()), static_cast<long>(figures.size() + 1), "figures", "interactive views");
   std::ostringstream h;
   const auto img = [&](const std::string& name, const std::string& alt) {
-    h << "<figure><img src=\"" << png(name) << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
+    h << "<figure><img src=\"" << "plots/" << url_escape(figure_file(run, name) + ".png") << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
   };
   const ViewerPage viewer = write_viewer(dir, run, report, audio, viewer_options(), overwrite);
   const std::string& mix_rel = viewer.mix;
@@ -246,9 +271,9 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
   if (!s.stems.empty())  // decompose writes no stems
-    for (const auto& g : s.groups.names)
-      h << "<tr><td>" << html_escape(g) << "</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(g)
-        << ".wav\"></audio></td></tr>\n";
+    for (std::size_t k = 0; k < s.groups.names.size(); ++k)
+      h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td><audio controls preload=\"metadata\" src=\""
+        << url_escape(s.groups.files[k] + "." + run.stem_ext) << "\"></audio></td></tr>\n";
   h << "</table>\n";
   if (!scores.is_null()) {
     h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";

@@ -18,11 +18,15 @@ struct RunView {
   std::string progress;     // label of a progress bar while the report is drawn (empty: none)
   bool quiet = true;
   double max_hz = 0;       // spectrogram figures show C1 .. max_hz (0: the analysis Nyquist)
+  std::string stem_ext = "wav";  // the stems' files: <group file>.<stem_ext>
 };
 
 // The figure names `notewise plot` knows: "spectrogram", "stem:<group>", "templates",
 // "activations", "mask:<group>", "loss", and "warp" after --align.
 std::vector<std::string> figure_names(const RunView& run);
+
+// The file name (without folder or extension) of a figure: "stem_<group file>", "loss", ...
+std::string figure_file(const RunView& run, const std::string& name);
 
 // Draws one figure to `path` (.png or .svg). Throws InvalidArgument for an unknown name.
 void draw_figure(const RunView& run, const std::string& name, const std::string& path);

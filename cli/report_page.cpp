@@ -206,7 +206,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
     groups.push_back({{"name", s.groups.names[k]},
                       {"color", hex_colour(plot::group_colour(k))},
                       {"notes", s.groups.notes[k].size()},
-                      {"file", stems ? nlohmann::json(s.groups.names[k] + ".wav") : nlohmann::json(nullptr)}});
+                      {"file", stems ? nlohmann::json(s.groups.files[k] + "." + run.stem_ext) : nlohmann::json(nullptr)}});
 
   // The input recording, copied beside the page (a copied report keeps its mix).
   nlohmann::json mix = nullptr;

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (libFuzzer + AddressSanitizer + UBSan) and runs each
 # for its share of the time:
 #   bash fuzz/run.sh [SECONDS] [TARGET...]    (default 60 s in all, split evenly; all targets)
-# Targets: midi (MIDI + CSV scores), npy (.npy reader), selection (group/selection language),
+# Targets: midi (MIDI, CSV and MusicXML/.mxl scores), npy (.npy reader), selection (group/selection language),
 # model (piano-model folder: model.json + .npy), audio (read_audio: WAV/FLAC/OGG/MP3/... through
 # libsndfile). Seeds are generated (fuzz/make_seeds.cpp) plus the score fixtures; crashes are
 # written to build-fuzz/. The model target links the Release build's libraries for the code it
@@ -21,18 +21,19 @@ io=(src/io/npy.cpp src/io/atomic_file.cpp src/io/output_run.cpp src/core/error.c
 clang++ -std=c++20 -O1 fuzz/make_seeds.cpp -lsndfile -o build-fuzz/make_seeds
 build-fuzz/make_seeds build-fuzz/seeds
 mkdir -p build-fuzz/seeds/midi
-cp tests/fixtures/scores/*.mid tests/fixtures/scores/*.csv build-fuzz/seeds/midi/
+cp tests/fixtures/scores/*.mid tests/fixtures/scores/*.csv tests/fixtures/scores/dialects/* tests/fixtures/scores/musicxml/*.musicxml \
+  tests/fixtures/scores/musicxml/*.mxl build-fuzz/seeds/midi/
 
 build() {
   local t=$1
   [ -x build-fuzz/fuzz_$t ] && [ -z "$(find fuzz src include -newer build-fuzz/fuzz_$t -name '*.[ch]pp' | head -1)" ] && return
   case $t in
-    midi) clang++ "${flags[@]}" fuzz/fuzz_midi.cpp src/io/score_midi.cpp src/io/score_csv.cpp src/score/score.cpp src/score/instrument.cpp "${io[@]}" \
-            -o build-fuzz/fuzz_midi ;;
+    midi) clang++ "${flags[@]}" fuzz/fuzz_midi.cpp src/io/score_midi.cpp src/io/score_csv.cpp src/io/score_musicxml.cpp src/score/score.cpp \
+            src/score/instrument.cpp "${io[@]}" -lpugixml -lzip -o build-fuzz/fuzz_midi ;;
     npy) clang++ "${flags[@]}" fuzz/fuzz_npy.cpp "${io[@]}" -o build-fuzz/fuzz_npy ;;
     selection) clang++ "${flags[@]}" fuzz/fuzz_selection.cpp src/separation/groups.cpp src/score/score.cpp src/core/error.cpp \
                  -o build-fuzz/fuzz_selection ;;
-    audio) clang++ "${flags[@]}" fuzz/fuzz_audio.cpp src/io/audio.cpp "${io[@]}" -lsndfile -o build-fuzz/fuzz_audio ;;
+    audio) clang++ "${flags[@]}" fuzz/fuzz_audio.cpp src/io/audio.cpp src/core/resample.cpp "${io[@]}" -lsndfile -lsoxr -o build-fuzz/fuzz_audio ;;
     model)
       if [ ! -f build/libnotewise_nae.a ]; then
         cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNOTEWISE_BUILD_BENCH=OFF >/dev/null

@@ -52,18 +52,18 @@ def score_array(columns):
     return out
 
 
-def read_score(path, *, label_by="track", pedal=False):
-    """Read a score file: CSV (start,duration,pitch,velocity,label or the FMP notebooks'
-    Start;Duration;Pitch;Velocity;Instrument) or a Standard MIDI File.
+def read_score(path, *, label_by="auto", pedal=False):
+    """Read a score file: a table (.csv .tsv .txt: start, duration or end, pitch, [velocity],
+    [label], header optional), a Standard MIDI File, or MusicXML (.musicxml .xml .mxl).
 
-    label_by: MIDI labels from "track", "channel" or "program"; pedal: extend notes held by the
-    sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
+    label_by: labels from "auto", "track", "channel", "program" or "staff" (MusicXML staves);
+    pedal: extend notes held by the sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
     velocity (0..127), label. OSError if the file cannot be read, ValueError if it is malformed.
     """
     return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
 
 
-def _score_columns(score, label_by="track", pedal=False):
+def _score_columns(score, label_by="auto", pedal=False):
     if isinstance(score, (str, os.PathLike)):
         score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
     if isinstance(score, np.ndarray) and score.dtype.names:
@@ -218,7 +218,7 @@ _MODEL_DOC = """
 
 def _run(mode, audio, sr, score, gains, progress, kw):
     a, mono = _audio(audio)
-    label_by = kw.pop("label_by", None) or "track"
+    label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
     r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
@@ -280,7 +280,7 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, p
 edit.__doc__ += _MODEL_DOC
 
 
-def align(audio, sr, score, *, label_by="track", pedal=False):
+def align(audio, sr, score, *, label_by="auto", pedal=False):
     """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
     a, _ = _audio(audio)
     return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))

@@ -439,13 +439,11 @@ PYBIND11_MODULE(_notewise, m) {
       "read_score",
       [](const std::string& path, const std::string& label_by, bool pedal) {
         io::MidiOptions mo;
-        if (label_by != "track" && label_by != "channel" && label_by != "program")
-          throw InvalidArgument("label_by " + label_by + ": expected track, channel or program");
-        mo.label_by = label_by == "channel" ? io::LabelBy::Channel : label_by == "program" ? io::LabelBy::Program : io::LabelBy::Track;
+        mo.label_by = io::parse_label_by(label_by);  // InvalidArgument naming the accepted values
         mo.sustain_pedal = pedal;
         return score_dict(io::read_score(path, mo));
       },
-      py::arg("path"), py::arg("label_by") = "track", py::arg("pedal") = false);
+      py::arg("path"), py::arg("label_by") = "auto", py::arg("pedal") = false);
 
   m.def(
       "stft",

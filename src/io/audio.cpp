@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/core/resample.hpp"
 
 namespace notewise::io {
 namespace {
@@ -154,27 +156,111 @@ SampleFormat parse_sample_format(const std::string& name) {
   throw InvalidArgument("sample format '" + name + "': must be pcm16, pcm24 or float32");
 }
 
-void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
-               SampleFormat format, bool overwrite) {
+FileFormat parse_file_format(const std::string& extension) {
+  std::string e = extension.rfind('.', 0) == 0 ? extension.substr(1) : extension;
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (e == "wav") return FileFormat::Wav;
+  if (e == "flac") return FileFormat::Flac;
+  if (e == "ogg" || e == "oga") return FileFormat::Ogg;
+  if (e == "opus") return FileFormat::Opus;
+  if (e == "mp3") return FileFormat::Mp3;
+  if (e == "aiff" || e == "aif") return FileFormat::Aiff;
+  throw InvalidArgument("audio format '" + extension + "': expected one of " + kFileFormatNames);
+}
+
+FileFormat file_format_of(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext.empty()) throw InvalidArgument(path + ": no extension to tell the audio format (" + kFileFormatNames + ")");
+  try {
+    return parse_file_format(ext);
+  } catch (const InvalidArgument&) {
+    throw InvalidArgument(path + ": unknown audio extension '" + ext + "' (expected .wav, .flac, .ogg, .opus, .mp3 or .aiff)");
+  }
+}
+
+std::string extension_of(FileFormat format) {
+  switch (format) {
+    case FileFormat::Wav: return "wav";
+    case FileFormat::Flac: return "flac";
+    case FileFormat::Ogg: return "ogg";
+    case FileFormat::Opus: return "opus";
+    case FileFormat::Mp3: return "mp3";
+    case FileFormat::Aiff: return "aiff";
+  }
+  return "wav";
+}
+
+bool is_lossy(FileFormat f) { return f == FileFormat::Ogg || f == FileFormat::Opus || f == FileFormat::Mp3; }
+
+void Encoding::validate() const {
+  if (format == FileFormat::Flac && sample == SampleFormat::Float32)
+    throw InvalidArgument("FLAC holds integer samples: use pcm16 or pcm24, or WAV/AIFF for float32");
+  if (!(quality >= 0 && quality <= 10)) throw InvalidArgument("quality " + std::to_string(quality) + ": must be in 0 .. 10");
+}
+
+int stored_rate(FileFormat format, int rate) {
+  static const std::vector<int> opus{8000, 12000, 16000, 24000, 48000};
+  static const std::vector<int> mp3{8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
+  const std::vector<int>* rates = format == FileFormat::Opus ? &opus : format == FileFormat::Mp3 ? &mp3 : nullptr;
+  if (rates == nullptr) return rate;
+  const auto it = std::lower_bound(rates->begin(), rates->end(), rate);
+  return it == rates->end() ? 48000 : *it;
+}
+
+int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                const Encoding& encoding, bool overwrite) {
   require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
   require(samples.cols() >= 1, "channels", static_cast<double>(samples.cols()), ">= 1");
+  encoding.validate();
   if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples (an internal error)");
+  const FileFormat f = encoding.format;
+  const int max_channels = f == FileFormat::Mp3 ? 2 : f == FileFormat::Flac ? 8 : f == FileFormat::Opus ? 8 : kMaxChannels;
+  if (samples.cols() > max_channels)
+    throw InvalidArgument(path + ": " + extension_of(f) + " holds at most " + std::to_string(max_channels) + " channels, not " +
+                          std::to_string(samples.cols()));
+  const int rate = stored_rate(f, sample_rate);
+  const MatrixXf resampled = rate == sample_rate ? MatrixXf() : resample(samples, sample_rate, rate);
+  const Eigen::Ref<const MatrixXf> data = rate == sample_rate ? samples : Eigen::Ref<const MatrixXf>(resampled);
+  const int subtype = encoding.sample == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
+                      : encoding.sample == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
+                                                                : SF_FORMAT_FLOAT;
+  int sf_format = 0;
+  switch (f) {
+    case FileFormat::Wav: sf_format = SF_FORMAT_WAV | subtype; break;
+    case FileFormat::Aiff: sf_format = SF_FORMAT_AIFF | subtype; break;
+    case FileFormat::Flac: sf_format = SF_FORMAT_FLAC | subtype; break;
+    case FileFormat::Ogg: sf_format = SF_FORMAT_OGG | SF_FORMAT_VORBIS; break;
+    case FileFormat::Opus: sf_format = SF_FORMAT_OGG | SF_FORMAT_OPUS; break;
+    case FileFormat::Mp3: sf_format = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III; break;
+  }
   write_atomically(path, overwrite, [&](const std::string& tmp) {
     SF_INFO info{};
-    info.samplerate = sample_rate;
-    info.channels = static_cast<int>(samples.cols());
-    info.format = SF_FORMAT_WAV | (format == SampleFormat::Pcm16   ? SF_FORMAT_PCM_16
-                                   : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
-                                                                   : SF_FORMAT_FLOAT);
+    info.samplerate = rate;
+    info.channels = static_cast<int>(data.cols());
+    info.format = sf_format;
     SndfilePtr file(sf_open(tmp.c_str(), SFM_WRITE, &info));
     if (!file) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(nullptr));
+    if (is_lossy(f)) {
+      // libsndfile's compression level runs the other way: 0 is the highest bit rate.
+      double level = 1.0 - encoding.quality / 10.0;
+      sf_command(file.get(), SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
+    }
     // Clip rather than wrap around when a float beyond full scale becomes an integer.
     sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> interleaved = samples;
-    const sf_count_t written = sf_writef_float(file.get(), interleaved.data(), samples.rows());
-    if (written != samples.rows()) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(file.get()));
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> interleaved = data;
+    const sf_count_t written = sf_writef_float(file.get(), interleaved.data(), data.rows());
+    if (written != data.rows()) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(file.get()));
     if (sf_close(file.release()) != 0) throw IoError(path, "cannot finish writing audio");
   });
+  return rate;
+}
+
+void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+               SampleFormat format, bool overwrite) {
+  Encoding e;
+  e.format = FileFormat::Wav;
+  e.sample = format;
+  write_audio(path, samples, sample_rate, e, overwrite);
 }
 
 namespace {

@@ -2,7 +2,6 @@
 // library because only note timing is needed and every malformed byte must give a precise
 // error; it is fuzzed (fuzz/fuzz_midi.cpp).
 #include <algorithm>
-#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cctype>
@@ -87,7 +86,7 @@ struct TempoChange {
 
 }  // namespace
 
-Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options) {
+ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, const MidiOptions& options) {
   Reader head(bytes, 0, bytes.size(), name);
   if (bytes.size() < 14 || bytes.compare(0, 4, "MThd") != 0) head.fail("not a MIDI file (no MThd header)");
   head.skip(4);
@@ -249,23 +248,79 @@ Score parse_midi(const std::string& bytes, const std::string& name, const MidiOp
   std::stable_sort(notes.begin(), notes.end(), [](const RawNote& a, const RawNote& b) {
     return a.on_tick != b.on_tick ? a.on_tick < b.on_tick : a.order < b.order;
   });
-  std::vector<Note> out;
-  out.reserve(notes.size());
+  ScoreFile file;
+  file.format = "MIDI";
+  // GM percussion (channel 10) would be modelled as pitched notes of the drum map's keys.
+  std::vector<RawNote> pitched;
   for (const RawNote& rn : notes) {
+    if (rn.channel == 9) ++file.percussion_notes;
+    else pitched.push_back(rn);
+  }
+  if (file.percussion_notes > 0)
+    file.warnings.push_back(name + ": " + std::to_string(file.percussion_notes) +
+                            " note(s) on channel 10 (General MIDI percussion) are left out: drums are not modelled yet");
+  std::vector<std::size_t> used_tracks;  // in track order
+  std::vector<int> used_channels;
+  for (const RawNote& rn : pitched) {
+    if (std::find(used_tracks.begin(), used_tracks.end(), rn.track) == used_tracks.end()) used_tracks.push_back(rn.track);
+    if (std::find(used_channels.begin(), used_channels.end(), rn.channel) == used_channels.end()) used_channels.push_back(rn.channel);
+  }
+  std::sort(used_tracks.begin(), used_tracks.end());
+  std::sort(used_channels.begin(), used_channels.end());
+  file.tracks = static_cast<int>(used_tracks.size());
+  file.channels = static_cast<int>(used_channels.size());
+  LabelBy by = options.label_by == LabelBy::Staff ? LabelBy::Track : options.label_by;  // a track per staff
+  if (by == LabelBy::Auto) {
+    // One track with several channels (a type-0 file, or both hands in one track on two
+    // channels): by track it would be one stem equal to the mix.
+    by = used_tracks.size() == 1 && used_channels.size() > 1 ? LabelBy::Channel : LabelBy::Track;
+    if (by == LabelBy::Channel) {
+      std::string list;
+      for (int c : used_channels) list += (list.empty() ? "" : ", ") + ("channel" + std::to_string(c));
+      file.notices.push_back(name + ": all notes are in one track, on " + std::to_string(used_channels.size()) +
+                             " channels: labelled by channel (" + list + "; --label-by track keeps one label)");
+    }
+  }
+  // Track labels, made distinct: two staves exported as two tracks both named "Piano" become
+  // "Piano" and "Piano 2" rather than one label (one stem equal to the mix).
+  std::map<std::size_t, std::string> track_label;
+  if (by == LabelBy::Track) {
+    std::vector<std::string> assigned;
+    std::map<std::string, std::vector<std::string>> renamed;  // base name -> labels given
+    for (std::size_t t : used_tracks) {
+      const std::string base = track_names[t].empty() ? "track" + std::to_string(t) : track_names[t];
+      std::string label = base;
+      for (int k = 2; std::find(assigned.begin(), assigned.end(), label) != assigned.end(); ++k)
+        label = base + " " + std::to_string(k);
+      assigned.push_back(label);
+      track_label[t] = label;
+      renamed[base].push_back(label);
+    }
+    for (const auto& [base, labels] : renamed)
+      if (labels.size() > 1) {
+        std::string list;
+        for (const auto& l : labels) list += (list.empty() ? "'" : ", '") + l + "'";
+        file.notices.push_back(name + ": " + std::to_string(labels.size()) + " tracks are named '" + base +
+                               "': labelled " + list);
+      }
+  }
+  std::vector<Note> out;
+  out.reserve(pitched.size());
+  for (const RawNote& rn : pitched) {
     Note n;
     n.onset = to_seconds(rn.on_tick);
     n.duration = to_seconds(rn.off_tick) - n.onset;
     n.pitch = rn.pitch;
     n.velocity = rn.velocity;
-    switch (options.label_by) {
-      case LabelBy::Track:
-        n.label = track_names[rn.track].empty() ? "track" + std::to_string(rn.track) : track_names[rn.track];
-        break;
+    switch (by) {
+      case LabelBy::Auto:
+      case LabelBy::Staff:
+      case LabelBy::Track: n.label = track_label[rn.track]; break;
       case LabelBy::Channel: n.label = "channel" + std::to_string(rn.channel); break;
       case LabelBy::Program: {
         // GM names ("Violin"); the GM default instrument where the file names none.
-        const std::string name = gm_program_name(std::max(0, rn.program));
-        n.label = name.empty() ? "program" + std::to_string(rn.program) : name;
+        const std::string gm = gm_program_name(std::max(0, rn.program));
+        n.label = gm.empty() ? "program" + std::to_string(rn.program) : gm;
         break;
       }
     }
@@ -274,7 +329,12 @@ Score parse_midi(const std::string& bytes, const std::string& name, const MidiOp
     n.index = out.size();
     out.push_back(std::move(n));
   }
-  return Score(std::move(out));
+  file.score = Score(std::move(out));
+  return file;
+}
+
+Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options) {
+  return parse_midi_file(bytes, name, options).score;
 }
 
 namespace {
@@ -316,7 +376,8 @@ void write_midi_score(const std::string& path, const Score& score, bool overwrit
       std::uint8_t status, d1, d2;
     };
     std::vector<Ev> events;
-    const auto channel = static_cast<std::uint8_t>(t % 16);
+    // Channel 10 (index 9) is GM percussion, which readers leave out: skip it.
+    const auto channel = static_cast<std::uint8_t>(t % 15 < 9 ? t % 15 : t % 15 + 1);
     for (const Note& n : score.notes()) {
       if (n.label != labels[t]) continue;
       const auto on = static_cast<std::uint32_t>(std::lround(std::max(0.0, n.onset) * 960));
@@ -346,12 +407,14 @@ void write_midi_score(const std::string& path, const Score& score, bool overwrit
   write_text(path, file, overwrite);
 }
 
-Score read_midi_score(const std::string& path, const MidiOptions& options) {
+ScoreFile read_midi_file(const std::string& path, const MidiOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path, "cannot open score");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_midi(ss.str(), path, options);
+  return parse_midi_file(ss.str(), path, options);
 }
+
+Score read_midi_score(const std::string& path, const MidiOptions& options) { return read_midi_file(path, options).score; }
 
 }  // namespace notewise::io

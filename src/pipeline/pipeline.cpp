@@ -131,12 +131,19 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
   plan_sources(p, o);
   std::vector<GroupSpec> specs;
   if (!o.mute.empty()) {
+    const NotePredicate pick = parse_selection(o.mute);
+    if (std::none_of(p.score.notes().begin(), p.score.notes().end(), pick))
+      throw InvalidArgument("--mute '" + o.mute + "' matches no note of " + o.score_name);
     specs.push_back({"(muted)", o.mute});
     for (const auto& s : o.groups.empty() ? label_group_specs(p.score) : o.groups) specs.push_back(s);
   } else {
     specs = o.groups;
   }
   p.groups = group_notes(p.score, specs);
+  if (p.groups.automatic_rest >= 0) {
+    const auto k = static_cast<std::size_t>(p.groups.automatic_rest);
+    info(p, std::to_string(p.groups.notes[k].size()) + " note(s) that no group takes go to the group '" + p.groups.names[k] + "'");
+  }
   return p;
 }
 
@@ -174,8 +181,13 @@ std::vector<double> group_gains(const Grouping& groups, const std::map<std::stri
   for (std::size_t k = 0; k < groups.names.size(); ++k)
     if (groups.names[k] == "(muted)") out[k] = 0.0;
   for (const auto& [name, g] : gains) {
-    const auto it = std::find(groups.names.begin(), groups.names.end(), name);
-    if (it == groups.names.end() || name == "(muted)") {
+    // The group as written (a label's own characters), or the file name of its stem.
+    auto it = std::find(groups.names.begin(), groups.names.end(), name);
+    if (it == groups.names.end() && groups.files.size() == groups.names.size()) {
+      const auto f = std::find(groups.files.begin(), groups.files.end(), name);
+      if (f != groups.files.end()) it = groups.names.begin() + (f - groups.files.begin());
+    }
+    if (it == groups.names.end() || *it == "(muted)") {
       std::string known;
       for (const auto& n : groups.names)
         if (n != "(muted)") known += (known.empty() ? "" : ", ") + n;

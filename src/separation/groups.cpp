@@ -154,6 +154,16 @@ class Parser {
       ++i_;
     return s_.substr(start, i_ - start);
   }
+  // A value without quotes: anything up to a space, an operator or a parenthesis, so that a
+  // label such as lh: or Piano#2 can be written as it is.
+  std::string bare_value() {
+    skip();
+    const std::size_t start = i_;
+    while (i_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[i_])) && s_[i_] != '&' && s_[i_] != '|' &&
+           s_[i_] != '(' && s_[i_] != ')' && s_[i_] != '\'' && s_[i_] != '"')
+      ++i_;
+    return s_.substr(start, i_ - start);
+  }
   void parse_comparison() {
     skip();
     const std::size_t at = i_;
@@ -189,7 +199,7 @@ class Parser {
       value = s_.substr(i_, end - i_);
       i_ = end + 1;
     } else {
-      value = word();
+      value = bare_value();
     }
     if (value.empty()) fail("expected a value after '" + field + op + "'");
     if (c.field == Field::Label) {
@@ -221,21 +231,57 @@ GroupSpec parse_group_spec(const std::string& text) {
   if (eq == std::string::npos || eq == 0) throw InvalidArgument("group '" + text + "': expected NAME=SELECTION");
   GroupSpec g{text.substr(0, eq), text.substr(eq + 1)};
   for (char c : g.name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
-      throw InvalidArgument("group name '" + g.name + "': use letters, digits, '-', '_' and '.' only (it names a file)");
-  if (g.name == "." || g.name == "..") throw InvalidArgument("group name '" + g.name + "' is not allowed");
+    if (c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InvalidArgument("group name '" + g.name + "': no '/' or control characters (it names a file)");
+  if (g.name == "." || g.name == "..") throw InvalidArgument("group name '" + g.name + "' is not allowed (it names a file)");
+  if (g.name.size() > kMaxGroupName)
+    throw InvalidArgument("group name '" + g.name.substr(0, 40) + "...' is longer than " + std::to_string(kMaxGroupName) +
+                          " bytes (it names a file)");
   return g;
+}
+
+namespace {
+
+std::string folded(const std::string& s) {
+  std::string o = s;
+  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return o;
+}
+
+// The name as a file-name stem: '/' and control characters (which no file system takes, or
+// which break terminals) become '_'; everything else, spaces and ':' included, is kept.
+std::string file_safe(const std::string& name) {
+  std::string s = name.empty() ? std::string("unlabelled") : name;
+  for (char& c : s)
+    if (c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  if (s == "." || s == "..") s = "label" + s;
+  if (s.size() > kMaxGroupName) {
+    std::size_t n = kMaxGroupName;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;  // not inside a UTF-8 character
+    s.resize(n);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> file_stems(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  std::vector<std::string> taken;  // case-folded
+  for (const auto& name : names) {
+    const std::string base = file_safe(name);
+    std::string s = base;
+    for (int k = 2; std::find(taken.begin(), taken.end(), folded(s)) != taken.end(); ++k) s = base + " " + std::to_string(k);
+    taken.push_back(folded(s));
+    out.push_back(s);
+  }
+  return out;
 }
 
 std::vector<GroupSpec> label_group_specs(const Score& score) {
   std::vector<GroupSpec> specs;
-  for (const std::string& label : score.labels()) {
-    std::string name = label.empty() ? std::string("unlabelled") : label;
-    for (char& c : name)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
-    if (name == "." || name == "..") name = "label_" + name;
-    specs.push_back({name, "label=='" + label + "'"});
-  }
+  for (const std::string& label : score.labels())
+    specs.push_back({label.empty() ? std::string("unlabelled") : label, label, true});
   return specs;
 }
 
@@ -250,12 +296,14 @@ Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs_in)
       throw InvalidArgument("group '" + specs[k].name + "' is given twice");
     g.names.push_back(specs[k].name);
     g.notes.emplace_back();
-    if (specs[k].selection == "others") {
+    if (!specs[k].exact_label && specs[k].selection == "others") {
       if (others >= 0) throw InvalidArgument("only one group can take the others");
       others = static_cast<int>(k);
       continue;
     }
-    const NotePredicate pick = parse_selection(specs[k].selection);
+    const std::string& label = specs[k].selection;
+    const NotePredicate pick = specs[k].exact_label ? NotePredicate([&label](const Note& n) { return n.label == label; })
+                                                    : parse_selection(specs[k].selection);
     std::size_t matched = 0;
     for (std::size_t i = 0; i < count; ++i)
       if (pick(score.notes()[i])) {
@@ -265,16 +313,25 @@ Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs_in)
           g.notes[k].push_back(i);
         }
       }
-    if (matched == 0) throw InvalidArgument("group '" + specs[k].name + "': selection '" + specs[k].selection + "' matches no note");
+    if (matched == 0)
+      throw InvalidArgument("group '" + specs[k].name + "': " +
+                            (specs[k].exact_label ? "no note has label '" + label + "'"
+                                                  : "selection '" + specs[k].selection + "' matches no note"));
   }
-  std::size_t left = 0;
+  std::vector<std::size_t> left;
   for (std::size_t i = 0; i < count; ++i)
     if (taken[i] < 0) {
       if (others >= 0) g.notes[static_cast<std::size_t>(others)].push_back(i);
-      else ++left;
+      else left.push_back(i);
     }
-  if (left > 0)
-    throw InvalidArgument(std::to_string(left) + " note(s) match no group; add a group that takes them, e.g. rest=others");
+  if (!left.empty()) {
+    std::string name = "rest";
+    for (int k = 2; std::find(g.names.begin(), g.names.end(), name) != g.names.end(); ++k) name = "rest " + std::to_string(k);
+    g.automatic_rest = static_cast<int>(g.names.size());
+    g.names.push_back(name);
+    g.notes.push_back(std::move(left));
+  }
+  g.files = file_stems(g.names);
   return g;
 }
 

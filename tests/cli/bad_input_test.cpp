@@ -395,11 +395,13 @@ std::vector<Case> corpus() {
                  fs::create_directories(d / "est/a.wav");
                }),
                "-q eval --reference {d}/ref --estimate {d}/est", 1, {"{d}/est/a.wav", "folder"}});
+  // References of two rates (an estimate at another rate is resampled: Opus and MP3 stems).
   c.push_back({"Eval_RateMismatch", with([stems](const fs::path& d) {
                  stems(d, 2000);
-                 io::write_wav((d / "est/a.wav").string(), MatrixXf::Constant(2000, 1, 0.25f), 44100, io::SampleFormat::Pcm16, true);
+                 io::write_wav((d / "ref/b.wav").string(), MatrixXf::Constant(2000, 1, 0.25f), 44100, io::SampleFormat::Pcm16, true);
+                 io::write_wav((d / "est/b.wav").string(), MatrixXf::Constant(2000, 1, 0.25f), 44100, io::SampleFormat::Pcm16, true);
                }),
-               "-q eval --reference {d}/ref --estimate {d}/est", 1, {"{d}/est/a.wav", "sample rate"}});
+               "-q eval --reference {d}/ref --estimate {d}/est", 1, {"{d}/ref/b.wav", "sample rate"}});
   c.push_back({"Eval_NoStems", with([](const fs::path& d) { fs::create_directories(d / "ref"); }),
                "-q eval --reference {d}/ref --estimate {d}", 1, {"{d}/ref", "no reference stems"}});
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <tuple>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -216,9 +218,10 @@ TEST(Cli, Separate_GroupsAndBadInput) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir.file("g/melody.wav")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("g/rest.wav")));
-  // A group that leaves notes over, or selects none: error, nothing written.
-  r = notewise_cli(base + dir.file("h") + " --group melody=label==right");
-  EXPECT_EQ(r.code, 1);
+  // A group name that cannot name a file is a usage error; a group that selects no note an
+  // error; nothing written either way.
+  r = notewise_cli(base + dir.file("h") + " --group 'a/b=label==right'");
+  EXPECT_EQ(r.code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   r = notewise_cli(base + dir.file("h") + " --group 'x=pitch>120' --group y=others");
   EXPECT_EQ(r.code, 1);
@@ -583,4 +586,262 @@ TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {
   EXPECT_LT(mu, pgd);
   EXPECT_TRUE(std::filesystem::exists(dir.file("c/loss.png")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("c/report.html")));
+}
+
+// ---- issue #16: labels never collapse silently; groups as the user wrote them ------------
+
+namespace {
+// A Standard MIDI File of `score` (480 ticks per quarter, 120 bpm: 960 ticks per second):
+// each note in track track_of(label) on channel channel_of(label); tracks named `names`.
+std::string midi_of(const Score& score, int format, const std::vector<std::string>& names,
+                    const std::function<int(const std::string&)>& track_of, const std::function<int(const std::string&)>& channel_of) {
+  auto be = [](std::uint32_t v, int n) {
+    std::string s;
+    for (int i = n - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return s;
+  };
+  auto vlq = [](std::uint32_t v) {
+    std::string s(1, static_cast<char>(v & 0x7f));
+    while (v >>= 7) s.insert(s.begin(), static_cast<char>((v & 0x7f) | 0x80));
+    return s;
+  };
+  std::string out = "MThd" + be(6, 4) + be(format, 2) + be(static_cast<std::uint32_t>(names.size()), 2) + be(480, 2);
+  for (std::size_t t = 0; t < names.size(); ++t) {
+    std::vector<std::tuple<std::uint32_t, int, std::string>> ev;  // tick, off-before-on, bytes
+    for (const Note& n : score.notes()) {
+      if (track_of(n.label) != static_cast<int>(t)) continue;
+      const auto ch = static_cast<char>(channel_of(n.label));
+      ev.emplace_back(static_cast<std::uint32_t>(std::lround(n.onset * 960)), 1,
+                      std::string{static_cast<char>(0x90 | ch), static_cast<char>(n.pitch), 90});
+      ev.emplace_back(static_cast<std::uint32_t>(std::lround(n.offset() * 960)), 0,
+                      std::string{static_cast<char>(0x80 | ch), static_cast<char>(n.pitch), 0});
+    }
+    std::stable_sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) {
+      return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) < std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
+    });
+    std::string body = std::string("\x00\xff\x03", 3) + vlq(static_cast<std::uint32_t>(names[t].size())) + names[t];
+    std::uint32_t last = 0;
+    for (const auto& [tick, order, bytes] : ev) {
+      body += vlq(tick - last) + bytes;
+      last = tick;
+    }
+    body += std::string("\x00\xff\x2f\x00", 4);
+    out += "MTrk" + be(static_cast<std::uint32_t>(body.size()), 4) + body;
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Cli, Separate_TracksOfOneNameAndChannelsOfOneTrackGiveTwoStems) {
+  TempDir dir;
+  const Score score = io::read_score(kExample + "/score.csv");
+  const auto hand = [](const std::string& l) { return l == "right" ? 0 : 1; };
+  // A notation program's export: both staves' tracks named "Piano".
+  test::write_bytes(dir.file("piano.mid"), midi_of(score, 1, {"Piano", "Piano"}, hand, [](const std::string&) { return 0; }));
+  // A type-0 file: one track, the right hand on channel 0, the left on channel 1.
+  test::write_bytes(dir.file("type0.mid"), midi_of(score, 0, {"Piano"}, [](const std::string&) { return 0; }, hand));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  for (const auto& [file, stems] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"piano.mid", {"Piano", "Piano 2"}}, {"type0.mid", {"channel0", "channel1"}}}) {
+    const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file(file) + " -n 10 --no-report --out " +
+                                  dir.file(file + ".out"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("notewise: note: "), std::string::npos) << "the relabelling is announced: " << r.err;
+    MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
+    for (const auto& stem : stems) {
+      const io::Audio a = io::read_audio(dir.file(file + ".out/" + stem + ".wav"));
+      // Each stem is one hand, not the mix: well below the mix's energy.
+      EXPECT_LT(a.samples.squaredNorm(), 0.8 * mix.samples.squaredNorm()) << file << " " << stem;
+      EXPECT_GT(a.samples.squaredNorm(), 0.1 * mix.samples.squaredNorm()) << file << " " << stem;
+      sum += a.samples;
+    }
+    EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  }
+  // Asked for one label by track, the run says it made one stem of a score with two channels.
+  const CliRun one = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("type0.mid") +
+                                  " --label-by track -n 5 --no-report --out " + dir.file("one"));
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_NE(one.err.find("warning: one group ('Piano')"), std::string::npos) << one.err;
+  EXPECT_NE(one.err.find("--label-by channel"), std::string::npos) << one.err;
+}
+
+TEST(Cli, Separate_AutomaticRestAndLabelsAsWritten) {
+  TempDir dir;
+  // Labels as a notation program writes them; the left hand's has a ':' and a space.
+  std::string csv = "start,duration,pitch,velocity,label\n";
+  const Score example = io::read_score(kExample + "/score.csv");
+  for (const Note& n : example.notes())
+    csv += std::to_string(n.onset) + "," + std::to_string(n.duration) + "," + std::to_string(n.pitch) + ",90," +
+           (n.label == "left" ? "lh: bass" : "rh:") + "\n";
+  test::write_bytes(dir.file("s.csv"), csv);
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --out " + dir.file("o") +
+                          " --group 'high=pitch>=72'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("go to the group 'rest'"), std::string::npos) << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  ASSERT_EQ(report["groups"].size(), 2u);
+  EXPECT_EQ(report["groups"][1]["name"], "rest");
+  EXPECT_TRUE(report["groups"][1]["automatic"].get<bool>());
+  EXPECT_FALSE(report["groups"][0]["automatic"].get<bool>());
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/rest.wav")));
+  // Default groups keep the labels' characters, in file names and in the report page.
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --out " + dir.file("p"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/lh: bass.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/rh:.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/plots/stem_lh: bass.png")));
+  EXPECT_NE(read_text(dir.file("p/report.html")).find("src=\"lh%3A%20bass.wav\""), std::string::npos);
+  // --gain takes the label as written; --mute selects it bare.
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --gain 'lh: bass=-12dB' --out " +
+                   dir.file("e.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --mute 'label==rh:' --out " +
+                   dir.file("m.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // A mute that matches nothing names the option, not an internal group.
+  r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " --mute 'pitch==20' --out " + dir.file("x.wav"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--mute 'pitch==20' matches no note"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("(muted)"), std::string::npos) << r.err;
+}
+
+// ---- issue #16: audio out as asked ---------------------------------------------------------
+
+TEST(Cli, Edit_FormatFollowsTheExtension_FlacRoundTrip) {
+  TempDir dir;
+  const std::string base = "-q edit " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --gain left=0dB --out ";
+  ASSERT_EQ(notewise_cli(base + dir.file("same.flac")).code, 0);
+  ASSERT_EQ(notewise_cli(base + dir.file("same.wav")).code, 0);
+  // A FLAC file, not a WAV under that name; the same samples as the WAV edit (both 16-bit).
+  EXPECT_EQ(test::read_bytes(dir.file("same.flac")).substr(0, 4), "fLaC");
+  const io::Audio flac = io::read_audio(dir.file("same.flac")), wav = io::read_audio(dir.file("same.wav"));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  EXPECT_EQ(flac.sample_rate, mix.sample_rate);
+  ASSERT_EQ(flac.frames(), mix.frames());
+  // (Two runs: the multithreaded NMF may differ in the last bits, so one 16-bit step apart.)
+  EXPECT_LE((flac.samples - wav.samples).cwiseAbs().maxCoeff(), 1.0f / 32768 + 1e-7f);
+  EXPECT_LE((flac.samples - mix.samples).cwiseAbs().maxCoeff(), 2.0f / 32768);  // unit gains give the input
+  // The lossy formats: the container asked for, the input's length (Opus at 24 kHz, the
+  // next rate it has above the input's 22.05 kHz).
+  const std::pair<std::string, std::string> magic[] = {{"ogg", "OggS"}, {"opus", "OggS"}, {"aiff", "FORM"}};
+  for (const auto& [ext, head] : magic) {
+    ASSERT_EQ(notewise_cli(base + dir.file("x." + ext)).code, 0) << ext;
+    EXPECT_EQ(test::read_bytes(dir.file("x." + ext)).substr(0, 4), head) << ext;
+    const io::Audio a = io::read_audio(dir.file("x." + ext));
+    EXPECT_NEAR(a.seconds(), mix.seconds(), 0.01) << ext;
+  }
+  EXPECT_EQ(io::read_audio(dir.file("x.opus")).sample_rate, 24000);
+  ASSERT_EQ(notewise_cli(base + dir.file("x.mp3") + " --quality 3").code, 0);
+  EXPECT_NEAR(io::read_audio(dir.file("x.mp3")).seconds(), mix.seconds(), 0.1);
+  // Unknown extensions and impossible encodings are usage errors, before any work.
+  for (const std::string& bad : {dir.file("x.xyz"), dir.file("noext"), dir.file("y.flac") + " --format float32",
+                                 dir.file("y.mp3") + " --format pcm24", dir.file("y.wav") + " --quality 5"}) {
+    const CliRun r = notewise_cli(base + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("y.flac")));
+}
+
+TEST(Cli, Separate_StemFormatsAndReferenceCheckedFirst) {
+  TempDir dir;
+  const std::string base = "-q separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --no-report ";
+  ASSERT_EQ(notewise_cli(base + "--out " + dir.file("wav")).code, 0);
+  ASSERT_EQ(notewise_cli(base + "--ext flac --format pcm24 --out " + dir.file("flac")).code, 0);
+  // FLAC stems hold the WAV stems' samples (24-bit: within 2^-23 of the 16-bit ones... plus
+  // the 16-bit rounding of the WAV).
+  for (const char* stem : {"left", "right"}) {
+    const io::Audio f = io::read_audio(dir.file(std::string("flac/") + stem + ".flac"));
+    const io::Audio w = io::read_audio(dir.file(std::string("wav/") + stem + ".wav"));
+    EXPECT_LE((f.samples - w.samples).cwiseAbs().maxCoeff(), 1.0f / 32768 + 1e-6f) << stem;
+  }
+  const auto report = nlohmann::json::parse(read_text(dir.file("flac/report.json")));
+  EXPECT_EQ(report["groups"][0]["file"], "right.flac");
+  EXPECT_EQ(report["stems"]["format"], "flac");
+  EXPECT_EQ(notewise_cli(base + "--ext xyz --out " + dir.file("x")).code, 2);
+  // --reference with FLAC stems scores the run; a reference lacking a stem fails before any
+  // work: no "read <audio>" line, no progress, nothing written.
+  CliRun r = notewise_cli(base + "--ext mp3 --reference " + dir.file("flac") + " --out " + dir.file("mp3"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(read_text(dir.file("mp3/report.json")))["scores"]["mean_SDR"].get<double>(), 15.0);
+  std::filesystem::remove(dir.file("flac/left.flac"));
+  r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --reference " + dir.file("flac") +
+                   " --out " + dir.file("y"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("left.wav"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("decompose"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("y")));
+}
+
+TEST(Cli, Eval_FlacReferencesGiveTheWavResult) {
+  TempDir dir;
+  const std::string fixtures = NOTEWISE_FIXTURES "/eval/";
+  for (const char* d : {"ref_wav", "est_wav", "ref_flac", "est_flac"}) std::filesystem::create_directories(dir.file(d));
+  for (const char* s : {"left", "right"})
+    for (const char* kind : {"ref", "est"}) {
+      const io::Audio a = io::read_audio(fixtures + "mozart_k545_1_" + kind + "_" + s + ".wav");
+      io::write_wav(dir.file(std::string(kind) + "_wav/" + s + ".wav"), a.samples, a.sample_rate);
+      io::Encoding flac;
+      flac.format = io::FileFormat::Flac;
+      io::write_audio(dir.file(std::string(kind) + "_flac/" + s + ".flac"), a.samples, a.sample_rate, flac);
+    }
+  const auto scores = [&](const std::string& ref, const std::string& est) {
+    const std::string out = dir.file(ref + est + ".json");
+    EXPECT_EQ(std::system((std::string(NOTEWISE_BINARY) + " eval --reference " + dir.file(ref) + " --estimate " + dir.file(est) +
+                           " --json > " + out).c_str()), 0);
+    return nlohmann::json::parse(read_text(out));
+  };
+  const auto wav = scores("ref_wav", "est_wav");
+  EXPECT_EQ(scores("ref_flac", "est_wav"), wav);   // the same numbers, exactly
+  EXPECT_EQ(scores("ref_flac", "est_flac"), wav);
+  EXPECT_TRUE(wav["stems"].contains("left"));
+}
+
+// ---- issue #16: MusicXML -------------------------------------------------------------------
+
+TEST(Cli, Separate_MusicXmlIsAlignedByDefault) {
+  TempDir dir;
+  // The example's score as MuseScore 3 exports it (.mxl): two parts named after the hands.
+  const std::string mxl = std::string(NOTEWISE_FIXTURES) + "/scores/musicxml/chopin_op64_1.mxl";
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + mxl + " -n 10 --no-report --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("is MusicXML"), std::string::npos) << "the alignment is announced: " << r.err;
+  EXPECT_NE(r.err.find("aligned the score"), std::string::npos) << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  EXPECT_TRUE(report.contains("alignment"));
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
+  for (const char* stem : {"Grand Piano, right", "Grand Piano, left"}) {
+    const io::Audio a = io::read_audio(dir.file(std::string("o/") + stem + ".wav"));
+    EXPECT_LT(a.samples.squaredNorm(), 0.8 * mix.samples.squaredNorm()) << stem;
+    sum += a.samples;
+  }
+  EXPECT_LE((sum - mix.samples).cwiseAbs().maxCoeff(), 3.0f / 32768);
+  // The aligned score beside the stems, its labels (with a comma) quoted; onsets near the truth.
+  const Score aligned = io::read_score(dir.file("o/aligned.csv"));
+  EXPECT_EQ(aligned.labels().size(), 2u);
+  const Score truth = io::read_score(kExample + "/score.csv");
+  std::vector<double> a_on, t_on;
+  for (const Note& n : aligned.notes()) a_on.push_back(n.onset);
+  for (const Note& n : truth.notes()) t_on.push_back(n.onset);
+  double err = 0;
+  for (double t : a_on) {  // each aligned onset's distance to the nearest true onset
+    const auto it = std::lower_bound(t_on.begin(), t_on.end(), t);
+    double d = 1e9;
+    if (it != t_on.end()) d = std::min(d, *it - t);
+    if (it != t_on.begin()) d = std::min(d, t - *(it - 1));
+    err += d / static_cast<double>(a_on.size());
+  }
+  EXPECT_LT(err, 0.03);
+  // --align=no keeps the score's own times: no alignment, no aligned.csv.
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + mxl + " --align=no -n 5 --no-report --out " + dir.file("p"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("p/aligned.csv")));
+  // By staff: MuseScore wrote the right hand's part on two staves (a few cross-staff notes).
+  r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + mxl + " --label-by staff --align=no -n 5 --no-report --out " +
+                   dir.file("s"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* stem : {"Grand Piano, left", "Grand Piano, right staff 1", "Grand Piano, right staff 2"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("s/") + stem + ".wav"))) << stem;
 }

@@ -33,9 +33,39 @@ Audio read_audio(const std::string& path);
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 SampleFormat parse_sample_format(const std::string& name);  // "pcm16" | "pcm24" | "float32"
 
-// Writes a WAV file atomically (temporary file in the same folder, then rename). Values beyond
+// The file formats notewise writes (through libsndfile 1.2).
+enum class FileFormat { Wav, Flac, Ogg, Opus, Mp3, Aiff };
+// "wav" | "flac" | "ogg" | "opus" | "mp3" | "aiff" (also "aif"), any case, with or without the
+// dot; InvalidArgument naming the extension and the list otherwise.
+FileFormat parse_file_format(const std::string& extension);
+// The format a path's extension names (as parse_file_format; a path without one is an error).
+FileFormat file_format_of(const std::string& path);
+std::string extension_of(FileFormat format);  // "wav", "flac", ... (without the dot)
+bool is_lossy(FileFormat format);              // Ogg Vorbis, Opus, MP3
+inline constexpr const char* kFileFormatNames = "wav, flac, ogg, opus, mp3, aiff";
+
+struct Encoding {
+  FileFormat format = FileFormat::Wav;
+  SampleFormat sample = SampleFormat::Pcm16;  // WAV, AIFF; FLAC pcm16/pcm24 (it holds integers)
+  double quality = 8;                         // Ogg, Opus, MP3: 0 (smallest) .. 10 (best)
+  // InvalidArgument for a combination the format cannot hold (FLAC float32; quality out of 0..10).
+  void validate() const;
+};
+
+// The sample rate `format` stores audio of `sample_rate` at: the rate itself, except Opus (8,
+// 12, 16, 24 or 48 kHz) and MP3 (8 .. 48 kHz, the MPEG rates), which take the next rate they
+// have at or above it (48 kHz above their highest).
+int stored_rate(FileFormat format, int sample_rate);
+
+// Writes an audio file atomically (temporary file in the same folder, then rename), in the
+// encoding given; resampled (soxr) to stored_rate() where the format needs it. Values beyond
 // full scale are clipped for the integer formats. Refuses to replace an existing file unless
-// `overwrite`.
+// `overwrite`. Throws InvalidArgument for a channel count the format cannot hold (MP3 two,
+// FLAC eight), IoError naming the path if writing fails. Returns the rate written.
+int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                const Encoding& encoding, bool overwrite = false);
+
+// A WAV file (write_audio with FileFormat::Wav).
 void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                SampleFormat format = SampleFormat::Pcm16, bool overwrite = false);
 

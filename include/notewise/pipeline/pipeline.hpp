@@ -53,7 +53,9 @@ struct PipelineOptions {
   std::map<std::string, Family> instruments;  // label -> family (else from the program or the name)
   SourceOverrides overrides;
   std::vector<GroupSpec> groups;  // empty: one group per label
-  // A selection of notes to remove (edit): its notes form a first group "(muted)".
+  // A selection of notes to remove (edit): its notes form a first group "(muted)"; one that
+  // matches no note is an InvalidArgument. Notes no group takes go to an automatic group
+  // "rest" (Grouping::automatic_rest; an information message says so).
   std::string mute;
   // Names of the inputs in messages (a file's path, or what the caller calls them).
   std::string audio_name = "the audio";

@@ -7,7 +7,9 @@
 // && (and), || (or), ! (not) and parentheses, e.g.  label==right && pitch>=72
 // The selection `others` takes every note no earlier group took. Groups are tried in order;
 // a note goes to the first group whose selection it matches, so every note falls in exactly
-// one group. Without groups, each score label is its own group.
+// one group; notes that no group takes (and no `others` group) go to an automatic group `rest`
+// (as demucs' --two-stems gives no_X). Without groups, each score label is its own group,
+// named after the label as written.
 #include <functional>
 #include <string>
 #include <vector>
@@ -30,23 +32,36 @@ NotePredicate parse_selection(const std::string& selection);
 
 struct GroupSpec {
   std::string name;
-  std::string selection;  // or "others"
+  std::string selection;  // or "others"; with exact_label, a label matched exactly
+  bool exact_label = false;  // the groups made from labels: any characters, no quoting needed
 };
 
-// "NAME=SELECTION" -> GroupSpec; throws InvalidArgument if there is no '=' or the name is not a
-// usable file name (letters, digits, '-', '_', '.').
+// Group names at most this long (in bytes; file names beside them stay within 255).
+constexpr std::size_t kMaxGroupName = 200;
+
+// "NAME=SELECTION" -> GroupSpec (split at the first '='); throws InvalidArgument if there is
+// no '=', or the name is empty, "." or "..", holds '/' or a control character, or is longer
+// than kMaxGroupName (it names a file).
 GroupSpec parse_group_spec(const std::string& text);
 
 struct Grouping {
-  std::vector<std::string> names;                 // in the order given
+  std::vector<std::string> names;                 // in the order given; labels as written
+  std::vector<std::string> files;                 // per group: a distinct, file-safe stem (see file_stems)
   std::vector<std::vector<std::size_t>> notes;    // per group: indices into the score
+  int automatic_rest = -1;                        // the group made for notes no group took, or -1
 };
 
-// One group per score label (label characters unusable in file names become '_').
+// File-name stems for group names: each name as written where a file system allows it ('/',
+// control characters -> '_'; "", "." and ".." get a prefix; cut to kMaxGroupName bytes), made
+// distinct without regard to case (macOS and Windows fold it) by " 2", " 3", ...
+std::vector<std::string> file_stems(const std::vector<std::string>& names);
+
+// One group per score label, named after the label as written ("unlabelled" for an empty one).
 std::vector<GroupSpec> label_group_specs(const Score& score);
 
-// Throws InvalidArgument if a selection matches no note, if notes are left over with no
-// `others` group, or for duplicate group names.
+// Throws InvalidArgument if a selection matches no note, for a second `others` group, or for
+// duplicate group names. Notes left over go to an automatic group "rest" (or "rest 2", ... if
+// a group of that name was given), recorded in automatic_rest.
 Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs);
 
 }  // namespace notewise

@@ -128,3 +128,67 @@ TEST(Audio, InvalidParameters) {
   EXPECT_THROW(io::write_wav(dir.file("x.wav"), tone(10, 1), 0), InvalidArgument);
   EXPECT_THROW(io::parse_sample_format("pcm8"), InvalidArgument);
 }
+
+// Issue #16: the format follows what was asked for.
+TEST(Audio, WriteAudio_LosslessFormatsRoundTrip) {
+  TempDir dir;
+  const MatrixXf x = tone(3000, 2);
+  for (const auto format : {io::FileFormat::Wav, io::FileFormat::Flac, io::FileFormat::Aiff})
+    for (const auto sample : {io::SampleFormat::Pcm16, io::SampleFormat::Pcm24}) {
+      io::Encoding e;
+      e.format = format;
+      e.sample = sample;
+      const std::string path = dir.file("x" + std::to_string(static_cast<int>(sample)) + "." + io::extension_of(format));
+      EXPECT_EQ(io::write_audio(path, x, 44100, e), 44100);
+      const io::Audio a = io::read_audio(path);
+      EXPECT_EQ(a.sample_rate, 44100);
+      ASSERT_EQ(a.frames(), x.rows());
+      const float lsb = sample == io::SampleFormat::Pcm16 ? 1.0f / 32768 : 1.0f / 8388608;
+      EXPECT_LE((a.samples - x).cwiseAbs().maxCoeff(), lsb) << path;
+    }
+  io::Encoding flac;
+  flac.format = io::FileFormat::Flac;
+  flac.sample = io::SampleFormat::Float32;
+  EXPECT_THROW(io::write_audio(dir.file("f.flac"), x, 44100, flac), InvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("f.flac")));
+}
+
+TEST(Audio, WriteAudio_LossyFormatsKeepTheSignal) {
+  TempDir dir;
+  const MatrixXf x = tone(48000, 2);
+  for (const auto format : {io::FileFormat::Ogg, io::FileFormat::Opus, io::FileFormat::Mp3}) {
+    io::Encoding e;
+    e.format = format;
+    const std::string path = dir.file("x." + io::extension_of(format));
+    EXPECT_EQ(io::write_audio(path, x, 48000, e), 48000);
+    const io::Audio a = io::read_audio(path);
+    EXPECT_EQ(a.sample_rate, 48000);
+    EXPECT_EQ(a.channels(), 2);
+    // Lossy codecs delay and pad a little; the middle second's energy is the tone's.
+    ASSERT_GE(a.frames(), 40000) << path;
+    const double e_in = x.middleRows(12000, 24000).squaredNorm(), e_out = a.samples.middleRows(12000, 24000).squaredNorm();
+    EXPECT_NEAR(e_out / e_in, 1.0, 0.05) << path;
+  }
+  // Rates a codec lacks: the next it has (Opus 22.05 -> 24 kHz; MP3 96 -> 48 kHz).
+  EXPECT_EQ(io::stored_rate(io::FileFormat::Opus, 22050), 24000);
+  EXPECT_EQ(io::stored_rate(io::FileFormat::Opus, 48000), 48000);
+  EXPECT_EQ(io::stored_rate(io::FileFormat::Mp3, 22050), 22050);
+  EXPECT_EQ(io::stored_rate(io::FileFormat::Mp3, 96000), 48000);
+  EXPECT_EQ(io::stored_rate(io::FileFormat::Ogg, 96000), 96000);
+  io::Encoding opus;
+  opus.format = io::FileFormat::Opus;
+  EXPECT_EQ(io::write_audio(dir.file("r.opus"), x.topRows(22050), 22050, opus), 24000);
+  EXPECT_NEAR(io::read_audio(dir.file("r.opus")).seconds(), 1.0, 0.02);
+  // MP3 holds two channels at most.
+  io::Encoding mp3;
+  mp3.format = io::FileFormat::Mp3;
+  EXPECT_THROW(io::write_audio(dir.file("3.mp3"), tone(1000, 3), 44100, mp3), InvalidArgument);
+}
+
+TEST(Audio, FileFormatOfTheExtension) {
+  EXPECT_EQ(io::file_format_of("a/b.FLAC"), io::FileFormat::Flac);
+  EXPECT_EQ(io::file_format_of("x.aif"), io::FileFormat::Aiff);
+  EXPECT_EQ(io::parse_file_format("mp3"), io::FileFormat::Mp3);
+  EXPECT_THROW(io::file_format_of("x.xyz"), InvalidArgument);
+  EXPECT_THROW(io::file_format_of("noext"), InvalidArgument);
+}

@@ -147,10 +147,10 @@ TEST(ScoreIo, MidiOverlappingSamePitch) {
   EXPECT_NEAR(s.notes()[0].duration, 0.5, 1e-9);
   EXPECT_NEAR(s.notes()[1].onset, 0.25, 1e-9);
   EXPECT_NEAR(s.notes()[1].duration, 0.5, 1e-9);
-  EXPECT_EQ(s.notes()[2].label, "track0");
+  EXPECT_EQ(s.notes()[2].label, "channel1");  // one track, two channels: by channel (auto)
   io::MidiOptions o;
-  o.label_by = io::LabelBy::Channel;
-  EXPECT_EQ(io::parse_midi(smf({t}, 0), "p.mid", o).notes()[2].label, "channel1");
+  o.label_by = io::LabelBy::Track;
+  EXPECT_EQ(io::parse_midi(smf({t}, 0), "p.mid", o).notes()[2].label, "track0");
 }
 
 TEST(ScoreIo, MidiSustainPedalInAnotherTrack) {
@@ -218,4 +218,323 @@ TEST(ScoreIo, MidiWriteReadRoundTrip) {
     EXPECT_EQ(std::get<2>(a[i]), std::get<2>(b[i]));
   }
   EXPECT_THROW(io::write_midi_score(dir.file("s.mid"), s, false), IoError);  // kept without overwrite
+}
+
+// Issue #16: labels never collapse silently.
+TEST(ScoreIo, MidiTracksOfTheSameNameGetDistinctLabels) {
+  // Two staves exported as two tracks both named "Piano" (as notation programs do).
+  const std::string name = bytes({0x00, 0xff, 0x03, 0x05}) + "Piano";
+  const std::string rh = name + bytes({0x00, 0x90, 72, 100, 0x83, 0x60, 0x80, 72, 0}) + kEnd;
+  const std::string lh = name + bytes({0x00, 0x91, 48, 100, 0x83, 0x60, 0x81, 48, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({rh, lh}), "two.mid");
+  ASSERT_EQ(f.score.size(), 2u);
+  EXPECT_EQ(f.score.labels(), (std::vector<std::string>{"Piano", "Piano 2"}));
+  EXPECT_EQ(f.tracks, 2);
+  ASSERT_EQ(f.notices.size(), 1u);
+  EXPECT_NE(f.notices[0].find("'Piano', 'Piano 2'"), std::string::npos) << f.notices[0];
+  // Distinct names: no notice.
+  const std::string other = bytes({0x00, 0xff, 0x03, 0x04}) + "Bass" + bytes({0x00, 0x91, 40, 100, 0x83, 0x60, 0x81, 40, 0}) + kEnd;
+  EXPECT_TRUE(io::parse_midi_file(smf({rh, other}), "ok.mid").notices.empty());
+}
+
+TEST(ScoreIo, MidiOneTrackOnSeveralChannelsIsLabelledByChannel) {
+  // Type 0: right hand on channel 0, left hand on channel 1.
+  const std::string t = bytes({0x00, 0x90, 72, 100, 0x00, 0x91, 48, 90, 0x83, 0x60, 0x80, 72, 0, 0x00, 0x81, 48, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({t}, 0), "zero.mid");
+  EXPECT_EQ(f.score.labels(), (std::vector<std::string>{"channel0", "channel1"}));
+  EXPECT_EQ(f.channels, 2);
+  ASSERT_EQ(f.notices.size(), 1u);
+  EXPECT_NE(f.notices[0].find("labelled by channel"), std::string::npos) << f.notices[0];
+  // Asked for by track, it stays one label (the run then warns that it made one group).
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Track;
+  const io::ScoreFile one = io::parse_midi_file(smf({t}, 0), "zero.mid", o);
+  EXPECT_EQ(one.score.labels().size(), 1u);
+  EXPECT_TRUE(one.notices.empty());
+  // One track on one channel: nothing to split, no notice.
+  const std::string mono = bytes({0x00, 0x90, 72, 100, 0x83, 0x60, 0x80, 72, 0}) + kEnd;
+  EXPECT_TRUE(io::parse_midi_file(smf({mono}, 0), "one.mid").notices.empty());
+}
+
+TEST(ScoreIo, MidiPercussionIsLeftOutWithAWarning) {
+  // Piano on channel 0, a kick drum (36) and a snare (38) on channel 10 (index 9).
+  const std::string piano = bytes({0x00, 0x90, 60, 100, 0x83, 0x60, 0x80, 60, 0}) + kEnd;
+  const std::string drums = bytes({0x00, 0x99, 36, 100, 0x60, 0x89, 36, 0, 0x00, 0x99, 38, 100, 0x60, 0x89, 38, 0}) + kEnd;
+  const io::ScoreFile f = io::parse_midi_file(smf({piano, drums}), "band.mid");
+  ASSERT_EQ(f.score.size(), 1u);
+  EXPECT_EQ(f.score.notes()[0].pitch, 60);
+  EXPECT_EQ(f.percussion_notes, 2u);
+  EXPECT_EQ(f.tracks, 1);
+  ASSERT_EQ(f.warnings.size(), 1u);
+  EXPECT_NE(f.warnings[0].find("2 note(s) on channel 10"), std::string::npos) << f.warnings[0];
+  // Drums alone: no pitched note, an error that says why.
+  TempDir dir;
+  test::write_bytes(dir.file("drums.mid"), smf({drums}));
+  try {
+    io::read_score(dir.file("drums.mid"));
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("percussion"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScoreIo, MidiProgramLabelsAreGmNames) {
+  const std::string violin = bytes({0x00, 0xc0, 40, 0x00, 0x90, 67, 100, 0x83, 0x60, 0x80, 67, 0}) + kEnd;
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Program;
+  EXPECT_EQ(io::parse_midi(smf({violin}), "v.mid", o).notes()[0].label, "Violin");
+}
+
+TEST(ScoreIo, MidiWriterSkipsThePercussionChannel) {
+  // Twelve labels: the tenth must not land on channel 10, which readers leave out.
+  std::vector<Note> notes;
+  for (int k = 0; k < 12; ++k) notes.push_back({0.5 * k, 0.4, 60 + k, 90, "voice" + std::to_string(k), static_cast<std::size_t>(k)});
+  TempDir dir;
+  io::write_midi_score(dir.file("many.mid"), Score(notes), false);
+  const Score back = io::read_score(dir.file("many.mid"));
+  ASSERT_EQ(back.size(), 12u);
+  for (const Note& n : back.notes()) EXPECT_NE(n.channel, 9) << n.label;
+  EXPECT_EQ(back.labels().size(), 12u);
+}
+
+// ---- issue #16: score dialects -------------------------------------------------------------
+
+class CsvDialects : public ::testing::TestWithParam<std::string> {};
+
+// Every fixture holds the same three notes: C4 at 0.5 s for 0.25 s, then C3 and E4 at 1 s for
+// 0.5 s (labels rh:/lh: and velocities 100/80/90 where the dialect has them).
+TEST_P(CsvDialects, SameNotes) {
+  const std::string path = kFixtures + "dialects/" + GetParam();
+  const Score s = io::read_score(path);
+  ASSERT_EQ(s.size(), 3u) << path;
+  const double onset[] = {0.5, 1.0, 1.0}, duration[] = {0.25, 0.5, 0.5};
+  const int pitch[] = {60, 48, 64};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(s.notes()[i].onset, onset[i], 1e-9) << path << " note " << i;
+    EXPECT_NEAR(s.notes()[i].duration, duration[i], 1e-9) << path << " note " << i;
+    EXPECT_EQ(s.notes()[i].pitch, pitch[i]) << path << " note " << i;
+  }
+  const std::string text = test::read_bytes(path);
+  if (text.find("rh:") != std::string::npos) {
+    EXPECT_EQ(s.notes()[0].label, "rh:");
+    EXPECT_EQ(s.notes()[1].label, "lh:");
+  } else {
+    EXPECT_EQ(s.labels(), (std::vector<std::string>{"notes"}));
+  }
+  if (text.find("80") != std::string::npos) EXPECT_EQ(s.notes()[1].velocity, 80);
+  else EXPECT_EQ(s.notes()[1].velocity, 100);  // the default
+  // An aligned score keeps the file's layout: only the times change, every other byte stays.
+  const Score later = s.warped(2.0, 0.125);
+  const std::string rewritten = io::replace_csv_times(text, later, path);
+  const Score back = io::parse_csv(rewritten, path);
+  ASSERT_EQ(back.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(back.notes()[i].onset, later.notes()[i].onset, 1e-6) << path;
+    EXPECT_NEAR(back.notes()[i].duration, later.notes()[i].duration, 1e-6) << path;
+    EXPECT_EQ(back.notes()[i].label, s.notes()[i].label);
+  }
+  EXPECT_EQ(rewritten.substr(0, 3) == "\xEF\xBB\xBF", text.substr(0, 3) == "\xEF\xBB\xBF");
+  EXPECT_EQ(std::count(rewritten.begin(), rewritten.end(), '\r'), std::count(text.begin(), text.end(), '\r'));
+  EXPECT_EQ(std::count(rewritten.begin(), rewritten.end(), '\n'), std::count(text.begin(), text.end(), '\n'));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, CsvDialects,
+                         ::testing::Values("excel_bom_crlf.csv", "pretty_midi_end.tsv", "maps.txt", "headerless.txt",
+                                           "semicolon_decimal_comma.csv", "quoted_end_time.csv"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(ScoreIo, CsvHeaderSynonymsAndOldMacLineEnds) {
+  const Score s = io::parse_csv("ONSET_TIME;Duration (s);MIDI;Instrument\r0.0;1;60;violin\r2.0;0.5;D5;viola\r", "m.csv");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.notes()[1].pitch, 74);  // D5, a note name
+  EXPECT_EQ(s.notes()[1].label, "viola");
+  EXPECT_NEAR(s.notes()[1].onset, 2.0, 1e-12);
+  // Only headerless rows: start end pitch.
+  const Score h = io::parse_csv("0.1,0.6,61\n0.2,0.4,62\n", "h.csv");
+  EXPECT_NEAR(h.notes()[0].duration, 0.5, 1e-12);
+  EXPECT_NEAR(h.notes()[1].duration, 0.2, 1e-12);
+}
+
+TEST(ScoreIo, CsvDialectErrorsNameTheFileLineAndWhatWasExpected) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"onset,pitch\n0.5,60\n", "t.csv:1: header must name a duration or end column"},
+      {"start,end,velocity\n0.5,1,60\n", "t.csv:1: header must name a pitch column"},
+      {"begin\tend\tnote\n0.5\t0.2\t60\n", "t.csv:2: end 0.2 is before start 0.5"},
+      {"0.5 0.2 60\n", "t.csv:1: end 0.2 is before start 0.5 (a file without a header, read as start end pitch"},
+      {"0.5 1.0\n", "t.csv:1: has 2 fields; expected at least 3"},
+      {"# a comment\n\nstart,duration,pitch\n0.5,1,X9\n", "t.csv:4: pitch 'X9' is not a number"},
+      {"start,duration,pitch\n0.5,1,200\n", "t.csv:2: pitch 200 is outside 0..127"},
+      {"start,duration,pitch,velocity\n0.5,1,60,300\n", "t.csv:2: velocity 300 is outside 0..127"},
+      {std::string("\xFF\xFEs\0t", 6), "t.csv:1: is UTF-16"},
+      {"# only a comment\n", "t.csv: is empty"},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_csv(text, "t.csv");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << "\n want: " << want;
+    }
+  }
+}
+
+TEST(ScoreIo, CsvColumnAddedInTheFilesLayout) {
+  const std::vector<double> c{0.25, 0.5, 0.75};
+  // A header: the column is added with the file's separator, then replaced on a second pass.
+  const std::string tsv = test::read_bytes(kFixtures + "dialects/pretty_midi_end.tsv");
+  const std::string once = io::with_csv_column(tsv, "confidence", c, "p.tsv");
+  EXPECT_EQ(once.substr(0, once.find('\n')), "onset\toffset\tmidi\tinstrument\tconfidence");
+  EXPECT_EQ(io::with_csv_column(once, "confidence", {0.1, 0.2, 0.3}, "p.tsv").find("0.750"), std::string::npos);
+  EXPECT_EQ(io::parse_csv(once, "p.tsv").size(), 3u);
+  // No header: one is written first, so the new column is not read as a velocity.
+  const std::string bare = "0.5 0.75 60\n1.0 1.5 48\n1.0 1.5 64\n";
+  const std::string with = io::with_csv_column(bare, "confidence", c, "h.txt");
+  EXPECT_EQ(with.substr(0, with.find('\n')), "start end pitch confidence");
+  const Score s = io::parse_csv(with, "h.txt");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s.notes()[0].velocity, 100);
+  EXPECT_NEAR(s.notes()[2].duration, 0.5, 1e-12);
+}
+
+// ---- issue #16: MusicXML -------------------------------------------------------------------
+
+struct XmlAndMidi {
+  std::string xml, mid;
+};
+class MusicXmlAgainstMidi : public ::testing::TestWithParam<XmlAndMidi> {};
+
+// Files exported by MuseScore 3 (tests/fixtures/scores/musicxml/make_fixtures.sh): each MusicXML
+// file against the MIDI file it came from (or MuseScore's MIDI of it): the same notes, onsets
+// within a tick (480 per quarter, at the slowest tempo of the fixtures, 60 bpm: 2.1 ms).
+TEST_P(MusicXmlAgainstMidi, SameNotesWithinATick) {
+  const std::string dir = kFixtures + "musicxml/";
+  const Score xml = io::read_score(dir + GetParam().xml);
+  const Score mid = io::read_score(dir + GetParam().mid);
+  ASSERT_EQ(xml.size(), mid.size()) << GetParam().xml;
+  const auto sorted = [](const Score& s) {
+    std::vector<Note> n = s.notes();
+    std::stable_sort(n.begin(), n.end(), [](const Note& a, const Note& b) {
+      return std::lround(a.onset * 1000) != std::lround(b.onset * 1000) ? a.onset < b.onset : a.pitch < b.pitch;
+    });
+    return n;
+  };
+  const auto a = sorted(xml), b = sorted(mid);
+  const double tick = 60.0 / 60 / 480;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].pitch, b[i].pitch) << GetParam().xml << " note " << i;
+    EXPECT_NEAR(a[i].onset, b[i].onset, tick) << GetParam().xml << " note " << i;
+    // MuseScore ends each MIDI note a tick early.
+    EXPECT_NEAR(a[i].duration, b[i].duration, 2 * tick) << GetParam().xml << " note " << i;
+    EXPECT_NEAR(a[i].velocity, b[i].velocity, 1.0) << GetParam().xml << " note " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MuseScore, MusicXmlAgainstMidi,
+                         ::testing::Values(XmlAndMidi{"piano.musicxml", "piano.mid"}, XmlAndMidi{"piano.mxl", "piano.mid"},
+                                           XmlAndMidi{"duo.musicxml", "duo.mid"},
+                                           XmlAndMidi{"repeats.musicxml", "repeats_musescore.mid"}),
+                         [](const auto& info) {
+                           std::string n = info.param.xml;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(ScoreIo, MusicXmlLabels) {
+  const std::string dir = kFixtures + "musicxml/";
+  // One part on two staves: its staves by default (the hands), one label by part if asked.
+  const io::ScoreFile hands = io::read_score_file(dir + "repeats.musicxml");
+  EXPECT_EQ(hands.score.labels(), (std::vector<std::string>{"Piano staff 1", "Piano staff 2"}));
+  EXPECT_EQ(hands.staves, 2);
+  ASSERT_EQ(hands.notices.size(), 1u);
+  io::MidiOptions o;
+  o.label_by = io::LabelBy::Track;
+  EXPECT_EQ(io::read_score(dir + "repeats.musicxml", o).labels(), (std::vector<std::string>{"Piano"}));
+  // Two parts of one name: made distinct, with a notice.
+  const io::ScoreFile piano = io::read_score_file(dir + "piano.musicxml");
+  EXPECT_EQ(piano.score.labels(), (std::vector<std::string>{"Grand Piano, Piano", "Grand Piano, Piano 2"}));
+  EXPECT_EQ(piano.notices.size(), 1u);
+  // Programs: GM names; channels.
+  o.label_by = io::LabelBy::Program;
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml", o).labels(), (std::vector<std::string>{"Violin", "Cello"}));
+  o.label_by = io::LabelBy::Channel;
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml", o).labels(), (std::vector<std::string>{"channel0", "channel1"}));
+  EXPECT_EQ(io::read_score(dir + "duo.musicxml").notes()[0].program, 40);
+}
+
+namespace {
+std::string mxml(const std::string& measures) {
+  return "<?xml version=\"1.0\"?>\n<score-partwise><part-list><score-part id=\"P1\"><part-name>Flute</part-name></score-part>"
+         "</part-list>\n<part id=\"P1\">" + measures + "</part></score-partwise>\n";
+}
+std::string bar(const std::string& step, const std::string& extra = "") {
+  return "<measure>" + extra + "<attributes><divisions>1</divisions></attributes><note><pitch><step>" + step +
+         "</step><octave>4</octave></pitch><duration>4</duration></note></measure>\n";
+}
+std::vector<int> pitches_of(const Score& s) {
+  std::vector<int> p;
+  for (const Note& n : s.notes()) p.push_back(n.pitch);
+  return p;
+}
+}  // namespace
+
+TEST(ScoreIo, MusicXmlJumpsTransposeAndTempoMarks) {
+  // Da capo al fine: A B(fine) C(D.C.) -> A B C A B.
+  const Score dc = io::parse_musicxml(mxml(bar("C") + bar("D", "<sound fine=\"yes\"/>") + bar("E", "<sound dacapo=\"yes\"/>")), "dc.xml").score;
+  EXPECT_EQ(pitches_of(dc), (std::vector<int>{60, 62, 64, 60, 62}));
+  EXPECT_NEAR(dc.notes()[4].onset, 8.0, 1e-9);  // 4 quarters a bar at 120 bpm
+  // Repeated three times.
+  const Score three = io::parse_musicxml(
+      mxml(bar("C") + "<measure><barline location=\"right\"><repeat direction=\"backward\" times=\"3\"/></barline>"
+                      "<note><pitch><step>D</step><octave>4</octave></pitch><duration>4</duration></note></measure>"),
+      "r.xml").score;
+  EXPECT_EQ(pitches_of(three), (std::vector<int>{60, 62, 60, 62, 60, 62}));
+  // A clarinet in B flat sounds a major second below what is written; a metronome mark of
+  // 60 dotted quarters (90 quarters) a minute without <sound>.
+  const Score cl = io::parse_musicxml(
+      mxml("<measure><attributes><divisions>2</divisions><transpose><diatonic>-1</diatonic><chromatic>-2</chromatic></transpose></attributes>"
+           "<direction><direction-type><metronome><beat-unit>quarter</beat-unit><beat-unit-dot/><per-minute>60</per-minute></metronome></direction-type></direction>"
+           "<note><pitch><step>D</step><octave>4</octave></pitch><duration>2</duration></note>"
+           "<note><pitch><step>E</step><octave>4</octave></pitch><duration>2</duration></note></measure>"),
+      "cl.xml").score;
+  EXPECT_EQ(pitches_of(cl), (std::vector<int>{60, 62}));
+  EXPECT_NEAR(cl.notes()[1].onset, 60.0 / 90, 1e-9);
+}
+
+TEST(ScoreIo, BrokenMusicXmlNamesTheLineAndProblem) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"<?xml version=\"1.0\"?>\n<score-partwise>\n<part-list>\n</score-partwise>", "m.xml:4: not well-formed XML"},
+      {"<?xml version=\"1.0\"?>\n<html></html>", "m.xml:2: not a MusicXML score (the root element is <html>"},
+      {"<score-timewise></score-timewise>", "score-timewise"},
+      {mxml("<measure>\n<note><pitch><step>H</step><octave>4</octave></pitch><duration>1</duration></note></measure>"),
+       "m.xml:4: pitch step 'H'"},
+      {mxml("<measure>\n<note><pitch><step>C</step><octave>4</octave></pitch><duration>x</duration></note></measure>"),
+       "m.xml:4: duration 'x' is not a number"},
+      {mxml("<measure>\n<note><pitch><step>C</step><octave>12</octave></pitch><duration>1</duration></note></measure>"),
+       "lies outside MIDI 0 .. 127"},
+      {mxml(""), "holds no part with measures"},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_musicxml(text, "m.xml");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << "\n want: " << want;
+    }
+  }
+  // A damaged .mxl: cut in half.
+  TempDir dir;
+  const std::string mxl = test::read_bytes(kFixtures + "musicxml/piano.mxl");
+  test::write_bytes(dir.file("cut.mxl"), mxl.substr(0, mxl.size() / 2));
+  try {
+    io::read_score(dir.file("cut.mxl"));
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.mxl"), std::string::npos) << e.what();
+  }
 }

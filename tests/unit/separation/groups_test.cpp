@@ -56,10 +56,43 @@ TEST(Groups, FirstMatchWinsAndOthersTakesTheRest) {
 
 TEST(Groups, Errors) {
   EXPECT_THROW(group_notes(score(), {parse_group_spec("x=pitch>100")}), InvalidArgument);          // matches nothing
-  EXPECT_THROW(group_notes(score(), {parse_group_spec("x=label==right")}), InvalidArgument);       // left over
   EXPECT_THROW(group_notes(score(), {parse_group_spec("x=others"), parse_group_spec("x=pitch>1")}), InvalidArgument);
   EXPECT_THROW(parse_group_spec("no-equals-sign"), InvalidArgument);
   EXPECT_THROW(parse_group_spec("../evil=pitch>1"), InvalidArgument);
+  EXPECT_THROW(parse_group_spec("..=pitch>1"), InvalidArgument);
+  EXPECT_THROW(parse_group_spec(std::string("a\nb=pitch>1")), InvalidArgument);
+  EXPECT_THROW(parse_group_spec(std::string(kMaxGroupName + 1, 'x') + "=pitch>1"), InvalidArgument);
+}
+
+TEST(Groups, NotesNoGroupTakesGoToAnAutomaticRest) {
+  const Grouping g = group_notes(score(), {parse_group_spec("melody=pitch>=72")});
+  ASSERT_EQ(g.names, (std::vector<std::string>{"melody", "rest"}));
+  EXPECT_EQ(g.automatic_rest, 1);
+  EXPECT_EQ(g.notes[0], (std::vector<std::size_t>{0, 3}));
+  EXPECT_EQ(g.notes[1], (std::vector<std::size_t>{1, 2}));
+  // A group the user named "rest" keeps its name; the automatic one gets another.
+  const Grouping h = group_notes(score(), {parse_group_spec("rest=pitch>=72")});
+  EXPECT_EQ(h.names, (std::vector<std::string>{"rest", "rest 2"}));
+  // With `others`, or when every note is taken, there is none.
+  EXPECT_EQ(group_notes(score(), {parse_group_spec("a=pitch>=72"), parse_group_spec("b=others")}).automatic_rest, -1);
+  EXPECT_EQ(group_notes(score(), {}).automatic_rest, -1);
+}
+
+TEST(Groups, LabelsKeepTheirCharacters) {
+  const Score s({{0.0, 1.0, 72, 100, "lh:", 0}, {0.5, 1.0, 60, 80, "Piano #2", 1}, {1.0, 2.0, 48, 60, "it's", 2},
+                 {2.0, 1.0, 50, 60, "a/b", 3}, {3.0, 1.0, 52, 60, "a_b", 4}, {4.0, 1.0, 53, 60, "", 5},
+                 {5.0, 1.0, 54, 60, "PIANO #2", 6}});
+  const Grouping g = group_notes(s, {});
+  EXPECT_EQ(g.names, (std::vector<std::string>{"lh:", "Piano #2", "it's", "a/b", "a_b", "unlabelled", "PIANO #2"}));
+  // File stems: as written where a file system allows; '/' replaced; distinct regardless of case.
+  EXPECT_EQ(g.files, (std::vector<std::string>{"lh:", "Piano #2", "it's", "a_b", "a_b 2", "unlabelled", "PIANO #2 2"}));
+  for (std::size_t k = 0; k < g.names.size(); ++k) EXPECT_EQ(g.notes[k], (std::vector<std::size_t>{k})) << g.names[k];
+  // A label written bare in a selection, as it is.
+  EXPECT_EQ(matching("label==right&&pitch>=72"), (std::vector<std::size_t>{0, 3}));
+  const auto p = parse_selection("label==lh: || label=='Piano #2'");
+  EXPECT_TRUE(p(s.notes()[0]));
+  EXPECT_TRUE(p(s.notes()[1]));
+  EXPECT_FALSE(p(s.notes()[2]));
 }
 
 // Issue #18: deep nesting and long chains are bounded or flat, never a stack overflow.

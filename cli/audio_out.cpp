@@ -1,0 +1,32 @@
+#include "audio_out.hpp"
+
+#include "notewise/core/error.hpp"
+
+namespace notewise::cli {
+
+void AudioOutArgs::add_to(CLI::App& cmd) {
+  sample_option = cmd.add_option("--format", sample, "Sample format of WAV, FLAC and AIFF output: pcm16 | pcm24 | float32 (not FLAC)")
+                      ->capture_default_str()
+                      ->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  quality_option = cmd.add_option("--quality", quality,
+                                  "Quality of Ogg Vorbis, Opus and MP3 output, 0 (smallest) .. 10 (best). Opus stores 8, 12,\n"
+                                  "16, 24 or 48 kHz, MP3 the MPEG rates (8 .. 48 kHz): other inputs are resampled to the next")
+                       ->capture_default_str()
+                       ->check(CLI::Range(0.0, 10.0));
+}
+
+io::Encoding AudioOutArgs::encoding(io::FileFormat format) const {
+  io::Encoding e;
+  e.format = format;
+  e.sample = io::parse_sample_format(sample);
+  e.quality = quality;
+  const std::string name = io::extension_of(format);
+  if (io::is_lossy(format) && sample_option != nullptr && sample_option->count() > 0)
+    throw InvalidArgument("--format " + sample + ": " + name + " is lossy and has no sample format; use --quality");
+  if (!io::is_lossy(format) && quality_option != nullptr && quality_option->count() > 0)
+    throw InvalidArgument("--quality: " + name + " is lossless; --quality applies to ogg, opus and mp3");
+  e.validate();
+  return e;
+}
+
+}  // namespace notewise::cli

@@ -1,0 +1,24 @@
+#pragma once
+// The options of commands that write audio: the file format (from the extension), the sample
+// format of the lossless ones and the quality of the lossy ones.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "notewise/io/audio.hpp"
+
+namespace notewise::cli {
+
+struct AudioOutArgs {
+  std::string sample = "pcm16";
+  double quality = 8;
+  CLI::Option* sample_option = nullptr;
+  CLI::Option* quality_option = nullptr;
+
+  // --format (pcm16 | pcm24 | float32) and --quality (0 .. 10).
+  void add_to(CLI::App& cmd);
+  // The encoding for `format`; InvalidArgument (a usage error where the caller maps it) for
+  // --format given with a lossy format, --quality with a lossless one, or FLAC with float32.
+  io::Encoding encoding(io::FileFormat format) const;
+};
+
+}  // namespace notewise::cli
