@@ -14,10 +14,10 @@ namespace {
 constexpr double kFloat = 4, kComplex = 8;
 // The program, its libraries, FFTW plans and thread stacks: measured RSS of a run on a few
 // seconds of audio (docs/PERFORMANCE.md).
-constexpr double kFixed = 40e6;
+constexpr double kFixed = 30e6;
 // NMF work space in spectrograms of V's size (the model WH, the ratio V / WH and the
 // numerator of an update, plus the complex STFT's half-freed pages): calibrated against peak RSS.
-constexpr double kNmfWork = 4;
+constexpr double kNmfWork = 5;
 }  // namespace
 
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
@@ -49,11 +49,13 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   nmf.push_back({"spectrogram V and the NMF work space", (1 + kNmfWork) * V, "a larger --hop or a lower --sr"});
   std::vector<MemoryPart> synth = base;
   if (resynthesise) {
+    // Resynthesis runs block by block (separate.hpp: resynthesise): only the stems and H_g
+    // grow with the length at the input rate; a block's STFT, masks and frames are fixed.
+    const double block = 128;
     synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), "a larger --hop or fewer --group"});
-    synth.push_back({"the masks at the input's rate", kFloat * G * Kn * Nn, "a larger --hop or fewer --group"});
-    synth.push_back({"the input-rate STFT of a channel and its masked copy", 2 * kComplex * Kn * Nn + 3 * kFloat * L,
-                     "a larger --hop"});
-    synth.push_back({"the stems", kFloat * G * L * C, "fewer --group"});
+    synth.push_back({"the stems", kFloat * (G * L * C + L + G * R * N), "fewer --group"});
+    synth.push_back({"a block of the input-rate STFT, masks and frames",
+                     block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3), "a smaller --n-fft"});
   } else {
     synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), "a larger --hop or fewer labels"});
   }
