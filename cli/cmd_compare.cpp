@@ -5,9 +5,11 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/audio.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
+#include "commands.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 
@@ -15,7 +17,7 @@ namespace notewise::cli {
 
 void add_compare_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, out;
+    std::string audio, out, reference;
     ModelArgs model;
   };
   auto a = std::make_shared<Args>();
@@ -25,34 +27,55 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       "updates and by free-sign gradients (ReLU only), from the same templates and note windows, for\n"
       "--iterations iterations/epochs, all on the squared error (--loss euclidean, the default here) or on KL\n"
       "(--loss kl). Writes DIR/loss.csv (epoch,nmf,nae_pgd,nae_mu,nae_relu; the loss, row 0 the start),\n"
-      "DIR/loss.png and DIR/report.html.\n"
+      "DIR/loss.png and DIR/report.html. With --reference TRUTH/ (true stems <group>.wav), each method's\n"
+      "stems go to DIR/<method>/ and are scored (SDR, SIR, SAR, SI-SDR as mir_eval) in DIR/scores.json\n"
+      "and the page.\n"
       "Example: notewise compare mix.wav --score score.csv -n 200 --out cmp/");
   cmd->add_option("audio", a->audio, "The recording")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
+  cmd->add_option("--reference", a->reference,
+                  "Folder with the true stems (<group>.wav, any audio format): separate with each method and score")
+      ->check(CLI::ExistingDirectory);
   a->model.loss = "euclidean";  // the lecture's comparison; --loss kl for the other
-  a->model.add_to(*cmd, false);
+  a->model.add_to(*cmd, true);
+  // compare runs every method; a --method option would be ignored.
+  if (CLI::Option* m = cmd->get_option_no_throw("--method")) cmd->remove_option(m);
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
-    const auto run = prepare_outputs(a->out, {"loss.csv", "loss.png", "report.html"}, globals);
-    const Input in = load_input(a->audio, a->model, globals);
-    const auto& so = a->model.options;
-    const MatrixXf V = stft(in.analysis, so.stft).cwiseAbs();
-    const Geometry g = Geometry::of(so.stft, a->model.rate, V.cols());
     const char* names[] = {"nmf", "nae_pgd", "nae_mu", "nae_relu"};
     const Method methods[] = {Method::Nmf, Method::NaeProjectedGradient, Method::NaeMultiplicative, Method::NaeFreeGradient};
     constexpr int kMethods = 4;
+    std::vector<std::string> files{"loss.csv", "loss.png", "report.html"};
+    if (!a->reference.empty()) files.push_back("scores.json");
+    const auto run = prepare_outputs(a->out, files, globals);
+    const Input in = load_input(a->audio, a->model, globals);
+    const auto dir = std::filesystem::path(run->staging());
     std::vector<std::vector<double>> curves;
+    nlohmann::json scores = nlohmann::json::object();
     for (int k = 0; k < kMethods; ++k) {
-      DecomposeOptions o = so.decompose;
-      o.method = methods[k];
-      o.nmf.path = nmf::Path::Dense;
+      // The same prepared recording (score, groups, timbre) for every method; only the fit differs.
+      PreparedRecording p = in;
+      p.model.decompose.method = methods[k];
+      p.model.decompose.nmf.path = nmf::Path::Dense;
       ProgressBar bar(names[k], globals.quiet);
-      const Decomposition d = decompose(V, in.score, g, o, nmf_progress(bar, o.nmf.max_iterations));
+      bar.stage(k + 1, kMethods);
+      const Separation s = separate_prepared(p, in.audio.samples, in.audio.sample_rate, !a->reference.empty(),
+                                             nmf_progress(bar, p.model.decompose.nmf.max_iterations));
       bar.finish();
+      const Decomposition& d = s.decomposition;
       std::vector<double> c{d.run.initial_loss};
       c.insert(c.end(), d.run.loss.begin(), d.run.loss.end());
       curves.push_back(c);
+      if (!a->reference.empty()) {
+        const auto sub = dir / names[k];
+        std::filesystem::create_directories(sub);
+        for (std::size_t gi = 0; gi < s.groups.names.size(); ++gi)
+          io::write_wav((sub / (s.groups.names[gi] + ".wav")).string(), s.stems[gi], in.audio.sample_rate,
+                        io::SampleFormat::Float32, globals.force);
+        scores[names[k]] = evaluate_stems(a->reference, sub.string(), s.groups.names);
+      }
     }
+    if (!a->reference.empty()) io::write_text((dir / "scores.json").string(), scores.dump(1) + "\n", globals.force);
     std::ostringstream csv;
     csv.precision(10);
     csv << "epoch,nmf,nae_pgd,nae_mu,nae_relu\n";
@@ -61,7 +84,6 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       for (const auto& c : curves) csv << "," << c[e];
       csv << "\n";
     }
-    const auto dir = std::filesystem::path(run->staging());
     io::write_text((dir / "loss.csv").string(), csv.str(), globals.force);
     plot::LinePlot p;
     p.title = std::string(a->model.loss == "kl" ? "KL divergence" : "Approximation loss ||V - V^||^2") + " against iterations/epochs";
@@ -85,7 +107,29 @@ void add_compare_command(CLI::App& app, Globals& globals) {
     for (int k = 0; k < kMethods; ++k)
       h << "<tr><td>" << names[k] << "</td><td>" << curves[k].front() << "</td><td>" << curves[k].back() << "</td><td>"
         << curves[k].back() / curves[0].back() << "</td></tr>\n";
-    h << "</table>\n<pre>" << a->model.to_json().dump(1) << "</pre>\n</body></html>\n";
+    h << "</table>\n";
+    if (!a->reference.empty()) {
+      // Quality per method and stem: what a user choosing a method wants beside the loss.
+      h << "<h2>Separation quality against " << a->reference << "</h2>\n<table border=\"1\" cellpadding=\"4\">"
+        << "<tr><th>method</th><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
+      for (int k = 0; k < kMethods; ++k) {
+        const auto& sc = scores[names[k]];
+        for (const auto& [stem, v] : sc["stems"].items()) {
+          h << "<tr><td>" << names[k] << "</td><td>" << stem << "</td>";
+          for (const char* m : {"SDR", "SIR", "SAR", "SI_SDR"}) {
+            char b[32];
+            std::snprintf(b, sizeof b, "%.2f", v[m].is_null() ? NAN : v[m].get<double>());
+            h << "<td>" << b << "</td>";
+          }
+          h << "</tr>\n";
+        }
+        char b[64];
+        std::snprintf(b, sizeof b, "%.2f", sc["mean_SDR"].is_null() ? NAN : sc["mean_SDR"].get<double>());
+        h << "<tr><th>" << names[k] << "</th><th>mean</th><th>" << b << "</th><td></td><td></td><td></td></tr>\n";
+      }
+      h << "</table>\n";
+    }
+    h << "<pre>" << a->model.to_json().dump(1) << "</pre>\n</body></html>\n";
     io::write_text((dir / "report.html").string(), h.str(), globals.force);
     run->commit("report.html");
     std::string line = "final loss: nmf " + std::to_string(curves[0].back());
@@ -93,6 +137,15 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       char part[96];
       std::snprintf(part, sizeof part, ", %s %.4g (%.2fx)", names[k], curves[k].back(), curves[k].back() / curves[0].back());
       line += part;
+    }
+    if (!a->reference.empty()) {
+      line += "; mean SDR:";
+      for (int k = 0; k < kMethods; ++k) {
+        char part[64];
+        const auto& m = scores[names[k]]["mean_SDR"];
+        std::snprintf(part, sizeof part, " %s %.2f dB", names[k], m.is_null() ? NAN : m.get<double>());
+        line += part;
+      }
     }
     info(globals.quiet, line + "; wrote " + a->out);
   });

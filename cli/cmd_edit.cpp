@@ -88,10 +88,15 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       throw InvalidArgument(std::string("--gain ") + e.what());
     }
     ProgressBar nmf_bar("decompose", globals.quiet);
+    nmf_bar.stage(1, 2);
     ProgressBar synth_bar("resynthesise", globals.quiet);
+    synth_bar.stage(2, 2);
     const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, true,
                                            nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
-                                           [&](double f) { synth_bar.update(f); });
+                                           [&](double f) {
+                                             nmf_bar.finish();
+                                             synth_bar.update(f);
+                                           });
     synth_bar.finish();
     const MatrixXf out = remix(s, gain);
     const float peak = out.cwiseAbs().maxCoeff();

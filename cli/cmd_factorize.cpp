@@ -29,9 +29,9 @@ void run(const MatrixXf& Vf, const MatrixXf* W0f, const MatrixXf* H0f, Index ran
   ProgressBar bar("factorize", g.quiet);
   const auto t0 = std::chrono::steady_clock::now();
   const nmf::Result<T> r = nmf::factorize<T>(V, std::move(W0), std::move(H0), o, [&](const nmf::Progress& p) {
-    std::ostringstream d;
-    d << "iteration " << p.iteration << "/" << p.max_iterations << ", loss " << p.loss;
-    bar.update(static_cast<double>(p.iteration) / std::max(1, p.max_iterations), d.str());
+    char loss[48];
+    std::snprintf(loss, sizeof loss, "loss %.4g", p.loss);
+    bar.update(p.iteration, std::max(1, p.max_iterations), "it", loss);
     return true;
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -42,7 +42,7 @@ void run(const MatrixXf& Vf, const MatrixXf* W0f, const MatrixXf* H0f, Index ran
   io::write_text(path("loss.csv"), loss_csv(r.initial_loss, r.loss), g.force);
   info(g.quiet, "wrote W.npy (" + std::to_string(K) + "x" + std::to_string(r.W.cols()) + "), H.npy (" +
                     std::to_string(r.H.rows()) + "x" + std::to_string(N) + "), loss.csv: " +
-                    std::to_string(r.iterations) + " iterations in " + std::to_string(seconds) + " s, " +
+                    std::to_string(r.iterations) + " iterations in " + format_seconds(seconds) + ", " +
                     (r.sparse_path ? "sparse" : "dense") + " path, final loss " +
                     std::to_string(r.loss.empty() ? r.initial_loss : r.loss.back()) +
                     (r.converged ? " (converged)" : ""));

@@ -80,9 +80,9 @@ void add_nae_command(CLI::App& app, Globals& globals) {
     ProgressBar bar("train", globals.quiet);
     const PianoModel m = train_piano_model(pieces, Geometry::of(so.stft, a->model.rate, 0), so.decompose.constraints, o,
                                            a->transpositions, [&](int epoch, double loss) {
-                                             bar.update(static_cast<double>(epoch) / std::max(1, total),
-                                                        "epoch " + std::to_string(epoch) + "/" + std::to_string(total) +
-                                                            ", loss " + std::to_string(loss));
+                                             char l[48];
+                                             std::snprintf(l, sizeof l, "loss %.4g", loss);
+                                             bar.update(epoch, std::max(1, total), "epoch", l);
                                              return true;
                                            },
                                            a->deep);
@@ -94,7 +94,7 @@ void add_nae_command(CLI::App& app, Globals& globals) {
     io::write_piano_model(run->staging(), m, extra, globals.force);
     run->commit("model.json");
     info(globals.quiet, "wrote " + a->out + ": model.json, encoder.npy, decoder.npy (" + std::to_string(m.layout.rows()) +
-                            " rows, " + std::to_string(m.epochs) + " epochs, " + std::to_string(seconds_since(t0)) + " s)");
+                            " rows, " + std::to_string(m.epochs) + " epochs, " + format_seconds(seconds_since(t0)) + ")");
   });
 }
 

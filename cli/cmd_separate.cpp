@@ -58,8 +58,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->expect(files);
     const double t_load = seconds_since(t0);
 
+    const int stages = a->no_report ? 2 : 3;  // decompose, resynthesise, report
     ProgressBar nmf_bar("decompose", globals.quiet);
+    nmf_bar.stage(1, stages);
     ProgressBar synth_bar("resynthesise", globals.quiet);
+    synth_bar.stage(2, stages);
     const auto t1 = std::chrono::steady_clock::now();
     double t_nmf = 0;
     const Separation s = separate_prepared(
@@ -121,6 +124,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.separation = &s;
       view.score = &in.score;
       view.warp = &in.warp;
+      view.progress = "report 3/3";
+      view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);
     }
@@ -130,7 +135,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     for (const auto& n : groups.names) names += (names.empty() ? "" : ", ") + n + ".wav";
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
                             (a->no_report ? std::string() : ", report.html") + " (" +
-                            std::to_string(seconds_since(t0)) + " s)");
+                            format_seconds(seconds_since(t0)) + ")");
   });
 }
 

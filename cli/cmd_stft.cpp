@@ -44,7 +44,7 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
 
     const io::Audio audio = io::read_audio(args->audio);
     info(globals.quiet, "read " + args->audio + ": " + std::to_string(audio.channels()) + " channel(s), " +
-                            std::to_string(audio.sample_rate) + " Hz, " + std::to_string(audio.seconds()) + " s");
+                            std::to_string(audio.sample_rate) + " Hz, " + format_seconds(audio.seconds()));
     const MatrixXf mono = io::resample(audio.mono(), audio.sample_rate, args->rate);
     const MatrixXf V = stft(mono.col(0), args->stft).cwiseAbs();
 

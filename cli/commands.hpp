@@ -49,6 +49,10 @@ namespace notewise::cli {
 // Fails (IoError) before any work if DIR cannot be written, is locked by another run, or holds
 // one of `files` already (unless --force). Write into run->staging(), then run->commit(marker);
 // without the commit (an error, a signal) nothing of the run is left (io/output_run.hpp).
+// For a usage error: "unknown command 'seperate'; did you mean 'separate'?" or the same for an
+// option of the command, or "" when no name was mistyped. args in command-line order.
+std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args);
+
 [[nodiscard]] std::unique_ptr<io::OutputRun> prepare_outputs(const std::string& dir, const std::vector<std::string>& files,
                                                              const Globals& globals);
 

@@ -23,6 +23,87 @@ std::unique_ptr<io::OutputRun> prepare_outputs(const std::string& dir, const std
   return run;
 }
 
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The candidate nearest `word` (at most a third of its letters different), or "".
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const std::size_t e = edit_distance(word, c);
+    if (e < d) {
+      d = e;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  if (chosen.empty()) {
+    // The first word that is not a global option names the command.
+    for (const auto& a : args) {
+      if (!a.empty() && a[0] == '-') continue;
+      if (std::find(commands.begin(), commands.end(), a) != commands.end()) return "";
+      const std::string m = nearest(a, commands);
+      return "unknown command '" + a + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") + " (see notewise --help)";
+    }
+    return "";
+  }
+  // An option the (innermost) command does not know.
+  CLI::App* cmd = chosen.back();
+  while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().back();
+  std::string path = cmd->get_name();  // "nae train"
+  for (const CLI::App* up = cmd->get_parent(); up != nullptr && up->get_parent() != nullptr; up = up->get_parent())
+    path = up->get_name() + " " + path;
+  const std::vector<CLI::App*> subs = cmd->get_subcommands([](CLI::App*) { return true; });
+  if (!subs.empty()) {  // a command of commands (nae): its word after the command's name
+    std::vector<std::string> sub_names;
+    for (const CLI::App* sc : subs) sub_names.push_back(sc->get_name());
+    const auto at = std::find(args.begin(), args.end(), cmd->get_name());
+    for (auto it = at == args.end() ? at : at + 1; it != args.end(); ++it) {
+      if (!it->empty() && (*it)[0] == '-') continue;
+      const std::string m = nearest(*it, sub_names);
+      return path + ": unknown command '" + *it + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
+             " (see notewise " + path + " --help)";
+    }
+  }
+  std::vector<std::string> options;
+  for (const CLI::Option* o : cmd->get_options())
+    for (const auto& l : o->get_lnames()) options.push_back("--" + l);
+  for (const CLI::Option* o : app.get_options())
+    for (const auto& l : o->get_lnames()) options.push_back("--" + l);
+  for (const auto& a : args) {
+    if (a.rfind("--", 0) != 0) continue;
+    const std::string name = a.substr(0, a.find('='));
+    if (std::find(options.begin(), options.end(), name) != options.end()) continue;
+    const std::string m = nearest(name, options);
+    return path + ": unknown option '" + name + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
+           " (see notewise " + path + " --help)";
+  }
+  return "";
+}
+
 }  // namespace notewise::cli
 
 int main(int argc, char** argv) {
@@ -73,15 +154,19 @@ int main(int argc, char** argv) {
       args.erase(args.begin() + static_cast<std::ptrdiff_t>(i - 1));
     }
 
+  const std::vector<std::string> given(args.rbegin(), args.rend());  // parse() consumes args
   try {
     app.parse(args);
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    // Usage errors in the same one-line form as the others (CLI11 would print two lines).
+    // Usage errors in the same one-line form as the others (CLI11 would print two lines),
+    // with a guess at what was meant where a name is mistyped.
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
-    std::fprintf(stderr, "notewise: error: %s (see notewise --help)\n", what.c_str());
+    const std::string hint = cli::did_you_mean(app, given);
+    if (!hint.empty()) std::fprintf(stderr, "notewise: error: %s\n", hint.c_str());
+    else std::fprintf(stderr, "notewise: error: %s (see notewise --help)\n", what.c_str());
     return 2;
   } catch (const Error& e) {
     std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(e.what()).c_str());

@@ -405,7 +405,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   check_memory(audio_path, score, po, m, resynthesise);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
-                    std::to_string(in.audio.sample_rate) + " Hz, " + std::to_string(in.audio.seconds()) + " s; " +
+                    std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.audio.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
   static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
   for (const auto& msg : in.messages) {
@@ -440,9 +440,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 nmf::Callback nmf_progress(ProgressBar& bar, int iterations) {
   return [&bar, iterations](const nmf::Progress& p) {
-    std::ostringstream d;
-    d << "iteration " << p.iteration << "/" << iterations << ", loss " << p.loss;
-    bar.update(static_cast<double>(p.iteration) / std::max(1, iterations), d.str());
+    char loss[48];
+    std::snprintf(loss, sizeof loss, "loss %.4g", p.loss);
+    bar.update(p.iteration, std::max(1, iterations), "it", loss);
     return true;
   };
 }

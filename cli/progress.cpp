@@ -3,38 +3,93 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace notewise::cli {
+namespace {
 
-ProgressBar::ProgressBar(std::string label, bool quiet)
-    : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0) {}
-
-ProgressBar::~ProgressBar() {
-  if (tty_ && !quiet_ && !finished_ && last_percent_ >= 0) std::fputc('\n', stderr);
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-void ProgressBar::update(double fraction, const std::string& detail) {
-  if (quiet_) return;
-  const int percent = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 100.0);
+// mm:ss (h:mm:ss past an hour), as tqdm's elapsed<remaining.
+std::string clock(double s) {
+  if (!std::isfinite(s) || s < 0) return "--:--";
+  const long t = std::lround(s);
+  char b[32];
+  if (t >= 3600) std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(b, sizeof b, "%02ld:%02ld", t / 60, t % 60);
+  return b;
+}
+
+}  // namespace
+
+std::string format_seconds(double s) {
+  char b[48];
+  if (!std::isfinite(s) || s < 0) return "? s";
+  if (s < 1) std::snprintf(b, sizeof b, "%.2f s", s);
+  else if (s < 60) std::snprintf(b, sizeof b, "%.1f s", s);
+  else if (s < 3600) std::snprintf(b, sizeof b, "%ld min %02ld s", std::lround(s) / 60, std::lround(s) % 60);
+  else std::snprintf(b, sizeof b, "%ld h %02ld min", std::lround(s) / 3600, std::lround(s) / 60 % 60);
+  return b;
+}
+
+ProgressBar::ProgressBar(std::string label, bool quiet)
+    : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+
+ProgressBar::~ProgressBar() {
+  if (tty_ && !quiet_ && !finished_ && started_) std::fputc('\n', stderr);
+}
+
+ProgressBar& ProgressBar::stage(int k, int n) {
+  label_ += " " + std::to_string(k) + "/" + std::to_string(n);
+  return *this;
+}
+
+void ProgressBar::update(double fraction, const std::string& detail) { draw(fraction, "", detail); }
+
+void ProgressBar::update(long done, long total, const std::string& unit, const std::string& detail) {
+  const double elapsed = since(start_);
+  char b[96];
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  std::snprintf(b, sizeof b, "%ld/%ld %s %.*f %s/s", done, total, unit.c_str(), rate < 10 ? 1 : 0, rate, unit.c_str());
+  draw(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0, b, detail);
+}
+
+void ProgressBar::draw(double fraction, const std::string& counts, const std::string& detail) {
+  if (quiet_ || finished_) return;
+  const auto now = std::chrono::steady_clock::now();
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  const double elapsed = since(start_);
+  const double remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : NAN;
+  const int percent = static_cast<int>(fraction * 100.0);
+  std::string tail = counts;
+  tail += (tail.empty() ? "" : " ") + clock(elapsed) + "<" + clock(remaining);
+  if (!detail.empty()) tail += " " + detail;
   if (tty_) {
-    if (percent == last_percent_) return;
+    // At most 10 redraws a second: a terminal that redraws on every iteration slows the work.
+    if (started_ && fraction < 1 && std::chrono::duration<double>(now - last_draw_).count() < 0.1) return;
     const int width = 30, filled = percent * width / 100;
     std::fprintf(stderr, "\r%s [%s%s] %3d%% %s\033[K", label_.c_str(), std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), percent, detail.c_str());
+                 std::string(width - filled, '-').c_str(), percent, tail.c_str());
     std::fflush(stderr);
   } else {
-    if (percent / 10 == last_percent_ / 10 && last_percent_ >= 0) return;
-    std::fprintf(stderr, "%s: %d%% %s\n", label_.c_str(), percent / 10 * 10, detail.c_str());
+    const int quarter = percent / 25;
+    if (quarter == last_quarter_ || quarter >= 4) return;  // 0, 25, 50, 75 %; "done" closes it
+    last_quarter_ = quarter;
+    std::fprintf(stderr, "%s: %d%% %s\n", label_.c_str(), quarter * 25, tail.c_str());
   }
-  last_percent_ = percent;
+  started_ = true;
+  last_draw_ = now;
 }
 
 void ProgressBar::finish(const std::string& detail) {
   if (quiet_ || finished_) return;
   finished_ = true;
-  if (tty_) std::fprintf(stderr, "\r%s done %s\033[K\n", label_.c_str(), detail.c_str());
-  else std::fprintf(stderr, "%s: done %s\n", label_.c_str(), detail.c_str());
+  const std::string took = "done in " + format_seconds(since(start_)) + (detail.empty() ? "" : ", " + detail);
+  if (tty_) std::fprintf(stderr, "\r%s %s\033[K\n", label_.c_str(), took.c_str());
+  else std::fprintf(stderr, "%s: %s\n", label_.c_str(), took.c_str());
 }
 
 void info(bool quiet, const std::string& line) {

@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include "progress.hpp"
 #include "report_page.hpp"
 
 #include <cmath>
@@ -218,12 +219,15 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
     std::replace(f.begin(), f.end(), ':', '_');
     return "plots/" + f + ".png";
   };
-  for (const auto& name : figure_names(run)) {
-    const std::string file = png(name);
-    io::write_atomically((root / file).string(), overwrite, [&](const std::string& tmp) {
-      draw_figure(run, name, tmp);  // the temporary name ends in .png too
+  const std::vector<std::string> figures = figure_names(run);
+  ProgressBar bar(run.progress, run.quiet || run.progress.empty());
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    bar.update(static_cast<long>(i), static_cast<long>(figures.size() + 1), "figures");
+    io::write_atomically((root / png(figures[i])).string(), overwrite, [&](const std::string& tmp) {
+      draw_figure(run, figures[i], tmp);  // the temporary name ends in .png too
     });
   }
+  bar.update(static_cast<long>(figures.size()), static_cast<long>(figures.size() + 1), "figures", "interactive views");
   std::ostringstream h;
   const auto img = [&](const std::string& name, const std::string& alt) {
     h << "<figure><img src=\"" << png(name) << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
@@ -306,6 +310,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
        "document.getElementById('selfcheck').textContent=`[self-check: images ${ok}/${imgs.length}, audio ${aok}/${auds.length}, errors ${errors.length}]`;});});\n"
        "</script>\n</body></html>\n";
   io::write_text((root / "report.html").string(), h.str(), overwrite);
+  bar.finish();
 }
 
 }  // namespace notewise::cli

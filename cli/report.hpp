@@ -15,6 +15,8 @@ struct RunView {
   const Separation* separation = nullptr;
   const Score* score = nullptr;
   const std::vector<std::pair<double, double>>* warp = nullptr;  // with --align: score s -> audio s
+  std::string progress;     // label of a progress bar while the report is drawn (empty: none)
+  bool quiet = true;
   double max_hz = 0;       // spectrogram figures show C1 .. max_hz (0: the analysis Nyquist)
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "notewise/io/audio.hpp"
@@ -504,6 +505,62 @@ TEST(Cli, NaeTrain_ThenSeparateWithTheModel) {
   EXPECT_NE(r.err.find("version 7"), std::string::npos) << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("y/left.wav")));
+}
+
+// compare --reference scores every method's stems. The reference here is NMF's own separation
+// with the same options, so NMF must score far higher than the autoencoders (their stems differ).
+TEST(Cli, Compare_WithReferenceScoresEveryMethod) {
+  TempDir dir;
+  const std::string common = kExample + "/mix.wav --score " + kExample + "/score.csv -n 10 --loss kl";
+  ASSERT_EQ(notewise_cli("-q separate " + common + " --nmf-path dense --no-report --format float32 --out " + dir.file("ref")).code, 0);
+  const CliRun r = notewise_cli("compare " + common + " --reference " + dir.file("ref") + " --out " + dir.file("c"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("mean SDR: nmf"), std::string::npos) << r.err;
+  const auto scores = nlohmann::json::parse(read_text(dir.file("c/scores.json")));
+  for (const char* m : {"nmf", "nae_pgd", "nae_mu", "nae_relu"}) {
+    ASSERT_TRUE(scores.contains(m)) << m;
+    EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("c/") + m + "/left.wav"))) << m;
+    EXPECT_EQ(scores[m]["stems"].size(), 2u) << m;
+  }
+  const double nmf = scores["nmf"]["mean_SDR"].get<double>();
+  EXPECT_GT(nmf, 40.0);  // the same computation as the reference, up to float rounding
+  for (const char* m : {"nae_pgd", "nae_mu", "nae_relu"}) EXPECT_LT(scores[m]["mean_SDR"].get<double>(), nmf - 10) << m;
+  EXPECT_NE(read_text(dir.file("c/report.html")).find("Separation quality"), std::string::npos);
+  // compare runs every method: no --method option.
+  EXPECT_EQ(notewise_cli("compare " + common + " --method nmf --out " + dir.file("d")).code, 2);
+}
+
+// Progress on a pipe: a few plain lines per stage with stage k/n, counts, rate and elapsed<ETA,
+// then "done in"; the report stage included; times with sensible precision.
+TEST(Cli, Progress_StagesCountsRateEta) {
+  TempDir dir;
+  const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 20 --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(decompose 1/3: 50% 10/20 it [0-9.]+ it/s \d\d:\d\d<\d\d:\d\d loss )"))) << r.err;
+  for (const char* stage : {"decompose 1/3: done in ", "resynthesise 2/3: done in ", "report 3/3: done in "})
+    EXPECT_NE(r.err.find(stage), std::string::npos) << stage << "\n" << r.err;
+  EXPECT_FALSE(std::regex_search(r.err, std::regex(R"(\d\.\d{4,} s)"))) << "times print with too many digits: " << r.err;
+  int lines = 0;
+  for (char c : r.err) lines += c == '\n';
+  EXPECT_LT(lines, 30) << r.err;
+}
+
+// Mistyped commands and options get a guess, on one line, with exit 2.
+TEST(Cli, Usage_DidYouMean) {
+  CliRun r = notewise_cli("seperate x.wav");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'separate'?"), std::string::npos) << r.err;
+  r = notewise_cli("separate x.wav --scroe s.mid --out o");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean '--score'?"), std::string::npos) << r.err;
+  r = notewise_cli("nae trian");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'train'?"), std::string::npos) << r.err;
+  r = notewise_cli("frobnicate");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
+  for (const auto& e : {r.err}) EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
 }
 
 TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {
