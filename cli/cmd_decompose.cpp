@@ -29,7 +29,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
       "  index.json  what each row is: kind (pitch|onset), pitch, the notes and labels it serves;\n"
       "              and the geometry: bin k at k*bin_hz Hz, frame n at n*frame_seconds s\n"
       "  notes.csv   per note: index,onset,offset,pitch,label,energy (sum of its model spectrogram)\n"
-      "  loss.csv    iteration,loss;   params.json  every parameter, to repeat the run\n"
+      "  loss.csv    iteration,loss;   report.json  every parameter (to repeat the run), timings\n"
       "  report.html with plots/: spectrogram, templates, activations over the score, label masks\n"
       "Example: notewise decompose mix.wav --score score.mid --out run/");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
@@ -38,7 +38,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "params.json", "report.html"};
+    std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "report.json", "report.html"};
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     const auto run = prepare_outputs(a->out, files, globals);
     const Input in = load_input(a->audio, a->model, globals, "", false);  // no stems
@@ -61,19 +61,12 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     for (std::size_t i = 0; i < notes.size(); ++i)
       csv << i << "," << notes[i].onset << "," << notes[i].offset() << "," << notes[i].pitch << "," << notes[i].label << ","
           << energy[i] << "\n";
-    nlohmann::json params = a->model.to_json();
-    params["audio"] = a->audio;
-    params["version"] = kVersion;
-    params["iterations_run"] = d.run.iterations;
-    params["timbre_plan"] = timbre_json(in.timbre);
-    params["seconds"] = seconds_since(t0);
     io::write_npy((dir / "W.npy").string(), d.W, globals.force);
     io::write_npy((dir / "H.npy").string(), d.H, globals.force);
     io::write_npy((dir / "H_notes.npy").string(), Hn, globals.force);
     io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
     io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(d.run.initial_loss, d.run.loss), globals.force);
-    io::write_text((dir / "params.json").string(), params.dump(1) + "\n", globals.force);
     RunView view;
     view.separation = &view_data;
     view.score = &in.score;
@@ -85,9 +78,12 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
                                    {"nmf", {{"iterations", d.run.iterations}}}};
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     write_report(run->staging(), view, report, a->audio, nullptr, globals.force);
-    run->commit("params.json");
+    report["timings_s"]["total"] = seconds_since(t0);
+    // The same name and layout as separate's run file (plot reads either).
+    io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    run->commit("report.json");
     info(globals.quiet, "wrote " + a->out + ": W.npy (" + std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) +
-                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, params.json, report.html");
+                            "), H.npy, H_notes.npy, index.json, notes.csv, loss.csv, report.json, report.html");
   });
 }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/io/npy.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "pipeline.hpp"
 #include "report.hpp"
@@ -67,10 +68,38 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     } catch (const CLI::ValidationError& e) {
       throw ParseError(report_path, 0, std::string("parameters: ") + e.what());
     }
+    // The input where the run read it, else the copy its report keeps (a moved or copied folder).
+    if (!std::filesystem::exists(audio) && std::filesystem::is_directory(std::filesystem::path(a->run) / "report")) {
+      for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(a->run) / "report", std::filesystem::directory_options::skip_permission_denied))
+        if (e.path().stem() == "mix") audio = e.path().string();
+    }
+    // Drawn from the saved run: the saved W and H (no NMF iterations); the score, its windows and
+    // the spectrogram are rebuilt (cheap) from the input and the parameters.
+    const auto W_path = std::filesystem::path(a->run) / "W.npy", H_path = std::filesystem::path(a->run) / "H.npy";
+    const bool saved = std::filesystem::exists(W_path) && std::filesystem::exists(H_path);
+    if (saved) m.options.decompose.nmf.max_iterations = 0;
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
-    const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false);  // figures need no audio out
+    Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false);  // figures need no audio out
+    if (saved) {
+      MatrixXf W = io::read_npy(W_path.string()), H = io::read_npy(H_path.string());
+      Decomposition& d = s.decomposition;
+      if (W.rows() != d.W.rows() || W.cols() != d.W.cols() || H.rows() != d.H.rows() || H.cols() != d.H.cols())
+        throw ParseError(W_path.string(), 0, "W.npy/H.npy do not have the shapes this run's parameters give (" +
+                                                 std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) + ", " +
+                                                 std::to_string(d.H.rows()) + "x" + std::to_string(d.H.cols()) + ")");
+      d.W = std::move(W);
+      d.H = std::move(H);
+      s.masks = soft_masks(group_models(d, s.groups), mask_alpha(in.model));
+      try {
+        const auto& nmf = report.contains("nmf") ? report["nmf"] : nlohmann::json::object();
+        d.run.initial_loss = nmf.value("initial_loss", 0.0);
+        d.run.loss = nmf.value("loss", std::vector<double>{});
+      } catch (const nlohmann::json::exception& e) {
+        throw ParseError(report_path, 0, std::string("nmf: ") + e.what());
+      }
+    }
     RunView view;
     view.separation = &s;
     view.score = &in.score;

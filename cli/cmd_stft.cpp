@@ -20,7 +20,7 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, out, format = "pcm16";
     int rate = 22050;
-    StftOptions stft;
+    StftOptions stft = SeparationOptions{}.stft;  // the same V as separate and decompose analyse
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("spectrogram", "Magnitude spectrogram V.npy of an audio file, and its ISTFT round trip");

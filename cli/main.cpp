@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "commands.hpp"
+#include "help.hpp"
 #include "report_page.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
@@ -110,7 +111,11 @@ int main(int argc, char** argv) {
   using namespace notewise;
   cli::use_best_blas_kernels(argv);
   io::install_signal_cleanup();
-  cli::set_command_line(argc, argv);  // shown in reports: the command that reproduces the run  // SIGINT/SIGTERM/SIGHUP: remove what the run created, then die of it
+  cli::set_command_line(argc, argv);  // shown in reports: the command that reproduces the run
+  // --help-all: --help with every model option (they register hidden otherwise).
+  bool help_all = false;
+  for (int i = 1; i < argc; ++i) help_all = help_all || std::string(argv[i]) == "--help-all";
+  cli::set_show_all_options(help_all);  // SIGINT/SIGTERM/SIGHUP: remove what the run created, then die of it
 
   CLI::App app{
       "notewise: score-informed music audio decomposition.\n"
@@ -124,9 +129,10 @@ int main(int argc, char** argv) {
       "  notewise nae train --audio a.wav --score a.csv --out piano/  # an autoencoder for new pieces\n"
       "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
-      "Run 'notewise <command> --help' for the options of a command.",
+      "Run 'notewise <command> --help' for the options of a command (--help-all: every option).",
       "notewise"};
   app.set_version_flag("--version", std::string("notewise ") + kVersion);
+  app.formatter(std::make_shared<cli::HelpFormatter>());
   app.require_subcommand(1);
   app.fallthrough();
   cli::Globals globals;
@@ -144,11 +150,12 @@ int main(int argc, char** argv) {
   cli::add_batch_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
+  cli::organise_help(app);
 
   // "--align auto" as two words reads as --align=auto (a flag's value would otherwise be taken
   // for the next positional argument).
   std::vector<std::string> args;
-  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
+  for (int i = argc - 1; i >= 1; --i) args.emplace_back(std::string(argv[i]) == "--help-all" ? "--help" : argv[i]);  // reversed, as CLI11 wants
   for (std::size_t i = args.size(); i-- > 1;)
     if (args[i] == "--align" && (args[i - 1] == "auto" || args[i - 1] == "yes" || args[i - 1] == "no")) {
       args[i] = "--align=" + args[i - 1];

@@ -1,5 +1,7 @@
 #include "pipeline.hpp"
 
+#include "help.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +35,7 @@ std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
 void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool with_score) {
   auto& c = options.decompose.constraints;
   this->cmd = &cmd;
+  const std::size_t first = cmd.get_options().size();
   cmd.add_option("--preset", preset,
                  "Starting values of the model options: tuned (measured best, docs/RESULTS.md) or libfmp\n"
                  "(the FMP notebooks' values: partial weights 1/m, onset window -0.3..+0.1 s, 0.5 s after offsets);\n"
@@ -122,6 +125,15 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
   cmd.add_option("--alpha", options.alpha,
                  "Mask exponent: 1 magnitude ratio, 2 Wiener-like; 0 by instrument: 1 if a label is bowed,\n"
                  "blown or sung, else 2 (measured, docs/RESULTS.md)")->capture_default_str();
+  // Help: the options most runs touch in one group; the many model details only with --help-all.
+  static const std::vector<std::string> common{"--score", "--align", "--group", "--method", "--timbre", "--instrument",
+                                               "--iterations", "--model", "--label-by", "--preset"};
+  const std::vector<CLI::Option*> all = cmd.get_options();
+  for (std::size_t i = first; i < all.size(); ++i) {
+    const bool is_common = std::any_of(common.begin(), common.end(), [&](const std::string& n) { return all[i]->check_lname(n.substr(2)); });
+    const std::string g = all[i]->get_group();  // "Options", or a group of its own (Advanced, Ablation)
+    all[i]->group(is_common ? std::string(kCommonModelGroup) : g == "Options" ? std::string(kModelGroup) : g);
+  }
 }
 
 void ModelArgs::finish() {

@@ -74,7 +74,7 @@ TEST(Cli, Spectrogram_RoundTripOnExample) {
   const CliRun r = notewise_cli("spectrogram " + kExample + "/mix.wav --out " + dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.err;
   const MatrixXf V = io::read_npy(dir.file("run/V.npy"));
-  EXPECT_EQ(V.rows(), 1025);
+  EXPECT_EQ(V.rows(), 2049);  // n_fft 4096: the V that separate and decompose analyse
   const io::Audio in = io::read_audio(kExample + "/mix.wav");
   EXPECT_EQ(V.cols(), 1 + in.frames() / 512);
   const io::Audio out = io::read_audio(dir.file("run/resynth.wav"));
@@ -276,7 +276,9 @@ TEST(Cli, Decompose_WritesNoteWiseResults) {
   EXPECT_EQ(index["rows"].size(), static_cast<std::size_t>(H.rows()));
   EXPECT_EQ(index["rows"][0]["kind"], "pitch");
   EXPECT_EQ(index["rows"][H.rows() - 1]["kind"], "onset");
-  const auto params = nlohmann::json::parse(read_text(dir.file("d/params.json")));
+  // The run file has separate's name and layout.
+  EXPECT_FALSE(std::filesystem::exists(dir.file("d/params.json")));
+  const auto params = nlohmann::json::parse(read_text(dir.file("d/report.json")))["parameters"];
   EXPECT_EQ(params["iterations"], 10);
   EXPECT_EQ(params["preset"], "tuned");
   int rows = 0;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -48,4 +49,24 @@ TEST(Report, LoadsInHeadlessChromiumWithEveryImageAndAudio) {
   ASSERT_EQ(run(kChromium + "--window-size=1100,3600 --screenshot=" + shot + " " + page + " 2> /dev/null"), 0);
   ASSERT_TRUE(std::filesystem::exists(shot));
   EXPECT_GT(std::filesystem::file_size(shot), 50000u);
+}
+
+// plot draws from the saved run (W.npy, H.npy), from a moved folder whose input is gone (the
+// report's copy of the mix stands in): the same pixels as the figures the run drew itself.
+TEST(Report, PlotDrawsTheSavedRunFromAMovedFolder) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("in"));
+  std::filesystem::copy_file(kExample + "/mix.wav", dir.file("in/mix.wav"));
+  ASSERT_EQ(run(std::string(NOTEWISE_BINARY) + " -q separate " + dir.file("in/mix.wav") + " --score " + kExample +
+                "/score.csv -n 10 --out " + dir.file("run")),
+            0);
+  std::filesystem::rename(dir.file("run"), dir.file("moved"));
+  std::filesystem::remove_all(dir.file("in"));
+  for (const std::string fig : {"mask:left", "activations", "loss"}) {
+    std::string file = fig;
+    std::replace(file.begin(), file.end(), ':', '_');
+    const std::string out = dir.file(file + ".png");
+    ASSERT_EQ(run(std::string(NOTEWISE_BINARY) + " -q plot " + dir.file("moved") + " --figure " + fig + " --out " + out), 0) << fig;
+    EXPECT_EQ(notewise::test::read_bytes(out), notewise::test::read_bytes(dir.file("moved/plots/" + file + ".png"))) << fig;
+  }
 }
