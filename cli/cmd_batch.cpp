@@ -3,7 +3,7 @@
 // Each row runs as a child process of this same program (posix_spawn of /proc/self/exe), so
 // a row that fails in any way (bad input, out of memory, a crash) is reported and the others
 // go on. A row counts as done when its folder holds the marker its command commits last and
-// atomically (separate: report.json, decompose: params.json; io/output_run.hpp): a batch
+// atomically (report.json; io/output_run.hpp): a batch
 // killed midway and started again redoes only the rows without it.
 #include <fcntl.h>
 #include <spawn.h>
@@ -167,7 +167,7 @@ void add_batch_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     std::vector<Row> rows = read_manifest(a->manifest);
     io::ensure_output_dir(a->out);
-    const std::string marker = a->command == "decompose" ? "params.json" : "report.json";
+    const std::string marker = "report.json";  // what separate and decompose commit last
     const auto t0 = std::chrono::steady_clock::now();
     std::atomic<std::size_t> next{0};
     std::mutex m;

@@ -90,3 +90,16 @@ TEST(Batch, ManifestErrorsAreOneLineNamingTheFile) {
   EXPECT_EQ(run("-q batch " + m.string() + " --out " + (d.path() / "r").string()), 1);
   EXPECT_FALSE(fs::exists(d.path() / "r" / "summary.csv"));
 }
+
+TEST(Batch, DecomposeRowsAreSkippedOnceComplete) {
+  test::TempDir d;
+  piece(d.path(), "one", 261.6);
+  test::write_bytes((d.path() / "m.csv").string(), "audio,score,options\none.wav,one.csv,--iterations 3\n");
+  const fs::path root = d.path() / "runs";
+  const std::string cmd = "-q batch " + (d.path() / "m.csv").string() + " --out " + root.string() + " --command decompose";
+  EXPECT_EQ(run(cmd), 0);
+  EXPECT_EQ(statuses(root)["one"], "done");
+  EXPECT_TRUE(fs::exists(root / "one" / "H.npy"));
+  EXPECT_EQ(run(cmd), 0);
+  EXPECT_EQ(statuses(root)["one"], "skipped");
+}
