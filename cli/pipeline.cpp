@@ -394,7 +394,10 @@ void check_memory(const std::string& audio_path, const Score& score, const Pipel
   }
   if (limit <= 0) return;
   const io::AudioInfo info = io::read_audio_info(audio_path);
-  if (info.frames <= 0) return;  // read_audio says what is wrong
+  // A header outside read_audio's bounds: read_audio says what is wrong.
+  if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
+      info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
+    return;
   const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise);
   if (e.bytes <= limit) return;
   const MemoryPart& big = e.parts.front();
