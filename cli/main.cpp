@@ -123,11 +123,14 @@ int main(int argc, char** argv) {
       "Typical use:\n"
       "  notewise separate mix.wav --score score.mid --out stems/     # stems/<label>.wav per hand/voice\n"
       "  notewise edit mix.wav --score score.mid --gain left=-6dB --out edited.wav\n"
+      "  notewise edit mix.wav --score score.mid --transpose 'pitch==64'=+1 --out edited.wav\n"
       "  notewise eval --reference truth/ --estimate stems/           # SDR, SIR, SAR, SI-SDR\n"
       "  notewise decompose mix.wav --score score.mid --out run/      # W, H, note-wise activations\n"
       "  notewise factorize V.npy --rank 40 --out nmf/                # plain NMF of any matrix\n"
       "  notewise nae train --audio a.wav --score a.csv --out piano/  # an autoencoder for new pieces\n"
-      "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n\n"
+      "  notewise separate new.wav --score new.csv --model piano/ --out stems/\n"
+      "  notewise drums beat.wav --score beat.mid --out stems/       # kick, snare, hihat, ...\n"
+      "  notewise mosaic target.wav --source bees.wav --out mosaic.wav  # target rebuilt from source frames\n\n"
       "Exit codes: 0 success, 1 bad input or failure, 2 usage error.\n"
       "Run 'notewise <command> --help' for the options of a command (--help-all: every option).",
       "notewise"};
@@ -148,6 +151,8 @@ int main(int argc, char** argv) {
   cli::add_compare_command(app, globals);
   cli::add_nae_command(app, globals);
   cli::add_batch_command(app, globals);
+  cli::add_mosaic_command(app, globals);
+  cli::add_drums_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
   cli::organise_help(app);

@@ -10,11 +10,12 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   build-essential cmake pkg-config ccache \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
   libfftw3-dev libsndfile1-dev libsoxr-dev \
-  libcli11-dev nlohmann-json3-dev \
+  libcli11-dev nlohmann-json3-dev librubberband-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval \
-  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn python3-matplotlib >/dev/null
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn python3-matplotlib \
+  fluidsynth fluid-soundfont-gm timgm6mb-soundfont >/dev/null  # the last three: scripts/render_drums.py
 
 # The report's browser test drives headless Chromium with playwright-core (npm registry):
 # Node.js from Debian unless one is installed already (with its own npm).

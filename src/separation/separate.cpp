@@ -271,4 +271,27 @@ Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_
   return s;
 }
 
+std::vector<MatrixXf> apply_masks(const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                  const std::vector<MatrixXf>& masks, const StftOptions& analysis_stft,
+                                  double analysis_rate, const std::function<void(double)>& progress) {
+  if (masks.empty()) return {};
+  const Geometry g = Geometry::of(analysis_stft, analysis_rate, masks[0].cols());
+  // Resynthesis: every channel at the native rate, each group's mask on its complex STFT.
+  const StftOptions ns = native_stft(analysis_stft, analysis_rate, native_rate);
+  const Geometry gn = Geometry::of(ns, native_rate, ns.frames(native.rows()));
+  const std::size_t G = masks.size();
+  std::vector<MatrixXf> native_masks;
+  for (const auto& m : masks) native_masks.push_back(map_mask(m, g, gn));
+  std::vector<MatrixXf> stems(G, MatrixXf(native.rows(), native.cols()));
+  const double steps = static_cast<double>(native.cols() * G);
+  for (Index c = 0; c < native.cols(); ++c) {
+    const MatrixXcf Xc = stft(native.col(c), ns);
+    for (std::size_t k = 0; k < G; ++k) {
+      stems[k].col(c) = istft((Xc.array() * native_masks[k].array().cast<std::complex<float>>()).matrix(), ns, native.rows());
+      if (progress) progress(static_cast<double>(c * G + k + 1) / steps);
+    }
+  }
+  return stems;
+}
+
 }  // namespace notewise

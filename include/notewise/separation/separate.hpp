@@ -70,6 +70,14 @@ std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& group
                                    const Eigen::Ref<const MatrixXf>& native, double native_rate,
                                    const std::function<void(double)>& progress = {}, Index block_frames = 128);
 
+// Stems from analysis-grid masks: every channel of `native` (samples x channels, at
+// native_rate) through its complex STFT at the matching geometry (native_stft), each mask
+// mapped to that grid (map_mask), and the inverse STFT. One matrix per mask, native's shape.
+// `progress(fraction)` after each stem channel.
+std::vector<MatrixXf> apply_masks(const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                  const std::vector<MatrixXf>& masks, const StftOptions& analysis_stft,
+                                  double analysis_rate, const std::function<void(double)>& progress = {});
+
 struct Separation {
   MatrixXf V;                   // magnitude spectrogram of the analysis signal (bins x frames)
   Decomposition decomposition;

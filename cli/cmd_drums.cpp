@@ -1,0 +1,263 @@
+// notewise drums: score-informed drum decomposition (Dittmar & Mueller 2016). The work is
+// separate_drums (separation/drums.hpp); this file reads, writes and reports.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/audio.hpp"
+#include "notewise/io/npy.hpp"
+#include "notewise/io/output_run.hpp"
+#include "notewise/io/resample.hpp"
+#include "notewise/plot/figure.hpp"
+#include "notewise/separation/drums.hpp"
+#include "notewise/version.hpp"
+#include "pipeline.hpp"
+#include "progress.hpp"
+
+namespace notewise::cli {
+namespace {
+
+MatrixXf db(const MatrixXf& m, float ref) {
+  const float r = ref > 0 ? ref : 1.0f;
+  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
+}
+
+// A class's start template from a one-shot recording: its first T frames' magnitudes.
+MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, int T) {
+  const io::Audio a = io::read_audio(path);
+  VectorXf x = a.mono();
+  if (a.sample_rate != rate) x = io::resample(x, a.sample_rate, rate).col(0);
+  const MatrixXf S = stft(x, o.stft).cwiseAbs();
+  MatrixXf t = MatrixXf::Zero(S.rows(), T);
+  const Index n = std::min<Index>(T, S.cols());
+  t.leftCols(n) = S.leftCols(n);
+  if (!(t.sum() > 0)) throw ParseError(path, 0, "is silent in its first " + std::to_string(T) + " frames");
+  return t;
+}
+
+void draw_figures(const DrumSeparation& d, const DrumOptions& o, int rate, const std::string& dir) {
+  const double frame_s = static_cast<double>(o.stft.hop) / rate;
+  // The drum classes only (a band's pitched rows are the score's pitches, shown by 'separate').
+  const Index C = static_cast<Index>(d.classes.size()) - d.first_drum, T = static_cast<Index>(d.W.size());
+  const Index R0 = d.first_drum_row;
+  const auto name = [&](Index c) { return d.classes[static_cast<std::size_t>(d.first_drum + c)]; };
+  const MatrixXf H = d.H.middleRows(R0, C), H0 = d.H0.middleRows(R0, C);
+  plot::Heatmap h;
+  h.values = H;
+  for (Index c = 0; c < C; ++c) {
+    const float m = H.row(c).maxCoeff();
+    if (m > 0) h.values.row(c) /= m;
+  }
+  h.x_max = H.cols() * frame_s;
+  h.y_min = -0.5;
+  h.y_max = C - 0.5;
+  h.title = "Activations H per class (each row scaled to its maximum) and the score's windows";
+  h.x_label = "time (s)";
+  h.y_label = "class";
+  h.colour_label = "activation";
+  h.map = plot::Colormap::Viridis;
+  for (Index c = 0; c < C; ++c) h.y_ticks.push_back({static_cast<double>(c), name(c)});
+  for (Index c = 0; c < C; ++c)
+    for (Index n = 0; n < H0.cols(); ++n)
+      if (H0(c, n) > 0 && (n == 0 || H0(c, n - 1) == 0)) {
+        Index e = n;
+        while (e + 1 < H0.cols() && H0(c, e + 1) > 0) ++e;
+        h.outlines.push_back({n * frame_s, (e + 1) * frame_s, c - 0.45, c + 0.45, {1, 1, 1}});
+      }
+  plot::draw(h, (std::filesystem::path(dir) / "activations.png").string());
+  // Templates side by side: class c's T frames in columns c T .. c T + T - 1.
+  const Index rows = std::min<Index>(d.V.rows(), static_cast<Index>(8000.0 * o.stft.n_fft / rate) + 1);
+  MatrixXf W(rows, C * T);
+  for (Index c = 0; c < C; ++c)
+    for (Index t = 0; t < T; ++t) W.col(c * T + t) = d.W[static_cast<std::size_t>(t)].col(R0 + c).head(rows);
+  plot::Heatmap w;
+  w.values = db(W, W.maxCoeff());
+  w.x_max = static_cast<double>(C);
+  w.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
+  w.v_min = -60;
+  w.v_max = 0;
+  w.title = "NMFD templates (each " + std::to_string(T) + " frames)";
+  w.x_label = "class";
+  w.y_label = "frequency (Hz)";
+  w.colour_label = "dB re max";
+  for (Index c = 0; c < C; ++c) w.outlines.push_back({static_cast<double>(c), c + 1.0, 0, w.y_max, {1, 1, 1}});
+  for (Index c = 0; c < C; ++c) w.legend.push_back({std::to_string(c) + ": " + name(c), {1, 1, 1}});
+  plot::draw(w, (std::filesystem::path(dir) / "templates.png").string());
+}
+
+}  // namespace
+
+void add_drums_command(CLI::App& app, Globals& globals) {
+  struct Args {
+    std::string audio, score, out, format = "pcm16", reference, templates;
+    std::vector<std::string> classes;
+    bool fix_templates = false, drums_only = false;
+    int rate = 22050;
+    DrumOptions o;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("drums", "Split a drum recording into its drums (kick, snare, hi-hat, ...) by its score");
+  cmd->footer(
+      "Score-informed drum decomposition (Dittmar & Mueller, IEEE/ACM TASLP 2016): one NMFD template\n"
+      "per class, a spectrogram of --template-seconds (the stroke and its decay; the cymbals'\n"
+      "--cymbal-seconds, 2 s: they ring), active only from\n"
+      "--pre-onset before to --post-onset after the class's score onsets (the start decays with\n"
+      "--decay after each onset). The templates are learnt from the recording (--template-iterations\n"
+      "with the activations held at the start, then --iterations of both), or start from one-shot\n"
+      "recordings (--templates DIR: DIR/<class>.wav, e.g. rendered with FluidSynth; --fix-templates\n"
+      "keeps them). Stems through alpha-Wiener masks (--alpha): they sum to the input.\n"
+      "Classes: the General MIDI drum map (kick 35-36, snare 37-40, hihat 42/44/46, toms 41/43/45/\n"
+      "47/48/50, cymbals 49/51-53/55/57/59, percussion: the rest), or --class NAME=SELECTION\n"
+      "(e.g. --class kick='pitch==36' --class rest=others).\n"
+      "A band (a MIDI file with pitched tracks beside the percussion channel 10): the pitched notes\n"
+      "get harmonic templates as in 'separate' (one stem per track label) and the drums the NMFD\n"
+      "templates, in one decomposition (--drums-only: the pitched notes are ignored).\n"
+      "Writes DIR/<class>.wav, W.npy (bins x R*T: frame t of row c in column t*R + c; a band's\n"
+      "pitched rows first), H.npy, H0.npy, loss.csv, activations.png, templates.png, report.json.\n"
+      "Example: notewise drums beat.wav --score beat.mid --out stems/ --reference truth/");
+  cmd->add_option("audio", a->audio, "The drum recording (WAV, FLAC, ...)")->required();
+  cmd->add_option("--score", a->score, "Its drum score (.mid or .csv; pitches by the GM drum map)")->required();
+  cmd->add_option("-o,--out", a->out, "Output folder")->required();
+  cmd->add_option("--class", a->classes, "NAME=SELECTION: a class of your own (repeatable; replaces the GM classes)");
+  cmd->add_option("--templates", a->templates, "Folder of one-shot recordings <class>.wav to start the templates from");
+  cmd->add_flag("--fix-templates", a->fix_templates, "Keep the --templates classes' templates fixed");
+  cmd->add_flag("--drums-only", a->drums_only, "In a band's score, ignore the pitched notes");
+  cmd->add_option("--template-seconds", a->o.template_seconds, "Length of a template (s); cymbals: --cymbal-seconds")
+      ->capture_default_str()->check(CLI::Range(0.01, 10.0));
+  cmd->add_option("--cymbal-seconds", a->o.class_template_seconds[0].second, "Length of the cymbals' template (s)")
+      ->capture_default_str()->check(CLI::Range(0.01, 10.0));
+  cmd->add_option("--pre-onset", a->o.pre_onset, "Activation window before an onset (s)")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--post-onset", a->o.post_onset, "Activation window after an onset (s)")->capture_default_str()->check(CLI::Range(0.0, 2.0));
+  cmd->add_option("--decay", a->o.decay, "Decay of the start activations after an onset (s)")->capture_default_str()->check(CLI::Range(0.001, 2.0));
+  cmd->add_option("--template-iterations", a->o.template_iterations, "Iterations learning the templates with H held")
+      ->capture_default_str()->check(CLI::Range(0, 10000));
+  cmd->add_option("-n,--iterations", a->o.iterations, "Iterations learning templates and activations")
+      ->capture_default_str()->check(CLI::Range(0, 10000));
+  cmd->add_option("--alpha", a->o.alpha, "Mask exponent (2: Wiener-like, 1: magnitude ratio)")->capture_default_str()->check(CLI::Range(0.1, 10.0));
+  cmd->add_option("--n-fft", a->o.stft.n_fft, "FFT size at the analysis rate")->capture_default_str()->check(CLI::Range(16, 65536));
+  cmd->add_option("--hop", a->o.stft.hop, "Hop at the analysis rate")->capture_default_str()->check(CLI::Range(1, 32768));
+  cmd->add_option("--rate", a->rate, "Analysis sample rate (Hz); the stems keep the input's")
+      ->capture_default_str()->check(CLI::Range(8000, 192000));
+  cmd->add_option("--reference", a->reference, "Folder of true stems <class>.wav: SDR etc. into report.json");
+  cmd->add_option("--format", a->format, "Sample format: pcm16 | pcm24 | float32")
+      ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  cmd->callback([a, &globals] {
+    std::vector<GroupSpec> specs;
+    validate_options([&] {
+      a->o.validate();
+      for (const auto& c : a->classes) specs.push_back(parse_group_spec(c));
+      if (a->fix_templates && a->templates.empty()) throw InvalidArgument("--fix-templates needs --templates");
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    Score score = io::read_score(a->score);
+    const bool has_percussion = std::any_of(score.notes().begin(), score.notes().end(), [](const Note& n) { return n.channel == 9; });
+    const bool has_pitched = std::any_of(score.notes().begin(), score.notes().end(), [](const Note& n) { return n.channel >= 0 && n.channel != 9; });
+    Score pitched;
+    if (has_percussion && has_pitched) {
+      if (!a->drums_only) pitched = score.select([](const Note& n) { return n.channel != 9; });
+      const std::size_t before = score.size();
+      score = score.select([](const Note& n) { return n.channel == 9; });
+      if (a->drums_only)
+        info(globals.quiet, a->score + ": " + std::to_string(before - score.size()) + " notes outside the percussion channel (10) ignored");
+    }
+    Grouping pitched_groups;
+    if (!pitched.empty()) {
+      if (!a->templates.empty()) throw InvalidArgument("--templates: not with a band's score (use --drums-only)");
+      pitched_groups = group_notes(pitched, label_group_specs(pitched));
+      for (const auto& n : pitched_groups.names)
+        if (std::find_if(specs.begin(), specs.end(), [&](const GroupSpec& g) { return g.name == n; }) != specs.end() ||
+            (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))
+          throw InvalidArgument(a->score + ": the track '" + n + "' has the name of a drum class");
+    }
+    if (score.empty()) throw ParseError(a->score, 0, "has no notes");
+    if (specs.empty()) specs = gm_drum_classes(score);
+    Grouping groups;
+    try {
+      groups = group_notes(score, specs);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(a->score + ": " + e.what());
+    }
+    std::vector<std::string> files = {"W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png", "report.json"};
+    for (const auto& n : groups.names) files.push_back(n + ".wav");
+    for (const auto& n : pitched_groups.names) files.push_back(n + ".wav");
+    const auto run = prepare_outputs(a->out, files, globals);
+    const io::Audio audio = io::read_audio(a->audio);
+    if (score.end() > audio.seconds() + 1.0)
+      warn(a->score + ": the score runs to " + std::to_string(score.end()) + " s, the recording to " + std::to_string(audio.seconds()) + " s");
+    VectorXf x = audio.mono();
+    if (audio.sample_rate != a->rate) x = io::resample(x, audio.sample_rate, a->rate).col(0);
+    std::vector<std::pair<std::string, MatrixXf>> starts;
+    if (!a->templates.empty()) {
+      for (const auto& n : groups.names) {
+        const int T = a->o.template_frames(a->rate, n);
+        const auto f = std::filesystem::path(a->templates) / (n + ".wav");
+        if (!std::filesystem::exists(f)) continue;  // that class is learnt from a flat start
+        starts.push_back({n, template_from(f.string(), a->rate, a->o, T)});
+        if (a->fix_templates) a->o.fixed_templates.push_back(n);
+      }
+      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + groups.names.front() + ", ...)");
+    }
+    ProgressBar bar("drums", globals.quiet);
+    const auto progress = nmf_progress(bar, a->o.template_iterations + a->o.iterations);
+    const DrumSeparation d =
+        pitched.empty()
+            ? separate_drums(x, a->rate, audio.samples, audio.sample_rate, score, groups, a->o, starts, progress)
+            : separate_band(x, a->rate, audio.samples, audio.sample_rate, pitched, pitched_groups,
+                            SeparationOptions::tuned().decompose.constraints, score, groups, a->o, progress);
+    bar.finish();
+    const auto dir = std::filesystem::path(run->staging());
+    const auto fmt = io::parse_sample_format(a->format);
+    nlohmann::json jc = nlohmann::json::array();
+    for (std::size_t k = 0; k < pitched_groups.names.size(); ++k) {
+      io::write_wav((dir / (pitched_groups.names[k] + ".wav")).string(), d.stems[k], audio.sample_rate, fmt, globals.force);
+      jc.push_back({{"name", pitched_groups.names[k]}, {"notes", pitched_groups.notes[k].size()},
+                    {"file", pitched_groups.names[k] + ".wav"}, {"template", "harmonic (pitched track)"}});
+    }
+    const std::size_t first = pitched_groups.names.size();
+    for (std::size_t k = 0; k < groups.names.size(); ++k) {
+      io::write_wav((dir / (groups.names[k] + ".wav")).string(), d.stems[first + k], audio.sample_rate, fmt, globals.force);
+      jc.push_back({{"name", groups.names[k]}, {"selection", specs[k].selection}, {"notes", groups.notes[k].size()},
+                    {"file", groups.names[k] + ".wav"},
+                    {"template", std::any_of(starts.begin(), starts.end(), [&](const auto& s) { return s.first == groups.names[k]; })
+                                     ? (a->fix_templates ? "given, fixed" : "given") : "learnt"}});
+    }
+    const Index C = d.W[0].cols(), T = static_cast<Index>(d.W.size());
+    MatrixXf W(d.V.rows(), C * T);
+    for (Index t = 0; t < T; ++t) W.middleCols(t * C, C) = d.W[static_cast<std::size_t>(t)];
+    io::write_npy((dir / "W.npy").string(), W, globals.force);
+    io::write_npy((dir / "H.npy").string(), d.H, globals.force);
+    io::write_npy((dir / "H0.npy").string(), d.H0, globals.force);
+    io::write_text((dir / "loss.csv").string(), loss_csv(d.initial_loss, d.loss), globals.force);
+    draw_figures(d, a->o, a->rate, dir.string());
+    nlohmann::json report = {
+        {"version", kVersion},
+        {"command", "drums"},
+        {"input", {{"audio", a->audio}, {"score", a->score}, {"sample_rate", audio.sample_rate}, {"channels", audio.channels()},
+                   {"seconds", audio.seconds()}, {"notes", score.size()}}},
+        {"parameters", {{"rate", a->rate}, {"n_fft", a->o.stft.n_fft}, {"hop", a->o.stft.hop},
+                        {"template_seconds", a->o.template_seconds}, {"cymbal_seconds", a->o.class_template_seconds[0].second}, {"template_frames", T},
+                        {"pre_onset", a->o.pre_onset}, {"post_onset", a->o.post_onset}, {"decay", a->o.decay},
+                        {"template_iterations", a->o.template_iterations}, {"iterations", a->o.iterations},
+                        {"alpha", a->o.alpha}, {"divergence", "kl"}}},
+        {"classes", jc},
+        {"nmfd", {{"initial_loss", d.initial_loss}, {"loss", d.loss}}},
+    };
+    if (!a->reference.empty()) {
+      std::vector<std::string> all = pitched_groups.names;
+      all.insert(all.end(), groups.names.begin(), groups.names.end());
+      const nlohmann::json scores = evaluate_stems(a->reference, run->staging(), all);
+      report["scores"] = scores;
+      const auto& m = scores["mean_SDR"];
+      info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
+    }
+    report["seconds"] = seconds_since(t0);
+    io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    run->commit("report.json");
+    std::string names;
+    for (const auto& n : d.classes) names += (names.empty() ? "" : ", ") + n + ".wav";
+    info(globals.quiet, "wrote " + a->out + ": " + names + ", W.npy, H.npy, loss.csv, figures, report.json");
+  });
+}
+
+}  // namespace notewise::cli

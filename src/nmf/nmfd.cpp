@@ -1,0 +1,235 @@
+#include "notewise/nmf/nmfd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "notewise/core/error.hpp"
+
+namespace notewise::nmf {
+namespace {
+
+template <class T>
+constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+// [S_0(H); S_1(H); ...; S_{T-1}(H)]: (R T) x N, so that L = [W_0 .. W_{T-1}] times it.
+template <class T>
+Matrix<T> stacked_h(const Matrix<T>& H, Index frames) {
+  const Index R = H.rows(), N = H.cols();
+  Matrix<T> S = Matrix<T>::Zero(R * frames, N);
+  for (Index tau = 0; tau < frames && tau < N; ++tau) S.block(tau * R, tau, R, N - tau) = H.leftCols(N - tau);
+  return S;
+}
+
+template <class T>
+Matrix<T> stacked_w(const std::vector<Matrix<T>>& W) {
+  const Index K = W[0].rows(), R = W[0].cols();
+  Matrix<T> S(K, R * static_cast<Index>(W.size()));
+  for (std::size_t tau = 0; tau < W.size(); ++tau) S.middleCols(static_cast<Index>(tau) * R, R) = W[tau];
+  return S;
+}
+
+template <class T>
+void check_shapes(Index K, Index N, const std::vector<Matrix<T>>& W, const Matrix<T>& H) {
+  if (W.empty()) throw InvalidArgument("nmfd: the templates need at least one frame (T >= 1)");
+  const Index R = W[0].cols();
+  for (const auto& w : W)
+    if (w.rows() != K || w.cols() != R)
+      throw InvalidArgument("nmfd: every template frame must be " + std::to_string(K) + "x" + std::to_string(R) + ", one is " +
+                            std::to_string(w.rows()) + "x" + std::to_string(w.cols()));
+  if (H.rows() != R || H.cols() != N)
+    throw InvalidArgument("nmfd: H must be " + std::to_string(R) + "x" + std::to_string(N) + ", is " +
+                          std::to_string(H.rows()) + "x" + std::to_string(H.cols()));
+  if (R == 0) throw InvalidArgument("nmfd: rank must be >= 1");
+}
+
+template <class T>
+void check_values(const char* name, const Matrix<T>& m) {
+  if (!m.allFinite()) throw InvalidArgument(std::string("nmfd: ") + name + " holds NaN or Inf");
+  if (m.size() > 0 && m.minCoeff() < 0) throw InvalidArgument(std::string("nmfd: ") + name + " holds negative entries");
+}
+
+template <class T>
+double change(const Matrix<T>& a, const Matrix<T>& b, StopNorm norm) {
+  const Matrix<double> d = (a - b).template cast<double>();
+  if (norm == StopNorm::Frobenius || d.size() == 0) return d.norm();
+  const Matrix<double> g = d.rows() <= d.cols() ? Matrix<double>(d * d.transpose()) : Matrix<double>(d.transpose() * d);
+  Eigen::SelfAdjointEigenSolver<Matrix<double>> es(g, Eigen::EigenvaluesOnly);
+  return std::sqrt(std::max(0.0, es.eigenvalues().maxCoeff()));
+}
+
+}  // namespace
+
+template <class T>
+Matrix<T> convolve(const std::vector<Matrix<T>>& W, const Matrix<T>& H) {
+  check_shapes<T>(W.empty() ? 0 : W[0].rows(), H.cols(), W, H);
+  return stacked_w(W) * stacked_h(H, static_cast<Index>(W.size()));
+}
+
+template <class T>
+Matrix<T> convolve_one(const std::vector<Matrix<T>>& W, const Matrix<T>& H, Index r) {
+  check_shapes<T>(W.empty() ? 0 : W[0].rows(), H.cols(), W, H);
+  if (r < 0 || r >= H.rows()) throw InvalidArgument("nmfd: template " + std::to_string(r) + " is out of range");
+  const Index K = W[0].rows(), N = H.cols();
+  Matrix<T> L = Matrix<T>::Zero(K, N);
+  for (Index tau = 0; tau < static_cast<Index>(W.size()) && tau < N; ++tau)
+    L.rightCols(N - tau).noalias() += W[tau].col(r) * H.row(r).leftCols(N - tau);
+  return L;
+}
+
+template <class T>
+double nmfd_loss(const Eigen::Ref<const Matrix<T>>& V, const std::vector<Matrix<T>>& W, const Matrix<T>& H,
+                 const Options& o) {
+  check_shapes<T>(V.rows(), V.cols(), W, H);
+  return loss<T>(V, stacked_w(W), stacked_h(H, static_cast<Index>(W.size())), o);
+}
+
+template <class T>
+NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<Matrix<T>> W0, Matrix<T> H0,
+                             const Options& o, const Callback& callback) {
+  o.validate();
+  if (o.path == Path::Sparse) throw InvalidArgument("nmfd: there is no sparse path (path = auto or dense)");
+  const Index K = V.rows(), N = V.cols();
+  if (K == 0 || N == 0) throw InvalidArgument("nmfd: V is empty");
+  check_shapes<T>(K, N, W0, H0);
+  if (!V.allFinite()) throw InvalidArgument("nmfd: V holds NaN or Inf");
+  if (V.minCoeff() < 0) throw InvalidArgument("nmfd: V holds negative entries");
+  for (const auto& w : W0) check_values<T>("W0", w);
+  check_values<T>("H0", H0);
+  const Index R = H0.rows(), F = static_cast<Index>(W0.size());
+  std::vector<char> fixed_w(static_cast<std::size_t>(R), 0), fixed_h(static_cast<std::size_t>(R), 0);
+  for (Index r : o.fixed_w_columns) {
+    if (r < 0 || r >= R) throw InvalidArgument("nmfd: fixed W column " + std::to_string(r) + " is out of range");
+    fixed_w[static_cast<std::size_t>(r)] = 1;
+  }
+  for (Index r : o.fixed_h_rows) {
+    if (r < 0 || r >= R) throw InvalidArgument("nmfd: fixed H row " + std::to_string(r) + " is out of range");
+    fixed_h[static_cast<std::size_t>(r)] = 1;
+  }
+
+  double beta = o.divergence == Divergence::Euclidean ? 2.0 : o.divergence == Divergence::KullbackLeibler ? 1.0 : o.beta;
+  const double gamma = beta < 1 ? 1.0 / (2.0 - beta) : 1.0;
+  Options loss_options = o;
+  NmfdResult<T> res;
+  res.W = std::move(W0);
+  res.H = std::move(H0);
+  Matrix<T> Ws = stacked_w(res.W);  // K x (R F), kept in step with res.W
+  Matrix<T> L, A, B;
+  // A = V .* L^(beta-2) and B = L^(beta-1) of the current model (L floored at eps).
+  const auto weights = [&] {
+    L = Ws * stacked_h(res.H, F);
+    A.resize(K, N);
+    if (beta != 1) B.resize(K, N);
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n)
+      for (Index k = 0; k < K; ++k) {
+        const T l = std::max(L(k, n), kEps<T>);
+        if (beta == 1) {
+          A(k, n) = V(k, n) / l;
+        } else if (beta == 2) {
+          A(k, n) = V(k, n);
+          B(k, n) = l;
+        } else {
+          A(k, n) = V(k, n) * static_cast<T>(std::pow(static_cast<double>(l), beta - 2));
+          B(k, n) = static_cast<T>(std::pow(static_cast<double>(l), beta - 1));
+        }
+      }
+  };
+  const auto mu = [&](T& x, T num, T den) {
+    const T ratio = num / std::max(den, kEps<T>);
+    x *= gamma == 1.0 ? ratio : static_cast<T>(std::pow(static_cast<double>(ratio), gamma));
+  };
+  // Each template scaled over all its frames, H's row by the inverse (L unchanged).
+  const auto normalize = [&] {
+    if (o.normalize_w == Normalization::None || o.fix_w || o.fix_h) return;
+    for (Index r = 0; r < R; ++r) {
+      if (fixed_w[static_cast<std::size_t>(r)] || fixed_h[static_cast<std::size_t>(r)]) continue;
+      T s = 0;
+      for (const auto& w : res.W)
+        s = o.normalize_w == Normalization::SumToOne ? s + w.col(r).sum() : std::max(s, w.col(r).maxCoeff());
+      if (!(s > 0)) continue;
+      for (auto& w : res.W) w.col(r) /= s;
+      res.H.row(r) *= s;
+    }
+    Ws = stacked_w(res.W);
+  };
+  const auto current_loss = [&] { return loss<T>(V, Ws, stacked_h(res.H, F), loss_options); };
+
+  res.initial_loss = current_loss();
+  Matrix<T> W_prev, H_prev;
+  for (int it = 1; it <= o.max_iterations; ++it) {
+    if (o.tol > 0) {
+      W_prev = Ws;
+      H_prev = res.H;
+    }
+    if (!o.fix_h) {
+      weights();
+      // sum_tau W_tau' S_-tau(X): column n collects W_tau' X(:, n + tau).
+      Matrix<T> num = Matrix<T>::Zero(R, N), den = Matrix<T>::Zero(R, N);
+      for (Index tau = 0; tau < F && tau < N; ++tau) {
+        num.leftCols(N - tau).noalias() += res.W[tau].transpose() * A.rightCols(N - tau);
+        if (beta == 1) {
+          den.leftCols(N - tau).colwise() += res.W[tau].colwise().sum().transpose();
+        } else {
+          den.leftCols(N - tau).noalias() += res.W[tau].transpose() * B.rightCols(N - tau);
+        }
+      }
+      for (Index n = 0; n < N; ++n)
+        for (Index r = 0; r < R; ++r)
+          if (!fixed_h[static_cast<std::size_t>(r)]) mu(res.H(r, n), num(r, n), den(r, n));
+    }
+    if (!o.fix_w) {
+      weights();
+      const Matrix<T> Hs = stacked_h(res.H, F);
+      const Matrix<T> num = A * Hs.transpose();  // K x (R F): A S_tau(H)' side by side
+      Matrix<T> den;
+      if (beta == 1) {
+        den = Hs.rowwise().sum().transpose().replicate(K, 1);
+      } else {
+        den = B * Hs.transpose();
+      }
+      for (Index tau = 0; tau < F; ++tau)
+        for (Index r = 0; r < R; ++r) {
+          if (fixed_w[static_cast<std::size_t>(r)]) continue;
+          const Index c = tau * R + r;
+          for (Index k = 0; k < K; ++k) mu(res.W[tau](k, r), num(k, c), den(k, c));
+        }
+      Ws = stacked_w(res.W);
+    }
+    if (o.normalize_every_iteration) normalize();
+    const double l = current_loss();
+    res.loss.push_back(l);
+    res.iterations = it;
+    if (callback && !callback(Progress{it, o.max_iterations, l})) {
+      res.cancelled = true;
+      break;
+    }
+    if (o.tol > 0 && change<T>(res.H, H_prev, o.stop_norm) <= o.tol && change<T>(Ws, W_prev, o.stop_norm) <= o.tol) {
+      res.converged = true;
+      break;
+    }
+    if (o.rel_loss_tol > 0) {
+      const double before = it == 1 ? res.initial_loss : res.loss[static_cast<std::size_t>(it) - 2];
+      if (before - l <= o.rel_loss_tol * before) {
+        res.converged = true;
+        break;
+      }
+    }
+  }
+  if (!o.normalize_every_iteration) normalize();
+  return res;
+}
+
+#define NOTEWISE_NMFD(T)                                                                                          \
+  template Matrix<T> convolve<T>(const std::vector<Matrix<T>>&, const Matrix<T>&);                               \
+  template Matrix<T> convolve_one<T>(const std::vector<Matrix<T>>&, const Matrix<T>&, Index);                    \
+  template NmfdResult<T> factorize_nmfd<T>(const Eigen::Ref<const Matrix<T>>&, std::vector<Matrix<T>>, Matrix<T>, \
+                                           const Options&, const Callback&);                                      \
+  template double nmfd_loss<T>(const Eigen::Ref<const Matrix<T>>&, const std::vector<Matrix<T>>&, const Matrix<T>&, \
+                               const Options&);
+NOTEWISE_NMFD(float)
+NOTEWISE_NMFD(double)
+#undef NOTEWISE_NMFD
+
+}  // namespace notewise::nmf
