@@ -91,7 +91,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
                                                  std::to_string(d.H.rows()) + "x" + std::to_string(d.H.cols()) + ")");
       d.W = std::move(W);
       d.H = std::move(H);
-      s.masks = soft_masks(group_models(d, s.groups), mask_alpha(in.model));
+      s.masks = group_masks(d, s.groups, mask_alpha(in.model));  // as model_groups computes them
       try {
         const auto& nmf = report.contains("nmf") ? report["nmf"] : nlohmann::json::object();
         d.run.initial_loss = nmf.value("initial_loss", 0.0);

@@ -23,6 +23,7 @@ void add_plot_command(CLI::App& app, Globals& globals);
 void add_align_command(CLI::App& app, Globals& globals);
 void add_compare_command(CLI::App& app, Globals& globals);
 void add_nae_command(CLI::App& app, Globals& globals);
+void add_batch_command(CLI::App& app, Globals& globals);
 void add_mosaic_command(CLI::App& app, Globals& globals);
 void add_drums_command(CLI::App& app, Globals& globals);
 

@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
   cli::add_align_command(app, globals);
   cli::add_compare_command(app, globals);
   cli::add_nae_command(app, globals);
+  cli::add_batch_command(app, globals);
   cli::add_mosaic_command(app, globals);
   cli::add_drums_command(app, globals);
   cli::add_spectrogram_command(app, globals);

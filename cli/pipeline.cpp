@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/model_io.hpp"
+#include "notewise/pipeline/memory.hpp"
 #include "progress.hpp"
 #include "run_groups.hpp"
 
@@ -75,6 +77,10 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                    "then --iterations NMF iterations refine them (default here 10; 0: the encoder alone). The\n"
                    "model's sample rate, FFT, hop and template/window options are used")
         ->check(CLI::ExistingDirectory);
+  cmd.add_option("--max-memory", max_memory,
+                 "Refuse a run whose estimated peak memory exceeds SIZE (e.g. 8G, 500M), before any work;\n"
+                 "default: the memory the system has available (MemAvailable)")
+      ->group("Advanced");
   cmd.add_flag("--pedal", pedal, "MIDI: extend notes held by the sustain pedal (CC64)");
   cmd.add_option("--sr", rate, "Analysis sample rate in Hz")->capture_default_str()->check(CLI::Range(4000, 192000));
   cmd.add_option("--n-fft", options.stft.n_fft, "FFT size at the analysis rate")->capture_default_str()->check(CLI::Range(16, 65536));
@@ -375,7 +381,53 @@ io::MidiOptions ModelArgs::midi_options() const {
   return mo;
 }
 
-Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute) {
+namespace {
+
+// /proc/meminfo's MemAvailable in bytes; 0 where it cannot be read (then nothing is refused).
+double memory_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  double kb = 0;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+// The honest limit: a run that cannot fit stops here, before the audio is decoded or any
+// output is written, instead of being killed by the kernel half-way.
+void check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
+                  bool resynthesise) {
+  double limit = 0;
+  std::string source = "MemAvailable";
+  if (!m.max_memory.empty()) {
+    validate_options([&] {
+      try {
+        limit = parse_bytes(m.max_memory);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string("--max-memory ") + e.what());
+      }
+    });
+    source = "--max-memory";
+  } else {
+    limit = memory_available();
+  }
+  if (limit <= 0) return;
+  const io::AudioInfo info = io::read_audio_info(audio_path);
+  // A header outside read_audio's bounds: read_audio says what is wrong.
+  if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
+      info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
+    return;
+  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise);
+  if (e.bytes <= limit) return;
+  const MemoryPart& big = e.parts.front();
+  throw Error(audio_path + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +
+              format_bytes(limit) + " available (" + source + "); the largest part is " + big.what + " (" +
+              format_bytes(big.bytes) + "): lower it with " + big.lower + ", or set --max-memory");
+}
+
+}  // namespace
+
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute, bool resynthesise) {
   Input in;
   in.score_file = io::read_score_file(m.score, m.midi_options());
   for (const auto& line : in.score_file.notices) notice(g.quiet, line);
@@ -386,12 +438,13 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   Score score = std::move(in.score_file.score);
   in.score_file.score = Score();
   if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
+  PipelineOptions po = m.pipeline_options(audio_path);
+  po.mute = mute;
+  check_memory(audio_path, score, po, m, resynthesise);
   in.audio = io::read_audio(audio_path);
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
                     std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.audio.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
-  PipelineOptions po = m.pipeline_options(audio_path);
-  po.mute = mute;
   static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
   for (const auto& msg : in.messages) {
     if (msg.level == PipelineMessage::Level::Warning) warn(msg.text);

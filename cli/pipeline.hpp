@@ -35,6 +35,7 @@ struct ModelArgs {
   int rate = 22050;
   std::vector<std::string> groups;
   std::string preset = "tuned";
+  std::string max_memory;                 // --max-memory SIZE (else /proc/meminfo MemAvailable)
   std::string timbre = "auto";            // --timbre (libfmp preset: shared)
   std::vector<std::string> instruments;   // --instrument LABEL=FAMILY
   bool explicit_band = false;             // --tolerance/--tolerance-cents given: every source uses it
@@ -72,7 +73,11 @@ struct Input : PreparedRecording {
 // past the audio's end, and errors if no note is left); prints its messages. The timbre
 // sources it planned go into m.options too (the report's alpha_used depends on them).
 // mute: edit's --mute selection (a first group "(muted)").
-Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute = "");
+// Before the audio is decoded, the run's peak memory is estimated (pipeline/memory.hpp) from the
+// file's header; more than --max-memory (or MemAvailable) is an error naming the size and the
+// option that lowers it. resynthesise: false for decompose (no stems).
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute = "",
+                 bool resynthesise = true);
 
 // The timbre plan as the report shows it.
 nlohmann::json timbre_json(const TimbrePlan& plan);

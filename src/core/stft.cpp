@@ -34,27 +34,35 @@ Index reflect_index(Index i, Index length) {
 
 MatrixXcf stft(const Eigen::Ref<const VectorXf>& x, const StftOptions& options) {
   options.validate();
+  if (x.size() == 0) throw InvalidArgument("stft: empty signal");
+  return stft_frames(x, options, 0, options.frames(x.size()));
+}
+
+MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& x, const StftOptions& options, Index first, Index count) {
+  options.validate();
   const Index length = x.size();
   if (length == 0) throw InvalidArgument("stft: empty signal");
+  if (first < 0 || count < 0 || first + count > options.frames(length))
+    throw InvalidArgument("stft_frames: frames " + std::to_string(first) + " + " + std::to_string(count) + " outside 0 .. " +
+                          std::to_string(options.frames(length)));
   const int n_fft = options.n_fft;
-  const Index frames = options.frames(length);
   const VectorXf window = hann_periodic(n_fft);
   const RealFft fft(n_fft);
-  MatrixXcf X(options.bins(), frames);
+  MatrixXcf X(options.bins(), count);
   const Index half = n_fft / 2;
 
 #pragma omp parallel
   {
     std::vector<float> frame(n_fft);
 #pragma omp for schedule(static)
-    for (Index n = 0; n < frames; ++n) {
-      const Index start = n * options.hop - half;  // first sample of the frame in x's coordinates
+    for (Index c = 0; c < count; ++c) {
+      const Index start = (first + c) * options.hop - half;  // first sample of the frame in x's coordinates
       for (int i = 0; i < n_fft; ++i) {
         const Index j = start + i;
         const float v = (j >= 0 && j < length) ? x[j] : x[reflect_index(j, length)];
         frame[i] = v * window[i];
       }
-      fft.forward(frame.data(), X.col(n).data());
+      fft.forward(frame.data(), X.col(c).data());
     }
   }
   return X;

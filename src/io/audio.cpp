@@ -149,6 +149,17 @@ Audio read_audio(const std::string& path) {
   return audio;
 }
 
+AudioInfo read_audio_info(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not an audio file");
+  QuietStderr quiet;
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
+  return {static_cast<long long>(info.frames), info.samplerate, info.channels};
+}
+
 SampleFormat parse_sample_format(const std::string& name) {
   if (name == "pcm16") return SampleFormat::Pcm16;
   if (name == "pcm24") return SampleFormat::Pcm24;

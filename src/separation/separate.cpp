@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/fft.hpp"
 
 namespace notewise {
 
@@ -66,34 +67,186 @@ StftOptions native_stft(const StftOptions& analysis, double analysis_rate, doubl
   return o;
 }
 
-MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to) {
-  if (from.sample_rate == to.sample_rate && from.n_fft == to.n_fft && from.hop == to.hop && mask.cols() == to.frames)
-    return mask;
-  const Index K = to.bins(), N = to.frames, Kf = mask.rows(), Nf = mask.cols();
-  // Positions of the target's bins and frames on the source grid.
-  std::vector<std::pair<Index, float>> kpos(K), npos(N);
-  for (Index k = 0; k < K; ++k) {
+namespace {
+
+// Bilinear positions of the target's bins on the source's bins.
+std::vector<std::pair<Index, float>> bin_positions(const Geometry& from, const Geometry& to, Index Kf) {
+  std::vector<std::pair<Index, float>> kpos(static_cast<std::size_t>(to.bins()));
+  for (Index k = 0; k < to.bins(); ++k) {
     const double x = std::clamp(k * to.bin_hz() / from.bin_hz(), 0.0, static_cast<double>(Kf - 1));
     const Index i = std::min<Index>(static_cast<Index>(x), Kf - 2 < 0 ? 0 : Kf - 2);
     kpos[k] = {i, static_cast<float>(x - i)};
   }
-  for (Index n = 0; n < N; ++n) {
-    const double x = std::clamp(n * to.frame_seconds() / from.frame_seconds(), 0.0, static_cast<double>(Nf - 1));
-    const Index i = std::min<Index>(static_cast<Index>(x), Nf - 2 < 0 ? 0 : Nf - 2);
-    npos[n] = {i, static_cast<float>(x - i)};
-  }
-  MatrixXf out(K, N);
+  return kpos;
+}
+
+// Position of target frame n on the source's frames (Nf of them): lower frame and weight.
+std::pair<Index, float> frame_position(Index n, const Geometry& from, const Geometry& to, Index Nf) {
+  const double x = std::clamp(n * to.frame_seconds() / from.frame_seconds(), 0.0, static_cast<double>(Nf - 1));
+  const Index i = std::min<Index>(static_cast<Index>(x), Nf - 2 < 0 ? 0 : Nf - 2);
+  return {i, static_cast<float>(x - i)};
+}
+
+// Target frames [n0, n0 + out.cols()) of a mask whose source frames [j0, j0 + part.cols()) are
+// given (of Nf in all): the one interpolation both map_mask and the block resynthesis use.
+void map_mask_frames(const Eigen::Ref<const MatrixXf>& part, Index j0, Index Nf,
+                     const std::vector<std::pair<Index, float>>& kpos, const Geometry& from, const Geometry& to, Index n0,
+                     Eigen::Ref<MatrixXf> out) {
+  const Index K = out.rows(), Kf = part.rows();
 #pragma omp parallel for schedule(static)
-  for (Index n = 0; n < N; ++n) {
-    const auto [j, b] = npos[n];
-    const Index j1 = std::min(j + 1, Nf - 1);
+  for (Index c = 0; c < out.cols(); ++c) {
+    const auto [jg, b] = frame_position(n0 + c, from, to, Nf);
+    const Index j = jg - j0, j1 = std::min(jg + 1, Nf - 1) - j0;
     for (Index k = 0; k < K; ++k) {
       const auto [i, a] = kpos[k];
       const Index i1 = std::min(i + 1, Kf - 1);
-      out(k, n) = (1 - b) * ((1 - a) * mask(i, j) + a * mask(i1, j)) + b * ((1 - a) * mask(i, j1) + a * mask(i1, j1));
+      out(k, c) = (1 - b) * ((1 - a) * part(i, j) + a * part(i1, j)) + b * ((1 - a) * part(i, j1) + a * part(i1, j1));
     }
   }
+}
+
+// The groups' soft masks (soft_masks of group_models) on any run of frames, computed from W
+// and each group's activations: the whole-piece masks are never needed at once. The floor
+// depends on the largest model power over the whole piece, found once in chunks.
+class BlockMasks {
+ public:
+  BlockMasks(const Decomposition& d, const Grouping& groups, double alpha)
+      : W_(d.W), a_(static_cast<float>(alpha)) {
+    require(alpha > 0, "alpha", alpha, "> 0");
+    if (groups.names.empty()) throw InvalidArgument("masks: no groups");
+    for (const auto& notes : groups.notes) H_.push_back(activations_of(d, notes));
+    const Index N = d.H.cols(), chunk = 1024;
+    float top = 0;
+    for (Index j0 = 0; j0 < N; j0 += chunk) {
+      const auto p = powers(j0, std::min(chunk, N - j0));
+      MatrixXf total = MatrixXf::Zero(W_.rows(), p[0].cols());
+      for (const auto& x : p) total += x;
+      top = std::max(top, total.maxCoeff());
+    }
+    floor_ = std::max(1e-9f * top, std::numeric_limits<float>::min());
+  }
+
+  // Per group, the masks of frames [j0, j0 + n).
+  std::vector<MatrixXf> operator()(Index j0, Index n) const {
+    auto p = powers(j0, n);
+    MatrixXf denom = MatrixXf::Constant(W_.rows(), n, static_cast<float>(p.size()) * floor_);
+    for (const auto& x : p) denom += x;
+    for (auto& x : p) x = ((x.array() + floor_) / denom.array()).matrix();
+    return p;
+  }
+
+ private:
+  std::vector<MatrixXf> powers(Index j0, Index n) const {  // per group (W H_g)^alpha
+    std::vector<MatrixXf> p;
+    for (const auto& H : H_) {
+      MatrixXf m = W_ * H.middleCols(j0, n);
+      p.push_back(a_ == 1.0f ? std::move(m) : MatrixXf(m.array().max(0.0f).pow(a_)));
+    }
+    return p;
+  }
+  const MatrixXf& W_;
+  float a_;
+  std::vector<MatrixXf> H_;
+  float floor_ = 0;
+};
+
+}  // namespace
+
+std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups, double alpha) {
+  const BlockMasks block_masks(d, groups, alpha);
+  const Index K = d.W.rows(), N = d.H.cols(), chunk = 1024;
+  std::vector<MatrixXf> masks(groups.names.size(), MatrixXf(K, N));
+  for (Index j0 = 0; j0 < N; j0 += chunk) {
+    const Index n = std::min(chunk, N - j0);
+    const auto p = block_masks(j0, n);
+    for (std::size_t k = 0; k < p.size(); ++k) masks[k].middleCols(j0, n) = p[k];
+  }
+  return masks;
+}
+
+MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to) {
+  if (from.sample_rate == to.sample_rate && from.n_fft == to.n_fft && from.hop == to.hop && mask.cols() == to.frames)
+    return mask;
+  MatrixXf out(to.bins(), to.frames);
+  map_mask_frames(mask, 0, mask.cols(), bin_positions(from, to, mask.rows()), from, to, 0, out);
   return out;
+}
+
+std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& groups, double alpha,
+                                   const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                   const std::function<void(double)>& progress, Index block_frames) {
+  require(alpha > 0, "alpha", alpha, "> 0");
+  require(block_frames >= 1, "block_frames", static_cast<double>(block_frames), ">= 1");
+  if (groups.names.empty()) throw InvalidArgument("resynthesise: no groups");
+  if (native.rows() == 0 || native.cols() == 0) throw InvalidArgument("resynthesise: no samples");
+  const Geometry& g = d.geometry;
+  const Index K = d.W.rows(), Nf = d.H.cols();
+  const StftOptions sa{g.n_fft, g.hop};
+  const StftOptions ns = native_stft(sa, g.sample_rate, native_rate);
+  const Index L = native.rows(), Nn = ns.frames(L);
+  const Geometry gn = Geometry::of(ns, native_rate, Nn);
+  const bool same = g.sample_rate == gn.sample_rate && g.n_fft == gn.n_fft && g.hop == gn.hop && Nf == Nn;
+  const std::size_t G = groups.names.size();
+
+  const BlockMasks block_masks(d, groups, alpha);
+
+  // The squared windows' sum over all frames, in the padded signal's coordinates (istft).
+  const int n_fft = ns.n_fft;
+  const Index half = n_fft / 2;
+  const VectorXf window = hann_periodic(n_fft);
+  VectorXf wsum = VectorXf::Zero((Nn - 1) * ns.hop + n_fft);
+  for (Index n = 0; n < Nn; ++n) wsum.segment(n * ns.hop, n_fft) += window.cwiseAbs2();
+  const auto kpos = bin_positions(g, gn, K);
+  const RealFft fft(n_fft);
+
+  std::vector<MatrixXf> stems(G, MatrixXf::Zero(L, native.cols()));
+  const Index blocks = (Nn + block_frames - 1) / block_frames;
+  std::vector<MatrixXf> masks(G), frames(G);
+  for (Index blk = 0; blk < blocks; ++blk) {
+    const Index n0 = blk * block_frames, B = std::min(block_frames, Nn - n0);
+    // The analysis frames these target frames read, and the group masks on them.
+    const Index j0 = same ? n0 : frame_position(n0, g, gn, Nf).first;
+    const Index j1 = same ? n0 + B : std::min(frame_position(n0 + B - 1, g, gn, Nf).first + 1, Nf - 1) + 1;
+    auto p = block_masks(j0, j1 - j0);
+    for (std::size_t k = 0; k < G; ++k) {
+      if (same) masks[k] = std::move(p[k]);
+      else {
+        masks[k].resize(gn.bins(), B);
+        map_mask_frames(p[k], j0, Nf, kpos, g, gn, n0, masks[k]);
+      }
+      frames[k].resize(n_fft, B);
+    }
+    for (Index c = 0; c < native.cols(); ++c) {
+      const MatrixXcf X = stft_frames(native.col(c), ns, n0, B);
+#pragma omp parallel
+      {
+        Eigen::VectorXcf masked(X.rows());
+#pragma omp for schedule(static)
+        for (Index f = 0; f < B; ++f)
+          for (std::size_t k = 0; k < G; ++k) {
+            masked = X.col(f).cwiseProduct(masks[k].col(f).cast<std::complex<float>>());
+            fft.inverse(masked.data(), frames[k].col(f).data());
+          }
+      }
+      // Overlap-add into the stems (padded sample s is output sample s - half).
+      for (std::size_t k = 0; k < G; ++k) {
+        auto out = stems[k].col(c);
+        for (Index f = 0; f < B; ++f) {
+          const Index start = (n0 + f) * ns.hop - half;
+          const Index i0 = std::max<Index>(0, -start), i1 = std::min<Index>(n_fft, L - start);
+          for (Index i = i0; i < i1; ++i) out[start + i] += frames[k](i, f) * window[i];
+        }
+      }
+    }
+    if (progress) progress(static_cast<double>(blk + 1) / blocks);
+  }
+  // Where the squared windows sum to (almost) nothing no frame saw the sample (as istft).
+  const float tiny = 1e-8f;
+  for (Index t = 0; t < L; ++t) {
+    const float w = wsum[t + half];
+    for (auto& s : stems) s.row(t) = w > tiny ? (s.row(t) / w).eval() : Eigen::RowVectorXf::Zero(s.cols());
+  }
+  return stems;
 }
 
 Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
@@ -105,7 +258,7 @@ Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analy
   s.V = stft(analysis, options.stft).cwiseAbs();
   const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
-  s.masks = soft_masks(group_models(s.decomposition, groups), mask_alpha(options));
+  s.masks = group_masks(s.decomposition, groups, mask_alpha(options));
   return s;
 }
 
@@ -114,7 +267,7 @@ Separation separate(const Eigen::Ref<const VectorXf>& analysis, double analysis_
                     const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration,
                     const std::function<void(double)>& progress) {
   Separation s = model_groups(analysis, analysis_rate, score, groups, options, on_iteration);
-  s.stems = apply_masks(native, native_rate, s.masks, options.stft, analysis_rate, progress);
+  s.stems = resynthesise(s.decomposition, groups, mask_alpha(options), native, native_rate, progress);
   return s;
 }
 

@@ -169,6 +169,13 @@ const std::string kFact = "-q factorize {d}/bad.npy --rank 2 --out {d}/out";
 
 std::vector<Case> corpus() {
   std::vector<Case> c;
+  // ---- honest limits (#17): a run estimated not to fit stops before any work --------------
+  c.push_back({"Memory_SeparateOverMaxMemory", basics, kSep + " --max-memory 10M", 1, {"{d}/mix.wav", "needs about", "--max-memory"}});
+  c.push_back({"Memory_EditOverMaxMemory", basics, "-q edit {d}/mix.wav --score {d}/score.csv --gain left=-6dB --out {d}/e.wav --max-memory 1M", 1,
+               {"{d}/mix.wav", "needs about"}});
+  c.push_back({"Memory_DecomposeOverMaxMemory", basics, "-q decompose {d}/mix.wav --score {d}/score.csv --out {d}/out --max-memory 1M", 1,
+               {"{d}/mix.wav", "needs about"}});
+  c.push_back({"Memory_MaxMemoryNotASize", basics, kSep + " --max-memory 4X", 2, {"--max-memory", "4X"}});
   // ---- .npy: factorize V, --init-w, --init-h ----------------------------------------------
   auto npy_case = [&](const std::string& name, std::function<std::string()> bytes, const std::string& fragment) {
     c.push_back({"Npy_" + name, file("bad.npy", bytes), kFact, 1, {"{d}/bad.npy", fragment}});

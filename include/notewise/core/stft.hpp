@@ -35,6 +35,11 @@ VectorXf hann_periodic(int n);
 // x: mono signal, length >= 1. Returns K x N.
 MatrixXcf stft(const Eigen::Ref<const VectorXf>& x, const StftOptions& options);
 
+// Frames [first, first + count) of stft(x, options) (the same values: same padding, window and
+// FFT), K x count; for block-by-block processing of long signals. 0 <= first, first + count <=
+// options.frames(x.size()).
+MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& x, const StftOptions& options, Index first, Index count);
+
 // X: K x N with K == options.bins(). Returns `length` samples (the length of the signal that
 // produced X; samples beyond the frames' reach are zero).
 VectorXf istft(const MatrixXcf& X, const StftOptions& options, Index length);

@@ -30,6 +30,16 @@ constexpr float kMaxSampleMagnitude = 1000.0f;     // +60 dB over full scale
 // or samples beyond kMaxSampleMagnitude. Decoder libraries' own stderr chatter is suppressed.
 Audio read_audio(const std::string& path);
 
+// What a file's header says, without decoding its samples: enough to size a run before it
+// starts (pipeline/memory.hpp). frames is the header's count (an estimate for MP3 and OGG).
+// Throws IoError naming the file as read_audio does for a missing, unreadable or corrupt file.
+struct AudioInfo {
+  long long frames = 0;
+  int sample_rate = 0;
+  int channels = 0;
+};
+AudioInfo read_audio_info(const std::string& path);
+
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 SampleFormat parse_sample_format(const std::string& name);  // "pcm16" | "pcm24" | "float32"
 

@@ -8,6 +8,7 @@
 // sum_j V_j^alpha. They sum to one in every bin, so the stems sum to the mix; bins the model
 // leaves unexplained (all V_g near zero) are split evenly instead of going to one group.
 // alpha = 1 is the FMP notebook's magnitude ratio, alpha = 2 the Wiener-like power ratio.
+#include <functional>
 #include <vector>
 
 #include "notewise/core/stft.hpp"
@@ -47,6 +48,10 @@ std::vector<MatrixXf> group_models(const Decomposition& d, const Grouping& group
 // Soft masks from group models (all the same shape). Throws InvalidArgument for alpha <= 0.
 std::vector<MatrixXf> soft_masks(const std::vector<MatrixXf>& models, double alpha);
 
+// soft_masks(group_models(d, groups), alpha) computed in chunks of frames from W and each
+// group's activations: the masks' own memory and a chunk, not 2 G + 2 spectrograms.
+std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups, double alpha);
+
 // A mask of the analysis grid, read at the bins and frames of another STFT geometry (bilinear
 // in Hz and seconds; frequencies above the analysis Nyquist take the top analysis bin).
 MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to);
@@ -54,6 +59,16 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
 // STFT geometry for resynthesis at `rate`: the analysis n_fft and hop scaled by the rate ratio
 // (n_fft kept even), so that frames cover the same times.
 StftOptions native_stft(const StftOptions& analysis, double analysis_rate, double rate);
+
+// The stems (per group, samples x channels at native_rate) of a decomposition, block by block:
+// block_frames input-rate STFT frames at a time, every channel's STFT, the groups' soft masks
+// (as soft_masks of group_models, computed for the block from W and each group's activations)
+// mapped to the input grid (as map_mask), the inverse FFT and the overlap-add (as istft). Equal
+// to the whole-signal path within float rounding, in memory that grows only with the stems and
+// H, not with the input-rate spectrograms. progress(fraction) after each block.
+std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& groups, double alpha,
+                                   const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                   const std::function<void(double)>& progress = {}, Index block_frames = 128);
 
 // Stems from analysis-grid masks: every channel of `native` (samples x channels, at
 // native_rate) through its complex STFT at the matching geometry (native_stft), each mask

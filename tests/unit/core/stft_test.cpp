@@ -132,3 +132,19 @@ TEST(Stft, HannPeriodic) {
   EXPECT_FLOAT_EQ(w[2], 1.0f);
   EXPECT_FLOAT_EQ(w[3], 0.5f);
 }
+
+TEST(Stft, FramesAreTheWholeTransformsColumns_AtTheEdgesToo) {
+  VectorXf x(3001);
+  for (Index i = 0; i < x.size(); ++i) x[i] = std::sin(0.013f * i) + 0.1f * std::cos(0.31f * i);
+  const StftOptions o{256, 64};
+  const MatrixXcf all = stft(x, o);
+  for (const auto& [first, count] : {std::pair<Index, Index>{0, 1}, {0, 5}, {17, 9}, {all.cols() - 3, 3}, {0, all.cols()}}) {
+    const MatrixXcf part = stft_frames(x, o, first, count);
+    ASSERT_EQ(part.cols(), count);
+    EXPECT_EQ((part - all.middleCols(first, count)).cwiseAbs().maxCoeff(), 0.0f) << first << "+" << count;
+  }
+  EXPECT_EQ(stft_frames(x, o, 3, 0).cols(), 0);
+  EXPECT_THROW(stft_frames(x, o, all.cols() - 2, 3), InvalidArgument);
+  EXPECT_THROW(stft_frames(x, o, -1, 2), InvalidArgument);
+  EXPECT_THROW(stft_frames(VectorXf(), o, 0, 1), InvalidArgument);
+}

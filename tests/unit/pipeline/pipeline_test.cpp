@@ -7,6 +7,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/resample.hpp"
+#include "notewise/pipeline/memory.hpp"
 
 using namespace notewise;
 
@@ -149,4 +150,48 @@ TEST(Pipeline, RowIndexNamesEveryRow_NoteActivationsSumToThePitchRows) {
       EXPECT_LE((Hn.row(i) - d.H.row(row.row)).cwiseAbs().maxCoeff(), 1e-6f * d.H.maxCoeff());
     }
   EXPECT_THROW(row_index(d, Score({{0.1, 1.0, 60, 100, "l", 0}})), InvalidArgument);
+}
+
+TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
+  const Score score = two_notes();
+  const PipelineOptions o;
+  const long long minute = 60LL * kRate;
+  const MemoryEstimate one = estimate_memory(minute, kRate, 2, score, o);
+  const MemoryEstimate ten = estimate_memory(10 * minute, kRate, 2, score, o);
+  // Nearly linear in the length above the fixed part (the phase at the peak may change with
+  // the length, so not exactly): ten minutes cost about ten one-minute increments.
+  const MemoryEstimate zero = estimate_memory(1, kRate, 2, score, o);
+  EXPECT_NEAR((ten.bytes - zero.bytes) / (one.bytes - zero.bytes), 10.0, 1.0);
+  // Parts sorted, largest first, and they add up to the total less the fixed part.
+  double sum = 0;
+  for (std::size_t i = 0; i < ten.parts.size(); ++i) {
+    sum += ten.parts[i].bytes;
+    if (i) EXPECT_GE(ten.parts[i - 1].bytes, ten.parts[i].bytes);
+    EXPECT_FALSE(ten.parts[i].lower.empty());
+  }
+  EXPECT_GT(sum, 0.9 * ten.bytes);
+  EXPECT_LT(sum, ten.bytes);
+  // Mono costs less than stereo, a larger hop less than the default, no resynthesis less.
+  EXPECT_LT(estimate_memory(10 * minute, kRate, 1, score, o).bytes, ten.bytes);
+  PipelineOptions coarse = o;
+  coarse.model.stft.hop *= 2;
+  EXPECT_LT(estimate_memory(10 * minute, kRate, 2, score, coarse).bytes, ten.bytes);
+  EXPECT_LE(estimate_memory(10 * minute, kRate, 2, score, o, false).bytes, ten.bytes);
+  // A third group (edit's mute) costs more.
+  PipelineOptions muted = o;
+  muted.mute = "pitch==60";
+  EXPECT_GT(estimate_memory(10 * minute, kRate, 2, score, muted).bytes, ten.bytes);
+  EXPECT_THROW(estimate_memory(0, kRate, 2, score, o), InvalidArgument);
+  EXPECT_THROW(estimate_memory(minute, 0, 2, score, o), InvalidArgument);
+  EXPECT_THROW(estimate_memory(minute, kRate, 0, score, o), InvalidArgument);
+}
+
+TEST(MemoryEstimate, SizesParseAndPrint) {
+  EXPECT_DOUBLE_EQ(parse_bytes("4G"), 4e9);
+  EXPECT_DOUBLE_EQ(parse_bytes("500M"), 5e8);
+  EXPECT_DOUBLE_EQ(parse_bytes("2.5gb"), 2.5e9);
+  EXPECT_DOUBLE_EQ(parse_bytes("123456"), 123456);
+  for (const char* bad : {"", "G", "4X", "-1G", "0", "nan"}) EXPECT_THROW(parse_bytes(bad), InvalidArgument) << bad;
+  EXPECT_EQ(format_bytes(4.144e9), "4.14 GB");
+  EXPECT_EQ(format_bytes(435e6), "435 MB");
 }

@@ -169,3 +169,83 @@ TEST(Separate, PerLabelTimbreSeparatesSamePitchesOfTwoInstruments) {
   EXPECT_GE(per_label, 12.0) << "shared " << shared;
   EXPECT_LE(shared, per_label - 4.0) << "per-label " << per_label;
 }
+
+namespace {
+// The whole-signal resynthesis (what separate did before it went block by block): masks of
+// the whole piece mapped to the input grid, each channel's whole STFT, masked, inverted.
+std::vector<MatrixXf> whole_signal_stems(const Separation& s, const MatrixXf& native, double native_rate,
+                                         const SeparationOptions& o) {
+  const Geometry& g = s.decomposition.geometry;
+  const StftOptions ns = native_stft(o.stft, g.sample_rate, native_rate);
+  const Geometry gn = Geometry::of(ns, native_rate, ns.frames(native.rows()));
+  std::vector<MatrixXf> stems(s.masks.size(), MatrixXf(native.rows(), native.cols()));
+  for (std::size_t k = 0; k < s.masks.size(); ++k) {
+    const MatrixXf m = map_mask(s.masks[k], g, gn);
+    for (Index c = 0; c < native.cols(); ++c)
+      stems[k].col(c) = istft((stft(native.col(c), ns).array() * m.array().cast<std::complex<float>>()).matrix(), ns,
+                              native.rows());
+  }
+  return stems;
+}
+}  // namespace
+
+TEST(Separate, BlockResynthesisEqualsTheWholeSignalPath_AnyBlockSize) {
+  const Index n = static_cast<Index>(2.5 * kRate);
+  const VectorXf mono = tone(60, 0.1, 1.5, n) + tone(67, 0.5, 2.3, n);
+  const Score score({{0.1, 1.4, 60, 100, "l", 0}, {0.5, 1.8, 67, 100, "r", 1}});
+  SeparationOptions o = fast_options();
+  o.decompose.nmf.max_iterations = 10;
+  for (const double alpha : {1.0, 2.0}) {
+    o.alpha = alpha;
+    // Same rate (the mask grid is the analysis grid) and 44.1 kHz stereo (masks interpolated).
+    const Separation s = model_groups(mono, kRate, score, group_notes(score, {}), o);
+    MatrixXf stereo(2 * n, 2);
+    for (Index i = 0; i < 2 * n; ++i) {
+      stereo(i, 0) = mono[i / 2] * 0.7f;
+      stereo(i, 1) = 0.2f * std::sin(0.037f * i) + mono[i / 2] * 0.3f;
+    }
+    for (const auto& [native, rate] : {std::pair<MatrixXf, double>{mono, kRate}, {stereo, 2 * kRate}}) {
+      const auto ref = whole_signal_stems(s, native, rate, o);
+      // Blocks of 1 frame, of a few frames (not dividing the count), and one block for all.
+      for (const Index block : {Index{1}, Index{7}, Index{100000}}) {
+        const auto got = resynthesise(s.decomposition, s.groups, alpha, native, rate, {}, block);
+        ASSERT_EQ(got.size(), ref.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+          ASSERT_EQ(got[k].rows(), native.rows());
+          ASSERT_EQ(got[k].cols(), native.cols());
+          // Float rounding only: the sums run in another order (peak |stem| ~ 0.5).
+          EXPECT_LE((got[k] - ref[k]).cwiseAbs().maxCoeff(), 2e-6f) << "alpha " << alpha << " rate " << rate << " block " << block;
+        }
+      }
+    }
+  }
+}
+
+TEST(Separate, ResynthesiseRejectsBadArguments) {
+  const Index n = 4000;
+  const VectorXf x = tone(60, 0.0, 0.15, n);
+  const Score score({{0.0, 0.15, 60, 100, "l", 0}});
+  const Separation s = model_groups(x, kRate, score, group_notes(score, {}), fast_options());
+  EXPECT_THROW(resynthesise(s.decomposition, s.groups, 0.0, x, kRate), InvalidArgument);
+  EXPECT_THROW(resynthesise(s.decomposition, s.groups, 1.0, x, kRate, {}, 0), InvalidArgument);
+  EXPECT_THROW(resynthesise(s.decomposition, s.groups, 1.0, MatrixXf(0, 1), kRate), InvalidArgument);
+  EXPECT_THROW(resynthesise(s.decomposition, Grouping{}, 1.0, x, kRate), InvalidArgument);
+}
+
+TEST(Separate, GroupMasksInChunksEqualSoftMasksOfTheWholeModels) {
+  const Index n = static_cast<Index>(14.0 * kRate);  // > 1024 analysis frames at hop 256: several chunks
+  const VectorXf x = tone(60, 0.1, 9.0, n) + tone(64, 4.0, 13.5, n) + tone(67, 2.0, 6.0, n);
+  const Score score({{0.1, 8.9, 60, 100, "a", 0}, {4.0, 9.5, 64, 100, "b", 1}, {2.0, 4.0, 67, 100, "c", 2}});
+  SeparationOptions o = fast_options();
+  o.stft = {1024, 256};
+  o.decompose.nmf.max_iterations = 5;
+  const Separation s = model_groups(x, kRate, score, group_notes(score, {}), o);
+  ASSERT_GT(s.V.cols(), 1024);  // two chunks
+  for (const double alpha : {1.0, 2.0, 0.7}) {
+    const auto ref = soft_masks(group_models(s.decomposition, s.groups), alpha);
+    const auto got = group_masks(s.decomposition, s.groups, alpha);
+    ASSERT_EQ(got.size(), 3u);
+    for (std::size_t k = 0; k < 3; ++k) EXPECT_LE((got[k] - ref[k]).cwiseAbs().maxCoeff(), 1e-6f) << alpha;
+  }
+  EXPECT_THROW(group_masks(s.decomposition, s.groups, 0.0), InvalidArgument);
+}

@@ -1,0 +1,39 @@
+#pragma once
+// The peak memory a run of the pipeline (pipeline.hpp) needs, estimated before any sample is
+// decoded: from what an audio file's header says (length, rate, channels), the score (groups,
+// template rows) and the options (n_fft, hop, analysis rate). Front ends compare it with the
+// memory they may use and refuse a run that cannot fit, before any output is written.
+//
+// The estimate adds the matrices the pipeline holds at once in its largest phase (see
+// docs/PERFORMANCE.md for the terms and how they compare with measured peak RSS); a fixed part
+// covers the program and libraries. Pure arithmetic: no I/O, thread safe.
+#include <string>
+#include <vector>
+
+#include "notewise/pipeline/pipeline.hpp"
+
+namespace notewise {
+
+struct MemoryPart {
+  std::string what;    // e.g. "spectrogram V and NMF work space"
+  double bytes = 0;
+  std::string lower;   // how to lower it, naming the option (e.g. "a larger --hop")
+};
+
+struct MemoryEstimate {
+  double bytes = 0;               // the estimated peak
+  std::vector<MemoryPart> parts;  // the phase at the peak, largest part first
+};
+
+// frames x channels at sample_rate: the recording (as its header says). resynthesise: with
+// stems (separate, edit); without (decompose, views). Throws InvalidArgument for sizes <= 0.
+MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
+                               const PipelineOptions& options, bool resynthesise = true);
+
+// "4.24 GB", "435 MB" (decimal units, as /usr/bin/time and free -h near enough).
+std::string format_bytes(double bytes);
+
+// "4G", "500M", "2.5GB", "123456" (bytes) -> bytes; throws InvalidArgument naming the text.
+double parse_bytes(const std::string& text);
+
+}  // namespace notewise
