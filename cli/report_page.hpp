@@ -14,7 +14,9 @@ namespace notewise::cli {
 
 struct ViewerOptions {
   bool copy_mix = true;              // copy the input recording to DIR/report/ (--no-mix-copy: do not)
-  double preview_max_seconds = 3600; // listening copies only while (groups + 1) x length stays below this
+  // Listening copies only while (groups + 1) x length stays below this: the page decodes them
+  // into float buffers (about 21 MB per stereo minute), so an hour of copies would take GBs.
+  double preview_max_seconds = 1200;
 };
 
 // The options of every command that writes a report (--no-mix-copy), set while parsing.
