@@ -21,12 +21,6 @@ namespace {
 
 const Geometry& geometry(const RunView& r) { return r.separation->decomposition.geometry; }
 
-// Magnitude in dB relative to `ref`, floored at -120 dB.
-MatrixXf db(const MatrixXf& m, float ref) {
-  const float r = ref > 0 ? ref : 1.0f;
-  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
-}
-
 std::string pitch_name(int p);
 
 // Every C on a log-frequency axis, labelled with its name and frequency.
@@ -76,17 +70,6 @@ std::string pitch_name(int p) {
   return std::string(names[p % 12]) + std::to_string(p / 12 - 1);
 }
 
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
 
 // A relative URL for a file name: bytes outside the unreserved set are percent-encoded, so a
 // stem named after a label ("Piano #2", "lh:") still loads.

@@ -18,10 +18,6 @@ namespace {
 
 std::string g_command;
 
-MatrixXf db(const MatrixXf& m, float ref) {
-  const float r = ref > 0 ? ref : 1.0f;
-  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
-}
 
 std::string hex_colour(const std::array<double, 3>& rgb) {
   char b[8];
@@ -47,17 +43,6 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
 
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == std::string::npos)
@@ -100,6 +85,23 @@ MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& a, bo
     }
   }
   return out;
+}
+
+MatrixXf db(const MatrixXf& m, float ref) {
+  const float r = ref > 0 ? ref : 1.0f;
+  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
 }
 
 void set_command_line(int argc, char** argv) {
