@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
+#include "report_page.hpp"
 
 namespace notewise::cli {
 
@@ -110,18 +111,12 @@ void add_compare_command(CLI::App& app, Globals& globals) {
     h << "</table>\n";
     if (!a->reference.empty()) {
       // Quality per method and stem: what a user choosing a method wants beside the loss.
-      h << "<h2>Separation quality against " << a->reference << "</h2>\n<table border=\"1\" cellpadding=\"4\">"
+      h << "<h2>Separation quality against " << html_escape(a->reference) << "</h2>\n<table border=\"1\" cellpadding=\"4\">"
         << "<tr><th>method</th><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
       for (int k = 0; k < kMethods; ++k) {
         const auto& sc = scores[names[k]];
         for (const auto& [stem, v] : sc["stems"].items()) {
-          h << "<tr><td>" << names[k] << "</td><td>" << stem << "</td>";
-          for (const char* m : {"SDR", "SIR", "SAR", "SI_SDR"}) {
-            char b[32];
-            std::snprintf(b, sizeof b, "%.2f", v[m].is_null() ? NAN : v[m].get<double>());
-            h << "<td>" << b << "</td>";
-          }
-          h << "</tr>\n";
+          h << "<tr><td>" << names[k] << "</td><td>" << html_escape(stem) << "</td>" << score_cells(v) << "</tr>\n";
         }
         char b[64];
         std::snprintf(b, sizeof b, "%.2f", sc["mean_SDR"].is_null() ? NAN : sc["mean_SDR"].get<double>());

@@ -18,11 +18,6 @@
 namespace notewise::cli {
 namespace {
 
-MatrixXf db(const MatrixXf& m, float ref) {
-  const float r = ref > 0 ? ref : 1.0f;
-  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
-}
-
 // A class's start template from a one-shot recording: its first T frames' magnitudes.
 MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, int T) {
   const io::Audio a = io::read_audio(path);
@@ -72,7 +67,7 @@ void draw_figures(const DrumSeparation& d, const DrumOptions& o, int rate, const
   for (Index c = 0; c < C; ++c)
     for (Index t = 0; t < T; ++t) W.col(c * T + t) = d.W[static_cast<std::size_t>(t)].col(R0 + c).head(rows);
   plot::Heatmap w;
-  w.values = db(W, W.maxCoeff());
+  w.values = plot::decibels(W, W.maxCoeff());
   w.x_max = static_cast<double>(C);
   w.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
   w.v_min = -60;

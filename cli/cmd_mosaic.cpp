@@ -25,18 +25,13 @@ VectorXf mono_at(const io::Audio& a, int rate) {
   return io::resample(m, a.sample_rate, rate).col(0);
 }
 
-MatrixXf db(const MatrixXf& m, float ref) {
-  const float r = ref > 0 ? ref : 1.0f;
-  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
-}
-
 void draw_figures(const mosaic::Result& r, const mosaic::Options& o, int rate, const std::string& dir) {
   const double frame_s = static_cast<double>(o.stft.hop) / rate;
   const auto path = [&](const char* f) { return (std::filesystem::path(dir) / f).string(); };
   // The activation matrix as the paper shows it: source time up, target time across.
   plot::Heatmap h;
   const float hmax = r.H.maxCoeff();
-  h.values = db(r.H, hmax);
+  h.values = plot::decibels(r.H, hmax);
   h.x_max = r.H.cols() * frame_s;
   h.y_max = r.H.rows() * frame_s;
   h.v_min = -40;
@@ -52,7 +47,7 @@ void draw_figures(const mosaic::Result& r, const mosaic::Options& o, int rate, c
   for (const auto& [file, m, title] : {std::tuple{"target.png", &r.target_V, "Target: log-magnitude spectrogram"},
                                        std::tuple{"mosaic.png", &r.model, "Mosaic (W H): log-magnitude spectrogram"}}) {
     plot::Heatmap s;
-    s.values = db(m->topRows(rows), ref);
+    s.values = plot::decibels(m->topRows(rows), ref);
     s.x_max = m->cols() * frame_s;
     s.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
     s.v_min = -80;

@@ -45,7 +45,7 @@ plot::Heatmap spectrogram(const RunView& run, const MatrixXf& mag, const std::st
   const LogAxis axis = figure_axis(run);
   plot::Heatmap h;
   h.values = to_log_frequency(mag, g.bin_hz(), axis, mask);
-  if (!mask) h.values = db(h.values, ref);
+  if (!mask) h.values = plot::decibels(h.values, ref);
   h.x_max = mag.cols() * g.frame_seconds();
   h.y_max = static_cast<double>(axis.rows);
   h.y_ticks = frequency_ticks(axis);
@@ -135,7 +135,7 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     const auto& layout = d.constraints.layout;
     const LogAxis axis = figure_axis(run);
     plot::Heatmap h;
-    h.values = db(to_log_frequency(d.W, g.bin_hz(), axis, false), d.W.maxCoeff());
+    h.values = plot::decibels(to_log_frequency(d.W, g.bin_hz(), axis, false), d.W.maxCoeff());
     h.x_min = -0.5;
     h.x_max = static_cast<double>(d.W.cols()) - 0.5;
     h.y_max = static_cast<double>(axis.rows);
@@ -163,7 +163,7 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     // (NMF's W/H scaling is arbitrary per row, so raw H rows are not comparable).
     const VectorXf weight = d.W.leftCols(P).colwise().sum().transpose();
     const MatrixXf contribution = weight.asDiagonal() * d.H.topRows(P);
-    h.values = db(contribution, contribution.maxCoeff());
+    h.values = plot::decibels(contribution, contribution.maxCoeff());
     h.x_max = d.H.cols() * g.frame_seconds();
     h.y_min = -0.5;
     h.y_max = P - 0.5;
@@ -261,13 +261,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   if (!scores.is_null()) {
     h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
     for (const auto& [stem, v] : scores["stems"].items()) {
-      h << "<tr><td>" << html_escape(stem) << "</td>";
-      for (const char* k : {"SDR", "SIR", "SAR", "SI_SDR"}) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%.2f", v[k].is_null() ? NAN : v[k].get<double>());
-        h << "<td>" << b << "</td>";
-      }
-      h << "</tr>\n";
+      h << "<tr><td>" << html_escape(stem) << "</td>" << score_cells(v) << "</tr>\n";
     }
     char b[64];
     std::snprintf(b, sizeof b, "%.2f dB", scores["mean_SDR"].is_null() ? NAN : scores["mean_SDR"].get<double>());

@@ -87,11 +87,6 @@ MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& a, bo
   return out;
 }
 
-MatrixXf db(const MatrixXf& m, float ref) {
-  const float r = ref > 0 ? ref : 1.0f;
-  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
-}
-
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -102,6 +97,16 @@ std::string html_escape(const std::string& s) {
     else o += c;
   }
   return o;
+}
+
+std::string score_cells(const nlohmann::json& v) {
+  std::string cells;
+  for (const char* k : {"SDR", "SIR", "SAR", "SI_SDR"}) {
+    char b[32];
+    std::snprintf(b, sizeof b, "<td>%.2f</td>", v.contains(k) && v[k].is_number() ? v[k].get<double>() : NAN);
+    cells += b;
+  }
+  return cells;
 }
 
 void set_command_line(int argc, char** argv) {
@@ -136,7 +141,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   auto image = [&](const std::string& name, const MatrixXf& linear, bool mask) {
     const MatrixXf pooled = plot::pool(linear, linear.rows(), cols, mask ? plot::Pooling::Mean : plot::Pooling::Max);
     MatrixXf v = to_log_frequency(pooled, g.bin_hz(), axis, mask);
-    if (!mask) v = db(v, ref);
+    if (!mask) v = plot::decibels(v, ref);
     io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
       plot::write_image(v, mask ? 0.0 : -80.0, mask ? 1.0 : 0.0, mask ? plot::Colormap::Viridis : plot::Colormap::Magma, tmp);
     });
@@ -177,7 +182,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
       const int p = layout.pitches[static_cast<std::size_t>(r)];
       if (p >= pmin && p <= pmax) act.row(p - pmin) = act.row(p - pmin).cwiseMax(contribution.row(r));
     }
-    const MatrixXf pooled = db(plot::pool(act, act.rows(), cols, plot::Pooling::Max), act.maxCoeff());
+    const MatrixXf pooled = plot::decibels(plot::pool(act, act.rows(), cols, plot::Pooling::Max), act.maxCoeff());
     io::write_atomically((root / "activations.png").string(), overwrite, [&](const std::string& tmp) {
       plot::write_image(pooled, -50.0, 0.0, plot::Colormap::Magma, tmp);
     });

@@ -45,9 +45,10 @@ LogAxis log_axis(double nyquist);
 // frequencies), the linear interpolation at its centre.
 MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& axis, bool mean);
 
-// Shared by the report's writers: magnitude in dB re `ref` (floored at -120 dB); HTML text.
-MatrixXf db(const MatrixXf& m, float ref);
+// Shared by the pages notewise writes: HTML text; the cells (SDR, SIR, SAR, SI-SDR, 2 decimals)
+// of one stem's scores as evaluate_stems gives them.
 std::string html_escape(const std::string& s);
+std::string score_cells(const nlohmann::json& stem_scores);
 
 // The command line of this process, shell-quoted (set once by main).
 void set_command_line(int argc, char** argv);

@@ -1,9 +1,11 @@
 #pragma once
 // Helpers shared by the tests: a fresh temporary folder per test, removed afterwards.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -37,5 +39,21 @@ inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+#ifdef NOTEWISE_BINARY
+// The program run with `args` (a shell command line), stdout discarded, stdin empty.
+struct CliRun {
+  int code;
+  std::string err;  // stderr
+};
+
+inline CliRun notewise_cli(const std::string& args) {
+  TempDir scratch;
+  const std::string err_file = scratch.file("stderr.txt");
+  const std::string cmd = std::string(NOTEWISE_BINARY) + " " + args + " >/dev/null 2>" + err_file + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(err_file)};
+}
+#endif
 
 }  // namespace notewise::test

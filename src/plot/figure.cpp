@@ -204,6 +204,11 @@ MatrixXf pool(const MatrixXf& m, Index rows, Index cols, Pooling how) {
   return out;
 }
 
+MatrixXf decibels(const MatrixXf& m, float ref) {
+  const float r = ref > 0 ? ref : 1.0f;
+  return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
+}
+
 void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path) {
   if (values.size() == 0) throw InvalidArgument("plot: empty image for " + path);
   const SurfacePtr pixels(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(values.cols()), static_cast<int>(values.rows())),

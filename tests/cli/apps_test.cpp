@@ -15,22 +15,11 @@
 #include <nlohmann/json.hpp>
 
 using namespace notewise;
+using notewise::test::CliRun;
+using notewise::test::notewise_cli;
 using notewise::test::TempDir;
 
 namespace {
-struct CliRun {
-  int code;
-  std::string err;
-};
-
-CliRun run_cli(const std::string& args) {
-  TempDir scratch;
-  const std::string err_file = scratch.file("stderr.txt");
-  const std::string cmd = std::string(NOTEWISE_BINARY) + " " + args + " >/dev/null 2>" + err_file + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_bytes(err_file)};
-}
-
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 }  // namespace
 
@@ -45,7 +34,7 @@ TEST(CliMosaic, GlidePieces_DiagonalActivationsAndTargetLikeSpectrogram) {
   stereo.col(0) = target44;
   stereo.col(1) = target44;
   io::write_wav(dir.file("target.wav"), stereo, 44100, io::SampleFormat::Float32);
-  const CliRun r = run_cli("-q mosaic " + dir.file("target.wav") + " --source " + dir.file("source.wav") + " --out " +
+  const CliRun r = notewise_cli("-q mosaic " + dir.file("target.wav") + " --source " + dir.file("source.wav") + " --out " +
                            dir.file("m.wav") + " --figures " + dir.file("fig"));
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "info.json"})
@@ -61,21 +50,21 @@ TEST(CliMosaic, GlidePieces_DiagonalActivationsAndTargetLikeSpectrogram) {
   ASSERT_EQ(m.frames(), target.size());
   EXPECT_GT(test::log_correlation(stft(m.mono(), s).cwiseAbs(), stft(target, s).cwiseAbs()), 0.8);
   // Kept unless --force.
-  EXPECT_EQ(run_cli("-q mosaic " + dir.file("target.wav") + " --source " + dir.file("source.wav") + " --out " + dir.file("m.wav")).code, 1);
+  EXPECT_EQ(notewise_cli("-q mosaic " + dir.file("target.wav") + " --source " + dir.file("source.wav") + " --out " + dir.file("m.wav")).code, 1);
 }
 
 TEST(CliMosaic, BadInput) {
   TempDir dir;
   io::write_wav(dir.file("t.wav"), test::glide(0, 0.5, 22050), 22050);
-  const CliRun missing = run_cli("-q mosaic " + dir.file("t.wav") + " --source " + dir.file("none.wav") + " --out " + dir.file("m.wav"));
+  const CliRun missing = notewise_cli("-q mosaic " + dir.file("t.wav") + " --source " + dir.file("none.wav") + " --out " + dir.file("m.wav"));
   EXPECT_EQ(missing.code, 1);
   EXPECT_EQ(lines(missing.err), 1) << missing.err;
   EXPECT_NE(missing.err.find("none.wav"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("m.wav")));
-  const CliRun even = run_cli("-q mosaic " + dir.file("t.wav") + " --source " + dir.file("t.wav") + " --continuity 4 --out " + dir.file("m.wav"));
+  const CliRun even = notewise_cli("-q mosaic " + dir.file("t.wav") + " --source " + dir.file("t.wav") + " --continuity 4 --out " + dir.file("m.wav"));
   EXPECT_EQ(even.code, 2);
   EXPECT_NE(even.err.find("continuity"), std::string::npos) << even.err;
-  EXPECT_EQ(run_cli("-q mosaic " + dir.file("t.wav") + " --out " + dir.file("m.wav")).code, 2);  // no --source
+  EXPECT_EQ(notewise_cli("-q mosaic " + dir.file("t.wav") + " --out " + dir.file("m.wav")).code, 2);  // no --source
   EXPECT_FALSE(std::filesystem::exists(dir.file("m.wav")));
 }
 
@@ -93,7 +82,7 @@ TEST(CliDrums, GeneratedRockBeat_StemsAboveFloorAndSumToMix) {
     csv += std::to_string(n.onset) + "," + std::to_string(n.duration) + "," + std::to_string(n.pitch) + "," +
            std::to_string(n.velocity) + ",drums\n";
   test::write_bytes(dir.file("score.csv"), csv);
-  const CliRun r = run_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("score.csv") + " --out " +
+  const CliRun r = notewise_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("score.csv") + " --out " +
                            dir.file("out") + " --reference " + dir.file("truth") + " --format float32");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"kick.wav", "snare.wav", "hihat.wav", "W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png"})
@@ -109,7 +98,7 @@ TEST(CliDrums, GeneratedRockBeat_StemsAboveFloorAndSumToMix) {
   for (const char* c : {"kick", "snare", "hihat"}) sum += io::read_audio(dir.file(std::string("out/") + c + ".wav")).samples;
   EXPECT_LE((sum.col(0) - d.mix).cwiseAbs().maxCoeff(), 1e-4f);
   // User classes: the hi-hat and the snare as one class.
-  const CliRun u = run_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("score.csv") + " --out " + dir.file("out2") +
+  const CliRun u = notewise_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("score.csv") + " --out " + dir.file("out2") +
                            " --class low='pitch==36' --class high=others -n 5 --template-iterations 5");
   ASSERT_EQ(u.code, 0) << u.err;
   EXPECT_TRUE(std::filesystem::exists(dir.file("out2/low.wav")));
@@ -121,13 +110,13 @@ TEST(CliDrums, BadInput) {
   io::write_wav(dir.file("mix.wav"), test::glide(0, 1, 22050), 22050);
   test::write_bytes(dir.file("score.csv"), "start,duration,pitch,velocity,label\n0.1,0.1,36,100,drums\n");
   const std::string base = "-q drums " + dir.file("mix.wav") + " --score " + dir.file("score.csv") + " --out " + dir.file("o");
-  const CliRun nomatch = run_cli(base + " --class snare='pitch==38'");
+  const CliRun nomatch = notewise_cli(base + " --class snare='pitch==38'");
   EXPECT_EQ(nomatch.code, 1);
   EXPECT_EQ(lines(nomatch.err), 1) << nomatch.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("o")));
-  EXPECT_EQ(run_cli(base + " --alpha 0").code, 2);
-  EXPECT_EQ(run_cli(base + " --fix-templates").code, 2);
-  const CliRun missing = run_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("none.csv") + " --out " + dir.file("o"));
+  EXPECT_EQ(notewise_cli(base + " --alpha 0").code, 2);
+  EXPECT_EQ(notewise_cli(base + " --fix-templates").code, 2);
+  const CliRun missing = notewise_cli("-q drums " + dir.file("mix.wav") + " --score " + dir.file("none.csv") + " --out " + dir.file("o"));
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("none.csv"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("o")));
@@ -148,7 +137,7 @@ TEST(CliEdit, Transpose_MovesTheNoteAndLeavesTheRestBitIdentical) {
   }
   test::write_bytes(dir.file("s.csv"), csv);
   io::write_wav(dir.file("mix.wav"), test::piano_like(notes, 6.5, rate), rate, io::SampleFormat::Pcm16);
-  const CliRun r = run_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") +
+  const CliRun r = notewise_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") +
                            " --transpose 'pitch==64 && start>1'=+1 --out " + dir.file("edited.wav"));
   ASSERT_EQ(r.code, 0) << r.err;
   const io::Audio in = io::read_audio(dir.file("mix.wav")), out = io::read_audio(dir.file("edited.wav"));
@@ -166,11 +155,11 @@ TEST(CliEdit, Transpose_MovesTheNoteAndLeavesTheRestBitIdentical) {
   }
   // Usage errors and a selection of nothing.
   const std::string base = "-q --force edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " --out " + dir.file("e2.wav");
-  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'").code, 2);
-  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=up").code, 2);
-  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=+30").code, 2);
-  EXPECT_EQ(run_cli(base + " --transpose 'pitch==64'=+1 --gain piano=-3dB").code, 2);
-  const CliRun none = run_cli(base + " --transpose 'pitch==99'=+1");
+  EXPECT_EQ(notewise_cli(base + " --transpose 'pitch==64'").code, 2);
+  EXPECT_EQ(notewise_cli(base + " --transpose 'pitch==64'=up").code, 2);
+  EXPECT_EQ(notewise_cli(base + " --transpose 'pitch==64'=+30").code, 2);
+  EXPECT_EQ(notewise_cli(base + " --transpose 'pitch==64'=+1 --gain piano=-3dB").code, 2);
+  const CliRun none = notewise_cli(base + " --transpose 'pitch==99'=+1");
   EXPECT_EQ(none.code, 1);
   EXPECT_EQ(lines(none.err), 1) << none.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("e2.wav")));

@@ -19,22 +19,11 @@
 #include "test_util.hpp"
 
 using namespace notewise;
+using notewise::test::CliRun;
+using notewise::test::notewise_cli;
 using notewise::test::TempDir;
 
 namespace {
-struct CliRun {
-  int code;
-  std::string err;  // stderr (stdout is discarded)
-};
-
-CliRun notewise_cli(const std::string& args) {
-  TempDir scratch;
-  const std::string err_file = scratch.file("stderr.txt");
-  const std::string cmd = std::string(NOTEWISE_BINARY) + " " + args + " >/dev/null 2>" + err_file + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_bytes(err_file)};
-}
-
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 const std::string kExample = std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1";
 }  // namespace

@@ -61,6 +61,9 @@ std::vector<std::string> tick_labels(const std::vector<double>& values);
 void draw(const Heatmap& h, const std::string& path, int width = 1000, int height = 420);
 void draw(const LinePlot& p, const std::string& path, int width = 1000, int height = 360);
 
+// 20 log10(m / ref), floored at -120 dB (ref <= 0 counts as 1): magnitudes for the colour scale.
+MatrixXf decibels(const MatrixXf& m, float ref);
+
 // A bare image of `values` (rows = y, row 0 at the bottom; one pixel per cell, no axes),
 // coloured by `map` over [v_min, v_max], written as PNG: the tiles an interactive page pans
 // and zooms. Throws InvalidArgument for an empty matrix, IoError if the file cannot be written.
