@@ -1,28 +1,40 @@
-// notewise batch: separate (or decompose, edit) every row of a manifest, resumably.
+// notewise batch: separate (or decompose) every row of a manifest, resumably, on this machine
+// (--jobs N) or across the ranks of an MPI launch (mpirun -np N notewise batch ...).
 //
-// Each row runs as a child process of this same program (posix_spawn of /proc/self/exe), so
+// Each row runs as a child process of this same program (fork + exec of /proc/self/exe), so
 // a row that fails in any way (bad input, out of memory, a crash) is reported and the others
 // go on. A row counts as done when its folder holds the marker its command commits last and
-// atomically (report.json; io/output_run.hpp): a batch
-// killed midway and started again redoes only the rows without it.
+// atomically (report.json; io/output_run.hpp): a batch killed midway and started again redoes
+// only the rows without it. Rows are handed out longest first (audio length from the file's
+// header), so the longest row does not start last and leave the other workers idle.
+// Under MPI (batch_ranks.hpp) rank 0 reads the manifest, hands the rows out one at a time to
+// whichever rank asks, runs rows itself too, and writes the summary; every rank writes its
+// rows' folders itself (a shared file system).
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "batch_ranks.hpp"
+#include "commands.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "commands.hpp"
+#include "notewise/io/audio.hpp"
+#include "progress.hpp"
 
 extern char** environ;
 
@@ -33,13 +45,16 @@ namespace {
 
 struct Row {
   std::size_t line = 0;
-  std::string audio, score, name;
+  std::string audio, score, name, reference;
   std::vector<std::string> options;
+  double audio_seconds = -1;  // from the header; -1 when it cannot be read
   // Outcome.
   std::string status = "pending";  // done | skipped | failed
   int exit_code = 0;
   double seconds = 0;
-  std::string error;
+  std::string error, host;
+  int rank = -1;
+  nlohmann::json scores;  // null without a reference
 };
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -65,21 +80,22 @@ std::vector<std::string> split_words(const std::string& s) {
   return w;
 }
 
-// Columns: audio, score (required), name, options (optional; options: words separated by
-// spaces, passed to the command). Paths relative to the manifest's folder.
+// Columns: audio, score (required), name, options, reference (optional; options: words
+// separated by spaces, passed to the command; reference: a folder of reference stems, scored
+// as `eval` does). Paths relative to the manifest's folder.
 std::vector<Row> read_manifest(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw IoError(path, "cannot read the manifest");
   const fs::path base = fs::path(path).parent_path();
   std::string line;
-  if (!std::getline(in, line)) throw ParseError(path, 1, "empty manifest (expected a header: audio,score[,name][,options])");
+  if (!std::getline(in, line)) throw ParseError(path, 1, "empty manifest (expected a header: audio,score[,name][,options][,reference])");
   const auto header = split_csv_line(line);
   auto col = [&](const std::string& n) {
     const auto it = std::find(header.begin(), header.end(), n);
     return it == header.end() ? -1 : static_cast<int>(it - header.begin());
   };
-  const int ca = col("audio"), cs = col("score"), cn = col("name"), co = col("options");
-  if (ca < 0 || cs < 0) throw ParseError(path, 1, "the header needs the columns audio and score (and optionally name, options)");
+  const int ca = col("audio"), cs = col("score"), cn = col("name"), co = col("options"), cr = col("reference");
+  if (ca < 0 || cs < 0) throw ParseError(path, 1, "the header needs the columns audio and score (and optionally name, options, reference)");
   std::vector<Row> rows;
   for (std::size_t ln = 2; std::getline(in, line); ++ln) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -90,6 +106,7 @@ std::vector<Row> read_manifest(const std::string& path) {
     if (at(ca).empty() || at(cs).empty()) throw ParseError(path, ln, "audio and score must not be empty");
     r.audio = (base / at(ca)).string();
     r.score = (base / at(cs)).string();
+    if (!at(cr).empty()) r.reference = (base / at(cr)).string();
     r.name = at(cn).empty() ? fs::path(at(ca)).stem().string() : at(cn);
     if (r.name.find('/') != std::string::npos || r.name == "." || r.name == "..")
       throw ParseError(path, ln, "name '" + r.name + "' must be a plain folder name");
@@ -97,28 +114,30 @@ std::vector<Row> read_manifest(const std::string& path) {
     rows.push_back(std::move(r));
   }
   if (rows.empty()) throw ParseError(path, 2, "the manifest has no rows");
-  std::vector<std::string> names;
-  for (const auto& r : rows) {
-    if (std::find(names.begin(), names.end(), r.name) != names.end())
-      throw ParseError(path, r.line, "name '" + r.name + "' appears twice (give a name column)");
-    names.push_back(r.name);
-  }
+  std::set<std::string> names;
+  for (const auto& r : rows)
+    if (!names.insert(r.name).second) throw ParseError(path, r.line, "name '" + r.name + "' appears twice (give a name column)");
   return rows;
 }
 
-// Runs argv as a child with stderr to err_path; returns the exit status (128 + signal).
+// Runs argv (this same program) as a child with stderr to err_path; returns the exit status
+// (128 + signal). The child is told to stop (SIGTERM: it removes what it staged) if this
+// process dies, so a batch killed midway leaves no row running on behind it.
 int run_child(const std::vector<std::string>& args, const std::string& err_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return 127;
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return 127;
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+    const int out = ::open("/dev/null", O_WRONLY), err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
+    ::execve("/proc/self/exe", argv.data(), environ);
+    ::_exit(127);
+  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -141,6 +160,49 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+// The scores a finished row's report.json holds (null if none or unreadable).
+nlohmann::json scores_of(const fs::path& report) {
+  std::ifstream in(report);
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_object() && j.contains("scores") ? j["scores"] : nlohmann::json();
+}
+
+// One row run as a task (the same on every rank): the task and its outcome are JSON text, so
+// batch_ranks.hpp can carry them between ranks without knowing what they hold.
+std::string run_task(const std::string& task, int rank, const std::string& host) noexcept {
+  nlohmann::json out{{"rank", rank}, {"host", host}};
+  try {
+    const auto t = nlohmann::json::parse(task);
+    const auto args = t.at("args").get<std::vector<std::string>>();
+    const std::string err = t.at("err"), dir = t.at("dir"), marker = t.at("marker");
+    const auto t0 = std::chrono::steady_clock::now();
+    const int code = run_child(args, err);
+    out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out["exit_code"] = code;
+    const bool ok = code == 0 && fs::exists(fs::path(dir) / marker);
+    out["status"] = ok ? "done" : "failed";
+    std::string e = ok ? "" : last_error_line(err);
+    if (!ok && e.empty()) e = "exit status " + std::to_string(code);
+    out["error"] = e;
+    out["scores"] = ok ? scores_of(fs::path(dir) / marker) : nlohmann::json();
+    std::error_code ec;
+    fs::remove(err, ec);
+  } catch (const std::exception& e) {
+    out["status"] = "failed";
+    out["exit_code"] = 1;
+    out["error"] = std::string("batch: ") + e.what();
+  }
+  return out.dump();
+}
+
+// "SDR:left" etc.: a number or empty.
+std::string score_cell(const nlohmann::json& v) {
+  if (!v.is_number()) return "";
+  std::ostringstream s;
+  s << v.get<double>();
+  return s.str();
+}
+
 }  // namespace
 
 void add_batch_command(CLI::App& app, Globals& globals) {
@@ -152,87 +214,175 @@ void add_batch_command(CLI::App& app, Globals& globals) {
   CLI::App* cmd = app.add_subcommand("batch", "Run separate (or decompose) on every row of a manifest, resumably");
   cmd->footer(
       "MANIFEST.csv: a header with the columns audio, score and optionally name (the output folder\n"
-      "under ROOT; default the audio's file name without extension) and options (words passed to\n"
-      "the command, e.g. \"--iterations 30 --no-report\"); paths relative to the manifest.\n"
+      "under ROOT; default the audio's file name without extension), options (words passed to\n"
+      "the command, e.g. \"--iterations 30 --no-report\") and reference (a folder of reference\n"
+      "stems: the row's stems are scored as 'eval' does); paths relative to the manifest.\n"
       "Every row runs as its own process: a row that fails is reported and the others go on.\n"
-      "Resumable: a row whose folder is complete (its last file committed) is skipped.\n"
+      "Rows start longest first. Resumable: a row whose folder is complete is skipped.\n"
       "Writes ROOT/<name>/ per row and ROOT/summary.csv, ROOT/summary.json (status, exit code,\n"
-      "seconds, error per row). Exit status 1 if a row failed.\n"
+      "seconds, error, SDR / SI-SDR per stem and mean when a reference is given). Exit status 1\n"
+      "if a row failed.\n"
+      "Across processes or machines: mpirun -np N notewise batch ... (a build with MPI) hands the\n"
+      "rows out one at a time to whichever rank is free; ROOT must be on a shared file system.\n"
       "Example: notewise batch corpus.csv --out runs/ --jobs 2");
   cmd->add_option("manifest", a->manifest, "The manifest (CSV)")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--out", a->out, "Root folder of the outputs (created if needed)")->required();
   cmd->add_option("--command", a->command, "What each row runs: separate | decompose")
       ->capture_default_str()->check(CLI::IsMember({"separate", "decompose"}));
-  cmd->add_option("-j,--jobs", a->jobs, "Rows run at once (each a process)")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("-j,--jobs", a->jobs, "Rows run at once (each a process); under MPI, one per rank")
+      ->capture_default_str()->check(CLI::Range(1, 256));
   cmd->callback([a, &globals] {
+    ranks::Session mpi;
+    const auto work = [&mpi](const std::string& task) { return run_task(task, mpi.rank(), mpi.host()); };
+    if (mpi.rank() != 0) {  // the other ranks only run what rank 0 hands them
+      mpi.distribute({}, work, nullptr);
+      return;
+    }
+    if (mpi.size() > 1 && a->jobs > 1)
+      throw CLI::ValidationError("--jobs: under MPI every rank runs one row at a time; start more ranks instead (mpirun -np N)");
     std::vector<Row> rows = read_manifest(a->manifest);
+    if (a->command != "separate")
+      for (const auto& r : rows)
+        if (!r.reference.empty())
+          throw ParseError(a->manifest, r.line, "a reference is scored only with --command separate");
     io::ensure_output_dir(a->out);
     const std::string marker = "report.json";  // what separate and decompose commit last
     const auto t0 = std::chrono::steady_clock::now();
-    std::atomic<std::size_t> next{0};
-    std::mutex m;
-    std::size_t finished = 0, failed = 0, skipped = 0;
-    auto work = [&] {
-      for (std::size_t i; (i = next++) < rows.size();) {
-        Row& r = rows[i];
-        const fs::path dir = fs::path(a->out) / r.name;
-        if (fs::exists(dir / marker)) {
-          std::lock_guard<std::mutex> lock(m);
-          r.status = "skipped";
-          ++skipped;
-          ++finished;
-          continue;
-        }
-        std::vector<std::string> args{"notewise", "-q"};
-        if (globals.force) args.push_back("--force");
-        for (const auto& s : std::vector<std::string>{a->command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
-        for (const auto& o : r.options) args.push_back(o);
-        const std::string err = (fs::path(a->out) / ("." + r.name + ".stderr")).string();
-        const auto t = std::chrono::steady_clock::now();
-        const int code = run_child(args, err);
-        std::lock_guard<std::mutex> lock(m);
-        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-        r.exit_code = code;
-        if (code == 0 && fs::exists(dir / marker)) {
-          r.status = "done";
-        } else {
-          r.status = "failed";
-          r.error = last_error_line(err);
-          if (r.error.empty()) r.error = "exit status " + std::to_string(code);
-          ++failed;
-        }
-        std::error_code ec;
-        fs::remove(err, ec);
-        ++finished;
-        if (!globals.quiet) {
-          const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          const std::size_t ran = finished - skipped;
-          const double eta = ran ? el / ran * (rows.size() - finished) : 0;
-          std::fprintf(stderr, "notewise: batch: %zu/%zu rows (%zu failed, %zu skipped), %.0f s, ETA %.0f s: %s %s%s\n", finished,
-                       rows.size(), failed, skipped, el, eta, r.name.c_str(), r.status.c_str(),
-                       r.error.empty() ? "" : (": " + r.error).c_str());
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int j = 0; j < std::min<int>(a->jobs, static_cast<int>(rows.size())); ++j) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
 
+    // Complete rows are skipped (their scores taken from their report); the others are run
+    // longest first.
+    std::vector<std::size_t> order;
+    double total_audio = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      Row& r = rows[i];
+      const fs::path dir = fs::path(a->out) / r.name;
+      if (fs::exists(dir / marker)) {
+        r.status = "skipped";
+        r.scores = scores_of(dir / marker);
+        continue;
+      }
+      try {
+        const io::AudioInfo info = io::read_audio_info(r.audio);
+        if (info.sample_rate > 0) r.audio_seconds = static_cast<double>(info.frames) / info.sample_rate;
+      } catch (const std::exception&) {
+        // The row's own run reports what is wrong with the file.
+      }
+      total_audio += std::max(r.audio_seconds, 0.0);
+      order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rows[x].audio_seconds > rows[y].audio_seconds; });
+    std::vector<std::string> tasks;
+    for (std::size_t i : order) {
+      const Row& r = rows[i];
+      const fs::path dir = fs::path(a->out) / r.name;
+      std::vector<std::string> args{"notewise", "-q"};
+      if (globals.force) args.push_back("--force");
+      for (const auto& s : std::vector<std::string>{a->command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
+      if (!r.reference.empty()) args.insert(args.end(), {"--reference", r.reference});
+      for (const auto& o : r.options) args.push_back(o);
+      tasks.push_back(nlohmann::json{{"args", args},
+                                     {"err", (fs::path(a->out) / ("." + r.name + ".stderr")).string()},
+                                     {"dir", dir.string()},
+                                     {"marker", marker}}
+                          .dump());
+    }
+
+    // Progress over the corpus: the fraction of the audio done (rows are of unequal length,
+    // so the ETA follows the seconds of audio, not the count of rows).
+    ProgressBar bar("batch", globals.quiet);
+    std::size_t ran = 0, failed = 0;
+    double audio_done = 0;
+    std::mutex m;
+    const auto done = [&](std::size_t k, const std::string& outcome) {
+      std::lock_guard<std::mutex> lock(m);
+      Row& r = rows[order[k]];
+      const auto o = nlohmann::json::parse(outcome, nullptr, false);
+      if (!o.is_object()) {
+        r.status = "failed", r.error = "batch: unreadable outcome from a rank";
+      } else {
+        r.status = o.value("status", "failed");
+        r.exit_code = o.value("exit_code", 1);
+        r.seconds = o.value("seconds", 0.0);
+        r.error = o.value("error", "");
+        r.rank = o.value("rank", -1);
+        r.host = o.value("host", "");
+        r.scores = o.value("scores", nlohmann::json());
+      }
+      ++ran;
+      if (r.status != "done") ++failed;
+      audio_done += std::max(r.audio_seconds, 0.0);
+      const double f = total_audio > 0 ? audio_done / total_audio : static_cast<double>(ran) / static_cast<double>(tasks.size());
+      bar.update(f, std::to_string(ran) + "/" + std::to_string(tasks.size()) + " rows, " + std::to_string(failed) + " failed");
+    };
+    if (mpi.size() > 1) {
+      mpi.distribute(tasks, work, done);
+    } else {
+      std::atomic<std::size_t> next{0};
+      std::vector<std::thread> pool;
+      for (int j = 0; j < std::min<int>(a->jobs, static_cast<int>(tasks.size())); ++j)
+        pool.emplace_back([&] {
+          for (std::size_t k; (k = next++) < tasks.size();) done(k, work(tasks[k]));
+        });
+      for (auto& t : pool) t.join();
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const std::size_t skipped = rows.size() - tasks.size();
+    bar.finish(std::to_string(ran - failed) + " done, " + std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
+
+    // Quality columns: one SDR and SI-SDR column per stem any row was scored on, and the means.
+    std::set<std::string> stems;
+    for (const auto& r : rows)
+      if (r.scores.is_object() && r.scores.contains("stems"))
+        for (const auto& [s, v] : r.scores["stems"].items()) stems.insert(s);
+    const bool scored = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.scores.is_object(); });
     std::ostringstream csv;
     nlohmann::json js = nlohmann::json::array();
-    csv << "name,audio,score,status,exit_code,seconds,error\n";
+    csv << "name,audio,score,status,exit_code,seconds,audio_seconds,rank,host,error";
+    if (scored) {
+      csv << ",mean_SDR,mean_SI_SDR";
+      for (const auto& s : stems) csv << "," << csv_field("SDR:" + s) << "," << csv_field("SI_SDR:" + s);
+    }
+    csv << "\n";
     for (const auto& r : rows) {
       csv << csv_field(r.name) << "," << csv_field(r.audio) << "," << csv_field(r.score) << "," << r.status << "," << r.exit_code
-          << "," << r.seconds << "," << csv_field(r.error) << "\n";
-      js.push_back({{"name", r.name}, {"audio", r.audio}, {"score", r.score}, {"status", r.status}, {"exit_code", r.exit_code},
-                    {"seconds", r.seconds}, {"error", r.error}});
+          << "," << r.seconds << "," << (r.audio_seconds >= 0 ? std::to_string(r.audio_seconds) : "") << ","
+          << (r.rank >= 0 ? std::to_string(r.rank) : "") << "," << csv_field(r.host) << "," << csv_field(r.error);
+      if (scored) {
+        const auto get = [&](const std::string& s, const char* k) {
+          return r.scores.is_object() && r.scores.contains("stems") && r.scores["stems"].contains(s) ? r.scores["stems"][s].value(k, nlohmann::json())
+                                                                                                      : nlohmann::json();
+        };
+        csv << "," << score_cell(r.scores.is_object() ? r.scores.value("mean_SDR", nlohmann::json()) : nlohmann::json()) << ","
+            << score_cell(r.scores.is_object() ? r.scores.value("mean_SI_SDR", nlohmann::json()) : nlohmann::json());
+        for (const auto& s : stems) csv << "," << score_cell(get(s, "SDR")) << "," << score_cell(get(s, "SI_SDR"));
+      }
+      csv << "\n";
+      nlohmann::json row{{"name", r.name},       {"audio", r.audio},     {"score", r.score},
+                         {"status", r.status},   {"exit_code", r.exit_code}, {"seconds", r.seconds},
+                         {"error", r.error},     {"scores", r.scores}};
+      row["audio_seconds"] = r.audio_seconds >= 0 ? nlohmann::json(r.audio_seconds) : nlohmann::json();
+      row["rank"] = r.rank >= 0 ? nlohmann::json(r.rank) : nlohmann::json();
+      row["host"] = r.host;
+      js.push_back(row);
     }
     io::write_text((fs::path(a->out) / "summary.csv").string(), csv.str(), true);
     io::write_text((fs::path(a->out) / "summary.json").string(),
-                   nlohmann::json{{"command", a->command}, {"rows", js}, {"failed", failed}, {"skipped", skipped}}.dump(1) + "\n", true);
-    if (!globals.quiet)
-      std::fprintf(stderr, "notewise: batch: %zu rows: %zu done, %zu skipped, %zu failed; summary in %s\n", rows.size(),
-                   rows.size() - failed - skipped, skipped, failed, (fs::path(a->out) / "summary.csv").string().c_str());
+                   nlohmann::json{{"command", a->command},
+                                  {"rows", js},
+                                  {"failed", failed},
+                                  {"skipped", skipped},
+                                  {"ranks", mpi.size()},
+                                  {"jobs", mpi.size() > 1 ? 1 : a->jobs},
+                                  {"wall_seconds", wall},
+                                  {"mean_handout_seconds", mpi.mean_handout_seconds()}}
+                           .dump(1) +
+                       "\n",
+                   true);
+    for (const auto& r : rows)
+      if (r.status == "failed") warn("batch: row " + r.name + " (line " + std::to_string(r.line) + ") failed: " + r.error);
+    info(globals.quiet, "notewise: batch: " + std::to_string(rows.size()) + " rows: " + std::to_string(ran - failed) + " done, " +
+                            std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed in " + format_seconds(wall) +
+                            "; summary in " + (fs::path(a->out) / "summary.csv").string());
     if (failed > 0) throw Error(std::to_string(failed) + " of " + std::to_string(rows.size()) + " rows failed (" + a->out + "/summary.csv)");
   });
 }

@@ -11,6 +11,7 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends 
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
   libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev \
   libcli11-dev nlohmann-json3-dev librubberband-dev \
+  libopenmpi-dev openmpi-bin \
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval \
