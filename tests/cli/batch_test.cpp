@@ -1,10 +1,17 @@
 // notewise batch (#17): every row of a manifest, one bad row not stopping the others, resumable.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -21,12 +28,24 @@ int run(const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// A 1 s recording of one tone at `hz` and its one-note score.
-void piece(const fs::path& dir, const std::string& name, double hz) {
-  MatrixXf x(22050, 1);
+// A recording of `seconds` of one tone at `hz` and its one-note score.
+void piece(const fs::path& dir, const std::string& name, double hz, double seconds = 1) {
+  MatrixXf x(static_cast<Index>(22050 * seconds), 1);
   for (Index i = 0; i < x.rows(); ++i) x(i, 0) = 0.3f * static_cast<float>(std::sin(2 * M_PI * hz * i / 22050.0));
   io::write_wav((dir / (name + ".wav")).string(), x, 22050);
-  test::write_bytes((dir / (name + ".csv")).string(), "start,duration,pitch,velocity,label\n0.1,0.8,60,90,a\n");
+  test::write_bytes((dir / (name + ".csv")).string(),
+                    "start,duration,pitch,velocity,label\n0.1," + std::to_string(seconds - 0.2) + ",60,90,a\n");
+}
+
+nlohmann::json summary(const fs::path& root) {
+  std::ifstream in(root / "summary.json");
+  return nlohmann::json::parse(in);
+}
+
+// A shell command line's exit status (stdout and stderr discarded).
+int shell(const std::string& cmd) {
+  const int status = std::system((cmd + " >/dev/null 2>&1 </dev/null").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 std::map<std::string, std::string> statuses(const fs::path& root) {
@@ -103,3 +122,193 @@ TEST(Batch, DecomposeRowsAreSkippedOnceComplete) {
   EXPECT_EQ(run(cmd), 0);
   EXPECT_EQ(statuses(root)["one"], "skipped");
 }
+
+TEST(Batch, LocalRowsRunLongestFirst) {
+  test::TempDir d;
+  piece(d.path(), "short", 261.6, 1);
+  piece(d.path(), "long", 261.6, 3);
+  piece(d.path(), "middle", 261.6, 2);
+  test::write_bytes((d.path() / "m.csv").string(),
+                    "audio,score,options\nshort.wav,short.csv,--iterations 3 --no-report\n"
+                    "long.wav,long.csv,--iterations 3 --no-report\nmiddle.wav,middle.csv,--iterations 3 --no-report\n");
+  const fs::path root = d.path() / "runs";
+  ASSERT_EQ(run("-q batch " + (d.path() / "m.csv").string() + " --out " + root.string() + " --jobs 1"), 0);
+  // One row at a time, so each marker is committed before the next row starts.
+  const auto t = [&](const char* n) { return fs::last_write_time(root / n / "report.json"); };
+  EXPECT_LT(t("long"), t("middle"));
+  EXPECT_LT(t("middle"), t("short"));
+  for (const auto& r : summary(root).at("rows")) {
+    EXPECT_EQ(r.at("status"), "done");
+    EXPECT_EQ(r.at("rank"), 0);
+  }
+  EXPECT_NEAR(summary(root).at("rows")[1].at("audio_seconds").get<double>(), 3.0, 1e-6);
+}
+
+// A row with a reference folder gets the scores `eval` gives for its stems, in both summaries.
+TEST(Batch, ReferenceGivesTheScoresEvalGives) {
+  test::TempDir d;
+  const int sr = 22050;
+  MatrixXf a = MatrixXf::Zero(2 * sr, 1), b = MatrixXf::Zero(2 * sr, 1);
+  for (Index i = 0; i < sr; ++i) a(i, 0) = 0.3f * static_cast<float>(std::sin(2 * M_PI * 261.6 * i / sr));
+  for (Index i = sr; i < 2 * sr; ++i) b(i, 0) = 0.3f * static_cast<float>(std::sin(2 * M_PI * 392.0 * i / sr));
+  fs::create_directories(d.path() / "truth");
+  io::write_wav((d.path() / "truth" / "lo.wav").string(), a, sr);
+  io::write_wav((d.path() / "truth" / "hi.wav").string(), b, sr);
+  io::write_wav((d.path() / "mix.wav").string(), MatrixXf(a + b), sr);
+  test::write_bytes((d.path() / "mix.csv").string(), "start,duration,pitch,velocity,label\n0.05,0.9,60,90,lo\n1.05,0.9,67,90,hi\n");
+  test::write_bytes((d.path() / "m.csv").string(),
+                    "audio,score,name,options,reference\n"
+                    "mix.wav,mix.csv,scored,--iterations 20 --no-report,truth\n"
+                    "mix.wav,mix.csv,plain,--iterations 20 --no-report,\n");
+  const fs::path root = d.path() / "runs";
+  ASSERT_EQ(run("-q batch " + (d.path() / "m.csv").string() + " --out " + root.string()), 0);
+  const auto j = summary(root);
+  const std::string eval_json = d.file("eval.json");
+  ASSERT_EQ(std::system((std::string(NOTEWISE_BINARY) + " eval --reference " + (d.path() / "truth").string() + " --estimate " +
+                         (root / "scored").string() + " --json >" + eval_json + " 2>/dev/null").c_str()),
+            0);
+  std::ifstream ef(eval_json);
+  const auto e = nlohmann::json::parse(ef);
+  nlohmann::json scored, plain;
+  for (const auto& r : j.at("rows")) (r.at("name") == "scored" ? scored : plain) = r;
+  ASSERT_TRUE(scored.at("scores").is_object());
+  EXPECT_TRUE(plain.at("scores").is_null());
+  for (const char* stem : {"lo", "hi"})
+    for (const char* k : {"SDR", "SI_SDR"})
+      EXPECT_NEAR(scored["scores"]["stems"][stem][k].get<double>(), e["stems"][stem][k].get<double>(), 1e-9) << stem << " " << k;
+  EXPECT_NEAR(scored["scores"]["mean_SDR"].get<double>(), e["mean_SDR"].get<double>(), 1e-9);
+  EXPECT_GT(e["mean_SDR"].get<double>(), 5.0);  // two tones apart in time and pitch separate well
+  // The CSV: a column per stem and measure, filled for the scored row, empty for the other.
+  std::ifstream cf(root / "summary.csv");
+  std::string header, line;
+  std::getline(cf, header);
+  std::map<std::string, std::vector<std::string>> cells;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> f(1);
+    for (char c : l)
+      if (c == ',') f.emplace_back();
+      else f.back().push_back(c);
+    return f;
+  };
+  const auto cols = split(header);
+  while (std::getline(cf, line)) cells[split(line)[0]] = split(line);
+  for (const char* c : {"mean_SDR", "mean_SI_SDR", "SDR:lo", "SI_SDR:lo", "SDR:hi", "SI_SDR:hi"}) {
+    const auto it = std::find(cols.begin(), cols.end(), c);
+    ASSERT_NE(it, cols.end()) << c << " in " << header;
+    const auto k = static_cast<std::size_t>(it - cols.begin());
+    EXPECT_TRUE(cells["plain"][k].empty()) << c;
+    ASSERT_FALSE(cells["scored"][k].empty()) << c;
+  }
+  const auto k = static_cast<std::size_t>(std::find(cols.begin(), cols.end(), "SDR:hi") - cols.begin());
+  EXPECT_NEAR(std::stod(cells["scored"][k]), e["stems"]["hi"]["SDR"].get<double>(), 1e-3 * std::abs(e["stems"]["hi"]["SDR"].get<double>()) + 1e-6);
+  // A reference is scored only by separate.
+  EXPECT_EQ(run("-q batch " + (d.path() / "m.csv").string() + " --out " + (d.path() / "r2").string() + " --command decompose"), 1);
+}
+
+// SIGKILL of the batch after its first row is complete; the restart redoes only the rows that
+// were not complete, and the row running at the kill is stopped with its batch (nothing staged
+// is left behind).
+TEST(Batch, KilledMidwayRedoesOnlyUnfinishedRows) {
+  test::TempDir d;
+  const std::vector<std::string> names{"a", "b", "c"};
+  for (std::size_t i = 0; i < names.size(); ++i) piece(d.path(), names[i], 261.6, 8.0 - 2.0 * static_cast<double>(i));
+  std::string m = "audio,score,options\n";
+  for (const auto& n : names) m += n + ".wav," + n + ".csv,--iterations 150 --no-report\n";
+  test::write_bytes((d.path() / "m.csv").string(), m);
+  const fs::path root = d.path() / "runs";
+  const std::string manifest = (d.path() / "m.csv").string();
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    ::execl(NOTEWISE_BINARY, "notewise", "-q", "batch", manifest.c_str(), "--out", root.string().c_str(), "--jobs", "1",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::set<std::string> complete;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (complete.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& n : names)
+      if (fs::exists(root / n / "report.json")) complete.insert(n);
+    if (complete.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_FALSE(complete.empty()) << "no row completed in time";
+  for (const auto& n : names)  // rows that completed between the poll and the kill count too
+    if (fs::exists(root / n / "report.json")) complete.insert(n);
+  ASSERT_LT(complete.size(), names.size()) << "every row completed before the kill: the test proves nothing";
+  EXPECT_TRUE(complete.count("a")) << "the longest row runs first";
+  // The row that was running is stopped (SIGTERM when its batch dies) and removes what it staged.
+  bool clean = false;
+  for (int i = 0; i < 1000 && !clean; ++i) {
+    clean = true;
+    for (const auto& e : fs::directory_iterator(root))
+      if (e.path().filename().string().find(".notewise-") != std::string::npos) clean = false;
+    for (const auto& n : names)
+      if (!complete.count(n) && fs::exists(root / n)) clean = false;
+    if (!clean) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(clean) << "the killed batch's running row left files behind";
+  std::map<std::string, fs::file_time_type> before;
+  for (const auto& n : complete) before[n] = fs::last_write_time(root / n / "report.json");
+
+  ASSERT_EQ(run("-q batch " + manifest + " --out " + root.string() + " --jobs 1"), 0);
+  for (const auto& r : summary(root).at("rows")) {
+    const std::string n = r.at("name");
+    EXPECT_EQ(r.at("status"), complete.count(n) ? "skipped" : "done") << n;
+    EXPECT_TRUE(fs::exists(root / n / "report.json")) << n;
+    if (complete.count(n)) {
+      EXPECT_EQ(fs::last_write_time(root / n / "report.json"), before[n]) << n << " was redone";
+    }
+  }
+}
+
+#ifdef NOTEWISE_MPIEXEC
+// Two MPI ranks share the rows: each row is run once (a second run of a row would fail: its
+// outputs exist and --force is not given), by one of the two ranks, both ranks work, the bad
+// row is reported and the others go on, and rank 0 writes the whole summary.
+TEST(Batch, MpiTwoRanksShareTheRows) {
+#ifdef NOTEWISE_MPI_SKIP
+  GTEST_SKIP() << NOTEWISE_MPI_SKIP;
+#endif
+  test::TempDir d;
+  std::string m = "audio,score,name,options\n";
+  for (int i = 0; i < 6; ++i) {
+    const std::string n = "p" + std::to_string(i);
+    piece(d.path(), n, 261.6, 1.0 + 0.5 * i);
+    m += n + ".wav," + n + ".csv,,--iterations 30 --no-report\n";
+    if (i == 2) m += "missing.wav,p0.csv,bad,--iterations 3\n";
+  }
+  test::write_bytes((d.path() / "m.csv").string(), m);
+  const fs::path root = d.path() / "runs";
+  // CI runs as root, which mpirun refuses without these.
+  const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 " + std::string(NOTEWISE_MPIEXEC) +
+                          " --oversubscribe -np 2 " + NOTEWISE_BINARY + " -q batch " + (d.path() / "m.csv").string() + " --out " +
+                          root.string();
+  EXPECT_NE(shell(cmd), 0);  // a row failed
+  const auto j = summary(root);
+  EXPECT_EQ(j.at("ranks"), 2);
+  ASSERT_EQ(j.at("rows").size(), 7u);
+  std::set<int> ranks;
+  for (const auto& r : j.at("rows")) {
+    const std::string n = r.at("name");
+    if (n == "bad") {
+      EXPECT_EQ(r.at("status"), "failed");
+      EXPECT_NE(r.at("error").get<std::string>().find("missing.wav"), std::string::npos) << r.dump();
+      continue;
+    }
+    EXPECT_EQ(r.at("status"), "done") << r.dump();
+    EXPECT_TRUE(fs::exists(root / n / "a.wav")) << n;
+    ASSERT_TRUE(r.at("rank").is_number()) << r.dump();
+    ranks.insert(r.at("rank").get<int>());
+  }
+  EXPECT_EQ(ranks, (std::set<int>{0, 1}));
+  // Resumed under MPI: every complete row skipped, the bad one tried again.
+  EXPECT_NE(shell(cmd), 0);
+  for (const auto& r : summary(root).at("rows")) EXPECT_EQ(r.at("status"), r.at("name") == "bad" ? "failed" : "skipped") << r.dump();
+}
+#endif
