@@ -22,7 +22,9 @@ mpi=no
 if command -v mpirun >/dev/null && ldd "$nw" | grep -q libmpi; then mpi=yes; fi
 
 settings=("jobs 1" "jobs 2")
-[ $mpi = yes ] && settings=("ranks 1" "ranks 2" "${settings[@]}")
+# Open MPI binds each rank to a core when it starts two or fewer; on a shared machine a bound
+# process fares differently from an unbound one, so both are measured.
+[ $mpi = yes ] && settings=("ranks 1" "ranks 2" "unbound 1" "unbound 2" "${settings[@]}")
 : >times.txt
 for r in $(seq "$rounds"); do
   for s in "${settings[@]}"; do
@@ -31,6 +33,8 @@ for r in $(seq "$rounds"); do
     t0=$(date +%s.%N)
     if [ "$1" = ranks ]; then
       "${mpirun[@]}" --oversubscribe -np "$2" "$nw" -q batch manifest.csv --out out
+    elif [ "$1" = unbound ]; then
+      "${mpirun[@]}" --oversubscribe --bind-to none -np "$2" "$nw" -q batch manifest.csv --out out
     else
       "$nw" -q batch manifest.csv --out out --jobs "$2"
     fi
@@ -47,14 +51,15 @@ audio = 26 + 13 + 39 + 20 + 26 + 16 + 33 + 23
 def med(kind, n, col):
     return st.median(float(r[col]) for r in rows if r[0] == kind and r[1] == n)
 print(f"8 pieces, {audio} s of audio in all; median of {sys.argv[1]} rounds, run in turn.\n")
-print("| setting | wall s (command) | wall s (batch's own) | pieces / min | speed-up over 1 | mean handout ms |")
-print("|---|---|---|---|---|---|")
-for kind, label in (("ranks", "mpirun -np {}"), ("jobs", "--jobs {}")):
+print("| setting | wall s (command) | wall s (batch's own) | pieces / min | speed-up over 1 | per round | mean handout ms |")
+print("|---|---|---|---|---|---|---|")
+for kind, label in (("ranks", "mpirun -np {}"), ("unbound", "mpirun --bind-to none -np {}"), ("jobs", "--jobs {}")):
     if not any(r[0] == kind for r in rows):
         continue
     base = med(kind, "1", 2)
     for n in ("1", "2"):
         w, inner, h = med(kind, n, 2), med(kind, n, 3), med(kind, n, 4)
-        ho = f"{1000 * h:.1f}" if kind == "ranks" and n != "1" else "-"
-        print(f"| {label.format(n)} | {w:.1f} | {inner:.1f} | {8 * 60 / w:.1f} | {base / w:.2f}x | {ho} |")
+        ho = f"{1000 * h:.1f}" if kind != "jobs" and n != "1" else "-"
+        ratios = [float(a[2]) / float(b[2]) for a, b in zip([r for r in rows if r[0] == kind and r[1] == "1"], [r for r in rows if r[0] == kind and r[1] == n])]
+        print(f"| {label.format(n)} | {w:.1f} | {inner:.1f} | {8 * 60 / w:.1f} | {base / w:.2f}x | {min(ratios):.2f}-{max(ratios):.2f}x | {ho} |")
 PY
