@@ -132,7 +132,13 @@ TEST(Batch, LocalRowsRunLongestFirst) {
                     "audio,score,options\nshort.wav,short.csv,--iterations 3 --no-report\n"
                     "long.wav,long.csv,--iterations 3 --no-report\nmiddle.wav,middle.csv,--iterations 3 --no-report\n");
   const fs::path root = d.path() / "runs";
-  ASSERT_EQ(run("-q batch " + (d.path() / "m.csv").string() + " --out " + root.string() + " --jobs 1"), 0);
+  const auto r = test::notewise_cli("batch " + (d.path() / "m.csv").string() + " --out " + root.string() + " --jobs 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Progress over the corpus (stderr is a file: a line at each quarter of the audio, then the
+  // total): the 3 s row is half the audio, so the first line after the start is at 50 %.
+  EXPECT_NE(r.err.find("batch: 50% "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1/3 rows, 0 failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 done, 0 skipped, 0 failed"), std::string::npos) << r.err;
   // One row at a time, so each marker is committed before the next row starts.
   const auto t = [&](const char* n) { return fs::last_write_time(root / n / "report.json"); };
   EXPECT_LT(t("long"), t("middle"));
