@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <zlib.h>
+
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
@@ -50,6 +52,83 @@ std::string shell_quote(const std::string& s) {
   std::string o = "'";
   for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return o + "'";
+}
+
+// Per note of the page (notes[i] = score note index), its share of the mix for the page's
+// per-note solo: in bands of 1/6 octave from C1 (bin k in band round(6 log2(k bin_hz / C1))),
+// at one column per `step` analysis frames over the frames its activations may use, the note's
+// model W_n h_n over the model W H (sums over the band's bins and the column's frames), as bytes
+// 0..255. Band sums make it cheap (bands x rows of W, never bins x frames per note) and small;
+// the page turns it into a mask on the mix's STFT. The step doubles (4 .. 32 frames) until the
+// compressed bytes fit `max_bytes`; beyond that there is no per-note solo (null).
+nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::size_t>& notes, std::size_t max_bytes) {
+  const Geometry& g = d.geometry;
+  if (d.notes.empty() || notes.empty() || d.W.cols() != d.H.rows()) return nullptr;
+  constexpr int kPerOctave = 6;
+  const double fmin = LogAxis{}.fmin;
+  const Index K = d.W.rows(), N = d.H.cols();
+  const int bands = static_cast<int>(std::floor(std::log2(std::min(g.sample_rate / 2, fmin * 256.0) / fmin) * kPerOctave)) + 1;
+  MatrixXf B = MatrixXf::Zero(bands, K);
+  for (Index k = 0; k < K; ++k) {
+    const double f = std::max(static_cast<double>(k) * g.bin_hz(), fmin);
+    const int b = std::clamp(static_cast<int>(std::lround(std::log2(f / fmin) * kPerOctave)), 0, bands - 1);
+    B(b, k) = 1;
+  }
+  // A band narrower than a bin (low frequencies) takes the bin nearest its centre, so that any
+  // FFT size the page uses finds a value in every band.
+  for (int b = 0; b < bands; ++b)
+    if (B.row(b).sum() == 0) B(b, std::clamp<Index>(std::lround(fmin * std::pow(2.0, static_cast<double>(b) / kPerOctave) / g.bin_hz()), 0, K - 1)) = 1;
+  const MatrixXf Wb = B * d.W;      // bands x rows
+  const MatrixXf M = Wb * d.H;      // the model's band sums, bands x frames
+  struct Span { Index begin, end; };
+  std::vector<Span> spans;
+  for (std::size_t i : notes) {
+    const NoteShare& n = d.notes[i];
+    Index b = N, e = 0;
+    for (const RowShare* r : {&n.pitch, &n.onset})
+      if (r->row >= 0 && !r->share.empty()) {
+        b = std::min(b, r->begin);
+        e = std::max(e, r->begin + static_cast<Index>(r->share.size()));
+      }
+    spans.push_back({std::clamp<Index>(b, 0, N), std::clamp<Index>(e, 0, N)});
+  }
+  for (int step = 4; step <= 32; step *= 2) {
+    std::string bytes;
+    nlohmann::json index = nlohmann::json::array();
+    for (std::size_t j = 0; j < notes.size(); ++j) {
+      const NoteShare& n = d.notes[notes[j]];
+      const auto [b, e] = spans[j];
+      if (e <= b) {
+        index.push_back(nullptr);
+        continue;
+      }
+      const Index cols = (e - b + step - 1) / step;
+      MatrixXf y = MatrixXf::Zero(bands, e - b);
+      for (const RowShare* r : {&n.pitch, &n.onset})
+        for (std::size_t t = 0; r->row >= 0 && t < r->share.size(); ++t) {
+          const Index f = r->begin + static_cast<Index>(t);
+          if (f >= b && f < e) y.col(f - b) += Wb.col(r->row) * (d.H(r->row, f) * r->share[t]);
+        }
+      index.push_back({b, cols, bytes.size()});
+      for (Index c = 0; c < cols; ++c) {
+        const Index f0 = c * step, w = std::min<Index>(step, (e - b) - f0);
+        const VectorXf num = y.middleCols(f0, w).rowwise().sum(), den = M.middleCols(b + f0, w).rowwise().sum();
+        for (int k = 0; k < bands; ++k) {
+          const float m = den(k) > 1e-12f ? std::clamp(num(k) / den(k), 0.0f, 1.0f) : 0.0f;
+          bytes += static_cast<char>(static_cast<unsigned char>(std::lround(m * 255)));
+        }
+      }
+    }
+    uLongf packed_size = compressBound(bytes.size());
+    std::string packed(packed_size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size(), 9) != Z_OK)
+      return nullptr;
+    packed.resize(packed_size);
+    if (packed.size() > max_bytes) continue;
+    return {{"fmin", fmin}, {"bands_per_octave", kPerOctave}, {"bands", bands}, {"frame_seconds", g.frame_seconds()},
+            {"step", step}, {"raw_bytes", bytes.size()}, {"notes", index}, {"data", base64(packed)}};
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -202,8 +281,10 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   for (std::size_t k = 0; k < s.groups.notes.size(); ++k)
     for (std::size_t i : s.groups.notes[k]) group_of[i] = static_cast<int>(k);
   nlohmann::json notes = nlohmann::json::array();
+  std::vector<std::size_t> note_order;  // score index of each of the page's notes
   for (std::size_t i = 0; i < run.score->size(); ++i) {
     if (group_of[i] < 0) continue;
+    note_order.push_back(i);
     const Note& n = run.score->notes()[i];
     notes.push_back({std::round(n.onset * 1000) / 1000, std::round(n.duration * 1000) / 1000, n.pitch, group_of[i]});
   }
@@ -255,6 +336,13 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   }
   if (!preview) io::write_text((root / "audio.js").string(), "window.NW_AUDIO=null;\n", overwrite);
 
+  // Per-note solo needs the mix's listening copy (the page masks it) and the run's note shares.
+  nlohmann::json envelopes = preview ? note_envelopes(d, note_order, options.note_max_bytes) : nlohmann::json(nullptr);
+  std::string why_no_note_solo;
+  if (!preview) why_no_note_solo = "no listening copies";
+  else if (envelopes.is_null()) why_no_note_solo = d.notes.empty() ? "this run has no note shares" : "too many notes for the page";
+  io::write_text((root / "notes.js").string(), "window.NW_NOTES=" + envelopes.dump() + ";\n", overwrite);
+
   const nlohmann::json data = {{"title", stems ? "separation" : "decomposition"},
                                {"command", command_line()},
                                {"duration", stems ? length : seconds},
@@ -267,7 +355,8 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
                                {"mix", mix},
                                {"mix_note", mix_note},
                                {"preview", preview},
-                               {"no_preview_reason", why_no_preview}};
+                               {"no_preview_reason", why_no_preview},
+                               {"no_note_solo_reason", why_no_note_solo}};
   io::write_text((root / "data.js").string(), "window.NW_DATA=" + data.dump() + ";\n", overwrite);
   io::write_text((root / "viewer.js").string(), kViewerJs, overwrite);
   io::write_text((root / "viewer.css").string(), kViewerCss, overwrite);
@@ -275,7 +364,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   std::ostringstream h;
   h << "<section id=\"nw-viewer\"><noscript>The interactive views need JavaScript; the figures below do not.</noscript></section>\n"
     << "<p class=\"nw-command\">Reproduce this run: <code>" << html_escape(command_line()) << "</code></p>\n"
-    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/viewer.js\"></script>\n";
+    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/notes.js\"></script><script src=\"report/viewer.js\"></script>\n";
   return {h.str(), mix.get<std::string>()};
 }
 

@@ -9,7 +9,7 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
   build-essential cmake pkg-config ccache \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
-  libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev \
+  libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev zlib1g-dev \
   libcli11-dev nlohmann-json3-dev librubberband-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
   clang libclang-rt-14-dev \
