@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 namespace notewise::cli {
 namespace {
 
+constexpr Index kOverview = 1024, kFine = 32768, kTile = 1024;  // columns of the views' images
+
 std::string g_command;
 
 
@@ -212,19 +214,34 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   const Geometry& g = d.geometry;
   const Index N = s.V.cols();
   const double seconds = static_cast<double>(N) * g.frame_seconds();
-  // Columns: every analysis frame up to 8192 (an image stays small enough to decode fast),
-  // pooled beyond (max for magnitudes, mean for masks).
-  const Index cols = std::min<Index>(N, 8192);
+  // Two levels per view, JPEG (a fifth of a PNG's bytes for these noisy images): an overview of
+  // at most kOverview columns for the whole recording, drawn at load, and where the run has more
+  // frames a fine level, one column per analysis frame up to kFine columns (pooled beyond: max
+  // for magnitudes, mean for masks), in tiles of kTile columns that the page loads only when a
+  // zoomed view shows more columns than the overview holds. Bytes per view: at most
+  // (kOverview + kFine) x rows pixels, about 0.3 byte each.
   const LogAxis axis = log_axis(g.sample_rate / 2);
   const float ref = s.V.maxCoeff();
+  auto levels = [&](const std::string& name, const MatrixXf& v, double lo, double hi, plot::Colormap map, plot::Pooling how) {
+    auto write = [&](const std::string& file, const MatrixXf& m) {
+      io::write_atomically((root / file).string(), overwrite,
+                           [&](const std::string& tmp) { plot::write_image(m, lo, hi, map, tmp, plot::ImageFormat::Jpeg); });
+      return "report/" + file;
+    };
+    nlohmann::json view = {{"image", write(name + ".jpg", plot::pool(v, v.rows(), std::min(v.cols(), kOverview), how))}, {"fine", nullptr}};
+    if (v.cols() > kOverview) {
+      const MatrixXf fine = plot::pool(v, v.rows(), std::min(v.cols(), kFine), how);
+      nlohmann::json files = nlohmann::json::array();
+      for (Index c = 0; c < fine.cols(); c += kTile)
+        files.push_back(write(name + "_t" + std::to_string(c / kTile) + ".jpg", fine.middleCols(c, std::min(kTile, fine.cols() - c))));
+      view["fine"] = {{"cols", fine.cols()}, {"tile", kTile}, {"files", files}};
+    }
+    return view;
+  };
   auto image = [&](const std::string& name, const MatrixXf& linear, bool mask) {
-    const MatrixXf pooled = plot::pool(linear, linear.rows(), cols, mask ? plot::Pooling::Mean : plot::Pooling::Max);
-    MatrixXf v = to_log_frequency(pooled, g.bin_hz(), axis, mask);
-    if (!mask) v = plot::decibels(v, ref);
-    io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
-      plot::write_image(v, mask ? 0.0 : -80.0, mask ? 1.0 : 0.0, mask ? plot::Colormap::Viridis : plot::Colormap::Magma, tmp);
-    });
-    return "report/" + name;
+    const MatrixXf v = to_log_frequency(linear, g.bin_hz(), axis, mask);
+    if (mask) return levels(name, v, 0.0, 1.0, plot::Colormap::Viridis, plot::Pooling::Mean);
+    return levels(name, plot::decibels(v, ref), -80.0, 0.0, plot::Colormap::Magma, plot::Pooling::Max);
   };
   auto safe = [](std::string n) {  // a file name from a group name
     for (char& c : n)
@@ -233,15 +250,17 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   };
 
   nlohmann::json views = nlohmann::json::array();
-  views.push_back({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"image", image("spec_mix.png", s.V, false)}, {"roll", true}});
+  auto view = [](nlohmann::json v, const nlohmann::json& images) {
+    v.update(images);
+    return v;
+  };
+  views.push_back(view({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"roll", true}}, image("spec_mix", s.V, false)));
   const bool has_masks = s.masks.size() == s.groups.names.size();
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
-      views.push_back({{"id", "stem:" + s.groups.names[k]},
-                       {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
-                       {"kind", "spec"},
-                       {"group", k},
-                       {"image", image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k].cwiseProduct(s.V), false)}});
+      views.push_back(view({{"id", "stem:" + s.groups.names[k]}, {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
+                            {"kind", "spec"}, {"group", k}},
+                           image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k].cwiseProduct(s.V), false)));
   // Activations on a pitch axis: each pitch row of H scaled by its template's magnitude (what it
   // adds to the model), the strongest source per pitch.
   const auto& layout = d.constraints.layout;
@@ -261,20 +280,13 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
       const int p = layout.pitches[static_cast<std::size_t>(r)];
       if (p >= pmin && p <= pmax) act.row(p - pmin) = act.row(p - pmin).cwiseMax(contribution.row(r));
     }
-    const MatrixXf pooled = plot::decibels(plot::pool(act, act.rows(), cols, plot::Pooling::Max), act.maxCoeff());
-    io::write_atomically((root / "activations.png").string(), overwrite, [&](const std::string& tmp) {
-      plot::write_image(pooled, -50.0, 0.0, plot::Colormap::Magma, tmp);
-    });
-    views.push_back({{"id", "activations"}, {"title", "Activations H by pitch, with the score"}, {"kind", "pitch"},
-                     {"image", "report/activations.png"}, {"roll", true}});
+    views.push_back(view({{"id", "activations"}, {"title", "Activations H by pitch, with the score"}, {"kind", "pitch"}, {"roll", true}},
+                         levels("activations", plot::decibels(act, act.maxCoeff()), -50.0, 0.0, plot::Colormap::Magma, plot::Pooling::Max)));
   }
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
-      views.push_back({{"id", "mask:" + s.groups.names[k]},
-                       {"title", "Mask '" + s.groups.names[k] + "'"},
-                       {"kind", "mask"},
-                       {"group", k},
-                       {"image", image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k], true)}});
+      views.push_back(view({{"id", "mask:" + s.groups.names[k]}, {"title", "Mask '" + s.groups.names[k] + "'"}, {"kind", "mask"}, {"group", k}},
+                           image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k], true)));
 
   // Notes as [onset, duration, pitch, group] (score seconds = audio seconds after alignment).
   std::vector<int> group_of(run.score->size(), -1);

@@ -136,6 +136,8 @@
       const sx = state.t0 / D.image_seconds * iw, sw = span() / D.image_seconds * iw;
       ctx.imageSmoothingEnabled = sw > w - LEFT;  // zoomed in: frames as blocks, not blurred
       ctx.drawImage(v.img, sx, 0, Math.max(sw, 1e-3), ih, LEFT, 0, w - LEFT, h);
+      v.drawn = { level: 0 };
+      if (v.fine && sw < w - LEFT) drawFine(v, ctx, w, h);  // fewer overview columns than pixels
     }
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, LEFT, h);
@@ -169,6 +171,33 @@
       ctx.fillStyle = '#fff';
       ctx.fillRect(xc - 0.5, 0, 1.5, h);
     }
+  }
+  // The fine level over the overview: the tiles the visible span needs, loaded on first use
+  // (the overview stays visible where a tile has not arrived yet).
+  function tile(v, k) {
+    v.tiles = v.tiles || [];
+    if (!v.tiles[k]) {
+      const img = new Image();
+      img.onload = () => drawAll();
+      img.onerror = () => { window.nwErrors.push('tile ' + v.fine.files[k]); };
+      img.src = v.fine.files[k];
+      v.tiles[k] = img;
+    }
+    return v.tiles[k];
+  }
+  function drawFine(v, ctx, w, h) {
+    const f = v.fine, cps = f.cols / D.image_seconds;  // columns per second
+    const c0 = Math.max(0, Math.floor(state.t0 * cps)), c1 = Math.min(f.cols, Math.ceil(state.t1 * cps));
+    ctx.imageSmoothingEnabled = c1 - c0 > w - LEFT;
+    let complete = true;
+    for (let k = Math.floor(c0 / f.tile); k * f.tile < c1; k++) {
+      const img = tile(v, k);
+      if (!img.complete || !img.naturalWidth) { complete = false; continue; }
+      const a = Math.max(c0, k * f.tile), b = Math.min(c1, (k + 1) * f.tile);
+      const x0 = xOf(a / cps, w), x1 = xOf(b / cps, w);
+      ctx.drawImage(img, a - k * f.tile, 0, b - a, img.naturalHeight, x0, 0, x1 - x0, h);
+    }
+    v.drawn = { level: 1, from: c0 / cps, to: c1 / cps, complete };
   }
   function drawAll() {
     drawAxis();
@@ -471,6 +500,10 @@
     },
     notes: () => D.notes, hasNoteSolo: !!NN, soloNote,
     ready: () => views.every((v) => v.img.complete && v.img.naturalWidth > 0),
+    // Per view: whether it has a fine level, how many of its tiles are loaded, what it drew last.
+    levels: () => views.map((v) => ({ id: v.id, fine: v.fine ? v.fine.files.length : 0,
+                                      loaded: (v.tiles || []).filter((i) => i && i.complete && i.naturalWidth > 0).length,
+                                      drawn: v.drawn || null })),
     ensureGraph, play, pause, seek, zoom, setRange,
   };
   applyGains();

@@ -51,6 +51,14 @@ function check(ok, what) {
     await page.mouse.wheel(0, -200);
     const s2 = await page.evaluate(() => window.notewiseViewer.state());
     check(s2.t1 - s2.t0 < s1.t1 - s1.t0, 'the wheel zooms in');
+    // Zoomed in, every view draws from its fine tiles (one column per frame) over the span, and
+    // loads only the tiles it needs.
+    await page.waitForFunction(() => window.notewiseViewer.levels().every((l) => l.drawn && l.drawn.level === 1 && l.drawn.complete),
+                               null, { timeout: 10000 }).catch(() => {});
+    const lv = await page.evaluate(() => window.notewiseViewer.levels());
+    check(lv.every((l) => l.fine > 1 && l.drawn.level === 1 && l.drawn.complete && l.drawn.from <= s2.t0 + 1e-6 && l.drawn.to >= s2.t1 - 1e-6),
+          'zoomed in, every view draws its fine tiles over the visible span (' + lv.map((l) => l.loaded + '/' + l.fine).join(' ') + ' tiles)');
+    check(lv.every((l) => l.loaded < l.fine), 'only the tiles of the visible span are loaded (the example has 2 per view)');
     await page.click('#nw-zoom-fit');
 
     // A click at 3/4 of the plotted width (the first 56 px are the axis) seeks to 3/4 of the piece
