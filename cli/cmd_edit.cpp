@@ -125,8 +125,12 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
     if (!transpositions.empty()) {
+      ProgressBar load_bar("load", globals.quiet);
+      load_bar.stage(1, 2);  // load, decompose (and shift)
       const Input in = load_input(a->audio, a->model, globals);
+      load_bar.finish();
       ProgressBar bar("decompose", globals.quiet);
+      bar.stage(2, 2);
       const PitchEdit e = transpose_notes(in.analysis, in.analysis_rate, in.audio.samples, in.audio.sample_rate, in.score,
                                           transpositions, in.model, {},
                                           nmf_progress(bar, in.model.decompose.nmf.max_iterations));
@@ -145,7 +149,10 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       info(globals.quiet, "wrote " + a->out);
       return;
     }
+    ProgressBar load_bar("load", globals.quiet);
+    load_bar.stage(1, 3);  // load, decompose, resynthesise
     const Input in = load_input(a->audio, a->model, globals, a->mute);
+    load_bar.finish();
     std::map<std::string, double> named;
     for (const auto& [name, g] : gains) named[name] = g;
     std::vector<double> gain;
@@ -155,13 +162,18 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       throw InvalidArgument(std::string("--gain ") + e.what());
     }
     ProgressBar nmf_bar("decompose", globals.quiet);
-    nmf_bar.stage(1, 2);
+    nmf_bar.stage(2, 3);
     ProgressBar synth_bar("resynthesise", globals.quiet);
-    synth_bar.stage(2, 2);
+    synth_bar.stage(3, 3);
+    bool synthesising = false;
     const Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, true,
                                            nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
                                            [&](double f) {
-                                             nmf_bar.finish();
+                                             if (!synthesising) {
+                                               nmf_bar.finish();
+                                               synth_bar.restart();
+                                               synthesising = true;
+                                             }
                                              synth_bar.update(f);
                                            });
     synth_bar.finish();

@@ -67,7 +67,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
       check_reference_stems(a->reference, group_notes(score, specs).files);
     }
+    const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
+    ProgressBar load_bar("load", globals.quiet);
+    load_bar.stage(1, stages);
     const Input in = load_input(a->audio, a->model, globals);
+    load_bar.finish();
     const Grouping& groups = in.groups;
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.files) files.push_back(n + ext);
@@ -76,11 +80,10 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->expect(files);
     const double t_load = seconds_since(t0);
 
-    const int stages = a->no_report ? 2 : 3;  // decompose, resynthesise, report
     ProgressBar nmf_bar("decompose", globals.quiet);
-    nmf_bar.stage(1, stages);
+    nmf_bar.stage(2, stages);
     ProgressBar synth_bar("resynthesise", globals.quiet);
-    synth_bar.stage(2, stages);
+    synth_bar.stage(3, stages);
     const auto t1 = std::chrono::steady_clock::now();
     double t_nmf = 0;
     const Separation s = separate_prepared(
@@ -89,6 +92,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
           if (t_nmf == 0) {
             t_nmf = seconds_since(t1);
             nmf_bar.finish();
+            synth_bar.restart();
           }
           synth_bar.update(f);
         });
@@ -151,7 +155,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.score = &in.score;
       view.warp = &in.warp;
       view.stem_ext = a->ext;
-      view.progress = "report 3/3";
+      view.progress = "report 4/4";
       view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);

@@ -38,12 +38,44 @@ TEST(Cli, HelpListsCommands) {
   EXPECT_EQ(notewise_cli("--version").code, 0);
 }
 
+// Every command's help (and --help-all) fits 100 columns and shows no parser artefacts: a flag's
+// parser value ("{false}"), type tags ("TEXT:{wav,flac}", "FLOAT:FLOAT in [0 - 10]"), and puts
+// the required arguments before the options.
+TEST(Cli, Help_HundredColumnsNoParserArtefactsRequiredFirst) {
+  TempDir dir;
+  for (const char* c : {"", "separate", "decompose", "edit", "eval", "plot", "align", "compare", "nae", "nae train", "batch",
+                        "mosaic", "drums", "spectrogram", "factorize"})
+    for (const char* h : {"--help", "--help-all"}) {
+      const std::string what = std::string(c) + " " + h;
+      ASSERT_EQ(std::system((std::string(NOTEWISE_BINARY) + " " + what + " > " + dir.file("h.txt")).c_str()), 0) << what;
+      const std::string help = test::read_bytes(dir.file("h.txt"));
+      std::istringstream lines_in(help);
+      std::string line;
+      while (std::getline(lines_in, line)) EXPECT_LE(line.size(), 100u) << what << ": " << line;
+      EXPECT_FALSE(std::regex_search(help, std::regex(R"(\{(true|false)\}|\b(TEXT|FLOAT|INT|UINT):| :\{)"))) << what << "\n" << help;
+      if (std::string(c) == "separate") {
+        EXPECT_LT(help.find("Required:"), help.find("Options:")) << help;
+        EXPECT_NE(help.find("--ext {wav,"), std::string::npos) << help;
+      }
+    }
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(notewise_cli("").code, 2);
   EXPECT_EQ(notewise_cli("no-such-command").code, 2);
   EXPECT_EQ(notewise_cli("spectrogram").code, 2);
   TempDir dir;
   EXPECT_EQ(notewise_cli("spectrogram " + kExample + "/mix.wav --out " + dir.file("o") + " --hop 0").code, 2);
+  // One line, "notewise: error:", naming the command and pointing at its own help.
+  for (const auto& [args, want] : std::vector<std::pair<std::string, std::string>>{
+           {"separate " + kExample + "/mix.wav", "notewise: error: separate: --out is required (see notewise separate --help)"},
+           {"nae", "notewise: error: nae: a command is required (see notewise nae --help)"},
+           {"separate " + kExample + "/mix.wav --score x.csv --out " + dir.file("o") + " --quality 11",
+            "notewise: error: separate: --quality: Value 11 not in range 0 to 10 (see notewise separate --help)"}}) {
+    const CliRun r = notewise_cli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.err, want + "\n") << args;
+  }
 }
 
 TEST(Cli, MissingAndCorruptAudio_OneLineErrorExitOne) {
@@ -530,9 +562,17 @@ TEST(Cli, Progress_StagesCountsRateEta) {
   TempDir dir;
   const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 20 --out " + dir.file("o"));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(decompose 1/3: 50% 10/20 it [0-9.]+ it/s \d\d:\d\d<\d\d:\d\d loss )"))) << r.err;
-  for (const char* stage : {"decompose 1/3: done in ", "resynthesise 2/3: done in ", "report 3/3: done in "})
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(decompose 2/4: 50% 10/20 it [0-9.]+ it/s \d\d:\d\d<\d\d:\d\d loss )"))) << r.err;
+  for (const char* stage : {"load 1/4: done in ", "decompose 2/4: done in ", "resynthesise 3/4: done in ", "report 4/4: done in "})
     EXPECT_NE(r.err.find(stage), std::string::npos) << stage << "\n" << r.err;
+  // The resynthesis clock starts with the resynthesis, not with the decomposition before it
+  // (which takes over a second here): its ETA would be wrong.
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(resynthesise 3/4: 0% 00:00<)"))) << r.err;
+  // decompose shows its report phase too.
+  const CliRun d = notewise_cli("decompose " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --out " + dir.file("d"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  for (const char* stage : {"load 1/3: done in ", "decompose 2/3: done in ", "report 3/3: done in "})
+    EXPECT_NE(d.err.find(stage), std::string::npos) << stage << "\n" << d.err;
   EXPECT_FALSE(std::regex_search(r.err, std::regex(R"(\d\.\d{4,} s)"))) << "times print with too many digits: " << r.err;
   int lines = 0;
   for (char c : r.err) lines += c == '\n';
