@@ -41,7 +41,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "report.json", "report.html"};
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     const auto run = prepare_outputs(a->out, files, globals);
-    const Input in = load_input(a->audio, a->model, globals, "", false);  // no stems
+    const Input in = load_input(a->audio, a->model, globals, "", false, true);  // no stems, so no samples held
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
     // The decomposition with its label groups and masks: what the report shows (no stems).

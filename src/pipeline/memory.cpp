@@ -21,7 +21,7 @@ constexpr double kNmfWork = 5;
 }  // namespace
 
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& o, bool resynthesise) {
+                               const PipelineOptions& o, bool resynthesise, bool streamed) {
   if (frames <= 0 || sample_rate <= 0 || channels <= 0)
     throw InvalidArgument("estimate_memory: the audio has no samples (frames " + std::to_string(frames) + ", rate " +
                           std::to_string(sample_rate) + ", channels " + std::to_string(channels) + ")");
