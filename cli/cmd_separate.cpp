@@ -69,8 +69,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     }
     // Without a report nothing needs the whole recording, the spectrogram, the masks or the
     // stems at once: the recording is read block by block and the stems written block by block.
+    if (a->no_report) a->model.options.keep_views = false;
     Input in = load_input(a->audio, a->model, globals, "", true, a->no_report);
-    if (a->no_report) in.model.keep_views = false;
     const Grouping& groups = in.groups;
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.files) files.push_back(n + ext);

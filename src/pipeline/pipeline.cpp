@@ -78,7 +78,7 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
     throw InvalidArgument(o.audio_name + ": no samples (expected frames x channels, at least one of each)");
   if (!samples.allFinite()) throw InvalidArgument(o.audio_name + ": the samples are not all finite");
   if (score.empty()) throw InvalidArgument(o.score_name + ": no notes");
-  return prepare_analysis(resample(mix_down(samples), sample_rate, o.analysis_rate).col(0), samples.rows(), sample_rate,
+  return prepare_analysis(resample_mono(mix_down(samples), sample_rate, o.analysis_rate), samples.rows(), sample_rate,
                           std::move(score), o);
 }
 
@@ -94,7 +94,7 @@ VectorXf analysis_signal(const SampleSource& source, Index frames, int channels,
     if (!block.allFinite()) throw InvalidArgument("the samples are not all finite");
     mono.segment(i, block.rows()) = mix_down(block);
   }
-  return resample(mono, sample_rate, analysis_rate).col(0);
+  return resample_mono(mono, sample_rate, analysis_rate);
 }
 
 Separation separate_prepared(const PreparedRecording& p, Index frames, int channels, int sample_rate,
