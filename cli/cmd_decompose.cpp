@@ -43,7 +43,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto run = prepare_outputs(a->out, files, globals);
     ProgressBar load_bar("load", globals.quiet);
     load_bar.stage(1, 3);  // load, decompose, report
-    const Input in = load_input(a->audio, a->model, globals, "", false);  // no stems
+    const Input in = load_input(a->audio, a->model, globals, "", false, true);  // no stems, so no samples held
     load_bar.finish();
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);

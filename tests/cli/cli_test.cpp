@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
 #include <tuple>
 #include <cstdio>
@@ -278,6 +279,53 @@ TEST(Cli, Separate_SilentAudioGivesSilentStems) {
     EXPECT_EQ(a.channels(), 2);
     EXPECT_EQ(a.samples.cwiseAbs().maxCoeff(), 0.0f);
   }
+}
+
+TEST(Cli, Separate_StreamedStemsEqualTheWholeOnes_BadSampleLeavesNothing) {
+  // --no-report reads the recording block by block and writes the stems block by block; with
+  // the report everything is held whole. The stems are the same numbers.
+  TempDir dir;
+  const int rate = 44100;
+  const Index n = 7 * rate;
+  MatrixXf x(n, 2);
+  for (Index i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const double a = t > 0.5 && t < 4.0 ? 0.3 * std::sin(2 * 3.14159265 * 261.63 * t) * std::exp(-(t - 0.5)) : 0.0;
+    const double b = t > 2.0 && t < 6.5 ? 0.3 * std::sin(2 * 3.14159265 * 392.0 * t) * std::exp(-(t - 2.0)) : 0.0;
+    x(i, 0) = static_cast<float>(0.8 * a + 0.2 * b);
+    x(i, 1) = static_cast<float>(0.3 * a + 0.7 * b);
+  }
+  io::Encoding flac;
+  flac.format = io::FileFormat::Flac;
+  flac.sample = io::SampleFormat::Pcm24;
+  io::write_audio(dir.file("mix.flac"), x, rate, flac);
+  test::write_bytes(dir.file("s.csv"), "start,duration,pitch,velocity,label\n0.5,3.5,60,100,a\n2.0,4.5,67,100,b\n");
+  const std::string args = "-q separate " + dir.file("mix.flac") + " --score " + dir.file("s.csv") + " -n 10 --format float32 ";
+  CliRun r = notewise_cli(args + "--out " + dir.file("whole"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = notewise_cli(args + "--no-report --out " + dir.file("streamed"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* stem : {"a.wav", "b.wav"}) {
+    const io::Audio w = io::read_audio(dir.file(std::string("whole/") + stem));
+    const io::Audio s = io::read_audio(dir.file(std::string("streamed/") + stem));
+    ASSERT_EQ(s.frames(), n);
+    ASSERT_EQ(s.channels(), 2);
+    EXPECT_EQ((w.samples - s.samples).cwiseAbs().maxCoeff(), 0.0f) << stem;
+    EXPECT_GT(s.samples.cwiseAbs().maxCoeff(), 0.01f) << stem;
+  }
+  // No temporary files beside the stems.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("streamed"))) files += e.path().filename().string()[0] == '.';
+  EXPECT_EQ(files, 0);
+  // A sample beyond any plausible level late in the file: one line, exit 1, no folder.
+  x(n - 100, 1) = 5000.0f;
+  io::write_wav(dir.file("bad.wav"), x, rate, io::SampleFormat::Float32);
+  r = notewise_cli("-q separate " + dir.file("bad.wav") + " --score " + dir.file("s.csv") + " -n 2 --no-report --out " +
+                   dir.file("bad"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("bad.wav"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
 TEST(Cli, Separate_MalformedScore) {
