@@ -41,9 +41,13 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files{"W.npy", "H.npy", "H_notes.npy", "index.json", "notes.csv", "loss.csv", "report.json", "report.html"};
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     const auto run = prepare_outputs(a->out, files, globals);
-    const Input in = load_input(a->audio, a->model, globals, "", false);  // no stems
+    ProgressBar load_bar("load", globals.quiet);
+    load_bar.stage(1, 3);  // load, decompose, report
+    const Input in = load_input(a->audio, a->model, globals, "", false, true);  // no stems, so no samples held
+    load_bar.finish();
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
+    bar.stage(2, 3);
     // The decomposition with its label groups and masks: what the report shows (no stems).
     const Separation view_data = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false,
                                                    nmf_progress(bar, so.decompose.nmf.max_iterations));
@@ -70,6 +74,8 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     RunView view;
     view.separation = &view_data;
     view.score = &in.score;
+    view.progress = "report 3/3";
+    view.quiet = globals.quiet;
     nlohmann::json report = {{"version", kVersion},
                                    {"parameters", a->model.to_json()},
                                    {"timbre", timbre_json(in.timbre)},

@@ -73,8 +73,11 @@ void add_factorize_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--init-h", a->init_h, "Start for H (.npy, R x N)");
   cmd->add_flag("--fix-w", a->fix_w, "Keep W fixed (supervised: learn H only)");
   cmd->add_flag("--fix-h", a->fix_h, "Keep H fixed (learn W only)");
-  cmd->add_option("--loss", a->loss, "euclidean | kl | is | beta=B (B in [0, 2])")->capture_default_str();
-  cmd->add_option("-n,--iterations", a->o.max_iterations, "Iteration cap")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--loss", a->loss,
+                  "euclidean | kl | is | beta=B (B in [0, 2]). Euclidean by default, as scikit-learn's NMF, for a matrix of "
+                  "any kind; separate and decompose default to kl, the divergence for magnitude spectrograms")->capture_default_str();
+  cmd->add_option("-n,--iterations", a->o.max_iterations,
+                  "Iteration cap (more than separate's 50: a random start is further from the optimum than a score's)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--tol", a->o.tol,
                   "Stop when both ||H_l - H_(l-1)|| and ||W_l - W_(l-1)|| are <= tol (0: off)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -100,7 +100,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
       "(fast variant, momentum 0.99) towards the magnitude W H. Both inputs are mixed to mono and\n"
       "resampled to --rate; the mosaic is written at that rate, as long as the target.\n"
       "--figures DIR: activations.png (the activation matrix, as the paper's figures), target.png,\n"
-      "mosaic.png, loss.png, H.npy (source frames x target frames), loss.csv, info.json.\n"
+      "mosaic.png, loss.png, H.npy (source frames x target frames), loss.csv, report.json.\n"
       "Example: notewise mosaic let_it_be.wav --source bees.wav --out mosaic.wav --figures fig/");
   cmd->add_option("target", a->target, "The recording whose sound is rebuilt (WAV, FLAC, ...)")->required();
   cmd->add_option("--source", a->source, "The recording whose frames rebuild it")->required();
@@ -131,7 +131,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
     io::check_writable(a->out, globals.force);
     std::unique_ptr<io::OutputRun> figures;
     if (!a->figures.empty())
-      figures = prepare_outputs(a->figures, {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "info.json"},
+      figures = prepare_outputs(a->figures, {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "report.json"},
                                 globals);
     const io::Audio target = io::read_audio(a->target);
     const io::Audio source = io::read_audio(a->source);
@@ -169,13 +169,13 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
                           {"source_frames", M},
                           {"target_frames", N},
                           {"seconds", seconds_since(t0)}};
-      io::write_text((std::filesystem::path(dir) / "info.json").string(), j.dump(2) + "\n", globals.force);
+      io::write_text((std::filesystem::path(dir) / "report.json").string(), j.dump(2) + "\n", globals.force);
     }
     const float peak = r.audio.cwiseAbs().maxCoeff();
     if (peak > 1.0f && a->format != "float32")
       warn(a->out + ": the mosaic peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; use --format float32");
     io::write_wav(a->out, r.audio, a->rate, io::parse_sample_format(a->format), globals.force);
-    if (figures) figures->commit("info.json");
+    if (figures) figures->commit("report.json");
     info(globals.quiet, "wrote " + a->out + (figures ? " and " + a->figures + "/" : ""));
   });
 }

@@ -22,8 +22,9 @@ void add_plot_command(CLI::App& app, Globals& globals) {
   CLI::App* cmd = app.add_subcommand("plot", "Draw one figure of a 'separate' run folder to PNG or SVG");
   cmd->footer(
       "Figures: spectrogram, stem:<group>, templates, activations, mask:<group>, loss (--list shows\n"
-      "them for a run). The run is recomputed from DIR/report.json (same input, score and\n"
-      "parameters), so the input files must still be where the run found them.\n"
+      "them for a run). Drawn from the saved run: its W.npy and H.npy (no NMF), the parameters in\n"
+      "DIR/report.json, and the input where the run read it or, in a moved folder, the report's\n"
+      "copy of it (DIR/report/mix.*).\n"
       "Examples:\n"
       "  notewise plot stems/ --figure activations --out activations.svg\n"
       "  notewise plot stems/ --figure mask:left --out mask_left.png --max-hz 2000");

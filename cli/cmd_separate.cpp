@@ -67,7 +67,14 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
       check_reference_stems(a->reference, group_notes(score, specs).files);
     }
-    const Input in = load_input(a->audio, a->model, globals);
+    const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
+    ProgressBar load_bar("load", globals.quiet);
+    load_bar.stage(1, stages);
+    // Without a report nothing needs the whole recording, the spectrogram, the masks or the
+    // stems at once: the recording is read block by block and the stems written block by block.
+    if (a->no_report) a->model.options.keep_views = false;
+    Input in = load_input(a->audio, a->model, globals, "", true, a->no_report);
+    load_bar.finish();
     const Grouping& groups = in.groups;
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     for (const auto& n : groups.files) files.push_back(n + ext);
@@ -76,19 +83,40 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->expect(files);
     const double t_load = seconds_since(t0);
 
-    const int stages = a->no_report ? 2 : 3;  // decompose, resynthesise, report
     ProgressBar nmf_bar("decompose", globals.quiet);
-    nmf_bar.stage(1, stages);
+    nmf_bar.stage(2, stages);
     ProgressBar synth_bar("resynthesise", globals.quiet);
-    synth_bar.stage(2, stages);
+    synth_bar.stage(3, stages);
     const auto t1 = std::chrono::steady_clock::now();
+    const auto dir = std::filesystem::path(run->staging());
+    const std::size_t G = groups.names.size();
+    const int rate = in.audio.sample_rate;
+    // The report's listening copies need the stems whole, and so do formats that store
+    // another rate (write_audio resamples them); else each stem goes to its file as it comes.
+    const bool whole = !a->no_report || !io::AudioWriter::streams(encoding, rate);
+    std::vector<std::unique_ptr<io::AudioWriter>> writers;
+    std::vector<MatrixXf> stems;
+    std::vector<Index> filled(G, 0);
+    std::vector<double> sum_squares(G, 0.0);
+    for (std::size_t k = 0; k < G; ++k) {
+      if (whole) stems.emplace_back(in.frames, in.channels);
+      else writers.push_back(std::make_unique<io::AudioWriter>((dir / (groups.files[k] + ext)).string(), in.channels, rate,
+                                                               encoding, globals.force));
+    }
     double t_nmf = 0;
-    const Separation s = separate_prepared(
-        in, in.audio.samples, in.audio.sample_rate, true,
+    Separation s = separate_prepared(
+        in, in.frames, in.channels, rate, in.source(),
+        [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+          sum_squares[k] += part.cast<double>().squaredNorm();
+          if (whole) stems[k].middleRows(filled[k], part.rows()) = part;
+          else writers[k]->write(part);
+          filled[k] += part.rows();
+        },
         nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations), [&](double f) {
           if (t_nmf == 0) {
             t_nmf = seconds_since(t1);
             nmf_bar.finish();
+            synth_bar.restart();
           }
           synth_bar.update(f);
         });
@@ -96,10 +124,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const double t_sep = seconds_since(t1);
 
     const auto t2 = std::chrono::steady_clock::now();
-    const auto dir = std::filesystem::path(run->staging());
-    int stem_rate = in.audio.sample_rate;
-    for (std::size_t k = 0; k < groups.names.size(); ++k)
-      stem_rate = io::write_audio((dir / (groups.files[k] + ext)).string(), s.stems[k], in.audio.sample_rate, encoding, globals.force);
+    int stem_rate = rate;
+    for (auto& w : writers) w->commit();
+    for (std::size_t k = 0; k < stems.size(); ++k)
+      stem_rate = io::write_audio((dir / (groups.files[k] + ext)).string(), stems[k], rate, encoding, globals.force);
+    s.stems = std::move(stems);
     if (stem_rate != in.audio.sample_rate)
       notice(globals.quiet, "the stems are at " + std::to_string(stem_rate) + " Hz: " + a->ext + " does not store " +
                                 std::to_string(in.audio.sample_rate) + " Hz");
@@ -113,12 +142,12 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                     {"notes", groups.notes[k].size()},
                     {"file", groups.files[k] + ext},
                     {"automatic", static_cast<int>(k) == groups.automatic_rest},  // notes no --group took
-                    {"rms", std::sqrt(s.stems[k].squaredNorm() / std::max<double>(1, s.stems[k].size()))}});
+                    {"rms", std::sqrt(sum_squares[k] / std::max<double>(1, static_cast<double>(in.frames) * in.channels))}});
     nlohmann::json report = {
         {"version", kVersion},
         {"command", "separate"},
-        {"input", {{"audio", a->audio}, {"sample_rate", in.audio.sample_rate}, {"channels", in.audio.channels()},
-                   {"seconds", in.audio.seconds()}, {"notes", in.score.size()}}},
+        {"input", {{"audio", a->audio}, {"sample_rate", in.audio.sample_rate}, {"channels", in.channels},
+                   {"seconds", in.seconds()}, {"notes", in.score.size()}}},
         {"parameters", a->model.to_json()},
         {"timbre", timbre_json(in.timbre)},
         {"score_fit", fit_json(in.fit)},
@@ -151,7 +180,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.score = &in.score;
       view.warp = &in.warp;
       view.stem_ext = a->ext;
-      view.progress = "report 3/3";
+      view.progress = "report 4/4";
       view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);
       report["timings_s"]["report"] = seconds_since(t3);

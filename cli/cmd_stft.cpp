@@ -28,7 +28,7 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
       "Compute the magnitude spectrogram V (what NMF decomposes) and resynthesise the audio.\n"
       "Writes DIR/V.npy (bins x frames, float32; load with numpy.load), DIR/resynth.wav\n"
       "(ISTFT of the STFT of every channel, at the input's rate: a check of the round trip)\n"
-      "and DIR/info.json (rates, sizes, and the time/frequency of frames and bins).");
+      "and DIR/report.json (rates, sizes, and the time/frequency of frames and bins).");
   cmd->add_option("audio", args->audio, "Input audio (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", args->out, "Output folder (created if needed)")->required();
   cmd->add_option("--sr", args->rate, "Analysis sample rate in Hz (the audio is resampled to it)")
@@ -39,7 +39,7 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
       ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
   cmd->callback([args, &globals] {
     validate_options([&] { args->stft.validate(); });
-    const auto run = prepare_outputs(args->out, {"V.npy", "resynth.wav", "info.json"}, globals);
+    const auto run = prepare_outputs(args->out, {"V.npy", "resynth.wav", "report.json"}, globals);
     const auto dir = std::filesystem::path(run->staging());
 
     const io::Audio audio = io::read_audio(args->audio);
@@ -77,10 +77,10 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
         {"frame_seconds", static_cast<double>(args->stft.hop) / args->rate},
         {"round_trip_max_abs_error", max_error},
     };
-    io::write_text((dir / "info.json").string(), j.dump(2) + "\n", globals.force);
-    run->commit("info.json");
+    io::write_text((dir / "report.json").string(), j.dump(2) + "\n", globals.force);
+    run->commit("report.json");
     info(globals.quiet, "wrote " + (std::filesystem::path(args->out) / "V.npy").string() + " (" + std::to_string(V.rows()) + " bins x " +
-                            std::to_string(V.cols()) + " frames), resynth.wav, info.json; round-trip error " +
+                            std::to_string(V.cols()) + " frames), resynth.wav, report.json; round-trip error " +
                             std::to_string(max_error));
   });
 }

@@ -1,6 +1,7 @@
 #include "help.hpp"
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 
 namespace notewise::cli {
@@ -115,6 +116,24 @@ std::string HelpFormatter::make_option_name(const CLI::Option* opt, bool positio
 
 std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
   return reflow(opt->get_description(), kWidth - kColumn - 2);
+}
+
+// The value's shape as a reader needs it: "{wav,flac}=wav", "FLOAT 0..10=8", "DIR", without
+// the parser's type tags ("TEXT:{...}", "FLOAT:FLOAT in [0 - 10]", ":{yes,no}"); no REQUIRED
+// where the group's title says so.
+std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
+  std::string s = CLI::Formatter::make_option_opts(opt);
+  s = std::regex_replace(s, std::regex(R"(\b[A-Z]+:[A-Z]+ in \[([^\] ]+) - ([^\] ]+)\])"), "NUMBER $1..$2");
+  s = std::regex_replace(s, std::regex(R"((^| )[A-Z]*:(\{|[A-Z]+))"), "$1$2");
+  if (opt->get_group() == "Required") s = std::regex_replace(s, std::regex(" REQUIRED"), "");
+  return s;
+}
+
+// Descriptions wrapped to the help's width, as the options' are.
+std::string HelpFormatter::make_subcommand(const CLI::App* sub) const {
+  std::stringstream out;
+  CLI::detail::format_help(out, sub->get_display_name(true), reflow(sub->get_description(), kWidth - kColumn - 2), column_width_);
+  return out.str();
 }
 
 std::string HelpFormatter::make_footer(const CLI::App* app) const {

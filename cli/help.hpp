@@ -23,6 +23,8 @@ class HelpFormatter : public CLI::Formatter {
   std::string ordered_groups(const CLI::App* app, CLI::AppFormatMode mode) const;
   std::string make_option_name(const CLI::Option* opt, bool positional) const override;
   std::string make_option_desc(const CLI::Option* opt) const override;
+  std::string make_option_opts(const CLI::Option* opt) const override;
+  std::string make_subcommand(const CLI::App* sub) const override;
   std::string make_footer(const CLI::App* app) const override;
 };
 

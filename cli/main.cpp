@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <new>
 #include <algorithm>
+#include <regex>
 
 #include "commands.hpp"
 #include "help.hpp"
@@ -177,9 +178,18 @@ int main(int argc, char** argv) {
     // with a guess at what was meant where a name is mistyped.
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
+    what = std::regex_replace(what, std::regex(R"((\d)\.0+\b)"), "$1");  // CLI11's ranges: "0.000000 to 10.000000"
+    if (what == "A subcommand is required") what = "a command is required";
     const std::string hint = cli::did_you_mean(app, given);
+    // The help to see: the command's own, where one was chosen ("notewise nae train --help").
+    std::string path;
+    for (const CLI::App* c = &app; !c->get_subcommands().empty();) {
+      c = c->get_subcommands().back();
+      path += " " + c->get_name();
+    }
     if (!hint.empty()) std::fprintf(stderr, "notewise: error: %s\n", hint.c_str());
-    else std::fprintf(stderr, "notewise: error: %s (see notewise --help)\n", what.c_str());
+    else std::fprintf(stderr, "notewise: error: %s%s (see notewise%s --help)\n", path.empty() ? "" : (path.substr(1) + ": ").c_str(),
+                      what.c_str(), path.c_str());
     return 2;
   } catch (const Error& e) {
     std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(e.what()).c_str());

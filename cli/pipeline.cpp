@@ -396,7 +396,7 @@ double memory_available() {
 // The honest limit: a run that cannot fit stops here, before the audio is decoded or any
 // output is written, instead of being killed by the kernel half-way.
 void check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
-                  bool resynthesise) {
+                  bool resynthesise, bool streamed) {
   double limit = 0;
   std::string source = "MemAvailable";
   if (!m.max_memory.empty()) {
@@ -417,7 +417,7 @@ void check_memory(const std::string& audio_path, const Score& score, const Pipel
   if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
       info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
     return;
-  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise);
+  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed);
   if (e.bytes <= limit) return;
   const MemoryPart& big = e.parts.front();
   throw Error(audio_path + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +
@@ -427,7 +427,17 @@ void check_memory(const std::string& audio_path, const Score& score, const Pipel
 
 }  // namespace
 
-Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute, bool resynthesise) {
+SampleSource Input::source() const {
+  if (reader) {
+    auto r = reader;
+    return [r](Index start, Eigen::Ref<MatrixXf> out) { r->read(start, out); };
+  }
+  const MatrixXf* samples = &audio.samples;
+  return [samples](Index start, Eigen::Ref<MatrixXf> out) { out = samples->middleRows(start, out.rows()); };
+}
+
+Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute, bool resynthesise,
+                 bool stream) {
   Input in;
   in.score_file = io::read_score_file(m.score, m.midi_options());
   for (const auto& line : in.score_file.notices) notice(g.quiet, line);
@@ -440,12 +450,29 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   if (m.options.decompose.pretrained) require_piano_range(score, m.score, "the piano model " + m.model);
   PipelineOptions po = m.pipeline_options(audio_path);
   po.mute = mute;
-  check_memory(audio_path, score, po, m, resynthesise);
-  in.audio = io::read_audio(audio_path);
-  info(g.quiet, "read " + audio_path + ": " + std::to_string(in.audio.channels()) + " channel(s), " +
-                    std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.audio.seconds()) + "; " +
+  if (stream) {
+    in.reader = std::make_shared<io::AudioReader>(audio_path);
+    if (!in.reader->seekable()) in.reader.reset();  // MP3, Ogg: only an estimated length
+  }
+  check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr);
+  if (in.reader) {
+    in.audio.sample_rate = in.reader->sample_rate();
+    in.frames = in.reader->frames();
+    in.channels = in.reader->channels();
+  } else {
+    in.audio = io::read_audio(audio_path);
+    in.frames = in.audio.frames();
+    in.channels = in.audio.channels();
+  }
+  info(g.quiet, "read " + audio_path + ": " + std::to_string(in.channels) + " channel(s), " +
+                    std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
-  static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
+  if (in.reader)
+    static_cast<PreparedRecording&>(in) =
+        prepare_analysis(analysis_signal(in.source(), in.frames, in.channels, in.audio.sample_rate, po.analysis_rate),
+                         in.frames, in.audio.sample_rate, std::move(score), po);
+  else
+    static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
   for (const auto& msg : in.messages) {
     if (msg.level == PipelineMessage::Level::Warning) warn(msg.text);
     else info(g.quiet, msg.text);

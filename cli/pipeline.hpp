@@ -63,7 +63,12 @@ struct ModelArgs {
 // A recording read from its file and prepared by the library (mixed down, resampled, aligned,
 // fitted, cut, timbre planned, grouped).
 struct Input : PreparedRecording {
-  io::Audio audio;
+  io::Audio audio;  // whole, or (streamed) only its sample_rate: the samples come from reader
+  std::shared_ptr<io::AudioReader> reader;  // the recording read block by block (stream)
+  Index frames = 0;                         // the recording's length and channels, either way
+  int channels = 0;
+  double seconds() const { return audio.sample_rate > 0 ? static_cast<double>(frames) / audio.sample_rate : 0.0; }
+  SampleSource source() const;              // blocks of the recording (reader or audio.samples)
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
   io::ScoreFile score_file;                     // what reading the score found (its .score moved out)
@@ -76,8 +81,11 @@ struct Input : PreparedRecording {
 // Before the audio is decoded, the run's peak memory is estimated (pipeline/memory.hpp) from the
 // file's header; more than --max-memory (or MemAvailable) is an error naming the size and the
 // option that lowers it. resynthesise: false for decompose (no stems).
+// stream: read the recording block by block where its format allows (a seekable file with an
+// exact length: WAV, FLAC, AIFF, ...; not MP3 or Ogg), so audio.samples stays empty and the
+// caller resynthesises from source(); else it is read whole, as without.
 Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute = "",
-                 bool resynthesise = true);
+                 bool resynthesise = true, bool stream = false);
 
 // The timbre plan as the report shows it.
 nlohmann::json timbre_json(const TimbrePlan& plan);

@@ -47,6 +47,8 @@ ProgressBar& ProgressBar::stage(int k, int n) {
   return *this;
 }
 
+void ProgressBar::restart() { start_ = std::chrono::steady_clock::now(); }
+
 void ProgressBar::update(double fraction, const std::string& detail) { draw(fraction, "", detail); }
 
 void ProgressBar::update(long done, long total, const std::string& unit, const std::string& detail) {

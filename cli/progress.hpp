@@ -15,6 +15,9 @@ class ProgressBar {
   ~ProgressBar();
   // This bar is stage `k` of `n` of its command (1-based).
   ProgressBar& stage(int k, int n);
+  // The clock starts now (elapsed, rate and ETA count from here): for a bar made before its
+  // stage begins, e.g. the resynthesis bar made beside the decomposition's.
+  void restart();
   void update(double fraction, const std::string& detail = "");  // fraction in [0, 1]
   // done of total units (e.g. "it", "epoch"): percent, count and rate.
   void update(long done, long total, const std::string& unit, const std::string& detail = "");

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <zlib.h>
+
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
@@ -15,6 +17,8 @@ namespace fs = std::filesystem;
 
 namespace notewise::cli {
 namespace {
+
+constexpr Index kOverview = 1024, kFine = 32768, kTile = 1024;  // columns of the views' images
 
 std::string g_command;
 
@@ -50,6 +54,83 @@ std::string shell_quote(const std::string& s) {
   std::string o = "'";
   for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return o + "'";
+}
+
+// Per note of the page (notes[i] = score note index), its share of the mix for the page's
+// per-note solo: in bands of 1/6 octave from C1 (bin k in band round(6 log2(k bin_hz / C1))),
+// at one column per `step` analysis frames over the frames its activations may use, the note's
+// model W_n h_n over the model W H (sums over the band's bins and the column's frames), as bytes
+// 0..255. Band sums make it cheap (bands x rows of W, never bins x frames per note) and small;
+// the page turns it into a mask on the mix's STFT. The step doubles (4 .. 32 frames) until the
+// compressed bytes fit `max_bytes`; beyond that there is no per-note solo (null).
+nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::size_t>& notes, std::size_t max_bytes) {
+  const Geometry& g = d.geometry;
+  if (d.notes.empty() || notes.empty() || d.W.cols() != d.H.rows()) return nullptr;
+  constexpr int kPerOctave = 6;
+  const double fmin = LogAxis{}.fmin;
+  const Index K = d.W.rows(), N = d.H.cols();
+  const int bands = static_cast<int>(std::floor(std::log2(std::min(g.sample_rate / 2, fmin * 256.0) / fmin) * kPerOctave)) + 1;
+  MatrixXf B = MatrixXf::Zero(bands, K);
+  for (Index k = 0; k < K; ++k) {
+    const double f = std::max(static_cast<double>(k) * g.bin_hz(), fmin);
+    const int b = std::clamp(static_cast<int>(std::lround(std::log2(f / fmin) * kPerOctave)), 0, bands - 1);
+    B(b, k) = 1;
+  }
+  // A band narrower than a bin (low frequencies) takes the bin nearest its centre, so that any
+  // FFT size the page uses finds a value in every band.
+  for (int b = 0; b < bands; ++b)
+    if (B.row(b).sum() == 0) B(b, std::clamp<Index>(std::lround(fmin * std::pow(2.0, static_cast<double>(b) / kPerOctave) / g.bin_hz()), 0, K - 1)) = 1;
+  const MatrixXf Wb = B * d.W;      // bands x rows
+  const MatrixXf M = Wb * d.H;      // the model's band sums, bands x frames
+  struct Span { Index begin, end; };
+  std::vector<Span> spans;
+  for (std::size_t i : notes) {
+    const NoteShare& n = d.notes[i];
+    Index b = N, e = 0;
+    for (const RowShare* r : {&n.pitch, &n.onset})
+      if (r->row >= 0 && !r->share.empty()) {
+        b = std::min(b, r->begin);
+        e = std::max(e, r->begin + static_cast<Index>(r->share.size()));
+      }
+    spans.push_back({std::clamp<Index>(b, 0, N), std::clamp<Index>(e, 0, N)});
+  }
+  for (int step = 4; step <= 32; step *= 2) {
+    std::string bytes;
+    nlohmann::json index = nlohmann::json::array();
+    for (std::size_t j = 0; j < notes.size(); ++j) {
+      const NoteShare& n = d.notes[notes[j]];
+      const auto [b, e] = spans[j];
+      if (e <= b) {
+        index.push_back(nullptr);
+        continue;
+      }
+      const Index cols = (e - b + step - 1) / step;
+      MatrixXf y = MatrixXf::Zero(bands, e - b);
+      for (const RowShare* r : {&n.pitch, &n.onset})
+        for (std::size_t t = 0; r->row >= 0 && t < r->share.size(); ++t) {
+          const Index f = r->begin + static_cast<Index>(t);
+          if (f >= b && f < e) y.col(f - b) += Wb.col(r->row) * (d.H(r->row, f) * r->share[t]);
+        }
+      index.push_back({b, cols, bytes.size()});
+      for (Index c = 0; c < cols; ++c) {
+        const Index f0 = c * step, w = std::min<Index>(step, (e - b) - f0);
+        const VectorXf num = y.middleCols(f0, w).rowwise().sum(), den = M.middleCols(b + f0, w).rowwise().sum();
+        for (int k = 0; k < bands; ++k) {
+          const float m = den(k) > 1e-12f ? std::clamp(num(k) / den(k), 0.0f, 1.0f) : 0.0f;
+          bytes += static_cast<char>(static_cast<unsigned char>(std::lround(m * 255)));
+        }
+      }
+    }
+    uLongf packed_size = compressBound(bytes.size());
+    std::string packed(packed_size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size(), 9) != Z_OK)
+      return nullptr;
+    packed.resize(packed_size);
+    if (packed.size() > max_bytes) continue;
+    return {{"fmin", fmin}, {"bands_per_octave", kPerOctave}, {"bands", bands}, {"frame_seconds", g.frame_seconds()},
+            {"step", step}, {"raw_bytes", bytes.size()}, {"notes", index}, {"data", base64(packed)}};
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -133,19 +214,34 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   const Geometry& g = d.geometry;
   const Index N = s.V.cols();
   const double seconds = static_cast<double>(N) * g.frame_seconds();
-  // Columns: every analysis frame up to 8192 (an image stays small enough to decode fast),
-  // pooled beyond (max for magnitudes, mean for masks).
-  const Index cols = std::min<Index>(N, 8192);
+  // Two levels per view, JPEG (a fifth of a PNG's bytes for these noisy images): an overview of
+  // at most kOverview columns for the whole recording, drawn at load, and where the run has more
+  // frames a fine level, one column per analysis frame up to kFine columns (pooled beyond: max
+  // for magnitudes, mean for masks), in tiles of kTile columns that the page loads only when a
+  // zoomed view shows more columns than the overview holds. Bytes per view: at most
+  // (kOverview + kFine) x rows pixels, about 0.3 byte each.
   const LogAxis axis = log_axis(g.sample_rate / 2);
   const float ref = s.V.maxCoeff();
+  auto levels = [&](const std::string& name, const MatrixXf& v, double lo, double hi, plot::Colormap map, plot::Pooling how) {
+    auto write = [&](const std::string& file, const MatrixXf& m) {
+      io::write_atomically((root / file).string(), overwrite,
+                           [&](const std::string& tmp) { plot::write_image(m, lo, hi, map, tmp, plot::ImageFormat::Jpeg); });
+      return "report/" + file;
+    };
+    nlohmann::json view = {{"image", write(name + ".jpg", plot::pool(v, v.rows(), std::min(v.cols(), kOverview), how))}, {"fine", nullptr}};
+    if (v.cols() > kOverview) {
+      const MatrixXf fine = plot::pool(v, v.rows(), std::min(v.cols(), kFine), how);
+      nlohmann::json files = nlohmann::json::array();
+      for (Index c = 0; c < fine.cols(); c += kTile)
+        files.push_back(write(name + "_t" + std::to_string(c / kTile) + ".jpg", fine.middleCols(c, std::min(kTile, fine.cols() - c))));
+      view["fine"] = {{"cols", fine.cols()}, {"tile", kTile}, {"files", files}};
+    }
+    return view;
+  };
   auto image = [&](const std::string& name, const MatrixXf& linear, bool mask) {
-    const MatrixXf pooled = plot::pool(linear, linear.rows(), cols, mask ? plot::Pooling::Mean : plot::Pooling::Max);
-    MatrixXf v = to_log_frequency(pooled, g.bin_hz(), axis, mask);
-    if (!mask) v = plot::decibels(v, ref);
-    io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
-      plot::write_image(v, mask ? 0.0 : -80.0, mask ? 1.0 : 0.0, mask ? plot::Colormap::Viridis : plot::Colormap::Magma, tmp);
-    });
-    return "report/" + name;
+    const MatrixXf v = to_log_frequency(linear, g.bin_hz(), axis, mask);
+    if (mask) return levels(name, v, 0.0, 1.0, plot::Colormap::Viridis, plot::Pooling::Mean);
+    return levels(name, plot::decibels(v, ref), -80.0, 0.0, plot::Colormap::Magma, plot::Pooling::Max);
   };
   auto safe = [](std::string n) {  // a file name from a group name
     for (char& c : n)
@@ -154,15 +250,17 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   };
 
   nlohmann::json views = nlohmann::json::array();
-  views.push_back({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"image", image("spec_mix.png", s.V, false)}, {"roll", true}});
+  auto view = [](nlohmann::json v, const nlohmann::json& images) {
+    v.update(images);
+    return v;
+  };
+  views.push_back(view({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"roll", true}}, image("spec_mix", s.V, false)));
   const bool has_masks = s.masks.size() == s.groups.names.size();
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
-      views.push_back({{"id", "stem:" + s.groups.names[k]},
-                       {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
-                       {"kind", "spec"},
-                       {"group", k},
-                       {"image", image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k].cwiseProduct(s.V), false)}});
+      views.push_back(view({{"id", "stem:" + s.groups.names[k]}, {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
+                            {"kind", "spec"}, {"group", k}},
+                           image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k].cwiseProduct(s.V), false)));
   // Activations on a pitch axis: each pitch row of H scaled by its template's magnitude (what it
   // adds to the model), the strongest source per pitch.
   const auto& layout = d.constraints.layout;
@@ -182,28 +280,23 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
       const int p = layout.pitches[static_cast<std::size_t>(r)];
       if (p >= pmin && p <= pmax) act.row(p - pmin) = act.row(p - pmin).cwiseMax(contribution.row(r));
     }
-    const MatrixXf pooled = plot::decibels(plot::pool(act, act.rows(), cols, plot::Pooling::Max), act.maxCoeff());
-    io::write_atomically((root / "activations.png").string(), overwrite, [&](const std::string& tmp) {
-      plot::write_image(pooled, -50.0, 0.0, plot::Colormap::Magma, tmp);
-    });
-    views.push_back({{"id", "activations"}, {"title", "Activations H by pitch, with the score"}, {"kind", "pitch"},
-                     {"image", "report/activations.png"}, {"roll", true}});
+    views.push_back(view({{"id", "activations"}, {"title", "Activations H by pitch, with the score"}, {"kind", "pitch"}, {"roll", true}},
+                         levels("activations", plot::decibels(act, act.maxCoeff()), -50.0, 0.0, plot::Colormap::Magma, plot::Pooling::Max)));
   }
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
-      views.push_back({{"id", "mask:" + s.groups.names[k]},
-                       {"title", "Mask '" + s.groups.names[k] + "'"},
-                       {"kind", "mask"},
-                       {"group", k},
-                       {"image", image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]) + ".png", s.masks[k], true)}});
+      views.push_back(view({{"id", "mask:" + s.groups.names[k]}, {"title", "Mask '" + s.groups.names[k] + "'"}, {"kind", "mask"}, {"group", k}},
+                           image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k], true)));
 
   // Notes as [onset, duration, pitch, group] (score seconds = audio seconds after alignment).
   std::vector<int> group_of(run.score->size(), -1);
   for (std::size_t k = 0; k < s.groups.notes.size(); ++k)
     for (std::size_t i : s.groups.notes[k]) group_of[i] = static_cast<int>(k);
   nlohmann::json notes = nlohmann::json::array();
+  std::vector<std::size_t> note_order;  // score index of each of the page's notes
   for (std::size_t i = 0; i < run.score->size(); ++i) {
     if (group_of[i] < 0) continue;
+    note_order.push_back(i);
     const Note& n = run.score->notes()[i];
     notes.push_back({std::round(n.onset * 1000) / 1000, std::round(n.duration * 1000) / 1000, n.pitch, group_of[i]});
   }
@@ -255,6 +348,13 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   }
   if (!preview) io::write_text((root / "audio.js").string(), "window.NW_AUDIO=null;\n", overwrite);
 
+  // Per-note solo needs the mix's listening copy (the page masks it) and the run's note shares.
+  nlohmann::json envelopes = preview ? note_envelopes(d, note_order, options.note_max_bytes) : nlohmann::json(nullptr);
+  std::string why_no_note_solo;
+  if (!preview) why_no_note_solo = "no listening copies";
+  else if (envelopes.is_null()) why_no_note_solo = d.notes.empty() ? "this run has no note shares" : "too many notes for the page";
+  io::write_text((root / "notes.js").string(), "window.NW_NOTES=" + envelopes.dump() + ";\n", overwrite);
+
   const nlohmann::json data = {{"title", stems ? "separation" : "decomposition"},
                                {"command", command_line()},
                                {"duration", stems ? length : seconds},
@@ -267,7 +367,8 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
                                {"mix", mix},
                                {"mix_note", mix_note},
                                {"preview", preview},
-                               {"no_preview_reason", why_no_preview}};
+                               {"no_preview_reason", why_no_preview},
+                               {"no_note_solo_reason", why_no_note_solo}};
   io::write_text((root / "data.js").string(), "window.NW_DATA=" + data.dump() + ";\n", overwrite);
   io::write_text((root / "viewer.js").string(), kViewerJs, overwrite);
   io::write_text((root / "viewer.css").string(), kViewerCss, overwrite);
@@ -275,7 +376,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   std::ostringstream h;
   h << "<section id=\"nw-viewer\"><noscript>The interactive views need JavaScript; the figures below do not.</noscript></section>\n"
     << "<p class=\"nw-command\">Reproduce this run: <code>" << html_escape(command_line()) << "</code></p>\n"
-    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/viewer.js\"></script>\n";
+    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/notes.js\"></script><script src=\"report/viewer.js\"></script>\n";
   return {h.str(), mix.get<std::string>()};
 }
 

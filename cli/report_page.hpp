@@ -17,6 +17,9 @@ struct ViewerOptions {
   // Listening copies only while (groups + 1) x length stays below this: the page decodes them
   // into float buffers (about 21 MB per stereo minute), so an hour of copies would take GBs.
   double preview_max_seconds = 1200;
+  // Per-note solo data (report/notes.js, compressed, before base64) at most this: about 1 KB per
+  // note at the finest step, so some thousands of notes; coarser steps beyond, then none.
+  std::size_t note_max_bytes = 2u << 20;
 };
 
 // The options of every command that writes a report (--no-mix-copy), set while parsing.
@@ -27,7 +30,7 @@ struct ViewerPage {
   std::string mix;   // the mix's path relative to DIR (the copy, or the original with --no-mix-copy)
 };
 
-// Writes DIR/report/{viewer.js, viewer.css, data.js, audio.js, *.png, mix.<ext>}.
+// Writes DIR/report/{viewer.js, viewer.css, data.js, audio.js, notes.js, *.png, mix.<ext>}.
 ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
                          const ViewerOptions& options, bool overwrite);
 

@@ -9,10 +9,10 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
   build-essential cmake pkg-config ccache \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
-  libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev \
+  libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev zlib1g-dev \
   libcli11-dev nlohmann-json3-dev librubberband-dev \
   libopenmpi-dev openmpi-bin \
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev chromium \
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libcairo2-dev libjpeg62-turbo-dev chromium \
   clang libclang-rt-14-dev \
   python3-numpy python3-soundfile python3-mir-eval \
   python3-dev pybind11-dev python3-pybind11 python3-pytest python3-sklearn python3-matplotlib \

@@ -81,17 +81,24 @@ MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
   StftOptions so;
   so.n_fft = o.n_fft;
   so.hop = hop_of(sr, o);
-  const MatrixXcf X = stft(audio, so);
-  std::vector<int> pitch(static_cast<std::size_t>(X.rows()), -1);
-  for (Index k = 1; k < X.rows(); ++k) {
+  if (audio.size() == 0) throw InvalidArgument("stft: empty signal");
+  const Index K = so.bins(), N = so.frames(audio.size());
+  std::vector<int> pitch(static_cast<std::size_t>(K), -1);
+  for (Index k = 1; k < K; ++k) {
     const double f = k * sr / o.n_fft;
     const int p = static_cast<int>(std::lround(69 + 12 * std::log2(f / 440.0)));
     if (p >= 21 && p <= 108) pitch[k] = p;
   }
-  MatrixXf E = MatrixXf::Zero(128, X.cols());
-  for (Index n = 0; n < X.cols(); ++n)
-    for (Index k = 1; k < X.rows(); ++k)
-      if (pitch[k] >= 0) E(pitch[k], n) += std::norm(X(k, n));
+  // In chunks of frames: the whole complex STFT at 10 ms would be 8 bytes x 1025 bins x 100
+  // frames a second (3 GB for an hour).
+  MatrixXf E = MatrixXf::Zero(128, N);
+  const Index chunk = 2048;
+  for (Index n0 = 0; n0 < N; n0 += chunk) {
+    const MatrixXcf X = stft_frames(audio, so, n0, std::min(chunk, N - n0));
+    for (Index n = 0; n < X.cols(); ++n)
+      for (Index k = 1; k < K; ++k)
+        if (pitch[k] >= 0) E(pitch[k], n0 + n) += std::norm(X(k, n));
+  }
   return E;
 }
 

@@ -66,7 +66,12 @@ WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cos
   require(o.levels >= 1 && o.levels <= 8, "levels", o.levels, "in 1 .. 8");
   require(o.factor >= 2, "factor", o.factor, ">= 2");
   std::vector<MatrixXf> As{A}, Bs{B};
-  for (int l = 1; l < o.levels; ++l) {
+  // The coarsest level is a full DTW (rows x cols cells): beyond the levels asked for, long
+  // sequences get coarser levels until it has at most kFullCells (about 11 minutes against
+  // 11 minutes at 160 ms), so an hour's alignment needs memory linear in its length, not 4 GB.
+  constexpr double kFullCells = 16.0 * 1024 * 1024;
+  for (int l = 1; l < o.levels || static_cast<double>(As.back().cols()) * static_cast<double>(Bs.back().cols()) > kFullCells;
+       ++l) {
     if (As.back().cols() < 2 * o.factor || Bs.back().cols() < 2 * o.factor) break;  // too short to coarsen further
     As.push_back(coarsen(As.back(), o.factor));
     Bs.push_back(coarsen(Bs.back(), o.factor));

@@ -1,5 +1,6 @@
 #include "notewise/core/stft.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -39,17 +40,28 @@ MatrixXcf stft(const Eigen::Ref<const VectorXf>& x, const StftOptions& options) 
 }
 
 MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& x, const StftOptions& options, Index first, Index count) {
+  return stft_frames(x, 0, x.size(), options, first, count);
+}
+
+MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& segment, Index offset, Index length, const StftOptions& options,
+                      Index first, Index count) {
   options.validate();
-  const Index length = x.size();
   if (length == 0) throw InvalidArgument("stft: empty signal");
   if (first < 0 || count < 0 || first + count > options.frames(length))
     throw InvalidArgument("stft_frames: frames " + std::to_string(first) + " + " + std::to_string(count) + " outside 0 .. " +
                           std::to_string(options.frames(length)));
   const int n_fft = options.n_fft;
+  const Index half = n_fft / 2;
+  if (count > 0) {
+    const auto [lo, hi] = stft_frames_span(length, options, first, count);
+    if (offset < 0 || offset > lo || offset + segment.size() < hi)
+      throw InvalidArgument("stft_frames: the segment [" + std::to_string(offset) + ", " +
+                            std::to_string(offset + segment.size()) + ") does not hold samples " + std::to_string(lo) +
+                            " .. " + std::to_string(hi));
+  }
   const VectorXf window = hann_periodic(n_fft);
   const RealFft fft(n_fft);
   MatrixXcf X(options.bins(), count);
-  const Index half = n_fft / 2;
 
 #pragma omp parallel
   {
@@ -59,13 +71,28 @@ MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& x, const StftOptions& op
       const Index start = (first + c) * options.hop - half;  // first sample of the frame in x's coordinates
       for (int i = 0; i < n_fft; ++i) {
         const Index j = start + i;
-        const float v = (j >= 0 && j < length) ? x[j] : x[reflect_index(j, length)];
+        const float v = segment[((j >= 0 && j < length) ? j : reflect_index(j, length)) - offset];
         frame[i] = v * window[i];
       }
       fft.forward(frame.data(), X.col(c).data());
     }
   }
   return X;
+}
+
+std::pair<Index, Index> stft_frames_span(Index length, const StftOptions& options, Index first, Index count) {
+  const Index half = options.n_fft / 2;
+  const Index a = first * options.hop - half, b = (first + count - 1) * options.hop + half;
+  if (a >= 0 && b <= length) return {a, b};
+  // Reflected padding reads samples near the edges (again and again for a pad longer than the
+  // signal): the smallest and largest index read, found by walking the padded range.
+  Index lo = length, hi = 0;
+  for (Index j = a; j < b; ++j) {
+    const Index i = (j >= 0 && j < length) ? j : reflect_index(j, length);
+    lo = std::min(lo, i);
+    hi = std::max(hi, i + 1);
+  }
+  return {lo, hi};
 }
 
 VectorXf istft(const MatrixXcf& X, const StftOptions& options, Index length) {

@@ -12,11 +12,13 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/output_run.hpp"
 #include "notewise/core/resample.hpp"
 
 namespace notewise::io {
@@ -218,20 +220,17 @@ int stored_rate(FileFormat format, int rate) {
   return it == rates->end() ? 48000 : *it;
 }
 
-int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
-                const Encoding& encoding, bool overwrite) {
-  require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
-  require(samples.cols() >= 1, "channels", static_cast<double>(samples.cols()), ">= 1");
-  encoding.validate();
-  if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples (an internal error)");
-  const FileFormat f = encoding.format;
+namespace {
+void check_channels(const std::string& path, FileFormat f, Index channels) {
   const int max_channels = f == FileFormat::Mp3 ? 2 : f == FileFormat::Flac ? 8 : f == FileFormat::Opus ? 8 : kMaxChannels;
-  if (samples.cols() > max_channels)
+  if (channels > max_channels)
     throw InvalidArgument(path + ": " + extension_of(f) + " holds at most " + std::to_string(max_channels) + " channels, not " +
-                          std::to_string(samples.cols()));
-  const int rate = stored_rate(f, sample_rate);
-  const MatrixXf resampled = rate == sample_rate ? MatrixXf() : resample(samples, sample_rate, rate);
-  const Eigen::Ref<const MatrixXf> data = rate == sample_rate ? samples : Eigen::Ref<const MatrixXf>(resampled);
+                          std::to_string(channels));
+}
+
+// tmp opened for writing in the encoding (compression level, clipping set); IoError naming path.
+SNDFILE* open_for_writing(const std::string& path, const std::string& tmp, int channels, int rate, const Encoding& encoding) {
+  const FileFormat f = encoding.format;
   const int subtype = encoding.sample == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
                       : encoding.sample == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
                                                                 : SF_FORMAT_FLOAT;
@@ -244,20 +243,36 @@ int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& sampl
     case FileFormat::Opus: sf_format = SF_FORMAT_OGG | SF_FORMAT_OPUS; break;
     case FileFormat::Mp3: sf_format = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III; break;
   }
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = channels;
+  info.format = sf_format;
+  SNDFILE* file = sf_open(tmp.c_str(), SFM_WRITE, &info);
+  if (!file) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(nullptr));
+  if (is_lossy(f)) {
+    // libsndfile's compression level runs the other way: 0 is the highest bit rate.
+    double level = 1.0 - encoding.quality / 10.0;
+    sf_command(file, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
+  }
+  // Clip rather than wrap around when a float beyond full scale becomes an integer.
+  sf_command(file, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  return file;
+}
+}  // namespace
+
+int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                const Encoding& encoding, bool overwrite) {
+  require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
+  require(samples.cols() >= 1, "channels", static_cast<double>(samples.cols()), ">= 1");
+  encoding.validate();
+  if (!samples.allFinite()) throw InvalidArgument(path + ": refusing to write non-finite samples (an internal error)");
+  const FileFormat f = encoding.format;
+  check_channels(path, f, samples.cols());
+  const int rate = stored_rate(f, sample_rate);
+  const MatrixXf resampled = rate == sample_rate ? MatrixXf() : resample(samples, sample_rate, rate);
+  const Eigen::Ref<const MatrixXf> data = rate == sample_rate ? samples : Eigen::Ref<const MatrixXf>(resampled);
   write_atomically(path, overwrite, [&](const std::string& tmp) {
-    SF_INFO info{};
-    info.samplerate = rate;
-    info.channels = static_cast<int>(data.cols());
-    info.format = sf_format;
-    SndfilePtr file(sf_open(tmp.c_str(), SFM_WRITE, &info));
-    if (!file) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(nullptr));
-    if (is_lossy(f)) {
-      // libsndfile's compression level runs the other way: 0 is the highest bit rate.
-      double level = 1.0 - encoding.quality / 10.0;
-      sf_command(file.get(), SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
-    }
-    // Clip rather than wrap around when a float beyond full scale becomes an integer.
-    sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    SndfilePtr file(open_for_writing(path, tmp, static_cast<int>(data.cols()), rate, encoding));
     const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> interleaved = data;
     const sf_count_t written = sf_writef_float(file.get(), interleaved.data(), data.rows());
     if (written != data.rows()) throw IoError(path, std::string("cannot write audio: ") + sf_strerror(file.get()));
@@ -339,6 +354,131 @@ std::string encode_mp3(const Eigen::Ref<const MatrixXf>& samples, int sample_rat
   }
   sf_close(f);
   return mem.bytes;
+}
+
+
+AudioReader::AudioReader(const std::string& path) : path_(path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not an audio file");
+  QuietStderr quiet;
+  SF_INFO info{};
+  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+  if (!f) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
+  file_ = f;
+  try {
+    if (data_chunk_truncated(sndfile_log(f)))
+      throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
+    if (info.channels < 1) throw IoError(path, "audio file has no channels");
+    if (info.channels > kMaxChannels)
+      throw IoError(path, "audio file claims " + std::to_string(info.channels) + " channels (at most " +
+                              std::to_string(kMaxChannels) + ")");
+    if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate)
+      throw IoError(path, "audio file claims a sample rate of " + std::to_string(info.samplerate) + " Hz (expected " +
+                              std::to_string(kMinSampleRate) + " .. " + std::to_string(kMaxSampleRate) + " Hz)");
+    if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
+    if (static_cast<double>(info.frames) * info.channels > static_cast<double>(kMaxAudioSamples))
+      throw IoError(path, "audio file is too long (more than " + std::to_string(kMaxAudioSamples) + " samples)");
+  } catch (...) {
+    sf_close(f);
+    file_ = nullptr;
+    throw;
+  }
+  sf_command(f, SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
+  rate_ = info.samplerate;
+  channels_ = info.channels;
+  frames_ = static_cast<Index>(info.frames);
+  const int type = info.format & SF_FORMAT_TYPEMASK;
+  seekable_ = info.seekable && type != SF_FORMAT_MPEG && type != SF_FORMAT_OGG;
+}
+
+AudioReader::~AudioReader() {
+  if (file_) sf_close(static_cast<SNDFILE*>(file_));
+}
+
+void AudioReader::read(Index start, Eigen::Ref<MatrixXf> out) {
+  if (out.cols() != channels_) throw InvalidArgument(path_ + ": read into " + std::to_string(out.cols()) + " channels, not " + std::to_string(channels_));
+  if (start < 0 || start + out.rows() > frames_)
+    throw InvalidArgument(path_ + ": frames " + std::to_string(start) + " + " + std::to_string(out.rows()) + " outside 0 .. " +
+                          std::to_string(frames_));
+  if (out.rows() == 0) return;
+  SNDFILE* f = static_cast<SNDFILE*>(file_);
+  QuietStderr quiet;
+  if (sf_seek(f, static_cast<sf_count_t>(start), SEEK_SET) != start)
+    throw IoError(path_, "cannot seek to frame " + std::to_string(start) + ": " + sf_strerror(f));
+  buffer_.resize(static_cast<std::size_t>(out.rows()) * channels_);
+  const sf_count_t got = sf_readf_float(f, buffer_.data(), out.rows());
+  if (got != out.rows())
+    throw IoError(path_, "audio file is truncated (read " + std::to_string(start + std::max<sf_count_t>(got, 0)) + " of " +
+                             std::to_string(frames_) + " frames)");
+  for (Index i = 0; i < out.rows(); ++i)
+    for (int c = 0; c < channels_; ++c) {
+      const float v = buffer_[static_cast<std::size_t>(i) * channels_ + c];
+      if (!std::isfinite(v))
+        throw IoError(path_, "audio holds a non-finite sample (NaN or Inf) at frame " + std::to_string(start + i));
+      if (std::abs(v) > kMaxSampleMagnitude)
+        throw IoError(path_, "audio holds a sample of " + std::to_string(v) + " at frame " + std::to_string(start + i) +
+                                 " (at most +-" + std::to_string(static_cast<int>(kMaxSampleMagnitude)) + "; full scale is 1)");
+      out(i, c) = v;
+    }
+}
+
+AudioWriter::AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite)
+    : path_(path), channels_(channels) {
+  require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
+  require(channels >= 1, "channels", channels, ">= 1");
+  encoding.validate();
+  check_channels(path, encoding.format, channels);
+  if (!streams(encoding, sample_rate))
+    throw InvalidArgument(path + ": " + extension_of(encoding.format) + " does not store " + std::to_string(sample_rate) +
+                          " Hz: write it whole (write_audio resamples)");
+  check_writable(path, overwrite);
+  const std::filesystem::path target(path);
+  std::random_device rd;
+  // As write_atomically: hidden, in the same folder, the extension last.
+  tmp_ = (target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(rd() % 1000000) +
+                                  target.extension().string())).string();
+  slot_ = register_cleanup(tmp_, 0);
+  try {
+    file_ = open_for_writing(path, tmp_, channels, sample_rate, encoding);
+  } catch (...) {
+    unregister_cleanup(slot_);
+    std::error_code ignore;
+    std::filesystem::remove(tmp_, ignore);
+    throw;
+  }
+}
+
+AudioWriter::~AudioWriter() {
+  if (file_) sf_close(static_cast<SNDFILE*>(file_));
+  if (!committed_) {
+    std::error_code ignore;
+    std::filesystem::remove(tmp_, ignore);
+  }
+  if (slot_ >= 0) unregister_cleanup(slot_);
+}
+
+void AudioWriter::write(const Eigen::Ref<const MatrixXf>& part) {
+  if (!file_ || committed_) throw InvalidArgument(path_ + ": written after commit");
+  if (part.cols() != channels_) throw InvalidArgument(path_ + ": " + std::to_string(part.cols()) + " channels, not " + std::to_string(channels_));
+  if (!part.allFinite()) throw InvalidArgument(path_ + ": refusing to write non-finite samples (an internal error)");
+  buffer_.resize(static_cast<std::size_t>(part.size()));
+  for (Index i = 0; i < part.rows(); ++i)
+    for (int c = 0; c < channels_; ++c) buffer_[static_cast<std::size_t>(i) * channels_ + c] = part(i, c);
+  SNDFILE* f = static_cast<SNDFILE*>(file_);
+  if (sf_writef_float(f, buffer_.data(), part.rows()) != part.rows())
+    throw IoError(path_, std::string("cannot write audio: ") + sf_strerror(f));
+}
+
+void AudioWriter::commit() {
+  if (!file_ || committed_) throw InvalidArgument(path_ + ": committed twice");
+  const int closed = sf_close(static_cast<SNDFILE*>(file_));
+  file_ = nullptr;
+  if (closed != 0) throw IoError(path_, "cannot finish writing audio");
+  std::error_code ec;
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) throw IoError(path_, "cannot write: " + ec.message());
+  committed_ = true;
 }
 
 }  // namespace notewise::io

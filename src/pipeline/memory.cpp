@@ -15,13 +15,19 @@ constexpr double kFloat = 4, kComplex = 8;
 // The program, its libraries, FFTW plans and thread stacks: measured RSS of a run on a few
 // seconds of audio (docs/PERFORMANCE.md).
 constexpr double kFixed = 30e6;
-// NMF work space in spectrograms of V's size (the model WH, the ratio V / WH and the
-// numerator of an update, plus the complex STFT's half-freed pages): calibrated against peak RSS.
-constexpr double kNmfWork = 5;
+// NMF work space in spectrograms of V's size, by path (docs/PERFORMANCE.md): the sparse KL path
+// (a score's start with KL, the default) keeps per-frame columns only, about 5 % of V measured
+// at 60 minutes; the dense KL path one K x N workspace, the beta path two, dense Euclidean none.
+double nmf_work(const nmf::Options& o) {
+  if (o.divergence == nmf::Divergence::Beta && o.beta != 1 && o.beta != 2) return 2;
+  const bool kl = o.divergence == nmf::Divergence::KullbackLeibler || (o.divergence == nmf::Divergence::Beta && o.beta == 1);
+  if (!kl) return 0.05;
+  return o.path == nmf::Path::Dense ? 1 : 0.05;
+}
 }  // namespace
 
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& o, bool resynthesise) {
+                               const PipelineOptions& o, bool resynthesise, bool streamed) {
   if (frames <= 0 || sample_rate <= 0 || channels <= 0)
     throw InvalidArgument("estimate_memory: the audio has no samples (frames " + std::to_string(frames) + ", rate " +
                           std::to_string(sample_rate) + ", channels " + std::to_string(channels) + ")");
@@ -30,7 +36,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   const StftOptions& sa = o.model.stft;
   const double K = sa.bins(), N = 1 + std::floor(La / sa.hop);
   const StftOptions sn = native_stft(sa, o.analysis_rate, sample_rate);
-  const double Kn = sn.bins(), Nn = 1 + std::floor(L / sn.hop);
+  const double Kn = sn.bins();
   // Groups: as given, else one per label; edit's mute adds one.
   double G = o.groups.empty() ? static_cast<double>(std::max<std::size_t>(1, score.labels().size())) : o.groups.size();
   if (!o.mute.empty()) G += 1;
@@ -41,23 +47,31 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
 
   const double audio = kFloat * L * C, analysis = kFloat * La, V = kFloat * K * N;
   const double factors = kFloat * (K * R + 2 * R * N);  // W, H and the running H of a group
+  const bool views = o.model.keep_views;
+  // Streamed, the recording is read block by block and only its mono mix-down at the input
+  // rate is held, while it is resampled (pipeline.hpp: analysis_signal).
   std::vector<MemoryPart> base = {
-      {"the decoded recording", audio, "a shorter recording"},
-      {"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"},
+      {streamed ? "the analysis signal and the factors W, H" : "the decoded recording", streamed ? analysis + factors : audio,
+       streamed ? "a lower --sr" : "a shorter recording"},
   };
+  if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"});
+  std::vector<MemoryPart> read = base;
+  if (streamed) read.push_back({"the mono mix-down at the input rate", kFloat * L, "a shorter recording"});
   std::vector<MemoryPart> nmf = base;
-  nmf.push_back({"spectrogram V and the NMF work space", (1 + kNmfWork) * V, "a larger --hop or a lower --sr"});
+  nmf.push_back({"spectrogram V and the NMF work space", (1 + nmf_work(o.model.decompose.nmf)) * V, "a larger --hop or a lower --sr"});
   std::vector<MemoryPart> synth = base;
+  const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
+  if (views) synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), fewer});
   if (resynthesise) {
-    // Resynthesis runs block by block (separate.hpp: resynthesise): only the stems and H_g
-    // grow with the length at the input rate; a block's STFT, masks and frames are fixed.
+    // Resynthesis runs block by block (separate.hpp: resynthesise): a block's STFT, masks and
+    // frames are fixed; the stems grow with the length unless they are streamed too.
     const double block = 128;
-    synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), "a larger --hop or fewer --group"});
-    synth.push_back({"the stems", kFloat * (G * L * C + L + G * R * N), "fewer --group"});
+    synth.push_back({streamed ? "the groups' activations" : "the stems",
+                     kFloat * ((streamed ? 0 : G * L * C + L) + G * R * N), "fewer --group"});
     synth.push_back({"a block of the input-rate STFT, masks and frames",
-                     block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3), "a smaller --n-fft"});
-  } else {
-    synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), "a larger --hop or fewer labels"});
+                     block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3) +
+                         (streamed ? kFloat * C * (block * sn.hop + sn.n_fft) * (G + 1) : 0),
+                     "a smaller --n-fft"});
   }
   auto total = [](const std::vector<MemoryPart>& p) {
     double s = kFixed;
@@ -65,9 +79,11 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
     return s;
   };
   MemoryEstimate e;
-  const bool synth_peak = total(synth) >= total(nmf);
-  e.parts = synth_peak ? synth : nmf;
-  e.bytes = synth_peak ? total(synth) : total(nmf);
+  for (const auto* phase : {&read, &nmf, &synth})
+    if (total(*phase) > e.bytes) {
+      e.bytes = total(*phase);
+      e.parts = *phase;
+    }
   std::stable_sort(e.parts.begin(), e.parts.end(), [](const MemoryPart& a, const MemoryPart& b) { return a.bytes > b.bytes; });
   return e;
 }

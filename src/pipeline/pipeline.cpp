@@ -78,12 +78,46 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
     throw InvalidArgument(o.audio_name + ": no samples (expected frames x channels, at least one of each)");
   if (!samples.allFinite()) throw InvalidArgument(o.audio_name + ": the samples are not all finite");
   if (score.empty()) throw InvalidArgument(o.score_name + ": no notes");
+  return prepare_analysis(resample_mono(mix_down(samples), sample_rate, o.analysis_rate), samples.rows(), sample_rate,
+                          std::move(score), o);
+}
+
+VectorXf analysis_signal(const SampleSource& source, Index frames, int channels, int sample_rate, int analysis_rate) {
+  require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
+  if (frames <= 0 || channels <= 0) throw InvalidArgument("analysis_signal: no samples");
+  VectorXf mono(frames);
+  MatrixXf block;
+  const Index step = 1 << 16;
+  for (Index i = 0; i < frames; i += step) {
+    block.resize(std::min(step, frames - i), channels);
+    source(i, block);
+    if (!block.allFinite()) throw InvalidArgument("the samples are not all finite");
+    mono.segment(i, block.rows()) = mix_down(block);
+  }
+  return resample_mono(mono, sample_rate, analysis_rate);
+}
+
+Separation separate_prepared(const PreparedRecording& p, Index frames, int channels, int sample_rate,
+                             const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration,
+                             const std::function<void(double)>& on_resynthesis) {
+  if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
+  Separation s = model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  resynthesise(s.decomposition, p.groups, mask_alpha(p.model), frames, channels, sample_rate, source, sink, on_resynthesis);
+  return s;
+}
+
+PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_rate, Score score, const PipelineOptions& o) {
+  o.validate();
+  require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
+  if (analysis.size() == 0 || frames <= 0)
+    throw InvalidArgument(o.audio_name + ": no samples (expected frames x channels, at least one of each)");
+  if (score.empty()) throw InvalidArgument(o.score_name + ": no notes");
   PreparedRecording p;
   p.model = o.model;
   p.analysis_rate = o.analysis_rate;
   p.score = std::move(score);
-  const double length = static_cast<double>(samples.rows()) / sample_rate;
-  p.analysis = resample(mix_down(samples), sample_rate, o.analysis_rate).col(0);
+  const double length = static_cast<double>(frames) / sample_rate;
+  p.analysis = std::move(analysis);
   const bool silent = p.analysis.cwiseAbs().maxCoeff() == 0.0f;
   if (o.align) {
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");

@@ -1,13 +1,16 @@
-// The only file that talks to Cairo.
+// The only file that talks to Cairo (and to libjpeg, for the report page's tiles).
 #include "notewise/plot/figure.hpp"
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <csetjmp>
+#include <jpeglib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "notewise/core/error.hpp"
 
@@ -209,8 +212,62 @@ MatrixXf decibels(const MatrixXf& m, float ref) {
   return (20.0f * (m.array() / r).max(1e-6f).log10()).matrix();
 }
 
-void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path) {
+namespace {
+
+// libjpeg reports errors through error_exit, which must not return: jump back to write_jpeg.
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+};
+
+void write_jpeg(const std::vector<unsigned char>& rgb, int width, int height, const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) throw IoError(path, "cannot open for writing");
+  jpeg_compress_struct c;
+  JpegError err;
+  c.err = jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = [](j_common_ptr info) { std::longjmp(reinterpret_cast<JpegError*>(info->err)->jump, 1); };
+  if (setjmp(err.jump)) {
+    jpeg_destroy_compress(&c);
+    std::fclose(file);
+    throw IoError(path, "cannot write the JPEG file");
+  }
+  jpeg_create_compress(&c);
+  jpeg_stdio_dest(&c, file);
+  c.image_width = static_cast<JDIMENSION>(width);
+  c.image_height = static_cast<JDIMENSION>(height);
+  c.input_components = 3;
+  c.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, 85, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = const_cast<unsigned char*>(rgb.data()) + static_cast<std::size_t>(c.next_scanline) * 3 * width;
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  if (std::fclose(file) != 0) throw IoError(path, "cannot write the JPEG file");
+}
+
+}  // namespace
+
+void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path, ImageFormat format) {
   if (values.size() == 0) throw InvalidArgument("plot: empty image for " + path);
+  if (format == ImageFormat::Jpeg) {
+    const int w = static_cast<int>(values.cols()), h = static_cast<int>(values.rows());
+    if (w > JPEG_MAX_DIMENSION || h > JPEG_MAX_DIMENSION) throw InvalidArgument("plot: image too large for JPEG: " + path);
+    std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * h * 3);
+    const double span = v_max > v_min ? v_max - v_min : 1.0;
+    for (Index r = 0; r < values.rows(); ++r)
+      for (Index col = 0; col < values.cols(); ++col) {
+        const auto c = colour(map, (values(r, col) - v_min) / span);
+        unsigned char* px = rgb.data() + ((static_cast<std::size_t>(h - 1 - r) * w) + col) * 3;  // row 0 at the bottom
+        for (int k = 0; k < 3; ++k) px[k] = static_cast<unsigned char>(c[k] * 255);
+      }
+    write_jpeg(rgb, w, h, path);
+    return;
+  }
   const SurfacePtr pixels(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(values.cols()), static_cast<int>(values.rows())),
                           cairo_surface_destroy);
   if (cairo_surface_status(pixels.get()) != CAIRO_STATUS_SUCCESS) throw IoError(path, "cannot create an image of this size");

@@ -172,34 +172,39 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
   return out;
 }
 
-std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& groups, double alpha,
-                                   const Eigen::Ref<const MatrixXf>& native, double native_rate,
-                                   const std::function<void(double)>& progress, Index block_frames) {
+void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, Index length, int channels,
+                  double native_rate, const SampleSource& source, const StemSink& sink,
+                  const std::function<void(double)>& progress, Index block_frames) {
   require(alpha > 0, "alpha", alpha, "> 0");
   require(block_frames >= 1, "block_frames", static_cast<double>(block_frames), ">= 1");
   if (groups.names.empty()) throw InvalidArgument("resynthesise: no groups");
-  if (native.rows() == 0 || native.cols() == 0) throw InvalidArgument("resynthesise: no samples");
+  if (length <= 0 || channels <= 0) throw InvalidArgument("resynthesise: no samples");
+  if (!source || !sink) throw InvalidArgument("resynthesise: no sample source or stem sink");
   const Geometry& g = d.geometry;
   const Index K = d.W.rows(), Nf = d.H.cols();
   const StftOptions sa{g.n_fft, g.hop};
   const StftOptions ns = native_stft(sa, g.sample_rate, native_rate);
-  const Index L = native.rows(), Nn = ns.frames(L);
+  const Index L = length, Nn = ns.frames(L), hop = ns.hop;
   const Geometry gn = Geometry::of(ns, native_rate, Nn);
   const bool same = g.sample_rate == gn.sample_rate && g.n_fft == gn.n_fft && g.hop == gn.hop && Nf == Nn;
   const std::size_t G = groups.names.size();
 
   const BlockMasks block_masks(d, groups, alpha);
 
-  // The squared windows' sum over all frames, in the padded signal's coordinates (istft).
   const int n_fft = ns.n_fft;
   const Index half = n_fft / 2;
   const VectorXf window = hann_periodic(n_fft);
-  VectorXf wsum = VectorXf::Zero((Nn - 1) * ns.hop + n_fft);
-  for (Index n = 0; n < Nn; ++n) wsum.segment(n * ns.hop, n_fft) += window.cwiseAbs2();
+  const VectorXf window2 = window.cwiseAbs2();
   const auto kpos = bin_positions(g, gn, K);
   const RealFft fft(n_fft);
 
-  std::vector<MatrixXf> stems(G, MatrixXf::Zero(L, native.cols()));
+  // Overlap-add accumulators for output samples [emitted, emitted + cap): a block's frames
+  // reach at most B hops plus one window past the first sample not yet final.
+  const Index cap = block_frames * hop + n_fft;
+  std::vector<MatrixXf> acc(G, MatrixXf::Zero(cap, channels));
+  Index emitted = 0;
+  MatrixXf in, out;
+  VectorXf segment;
   const Index blocks = (Nn + block_frames - 1) / block_frames;
   std::vector<MatrixXf> masks(G), frames(G);
   for (Index blk = 0; blk < blocks; ++blk) {
@@ -216,8 +221,13 @@ std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& group
       }
       frames[k].resize(n_fft, B);
     }
-    for (Index c = 0; c < native.cols(); ++c) {
-      const MatrixXcf X = stft_frames(native.col(c), ns, n0, B);
+    // The input samples these frames read (reflected padding included), every channel.
+    const auto [lo, hi] = stft_frames_span(L, ns, n0, B);
+    in.resize(hi - lo, channels);
+    source(lo, in);
+    for (Index c = 0; c < channels; ++c) {
+      segment = in.col(c);
+      const MatrixXcf X = stft_frames(segment, lo, L, ns, n0, B);
 #pragma omp parallel
       {
         Eigen::VectorXcf masked(X.rows());
@@ -228,24 +238,61 @@ std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& group
             fft.inverse(masked.data(), frames[k].col(f).data());
           }
       }
-      // Overlap-add into the stems (padded sample s is output sample s - half).
+      // Overlap-add (padded sample s is output sample s - half), in frame order as istft.
       for (std::size_t k = 0; k < G; ++k) {
-        auto out = stems[k].col(c);
+        auto a = acc[k].col(c);
         for (Index f = 0; f < B; ++f) {
-          const Index start = (n0 + f) * ns.hop - half;
+          const Index start = (n0 + f) * hop - half;
           const Index i0 = std::max<Index>(0, -start), i1 = std::min<Index>(n_fft, L - start);
-          for (Index i = i0; i < i1; ++i) out[start + i] += frames[k](i, f) * window[i];
+          for (Index i = i0; i < i1; ++i) a[start + i - emitted] += frames[k](i, f) * window[i];
         }
       }
     }
+    // Samples before the next frame's first one are final: divide by the squared windows'
+    // sum (added in frame order, as istft; where it is almost nothing no frame saw the
+    // sample) and hand them on.
+    const Index ready = blk + 1 == blocks ? L : std::min(L, (n0 + B) * hop - half);
+    if (ready > emitted) {
+      const Index m = ready - emitted;
+      VectorXf wsum = VectorXf::Zero(m);
+      const Index p0 = emitted + half, p1 = ready + half;  // padded coordinates
+      const Index nfirst = std::max<Index>(0, (p0 - n_fft) / hop), nlast = std::min<Index>(Nn - 1, (p1 - 1) / hop);
+      for (Index n = nfirst; n <= nlast; ++n) {
+        const Index s0 = std::max(p0, n * hop), s1 = std::min(p1, n * hop + n_fft);
+        for (Index q = s0; q < s1; ++q) wsum[q - p0] += window2[q - n * hop];
+      }
+      const float tiny = 1e-8f;
+      out.resize(m, channels);
+      for (std::size_t k = 0; k < G; ++k) {
+        for (Index t = 0; t < m; ++t) {
+          const float w = wsum[t];
+          out.row(t) = w > tiny ? (acc[k].row(t) / w).eval() : Eigen::RowVectorXf::Zero(channels);
+        }
+        sink(k, out);
+        // Shift what is not final yet to the front.
+        acc[k].topRows(cap - m) = acc[k].bottomRows(cap - m).eval();
+        acc[k].bottomRows(m).setZero();
+      }
+      emitted = ready;
+    }
     if (progress) progress(static_cast<double>(blk + 1) / blocks);
   }
-  // Where the squared windows sum to (almost) nothing no frame saw the sample (as istft).
-  const float tiny = 1e-8f;
-  for (Index t = 0; t < L; ++t) {
-    const float w = wsum[t + half];
-    for (auto& s : stems) s.row(t) = w > tiny ? (s.row(t) / w).eval() : Eigen::RowVectorXf::Zero(s.cols());
-  }
+}
+
+std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& groups, double alpha,
+                                   const Eigen::Ref<const MatrixXf>& native, double native_rate,
+                                   const std::function<void(double)>& progress, Index block_frames) {
+  if (native.rows() == 0 || native.cols() == 0) throw InvalidArgument("resynthesise: no samples");
+  std::vector<MatrixXf> stems(groups.names.size(), MatrixXf(native.rows(), native.cols()));
+  std::vector<Index> filled(stems.size(), 0);
+  resynthesise(
+      d, groups, alpha, native.rows(), static_cast<int>(native.cols()), native_rate,
+      [&](Index start, Eigen::Ref<MatrixXf> out) { out = native.middleRows(start, out.rows()); },
+      [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+        stems[k].middleRows(filled[k], part.rows()) = part;
+        filled[k] += part.rows();
+      },
+      progress, block_frames);
   return stems;
 }
 
@@ -255,9 +302,20 @@ Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analy
   if (groups.names.empty()) throw InvalidArgument("separate: no groups");
   Separation s;
   s.groups = groups;
-  s.V = stft(analysis, options.stft).cwiseAbs();
+  // |STFT| in chunks of frames: the whole complex STFT would be two more spectrograms.
+  if (analysis.size() == 0) throw InvalidArgument("stft: empty signal");
+  const Index N = options.stft.frames(analysis.size()), chunk = 1024;
+  s.V.resize(options.stft.bins(), N);
+  for (Index j0 = 0; j0 < N; j0 += chunk) {
+    const Index n = std::min(chunk, N - j0);
+    s.V.middleCols(j0, n) = stft_frames(analysis, options.stft, j0, n).cwiseAbs();
+  }
   const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
+  if (!options.keep_views) {
+    s.V = MatrixXf();
+    return s;
+  }
   s.masks = group_masks(s.decomposition, groups, mask_alpha(options));
   return s;
 }

@@ -37,7 +37,7 @@ TEST(CliMosaic, GlidePieces_DiagonalActivationsAndTargetLikeSpectrogram) {
   const CliRun r = notewise_cli("-q mosaic " + dir.file("target.wav") + " --source " + dir.file("source.wav") + " --out " +
                            dir.file("m.wav") + " --figures " + dir.file("fig"));
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* f : {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "info.json"})
+  for (const char* f : {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "report.json"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("fig/") + f))) << f;
   const MatrixXf H = io::read_npy(dir.file("fig/H.npy"));
   const StftOptions s{2048, 512};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
 #include <tuple>
 #include <cstdio>
@@ -38,12 +39,44 @@ TEST(Cli, HelpListsCommands) {
   EXPECT_EQ(notewise_cli("--version").code, 0);
 }
 
+// Every command's help (and --help-all) fits 100 columns and shows no parser artefacts: a flag's
+// parser value ("{false}"), type tags ("TEXT:{wav,flac}", "FLOAT:FLOAT in [0 - 10]"), and puts
+// the required arguments before the options.
+TEST(Cli, Help_HundredColumnsNoParserArtefactsRequiredFirst) {
+  TempDir dir;
+  for (const char* c : {"", "separate", "decompose", "edit", "eval", "plot", "align", "compare", "nae", "nae train", "batch",
+                        "mosaic", "drums", "spectrogram", "factorize"})
+    for (const char* h : {"--help", "--help-all"}) {
+      const std::string what = std::string(c) + " " + h;
+      ASSERT_EQ(std::system((std::string(NOTEWISE_BINARY) + " " + what + " > " + dir.file("h.txt")).c_str()), 0) << what;
+      const std::string help = test::read_bytes(dir.file("h.txt"));
+      std::istringstream lines_in(help);
+      std::string line;
+      while (std::getline(lines_in, line)) EXPECT_LE(line.size(), 100u) << what << ": " << line;
+      EXPECT_FALSE(std::regex_search(help, std::regex(R"(\{(true|false)\}|\b(TEXT|FLOAT|INT|UINT):| :\{)"))) << what << "\n" << help;
+      if (std::string(c) == "separate") {
+        EXPECT_LT(help.find("Required:"), help.find("Options:")) << help;
+        EXPECT_NE(help.find("--ext {wav,"), std::string::npos) << help;
+      }
+    }
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(notewise_cli("").code, 2);
   EXPECT_EQ(notewise_cli("no-such-command").code, 2);
   EXPECT_EQ(notewise_cli("spectrogram").code, 2);
   TempDir dir;
   EXPECT_EQ(notewise_cli("spectrogram " + kExample + "/mix.wav --out " + dir.file("o") + " --hop 0").code, 2);
+  // One line, "notewise: error:", naming the command and pointing at its own help.
+  for (const auto& [args, want] : std::vector<std::pair<std::string, std::string>>{
+           {"separate " + kExample + "/mix.wav", "notewise: error: separate: --out is required (see notewise separate --help)"},
+           {"nae", "notewise: error: nae: a command is required (see notewise nae --help)"},
+           {"separate " + kExample + "/mix.wav --score x.csv --out " + dir.file("o") + " --quality 11",
+            "notewise: error: separate: --quality: Value 11 not in range 0 to 10 (see notewise separate --help)"}}) {
+    const CliRun r = notewise_cli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.err, want + "\n") << args;
+  }
 }
 
 TEST(Cli, MissingAndCorruptAudio_OneLineErrorExitOne) {
@@ -246,6 +279,53 @@ TEST(Cli, Separate_SilentAudioGivesSilentStems) {
     EXPECT_EQ(a.channels(), 2);
     EXPECT_EQ(a.samples.cwiseAbs().maxCoeff(), 0.0f);
   }
+}
+
+TEST(Cli, Separate_StreamedStemsEqualTheWholeOnes_BadSampleLeavesNothing) {
+  // --no-report reads the recording block by block and writes the stems block by block; with
+  // the report everything is held whole. The stems are the same numbers.
+  TempDir dir;
+  const int rate = 44100;
+  const Index n = 7 * rate;
+  MatrixXf x(n, 2);
+  for (Index i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const double a = t > 0.5 && t < 4.0 ? 0.3 * std::sin(2 * 3.14159265 * 261.63 * t) * std::exp(-(t - 0.5)) : 0.0;
+    const double b = t > 2.0 && t < 6.5 ? 0.3 * std::sin(2 * 3.14159265 * 392.0 * t) * std::exp(-(t - 2.0)) : 0.0;
+    x(i, 0) = static_cast<float>(0.8 * a + 0.2 * b);
+    x(i, 1) = static_cast<float>(0.3 * a + 0.7 * b);
+  }
+  io::Encoding flac;
+  flac.format = io::FileFormat::Flac;
+  flac.sample = io::SampleFormat::Pcm24;
+  io::write_audio(dir.file("mix.flac"), x, rate, flac);
+  test::write_bytes(dir.file("s.csv"), "start,duration,pitch,velocity,label\n0.5,3.5,60,100,a\n2.0,4.5,67,100,b\n");
+  const std::string args = "-q separate " + dir.file("mix.flac") + " --score " + dir.file("s.csv") + " -n 10 --format float32 ";
+  CliRun r = notewise_cli(args + "--out " + dir.file("whole"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = notewise_cli(args + "--no-report --out " + dir.file("streamed"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* stem : {"a.wav", "b.wav"}) {
+    const io::Audio w = io::read_audio(dir.file(std::string("whole/") + stem));
+    const io::Audio s = io::read_audio(dir.file(std::string("streamed/") + stem));
+    ASSERT_EQ(s.frames(), n);
+    ASSERT_EQ(s.channels(), 2);
+    EXPECT_EQ((w.samples - s.samples).cwiseAbs().maxCoeff(), 0.0f) << stem;
+    EXPECT_GT(s.samples.cwiseAbs().maxCoeff(), 0.01f) << stem;
+  }
+  // No temporary files beside the stems.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("streamed"))) files += e.path().filename().string()[0] == '.';
+  EXPECT_EQ(files, 0);
+  // A sample beyond any plausible level late in the file: one line, exit 1, no folder.
+  x(n - 100, 1) = 5000.0f;
+  io::write_wav(dir.file("bad.wav"), x, rate, io::SampleFormat::Float32);
+  r = notewise_cli("-q separate " + dir.file("bad.wav") + " --score " + dir.file("s.csv") + " -n 2 --no-report --out " +
+                   dir.file("bad"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("bad.wav"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
 TEST(Cli, Separate_MalformedScore) {
@@ -530,9 +610,17 @@ TEST(Cli, Progress_StagesCountsRateEta) {
   TempDir dir;
   const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 20 --out " + dir.file("o"));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(decompose 1/3: 50% 10/20 it [0-9.]+ it/s \d\d:\d\d<\d\d:\d\d loss )"))) << r.err;
-  for (const char* stage : {"decompose 1/3: done in ", "resynthesise 2/3: done in ", "report 3/3: done in "})
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(decompose 2/4: 50% 10/20 it [0-9.]+ it/s \d\d:\d\d<\d\d:\d\d loss )"))) << r.err;
+  for (const char* stage : {"load 1/4: done in ", "decompose 2/4: done in ", "resynthesise 3/4: done in ", "report 4/4: done in "})
     EXPECT_NE(r.err.find(stage), std::string::npos) << stage << "\n" << r.err;
+  // The resynthesis clock starts with the resynthesis, not with the decomposition before it
+  // (which takes over a second here): its ETA would be wrong.
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(resynthesise 3/4: 0% 00:00<)"))) << r.err;
+  // decompose shows its report phase too.
+  const CliRun d = notewise_cli("decompose " + kExample + "/mix.wav --score " + kExample + "/score.csv -n 5 --out " + dir.file("d"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  for (const char* stage : {"load 1/3: done in ", "decompose 2/3: done in ", "report 3/3: done in "})
+    EXPECT_NE(d.err.find(stage), std::string::npos) << stage << "\n" << d.err;
   EXPECT_FALSE(std::regex_search(r.err, std::regex(R"(\d\.\d{4,} s)"))) << "times print with too many digits: " << r.err;
   int lines = 0;
   for (char c : r.err) lines += c == '\n';

@@ -3,8 +3,10 @@
 // Asserts: the page loads with no console error and every image and view loads; the zoom
 // button halves the visible span and a wheel zooms in; a click on a view seeks there; playing
 // moves the cursor; soloing a group changes the page's audio graph (the other groups' gains go
-// to zero, the soloed group's stays at one); A/B to the mix silences the stems. Exit 1 on the
-// first failed check, naming it.
+// to zero, the soloed group's stays at one); A/B to the mix silences the stems; clicking a
+// note of the piano roll solos it (the graph plays the note's masked mix, the mix and stems
+// are silent, and the note's audio has far less energy an octave below its pitch than the mix
+// there, where the other hand plays). Exit 1 on the first failed check, naming it.
 'use strict';
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -49,12 +51,21 @@ function check(ok, what) {
     await page.mouse.wheel(0, -200);
     const s2 = await page.evaluate(() => window.notewiseViewer.state());
     check(s2.t1 - s2.t0 < s1.t1 - s1.t0, 'the wheel zooms in');
+    // Zoomed in, every view draws from its fine tiles (one column per frame) over the span, and
+    // loads only the tiles it needs.
+    await page.waitForFunction(() => window.notewiseViewer.levels().every((l) => l.drawn && l.drawn.level === 1 && l.drawn.complete),
+                               null, { timeout: 10000 }).catch(() => {});
+    const lv = await page.evaluate(() => window.notewiseViewer.levels());
+    check(lv.every((l) => l.fine > 1 && l.drawn.level === 1 && l.drawn.complete && l.drawn.from <= s2.t0 + 1e-6 && l.drawn.to >= s2.t1 - 1e-6),
+          'zoomed in, every view draws its fine tiles over the visible span (' + lv.map((l) => l.loaded + '/' + l.fine).join(' ') + ' tiles)');
+    check(lv.every((l) => l.loaded < l.fine), 'only the tiles of the visible span are loaded (the example has 2 per view)');
     await page.click('#nw-zoom-fit');
 
-    // A click at 3/4 of the plotted width (the first 56 px are the axis) seeks to 3/4 of the piece.
+    // A click at 3/4 of the plotted width (the first 56 px are the axis) seeks to 3/4 of the piece
+    // (near the top of the mix view: no note there to solo).
     const full = await page.evaluate(() => window.notewiseViewer.state());
     const x = box.x + 56 + (box.width - 56) * 0.75;
-    await page.mouse.click(x, box.y + box.height / 2);
+    await page.mouse.click(x, box.y + 3);
     const s3 = await page.evaluate(() => window.notewiseViewer.state());
     const want = full.t0 + 0.75 * (full.t1 - full.t0);
     check(Math.abs(s3.time - want) < 0.02 * (full.t1 - full.t0), 'a click seeks (' + s3.time.toFixed(2) + ' s, want ' + want.toFixed(2) + ' s)');
@@ -81,6 +92,58 @@ function check(ok, what) {
     await page.waitForTimeout(300);
     const g2 = await page.evaluate(() => window.notewiseViewer.graph());
     check(g2.gains.mix > 0.95 && g2.gains.groups.every((v) => v < 0.05), 'A/B: the mix plays, the stems are silent');
+
+    // Click a note of the piano roll on the activations view: a high note (>= C5) held while a
+    // note at least 15 semitones lower sounds (the other hand, below the note's own partials).
+    const notes = await page.evaluate(() => window.notewiseViewer.notes());
+    const pick = notes.findIndex(([on, du, p]) => p >= 72 && du >= 0.25 &&
+      notes.some(([o2, d2, p2]) => p2 <= p - 15 && o2 <= on + du / 2 && o2 + d2 >= on + du / 2));
+    check(pick >= 0 && await page.evaluate(() => window.notewiseViewer.hasNoteSolo), 'the page has per-note data and a high note over a low one (note ' + pick + ')');
+    const [on, du, pitch] = notes[pick];
+    const act = await page.$('#nw-viewer canvas[data-view="activations"]');
+    const abox = await act.boundingBox();
+    const at = await page.evaluate(([t, p]) => window.notewiseViewer.where('activations', t, p), [on + du / 2, pitch]);
+    await page.mouse.click(abox.x + at.x, abox.y + at.y);
+    await page.waitForFunction(() => { const g = window.notewiseViewer.graph(); return g.note && g.note.playing; }, null, { timeout: 10000 });
+    await page.waitForTimeout(300);
+    const sn = await page.evaluate(() => window.notewiseViewer.state());
+    const gn = await page.evaluate(() => window.notewiseViewer.graph());
+    const got = notes[sn.note] || [];
+    check(sn.mode === 'note' && got[2] === pitch && got[0] <= on + du / 2 && got[0] + got[1] >= on + du / 2,
+          'a click on a note solos that note (' + sn.note + ', pitch ' + got[2] + ', want ' + pitch + ')');
+    check(gn.targets.note === 1 && gn.targets.mix === 0 && gn.targets.groups.every((v) => v === 0) &&
+          gn.gains.note > 0.95 && gn.gains.mix < 0.05 && gn.gains.groups.every((v) => v < 0.05),
+          'note solo: the graph plays the note\'s source alone (gains note ' + gn.gains.note.toFixed(3) + ')');
+    check(gn.note.start <= on && gn.note.start + gn.note.duration >= on + du,
+          'the note\'s source covers the note (' + gn.note.start.toFixed(2) + ' s + ' + gn.note.duration.toFixed(2) + ' s)');
+    // Energy below half the note's fundamental (4 low-pass biquads, 48 dB/octave): the mix there
+    // holds the other hand, the note's share should hold almost none of it.
+    const low = await page.evaluate(async () => {
+      const a = window.notewiseViewer.noteAudio();
+      const cutoff = 440 * Math.pow(2, (a.pitch - 69) / 12) / 2;
+      async function fraction(buf) {
+        const oc = new OfflineAudioContext(1, buf.length, buf.sampleRate);
+        const src = oc.createBufferSource();
+        src.buffer = buf;
+        let node = src;
+        for (let i = 0; i < 4; i++) { const f = oc.createBiquadFilter(); f.type = 'lowpass'; f.frequency.value = cutoff; f.Q.value = -3.0103; node.connect(f); node = f; }  // Q in dB: Butterworth
+        node.connect(oc.destination);
+        src.start();
+        const out = (await oc.startRendering()).getChannelData(0);
+        let e = 0, lo = 0;
+        for (let ch = 0; ch < buf.numberOfChannels; ch++) for (const v of buf.getChannelData(ch)) e += v * v / buf.numberOfChannels;
+        for (const v of out) lo += v * v;
+        return { total: e, low: lo / Math.max(e, 1e-20) };
+      }
+      return { note: await fraction(a.note), mix: await fraction(a.mix) };
+    });
+    check(low.note.total > 1e-6 * low.mix.total && low.note.total < low.mix.total,
+          'the note\'s audio is neither silent nor the whole mix (energy ' + (low.note.total / low.mix.total).toFixed(3) + ' of the mix\'s)');
+    check(low.note.low < 0.1 * low.mix.low,
+          'the note\'s audio leaves out what lies below it (low-band fraction ' + low.note.low.toFixed(4) + ' vs the mix\'s ' + low.mix.low.toFixed(4) + ')');
+    await page.click('#nw-note-off');
+    const gb = await page.evaluate(() => window.notewiseViewer.graph());
+    check(gb.targets.note === 0 && gb.targets.groups.some((v) => v > 0), 'the x button returns to the stems');
     await page.click('#nw-play');  // pause
 
     await page.screenshot({ path: shot, fullPage: false });

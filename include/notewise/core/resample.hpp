@@ -10,4 +10,7 @@ namespace notewise {
 // Returns the input unchanged when the rates are equal.
 MatrixXf resample(const Eigen::Ref<const MatrixXf>& samples, int from_rate, int to_rate);
 
+// One channel, the same values, without the interleaving copies (for long analysis signals).
+VectorXf resample_mono(const Eigen::Ref<const VectorXf>& samples, int from_rate, int to_rate);
+
 }  // namespace notewise

@@ -1,4 +1,5 @@
 #pragma once
+#include <utility>
 // Short-time Fourier transform with librosa's `center=True` convention.
 //
 //   window     periodic Hann of length n_fft: w[n] = 0.5 - 0.5 cos(2 pi n / n_fft)
@@ -39,6 +40,15 @@ MatrixXcf stft(const Eigen::Ref<const VectorXf>& x, const StftOptions& options);
 // FFT), K x count; for block-by-block processing of long signals. 0 <= first, first + count <=
 // options.frames(x.size()).
 MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& x, const StftOptions& options, Index first, Index count);
+
+// The same frames from a segment of the signal: `segment` holds samples [offset, offset +
+// segment.size()) of a signal of `length` samples, at least those stft_frames_span names (the
+// reflected padding included), so a long signal can be read block by block. InvalidArgument if
+// the segment misses a sample the frames read.
+MatrixXcf stft_frames(const Eigen::Ref<const VectorXf>& segment, Index offset, Index length, const StftOptions& options,
+                      Index first, Index count);
+// [lo, hi): the samples frames [first, first + count) of a signal of `length` samples read.
+std::pair<Index, Index> stft_frames_span(Index length, const StftOptions& options, Index first, Index count);
 
 // X: K x N with K == options.bins(). Returns `length` samples (the length of the signal that
 // produced X; samples beyond the frames' reach are zero).

@@ -2,6 +2,7 @@
 // Audio files through libsndfile (WAV, FLAC, OGG/Vorbis, Opus, MP3 and the rest libsndfile 1.2
 // reads). Samples are float, full scale = 1, stored samples x channels.
 #include <string>
+#include <vector>
 
 #include "notewise/core/types.hpp"
 
@@ -40,6 +41,34 @@ struct AudioInfo {
 };
 AudioInfo read_audio_info(const std::string& path);
 
+// A recording read block by block (long recordings need not fit in memory whole). Opening
+// checks what read_audio checks of the header (format, truncation, rate, channels, length);
+// read() checks the samples as read_audio does. Formats whose header only estimates the length
+// (MP3, Ogg) are not seekable(): read those with read_audio. Not thread safe.
+class AudioReader {
+ public:
+  explicit AudioReader(const std::string& path);
+  ~AudioReader();
+  AudioReader(const AudioReader&) = delete;
+  AudioReader& operator=(const AudioReader&) = delete;
+
+  int sample_rate() const { return rate_; }
+  int channels() const { return channels_; }
+  Index frames() const { return frames_; }
+  bool seekable() const { return seekable_; }
+  // Frames [start, start + out.rows()) into out (out.cols() == channels()); IoError naming the
+  // file if they cannot all be read or a sample is not finite or beyond kMaxSampleMagnitude.
+  void read(Index start, Eigen::Ref<MatrixXf> out);
+
+ private:
+  std::string path_;
+  void* file_ = nullptr;  // SNDFILE*
+  int rate_ = 0, channels_ = 0;
+  Index frames_ = 0;
+  bool seekable_ = false;
+  std::vector<float> buffer_;
+};
+
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 SampleFormat parse_sample_format(const std::string& name);  // "pcm16" | "pcm24" | "float32"
 
@@ -74,6 +103,29 @@ int stored_rate(FileFormat format, int sample_rate);
 // FLAC eight), IoError naming the path if writing fails. Returns the rate written.
 int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                 const Encoding& encoding, bool overwrite = false);
+
+// An audio file written block by block: a temporary file beside `path` (removed on error,
+// on destruction without commit, and by the signal cleanup), renamed over `path` by commit().
+// Only where the format stores the rate as given (streams(); write_audio resamples the
+// others). Same encoding, clipping and checks as write_audio. Not thread safe.
+class AudioWriter {
+ public:
+  AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite = false);
+  ~AudioWriter();
+  AudioWriter(const AudioWriter&) = delete;
+  AudioWriter& operator=(const AudioWriter&) = delete;
+  static bool streams(const Encoding& encoding, int sample_rate) { return stored_rate(encoding.format, sample_rate) == sample_rate; }
+
+  void write(const Eigen::Ref<const MatrixXf>& part);  // the next part.rows() frames
+  void commit();                                        // close and rename over path
+
+ private:
+  std::string path_, tmp_;
+  void* file_ = nullptr;  // SNDFILE*
+  int channels_ = 0, slot_ = -1;
+  bool committed_ = false;
+  std::vector<float> buffer_;
+};
 
 // A WAV file (write_audio with FileFormat::Wav).
 void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,

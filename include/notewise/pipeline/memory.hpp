@@ -26,9 +26,12 @@ struct MemoryEstimate {
 };
 
 // frames x channels at sample_rate: the recording (as its header says). resynthesise: with
-// stems (separate, edit); without (decompose, views). Throws InvalidArgument for sizes <= 0.
+// stems (separate, edit); without (decompose, views). streamed: the recording is read block by
+// block (analysis_signal) and the stems handed on block by block (separate_prepared with a
+// source and a sink), so neither is held whole; with options.model.keep_views false neither are
+// V and the masks after the decomposition. Throws InvalidArgument for sizes <= 0.
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& options, bool resynthesise = true);
+                               const PipelineOptions& options, bool resynthesise = true, bool streamed = false);
 
 // "4.24 GB", "435 MB" (decimal units, as /usr/bin/time and free -h near enough).
 std::string format_bytes(double bytes);

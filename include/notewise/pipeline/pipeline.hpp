@@ -112,6 +112,20 @@ Separation separate_prepared(const PreparedRecording& prepared, const Eigen::Ref
                              bool resynthesise = true, const nmf::Callback& on_iteration = {},
                              const std::function<void(double)>& on_resynthesis = {});
 
+// Long recordings, read block by block (a file's seeks) instead of held whole: the analysis
+// signal from `source` (frames x channels at sample_rate, mixed down block by block as
+// mix_down, then resampled to analysis_rate as prepare_recording does: the same values), ...
+VectorXf analysis_signal(const SampleSource& source, Index frames, int channels, int sample_rate, int analysis_rate);
+// ... prepare_recording from it (frames: the recording's length at sample_rate) ...
+PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_rate, Score score,
+                                   const PipelineOptions& options);
+// ... and the separation with the stems handed block by block to `sink` (resynthesise's
+// streaming form); the result's stems stay empty. With options.model.keep_views false, V
+// and the masks are not kept either, so the resynthesis needs no spectrogram-sized matrix.
+Separation separate_prepared(const PreparedRecording& prepared, Index frames, int channels, int sample_rate,
+                             const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration = {},
+                             const std::function<void(double)>& on_resynthesis = {});
+
 // prepare_recording, then separate_prepared.
 RecordingSeparation separate_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
                                        const PipelineOptions& options = {}, const nmf::Callback& on_iteration = {},

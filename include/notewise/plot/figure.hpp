@@ -65,9 +65,12 @@ void draw(const LinePlot& p, const std::string& path, int width = 1000, int heig
 MatrixXf decibels(const MatrixXf& m, float ref);
 
 // A bare image of `values` (rows = y, row 0 at the bottom; one pixel per cell, no axes),
-// coloured by `map` over [v_min, v_max], written as PNG: the tiles an interactive page pans
-// and zooms. Throws InvalidArgument for an empty matrix, IoError if the file cannot be written.
-void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path);
+// coloured by `map` over [v_min, v_max], written as PNG or JPEG (libjpeg, quality 85: a fifth
+// of the PNG's bytes for a noisy spectrogram): the tiles an interactive page pans and zooms.
+// Throws InvalidArgument for an empty matrix, IoError if the file cannot be written.
+enum class ImageFormat { Png, Jpeg };
+void write_image(const MatrixXf& values, double v_min, double v_max, Colormap map, const std::string& path,
+                 ImageFormat format = ImageFormat::Png);
 
 // Distinct colours for groups (a qualitative palette), cycling.
 std::array<double, 3> group_colour(std::size_t i);

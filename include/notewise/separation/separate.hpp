@@ -23,6 +23,10 @@ struct SeparationOptions {
   // sustained (bowed, blown, sung), else 2.
   double alpha = 0;
   DecomposeOptions decompose;
+  // Keep V and the analysis masks in the result (reports and figures need them). false: V is
+  // dropped after the decomposition and no masks are formed, so a long recording's
+  // resynthesis does not hold 1 + G spectrograms (the stems do not need them).
+  bool keep_views = true;
 
   void validate() const;
 
@@ -59,6 +63,24 @@ MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to
 // STFT geometry for resynthesis at `rate`: the analysis n_fft and hop scaled by the rate ratio
 // (n_fft kept even), so that frames cover the same times.
 StftOptions native_stft(const StftOptions& analysis, double analysis_rate, double rate);
+
+// Reads samples [start, start + out.rows()) of the recording (frames x channels) into out:
+// a recording read block by block (a file's seeks) instead of held whole.
+using SampleSource = std::function<void(Index start, Eigen::Ref<MatrixXf> out)>;
+// Receives the next part.rows() samples (frames x channels) of group `group`'s stem; every
+// group's stem arrives in order, from sample 0 to the end.
+using StemSink = std::function<void(std::size_t group, const Eigen::Ref<const MatrixXf>& part)>;
+
+// The streaming form of resynthesise below, for recordings of any length: the recording (length
+// samples x channels at native_rate) comes block by block from `source` (each block's span of
+// samples once per block, the STFT's reflected edges included) and every stem goes block by
+// block to `sink` (final samples only: those no later frame overlaps). Memory: a block's
+// STFT, masks, frames and overlap-add buffer, and H per group; nothing grows with the length
+// but the activations. The same values as the matrix form (which is this with a matrix source
+// and sink). InvalidArgument for alpha <= 0, block_frames < 1, no groups, no samples.
+void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, Index length, int channels,
+                  double native_rate, const SampleSource& source, const StemSink& sink,
+                  const std::function<void(double)>& progress = {}, Index block_frames = 128);
 
 // The stems (per group, samples x channels at native_rate) of a decomposition, block by block:
 // block_frames input-rate STFT frames at a time, every channel's STFT, the groups' soft masks

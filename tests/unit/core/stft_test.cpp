@@ -148,3 +148,30 @@ TEST(Stft, FramesAreTheWholeTransformsColumns_AtTheEdgesToo) {
   EXPECT_THROW(stft_frames(x, o, -1, 2), InvalidArgument);
   EXPECT_THROW(stft_frames(VectorXf(), o, 0, 1), InvalidArgument);
 }
+
+TEST(Stft, FramesFromASegment_EqualTheWholeSignalsFrames) {
+  // Blocks of frames computed from only the samples stft_frames_span names (reflected padding
+  // at both edges included, a signal shorter than the pad too) equal the whole transform's.
+  const StftOptions o{64, 16};
+  for (const Index length : {Index{20}, Index{301}, Index{1000}}) {
+    VectorXf x(length);
+    for (Index i = 0; i < length; ++i) x[i] = std::sin(0.37f * i) + 0.01f * static_cast<float>(i % 7);
+    const MatrixXcf whole = stft(x, o);
+    const Index N = whole.cols();
+    for (const Index block : {Index{1}, Index{5}, N}) {
+      for (Index first = 0; first < N; first += block) {
+        const Index count = std::min(block, N - first);
+        const auto [lo, hi] = stft_frames_span(length, o, first, count);
+        ASSERT_LE(0, lo);
+        ASSERT_LE(hi, length);
+        const VectorXf segment = x.segment(lo, hi - lo);
+        const MatrixXcf part = stft_frames(segment, lo, length, o, first, count);
+        // Same samples, same window and FFT: the same numbers exactly.
+        EXPECT_EQ((part - whole.middleCols(first, count)).cwiseAbs().maxCoeff(), 0.0f) << length << " " << first;
+      }
+    }
+    // A segment missing a sample the frames read is refused.
+    const auto [lo, hi] = stft_frames_span(length, o, 0, N);
+    EXPECT_THROW(stft_frames(x.segment(lo, hi - lo - 1), lo, length, o, 0, N), InvalidArgument);
+  }
+}

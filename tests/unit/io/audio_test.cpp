@@ -192,3 +192,99 @@ TEST(Audio, FileFormatOfTheExtension) {
   EXPECT_THROW(io::file_format_of("x.xyz"), InvalidArgument);
   EXPECT_THROW(io::file_format_of("noext"), InvalidArgument);
 }
+
+namespace {
+int regular_files(const std::string& dir) {
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  return files;
+}
+}  // namespace
+
+TEST(AudioStream, ReaderBlocksEqualTheWholeRead_AnyOrder) {
+  TempDir dir;
+  const MatrixXf x = tone(70000, 2);
+  for (const char* name : {"a.wav", "a.flac"}) {
+    io::Encoding e;
+    e.format = io::file_format_of(name);
+    e.sample = io::SampleFormat::Pcm24;
+    io::write_audio(dir.file(name), x, 44100, e);
+    const io::Audio whole = io::read_audio(dir.file(name));
+    io::AudioReader r(dir.file(name));
+    EXPECT_TRUE(r.seekable());
+    EXPECT_EQ(r.frames(), whole.frames());
+    EXPECT_EQ(r.channels(), 2);
+    EXPECT_EQ(r.sample_rate(), 44100);
+    // Backwards and overlapping, as the resynthesis's blocks seek.
+    for (const Index start : {Index{69000}, Index{0}, Index{12345}, Index{12000}}) {
+      MatrixXf part(1000, 2);
+      r.read(start, part);
+      EXPECT_EQ((part - whole.samples.middleRows(start, 1000)).cwiseAbs().maxCoeff(), 0.0f) << name << " " << start;
+    }
+    MatrixXf past(10, 2), wrong(10, 1);
+    EXPECT_THROW(r.read(69995, past), InvalidArgument);
+    EXPECT_THROW(r.read(0, wrong), InvalidArgument);
+  }
+  // Ogg's length is only an estimate: not read block by block.
+  io::Encoding ogg;
+  ogg.format = io::FileFormat::Ogg;
+  io::write_audio(dir.file("a.ogg"), x, 44100, ogg);
+  EXPECT_FALSE(io::AudioReader(dir.file("a.ogg")).seekable());
+}
+
+TEST(AudioStream, ReaderRefusesWhatReadAudioRefuses) {
+  TempDir dir;
+  EXPECT_THROW(io::AudioReader(dir.file("missing.wav")), IoError);
+  test::write_bytes(dir.file("text.wav"), "not audio at all, just text");
+  EXPECT_THROW(io::AudioReader(dir.file("text.wav")), IoError);
+  // A NaN inside: found when its block is read.
+  io::write_wav(dir.file("n.wav"), tone(100, 1), 22050, io::SampleFormat::Float32);
+  std::string bytes = test::read_bytes(dir.file("n.wav"));
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(bytes.data() + bytes.size() - 40, &nan, 4);
+  test::write_bytes(dir.file("n.wav"), bytes);
+  io::AudioReader r(dir.file("n.wav"));
+  MatrixXf head(50, 1), all(100, 1);
+  EXPECT_NO_THROW(r.read(0, head));
+  EXPECT_THROW(r.read(0, all), IoError);
+}
+
+TEST(AudioStream, WriterInBlocksEqualsWriteAudio_NothingBeforeCommit) {
+  TempDir dir;
+  const MatrixXf x = tone(50000, 2);
+  io::Encoding e;
+  e.format = io::FileFormat::Flac;
+  e.sample = io::SampleFormat::Pcm16;
+  io::write_audio(dir.file("whole.flac"), x, 44100, e);
+  {
+    io::AudioWriter w(dir.file("parts.flac"), 2, 44100, e);
+    for (Index i = 0; i < x.rows(); i += 7777) w.write(x.middleRows(i, std::min<Index>(7777, x.rows() - i)));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("parts.flac"))) << "only the temporary file until commit";
+    w.commit();
+  }
+  const io::Audio a = io::read_audio(dir.file("whole.flac")), b = io::read_audio(dir.file("parts.flac"));
+  ASSERT_EQ(b.frames(), x.rows());
+  EXPECT_EQ((a.samples - b.samples).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_EQ(regular_files(dir.path()), 2);
+  // Abandoned (an error before commit): no file, no temporary left behind.
+  {
+    io::AudioWriter w(dir.file("lost.wav"), 1, 22050, io::Encoding{});
+    w.write(tone(100, 1));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("lost.wav")));
+  EXPECT_EQ(regular_files(dir.path()), 2);
+  // An existing file is kept without overwrite; a rate the format does not store, channels
+  // it cannot hold and non-finite samples are refused.
+  EXPECT_THROW(io::AudioWriter(dir.file("whole.flac"), 2, 44100, e), IoError);
+  io::Encoding opus;
+  opus.format = io::FileFormat::Opus;
+  EXPECT_FALSE(io::AudioWriter::streams(opus, 44100));
+  EXPECT_THROW(io::AudioWriter(dir.file("o.opus"), 2, 44100, opus), InvalidArgument);
+  io::Encoding mp3;
+  mp3.format = io::FileFormat::Mp3;
+  EXPECT_THROW(io::AudioWriter(dir.file("o.mp3"), 3, 44100, mp3), InvalidArgument);
+  io::AudioWriter w(dir.file("nan.wav"), 1, 22050, io::Encoding{});
+  MatrixXf bad = tone(10, 1);
+  bad(4, 0) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(w.write(bad), InvalidArgument);
+}

@@ -1,4 +1,5 @@
 #include "notewise/io/resample.hpp"
+#include "notewise/core/resample.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,4 +40,17 @@ TEST(Resample, ChannelsStayApart) {
 
 TEST(Resample, InvalidRates) {
   EXPECT_THROW(io::resample(MatrixXf::Zero(10, 1), 0, 22050), InvalidArgument);
+}
+
+TEST(Resample, MonoInChunksEqualsTheWholeSignalsResampling) {
+  // resample_mono feeds soxr in chunks of 65536 samples; the output is soxr_oneshot's.
+  for (const auto& [from, to] : {std::pair{44100, 22050}, {48000, 22050}, {22050, 44100}}) {
+    VectorXf x(200003);
+    for (Index i = 0; i < x.size(); ++i) x[i] = 0.5f * std::sin(0.001f * i * (1 + i % 3)) + 0.1f * std::sin(0.3f * i);
+    const MatrixXf whole = notewise::resample(MatrixXf(x), from, to);
+    const VectorXf chunked = notewise::resample_mono(x, from, to);
+    ASSERT_EQ(chunked.size(), whole.rows());
+    EXPECT_EQ((chunked - whole.col(0)).cwiseAbs().maxCoeff(), 0.0f) << from << " -> " << to;
+  }
+  EXPECT_EQ(notewise::resample_mono(VectorXf::Ones(10), 22050, 22050), VectorXf::Ones(10));
 }

@@ -70,6 +70,41 @@ TEST(Pipeline, StemsAtTheInputRateAndChannels_SumToTheInput_SameAsTheLayersByHan
   EXPECT_EQ(r.input.messages.back().text.rfind("timbre ", 0), 0u);
 }
 
+TEST(Pipeline, StreamedRecordingGivesTheSameAnalysisAndStems_InMemoryThatDoesNotHoldIt) {
+  const Index n = 2 * kRate + 123;
+  const MatrixXf x = stereo(n);
+  const RecordingSeparation whole = separate_recording(x, kRate, two_notes(), fast());
+  Index reads = 0, widest = 0;
+  const SampleSource source = [&](Index start, Eigen::Ref<MatrixXf> out) {
+    ++reads;
+    widest = std::max(widest, out.rows());
+    out = x.middleRows(start, out.rows());
+  };
+  const VectorXf analysis = analysis_signal(source, n, 2, kRate, 22050);
+  EXPECT_GT(reads, 1);  // read in blocks
+  EXPECT_EQ((analysis - whole.input.analysis).cwiseAbs().maxCoeff(), 0.0f);
+  PipelineOptions o = fast();
+  o.model.keep_views = false;
+  const PreparedRecording p = prepare_analysis(analysis, n, kRate, two_notes(), o);
+  std::vector<MatrixXf> stems(2, MatrixXf::Zero(n, 2));
+  std::vector<Index> filled(2, 0);
+  reads = widest = 0;
+  const Separation s = separate_prepared(p, n, 2, kRate, source, [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+    stems[k].middleRows(filled[k], part.rows()) = part;
+    filled[k] += part.rows();
+  });
+  EXPECT_TRUE(s.stems.empty());
+  EXPECT_EQ(s.V.size(), 0);  // keep_views = false: no spectrogram or masks kept
+  EXPECT_TRUE(s.masks.empty());
+  EXPECT_GE(reads, 1);  // (2 s are one block of 128 frames; separate_test checks smaller blocks)
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(filled[k], n);
+    EXPECT_EQ((stems[k] - whole.separation.stems[k]).cwiseAbs().maxCoeff(), 0.0f);
+  }
+  EXPECT_THROW(prepare_analysis(VectorXf(), n, kRate, two_notes(), o), InvalidArgument);
+  EXPECT_THROW(analysis_signal(source, 0, 2, kRate, 22050), InvalidArgument);
+}
+
 TEST(Pipeline, ScorePastTheEndIsCutWithAWarning_NothingLeftIsAParseError) {
   const Index n = 2 * kRate;
   const MatrixXf x = stereo(n);
@@ -181,6 +216,13 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   PipelineOptions muted = o;
   muted.mute = "pitch==60";
   EXPECT_GT(estimate_memory(10 * minute, kRate, 2, score, muted).bytes, ten.bytes);
+  // Streamed (no recording or stems held) without views (no V or masks after the
+  // decomposition): less, and growing by less per minute.
+  PipelineOptions lean = o;
+  lean.model.keep_views = false;
+  const MemoryEstimate streamed = estimate_memory(10 * minute, kRate, 2, score, lean, true, true);
+  EXPECT_LT(streamed.bytes, 0.5 * ten.bytes);
+  EXPECT_LT(streamed.bytes - estimate_memory(1, kRate, 2, score, lean, true, true).bytes, 0.5 * (ten.bytes - zero.bytes));
   EXPECT_THROW(estimate_memory(0, kRate, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, 0, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, kRate, 0, score, o), InvalidArgument);

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <vector>
+
+#include <jpeglib.h>
 
 #include "notewise/core/error.hpp"
 #include "test_util.hpp"
@@ -50,6 +55,57 @@ TEST(Plot, DrawsPngAndSvg) {
   EXPECT_GT(std::filesystem::file_size(dir.file("l.png")), 1000u);
   EXPECT_THROW(plot::draw(plot::LinePlot{}, dir.file("empty.png")), InvalidArgument);
   EXPECT_THROW(plot::draw(h, "/nonexistent/dir/h.png"), IoError);
+}
+
+// The report page's tiles as JPEG: decoded again (libjpeg), the size is the matrix's, row 0 is
+// at the bottom, and each pixel is the colour map's colour within JPEG's error; a smooth image
+// takes fewer bytes than as PNG where the image is noisy.
+TEST(Plot, WritesJpegTilesThatDecodeToTheColours) {
+  TempDir dir;
+  const Index rows = 48, cols = 300;
+  MatrixXf v(rows, cols);
+  for (Index r = 0; r < rows; ++r)
+    for (Index c = 0; c < cols; ++c) v(r, c) = static_cast<float>(r) / (rows - 1);  // bottom 0 .. top 1
+  plot::write_image(v, 0.0, 1.0, plot::Colormap::Viridis, dir.file("t.jpg"), plot::ImageFormat::Jpeg);
+  plot::write_image(v, 0.0, 1.0, plot::Colormap::Viridis, dir.file("t.png"));
+  {  // a noisy image (as spectrograms are): JPEG well under PNG
+    std::srand(7);
+    const MatrixXf noisy = MatrixXf::Random(rows, cols);
+    plot::write_image(noisy, -1.0, 1.0, plot::Colormap::Magma, dir.file("n.jpg"), plot::ImageFormat::Jpeg);
+    plot::write_image(noisy, -1.0, 1.0, plot::Colormap::Magma, dir.file("n.png"));
+    EXPECT_LT(std::filesystem::file_size(dir.file("n.jpg")) * 2, std::filesystem::file_size(dir.file("n.png")));
+  }
+
+  std::FILE* f = std::fopen(dir.file("t.jpg").c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  jpeg_decompress_struct d;
+  jpeg_error_mgr err;
+  d.err = jpeg_std_error(&err);
+  jpeg_create_decompress(&d);
+  jpeg_stdio_src(&d, f);
+  ASSERT_EQ(jpeg_read_header(&d, TRUE), JPEG_HEADER_OK);
+  jpeg_start_decompress(&d);
+  ASSERT_EQ(d.output_width, static_cast<unsigned>(cols));
+  ASSERT_EQ(d.output_height, static_cast<unsigned>(rows));
+  ASSERT_EQ(d.output_components, 3);
+  std::vector<unsigned char> px(static_cast<std::size_t>(cols) * rows * 3);
+  while (d.output_scanline < d.output_height) {
+    JSAMPROW row = px.data() + static_cast<std::size_t>(d.output_scanline) * cols * 3;
+    jpeg_read_scanlines(&d, &row, 1);
+  }
+  jpeg_finish_decompress(&d);
+  jpeg_destroy_decompress(&d);
+  std::fclose(f);
+  double worst = 0;
+  for (Index y = 0; y < rows; ++y) {  // image row y shows matrix row rows-1-y
+    const auto want = plot::colour(plot::Colormap::Viridis, static_cast<double>(rows - 1 - y) / (rows - 1));
+    for (int k = 0; k < 3; ++k)
+      worst = std::max(worst, std::abs(px[(static_cast<std::size_t>(y) * cols + cols / 2) * 3 + k] - want[k] * 255));
+  }
+  EXPECT_LT(worst, 16) << "JPEG quality 85 on a smooth ramp: a few levels of error, not a wrong colour or a flip";
+
+  EXPECT_THROW(plot::write_image(MatrixXf(), 0, 1, plot::Colormap::Magma, dir.file("e.jpg"), plot::ImageFormat::Jpeg), InvalidArgument);
+  EXPECT_THROW(plot::write_image(v, 0, 1, plot::Colormap::Magma, "/nonexistent/dir/t.jpg", plot::ImageFormat::Jpeg), IoError);
 }
 
 TEST(Plot, TickLabelsAreDistinctAndCompact) {
