@@ -182,6 +182,57 @@ Band write_band(const TempDir& dir, int rate) {
 }
 }  // namespace
 
+TEST(CliEdit, ShiftTime_MovesTheNotesOnsetByTheAskedTimeAndLeavesTheRestBitIdentical) {
+  TempDir dir;
+  const int rate = 22050;
+  std::vector<Note> notes(4);
+  const double on[] = {0.0, 2.0, 2.0, 4.5};
+  const int pitch[] = {60, 64, 72, 67};
+  std::string csv = "start,duration,pitch,velocity,label\n";
+  for (std::size_t i = 0; i < 4; ++i) {
+    notes[i].onset = on[i];
+    notes[i].duration = 1.0;
+    notes[i].pitch = pitch[i];
+    csv += std::to_string(on[i]) + ",1.0," + std::to_string(pitch[i]) + ",100,piano\n";
+  }
+  test::write_bytes(dir.file("s.csv"), csv);
+  io::write_wav(dir.file("mix.wav"), test::piano_like(notes, 6.5, rate), rate, io::SampleFormat::Pcm16);
+  const double moved = 0.5;
+  const CliRun r = notewise_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") +
+                                " --shift-time 'pitch==64'=+0.5 --out " + dir.file("edited.wav"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::Audio in = io::read_audio(dir.file("mix.wav")), out = io::read_audio(dir.file("edited.wav"));
+  ASSERT_EQ(out.frames(), in.frames());
+  // Untouched before E4 can sound (2.0 - 0.25 s - half the 4096-point window) and after it can
+  // no longer sound where it went (3.5 + 1.2 s + the same).
+  const Index a = static_cast<Index>((2.0 - 0.25 - 0.093) * rate), b = static_cast<Index>((3.0 + moved + 1.2 + 0.093) * rate) + 1;
+  EXPECT_EQ(out.samples.topRows(a), in.samples.topRows(a));
+  EXPECT_EQ(out.samples.bottomRows(in.frames() - b), in.samples.bottomRows(in.frames() - b));
+  // The onset of E4's fundamental (no other note has a partial near 330 Hz): the first frame
+  // where its bin reaches half its peak, in the input and in the edit.
+  const StftOptions so{4096, 512};
+  const Index bin = static_cast<Index>(std::lround(pitch_to_hz(64) * so.n_fft / rate));
+  const auto onset = [&](const io::Audio& x) {
+    const MatrixXf S = stft(x.mono(), so).cwiseAbs();
+    const float peak = S.row(bin).maxCoeff();
+    Index n = 0;
+    while (n < S.cols() && S(bin, n) < 0.5f * peak) ++n;
+    return static_cast<double>(n * so.hop) / rate;
+  };
+  const double before = onset(in), after = onset(out), hop = static_cast<double>(so.hop) / rate;
+  std::printf("E4 onset: %.3f s in the input, %.3f s edited (asked +%.2f s)\n", before, after, moved);
+  EXPECT_NEAR(after - before, moved, hop);
+  // The other notes' fundamentals keep their level where E4 left (C5 at 2.0 .. 3.0 s).
+  const VectorXf seg_in = in.samples.col(0).segment(static_cast<Index>(2.1 * rate), static_cast<Index>(0.3 * rate));
+  const VectorXf seg_out = out.samples.col(0).segment(static_cast<Index>(2.1 * rate), static_cast<Index>(0.3 * rate));
+  EXPECT_NEAR(test::magnitude_at(seg_out, pitch_to_hz(72), rate) / test::magnitude_at(seg_in, pitch_to_hz(72), rate), 1.0, 0.1);
+  EXPECT_LT(test::magnitude_at(seg_out, pitch_to_hz(64), rate), 0.1 * test::magnitude_at(seg_in, pitch_to_hz(64), rate));
+  const std::string base = "-q --force edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " --out " + dir.file("e2.wav");
+  EXPECT_EQ(notewise_cli(base + " --shift-time 'pitch==64'=soon").code, 2);
+  EXPECT_EQ(notewise_cli(base + " --shift-time 'pitch==64'=+100").code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("e2.wav")));
+}
+
 TEST(CliSeparate, Band_DrumClassesBesideThePitchedGroups_StemsAboveFloorAndPitchedBetterThanDrumsIgnored) {
   TempDir dir;
   const int rate = 22050;
