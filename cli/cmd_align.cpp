@@ -97,10 +97,11 @@ void add_align_command(CLI::App& app, Globals& globals) {
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI or CSV) with a recording of it");
   cmd->footer(
-      "Chroma and onset features of the audio and of the score, multiscale DTW (3 levels) with\n"
-      "silence (breaths, pauses) costing the same wherever it falls, then each onset event moved\n"
-      "to where its own pitches' energy rises (within --refine-window s), and a monotonic warp\n"
-      "that moves every onset and offset to audio time.\n"
+      "Chroma and onset features of the audio and of the score (its leading silence dropped),\n"
+      "multiscale DTW (3 levels) with silence (breaths, pauses) costing the same wherever it\n"
+      "falls; then each onset event placed half way (--refine-weight) from the DTW estimate to\n"
+      "where its own pitches' energy rises (within --refine-window s), the ends of notes before\n"
+      "a rest where their pitch's energy falls, and a monotonic warp for everything else.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
       "duration change, and a confidence column (0..1) is added; a MIDI score is written as\n"
       "start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a MIDI file,\n"
@@ -124,6 +125,10 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
   cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
+  cmd->add_option("--refine-weight", a->options.refine_weight,
+                  "Refinement: how far the onset moves from the DTW estimate to the attack (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
   cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)

@@ -45,8 +45,11 @@ def time_map(rng, factor, offset, curve):
 
 
 def main():
-    set_dir = sys.argv[1]
-    separate = "--separate" in sys.argv
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # more `notewise align` options
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    set_dir = argv[0]
+    separate = "--separate" in argv
     rng = np.random.default_rng(2026)
     all_err, table, sdr_rows = [], [], []
     for name in sorted(os.listdir(set_dir)):
@@ -65,7 +68,7 @@ def main():
                 dist = os.path.join(tmp, "distorted.csv")
                 write(dist, rows, m(on), m(off) - m(on))
                 out = os.path.join(tmp, "aligned.csv")
-                res = subprocess.run([NOTEWISE, "-q", "align", os.path.join(piece, "mix.wav"), "--score", dist, "--out", out],
+                res = subprocess.run([NOTEWISE, "-q", "align", os.path.join(piece, "mix.wav"), "--score", dist, "--out", out] + extra,
                                      capture_output=True, text=True)
                 if res.returncode != 0:
                     sys.exit(res.stderr)

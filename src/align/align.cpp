@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
@@ -128,6 +129,7 @@ void AlignOptions::validate() const {
   require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
   require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
+  require(refine_weight >= 0 && refine_weight <= 1, "refine_weight", refine_weight, "in [0, 1]");
   require(passage_seconds > 0, "passage_seconds", passage_seconds, "> 0");
   require(missing_seconds > 0, "missing_seconds", missing_seconds, "> 0");
 }
@@ -194,8 +196,9 @@ std::vector<Event> onset_events(const Score& score) {
 // 1/m) in log energy, the mean of `span` frames after a frame minus the mean of `span` frames
 // before it, floored at zero, and scaled so that the pitch's strong rises (its 98th percentile)
 // reach 1. The comb keeps the rise of one note's own harmonics, so a chord's new notes are
-// found even where other voices hold.
-std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const AlignOptions& o, int span) {
+// found even where other voices hold. With `falls`, the fall (before minus after) instead: where
+// a note's sound ends.
+std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const AlignOptions& o, int span, bool falls = false) {
   const Index N = E.cols();
   std::vector<VectorXf> rise(128);
   std::vector<bool> used(128, false);
@@ -224,7 +227,7 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
       if (a0 >= n || b1 <= n) continue;
       const double before = (cum(n) - cum(a0)) / static_cast<double>(n - a0);
       const double after = (cum(b1) - cum(n)) / static_cast<double>(b1 - n);
-      r(n) = static_cast<float>(std::max(0.0, after - before));
+      r(n) = static_cast<float>(std::max(0.0, falls ? before - after : after - before));
     }
     std::vector<float> sorted(r.data(), r.data() + N);
     const std::size_t q = static_cast<std::size_t>(0.98 * static_cast<double>(N - 1));
@@ -325,6 +328,48 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
   return out;
 }
 
+// Offsets where the audio shows them. A note after which its part rests (no note of its label
+// starts within 50 ms of its written end: a breath, a rest, the final chord) ends with a release
+// that the warp does not see (it places the end in proportion between the onsets around it; on
+// Bach10 such ends came 0.2 s late). It is moved to where its pitch's energy falls most steeply,
+// within +-refine_window of the warped end, not before a quarter of the note and not after the
+// same pitch starts again; only where the fall is clear (at least a quarter of the pitch's strong
+// falls). Legato notes keep the warped end: their sound ends where the next note starts, which
+// the onsets already place.
+void refine_offsets(const Score& score, std::vector<Note>& notes, const MatrixXf& E, Index N, double dt, const AlignOptions& o) {
+  const std::vector<Note>& written = score.notes();
+  const std::vector<VectorXf> fall = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))), true);
+  std::map<std::string, std::vector<double>> starts;  // written onsets per label, sorted
+  for (const Note& n : written) starts[n.label].push_back(n.onset);
+  for (auto& [label, v] : starts) std::sort(v.begin(), v.end());
+  std::vector<std::vector<double>> pitch_starts(128);  // aligned onsets per pitch, sorted
+  for (const Note& n : notes) pitch_starts[static_cast<std::size_t>(std::clamp(n.pitch, 0, 127))].push_back(n.onset);
+  for (auto& v : pitch_starts) std::sort(v.begin(), v.end());
+  constexpr double legato = 0.05;
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    const std::vector<double>& s = starts[written[i].label];
+    const double end = written[i].offset();
+    const auto it = std::lower_bound(s.begin(), s.end(), end - legato);
+    if (it != s.end() && *it <= end + legato) continue;
+    Note& n = notes[i];
+    const std::size_t p = static_cast<std::size_t>(std::clamp(n.pitch, 0, 127));
+    double lo = std::max(n.onset + 0.25 * n.duration, n.offset() - o.refine_window);
+    double hi = n.offset() + o.refine_window;
+    const auto again = std::upper_bound(pitch_starts[p].begin(), pitch_starts[p].end(), n.onset + 1e-3);
+    if (again != pitch_starts[p].end()) hi = std::min(hi, *again - dt);
+    const Index a = std::clamp<Index>(static_cast<Index>(std::ceil(lo / dt)), 0, N - 1);
+    const Index b = std::clamp<Index>(static_cast<Index>(std::floor(hi / dt)), 0, N - 1);
+    Index best = -1;
+    float g = 0.25f;
+    for (Index m = a; m <= b; ++m)
+      if (fall[p](m) > g) {
+        g = fall[p](m);
+        best = m;
+      }
+    if (best >= 0) n.duration = std::max(0.0, static_cast<double>(best) * dt - n.onset);
+  }
+}
+
 std::string seconds_range(double a, double b) {
   char s[64];
   std::snprintf(s, sizeof s, "%.1f-%.1f s", a, b);
@@ -342,8 +387,17 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const MatrixXf A = features_from_pitch_energy(E, o, nullptr, silent);
   const Index N = A.cols();
   const double dt = hop_of(sr, o) / sr;
-  const Index M = static_cast<Index>(std::ceil(score.end() / dt)) + 2;
-  const MatrixXf S = score_features(score, M, dt, o);
+  // The score's leading silence says nothing about the audio (a MIDI file's count-in, a
+  // distorted or excerpted score's offset): kept whole, its silent frames must be paired with
+  // sounding audio at full cost wherever the path puts them, and the path spread them over the
+  // first notes (0.8 s late on a piano excerpt whose score began 1.4 s late). Score frames
+  // start 0.1 s before the first note; the audio's own leading silence pairs with those.
+  double first = score.end();
+  for (const Note& n : score.notes()) first = std::min(first, n.onset);
+  const double lead = std::max(0.0, first - 0.1);
+  const Score trimmed = score.warped(1.0, -lead);
+  const Index M = static_cast<Index>(std::ceil(trimmed.end() / dt)) + 2;
+  const MatrixXf S = score_features(trimmed, M, dt, o);
   const double silence_cost = o.silence_cost;
   const WarpingPath path = multiscale_dtw(
       A, S, [silence_cost](const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) { return frame_cost(a, b, silence_cost); },
@@ -370,7 +424,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   for (Index j = 0; j < M; ++j) {
     double a = static_cast<double>(enter[j]) * dt;
     if (a <= last) a = last + 1e-4;  // strictly monotonic before onsets and offsets are mapped
-    dtw_warp.emplace_back(j * dt, a);
+    dtw_warp.emplace_back(j * dt + lead, a);
     last = a;
   }
 
@@ -380,7 +434,9 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   std::vector<double> at(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
   const std::vector<VectorXf> rise = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const std::vector<double> refined = o.refine ? refine_events(events, at, score, rise, N, dt, o) : at;
+  const std::vector<double> attack = o.refine ? refine_events(events, at, score, rise, N, dt, o) : at;
+  std::vector<double> refined(events.size());
+  for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + o.refine_weight * (attack[k] - at[k]);
   out.warp = dtw_warp;
   if (o.refine && !events.empty()) {
     std::vector<std::pair<double, double>> corr;  // (score s, correction s)
@@ -405,7 +461,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   out.confidence.assign(notes.size(), 0.0);
   for (std::size_t k = 0; k < events.size(); ++k)
     for (std::size_t i : events[k].notes) {
-      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(refined[k] / dt)), 0, N - 1);
+      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(attack[k] / dt)), 0, N - 1);
       // The strongest rise of the pitch within 30 ms of the chosen frame (the frame grid and the
       // chord's players are not exactly together).
       float r = 0;
@@ -418,6 +474,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     n.onset = std::max(0.0, on);
     n.duration = std::max(0.0, off - n.onset);
   }
+  if (o.refine) refine_offsets(score, notes, E, N, dt, o);
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 
@@ -452,8 +509,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       is.audio_end = a1 * dt;
       // The score time the path pairs with the passage's ends.
       for (const auto& [i, j] : path) {
-        if (i <= a0) is.score_start = j * dt;
-        if (i < a1) is.score_end = j * dt;
+        if (i <= a0) is.score_start = j * dt + lead;
+        if (i < a1) is.score_end = j * dt + lead;
       }
       is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
                 seconds_range(is.score_start, is.score_end);
@@ -499,8 +556,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         AlignIssue is;
         is.audio_start = path[k].first * dt;
         is.audio_end = path[best_e].first * dt;
-        is.score_start = path[k].second * dt;
-        is.score_end = path[best_e].second * dt;
+        is.score_start = path[k].second * dt + lead;
+        is.score_end = path[best_e].second * dt + lead;
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
         out.issues.push_back(is);

@@ -43,6 +43,12 @@ struct AlignOptions {
   double refine_window = 0.5;   // seconds either side of the DTW estimate
   double refine_prior = 0.5;    // cost per second of moving an event away from the DTW estimate
   double refine_tempo = 1.0;    // cost per second of changing an inter-onset interval of the DTW path
+  // The onset placed this far from the DTW estimate towards the refined attack (0: the DTW's,
+  // 1: the attack's). The two are independent estimates, one from the whole texture, one from
+  // the event's own pitches, with errors of similar size; their mean is closer to the played
+  // onsets than either (measured on Bach10 01-05 against the annotation and the pitch-tracked
+  // onsets, docs/RESULTS.md).
+  double refine_weight = 0.5;
   // Flags: a passage whose chroma cost, averaged over `passage_seconds`, exceeds poor_cost;
   // a missing section: within at most 2 * missing_seconds of audio the path crosses at least
   // missing_seconds more sounding score than the piece's overall tempo would.
