@@ -42,28 +42,32 @@ std::pair<std::string, double> parse_gain(const std::string& text) {
   return {name, gain};
 }
 
-// "SELECTION=+N" (semitones; the last '=' splits, since selections hold "==").
-Transposition parse_transpose(const std::string& text) {
+// "SELECTION=+N" (semitones, or with time: seconds; the last '=' splits, since selections hold "==").
+Transposition parse_transpose(const std::string& text, bool time = false) {
+  const std::string option = time ? "--shift-time " : "--transpose ";
   const std::size_t eq = text.rfind('=');
   const std::string value = eq == std::string::npos ? "" : text.substr(eq + 1);
   if (eq == std::string::npos || eq == 0 || value.empty() || text[eq - 1] == '=' || text[eq - 1] == '!' ||
       text[eq - 1] == '<' || text[eq - 1] == '>')
-    throw InvalidArgument("--transpose " + text + ": expected SELECTION=SEMITONES, e.g. 'pitch==64 && start>10'=+1");
+    throw InvalidArgument(option + text + (time ? ": expected SELECTION=SECONDS, e.g. 'pitch==64 && start>10'=+0.25"
+                                                : ": expected SELECTION=SEMITONES, e.g. 'pitch==64 && start>10'=+1"));
   Transposition t;
   t.selection = text.substr(0, eq);
+  double v = 0;
   try {
     std::size_t used = 0;
-    t.semitones = std::stod(value, &used);
+    v = std::stod(value, &used);
     if (used != value.size()) throw std::invalid_argument(value);
   } catch (const std::exception&) {
-    throw InvalidArgument("--transpose " + text + ": '" + value + "' is not a number of semitones");
+    throw InvalidArgument(option + text + ": '" + value + "' is not a number of " + (time ? "seconds" : "semitones"));
   }
-  if (!std::isfinite(t.semitones) || std::abs(t.semitones) > 24)
-    throw InvalidArgument("--transpose " + text + ": semitones must be in -24 .. 24");
+  if (time ? !std::isfinite(v) || std::abs(v) > 60 : !std::isfinite(v) || std::abs(v) > 24)
+    throw InvalidArgument(option + text + (time ? ": seconds must be in -60 .. 60" : ": semitones must be in -24 .. 24"));
+  (time ? t.seconds : t.semitones) = v;
   try {
     parse_selection(t.selection);
   } catch (const InvalidArgument& e) {
-    throw InvalidArgument("--transpose " + text + ": " + e.what());
+    throw InvalidArgument(option + text + ": " + e.what());
   }
   return t;
 }
@@ -76,7 +80,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     AudioOutArgs audio_out;
     std::vector<std::string> gains;
     std::string mute;
-    std::vector<std::string> transpose;
+    std::vector<std::string> transpose, shift_time;
     ModelArgs model;
   };
   auto a = std::make_shared<Args>();
@@ -94,13 +98,16 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       "with the Rubber Band library (R3 engine, formants preserved, high quality) and put back in\n"
       "place of the original share; where none of them sounds (0.25 s before an onset to 1.2 s\n"
       "after an offset, plus half an analysis window) the output is the input sample for sample\n"
-      "(bit-identical with --format matching the input's). It is not combined with --gain/--mute.");
+      "(bit-identical with --format matching the input's). It is not combined with --gain/--mute.\n"
+      "--shift-time SELECTION=SECONDS moves the selected notes' share in time the same way (later for\n"
+      "a positive number), e.g. --shift-time 'pitch==67 && start>4'=+0.25; with --transpose too.");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output audio file; its extension gives the format: .wav .flac .ogg .opus .mp3 .aiff")
       ->required();
   cmd->add_option("--gain", a->gains, "GROUP=GAIN, in dB ('-6dB') or as a factor ('0.5'); repeatable");
   cmd->add_option("--mute", a->mute, "Selection of notes to remove, e.g. 'pitch==60 && start<5'");
   cmd->add_option("--transpose", a->transpose, "SELECTION=SEMITONES: shift these notes' pitch, e.g. 'pitch==64'=+1; repeatable");
+  cmd->add_option("--shift-time", a->shift_time, "SELECTION=SECONDS: move these notes in time, e.g. 'pitch==64'=+0.25; repeatable");
   a->audio_out.add_to(*cmd);
   a->model.add_to(*cmd, true);
   cmd->callback([a, &globals] {
@@ -112,10 +119,11 @@ void add_edit_command(CLI::App& app, Globals& globals) {
       a->model.finish();
       for (const auto& g : a->gains) gains.push_back(parse_gain(g));
       for (const auto& t : a->transpose) transpositions.push_back(parse_transpose(t));
+      for (const auto& t : a->shift_time) transpositions.push_back(parse_transpose(t, true));
       if (!transpositions.empty() && (!gains.empty() || !a->mute.empty() || !a->model.groups.empty()))
-        throw InvalidArgument("--transpose is not combined with --gain, --mute or --group");
+        throw InvalidArgument("--transpose and --shift-time are not combined with --gain, --mute or --group");
       if (gains.empty() && a->mute.empty() && transpositions.empty())
-        throw InvalidArgument("nothing to do: give --gain, --mute or --transpose");
+        throw InvalidArgument("nothing to do: give --gain, --mute, --transpose or --shift-time");
       try {
         if (!a->mute.empty()) parse_selection(a->mute);
       } catch (const InvalidArgument& e) {
@@ -137,8 +145,10 @@ void add_edit_command(CLI::App& app, Globals& globals) {
                                           nmf_progress(bar, in.model.decompose.nmf.max_iterations));
       bar.finish();
       for (std::size_t k = 0; k < transpositions.size(); ++k)
-        info(globals.quiet, "transposed " + std::to_string(e.separation.groups.notes[k].size()) + " notes (" +
-                                transpositions[k].selection + ") by " + std::to_string(transpositions[k].semitones) + " semitones");
+        info(globals.quiet, (transpositions[k].seconds != 0 ? "moved " : "transposed ") +
+                                std::to_string(e.separation.groups.notes[k].size()) + " notes (" + transpositions[k].selection +
+                                ") by " + (transpositions[k].seconds != 0 ? std::to_string(transpositions[k].seconds) + " s"
+                                                                          : std::to_string(transpositions[k].semitones) + " semitones"));
       const float peak = e.audio.cwiseAbs().maxCoeff();
       if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
         warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +

@@ -79,6 +79,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
     const auto W_path = std::filesystem::path(a->run) / "W.npy", H_path = std::filesystem::path(a->run) / "H.npy";
     const bool saved = std::filesystem::exists(W_path) && std::filesystem::exists(H_path);
     if (saved) m.options.decompose.nmf.max_iterations = 0;
+    m.drums = "ignore";  // the figures show the pitched rows, which W.npy and H.npy hold
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);

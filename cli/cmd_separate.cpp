@@ -38,7 +38,13 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
       "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
       "      --group melody='label==right && pitch>=72'                     # melody.wav, rest.wav\n"
-      "  notewise separate mix.wav --score score.mid --out stems/ --ext flac --format pcm24");
+      "  notewise separate mix.wav --score score.mid --out stems/ --ext flac --format pcm24\n"
+      "Drums: drum notes (MIDI channel 10, MusicXML unpitched notes, CSV rows labelled drums) get\n"
+      "NMFD drum templates by General MIDI class (as 'drums' does) in one model with the pitched\n"
+      "notes' harmonic templates; --drums classes (default) writes kick.wav, snare.wav, hihat.wav,\n"
+      "toms.wav, cymbals.wav, percussion.wav (the classes the score has) beside the pitched groups,\n"
+      "--drums kit one drums.wav, --drums ignore leaves them out (their sound goes to the pitched\n"
+      "stems). --group selects among the pitched notes. Also DIR/drums_W.npy, DIR/drums_H.npy.");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
   cmd->add_option("--ext", a->ext, "File format of the stems: wav | flac | ogg | opus | mp3 | aiff")
@@ -51,6 +57,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
   cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
                 "The report plays the input from where it is (no copy in report/; the folder is then not portable)");
+  a->model.drums = "classes";
+  cmd->add_option("--drums", a->model.drums, "Drum notes: classes (a stem per drum class) | kit (one stem 'drums') | ignore")
+      ->capture_default_str()->check(CLI::IsMember({"classes", "kit", "ignore"}));
   a->model.add_to(*cmd, true, true);
   cmd->callback([a, &globals] {
     a->model.prepare();
@@ -65,7 +74,15 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       const Score score = io::read_score(a->model.score, a->model.midi_options());
       std::vector<GroupSpec> specs;
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
-      check_reference_stems(a->reference, group_notes(score, specs).files);
+      PreparedRecording names;  // the groups as the run makes them (drum classes after the pitched groups)
+      names.score = score.select([](const Note& n) { return !is_drum(n); });
+      names.groups = group_notes(names.score.empty() ? score : names.score, specs);
+      if (a->model.drums != "ignore" && !names.score.empty()) {
+        names.drums = score.select(is_drum);
+        if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
+        names.drum_stems = a->model.drums == "kit" ? PipelineOptions::Drums::Kit : PipelineOptions::Drums::Classes;
+      }
+      check_reference_stems(a->reference, stem_groups(names).files);
     }
     const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
     ProgressBar load_bar("load", globals.quiet);
@@ -75,8 +92,10 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     if (a->no_report) a->model.options.keep_views = false;
     Input in = load_input(a->audio, a->model, globals, "", true, a->no_report);
     load_bar.finish();
-    const Grouping& groups = in.groups;
+    const Grouping groups = stem_groups(in);  // the pitched groups, then the drum classes
+    const bool band = !in.drums.empty();
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
+    if (band) files.insert(files.end(), {"drums_W.npy", "drums_H.npy"});
     for (const auto& n : groups.files) files.push_back(n + ext);
     if (!a->no_report) files.push_back("report.html");
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
@@ -112,7 +131,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
           else writers[k]->write(part);
           filled[k] += part.rows();
         },
-        nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations), [&](double f) {
+        nmf_progress(nmf_bar, band ? in.drum_model.template_iterations + in.drum_model.iterations
+                                   : a->model.options.decompose.nmf.max_iterations),
+        [&](double f) {
           if (t_nmf == 0) {
             t_nmf = seconds_since(t1);
             nmf_bar.finish();
@@ -134,7 +155,26 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                                 std::to_string(in.audio.sample_rate) + " Hz");
     io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
     io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
-    io::write_text((dir / "index.json").string(), index_json(s.decomposition, in.score).dump(1) + "\n", globals.force);
+    nlohmann::json index = index_json(s.decomposition, in.score);
+    if (band) {
+      // The drum rows of the joint model: frame t of class c's template in column t * C + c.
+      const DrumSeparation& d = s.drums;
+      const Index P = d.first_drum_row, C = d.H.rows() - P, T = static_cast<Index>(d.W.size());
+      MatrixXf W(d.W[0].rows(), C * T);
+      for (Index t = 0; t < T; ++t) W.middleCols(t * C, C) = d.W[static_cast<std::size_t>(t)].rightCols(C);
+      io::write_npy((dir / "drums_W.npy").string(), W, globals.force);
+      io::write_npy((dir / "drums_H.npy").string(), MatrixXf(d.H.bottomRows(C)), globals.force);
+      nlohmann::json classes = nlohmann::json::array();
+      for (Index c = 0; c < C; ++c)
+        classes.push_back({{"row", c}, {"class", in.drum_classes.names[static_cast<std::size_t>(c)]},
+                           {"notes", in.drum_classes.notes[static_cast<std::size_t>(c)].size()},
+                           {"frames", in.drum_model.template_frames(in.analysis_rate, in.drum_classes.names[static_cast<std::size_t>(c)])}});
+      index["drums"] = {{"W", "drums_W.npy: bins x (template frames * classes), frame t of class c in column t * classes + c"},
+                        {"H", "drums_H.npy: classes x frames"},
+                        {"template_frames", T},
+                        {"classes", classes}};
+    }
+    io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
     nlohmann::json jg = nlohmann::json::array();
     for (std::size_t k = 0; k < groups.names.size(); ++k)
@@ -142,6 +182,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                     {"notes", groups.notes[k].size()},
                     {"file", groups.files[k] + ext},
                     {"automatic", static_cast<int>(k) == groups.automatic_rest},  // notes no --group took
+                    {"model", k < in.groups.names.size() ? "harmonic" : "drum template (NMFD)"},
                     {"rms", std::sqrt(sum_squares[k] / std::max<double>(1, static_cast<double>(in.frames) * in.channels))}});
     nlohmann::json report = {
         {"version", kVersion},
@@ -161,6 +202,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                  {"templates", s.decomposition.W.cols()},
                  {"initial_loss", s.decomposition.run.initial_loss},
                  {"loss", s.decomposition.run.loss}}},
+        {"drums", band ? nlohmann::json{{"mode", a->model.drums}, {"notes", in.drums.size()}, {"classes", in.drum_classes.names},
+                                        {"template_seconds", in.drum_model.template_seconds},
+                                        {"template_iterations", in.drum_model.template_iterations},
+                                        {"iterations", in.drum_model.iterations}, {"divergence", "kl"}}
+                       : nlohmann::json(nullptr)},
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
     };
@@ -173,11 +219,12 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       const auto& m = scores["mean_SDR"];
       info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
     }
+    const Score all_notes = stem_score(in);  // the notes the groups index
     if (!a->no_report) {
       const auto t3 = std::chrono::steady_clock::now();
       RunView view;
       view.separation = &s;
-      view.score = &in.score;
+      view.score = &all_notes;
       view.warp = &in.warp;
       view.stem_ext = a->ext;
       view.progress = "report 4/4";
@@ -190,6 +237,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     std::string names;
     for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ext;
     info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
+                            (band ? std::string(", drums_W.npy, drums_H.npy") : std::string()) +
                             (a->no_report ? std::string() : ", report.html") + " (" +
                             format_seconds(seconds_since(t0)) + ")");
   });

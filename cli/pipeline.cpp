@@ -269,6 +269,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"model", model},
           {"adam_rate", options.decompose.nae.adam_rate},
           {"groups", groups},
+          {"drums", drums},
           {"timbre", timbre},
           {"instruments", instruments},
           {"explicit_band", explicit_band},
@@ -313,6 +314,7 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.model = j.value("model", m.model);
   m.options.decompose.nae.adam_rate = j.value("adam_rate", m.options.decompose.nae.adam_rate);
   m.groups = j.value("groups", std::vector<std::string>{});
+  m.drums = j.value("drums", std::string("ignore"));  // runs before drums were modelled left them out
   m.timbre = j.value("timbre", std::string("shared"));  // runs before per-label timbre were shared
   m.instruments = j.value("instruments", std::vector<std::string>{});
   m.explicit_band = j.value("explicit_band", false);
@@ -345,6 +347,8 @@ PipelineOptions ModelArgs::pipeline_options(const std::string& audio_name) const
   p.overrides.onsets = libfmp;
   p.overrides.after = libfmp || (cmd != nullptr && cmd->count("--after") > 0);
   for (const auto& g : groups) p.groups.push_back(parse_group_spec(g));
+  p.drums = drums == "classes" ? PipelineOptions::Drums::Classes : drums == "kit" ? PipelineOptions::Drums::Kit
+                                                                                  : PipelineOptions::Drums::Ignore;
   p.audio_name = audio_name;
   p.score_name = score;
   return p;

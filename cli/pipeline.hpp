@@ -34,6 +34,9 @@ struct ModelArgs {
   bool align_by_default = false;  // a MusicXML score without --align: aligned (and said so)
   int rate = 22050;
   std::vector<std::string> groups;
+  // Drum notes: classes | kit | ignore (PipelineOptions::Drums). Only separate models them
+  // (its --drums, default classes); the other commands leave them out.
+  std::string drums = "ignore";
   std::string preset = "tuned";
   std::string max_memory;                 // --max-memory SIZE (else /proc/meminfo MemAvailable)
   std::string timbre = "auto";            // --timbre (libfmp preset: shared)

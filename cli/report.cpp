@@ -181,6 +181,7 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
     for (std::size_t k = 0; k < s.groups.names.size(); ++k) {
       h.legend.push_back({s.groups.names[k], plot::group_colour(k)});
       for (std::size_t i : s.groups.notes[k]) {
+        if (i >= d.constraints.windows.size()) continue;  // a drum note (after the pitched ones): no pitch row
         const Note& n = run.score->notes()[i];
         const double row = static_cast<double>(d.constraints.windows[i].row);
         h.outlines.push_back({n.onset, n.offset(), row - 0.45, row + 0.45, plot::group_colour(k)});

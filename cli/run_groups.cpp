@@ -7,7 +7,7 @@ namespace notewise::cli {
 void warn_single_group(const Input& in, const ModelArgs& m) {
   const Grouping& groups = in.groups;
   const std::size_t internal = !groups.names.empty() && groups.names[0] == "(muted)" ? 1 : 0;
-  if (groups.names.size() - internal != 1) return;
+  if (groups.names.size() - internal != 1 || !in.drums.empty()) return;  // drum classes: more stems
   const io::ScoreFile& f = in.score_file;
   std::string parts, fix;
   const auto add = [&](int count, const std::string& what, const std::string& option) {

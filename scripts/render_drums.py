@@ -6,7 +6,8 @@
 For each pattern OUT_DIR/<pattern>/ gets mix.wav, <class>.wav per drum class (the class's
 notes rendered alone: the true stems; mix = their sum), score.csv and score.mid (channel 10),
 OUT_DIR/templates/<class>.wav one stroke of each class (for `notewise drums --templates`), and
-OUT_DIR/band/ the rock pattern with bass and piano (mix.wav, score.mid, pitched.wav, drums.wav).
+OUT_DIR/band/ the rock pattern with bass and piano (mix.wav, score.mid, score.csv, the true
+stems bass.wav, piano.wav, <class>.wav, and pitched.wav, drums.wav: for `notewise separate`).
 Reverb and chorus are off, so the stems add up to the mix exactly. Needs Debian `fluidsynth`,
 `fluid-soundfont-gm` (FluidR3_GM) or `timgm6mb-soundfont`, python3-numpy, python3-soundfile.
 """
@@ -109,50 +110,73 @@ def write_midi(path, notes, tail=2.0):
         f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(data)) + data)
 
 
-def write_tracks(path, tracks, tail=2.0):
-    """Type-0 SMF of several channels: tracks = [(channel, program, notes, note length s)]."""
-    events = []
-    for ch, prog, notes, length in tracks:
-        events.append((0, 0xC0 | ch, prog, None))
+def write_named_tracks(path, tracks, tail=2.0):
+    """Type-1 SMF, one named track per part: tracks = [(name, channel, program, notes, note length s)]."""
+    chunks = []
+    end = max(round((t + length) * 960) for _, _, _, ns, length in tracks for t, _, _ in ns) + round(tail * 960)
+    for name, ch, prog, notes, length in tracks:
+        events = []
         for t, p, v in notes:
             events.append((round(t * 960), 0x90 | ch, p, v))
             events.append((round((t + length) * 960), 0x80 | ch, p, 0))
-    end = max(e[0] for e in events) + round(tail * 960)
-    events.sort(key=lambda e: (e[0], (e[1] & 0xF0) == 0x90))
-    data, now = vlq(0) + b"\xff\x51\x03" + (500000).to_bytes(3, "big"), 0
-    for tick, status, a, b in events:
-        data += vlq(tick - now) + (bytes([status, a]) if b is None else bytes([status, a, b]))
-        now = tick
-    data += vlq(end - now) + b"\xff\x2f\x00"
+        events.sort(key=lambda e: (e[0], (e[1] & 0xF0) == 0x90))
+        data = vlq(0) + b"\xff\x03" + vlq(len(name)) + name.encode() + vlq(0) + bytes([0xC0 | ch, prog])
+        now = 0
+        for tick, status, a, b in events:
+            data += vlq(tick - now) + bytes([status, a, b])
+            now = tick
+        data += vlq(end - now) + b"\xff\x2f\x00"
+        chunks.append(data)
+    tempo = vlq(0) + b"\xff\x51\x03" + (500000).to_bytes(3, "big") + vlq(0) + b"\xff\x2f\x00"
     with open(path, "wb") as f:
-        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(data)) + data)
+        f.write(b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks) + 1, 480))
+        for c in [tempo] + chunks:
+            f.write(b"MTrk" + struct.pack(">I", len(c)) + c)
 
 
 def render_band(out, tmp, soundfont, rate, bars):
     """OUT/band/: the rock pattern with an electric bass (GM 34) and piano chords; mix.wav,
-    score.mid (channels 1, 2 and 10), pitched.wav (bass + piano) and drums.wav as truth."""
+    score.mid (tracks bass, piano on channels 1, 2 and drums on channel 10), score.csv (the same,
+    drum rows labelled drums), the true stems bass.wav, piano.wav and <class>.wav per drum
+    class, and pitched.wav (bass + piano) and drums.wav (all drum classes)."""
     bpm = 110
     step = 60.0 / bpm / 4
     drums = pattern("rock", bars, bpm, seed=1)
     bass = [((b * 16 + s) * step + 0.05, p, 100) for b in range(bars) for s, p in ((0, 40), (6, 40), (8, 43), (12, 45))]
     piano = [((b * 16 + s) * step + 0.05, p, 80) for b in range(bars) for s in (0, 8)
              for p in ((64, 67, 71) if b % 2 == 0 else (62, 66, 69))]
-    parts = {"drums": [(9, 0, drums, 0.1)], "pitched": [(0, 33, bass, 0.5), (1, 0, piano, 0.5)]}
+    tracks = [("bass", 0, 33, bass, 0.5), ("piano", 1, 0, piano, 0.5), ("drums", 9, 0, drums, 0.1)]
+    parts = {"bass": [tracks[0]], "piano": [tracks[1]]}
+    for c in CLASSES:
+        mine = [n for n in drums if CLASS_OF[n[1]] == c]
+        if mine:
+            parts[c] = [("drums", 9, 0, mine, 0.1)]
     d = os.path.join(out, "band")
     os.makedirs(d, exist_ok=True)
-    write_tracks(os.path.join(d, "score.mid"), parts["drums"] + parts["pitched"])
+    write_named_tracks(os.path.join(d, "score.mid"), tracks)
+    with open(os.path.join(d, "score.csv"), "w") as f:
+        f.write("start,duration,pitch,velocity,label\n")
+        for name, _, _, notes, length in tracks:
+            for t, p, v in notes:
+                f.write(f"{t:.4f},{length},{p},{v},{name}\n")
     stems = {}
-    for k, tracks in parts.items():
+    for k, part in parts.items():
         mid = os.path.join(tmp, f"band_{k}.mid")
-        write_tracks(mid, tracks, tail=2.0 + max(t for _, _, ns, _ in parts["drums"] + parts["pitched"] for t, _, _ in ns)
-                     - max(t for _, _, ns, _ in tracks for t, _, _ in ns))
+        # The same end for every part (the tail after its last note makes up the difference).
+        write_named_tracks(mid, part, tail=2.0 + max((t + l) for _, _, _, ns, l in tracks for t, _, _ in ns)
+                           - max((t + l) for _, _, _, ns, l in part for t, _, _ in ns))
         stems[k] = render(mid, os.path.join(tmp, f"band_{k}.wav"), soundfont, rate)
     n = max(len(s) for s in stems.values())
     for k in stems:
         stems[k] = np.pad(stems[k], (0, n - len(stems[k])))
-        sf.write(os.path.join(d, f"{k}.wav"), stems[k], rate, subtype="FLOAT")
-    sf.write(os.path.join(d, "mix.wav"), sum(stems.values()), rate, subtype="FLOAT")
-    print(f"{d}: drums, bass and piano")
+    mix = sum(stems.values())
+    scale = min(1.0, 0.9 / np.abs(mix).max())
+    for k in stems:
+        sf.write(os.path.join(d, f"{k}.wav"), stems[k] * scale, rate, subtype="FLOAT")
+    sf.write(os.path.join(d, "pitched.wav"), (stems["bass"] + stems["piano"]) * scale, rate, subtype="FLOAT")
+    sf.write(os.path.join(d, "drums.wav"), sum(v for k, v in stems.items() if k in CLASSES) * scale, rate, subtype="FLOAT")
+    sf.write(os.path.join(d, "mix.wav"), mix * scale, rate, subtype="FLOAT")
+    print(f"{d}: bass, piano and drums ({', '.join(k for k in stems if k in CLASSES)})")
 
 
 def render(midi, wav, soundfont, rate):

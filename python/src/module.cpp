@@ -284,7 +284,8 @@ py::dict alignment_dict(const Alignment& al) {
 py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
              const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress) {
   if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
-  const PipelineOptions po = pipeline_options(options.attr("copy")());
+  PipelineOptions po = pipeline_options(options.attr("copy")());
+  if (mode != "separate") po.drums = PipelineOptions::Drums::Ignore;  // edit's gains and decompose's rows: pitched groups
   Score score = score_of(score_columns);
   const auto samples = audio_view(audio);
   Progress prog{progress, std::nullopt};

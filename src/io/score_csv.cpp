@@ -258,6 +258,13 @@ std::size_t content_start(const std::string& text, const std::string& name) {
   return text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
 }
 
+// Labels that name a drum kit: its rows are drum notes.
+bool is_drum_label(std::string label) {
+  std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const char* const names[] = {"drums", "drum", "drum kit", "drumkit", "drum set", "drumset", "kit", "percussion"};
+  return std::find(std::begin(names), std::end(names), label) != std::end(names);
+}
+
 bool skipped(const std::string& row) {
   const auto p = row.find_first_not_of(" \t");
   return p == std::string::npos || row[p] == '#';
@@ -304,6 +311,7 @@ Score parse_csv(const std::string& text, const std::string& name) {
       if (n.velocity < 0 || n.velocity > 127) throw ParseError(name, at, "velocity " + field(l.velocity) + " is outside 0..127");
     }
     n.label = l.label < 0 ? std::string("notes") : static_cast<std::size_t>(l.label) < f.size() ? field(l.label) : std::string();
+    if (is_drum_label(n.label)) n.channel = 9;  // a drum row: GM drum-map keys (score.hpp)
     n.index = notes.size();
     notes.push_back(std::move(n));
   }
@@ -463,12 +471,9 @@ ScoreFile read_score_file(const std::string& path, const MidiOptions& options) {
   } else {
     throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .tsv, .txt, .mid, .midi, .musicxml, .xml or .mxl)");
   }
-  if (f.score.empty()) {
-    if (f.percussion_notes > 0)
-      throw ParseError(path, 0, "holds no pitched notes (" + std::to_string(f.percussion_notes) +
-                                    " on channel 10, General MIDI percussion, which is not modelled)");
-    throw ParseError(path, 0, "holds no notes");
-  }
+  if (f.score.empty()) throw ParseError(path, 0, "holds no notes");
+  if (f.format == "CSV")
+    for (const Note& n : f.score.notes()) f.percussion_notes += is_drum(n);
   return f;
 }
 

@@ -9,6 +9,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <set>
 #include <tuple>
 #include <sstream>
 
@@ -250,25 +251,25 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
   });
   ScoreFile file;
   file.format = "MIDI";
-  // GM percussion (channel 10) would be modelled as pitched notes of the drum map's keys.
-  std::vector<RawNote> pitched;
+  // GM percussion (channel 10) is kept as drum notes (channel 9: is_drum): separate models them
+  // with drum templates, the commands that model only pitched notes leave them out.
+  std::vector<std::size_t> used_tracks;  // in track order (all notes: labels for the drums too)
+  std::vector<int> used_channels;
+  std::set<std::size_t> pitched_tracks;
+  std::set<int> pitched_channels;
   for (const RawNote& rn : notes) {
     if (rn.channel == 9) ++file.percussion_notes;
-    else pitched.push_back(rn);
-  }
-  if (file.percussion_notes > 0)
-    file.warnings.push_back(name + ": " + std::to_string(file.percussion_notes) +
-                            " note(s) on channel 10 (General MIDI percussion) are left out: drums are not modelled yet");
-  std::vector<std::size_t> used_tracks;  // in track order
-  std::vector<int> used_channels;
-  for (const RawNote& rn : pitched) {
+    else {
+      pitched_tracks.insert(rn.track);
+      pitched_channels.insert(rn.channel);
+    }
     if (std::find(used_tracks.begin(), used_tracks.end(), rn.track) == used_tracks.end()) used_tracks.push_back(rn.track);
     if (std::find(used_channels.begin(), used_channels.end(), rn.channel) == used_channels.end()) used_channels.push_back(rn.channel);
   }
   std::sort(used_tracks.begin(), used_tracks.end());
   std::sort(used_channels.begin(), used_channels.end());
-  file.tracks = static_cast<int>(used_tracks.size());
-  file.channels = static_cast<int>(used_channels.size());
+  file.tracks = static_cast<int>(pitched_tracks.size());
+  file.channels = static_cast<int>(pitched_channels.size());
   LabelBy by = options.label_by == LabelBy::Staff ? LabelBy::Track : options.label_by;  // a track per staff
   if (by == LabelBy::Auto) {
     // One track with several channels (a type-0 file, or both hands in one track on two
@@ -305,8 +306,8 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
       }
   }
   std::vector<Note> out;
-  out.reserve(pitched.size());
-  for (const RawNote& rn : pitched) {
+  out.reserve(notes.size());
+  for (const RawNote& rn : notes) {
     Note n;
     n.onset = to_seconds(rn.on_tick);
     n.duration = to_seconds(rn.off_tick) - n.onset;
@@ -376,15 +377,16 @@ void write_midi_score(const std::string& path, const Score& score, bool overwrit
       std::uint8_t status, d1, d2;
     };
     std::vector<Ev> events;
-    // Channel 10 (index 9) is GM percussion, which readers leave out: skip it.
+    // Channel 10 (index 9) is GM percussion: pitched labels skip it, drum notes use it.
     const auto channel = static_cast<std::uint8_t>(t % 15 < 9 ? t % 15 : t % 15 + 1);
     for (const Note& n : score.notes()) {
       if (n.label != labels[t]) continue;
       const auto on = static_cast<std::uint32_t>(std::lround(std::max(0.0, n.onset) * 960));
       const auto off = std::max(on + 1, static_cast<std::uint32_t>(std::lround(std::max(0.0, n.offset()) * 960)));
       const auto vel = static_cast<std::uint8_t>(std::clamp<long>(std::lround(n.velocity), 1, 127));
-      events.push_back({on, 1, static_cast<std::uint8_t>(0x90 | channel), static_cast<std::uint8_t>(n.pitch), vel});
-      events.push_back({off, 0, static_cast<std::uint8_t>(0x80 | channel), static_cast<std::uint8_t>(n.pitch), 0});
+      const std::uint8_t ch = is_drum(n) ? 9 : channel;
+      events.push_back({on, 1, static_cast<std::uint8_t>(0x90 | ch), static_cast<std::uint8_t>(n.pitch), vel});
+      events.push_back({off, 0, static_cast<std::uint8_t>(0x80 | ch), static_cast<std::uint8_t>(n.pitch), 0});
     }
     std::stable_sort(events.begin(), events.end(),
                      [](const Ev& a, const Ev& b) { return a.tick != b.tick ? a.tick < b.tick : a.order < b.order; });

@@ -67,6 +67,7 @@ struct Ev {
   double velocity = kDefaultVelocity;
   std::size_t part = 0;
   int staff = 1;
+  bool drum = false;  // unpitched, or on MIDI channel 10: channel 9 (is_drum)
   // Grace notes: the principal note they lead into, their rank among its graces and count.
   long principal = -1;
   int rank = 0, count = 0;
@@ -83,6 +84,7 @@ struct Tempo {
 struct Part {
   std::string id, name;
   int program = -1, channel = -1;  // 0-based, -1 if the score names none
+  std::map<std::string, int> unpitched;  // <midi-instrument id> -> its GM drum key (0-based)
   std::vector<pugi::xml_node> measures;
 };
 
@@ -264,6 +266,7 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     x.fail(root, std::string("not a MusicXML score (the root element is <") + root.name() + ">, not <score-partwise>)");
 
   ScoreFile file;
+  std::size_t unkeyed = 0;  // unpitched notes without a GM key
   file.format = "MusicXML";
   std::vector<Part> parts;
   for (const auto& sp : root.child("part-list").children("score-part")) {
@@ -278,13 +281,19 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
       if (p.program < -1 || p.program > 127) p.program = -1;
       if (p.channel < -1 || p.channel > 15) p.channel = -1;
     }
+    // A drum kit's instruments: each its GM key (midi-unpitched counts from 1).
+    for (const auto& mi : sp.children("midi-instrument"))
+      if (mi.child("midi-unpitched")) {
+        const int key = static_cast<int>(number_of(x, mi.child("midi-unpitched"), "midi-unpitched")) - 1;
+        if (key >= 0 && key <= 127) p.unpitched[mi.attribute("id").value()] = key;
+      }
     parts.push_back(p);
   }
   for (const auto& pe : root.children("part")) {
     const std::string id = pe.attribute("id").value();
     auto it = std::find_if(parts.begin(), parts.end(), [&](const Part& p) { return p.id == id; });
     if (it == parts.end()) {  // a part the part-list does not name: keep it, under its id
-      parts.push_back({id, id.empty() ? "part" + std::to_string(parts.size() + 1) : id, -1, -1, {}});
+      parts.push_back({id, id.empty() ? "part" + std::to_string(parts.size() + 1) : id, -1, -1, {}, {}});
       it = parts.end() - 1;
     }
     for (const auto& m : pe.children("measure")) it->measures.push_back(m);
@@ -369,12 +378,22 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
             cursor += dur;
           }
           if (c.child("rest") || c.child("cue")) continue;
-          if (c.child("unpitched") || part.channel == 9) {
-            ++file.percussion_notes;
-            continue;
+          int pitch = -1;
+          const bool drum = c.child("unpitched") || part.channel == 9;
+          if (c.child("unpitched")) {
+            // The key its instrument plays (the part's only one if the note names none).
+            const std::string inst = c.child("instrument").attribute("id").value();
+            const auto k = part.unpitched.find(inst);
+            if (k != part.unpitched.end()) pitch = k->second;
+            else if (inst.empty() && part.unpitched.size() == 1) pitch = part.unpitched.begin()->second;
+            if (pitch < 0) {
+              ++unkeyed;
+              continue;
+            }
+          } else {
+            if (!c.child("pitch")) continue;
+            pitch = midi_pitch(x, c.child("pitch"), st.chromatic);
           }
-          if (!c.child("pitch")) continue;
-          const int pitch = midi_pitch(x, c.child("pitch"), st.chromatic);
           const int staff = c.child("staff") ? std::max(1, static_cast<int>(number_of(x, c.child("staff"), "staff"))) : 1;
           staves_used[pi] = std::max(staves_used[pi], staff);
           const double vel = c.attribute("dynamics") ? std::clamp(attr_number(x, c, "dynamics") * 0.9, 1.0, 127.0) : velocity;
@@ -396,6 +415,7 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
           e.velocity = vel;
           e.part = pi;
           e.staff = staff;
+          e.drum = drum;
           if (grace) {
             e.slash = std::string(c.child("grace").attribute("slash").value()) == "yes";
             evs.push_back(e);
@@ -474,9 +494,9 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     g.onset_s = beat[p] + g.rank * grace_each[p];
     g.dur_s = grace_each[p];
   }
-  if (file.percussion_notes > 0)
-    file.warnings.push_back(name + ": " + std::to_string(file.percussion_notes) +
-                            " unpitched (percussion) note(s) are left out: drums are not modelled yet");
+  if (unkeyed > 0)
+    file.warnings.push_back(name + ": " + std::to_string(unkeyed) +
+                            " unpitched (percussion) note(s) name no MIDI drum key (<midi-unpitched>): left out");
 
   // Labels: part names made distinct; staves of a part when asked (or when one part has several).
   std::vector<std::string> part_label(parts.size());
@@ -527,7 +547,8 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     n.pitch = e.pitch;
     n.velocity = std::clamp(std::round(e.velocity), 1.0, 127.0);
     n.program = part.program;
-    n.channel = part.channel;
+    n.channel = e.drum ? 9 : part.channel;
+    file.percussion_notes += e.drum;
     switch (by) {
       case LabelBy::Auto:
       case LabelBy::Track: n.label = part_label[e.part]; break;

@@ -30,6 +30,38 @@ Matrix<T> stacked_w(const std::vector<Matrix<T>>& W) {
   return S;
 }
 
+// The (frame, template) pairs whose column of W_frame is not all zero. Multiplicative updates
+// keep a zero a zero, so a pair left out stays zero for good: a band's one-frame pitched
+// templates and the short drum classes beside a 2 s cymbal template then cost their own
+// frames only, not T frames each (the stacked products shrink from R T to the pairs' count).
+struct Pair {
+  Index tau, r;
+};
+template <class T>
+std::vector<Pair> active_pairs(const std::vector<Matrix<T>>& W) {
+  std::vector<Pair> out;
+  for (std::size_t tau = 0; tau < W.size(); ++tau)
+    for (Index r = 0; r < W[tau].cols(); ++r)
+      if ((W[tau].col(r).array() != T(0)).any()) out.push_back({static_cast<Index>(tau), r});
+  return out;
+}
+template <class T>
+Matrix<T> stacked_w(const std::vector<Matrix<T>>& W, const std::vector<Pair>& pairs) {
+  Matrix<T> S(W[0].rows(), static_cast<Index>(pairs.size()));
+  for (std::size_t m = 0; m < pairs.size(); ++m) S.col(static_cast<Index>(m)) = W[static_cast<std::size_t>(pairs[m].tau)].col(pairs[m].r);
+  return S;
+}
+template <class T>
+Matrix<T> stacked_h(const Matrix<T>& H, const std::vector<Pair>& pairs) {
+  const Index N = H.cols();
+  Matrix<T> S = Matrix<T>::Zero(static_cast<Index>(pairs.size()), N);
+  for (std::size_t m = 0; m < pairs.size(); ++m) {
+    const Index tau = pairs[m].tau;
+    if (tau < N) S.row(static_cast<Index>(m)).rightCols(N - tau) = H.row(pairs[m].r).leftCols(N - tau);
+  }
+  return S;
+}
+
 template <class T>
 void check_shapes(Index K, Index N, const std::vector<Matrix<T>>& W, const Matrix<T>& H) {
   if (W.empty()) throw InvalidArgument("nmfd: the templates need at least one frame (T >= 1)");
@@ -97,7 +129,7 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   if (V.minCoeff() < 0) throw InvalidArgument("nmfd: V holds negative entries");
   for (const auto& w : W0) check_values<T>("W0", w);
   check_values<T>("H0", H0);
-  const Index R = H0.rows(), F = static_cast<Index>(W0.size());
+  const Index R = H0.rows();
   std::vector<char> fixed_w(static_cast<std::size_t>(R), 0), fixed_h(static_cast<std::size_t>(R), 0);
   for (Index r : o.fixed_w_columns) {
     if (r < 0 || r >= R) throw InvalidArgument("nmfd: fixed W column " + std::to_string(r) + " is out of range");
@@ -114,11 +146,13 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   NmfdResult<T> res;
   res.W = std::move(W0);
   res.H = std::move(H0);
-  Matrix<T> Ws = stacked_w(res.W);  // K x (R F), kept in step with res.W
+  const std::vector<Pair> pairs = active_pairs(res.W);
+  const Index M = static_cast<Index>(pairs.size());
+  Matrix<T> Ws = stacked_w(res.W, pairs);  // K x M, kept in step with res.W
   Matrix<T> L, A, B;
   // A = V .* L^(beta-2) and B = L^(beta-1) of the current model (L floored at eps).
   const auto weights = [&] {
-    L = Ws * stacked_h(res.H, F);
+    L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
     A.resize(K, N);
     if (beta != 1) B.resize(K, N);
 #pragma omp parallel for schedule(static)
@@ -152,9 +186,9 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       for (auto& w : res.W) w.col(r) /= s;
       res.H.row(r) *= s;
     }
-    Ws = stacked_w(res.W);
+    Ws = stacked_w(res.W, pairs);
   };
-  const auto current_loss = [&] { return loss<T>(V, Ws, stacked_h(res.H, F), loss_options); };
+  const auto current_loss = [&] { return loss<T>(V, Ws, stacked_h(res.H, pairs), loss_options); };
 
   res.initial_loss = current_loss();
   Matrix<T> W_prev, H_prev;
@@ -165,15 +199,17 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
     }
     if (!o.fix_h) {
       weights();
-      // sum_tau W_tau' S_-tau(X): column n collects W_tau' X(:, n + tau).
+      // sum_tau W_tau' S_-tau(X): column n collects W_tau' X(:, n + tau), one product for all pairs.
       Matrix<T> num = Matrix<T>::Zero(R, N), den = Matrix<T>::Zero(R, N);
-      for (Index tau = 0; tau < F && tau < N; ++tau) {
-        num.leftCols(N - tau).noalias() += res.W[tau].transpose() * A.rightCols(N - tau);
-        if (beta == 1) {
-          den.leftCols(N - tau).colwise() += res.W[tau].colwise().sum().transpose();
-        } else {
-          den.leftCols(N - tau).noalias() += res.W[tau].transpose() * B.rightCols(N - tau);
-        }
+      const Matrix<T> GA = Ws.transpose() * A;
+      Matrix<T> GB;
+      if (beta != 1) GB = Ws.transpose() * B;
+      for (Index m = 0; m < M; ++m) {
+        const Index tau = pairs[static_cast<std::size_t>(m)].tau, r = pairs[static_cast<std::size_t>(m)].r;
+        if (tau >= N) continue;
+        num.row(r).leftCols(N - tau) += GA.row(m).rightCols(N - tau);
+        if (beta == 1) den.row(r).leftCols(N - tau).array() += Ws.col(m).sum();
+        else den.row(r).leftCols(N - tau) += GB.row(m).rightCols(N - tau);
       }
       for (Index n = 0; n < N; ++n)
         for (Index r = 0; r < R; ++r)
@@ -181,21 +217,20 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
     }
     if (!o.fix_w) {
       weights();
-      const Matrix<T> Hs = stacked_h(res.H, F);
-      const Matrix<T> num = A * Hs.transpose();  // K x (R F): A S_tau(H)' side by side
+      const Matrix<T> Hs = stacked_h(res.H, pairs);
+      const Matrix<T> num = A * Hs.transpose();  // K x M: A S_tau(H)' per pair
       Matrix<T> den;
       if (beta == 1) {
         den = Hs.rowwise().sum().transpose().replicate(K, 1);
       } else {
         den = B * Hs.transpose();
       }
-      for (Index tau = 0; tau < F; ++tau)
-        for (Index r = 0; r < R; ++r) {
-          if (fixed_w[static_cast<std::size_t>(r)]) continue;
-          const Index c = tau * R + r;
-          for (Index k = 0; k < K; ++k) mu(res.W[tau](k, r), num(k, c), den(k, c));
-        }
-      Ws = stacked_w(res.W);
+      for (Index m = 0; m < M; ++m) {
+        const Index tau = pairs[static_cast<std::size_t>(m)].tau, r = pairs[static_cast<std::size_t>(m)].r;
+        if (fixed_w[static_cast<std::size_t>(r)]) continue;
+        for (Index k = 0; k < K; ++k) mu(res.W[static_cast<std::size_t>(tau)](k, r), num(k, m), den(k, m));
+      }
+      Ws = stacked_w(res.W, pairs);
     }
     if (o.normalize_every_iteration) normalize();
     const double l = current_loss();

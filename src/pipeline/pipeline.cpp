@@ -1,6 +1,7 @@
 #include "notewise/pipeline/pipeline.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -26,6 +27,7 @@ void PipelineOptions::validate() const {
       throw InvalidArgument(std::string("mute: ") + e.what());
     }
   }
+  drum_model.validate();
 }
 
 PipelineOptions PipelineOptions::libfmp() {
@@ -46,6 +48,40 @@ namespace {
 
 void info(PreparedRecording& p, std::string text) { p.messages.push_back({PipelineMessage::Level::Info, std::move(text)}); }
 void warn(PreparedRecording& p, std::string text) { p.messages.push_back({PipelineMessage::Level::Warning, std::move(text)}); }
+
+// The drum notes out of `score` into p.drums (modelled) or away (ignored); p.score: the rest.
+void split_drums(PreparedRecording& p, Score score, const PipelineOptions& o) {
+  Score drums = score.select(is_drum);
+  if (drums.empty()) {
+    p.score = std::move(score);
+    return;
+  }
+  p.score = score.select([](const Note& n) { return !is_drum(n); });
+  if (o.drums == PipelineOptions::Drums::Ignore) {
+    if (p.score.empty()) throw ParseError(o.score_name, 0, "holds drum notes only, and drums are left out (--drums ignore)");
+    warn(p, o.score_name + ": " + std::to_string(drums.size()) +
+                " drum note(s) (General MIDI percussion) left out of the model: their sound goes to the pitched groups");
+    return;
+  }
+  if (p.score.empty())
+    throw ParseError(o.score_name, 0, "holds drum notes only (" + std::to_string(drums.size()) +
+                                          "): 'notewise drums' separates a drum recording by its classes");
+  p.drums = std::move(drums);
+  p.drum_stems = o.drums;
+  p.drum_model = o.drum_model;
+  p.drum_model.stft = o.model.stft;  // one spectrogram for both kinds of template
+}
+
+// The notes' onsets and offsets through an alignment's warp (drum notes beside the aligned ones).
+Score warp_score(const Score& s, const std::vector<std::pair<double, double>>& warp) {
+  std::vector<Note> out = s.notes();
+  for (Note& n : out) {
+    const double on = warp_time(warp, n.onset), off = warp_time(warp, n.offset());
+    n.onset = on;
+    n.duration = std::max(0.0, off - on);
+  }
+  return Score(std::move(out));
+}
 
 // The timbre sources of the score into p.model (none with a trained model: it is one piano).
 void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
@@ -97,14 +133,6 @@ VectorXf analysis_signal(const SampleSource& source, Index frames, int channels,
   return resample_mono(mono, sample_rate, analysis_rate);
 }
 
-Separation separate_prepared(const PreparedRecording& p, Index frames, int channels, int sample_rate,
-                             const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration,
-                             const std::function<void(double)>& on_resynthesis) {
-  if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
-  Separation s = model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
-  resynthesise(s.decomposition, p.groups, mask_alpha(p.model), frames, channels, sample_rate, source, sink, on_resynthesis);
-  return s;
-}
 
 PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_rate, Score score, const PipelineOptions& o) {
   o.validate();
@@ -115,7 +143,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   PreparedRecording p;
   p.model = o.model;
   p.analysis_rate = o.analysis_rate;
-  p.score = std::move(score);
+  split_drums(p, std::move(score), o);
   const double length = static_cast<double>(frames) / sample_rate;
   p.analysis = std::move(analysis);
   const bool silent = p.analysis.cwiseAbs().maxCoeff() == 0.0f;
@@ -123,6 +151,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
     auto al = std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score));
     p.score = al->aligned;
+    p.drums = warp_score(p.drums, al->warp);
     char line[200];
     std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al->cost);
     if (al->poor) warn(p, std::string(line) + " (POOR: " + al->problem + "; is this the right score for this recording?)");
@@ -139,6 +168,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     if (!p.fit->fits && o.align_auto) {
       auto al = std::make_shared<Alignment>(p.fit->alignment);
       p.score = al->aligned;
+      p.drums = warp_score(p.drums, al->warp);
       std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al->cost);
       const std::string what = o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + ")" + line;
       if (al->poor) warn(p, what + " (POOR: " + al->problem + "; is this the right score for this recording?)");
@@ -151,6 +181,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
       info(p, std::string(line) + (o.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
     }
   }
+  if (p.drums.end() > length + 1e-6) p.drums.cut_at(length);  // counted with the pitched notes' below
   if (p.score.end() > length + 1e-6) {
     std::ostringstream w;
     w.precision(3);
@@ -174,6 +205,13 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     specs = o.groups;
   }
   p.groups = group_notes(p.score, specs);
+  if (!p.drums.empty()) {
+    p.drum_classes = group_notes(p.drums, gm_drum_classes(p.drums));
+    std::string names;
+    for (const auto& n : p.drum_classes.names) names += (names.empty() ? "" : ", ") + n;
+    info(p, std::to_string(p.drums.size()) + " drum note(s) get drum templates (NMFD) by class: " + names +
+                (p.drum_stems == PipelineOptions::Drums::Kit ? "; one stem 'drums'" : ""));
+  }
   if (p.groups.automatic_rest >= 0) {
     const auto k = static_cast<std::size_t>(p.groups.automatic_rest);
     info(p, std::to_string(p.groups.notes[k].size()) + " note(s) that no group takes go to the group '" + p.groups.names[k] + "'");
@@ -181,10 +219,113 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   return p;
 }
 
+Score stem_score(const PreparedRecording& p) {
+  if (p.drums.empty()) return p.score;
+  std::vector<Note> all = p.score.notes();
+  all.insert(all.end(), p.drums.notes().begin(), p.drums.notes().end());
+  return Score(std::move(all));
+}
+
+Grouping stem_groups(const PreparedRecording& p) {
+  Grouping g = p.groups;
+  if (p.drums.empty()) return g;
+  const std::size_t first = p.score.size();
+  auto offset = [&](std::vector<std::size_t> v) {
+    for (auto& i : v) i += first;
+    return v;
+  };
+  if (p.drum_stems == PipelineOptions::Drums::Kit) {
+    g.names.push_back("drums");
+    std::vector<std::size_t> all(p.drums.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = first + i;
+    g.notes.push_back(all);
+  } else {
+    for (std::size_t k = 0; k < p.drum_classes.names.size(); ++k) {
+      g.names.push_back(p.drum_classes.names[k]);
+      g.notes.push_back(offset(p.drum_classes.notes[k]));
+    }
+  }
+  g.files = file_stems(g.names);  // a pitched label "kick" and the class kick: "kick", "kick 2"
+  return g;
+}
+
+namespace {
+
+// A band: separate_band's joint model as a Separation of stem_groups(p).
+Separation separate_band_prepared(const PreparedRecording& p, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
+                                  bool resynthesise, const nmf::Callback& on_iteration,
+                                  const std::function<void(double)>& on_resynthesis) {
+  if (p.model.decompose.pretrained || p.model.decompose.method != Method::Nmf)
+    throw InvalidArgument("drum notes are modelled by NMF only: use --method nmf without --model, or --drums ignore");
+  DrumOptions o = p.drum_model;
+  o.alpha = mask_alpha(p.model);
+  const auto start = std::chrono::steady_clock::now();
+  const MatrixXf none;
+  DrumSeparation d = separate_band(p.analysis, p.analysis_rate, resynthesise ? samples : Eigen::Ref<const MatrixXf>(none), sample_rate, p.score,
+                                   p.groups, p.model.decompose.constraints, p.drums, p.drum_classes, o, on_iteration);
+  if (on_resynthesis) on_resynthesis(1.0);
+  Separation s;
+  s.groups = stem_groups(p);
+  const Index P = d.first_drum_row;
+  Decomposition& dec = s.decomposition;
+  dec.geometry = Geometry::of(o.stft, p.analysis_rate, d.V.cols());
+  dec.constraints = build_constraints(p.score, dec.geometry, p.model.decompose.constraints);
+  dec.notes = note_shares(p.score, dec.constraints, dec.geometry);
+  dec.W = d.W[0].leftCols(P);
+  dec.H = d.H.topRows(P);
+  dec.run.iterations = static_cast<int>(d.loss.size());
+  dec.run.initial_loss = d.initial_loss;
+  dec.run.loss = d.loss;
+  dec.run.converged = false;
+  dec.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s.V = std::move(d.V);
+  const std::size_t G = p.groups.names.size();
+  if (p.drum_stems == PipelineOptions::Drums::Kit) {
+    // The classes' masks and stems summed (the stems are linear in the masks).
+    for (std::size_t k = G + 1; k < d.masks.size(); ++k) {
+      d.masks[G] += d.masks[k];
+      if (!d.stems.empty()) d.stems[G] += d.stems[k];
+    }
+    d.masks.resize(G + 1);
+    if (!d.stems.empty()) d.stems.resize(G + 1);
+  }
+  s.masks = std::move(d.masks);
+  s.stems = std::move(d.stems);
+  s.drums = std::move(d);
+  return s;
+}
+
+}  // namespace
+
+Separation separate_prepared(const PreparedRecording& p, Index frames, int channels, int sample_rate,
+                             const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration,
+                             const std::function<void(double)>& on_resynthesis) {
+  if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
+  if (!p.drums.empty()) {
+    // A band's joint model (separate_band) synthesises its stems whole: the recording is read
+    // whole for it and the stems handed on block by block as the streaming contract says.
+    MatrixXf samples(frames, channels);
+    source(0, samples);
+    Separation s = separate_band_prepared(p, samples, sample_rate, true, on_iteration, on_resynthesis);
+    const Index step = 1 << 16;
+    for (Index i = 0; i < frames; i += step)
+      for (std::size_t k = 0; k < s.stems.size(); ++k) sink(k, s.stems[k].middleRows(i, std::min(step, frames - i)));
+    s.stems.clear();
+    return s;
+  }
+  Separation s = model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  resynthesise(s.decomposition, p.groups, mask_alpha(p.model), frames, channels, sample_rate, source, sink, on_resynthesis);
+  return s;
+}
+
 Separation separate_prepared(const PreparedRecording& p, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                              bool resynthesise, const nmf::Callback& on_iteration,
                              const std::function<void(double)>& on_resynthesis) {
   if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
+  if (!p.drums.empty()) {
+    if (resynthesise && (samples.rows() == 0 || samples.cols() == 0)) throw InvalidArgument("separate_prepared: no samples");
+    return separate_band_prepared(p, samples, sample_rate, resynthesise, on_iteration, on_resynthesis);
+  }
   if (!resynthesise) return model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
   if (samples.rows() == 0 || samples.cols() == 0) throw InvalidArgument("separate_prepared: no samples");
   return separate(p.analysis, p.analysis_rate, samples, sample_rate, p.score, p.groups, p.model, on_iteration, on_resynthesis);

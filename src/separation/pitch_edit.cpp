@@ -24,6 +24,8 @@ PitchEdit transpose_notes(const Eigen::Ref<const VectorXf>& analysis, double ana
   for (std::size_t k = 0; k < transpositions.size(); ++k) {
     const double s = transpositions[k].semitones;
     require(std::isfinite(s) && std::abs(s) <= 24, "semitones of '" + transpositions[k].selection + "'", s, "in -24 .. 24");
+    const double t = transpositions[k].seconds;
+    require(std::isfinite(t) && std::abs(t) <= 60, "time shift of '" + transpositions[k].selection + "'", t, "in -60 .. 60 s");
     specs.push_back({"transpose" + std::to_string(k + 1), transpositions[k].selection});
   }
   // Notes no transposition takes form the rest (there may be none).
@@ -45,7 +47,8 @@ PitchEdit transpose_notes(const Eigen::Ref<const VectorXf>& analysis, double ana
     std::vector<std::pair<double, double>> spans;
     for (std::size_t i : groups.notes[k]) {
       const Note& n = score.notes()[i];
-      spans.push_back({n.onset - edit.pre - half_window, n.offset() + edit.post + half_window});
+      for (double moved : {0.0, transpositions[k].seconds})  // where it sounded and where it will
+        spans.push_back({n.onset + moved - edit.pre - half_window, n.offset() + moved + edit.post + half_window});
     }
     std::sort(spans.begin(), spans.end());
     std::vector<std::pair<Index, Index>> regions;
@@ -57,7 +60,15 @@ PitchEdit transpose_notes(const Eigen::Ref<const VectorXf>& analysis, double ana
       else regions.push_back({s, e});
     }
     const MatrixXf& stem = out.separation.stems[k];
-    const MatrixXf shifted = pitch_shift(stem, native_rate, transpositions[k].semitones);
+    MatrixXf shifted = transpositions[k].semitones != 0 ? pitch_shift(stem, native_rate, transpositions[k].semitones) : stem;
+    if (const Index d = static_cast<Index>(std::lround(transpositions[k].seconds * native_rate)); d != 0) {
+      // Moved by d samples: what moves past either end is cut, where it moved from is silent.
+      MatrixXf moved = MatrixXf::Zero(shifted.rows(), shifted.cols());
+      const Index n = std::max<Index>(0, length - std::abs(d));
+      if (d > 0) moved.middleRows(d, n) = shifted.topRows(n);
+      else moved.topRows(n) = shifted.middleRows(-d, n);
+      shifted = std::move(moved);
+    }
     const Index ramp = static_cast<Index>(std::lround(edit.fade * native_rate));
     for (const auto& [s, e] : regions) {
       const Index r = std::min(ramp, (e - s) / 2);

@@ -10,16 +10,18 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
 #include "test_util.hpp"
+#include "unit/separation/drum_signals.hpp"
+#include "unit/separation/pitch_signals.hpp"
 
 using namespace notewise;
 using notewise::test::TempDir;
 
 namespace {
 
-// The commands of the first ```sh block after "### Command line": continuation lines joined,
-// comments (a '#' outside quotes) cut.
-std::vector<std::string> tour_commands(const std::string& readme) {
-  const std::size_t section = readme.find("### Command line");
+// The commands of the first ```sh block after the heading `section` ("### Command line"):
+// continuation lines joined, comments (a '#' outside quotes) cut.
+std::vector<std::string> tour_commands(const std::string& readme, const std::string& heading = "### Command line") {
+  const std::size_t section = readme.find(heading);
   EXPECT_NE(section, std::string::npos);
   const std::size_t begin = readme.find("```sh\n", section);
   const std::size_t end = readme.find("```", begin + 6);
@@ -100,4 +102,67 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   EXPECT_TRUE(fs::exists(dir.file("piece/aligned.csv")));
   EXPECT_EQ(test::read_bytes(dir.file("edited.flac")).substr(0, 4), "fLaC");
   EXPECT_EQ(io::read_audio(dir.file("edited.flac")).frames(), mix.frames());
+}
+
+// The applications' block ("### Applications"), on generated signals: a drum beat and a band
+// (the beat with piano triads) with their MIDI scores (drums on channel 10), the example's
+// recording cut into a target and a source for the mosaic, and its score with an E4 after 10 s
+// for the note edits.
+TEST(Tour, ApplicationCommandsRunAsWritten) {
+  const std::string readme = test::read_bytes(NOTEWISE_SOURCE "/README.md");
+  const std::vector<std::string> commands = tour_commands(readme, "### Applications");
+  ASSERT_GE(commands.size(), 6u);
+  TempDir dir;
+  namespace fs = std::filesystem;
+  const std::string ex = std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1/";
+  const io::Audio mix = io::read_audio(ex + "mix.wav");
+  const int rate = mix.sample_rate;
+  fs::copy_file(ex + "mix.wav", dir.file("mix.wav"));
+  io::write_wav(dir.file("target.wav"), mix.samples.middleRows(2 * rate, 3 * rate), rate);
+  io::write_wav(dir.file("bees.wav"), mix.samples.middleRows(10 * rate, 4 * rate), rate);
+  std::vector<Note> s = io::read_score(ex + "score.mid").notes();
+  Note e4 = s.back();
+  e4.onset = 12.0;
+  e4.duration = 0.5;
+  e4.pitch = 64;
+  s.push_back(e4);
+  io::write_midi_score(dir.file("s.mid"), Score(s), false);
+  const test::DrumMix beat = test::rock_beat(4, rate);
+  std::vector<Note> drums = beat.notes, piano;
+  for (Note& n : drums) {
+    n.label = "drums";
+    n.channel = 9;
+  }
+  io::write_wav(dir.file("beat.wav"), beat.mix, rate);
+  io::write_midi_score(dir.file("beat.mid"), Score(drums), false);
+  for (int b = 0; b < 4; ++b)
+    for (int p : {60, 64, 67}) {
+      Note n;
+      n.onset = 0.1 + b * 2.0;
+      n.duration = 1.8;
+      n.pitch = p + (b % 2) * 2;
+      n.label = "piano";
+      piano.push_back(n);
+    }
+  VectorXf band = test::piano_like(piano, static_cast<double>(beat.mix.size()) / rate, rate);
+  band.conservativeResize(beat.mix.size());
+  band += beat.mix;
+  io::write_wav(dir.file("band.wav"), band, rate);
+  piano.insert(piano.end(), drums.begin(), drums.end());
+  io::write_midi_score(dir.file("band.mid"), Score(piano), false);
+  const std::string binary = NOTEWISE_BINARY;
+  for (const std::string& command : commands) {
+    ASSERT_EQ(command.rfind("build/notewise ", 0), 0u) << command;
+    const std::string err = dir.file("stderr.txt");
+    const std::string run = "cd " + dir.path().string() + " && " + binary + command.substr(14) + " >/dev/null 2>" + err + " </dev/null";
+    const int status = std::system(run.c_str());
+    const std::string stderr_text = test::read_bytes(err);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command << "\n" << stderr_text;
+    EXPECT_EQ(stderr_text.find("notewise: error"), std::string::npos) << command << "\n" << stderr_text;
+  }
+  for (const char* f : {"mosaic.wav", "fig/activations.png", "drums/kick.wav", "drums/snare.wav", "drums/hihat.wav", "band/piano.wav",
+                        "band/kick.wav", "band/snare.wav", "band/hihat.wav", "kit/piano.wav", "kit/drums.wav"})
+    EXPECT_TRUE(fs::exists(dir.file(f))) << f;
+  EXPECT_FALSE(fs::exists(dir.file("kit/kick.wav")));
+  for (const char* f : {"edited.wav", "later.wav"}) EXPECT_EQ(io::read_audio(dir.file(f)).frames(), mix.frames()) << f;
 }

@@ -15,7 +15,9 @@
 //     UTF-16 is refused with a message saying so.
 // Pitch is a MIDI note number or a note name (C4 = 60, F#3, Bb5); velocity is MIDI 0..127, or
 // 0..1 (then scaled by 127) when no velocity in the file exceeds 1; without a label column
-// every note is labelled "notes". Every rejection names the file, the line and what was
+// every note is labelled "notes". Rows labelled drums, drum, drum kit, drumkit, drum set,
+// drumset, kit or percussion (any case) are drum notes (Note::channel 9; pitch: the GM drum
+// map's key, 36 kick, 38 snare, 42 hi-hat, ...). Every rejection names the file, the line and what was
 // expected.
 //
 // MIDI: Standard MIDI Files format 0 and 1, tempo maps with changes, running status, note-on
@@ -60,11 +62,11 @@ struct ScoreFile {
   Score score;
   std::string format;                 // "MIDI", "CSV", "MusicXML"
   std::vector<std::string> notices;   // one line each: labels made distinct, labelled by channel
-  std::vector<std::string> warnings;  // one line each: notes left out (GM percussion)
+  std::vector<std::string> warnings;  // one line each: notes left out (unpitched notes with no GM key)
   int tracks = 0;                     // MIDI tracks / MusicXML parts holding pitched notes
   int channels = 0;                   // MIDI channels holding pitched notes (MusicXML: midi-channels)
   int staves = 0;                     // MusicXML: staves of the parts holding notes
-  std::size_t percussion_notes = 0;   // notes on GM channel 10 (index 9), left out of the score
+  std::size_t percussion_notes = 0;   // drum notes (is_drum: GM channel 10, unpitched, drum rows)
 };
 
 Score read_csv_score(const std::string& path);
@@ -78,7 +80,7 @@ bool is_musicxml_path(const std::string& path);
 Score read_score(const std::string& path, const MidiOptions& options = {});  // read_score_file(...).score
 
 // Parses MIDI bytes (`name` is used in messages). Exposed for the fuzzer and tests. Notes on
-// channel 10 (index 9, General MIDI percussion) are left out: drums are not modelled yet.
+// channel 10 (index 9, General MIDI percussion) are drum notes (Note::channel 9, is_drum).
 ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_midi(const std::string& bytes, const std::string& name, const MidiOptions& options = {});
 Score parse_csv(const std::string& text, const std::string& name);
@@ -91,7 +93,10 @@ Score parse_csv(const std::string& text, const std::string& name);
 // and first/second endings expanded as written (da capo / dal segno once, then al fine / al
 // coda). Grace notes play on the beat and take their time from the note they lead into (a
 // slashed one 65 ms, as MuseScore plays it; an appoggiatura half the note). Unpitched notes
-// (percussion) are left out with a warning. ParseError names the file and line.
+// (percussion) are drum notes (channel 9) at the GM key their <instrument> names through the
+// part's <midi-instrument><midi-unpitched> (those without one are left out with a warning);
+// pitched notes of a part on MIDI channel 10 are drum notes at their pitch. ParseError names
+// the file and line.
 ScoreFile parse_musicxml(const std::string& text, const std::string& name, const MidiOptions& options = {});
 ScoreFile read_musicxml_file(const std::string& path, const MidiOptions& options = {});
 // The score file inside an .mxl archive (ParseError naming `path` if there is none).

@@ -21,6 +21,7 @@
 #include "notewise/align/align.hpp"
 #include "notewise/align/fit.hpp"
 #include "notewise/score/instrument.hpp"
+#include "notewise/separation/drums.hpp"
 #include "notewise/separation/groups.hpp"
 #include "notewise/separation/separate.hpp"
 
@@ -57,6 +58,19 @@ struct PipelineOptions {
   // matches no note is an InvalidArgument. Notes no group takes go to an automatic group
   // "rest" (Grouping::automatic_rest; an information message says so).
   std::string mute;
+  // The score's drum notes (is_drum: GM channel 10, MusicXML unpitched, CSV drum rows).
+  //   Classes: one model with the pitched notes (separate_band: NMFD drum templates per General
+  //            MIDI drum class, harmonic templates for the pitched notes; masks that sum to one),
+  //            a group per class (kick, snare, hihat, toms, cymbals, percussion) after the
+  //            pitched groups;
+  //   Kit:     the same model, the classes' stems summed into one group "drums";
+  //   Ignore:  left out of the model (a warning says how many): their sound goes to the
+  //            pitched groups' masks.
+  // `groups` and `mute` select among the pitched notes. A score of drum notes alone is a
+  // ParseError with Classes/Kit (separate_drums is the call for a drum recording).
+  enum class Drums { Classes, Kit, Ignore };
+  Drums drums = Drums::Classes;
+  DrumOptions drum_model;  // the drum templates (its stft is replaced by model.stft)
   // Names of the inputs in messages (a file's path, or what the caller calls them).
   std::string audio_name = "the audio";
   std::string score_name = "the score";
@@ -86,6 +100,12 @@ struct PreparedRecording {
   TimbrePlan timbre;                           // instruments and sources (empty with a pretrained model)
   SeparationOptions model;                     // the options with the timbre sources filled in
   Grouping groups;                             // options.groups (and mute) applied to `score`
+  // Drum notes (PipelineOptions::drums Classes or Kit), aligned and cut as `score`, which then
+  // holds the pitched notes only; their GM classes; the drum model's options.
+  Score drums;
+  Grouping drum_classes;
+  PipelineOptions::Drums drum_stems = PipelineOptions::Drums::Ignore;
+  DrumOptions drum_model;
   std::vector<PipelineMessage> messages;       // in the order they arose
 };
 
@@ -105,9 +125,18 @@ VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples);
 PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
                                     const PipelineOptions& options);
 
+// The score the groups of a run index: `score` (the pitched notes) followed by `drums`.
+Score stem_score(const PreparedRecording& prepared);
+// The run's groups (Separation::groups): `groups`, then the drum classes (or one group
+// "drums" with Drums::Kit) with indices into stem_score; file names distinct over all.
+Grouping stem_groups(const PreparedRecording& prepared);
+
 // The decomposition, masks and (resynthesise) stems of a prepared recording. `samples` and
 // `sample_rate` must be the ones it was prepared from. on_iteration: per NMF iteration (return
 // false to stop early); on_resynthesis(fraction) while the stems are synthesised.
+// With drum notes (prepared.drums): one joint model (separate_band, KL, drum_model's
+// iterations); decomposition holds the pitched rows, `drums` the drum model, groups
+// stem_groups(prepared) and masks/stems per group in that order.
 Separation separate_prepared(const PreparedRecording& prepared, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                              bool resynthesise = true, const nmf::Callback& on_iteration = {},
                              const std::function<void(double)>& on_resynthesis = {});

@@ -15,10 +15,16 @@ struct Note {
   std::string label;     // a hand, a voice, an instrument ("left", "right", "track1", ...)
   std::size_t index = 0; // stable index: the note's row in the score it was read from
   int program = -1;      // General MIDI program 0..127 from the file, -1 if it names none
-  int channel = -1;      // MIDI channel 0..15 (9: GM percussion), -1 if not from MIDI
+  // MIDI channel 0..15, -1 if the file names none. 9 (MIDI's channel 10) marks a drum note
+  // (General MIDI percussion, its pitch a key of the GM drum map) whatever the format: MIDI's
+  // channel 10, MusicXML's unpitched notes, CSV rows labelled as drums (score_io.hpp).
+  int channel = -1;
 
   double offset() const { return onset + duration; }
 };
+
+// A drum note (channel 9): modelled by drum templates, not by a harmonic one.
+inline bool is_drum(const Note& n) { return n.channel == 9; }
 
 // Frequency in Hz of a MIDI pitch (equal temperament, A4 = 440 Hz).
 double pitch_to_hz(double pitch);

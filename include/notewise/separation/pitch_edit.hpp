@@ -3,13 +3,15 @@
 // to E major by moving single notes). The selected notes' share of the recording is separated
 // (score-informed NMF and soft masks, separate.hpp), pitch-shifted, and put back:
 //
-//   out = x + sum_k f_k .* (shift(s_k, semitones_k) - s_k)
+//   out = x + sum_k f_k .* (delay(shift(s_k, semitones_k), seconds_k) - s_k)
 //
 // s_k: the stem of transposition k's notes (all channels, at the recording's rate); shift:
 // the Rubber Band library's R3 engine, offline, formant-preserving, high-quality pitch mode,
-// time ratio 1 (same length, no delay); f_k: 1 over the region where k's notes can sound
-// (from `pre` s before each note's onset to `post` s after its offset, the analysis window's
-// half added on both sides), ramped over `fade` s at its edges, 0 elsewhere. Outside every
+// time ratio 1 (same length, no delay); delay: the stem moved by seconds_k (later for > 0,
+// zeros where it moved away from; edit --shift-time); f_k: 1 over the region where k's notes
+// can sound, before and after the move (from `pre` s before each note's onset to `post` s
+// after its offset, the analysis window's half added on both sides), ramped over `fade` s at
+// its edges, 0 elsewhere. Outside every
 // region the output is the input sample for sample (bit-identical in the input's format).
 // Thread safety: pure functions (Rubber Band instances are local).
 #include <string>
@@ -25,7 +27,8 @@ MatrixXf pitch_shift(const Eigen::Ref<const MatrixXf>& x, double rate, double se
 
 struct Transposition {
   std::string selection;  // notes, in the selection language (groups.hpp)
-  double semitones = 0;   // -24 .. 24, fractions allowed
+  double semitones = 0;   // -24 .. 24, fractions allowed (0: no pitch shift)
+  double seconds = 0;     // -60 .. 60: moved in time by this (0: not moved)
 };
 
 struct PitchEditOptions {

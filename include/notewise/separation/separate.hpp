@@ -13,6 +13,7 @@
 
 #include "notewise/core/stft.hpp"
 #include "notewise/score/decompose.hpp"
+#include "notewise/separation/drums.hpp"
 #include "notewise/separation/groups.hpp"
 
 namespace notewise {
@@ -102,7 +103,10 @@ std::vector<MatrixXf> apply_masks(const Eigen::Ref<const MatrixXf>& native, doub
 
 struct Separation {
   MatrixXf V;                   // magnitude spectrogram of the analysis signal (bins x frames)
-  Decomposition decomposition;
+  Decomposition decomposition;  // the pitched notes' (with drums: W and H are their rows of the joint model)
+  // A band (pipeline.hpp, drum notes modelled): the joint NMFD model (W per frame, H; its
+  // drum rows from first_drum_row), else empty (drums.W.empty()).
+  DrumSeparation drums;
   Grouping groups;
   std::vector<MatrixXf> masks;  // per group, analysis grid (bins x frames)
   std::vector<MatrixXf> stems;  // per group, samples x channels at the native rate

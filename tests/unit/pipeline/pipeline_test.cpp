@@ -8,6 +8,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/core/resample.hpp"
 #include "notewise/pipeline/memory.hpp"
+#include "unit/separation/drum_signals.hpp"
 
 using namespace notewise;
 
@@ -236,4 +237,75 @@ TEST(MemoryEstimate, SizesParseAndPrint) {
   for (const char* bad : {"", "G", "4X", "-1G", "0", "nan"}) EXPECT_THROW(parse_bytes(bad), InvalidArgument) << bad;
   EXPECT_EQ(format_bytes(4.144e9), "4.14 GB");
   EXPECT_EQ(format_bytes(435e6), "435 MB");
+}
+
+// A band: the drum tests' rock beat (kick, snare, hi-hat: GM 36, 38, 42 on channel 9) under
+// two held tones. The drum notes get their classes beside the pitched groups, one model for
+// both: its masks sum to one and its stems to the input; the same run by hand (separate_band)
+// gives the same stems.
+TEST(Pipeline, DrumNotesGetDrumClassesBesideThePitchedGroups_KitSumsThem_IgnoreLeavesThemOut) {
+  const int rate = 22050;
+  const test::DrumMix beat = test::rock_beat(2, rate);
+  const Index n = beat.mix.size();
+  MatrixXf x(n, 1);
+  x.col(0) = beat.mix + tone(60, 0.1, 3.0, n, rate) + tone(67, 1.0, 4.0, n, rate);
+  std::vector<Note> notes = {{0.1, 2.9, 60, 100, "l", 0}, {1.0, 3.0, 67, 100, "r", 1}};
+  for (Note d : beat.notes) {
+    d.channel = 9;
+    d.label = "drums";
+    d.index = notes.size();
+    notes.push_back(d);
+  }
+  PipelineOptions o = fast();
+  o.drum_model.template_iterations = 10;
+  o.drum_model.iterations = 5;
+  const RecordingSeparation r = separate_recording(x, rate, Score(notes), o);
+  const Separation& s = r.separation;
+  EXPECT_EQ(r.input.score.size(), 2u);  // the pitched notes
+  EXPECT_EQ(r.input.drums.size(), beat.notes.size());
+  EXPECT_EQ(s.groups.names, (std::vector<std::string>{"l", "r", "kick", "snare", "hihat"}));
+  ASSERT_EQ(s.stems.size(), 5u);
+  ASSERT_EQ(s.masks.size(), 5u);
+  MatrixXf mask_sum = MatrixXf::Zero(s.masks[0].rows(), s.masks[0].cols()), stem_sum = MatrixXf::Zero(n, 1);
+  for (std::size_t k = 0; k < 5; ++k) {
+    mask_sum += s.masks[k];
+    stem_sum += s.stems[k];
+  }
+  EXPECT_LE((mask_sum.array() - 1.0f).abs().maxCoeff(), 1e-5f);
+  EXPECT_LE((stem_sum - x).cwiseAbs().maxCoeff(), 1e-4f);
+  // Group indices point at stem_score: the kick group's notes are kick notes.
+  const Score all = stem_score(r.input);
+  ASSERT_EQ(all.size(), notes.size());
+  for (std::size_t i : s.groups.notes[2]) EXPECT_EQ(all.notes()[i].pitch, 36);
+  // The decomposition holds the pitched rows only (one frame of the joint model's templates).
+  EXPECT_EQ(s.decomposition.W.cols(), s.drums.first_drum_row);
+  EXPECT_EQ(s.decomposition.H.rows(), s.drums.first_drum_row);
+  EXPECT_EQ(s.drums.H.rows() - s.drums.first_drum_row, 3);
+  // By hand: the same stems.
+  DrumOptions d = o.drum_model;
+  d.stft = r.input.model.stft;
+  d.alpha = mask_alpha(r.input.model);
+  const DrumSeparation h = separate_band(r.input.analysis, rate, x, rate, r.input.score, r.input.groups,
+                                         r.input.model.decompose.constraints, r.input.drums, r.input.drum_classes, d);
+  for (std::size_t k = 0; k < 5; ++k) EXPECT_EQ((h.stems[k] - s.stems[k]).cwiseAbs().maxCoeff(), 0.0f) << k;
+
+  o.drums = PipelineOptions::Drums::Kit;
+  const RecordingSeparation kit = separate_recording(x, rate, Score(notes), o);
+  EXPECT_EQ(kit.separation.groups.names, (std::vector<std::string>{"l", "r", "drums"}));
+  EXPECT_LE((kit.separation.stems[2] - (s.stems[2] + s.stems[3] + s.stems[4])).cwiseAbs().maxCoeff(), 1e-5f);
+
+  o.drums = PipelineOptions::Drums::Ignore;
+  const RecordingSeparation ig = separate_recording(x, rate, Score(notes), o);
+  EXPECT_EQ(ig.separation.groups.names, (std::vector<std::string>{"l", "r"}));
+  EXPECT_TRUE(ig.input.drums.empty());
+  EXPECT_TRUE(std::any_of(ig.input.messages.begin(), ig.input.messages.end(), [](const PipelineMessage& m) {
+    return m.level == PipelineMessage::Level::Warning && m.text.find("drum note(s)") != std::string::npos;
+  }));
+  // Drums alone: a ParseError that names the command for them.
+  try {
+    separate_recording(x, rate, Score(std::vector<Note>(notes.begin() + 2, notes.end())), fast());
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("notewise drums"), std::string::npos) << e.what();
+  }
 }

@@ -256,26 +256,39 @@ TEST(ScoreIo, MidiOneTrackOnSeveralChannelsIsLabelledByChannel) {
   EXPECT_TRUE(io::parse_midi_file(smf({mono}, 0), "one.mid").notices.empty());
 }
 
-TEST(ScoreIo, MidiPercussionIsLeftOutWithAWarning) {
+TEST(ScoreIo, MidiPercussionIsKeptAsDrumNotes) {
   // Piano on channel 0, a kick drum (36) and a snare (38) on channel 10 (index 9).
   const std::string piano = bytes({0x00, 0x90, 60, 100, 0x83, 0x60, 0x80, 60, 0}) + kEnd;
   const std::string drums = bytes({0x00, 0x99, 36, 100, 0x60, 0x89, 36, 0, 0x00, 0x99, 38, 100, 0x60, 0x89, 38, 0}) + kEnd;
   const io::ScoreFile f = io::parse_midi_file(smf({piano, drums}), "band.mid");
-  ASSERT_EQ(f.score.size(), 1u);
-  EXPECT_EQ(f.score.notes()[0].pitch, 60);
+  ASSERT_EQ(f.score.size(), 3u);
+  int drum_notes = 0;
+  for (const Note& n : f.score.notes()) {
+    EXPECT_EQ(is_drum(n), n.pitch != 60) << n.pitch;
+    drum_notes += is_drum(n);
+  }
+  EXPECT_EQ(drum_notes, 2);
   EXPECT_EQ(f.percussion_notes, 2u);
-  EXPECT_EQ(f.tracks, 1);
-  ASSERT_EQ(f.warnings.size(), 1u);
-  EXPECT_NE(f.warnings[0].find("2 note(s) on channel 10"), std::string::npos) << f.warnings[0];
-  // Drums alone: no pitched note, an error that says why.
+  EXPECT_EQ(f.tracks, 1);  // tracks holding pitched notes
+  EXPECT_TRUE(f.warnings.empty());
+  // Drums alone are a score too (for 'drums'); written back, they stay on channel 10.
   TempDir dir;
   test::write_bytes(dir.file("drums.mid"), smf({drums}));
-  try {
-    io::read_score(dir.file("drums.mid"));
-    ADD_FAILURE() << "accepted";
-  } catch (const ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find("percussion"), std::string::npos) << e.what();
-  }
+  const Score d = io::read_score(dir.file("drums.mid"));
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_TRUE(is_drum(d.notes()[0]) && is_drum(d.notes()[1]));
+  io::write_midi_score(dir.file("back.mid"), f.score, false);
+  const Score back = io::read_score(dir.file("back.mid"));
+  ASSERT_EQ(back.size(), 3u);
+  for (const Note& n : back.notes()) EXPECT_EQ(is_drum(n), n.pitch != 60) << n.pitch;
+}
+
+TEST(ScoreIo, CsvDrumRowsAreDrumNotes) {
+  const Score s = io::parse_csv("start,duration,pitch,label\n0,0.1,36,Drums\n0,0.5,60,piano\n0.5,0.1,42,drum kit\n", "b.csv");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_TRUE(is_drum(s.notes()[0]));
+  EXPECT_FALSE(is_drum(s.notes()[1]));
+  EXPECT_TRUE(is_drum(s.notes()[2]));
 }
 
 TEST(ScoreIo, MidiProgramLabelsAreGmNames) {
@@ -537,4 +550,35 @@ TEST(ScoreIo, BrokenMusicXmlNamesTheLineAndProblem) {
   } catch (const ParseError& e) {
     EXPECT_NE(std::string(e.what()).find("cut.mxl"), std::string::npos) << e.what();
   }
+}
+
+TEST(ScoreIo, MusicXmlUnpitchedNotesAreDrumNotesAtTheirInstrumentsKey) {
+  // A drum part whose instruments are a bass drum (GM 36: midi-unpitched 37) and a snare (38:
+  // 39), and a note naming no known instrument (left out with a warning).
+  const std::string xml =
+      "<?xml version=\"1.0\"?>\n<score-partwise><part-list>"
+      "<score-part id=\"P1\"><part-name>Piano</part-name></score-part>"
+      "<score-part id=\"P2\"><part-name>Drumset</part-name>"
+      "<score-instrument id=\"P2-I36\"><instrument-name>Bass Drum</instrument-name></score-instrument>"
+      "<score-instrument id=\"P2-I38\"><instrument-name>Snare</instrument-name></score-instrument>"
+      "<midi-instrument id=\"P2-I36\"><midi-channel>10</midi-channel><midi-unpitched>37</midi-unpitched></midi-instrument>"
+      "<midi-instrument id=\"P2-I38\"><midi-channel>10</midi-channel><midi-unpitched>39</midi-unpitched></midi-instrument>"
+      "</score-part></part-list>\n"
+      "<part id=\"P1\"><measure><attributes><divisions>1</divisions></attributes>"
+      "<note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration></note></measure></part>\n"
+      "<part id=\"P2\"><measure><attributes><divisions>1</divisions></attributes>"
+      "<note><unpitched><display-step>F</display-step><display-octave>4</display-octave></unpitched><duration>1</duration><instrument id=\"P2-I36\"/></note>"
+      "<note><unpitched><display-step>C</display-step><display-octave>5</display-octave></unpitched><duration>1</duration><instrument id=\"P2-I38\"/></note>"
+      "<note><unpitched><display-step>G</display-step><display-octave>5</display-octave></unpitched><duration>2</duration><instrument id=\"P2-I99\"/></note>"
+      "</measure></part></score-partwise>\n";
+  const io::ScoreFile f = io::parse_musicxml(xml, "band.xml");
+  ASSERT_EQ(f.score.size(), 3u);
+  std::vector<int> drums;
+  for (const Note& n : f.score.notes())
+    if (is_drum(n)) drums.push_back(n.pitch);
+    else EXPECT_EQ(n.pitch, 60);
+  EXPECT_EQ(drums, (std::vector<int>{36, 38}));
+  EXPECT_EQ(f.percussion_notes, 2u);
+  ASSERT_EQ(f.warnings.size(), 1u);
+  EXPECT_NE(f.warnings[0].find("1 unpitched"), std::string::npos) << f.warnings[0];
 }
