@@ -63,8 +63,18 @@ std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
   const std::vector<CLI::App*> chosen = app.get_subcommands();
   if (chosen.empty()) {
-    // The first word that is not a global option names the command.
+    // The first word that is not a global option names the command; an option before it that
+    // is not a global one is the mistake ("notewise --bogus").
+    std::vector<std::string> globals;
+    for (const CLI::Option* o : app.get_options())
+      for (const auto& l : o->get_lnames()) globals.push_back("--" + l);
     for (const auto& a : args) {
+      if (a.rfind("--", 0) == 0) {
+        const std::string name = a.substr(0, a.find('='));
+        if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
+        const std::string m = nearest(name, globals);
+        return "unknown option '" + name + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") + " (see notewise --help)";
+      }
       if (!a.empty() && a[0] == '-') continue;
       if (std::find(commands.begin(), commands.end(), a) != commands.end()) return "";
       const std::string m = nearest(a, commands);
@@ -180,6 +190,10 @@ int main(int argc, char** argv) {
     std::replace(what.begin(), what.end(), '\n', ' ');
     what = std::regex_replace(what, std::regex(R"((\d)\.0+\b)"), "$1");  // CLI11's ranges: "0.000000 to 10.000000"
     if (what == "A subcommand is required") what = "a command is required";
+    // --align's value is optional, so a wrong one reads as an extra argument to CLI11.
+    for (std::size_t i = 0; i + 1 < given.size(); ++i)
+      if (given[i] == "--align" && what.find("not expected: " + given[i + 1]) != std::string::npos)
+        what = "--align takes auto, yes or no (or no value), not '" + given[i + 1] + "'";
     const std::string hint = cli::did_you_mean(app, given);
     // The help to see: the command's own, where one was chosen ("notewise nae train --help").
     std::string path;

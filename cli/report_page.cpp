@@ -85,6 +85,10 @@ nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::siz
   struct Span { Index begin, end; };
   std::vector<Span> spans;
   for (std::size_t i : notes) {
+    if (i >= d.notes.size()) {  // a band's drum note: no share in the pitched decomposition
+      spans.push_back({0, 0});
+      continue;
+    }
     const NoteShare& n = d.notes[i];
     Index b = N, e = 0;
     for (const RowShare* r : {&n.pitch, &n.onset})
@@ -98,12 +102,12 @@ nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::siz
     std::string bytes;
     nlohmann::json index = nlohmann::json::array();
     for (std::size_t j = 0; j < notes.size(); ++j) {
-      const NoteShare& n = d.notes[notes[j]];
       const auto [b, e] = spans[j];
       if (e <= b) {
         index.push_back(nullptr);
         continue;
       }
+      const NoteShare& n = d.notes[notes[j]];
       const Index cols = (e - b + step - 1) / step;
       MatrixXf y = MatrixXf::Zero(bands, e - b);
       for (const RowShare* r : {&n.pitch, &n.onset})

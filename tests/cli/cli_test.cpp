@@ -643,6 +643,17 @@ TEST(Cli, Usage_DidYouMean) {
   EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
   for (const auto& e : {r.err}) EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+  // An unknown option before any command is named, not reported as a missing command.
+  r = notewise_cli("--bogus");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos) << r.err;
+  r = notewise_cli("--quiett separate");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean '--quiet'?"), std::string::npos) << r.err;
+  // --align's optional value: a wrong one is named with the values it takes.
+  r = notewise_cli("separate x.wav --score s.csv --out o --align maybe");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--align takes auto, yes or no (or no value), not 'maybe'"), std::string::npos) << r.err;
 }
 
 TEST(Cli, Compare_LossOrderNmfThenMuThenPgd) {
