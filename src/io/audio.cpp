@@ -77,6 +77,22 @@ class QuietStderr {
   int saved_ = -1;
 };
 
+// The checks every opened file passes before anything is sized from its header: libsndfile
+// quietly shortens a WAV/AIFF whose header promises more data than the file holds (its log is
+// the only place that says so), and header values bound the buffers and STFTs made later.
+void check_opened(const std::string& path, SNDFILE* f, const SF_INFO& info) {
+  if (data_chunk_truncated(sndfile_log(f)))
+    throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
+  if (info.channels < 1) throw IoError(path, "audio file has no channels");
+  if (info.channels > kMaxChannels)
+    throw IoError(path, "audio file claims " + std::to_string(info.channels) + " channels (at most " +
+                            std::to_string(kMaxChannels) + ")");
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate)
+    throw IoError(path, "audio file claims a sample rate of " + std::to_string(info.samplerate) + " Hz (expected " +
+                            std::to_string(kMinSampleRate) + " .. " + std::to_string(kMaxSampleRate) + " Hz)");
+  if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
+}
+
 }  // namespace
 
 VectorXf Audio::mono() const {
@@ -94,19 +110,7 @@ Audio read_audio(const std::string& path) {
   SF_INFO info{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
   if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
-  // libsndfile quietly shortens a WAV/AIFF whose header promises more data than the file holds;
-  // its log is the only place that says so. A truncated file is reported, not half-used.
-  if (data_chunk_truncated(sndfile_log(file.get())))
-    throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
-  // Header values bound everything sized from them later (the input-rate STFT, buffers).
-  if (info.channels < 1) throw IoError(path, "audio file has no channels");
-  if (info.channels > kMaxChannels)
-    throw IoError(path, "audio file claims " + std::to_string(info.channels) + " channels (at most " +
-                            std::to_string(kMaxChannels) + ")");
-  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate)
-    throw IoError(path, "audio file claims a sample rate of " + std::to_string(info.samplerate) + " Hz (expected " +
-                            std::to_string(kMinSampleRate) + " .. " + std::to_string(kMaxSampleRate) + " Hz)");
-  if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
+  check_opened(path, file.get(), info);  // a truncated file is reported, not half-used
   // Integer PCM read as float is scaled to [-1, 1]; float files pass through unchanged.
   sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
 
@@ -367,16 +371,7 @@ AudioReader::AudioReader(const std::string& path) : path_(path) {
   if (!f) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
   file_ = f;
   try {
-    if (data_chunk_truncated(sndfile_log(f)))
-      throw IoError(path, "audio file is truncated (header promises more data than the file holds)");
-    if (info.channels < 1) throw IoError(path, "audio file has no channels");
-    if (info.channels > kMaxChannels)
-      throw IoError(path, "audio file claims " + std::to_string(info.channels) + " channels (at most " +
-                              std::to_string(kMaxChannels) + ")");
-    if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate)
-      throw IoError(path, "audio file claims a sample rate of " + std::to_string(info.samplerate) + " Hz (expected " +
-                              std::to_string(kMinSampleRate) + " .. " + std::to_string(kMaxSampleRate) + " Hz)");
-    if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
+    check_opened(path, f, info);
     if (static_cast<double>(info.frames) * info.channels > static_cast<double>(kMaxAudioSamples))
       throw IoError(path, "audio file is too long (more than " + std::to_string(kMaxAudioSamples) + " samples)");
   } catch (...) {
