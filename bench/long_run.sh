@@ -4,6 +4,7 @@
 # 1, 5, 10, 30 and 60 minutes at 44.1 kHz stereo (bench/loop_example.py), peak RSS and wall time
 # from /usr/bin/time -v. Not part of ctest: the 60-minute run takes several minutes.
 #   bash bench/long_run.sh [MINUTES...]        (default: 1 5 10 30 60)
+#   REPORT=1 bash bench/long_run.sh ...         the same with the report (no --no-report)
 #   BIN=build/notewise  WORK=/tmp/notewise-long  BASE=/path/to/other/notewise (optional: the
 #   5-minute stems of BASE, e.g. a build of the whole-signal path, compared sample by sample)
 set -euo pipefail
@@ -11,6 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 BIN=$(realpath "${BIN:-$here/../build/notewise}")
 WORK=${WORK:-/tmp/notewise-long}
 mins=("$@")
+report=(--no-report)
+[ "${REPORT:-0}" = 1 ] && report=()
 [ ${#mins[@]} -eq 0 ] && mins=(1 5 10 30 60)
 mkdir -p "$WORK"
 cd "$WORK"
@@ -18,8 +21,8 @@ for m in "${mins[@]}"; do [ -f "m$m.wav" ] || /usr/bin/python3 "$here/loop_examp
 echo "| length | peak RSS | estimate | seconds | seconds per minute |"
 echo "|---|---|---|---|---|"
 for m in "${mins[@]}"; do
-  est=$("$BIN" separate "m$m.wav" --score "m$m.csv" --out "est$m" --no-report --max-memory 1K 2>&1 | sed -n 's/.*needs about \([0-9.]* [kMG]B\).*/\1/p' || true)
-  /usr/bin/time -v "$BIN" --force separate "m$m.wav" --score "m$m.csv" --out "out$m" --no-report -q --format float32 2> "time$m.log"
+  est=$("$BIN" separate "m$m.wav" --score "m$m.csv" --out "est$m" "${report[@]}" --max-memory 1K 2>&1 | sed -n 's/.*needs about \([0-9.]* [kMG]B\).*/\1/p' || true)
+  /usr/bin/time -v "$BIN" --force separate "m$m.wav" --score "m$m.csv" --out "out$m" "${report[@]}" -q --format float32 2> "time$m.log"
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "time$m.log")
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "time$m.log")
   /usr/bin/python3 - "$m" "$rss" "$wall" "$est" <<'PY'

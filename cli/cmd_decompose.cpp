@@ -43,7 +43,10 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto run = prepare_outputs(a->out, files, globals);
     ProgressBar load_bar("load", globals.quiet);
     load_bar.stage(1, 3);  // load, decompose, report
-    const Input in = load_input(a->audio, a->model, globals, "", false, true);  // no stems, so no samples held
+    // No stems, so no samples held; the report draws from views, so neither V nor masks are kept.
+    a->model.options.keep_views = false;
+    a->model.options.view_columns = kViewColumns;
+    const Input in = load_input(a->audio, a->model, globals, "", false, true);
     load_bar.finish();
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);

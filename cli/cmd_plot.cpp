@@ -102,6 +102,7 @@ void add_plot_command(CLI::App& app, Globals& globals) {
         throw ParseError(report_path, 0, std::string("nmf: ") + e.what());
       }
     }
+    s.views = run_views(s.V, s.masks, s.decomposition.geometry, kViewColumns);  // what the report drew from
     RunView view;
     view.separation = &s;
     view.score = &in.score;

@@ -87,10 +87,12 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
     ProgressBar load_bar("load", globals.quiet);
     load_bar.stage(1, stages);
-    // Without a report nothing needs the whole recording, the spectrogram, the masks or the
-    // stems at once: the recording is read block by block and the stems written block by block.
-    if (a->no_report) a->model.options.keep_views = false;
-    Input in = load_input(a->audio, a->model, globals, "", true, a->no_report);
+    // Nothing needs the whole recording, the spectrogram or the masks at once: the recording is
+    // read block by block, the report draws from compact views built while V is at hand, and
+    // the stems are written block by block (unless the page's listening copies need them).
+    a->model.options.keep_views = false;
+    if (!a->no_report) a->model.options.view_columns = kViewColumns;
+    Input in = load_input(a->audio, a->model, globals, "", true, true);
     load_bar.finish();
     const Grouping groups = stem_groups(in);  // the pitched groups, then the drum classes
     const bool band = !in.drums.empty();
@@ -110,9 +112,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const auto dir = std::filesystem::path(run->staging());
     const std::size_t G = groups.names.size();
     const int rate = in.audio.sample_rate;
-    // The report's listening copies need the stems whole, and so do formats that store
-    // another rate (write_audio resamples them); else each stem goes to its file as it comes.
-    const bool whole = !a->no_report || !io::AudioWriter::streams(encoding, rate);
+    // The report's listening copies need the stems whole (short runs only), and so do formats
+    // that store another rate (write_audio resamples them); else each stem goes to its file as
+    // it comes.
+    const bool whole = (!a->no_report && keeps_listening_copies(in.seconds(), in.channels, G)) ||
+                       !io::AudioWriter::streams(encoding, rate);
     std::vector<std::unique_ptr<io::AudioWriter>> writers;
     std::vector<MatrixXf> stems;
     std::vector<Index> filled(G, 0);
@@ -227,6 +231,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.score = &all_notes;
       view.warp = &in.warp;
       view.stem_ext = a->ext;
+      view.stems_written = true;
+      view.seconds = in.seconds();
       view.progress = "report 4/4";
       view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);

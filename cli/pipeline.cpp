@@ -13,6 +13,7 @@
 #include "notewise/io/model_io.hpp"
 #include "notewise/pipeline/memory.hpp"
 #include "progress.hpp"
+#include "report_page.hpp"
 #include "run_groups.hpp"
 
 namespace notewise::cli {
@@ -421,7 +422,11 @@ void check_memory(const std::string& audio_path, const Score& score, const Pipel
   if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
       info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
     return;
-  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed);
+  // A report's listening copies keep a short run's stems whole (report_page.hpp).
+  const std::size_t groups = po.groups.empty() ? std::max<std::size_t>(1, score.labels().size()) : po.groups.size();
+  const bool copies = streamed && resynthesise && po.model.view_columns > 0 &&
+                      keeps_listening_copies(static_cast<double>(info.frames) / info.sample_rate, info.channels, groups);
+  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed, copies);
   if (e.bytes <= limit) return;
   const MemoryPart& big = e.parts.front();
   throw Error(audio_path + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +

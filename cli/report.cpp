@@ -40,14 +40,21 @@ LogAxis figure_axis(const RunView& run) {
   return log_axis(run.max_hz > 0 ? std::min(nyquist, run.max_hz) : nyquist);
 }
 
-plot::Heatmap spectrogram(const RunView& run, const MatrixXf& mag, const std::string& title, float ref, bool mask = false) {
-  const Geometry& g = geometry(run);
+// The views of the run (Separation::views): the figures and the page are drawn from them only.
+const RunViews& views(const RunView& run) {
+  const RunViews& v = run.separation->views;
+  if (v.empty()) throw InvalidArgument("report: the run has no views (SeparationOptions::view_columns)");
+  return v;
+}
+
+// A spectrogram-like figure of one of the views (log frequency, cut at the figure's top).
+plot::Heatmap spectrogram(const RunView& run, const MatrixXf& view, const std::string& title, float ref, bool mask = false) {
   const LogAxis axis = figure_axis(run);
   plot::Heatmap h;
-  h.values = to_log_frequency(mag, g.bin_hz(), axis, mask);
+  h.values = view.topRows(std::min(axis.rows, view.rows()));
   if (!mask) h.values = plot::decibels(h.values, ref);
-  h.x_max = mag.cols() * g.frame_seconds();
-  h.y_max = static_cast<double>(axis.rows);
+  h.x_max = views(run).seconds();
+  h.y_max = static_cast<double>(h.values.rows());
   h.y_ticks = frequency_ticks(axis);
   h.v_min = -80;
   h.v_max = 0;
@@ -114,16 +121,17 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
   const Separation& s = *run.separation;
   const Decomposition& d = s.decomposition;
   const Geometry& g = geometry(run);
-  const float ref = run.separation->V.maxCoeff();
+  const RunViews& v = views(run);
+  const float ref = v.ref;
   if (name == "spectrogram") {
-    plot::draw(spectrogram(run, run.separation->V, "Mix: log-magnitude spectrogram", ref), path);
+    plot::draw(spectrogram(run, v.mix, "Mix: log-magnitude spectrogram", ref), path);
   } else if (name.rfind("stem:", 0) == 0) {
     const std::size_t k = group_index(run, name.substr(5));
     // The stem's magnitude as the mask gives it: M_g |X|.
-    plot::draw(spectrogram(run, s.masks[k].cwiseProduct(run.separation->V), "Stem '" + s.groups.names[k] + "': log-magnitude spectrogram", ref), path);
+    plot::draw(spectrogram(run, v.stems.at(k), "Stem '" + s.groups.names[k] + "': log-magnitude spectrogram", ref), path);
   } else if (name.rfind("mask:", 0) == 0) {
     const std::size_t k = group_index(run, name.substr(5));
-    plot::Heatmap h = spectrogram(run, s.masks[k], "Soft mask of '" + s.groups.names[k] + "'", 1.0f, true);
+    plot::Heatmap h = spectrogram(run, v.masks.at(k), "Soft mask of '" + s.groups.names[k] + "'", 1.0f, true);
     h.v_min = 0;
     h.v_max = 1;
     h.map = plot::Colormap::Viridis;
@@ -248,13 +256,13 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
        "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
        "th{background:#eee}figure{margin:0.5em 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
        ".audio td{text-align:left}</style>\n</head><body>\n";
-  h << "<h1>notewise " << (s.stems.empty() ? "decomposition" : "separation") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
+  h << "<h1>notewise " << (run.stems_written ? "separation" : "decomposition") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
     << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
     << " notes in " << s.groups.names.size() << " groups. <span id=\"selfcheck\">checking...</span></p>\n";
   h << viewer.html;
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
-  if (!s.stems.empty())  // decompose writes no stems
+  if (run.stems_written)  // decompose writes no stems
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
       h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td><audio controls preload=\"metadata\" src=\""
         << url_escape(s.groups.files[k] + "." + run.stem_ext) << "\"></audio></td></tr>\n";

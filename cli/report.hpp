@@ -10,7 +10,7 @@
 
 namespace notewise::cli {
 
-// Everything the figures need, on the analysis grid.
+// Everything the figures need: the run (its views, W, H, groups), the score and the warp.
 struct RunView {
   const Separation* separation = nullptr;
   const Score* score = nullptr;
@@ -19,7 +19,14 @@ struct RunView {
   bool quiet = true;
   double max_hz = 0;       // spectrogram figures show C1 .. max_hz (0: the analysis Nyquist)
   std::string stem_ext = "wav";  // the stems' files: <group file>.<stem_ext>
+  bool stems_written = false;    // the run wrote stems (separate); their samples are in
+                                 // separation->stems only where the page's listening copies need them
+  double seconds = 0;            // the recording's length
 };
+
+// Columns of the views a report draws (SeparationOptions::view_columns): the page's fine level,
+// one column per analysis frame up to this many (about 12 minutes at the default hop).
+constexpr Index kViewColumns = 32768;
 
 // The figure names `notewise plot` knows: "spectrogram", "stem:<group>", "templates",
 // "activations", "mask:<group>", "loss", and "warp" after --align.

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace notewise::cli {
 namespace {
 
-constexpr Index kOverview = 1024, kFine = 32768, kTile = 1024;  // columns of the views' images
+constexpr Index kOverview = 1024, kFine = kViewColumns, kTile = 1024;  // columns of the views' images
 
 std::string g_command;
 
@@ -139,39 +139,6 @@ nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::siz
 
 }  // namespace
 
-// A left hand below 500 Hz gets as many rows per octave as a melody (a linear axis squeezed it
-// into the bottom tenth).
-double LogAxis::row_of(double hz) const { return std::log2(hz / fmin) * per_octave; }
-
-LogAxis log_axis(double nyquist) {
-  LogAxis a;
-  const double top = std::min(nyquist, a.fmin * 256.0);
-  a.rows = std::max<Index>(1, static_cast<Index>(std::floor(std::log2(top / a.fmin) * a.per_octave)));
-  return a;
-}
-
-MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& a, bool mean) {
-  MatrixXf out = MatrixXf::Zero(a.rows, m.cols());
-  const Index K = m.rows();
-  for (Index j = 0; j < a.rows; ++j) {
-    const double fc = a.fmin * std::pow(2.0, static_cast<double>(j) / a.per_octave);
-    const double lo = fc * std::pow(2.0, -0.5 / a.per_octave), hi = fc * std::pow(2.0, 0.5 / a.per_octave);
-    const Index k0 = static_cast<Index>(std::ceil(lo / bin_hz)), k1 = std::min<Index>(K - 1, static_cast<Index>(std::floor(hi / bin_hz)));
-    if (k0 <= k1) {
-      for (Index k = k0; k <= k1; ++k) {
-        if (mean) out.row(j) += m.row(k) / static_cast<float>(k1 - k0 + 1);
-        else out.row(j) = out.row(j).cwiseMax(m.row(k));
-      }
-    } else {
-      const double x = fc / bin_hz;
-      const Index k = std::min<Index>(K - 2, static_cast<Index>(std::floor(x)));
-      const float w = static_cast<float>(x - static_cast<double>(k));
-      out.row(j) = (1 - w) * m.row(k) + w * m.row(k + 1);
-    }
-  }
-  return out;
-}
-
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -209,23 +176,27 @@ ViewerOptions& viewer_options() {
   return o;
 }
 
+bool keeps_listening_copies(double seconds, int channels, std::size_t groups) {
+  return channels <= 2 && seconds * static_cast<double>(groups + 1) <= viewer_options().preview_max_seconds;
+}
+
 ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
                          const ViewerOptions& options, bool overwrite) {
   const fs::path root = fs::path(dir) / "report";
   fs::create_directories(root);
   const Separation& s = *run.separation;
   const Decomposition& d = s.decomposition;
-  const Geometry& g = d.geometry;
-  const Index N = s.V.cols();
-  const double seconds = static_cast<double>(N) * g.frame_seconds();
+  const RunViews& rv = s.views;
+  if (rv.empty()) throw InvalidArgument("report: the run has no views (SeparationOptions::view_columns)");
+  const double seconds = rv.seconds();
   // Two levels per view, JPEG (a fifth of a PNG's bytes for these noisy images): an overview of
   // at most kOverview columns for the whole recording, drawn at load, and where the run has more
   // frames a fine level, one column per analysis frame up to kFine columns (pooled beyond: max
   // for magnitudes, mean for masks), in tiles of kTile columns that the page loads only when a
   // zoomed view shows more columns than the overview holds. Bytes per view: at most
   // (kOverview + kFine) x rows pixels, about 0.3 byte each.
-  const LogAxis axis = log_axis(g.sample_rate / 2);
-  const float ref = s.V.maxCoeff();
+  const LogAxis axis = rv.axis;
+  const float ref = rv.ref;
   auto levels = [&](const std::string& name, const MatrixXf& v, double lo, double hi, plot::Colormap map, plot::Pooling how) {
     auto write = [&](const std::string& file, const MatrixXf& m) {
       io::write_atomically((root / file).string(), overwrite,
@@ -242,8 +213,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
     }
     return view;
   };
-  auto image = [&](const std::string& name, const MatrixXf& linear, bool mask) {
-    const MatrixXf v = to_log_frequency(linear, g.bin_hz(), axis, mask);
+  auto image = [&](const std::string& name, const MatrixXf& v, bool mask) {  // a view (log frequency)
     if (mask) return levels(name, v, 0.0, 1.0, plot::Colormap::Viridis, plot::Pooling::Mean);
     return levels(name, plot::decibels(v, ref), -80.0, 0.0, plot::Colormap::Magma, plot::Pooling::Max);
   };
@@ -258,13 +228,13 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
     v.update(images);
     return v;
   };
-  views.push_back(view({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"roll", true}}, image("spec_mix", s.V, false)));
-  const bool has_masks = s.masks.size() == s.groups.names.size();
+  views.push_back(view({{"id", "mix"}, {"title", "Mix"}, {"kind", "spec"}, {"roll", true}}, image("spec_mix", rv.mix, false)));
+  const bool has_masks = rv.masks.size() == s.groups.names.size();
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
       views.push_back(view({{"id", "stem:" + s.groups.names[k]}, {"title", "Stem '" + s.groups.names[k] + "' (mask x mix)"},
                             {"kind", "spec"}, {"group", k}},
-                           image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k].cwiseProduct(s.V), false)));
+                           image("spec_" + std::to_string(k) + "_" + safe(s.groups.names[k]), rv.stems[k], false)));
   // Activations on a pitch axis: each pitch row of H scaled by its template's magnitude (what it
   // adds to the model), the strongest source per pitch.
   const auto& layout = d.constraints.layout;
@@ -290,7 +260,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   if (has_masks)
     for (std::size_t k = 0; k < s.groups.names.size(); ++k)
       views.push_back(view({{"id", "mask:" + s.groups.names[k]}, {"title", "Mask '" + s.groups.names[k] + "'"}, {"kind", "mask"}, {"group", k}},
-                           image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]), s.masks[k], true)));
+                           image("mask_" + std::to_string(k) + "_" + safe(s.groups.names[k]), rv.masks[k], true)));
 
   // Notes as [onset, duration, pitch, group] (score seconds = audio seconds after alignment).
   std::vector<int> group_of(run.score->size(), -1);
@@ -304,7 +274,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
     const Note& n = run.score->notes()[i];
     notes.push_back({std::round(n.onset * 1000) / 1000, std::round(n.duration * 1000) / 1000, n.pitch, group_of[i]});
   }
-  const bool stems = !s.stems.empty();
+  const bool stems = run.stems_written;
   nlohmann::json groups = nlohmann::json::array();
   for (std::size_t k = 0; k < s.groups.names.size(); ++k)
     groups.push_back({{"name", s.groups.names[k]},
@@ -330,8 +300,9 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   // Listening copies for the live remix: MP3 of each stem and of their sum (= the mix), as a
   // script (a page opened from file:// can decode these, but may not fetch the WAV files).
   const int rate = report.contains("input") ? report["input"].value("sample_rate", 0) : 0;
-  const double length = stems ? static_cast<double>(s.stems[0].rows()) / std::max(rate, 1) : 0.0;
-  bool preview = stems && rate > 0 && s.stems[0].cols() <= 2 &&
+  const double length = stems ? run.seconds : 0.0;
+  // The stems' samples are at hand only where the run kept them for these copies (short runs).
+  bool preview = stems && rate > 0 && !s.stems.empty() && s.stems[0].cols() <= 2 &&
                  length * static_cast<double>(s.stems.size() + 1) <= options.preview_max_seconds;
   std::string why_no_preview;
   if (!stems) why_no_preview = "this run wrote no stems";

@@ -25,6 +25,10 @@ struct ViewerOptions {
 // The options of every command that writes a report (--no-mix-copy), set while parsing.
 ViewerOptions& viewer_options();
 
+// Whether the page gets listening copies of a run this long (seconds) with these channels and
+// groups, so that its stems must be kept whole (viewer_options().preview_max_seconds).
+bool keeps_listening_copies(double seconds, int channels, std::size_t groups);
+
 struct ViewerPage {
   std::string html;  // the viewer section, to be placed in DIR/report.html
   std::string mix;   // the mix's path relative to DIR (the copy, or the original with --no-mix-copy)
@@ -33,20 +37,6 @@ struct ViewerPage {
 // Writes DIR/report/{viewer.js, viewer.css, data.js, audio.js, notes.js, *.png, mix.<ext>}.
 ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
                          const ViewerOptions& options, bool overwrite);
-
-// The frequency axis of the views and figures: 36 rows per octave from C1 (32.7 Hz) up to
-// `nyquist` (at most C9).
-struct LogAxis {
-  double fmin = 32.703195662574829;
-  int per_octave = 36;
-  Index rows = 0;
-  double row_of(double hz) const;  // fractional row of a frequency
-};
-LogAxis log_axis(double nyquist);
-// Rows of a linear-frequency matrix (K x C, bin k at k * bin_hz) on the log axis: the max (or
-// mean) of the bins inside each row's band, or, where a band is narrower than a bin (low
-// frequencies), the linear interpolation at its centre.
-MatrixXf to_log_frequency(const MatrixXf& m, double bin_hz, const LogAxis& axis, bool mean);
 
 // Shared by the pages notewise writes: HTML text; the cells (SDR, SIR, SAR, SI-SDR, 2 decimals)
 // of one stem's scores as evaluate_stems gives them.

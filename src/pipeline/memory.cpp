@@ -27,7 +27,7 @@ double nmf_work(const nmf::Options& o) {
 }  // namespace
 
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& o, bool resynthesise, bool streamed) {
+                               const PipelineOptions& o, bool resynthesise, bool streamed, bool stems_whole) {
   if (frames <= 0 || sample_rate <= 0 || channels <= 0)
     throw InvalidArgument("estimate_memory: the audio has no samples (frames " + std::to_string(frames) + ", rate " +
                           std::to_string(sample_rate) + ", channels " + std::to_string(channels) + ")");
@@ -57,17 +57,22 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"});
   std::vector<MemoryPart> read = base;
   if (streamed) read.push_back({"the mono mix-down at the input rate", kFloat * L, "a shorter recording"});
+  const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
+  // The views (views.hpp) are built while V is at hand and kept to the end.
+  if (o.model.view_columns > 0)
+    base.push_back({"the report's views", kFloat * static_cast<double>(log_axis(o.analysis_rate / 2).rows) *
+                                              std::min<double>(N, static_cast<double>(o.model.view_columns)) * (1 + 2 * G),
+                    "--no-report or fewer --group"});
   std::vector<MemoryPart> nmf = base;
   nmf.push_back({"spectrogram V and the NMF work space", (1 + nmf_work(o.model.decompose.nmf)) * V, "a larger --hop or a lower --sr"});
   std::vector<MemoryPart> synth = base;
-  const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
   if (views) synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), fewer});
   if (resynthesise) {
     // Resynthesis runs block by block (separate.hpp: resynthesise): a block's STFT, masks and
     // frames are fixed; the stems grow with the length unless they are streamed too.
     const double block = 128;
-    synth.push_back({streamed ? "the groups' activations" : "the stems",
-                     kFloat * ((streamed ? 0 : G * L * C + L) + G * R * N), "fewer --group"});
+    synth.push_back({streamed && !stems_whole ? "the groups' activations" : "the stems",
+                     kFloat * ((streamed ? (stems_whole ? G * L * C : 0) : G * L * C + L) + G * R * N), "fewer --group"});
     synth.push_back({"a block of the input-rate STFT, masks and frames",
                      block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3) +
                          (streamed ? kFloat * C * (block * sn.hop + sn.n_fft) * (G + 1) : 0),

@@ -292,6 +292,7 @@ Separation separate_band_prepared(const PreparedRecording& p, const Eigen::Ref<c
   s.masks = std::move(d.masks);
   s.stems = std::move(d.stems);
   s.drums = std::move(d);
+  if (p.model.view_columns > 0) s.views = run_views(s.V, s.masks, dec.geometry, p.model.view_columns);
   return s;
 }
 

@@ -164,6 +164,21 @@ std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups
   return masks;
 }
 
+RunViews group_views(const Eigen::Ref<const MatrixXf>& V, const Decomposition& d, const Grouping& groups, double alpha,
+                     Index max_columns) {
+  const BlockMasks block_masks(d, groups, alpha);
+  const Index N = d.H.cols(), chunk = 1024;
+  if (V.cols() != N || V.rows() != d.W.rows()) throw InvalidArgument("views: V is not the decomposition's shape");
+  Geometry g = d.geometry;
+  g.frames = N;
+  ViewBuilder b(g, groups.names.size(), max_columns);
+  for (Index j0 = 0; j0 < N; j0 += chunk) {
+    const Index n = std::min(chunk, N - j0);
+    b.add(j0, V.middleCols(j0, n), block_masks(j0, n));
+  }
+  return b.finish();
+}
+
 MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to) {
   if (from.sample_rate == to.sample_rate && from.n_fft == to.n_fft && from.hop == to.hop && mask.cols() == to.frames)
     return mask;
@@ -312,6 +327,7 @@ Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analy
   }
   const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
+  if (options.view_columns > 0) s.views = group_views(s.V, s.decomposition, groups, mask_alpha(options), options.view_columns);
   if (!options.keep_views) {
     s.V = MatrixXf();
     return s;

@@ -29,9 +29,12 @@ struct MemoryEstimate {
 // stems (separate, edit); without (decompose, views). streamed: the recording is read block by
 // block (analysis_signal) and the stems handed on block by block (separate_prepared with a
 // source and a sink), so neither is held whole; with options.model.keep_views false neither are
-// V and the masks after the decomposition. Throws InvalidArgument for sizes <= 0.
+// V and the masks after the decomposition. options.model.view_columns > 0 adds the views
+// (views.hpp). stems_whole: streamed, but the stems are still kept whole (the report's listening
+// copies of a short run). Throws InvalidArgument for sizes <= 0.
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& options, bool resynthesise = true, bool streamed = false);
+                               const PipelineOptions& options, bool resynthesise = true, bool streamed = false,
+                               bool stems_whole = false);
 
 // "4.24 GB", "435 MB" (decimal units, as /usr/bin/time and free -h near enough).
 std::string format_bytes(double bytes);

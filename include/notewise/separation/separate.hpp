@@ -15,6 +15,7 @@
 #include "notewise/score/decompose.hpp"
 #include "notewise/separation/drums.hpp"
 #include "notewise/separation/groups.hpp"
+#include "notewise/separation/views.hpp"
 
 namespace notewise {
 
@@ -28,6 +29,10 @@ struct SeparationOptions {
   // dropped after the decomposition and no masks are formed, so a long recording's
   // resynthesis does not hold 1 + G spectrograms (the stems do not need them).
   bool keep_views = true;
+  // > 0: also build the run's views for pictures (views.hpp) of at most this many columns, in
+  // chunks while V is at hand, so a report needs neither V nor the masks whole (keep_views
+  // false). 0: no views.
+  Index view_columns = 0;
 
   void validate() const;
 
@@ -56,6 +61,11 @@ std::vector<MatrixXf> soft_masks(const std::vector<MatrixXf>& models, double alp
 // soft_masks(group_models(d, groups), alpha) computed in chunks of frames from W and each
 // group's activations: the masks' own memory and a chunk, not 2 G + 2 spectrograms.
 std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups, double alpha);
+
+// run_views(V, group_masks(d, groups, alpha), ...) with the masks formed a chunk at a time: the
+// views' memory and a chunk's, not G spectrograms.
+RunViews group_views(const Eigen::Ref<const MatrixXf>& V, const Decomposition& d, const Grouping& groups, double alpha,
+                     Index max_columns);
 
 // A mask of the analysis grid, read at the bins and frames of another STFT geometry (bilinear
 // in Hz and seconds; frequencies above the analysis Nyquist take the top analysis bin).
@@ -110,6 +120,7 @@ struct Separation {
   Grouping groups;
   std::vector<MatrixXf> masks;  // per group, analysis grid (bins x frames)
   std::vector<MatrixXf> stems;  // per group, samples x channels at the native rate
+  RunViews views;               // with options.view_columns > 0 (else empty)
 };
 
 // Everything but the audio: spectrogram, decomposition, groups and masks (stems stay empty).

@@ -274,7 +274,7 @@ TEST(Separate, StreamingResynthesisEqualsTheMatrixForm_SourceAndSinkInBlocks) {
   }
 }
 
-TEST(Separate, WithoutViews_NoSpectrogramOrMasksKept_SameDecomposition) {
+TEST(Separate, WithoutViews_NoSpectrogramOrMasksKept_SameDecomposition_CompactViewsEqual) {
   const Index n = static_cast<Index>(1.5 * kRate);
   const VectorXf mono = tone(60, 0.1, 1.2, n) + tone(64, 0.3, 1.4, n);
   const Score score({{0.1, 1.1, 60, 100, "l", 0}, {0.3, 1.1, 64, 100, "r", 1}});
@@ -282,9 +282,20 @@ TEST(Separate, WithoutViews_NoSpectrogramOrMasksKept_SameDecomposition) {
   o.decompose.nmf.max_iterations = 5;
   const Separation with = model_groups(mono, kRate, score, group_notes(score, {}), o);
   o.keep_views = false;
+  o.view_columns = 20;  // the compact views instead, built from the masks a chunk at a time
   const Separation without = model_groups(mono, kRate, score, group_notes(score, {}), o);
   EXPECT_EQ(without.V.size(), 0);
   EXPECT_TRUE(without.masks.empty());
+  EXPECT_TRUE(with.views.empty());
+  const RunViews ref = run_views(with.V, with.masks, with.decomposition.geometry, 20);
+  ASSERT_EQ(without.views.columns(), 20);
+  ASSERT_EQ(without.views.masks.size(), 2u);
+  EXPECT_EQ(without.views.ref, with.V.maxCoeff());
+  EXPECT_EQ((without.views.mix - ref.mix).cwiseAbs().maxCoeff(), 0.0f);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_LE((without.views.masks[k] - ref.masks[k]).cwiseAbs().maxCoeff(), 1e-6f);
+    EXPECT_LE((without.views.stems[k] - ref.stems[k]).cwiseAbs().maxCoeff(), 1e-6f * ref.stems[k].maxCoeff());
+  }
   ASSERT_EQ(with.masks.size(), 2u);
   EXPECT_EQ((with.decomposition.W - without.decomposition.W).cwiseAbs().maxCoeff(), 0.0f);
   EXPECT_EQ((with.decomposition.H - without.decomposition.H).cwiseAbs().maxCoeff(), 0.0f);
