@@ -165,7 +165,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     // The remix is written block by block as the stems come (in the formats that store the
     // input's rate), from a recording read block by block: nothing of the length is held whole.
     a->model.options.keep_views = false;
-    const Input in = load_input(a->audio, a->model, globals, a->mute, true, true);
+    Input in = load_input(a->audio, a->model, globals, a->mute, true, true);
     load_bar.finish();
     std::map<std::string, double> named;
     for (const auto& [name, g] : gains) named[name] = g;

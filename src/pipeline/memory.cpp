@@ -58,6 +58,11 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   std::vector<MemoryPart> read = base;
   if (streamed) read.push_back({"the mono mix-down at the input rate", kFloat * L, "a shorter recording"});
   const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
+  std::vector<MemoryPart> spectrogram = base;
+  spectrogram.push_back({"spectrogram V", V, "a larger --hop or a lower --sr"});
+  // Streamed with stems (separate_prepared with a source), the analysis signal is freed once V
+  // is formed: the two meet only while V is filled; the NMF and the resynthesis hold V alone.
+  if (streamed && resynthesise) base.front() = {"the factors W, H", factors, "a larger --hop"};
   // The views (views.hpp) are built while V is at hand and kept to the end.
   if (o.model.view_columns > 0)
     base.push_back({"the report's views", kFloat * static_cast<double>(log_axis(o.analysis_rate / 2).rows) *
@@ -85,7 +90,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
     return s;
   };
   MemoryEstimate e;
-  for (const auto* phase : {&read, &nmf, &synth})
+  for (const auto* phase : {&read, &spectrogram, &nmf, &synth})
     if (total(*phase) > e.bytes) {
       e.bytes = total(*phase);
       e.parts = *phase;

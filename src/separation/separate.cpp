@@ -311,20 +311,36 @@ std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& group
   return stems;
 }
 
+MatrixXf magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const StftOptions& stft) {
+  // In chunks of frames: the whole complex STFT would be two more spectrograms.
+  if (analysis.size() == 0) throw InvalidArgument("stft: empty signal");
+  const Index N = stft.frames(analysis.size()), chunk = 1024;
+  MatrixXf V(stft.bins(), N);
+  for (Index j0 = 0; j0 < N; j0 += chunk) {
+    const Index n = std::min(chunk, N - j0);
+    V.middleCols(j0, n) = stft_frames(analysis, stft, j0, n).cwiseAbs();
+  }
+  return V;
+}
+
 Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
                         const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration) {
   options.validate();
   if (groups.names.empty()) throw InvalidArgument("separate: no groups");
+  return model_groups_from_spectrogram(magnitude_spectrogram(analysis, options.stft), analysis_rate, score, groups,
+                                       options, on_iteration);
+}
+
+Separation model_groups_from_spectrogram(MatrixXf V, double analysis_rate, const Score& score,
+                                         const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration) {
+  options.validate();
+  if (groups.names.empty()) throw InvalidArgument("separate: no groups");
+  if (V.rows() != options.stft.bins())
+    throw InvalidArgument("model_groups: V has " + std::to_string(V.rows()) + " bins, the STFT options " +
+                          std::to_string(options.stft.bins()));
   Separation s;
   s.groups = groups;
-  // |STFT| in chunks of frames: the whole complex STFT would be two more spectrograms.
-  if (analysis.size() == 0) throw InvalidArgument("stft: empty signal");
-  const Index N = options.stft.frames(analysis.size()), chunk = 1024;
-  s.V.resize(options.stft.bins(), N);
-  for (Index j0 = 0; j0 < N; j0 += chunk) {
-    const Index n = std::min(chunk, N - j0);
-    s.V.middleCols(j0, n) = stft_frames(analysis, options.stft, j0, n).cwiseAbs();
-  }
+  s.V = std::move(V);
   const Geometry g = Geometry::of(options.stft, analysis_rate, s.V.cols());
   s.decomposition = decompose(s.V, score, g, options.decompose, on_iteration);
   if (options.view_columns > 0) s.views = group_views(s.V, s.decomposition, groups, mask_alpha(options), options.view_columns);

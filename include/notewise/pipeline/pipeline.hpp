@@ -151,7 +151,9 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
 // ... and the separation with the stems handed block by block to `sink` (resynthesise's
 // streaming form); the result's stems stay empty. With options.model.keep_views false, V
 // and the masks are not kept either, so the resynthesis needs no spectrogram-sized matrix.
-Separation separate_prepared(const PreparedRecording& prepared, Index frames, int channels, int sample_rate,
+// prepared.analysis is released (left empty) once the spectrogram is formed: the NMF of a
+// long recording does not hold it beside V.
+Separation separate_prepared(PreparedRecording& prepared, Index frames, int channels, int sample_rate,
                              const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration = {},
                              const std::function<void(double)>& on_resynthesis = {});
 

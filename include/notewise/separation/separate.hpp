@@ -123,10 +123,18 @@ struct Separation {
   RunViews views;               // with options.view_columns > 0 (else empty)
 };
 
+// |STFT| of the analysis signal (bins x frames), formed in chunks of frames.
+MatrixXf magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const StftOptions& stft);
+
 // Everything but the audio: spectrogram, decomposition, groups and masks (stems stay empty).
 // For views of a run (reports, plots) that need no resynthesis.
 Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
                         const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration = {});
+// The same from the spectrogram (magnitude_spectrogram of the analysis signal with
+// options.stft), which it takes over: kept as Separation::V with options.keep_views, else
+// freed once the views are built. Lets a caller free the analysis signal before the NMF.
+Separation model_groups_from_spectrogram(MatrixXf V, double analysis_rate, const Score& score,
+                                         const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration = {});
 
 // model_groups, then the stems. analysis: the mono analysis signal at analysis_rate; native: the recording (samples x
 // channels) at native_rate, which the stems keep. `progress(fraction)` is called while the

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -86,7 +87,7 @@ TEST(Pipeline, StreamedRecordingGivesTheSameAnalysisAndStems_InMemoryThatDoesNot
   EXPECT_EQ((analysis - whole.input.analysis).cwiseAbs().maxCoeff(), 0.0f);
   PipelineOptions o = fast();
   o.model.keep_views = false;
-  const PreparedRecording p = prepare_analysis(analysis, n, kRate, two_notes(), o);
+  PreparedRecording p = prepare_analysis(analysis, n, kRate, two_notes(), o);
   std::vector<MatrixXf> stems(2, MatrixXf::Zero(n, 2));
   std::vector<Index> filled(2, 0);
   reads = widest = 0;
@@ -97,6 +98,7 @@ TEST(Pipeline, StreamedRecordingGivesTheSameAnalysisAndStems_InMemoryThatDoesNot
   EXPECT_TRUE(s.stems.empty());
   EXPECT_EQ(s.V.size(), 0);  // keep_views = false: no spectrogram or masks kept
   EXPECT_TRUE(s.masks.empty());
+  EXPECT_EQ(p.analysis.size(), 0);  // released once V was formed
   EXPECT_GE(reads, 1);  // (2 s are one block of 128 frames; separate_test checks smaller blocks)
   for (std::size_t k = 0; k < 2; ++k) {
     EXPECT_EQ(filled[k], n);
@@ -224,6 +226,17 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   const MemoryEstimate streamed = estimate_memory(10 * minute, kRate, 2, score, lean, true, true);
   EXPECT_LT(streamed.bytes, 0.5 * ten.bytes);
   EXPECT_LT(streamed.bytes - estimate_memory(1, kRate, 2, score, lean, true, true).bytes, 0.5 * (ten.bytes - zero.bytes));
+  // Streamed with stems, the analysis signal is freed once V is formed (separate_prepared):
+  // it is never held beside the NMF's work space; without stems (decompose) it is.
+  const auto holds = [](const MemoryEstimate& e, const std::string& what) {
+    return std::any_of(e.parts.begin(), e.parts.end(), [&](const MemoryPart& p) { return p.what.rfind(what, 0) == 0; });
+  };
+  for (const bool stems : {true, false}) {
+    PipelineOptions reported = lean;
+    reported.model.view_columns = 32768;
+    const MemoryEstimate hour = estimate_memory(60 * minute, kRate, 2, score, reported, stems, true);
+    EXPECT_EQ(holds(hour, "the analysis signal") && holds(hour, "spectrogram V and the NMF work space"), !stems);
+  }
   EXPECT_THROW(estimate_memory(0, kRate, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, 0, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, kRate, 0, score, o), InvalidArgument);
