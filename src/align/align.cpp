@@ -22,7 +22,10 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
   MatrixXf F = MatrixXf::Zero(kRows, N);
-  for (Index p = 0; p < 128; ++p) F.row(p % 12) += L.row(p);
+  // Column by column (L is column-major): row-wise sums read L with a stride of 128 floats,
+  // which left the cache on long recordings (7.5x the time for 4x the length).
+  for (Index n = 0; n < N; ++n)
+    for (Index p = 0; p < 128; ++p) F(p % 12, n) += L(p, n);
   MatrixXf rise = MatrixXf::Zero(12, N);
   if (onset_impulses) {
     rise = *onset_impulses;
@@ -212,15 +215,21 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
   for (const Note& n : score.notes()) used[static_cast<std::size_t>(std::clamp(n.pitch, 0, 127))] = true;
   std::vector<VectorXf> comb(128);
   float peak = 0;
-  for (int p = 0; p < 128; ++p) {
-    if (!used[p]) continue;
-    comb[p] = VectorXf::Zero(N);
-    for (int m = 1; m <= 4; ++m) {
-      const int q = p + static_cast<int>(std::lround(12 * std::log2(m)));
-      if (q < 128) comb[p] += E.row(q).transpose() / static_cast<float>(m);
+  std::vector<int> pitches;
+  for (int p = 0; p < 128; ++p)
+    if (used[p]) {
+      pitches.push_back(p);
+      comb[p] = VectorXf::Zero(N);
     }
-    peak = std::max(peak, comb[p].maxCoeff());
-  }
+  // Frame by frame, so that E (column-major) is read in order: reading its rows strided left
+  // the cache on long recordings. Each sum adds its partials in the same order as before.
+  for (Index n = 0; n < N; ++n)
+    for (int p : pitches)
+      for (int m = 1; m <= 4; ++m) {
+        const int q = p + static_cast<int>(std::lround(12 * std::log2(m)));
+        if (q < 128) comb[p](n) += E(q, n) / static_cast<float>(m);
+      }
+  for (int p : pitches) peak = std::max(peak, comb[p].maxCoeff());
   if (peak <= 0) peak = 1;
   for (int p = 0; p < 128; ++p) {
     if (!used[p]) continue;

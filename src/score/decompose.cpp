@@ -31,13 +31,28 @@ void share_row(const Score& score, const Geometry& g, Index row, const std::vect
     lo = std::min(lo, window[i].first);
     hi = std::max(hi, window[i].second);
   }
+  // A sweep over the frames with the windows that cover the frame (`active`, in the members'
+  // order, which is the notes'): testing every member at every frame cost frames x notes of
+  // the pitch, quadratic in the length of the recording.
+  std::vector<std::size_t> by_start(members);
+  std::stable_sort(by_start.begin(), by_start.end(),
+                   [&](std::size_t a, std::size_t b) { return window[a].first < window[b].first; });
+  std::size_t next = 0;
+  std::vector<std::size_t> active;
   std::vector<Candidate> cover, chosen;
   for (Index n = lo; n < hi; ++n) {
+    for (; next < by_start.size() && window[by_start[next]].first <= n; ++next)
+      active.insert(std::upper_bound(active.begin(), active.end(), by_start[next]), by_start[next]);
+    active.erase(std::remove_if(active.begin(), active.end(), [&](std::size_t i) { return window[i].second <= n; }),
+                 active.end());
+    if (active.empty()) {
+      if (next == by_start.size()) break;
+      n = window[by_start[next]].first - 1;  // nothing sounds until the next window opens
+      continue;
+    }
     const double t = static_cast<double>(n) * g.frame_seconds();
     cover.clear();
-    for (std::size_t i : members)
-      if (window[i].first <= n && n < window[i].second) cover.push_back({i, score.notes()[i].onset, score.notes()[i].velocity});
-    if (cover.empty()) continue;
+    for (std::size_t i : active) cover.push_back({i, score.notes()[i].onset, score.notes()[i].velocity});
     // The key of the winning notes: latest started onset (pitch rows) or nearest onset (onset rows).
     auto key = [&](const Candidate& c) {
       if (onset_row) return -std::abs(c.onset - t);

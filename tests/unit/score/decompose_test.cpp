@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace notewise;
 
@@ -110,4 +111,61 @@ TEST(Decompose, RepeatedNotesOfOnePitchSplitAtTheRestrike) {
   const auto s2 = note_shares(both, build_constraints(both, g, o.constraints), g);
   EXPECT_FLOAT_EQ(s2[0].pitch.share[5], 0.75f);
   EXPECT_FLOAT_EQ(s2[1].pitch.share[5], 0.25f);
+}
+
+TEST(Decompose, NoteSharesEqualThePlainRuleOnARandomScore) {
+  // Many notes per pitch, overlapping, restruck, simultaneous and far apart: the sweep must
+  // give every note the share the plain rule gives (test every note of the row at every frame:
+  // the latest started note owns a pitch row, the nearest onset an onset row, ties split by
+  // velocity).
+  std::vector<Note> notes;
+  unsigned state = 12345;
+  auto next = [&] { return (state = state * 1103515245u + 12345u) >> 8; };
+  for (int i = 0; i < 300; ++i) {
+    const double onset = 0.05 * static_cast<double>(next() % 1200);
+    const double duration = 0.05 + 0.01 * static_cast<double>(next() % 150);
+    notes.push_back({onset, duration, 55 + static_cast<int>(next() % 4), 20 + static_cast<double>(next() % 100),
+                     next() % 2 ? "a" : "b", static_cast<std::size_t>(i)});
+  }
+  notes.push_back(notes[7]);  // an exact duplicate: a tie
+  notes.back().index = notes.size() - 1;
+  const Score score(notes);
+  const Geometry g = geometry(static_cast<Index>(std::ceil(score.end() / geometry(1).frame_seconds())) + 20);
+  DecomposeOptions o;
+  const ScoreConstraints c = build_constraints(score, g, o.constraints);
+  const auto shares = note_shares(score, c, g);
+  auto share = [](const RowShare& r, Index n) {
+    return n >= r.begin && n < r.begin + static_cast<Index>(r.share.size()) ? r.share[n - r.begin] : 0.0f;
+  };
+  const std::size_t count = score.size();
+  int owned = 0;
+  for (bool onset_row : {false, true})
+    for (Index n = 0; n < g.frames; ++n) {
+      const double t = static_cast<double>(n) * g.frame_seconds();
+      for (int pitch = 55; pitch < 59; ++pitch) {
+        std::vector<std::size_t> cover;
+        for (std::size_t i = 0; i < count; ++i) {
+          const auto& w = c.windows[i];
+          const Index b = onset_row ? w.onset_begin : w.begin, e = onset_row ? w.onset_end : w.end;
+          if (score.notes()[i].pitch == pitch && b <= n && n < e) cover.push_back(i);
+        }
+        auto key = [&](std::size_t i) {
+          const double on = score.notes()[i].onset;
+          if (onset_row) return -std::abs(on - t);
+          return on <= t + 1e-9 ? on : -1e9 - on;
+        };
+        double best = -std::numeric_limits<double>::infinity(), vsum = 0;
+        for (std::size_t i : cover) best = std::max(best, key(i));
+        for (std::size_t i : cover)
+          if (std::abs(key(i) - best) < 1e-6) vsum += std::max(score.notes()[i].velocity, 1e-3);
+        for (std::size_t i : cover) {
+          const float want = std::abs(key(i) - best) < 1e-6
+                                 ? static_cast<float>(std::max(score.notes()[i].velocity, 1e-3) / vsum) : 0.0f;
+          const RowShare& r = onset_row ? shares[i].onset : shares[i].pitch;
+          ASSERT_EQ(share(r, n), want) << "note " << i << " frame " << n << (onset_row ? " onset row" : " pitch row");
+          owned += want > 0;
+        }
+      }
+    }
+  EXPECT_GT(owned, 1000);  // the score does cover many frames
 }
