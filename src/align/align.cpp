@@ -223,10 +223,12 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
     }
   // Frame by frame, so that E (column-major) is read in order: reading its rows strided left
   // the cache on long recordings. Each sum adds its partials in the same order as before.
+  int offset[5];  // semitones from the fundamental to partial m
+  for (int m = 1; m <= 4; ++m) offset[m] = static_cast<int>(std::lround(12 * std::log2(m)));
   for (Index n = 0; n < N; ++n)
     for (int p : pitches)
       for (int m = 1; m <= 4; ++m) {
-        const int q = p + static_cast<int>(std::lround(12 * std::log2(m)));
+        const int q = p + offset[m];
         if (q < 128) comb[p](n) += E(q, n) / static_cast<float>(m);
       }
   for (int p : pitches) peak = std::max(peak, comb[p].maxCoeff());
