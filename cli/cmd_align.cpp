@@ -28,18 +28,20 @@ bool ends_with_ci(const std::string& s, const std::string& suffix) {
   return unquote_lower(s.substr(s.size() - suffix.size())) == suffix;
 }
 
-// The recording mixed down and resampled to the alignment's 22.05 kHz. Read block by block
+constexpr int kAlignRate = 22050;  // Hz: the alignment's analysis rate
+
+// The recording mixed down and resampled to kAlignRate. Read block by block
 // where the file seeks (the whole recording, its mix-down and its resampled copy were 2 GB of
 // the 3.7 GB an hour of 44.1 kHz stereo took); the values are those of the whole-file path.
 VectorXf analysis_mono(const std::string& path) {
   io::AudioReader reader(path);
   if (!reader.seekable()) {
     const io::Audio audio = io::read_audio(path);
-    return io::resample(audio.mono(), audio.sample_rate, 22050).col(0);
+    return io::resample(audio.mono(), audio.sample_rate, kAlignRate).col(0);
   }
   try {
     return analysis_signal([&](Index start, Eigen::Ref<MatrixXf> out) { reader.read(start, out); }, reader.frames(),
-                           reader.channels(), reader.sample_rate(), 22050);
+                           reader.channels(), reader.sample_rate(), kAlignRate);
   } catch (const InvalidArgument& e) {
     throw IoError(path, e.what());
   }
@@ -169,7 +171,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     const Score score = io::read_score(a->score, mo);
     const VectorXf mono = analysis_mono(a->audio);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
-    const Alignment al = align_score(mono, 22050, score, a->options);
+    const Alignment al = align_score(mono, kAlignRate, score, a->options);
     write_aligned_score(a->out, a->score, al, globals.force);
     write_warp(warp, al, globals.force);
     const std::string line = alignment_summary(al) + "\nwrote " + a->out + " and " + warp;
