@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "notewise/nmf/columns.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "kernels.hpp"
 
@@ -18,6 +19,49 @@ using ConstRef = Eigen::Ref<const Mat<T>>;
 
 template <class T>
 constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+// Column n of V within the segment at hand.
+template <class T>
+struct Columns {
+  const T* base;
+  Index first, stride;
+  const T* operator()(Index n) const { return base + (n - first) * stride; }
+};
+
+// V for the engines that take it frame by frame: whole in memory (one segment, no copy), or a
+// ColumnStore read segment by segment into one buffer of `segment` frames.
+template <class T>
+class SegmentedV {
+ public:
+  explicit SegmentedV(ConstRef<T> V) : K_(V.rows()), N_(V.cols()), base_(V.data()), stride_(V.outerStride()) {}
+  SegmentedV(const ColumnStore<T>& store, Index segment)
+      : K_(store.rows()), N_(store.cols()), store_(&store), stride_(store.rows()),
+        buffer_(store.rows(), std::max<Index>(1, std::min(segment, store.cols()))) {}
+  Index rows() const { return K_; }
+  Index cols() const { return N_; }
+  bool whole() const { return store_ == nullptr; }
+  // f(n0, n1, col) for each segment [n0, n1) in order.
+  template <class F>
+  void each_segment(F&& f) const {
+    if (!store_) {
+      f(Index(0), N_, Columns<T>{base_, 0, stride_});
+      return;
+    }
+    const Index S = buffer_.cols();
+    for (Index n0 = 0; n0 < N_; n0 += S) {
+      const Index n = std::min(S, N_ - n0);
+      store_->read(n0, buffer_.leftCols(n));
+      f(n0, n0 + n, Columns<T>{buffer_.data(), n0, K_});
+    }
+  }
+
+ private:
+  Index K_, N_;
+  const T* base_ = nullptr;
+  const ColumnStore<T>* store_ = nullptr;
+  Index stride_;
+  mutable Mat<T> buffer_;
+};
 
 // Which rows of H / columns of W may change.
 struct Frozen {

@@ -133,28 +133,38 @@ std::vector<char> flags(const std::vector<Index>& which, Index size, const char*
 
 }  // namespace
 
+namespace {
+
+// The driver over V whole (`whole`, every path) or in segments (`sv` only: the sparse KL path).
 template <class T>
-Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T> H0, const Options& o,
-                    const Callback& callback) {
+Result<T> factorize_any(const SegmentedV<T>& sv, const Eigen::Ref<const Matrix<T>>* whole, Matrix<T> W0, Matrix<T> H0,
+                        const Options& o, const Callback& callback) {
   o.validate();
-  const Index K = V.rows(), N = V.cols(), R = W0.cols();
+  const Index K = sv.rows(), N = sv.cols(), R = W0.cols();
   if (K == 0 || N == 0) throw InvalidArgument("nmf: V is empty");
   if (W0.rows() != K || H0.rows() != R || H0.cols() != N)
     throw InvalidArgument("nmf: shapes do not fit: V " + std::to_string(K) + "x" + std::to_string(N) + ", W0 " +
                           std::to_string(W0.rows()) + "x" + std::to_string(W0.cols()) + ", H0 " +
                           std::to_string(H0.rows()) + "x" + std::to_string(H0.cols()));
   if (R == 0) throw InvalidArgument("nmf: rank must be >= 1");
+  Divergence d = o.divergence;
+  if (d == Divergence::Beta && o.beta == 2) d = Divergence::Euclidean;
+  if (d == Divergence::Beta && o.beta == 1) d = Divergence::KullbackLeibler;
+  if (!whole && (d != Divergence::KullbackLeibler || o.path == Path::Dense))
+    throw InvalidArgument("nmf: a spectrogram read in segments is factorised by the sparse KL path only (loss kl)");
   // One parallel, vectorised pass over V (the one large input) for both checks and ||V||^2,
   // which the Euclidean loss needs.
   bool finite = true, nonnegative = true;
   double vnorm2 = 0;
+  sv.each_segment([&](Index n0, Index n1, const Columns<T>& col) {
 #pragma omp parallel for reduction(&& : finite, nonnegative) reduction(+ : vnorm2) schedule(static)
-  for (Index n = 0; n < N; ++n) {
-    const detail::Scan s = detail::scan(V.col(n).data(), K);
-    finite = finite && s.finite;
-    nonnegative = nonnegative && s.nonnegative;
-    vnorm2 += s.sum_squares;
-  }
+    for (Index n = n0; n < n1; ++n) {
+      const detail::Scan s = detail::scan(col(n), K);
+      finite = finite && s.finite;
+      nonnegative = nonnegative && s.nonnegative;
+      vnorm2 += s.sum_squares;
+    }
+  });
   if (!finite) throw InvalidArgument("nmf: V holds NaN or Inf");
   if (!nonnegative) throw InvalidArgument("nmf: V holds negative entries");
   check_input<T>("W0", W0);
@@ -171,10 +181,6 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
   result.H = std::move(H0);
   Matrix<T>& W = result.W;
   Matrix<T>& H = result.H;
-
-  Divergence d = o.divergence;
-  if (d == Divergence::Beta && o.beta == 2) d = Divergence::Euclidean;
-  if (d == Divergence::Beta && o.beta == 1) d = Divergence::KullbackLeibler;
 
   bool sparse = false;
   detail::SparsePattern pattern;
@@ -204,32 +210,50 @@ Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T
       work += extent * frames[r];
     }
     const double limit = d == Divergence::Euclidean ? 1.0 / 12 : 1.0 / 4;
-    sparse = o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
+    // In segments, the sparse path is the one that runs: the same result up to float rounding.
+    sparse = !whole || o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
     const auto extras = d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler;
     if (sparse) pattern = detail::build_pattern(nonzero_w, nonzero_h, extras);
   }
   result.sparse_path = sparse;
   if (d == Divergence::Euclidean) {
     if (sparse) {
-      SparseEuclidean<T> e(V, W, H, f, pattern, vnorm2);
+      SparseEuclidean<T> e(*whole, W, H, f, pattern, vnorm2);
       drive<T>(e, W, H, o, f, callback, result);
     } else {
-      DenseEuclidean<T> e(V, W, H, f, vnorm2);
+      DenseEuclidean<T> e(*whole, W, H, f, vnorm2);
       drive<T>(e, W, H, o, f, callback, result);
     }
   } else if (d == Divergence::KullbackLeibler) {
     if (sparse) {
-      SparseKL<T> e(V, W, H, f, pattern);
+      SparseKL<T> e(sv, W, H, f, pattern);
       drive<T>(e, W, H, o, f, callback, result);
     } else {
-      DenseKL<T> e(V, W, H, f);
+      DenseKL<T> e(*whole, W, H, f);
       drive<T>(e, W, H, o, f, callback, result);
     }
   } else {
-    DenseBeta<T> e(V, W, H, f, o.beta);
+    DenseBeta<T> e(*whole, W, H, f, o.beta);
     drive<T>(e, W, H, o, f, callback, result);
   }
   return result;
+}
+
+}  // namespace
+
+template <class T>
+Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T> H0, const Options& o,
+                    const Callback& callback) {
+  const SegmentedV<T> sv(V);
+  return factorize_any<T>(sv, &V, std::move(W0), std::move(H0), o, callback);
+}
+
+template <class T>
+Result<T> factorize(const ColumnStore<T>& V, Matrix<T> W0, Matrix<T> H0, const Options& o, const Callback& callback,
+                    Index segment_frames) {
+  require(segment_frames >= 1, "segment_frames", static_cast<double>(segment_frames), ">= 1");
+  const SegmentedV<T> sv(V, segment_frames);
+  return factorize_any<T>(sv, nullptr, std::move(W0), std::move(H0), o, callback);
 }
 
 template <class T>
@@ -280,6 +304,10 @@ template Result<float> factorize<float>(const Eigen::Ref<const Matrix<float>>&, 
                                         const Options&, const Callback&);
 template Result<double> factorize<double>(const Eigen::Ref<const Matrix<double>>&, Matrix<double>, Matrix<double>,
                                           const Options&, const Callback&);
+template Result<float> factorize<float>(const ColumnStore<float>&, Matrix<float>, Matrix<float>, const Options&,
+                                        const Callback&, Index);
+template Result<double> factorize<double>(const ColumnStore<double>&, Matrix<double>, Matrix<double>, const Options&,
+                                          const Callback&, Index);
 template double loss<float>(const Eigen::Ref<const Matrix<float>>&, const Matrix<float>&, const Matrix<float>&, const Options&);
 template double loss<double>(const Eigen::Ref<const Matrix<double>>&, const Matrix<double>&, const Matrix<double>&, const Options&);
 

@@ -23,7 +23,7 @@ namespace notewise::nmf::engine {
 template <class T>
 class SparseKL {
  public:
-  SparseKL(ConstRef<T> V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
+  SparseKL(const SegmentedV<T>& V, Mat<T>& W, Mat<T>& H, const Frozen& f, const detail::SparsePattern& p)
       : V_(V), W_(W), H_(H), f_(f), p_(p) {
     const Index K = V.rows(), N = V.cols(), R = W.cols();
     make_runs(K, R);
@@ -31,8 +31,6 @@ class SparseKL {
     // part of the loss, sum of V log(V/eps) - V + eps, is a constant formed once.
     first_.assign(N, 0);
     last_.assign(N, 0);
-    double outside = 0;
-#pragma omp parallel for reduction(+ : outside) schedule(static)
     for (Index n = 0; n < N; ++n) {
       Index lo = K, hi = 0;
       for (auto r : p_.active[n]) {
@@ -43,15 +41,22 @@ class SparseKL {
       if (lo >= hi) lo = hi = 0;
       first_[n] = lo;
       last_[n] = hi;
-      const auto add = [&](Index from, Index to) {
-        for (Index k = from; k < to; ++k) {
-          const double x = V(k, n);
-          outside += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
-        }
-      };
-      add(0, lo);
-      add(hi, K);
     }
+    double outside = 0;
+    V_.each_segment([&](Index n0, Index n1, const Columns<T>& col) {
+#pragma omp parallel for reduction(+ : outside) schedule(static)
+      for (Index n = n0; n < n1; ++n) {
+        const T* v = col(n);
+        const auto add = [&](Index from, Index to) {
+          for (Index k = from; k < to; ++k) {
+            const double x = v[k];
+            outside += x * std::log(std::max<double>(x, kEps<T>) / kEps<T>) - x + kEps<T>;
+          }
+        };
+        add(0, first_[n]);
+        add(last_[n], K);
+      }
+    });
     outside_ = outside;
     numW_.resize(static_cast<std::size_t>(omp_get_max_threads()));
     hsum_.resize(numW_.size());
@@ -126,54 +131,57 @@ class SparseKL {
   }
   // x = V ./ WH over [first, last) of frame n, in place: one division per bin, where the
   // templates' runs would repeat the bins they share.
-  void ratio_column(Index n, T* x) const {
-    detail::kl_ratio(V_.col(n).data() + first_[n], x + first_[n], last_[n] - first_[n], false);
+  void ratio_column(Index n, const T* v, T* x) const {
+    detail::kl_ratio(v + first_[n], x + first_[n], last_[n] - first_[n], false);
   }
   // Frame by frame: if update_h, the H update; if w_numerators, (V ./ WH)H' and H's row sums
   // with the (new) H, accumulated per thread.
   void frames(bool update_h, bool w_numerators) {
-    const Index K = V_.rows(), N = V_.cols(), R = W_.cols();
+    const Index K = V_.rows(), R = W_.cols();
     Eigen::Matrix<T, Eigen::Dynamic, 1> colsum;
     if (update_h) colsum = W_.colwise().sum().transpose();
-#pragma omp parallel
-    {
-      const auto t = static_cast<std::size_t>(omp_get_thread_num());
-#pragma omp single
-      threads_ = omp_get_num_threads();  // the W step sums the numerators of these threads
-      if (w_numerators) {
-        numW_[t].assign(packed_start_.back(), T(0));
-        hsum_[t].assign(static_cast<std::size_t>(R), T(0));
+    threads_ = omp_get_max_threads();  // the W step sums the numerators of these threads
+    if (w_numerators)
+      for (int t = 0; t < threads_; ++t) {
+        numW_[static_cast<std::size_t>(t)].assign(packed_start_.back(), T(0));
+        hsum_[static_cast<std::size_t>(t)].assign(static_cast<std::size_t>(R), T(0));
       }
-      std::vector<T> x(static_cast<std::size_t>(K));
-      // Fixed frames per thread, so that the per-thread sums are the same run after run.
+    V_.each_segment([&](Index n0, Index n1, const Columns<T>& col) {
+#pragma omp parallel num_threads(threads_)
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        std::vector<T> x(static_cast<std::size_t>(K));
+        // Fixed frames per thread, so that the per-thread sums are the same run after run.
 #pragma omp for schedule(static)
-      for (Index n = 0; n < N; ++n) {
-        const auto& a = p_.active[n];
-        if (a.empty()) continue;
-        if (update_h) {
-          // The numerators W'(V ./ WH) of this (W, H): from the loss pass if it formed them.
-          T* num = numH_.data() + p_.frame_start[n];
-          if (!numH_current_) {
-            model_column(n, x.data());
-            ratio_column(n, x.data());
-            numerators(n, x.data(), num);
+        for (Index n = n0; n < n1; ++n) {
+          const auto& a = p_.active[n];
+          if (a.empty()) continue;
+          const T* v = col(n);
+          if (update_h) {
+            // The numerators W'(V ./ WH) of this (W, H): from the loss pass if it formed them.
+            T* num = numH_.data() + p_.frame_start[n];
+            if (!numH_current_) {
+              model_column(n, x.data());
+              ratio_column(n, v, x.data());
+              numerators(n, x.data(), num);
+            }
+            // They do not depend on H(:, n) any more: updating in place is exact.
+            for (std::size_t i = 0; i < a.size(); ++i) {
+              const auto r = a[i];
+              if (f_.h_rows.empty() || !f_.h_rows[r]) H_(r, n) *= num[i] / std::max(colsum[r], kEps<T>);
+            }
           }
-          // They do not depend on H(:, n) any more: updating in place is exact.
-          for (std::size_t i = 0; i < a.size(); ++i) {
-            const auto r = a[i];
-            if (f_.h_rows.empty() || !f_.h_rows[r]) H_(r, n) *= num[i] / std::max(colsum[r], kEps<T>);
+          if (!w_numerators) continue;
+          model_column(n, x.data());
+          ratio_column(n, v, x.data());
+          for (auto r : a) {
+            const T h = H_(r, n);
+            detail::runs_axpy_packed(h, x.data(), numW_[t].data() + packed_start_[r], runs(r), run_count(r));
+            hsum_[t][r] += h;
           }
-        }
-        if (!w_numerators) continue;
-        model_column(n, x.data());
-        ratio_column(n, x.data());
-        for (auto r : a) {
-          const T h = H_(r, n);
-          detail::runs_axpy_packed(h, x.data(), numW_[t].data() + packed_start_[r], runs(r), run_count(r));
-          hsum_[t][r] += h;
         }
       }
-    }
+    });
   }
   // num[i] = W(:, r)'(V ./ WH)(:, n) for the i-th template r active in frame n; x holds the ratio.
   void numerators(Index n, const T* x, T* num) const {
@@ -184,24 +192,26 @@ class SparseKL {
   // The loss of the current (W, H); with the ratio at hand, also the next H step's numerators
   // (unless H is fixed), which saves that step a model column and a ratio per frame.
   double loss() {
-    const Index K = V_.rows(), N = V_.cols();
+    const Index K = V_.rows();
     const bool keep = !f_.all_h;
     double total = 0;
+    V_.each_segment([&](Index n0, Index n1, const Columns<T>& col) {
 #pragma omp parallel reduction(+ : total)
-    {
-      std::vector<T> x(static_cast<std::size_t>(K));
+      {
+        std::vector<T> x(static_cast<std::size_t>(K));
 #pragma omp for schedule(static)
-      for (Index n = 0; n < N; ++n) {
-        if (last_[n] == first_[n]) continue;
-        model_column(n, x.data());
-        total += detail::kl_ratio(V_.col(n).data() + first_[n], x.data() + first_[n], last_[n] - first_[n], true);
-        if (keep) numerators(n, x.data(), numH_.data() + p_.frame_start[n]);
+        for (Index n = n0; n < n1; ++n) {
+          if (last_[n] == first_[n]) continue;
+          model_column(n, x.data());
+          total += detail::kl_ratio(col(n) + first_[n], x.data() + first_[n], last_[n] - first_[n], true);
+          if (keep) numerators(n, x.data(), numH_.data() + p_.frame_start[n]);
+        }
       }
-    }
+    });
     numH_current_ = keep;
     return total + outside_;
   }
-  ConstRef<T> V_;
+  const SegmentedV<T>& V_;
   Mat<T>&W_, &H_;
   const Frozen& f_;
   const detail::SparsePattern& p_;

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "notewise/core/types.hpp"
+#include "notewise/nmf/columns.hpp"
 
 namespace notewise::nmf {
 
@@ -95,6 +96,14 @@ Matrix<T> random_matrix(Index rows, Index cols, std::uint64_t seed);
 template <class T>
 Result<T> factorize(const Eigen::Ref<const Matrix<T>>& V, Matrix<T> W0, Matrix<T> H0, const Options& options,
                     const Callback& callback = {});
+
+// The same factorisation of a V kept in a ColumnStore, read `segment_frames` columns at a time:
+// the memory it holds is W, H and one segment. KL only; it runs the sparse path, so the result
+// equals factorize's on the same V up to float rounding (the per-thread sums are split at the
+// segments' edges). Throws InvalidArgument for another divergence or Path::Dense.
+template <class T>
+Result<T> factorize(const ColumnStore<T>& V, Matrix<T> W0, Matrix<T> H0, const Options& options,
+                    const Callback& callback = {}, Index segment_frames = 4096);
 
 // The loss of (W, H) on V as defined above.
 template <class T>

@@ -260,6 +260,63 @@ INSTANTIATE_TEST_SUITE_P(EuclideanAndKl, SparseFollowsDense,
                          ::testing::Values(Divergence::Euclidean, Divergence::KullbackLeibler),
                          [](const auto& info) { return info.param == Divergence::Euclidean ? "Euclidean" : "KL"; });
 
+// V in a ColumnStore, read a segment at a time: the W step's sums are accumulated over the
+// segments, so the run must follow the whole-V sparse run step for step, for any segment length
+// (one frame, lengths that do not divide N, longer than N), with frozen parts, a fixed W and a
+// frame without active templates.
+TEST(Nmf, SegmentedVFollowsWholeV) {
+  MatrixXd W0, H0;
+  sparse_start<double>(60, 83, 7, W0, H0);
+  H0.col(13).setZero();
+  const MatrixXd V = rnd<double>(60, 83, 4);
+  nmf::MemoryColumns<double> store;
+  for (Index j0 = 0; j0 < V.cols(); j0 += 10) store.append(V.middleCols(j0, std::min<Index>(10, V.cols() - j0)));
+  ASSERT_EQ(store.cols(), V.cols());
+  for (int variant = 0; variant < 3; ++variant) {
+    Options o = opts(Divergence::KullbackLeibler, 30, Path::Sparse);
+    if (variant == 1) {
+      o.fixed_w_columns = {1, 4};
+      o.fixed_h_rows = {0};
+    }
+    o.fix_w = variant == 2;
+    const auto whole = nmf::factorize<double>(V, W0, H0, o);
+    for (const Index segment : {Index(1), Index(9), Index(40), Index(500)}) {
+      const auto parts = nmf::factorize<double>(store, W0, H0, o, {}, segment);
+      ASSERT_TRUE(parts.sparse_path);
+      EXPECT_LE((whole.W - parts.W).norm(), 1e-12 * whole.W.norm()) << "variant " << variant << ", segment " << segment;
+      EXPECT_LE((whole.H - parts.H).norm(), 1e-12 * whole.H.norm()) << "variant " << variant << ", segment " << segment;
+      ASSERT_EQ(whole.loss.size(), parts.loss.size());
+      EXPECT_NEAR(whole.initial_loss, parts.initial_loss, 1e-12 * whole.initial_loss);
+      for (std::size_t i = 0; i < whole.loss.size(); ++i) EXPECT_NEAR(whole.loss[i], parts.loss[i], 1e-12 * whole.loss[i]);
+    }
+  }
+  // The segments hold the data: a store whose columns differ gives another result.
+  nmf::MemoryColumns<double> other;
+  MatrixXd V2 = V;
+  V2.col(70).array() += 1.0;
+  other.append(V2);
+  const auto changed = nmf::factorize<double>(other, W0, H0, opts(Divergence::KullbackLeibler, 30, Path::Sparse), {}, 9);
+  EXPECT_GT((changed.H - nmf::factorize<double>(V, W0, H0, opts(Divergence::KullbackLeibler, 30, Path::Sparse)).H).norm(), 1e-6);
+}
+
+TEST(Nmf, SegmentedVRefusesWhatItCannotRun) {
+  MatrixXf W0, H0;
+  sparse_start<float>(20, 30, 3, W0, H0);
+  nmf::MemoryColumns<float> store;
+  store.append(rnd<float>(20, 30, 4));
+  EXPECT_THROW(nmf::factorize<float>(store, W0, H0, opts(Divergence::Euclidean, 5)), InvalidArgument);
+  EXPECT_THROW(nmf::factorize<float>(store, W0, H0, opts(Divergence::KullbackLeibler, 5, Path::Dense)), InvalidArgument);
+  EXPECT_THROW(nmf::factorize<float>(store, W0, H0, opts(Divergence::KullbackLeibler, 5), {}, 0), InvalidArgument);
+  EXPECT_THROW(store.append(MatrixXf::Ones(19, 2)), InvalidArgument);  // not V's rows
+  MatrixXf out(20, 5);
+  EXPECT_THROW(store.read(26, out), InvalidArgument);  // past the last column
+  MatrixXf nan = rnd<float>(20, 30, 4);
+  nan(3, 17) = std::nanf("");
+  nmf::MemoryColumns<float> bad;
+  bad.append(nan);
+  EXPECT_THROW(nmf::factorize<float>(bad, W0, H0, opts(Divergence::KullbackLeibler, 5)), InvalidArgument);
+}
+
 // Run after run, the same input gives bit-identical factors and losses on every path (the
 // sparse KL path sums its W numerators per thread: over fixed frames, in a fixed order).
 TEST(Nmf, RepeatedRunsAreBitIdentical) {

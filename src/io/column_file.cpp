@@ -1,0 +1,77 @@
+#include "notewise/io/column_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "notewise/core/error.hpp"
+
+namespace notewise::io {
+
+namespace {
+std::string problem(const char* what) { return std::string(what) + " the spectrogram's temporary file: " + std::strerror(errno); }
+}  // namespace
+
+ColumnFile::ColumnFile(const std::string& dir) : dir_(dir.empty() ? "." : dir) {
+#ifdef O_TMPFILE
+  fd_ = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+  // File systems without O_TMPFILE: a fresh random name, unlinked as soon as it is open.
+  std::random_device rd;
+  for (int attempt = 0; fd_ < 0 && attempt < 16; ++attempt) {
+    const std::string path = dir_ + "/.notewise-spectrogram." + std::to_string(rd() % 100000000);
+    fd_ = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::unlink(path.c_str());
+    else if (errno != EEXIST) break;
+  }
+  if (fd_ < 0) throw IoError(dir_, problem("cannot create"));
+}
+
+ColumnFile::~ColumnFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ColumnFile::write(Index first, const Eigen::Ref<const MatrixXf>& block) {
+  // Contiguous columns (a Ref may carry an outer stride): one column at a time otherwise.
+  const auto bytes_per_col = static_cast<std::size_t>(block.rows()) * sizeof(float);
+  for (Index j = 0; j < block.cols();) {
+    const Index n = block.outerStride() == block.rows() ? block.cols() - j : 1;
+    const char* p = reinterpret_cast<const char*>(block.col(j).data());
+    std::size_t left = bytes_per_col * static_cast<std::size_t>(n);
+    auto at = static_cast<off_t>(bytes_per_col * static_cast<std::size_t>(first + j));
+    while (left > 0) {
+      const ssize_t w = ::pwrite(fd_, p, left, at);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw IoError(dir_, problem("cannot write"));  // a full disk says so here
+      p += w;
+      at += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    j += n;
+  }
+}
+
+void ColumnFile::load(Index first, Eigen::Ref<MatrixXf> out) const {
+  const auto bytes_per_col = static_cast<std::size_t>(out.rows()) * sizeof(float);
+  for (Index j = 0; j < out.cols();) {
+    const Index n = out.outerStride() == out.rows() ? out.cols() - j : 1;
+    char* p = reinterpret_cast<char*>(out.col(j).data());
+    std::size_t left = bytes_per_col * static_cast<std::size_t>(n);
+    auto at = static_cast<off_t>(bytes_per_col * static_cast<std::size_t>(first + j));
+    while (left > 0) {
+      const ssize_t r = ::pread(fd_, p, left, at);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw IoError(dir_, problem("cannot read"));
+      if (r == 0) throw IoError(dir_, "the spectrogram's temporary file ended early (was it truncated?)");
+      p += r;
+      at += r;
+      left -= static_cast<std::size_t>(r);
+    }
+    j += n;
+  }
+}
+
+}  // namespace notewise::io
