@@ -7,6 +7,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/column_file.hpp"
 #include "notewise/separation/pitch_edit.hpp"
 #include "audio_out.hpp"
 #include "pipeline.hpp"
@@ -110,6 +111,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--shift-time", a->shift_time, "SELECTION=SECONDS: move these notes in time, e.g. 'pitch==64'=+0.25; repeatable");
   a->audio_out.add_to(*cmd);
   a->model.add_to(*cmd, true);
+  a->model.add_spectrogram_option(*cmd);
   cmd->callback([a, &globals] {
     std::vector<std::pair<std::string, double>> gains;
     std::vector<Transposition> transpositions;
@@ -190,6 +192,12 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     const std::size_t G = in.groups.names.size();
     // remix(): the groups' stems times their gains, summed in group order (the sink hands
     // each block to every group in turn).
+    // V in a temporary file beside the output (--spectrogram): the NMF holds a segment of it.
+    std::unique_ptr<io::ColumnFile> spectrogram;
+    if (in.spectrogram_on_disk) {
+      const auto folder = std::filesystem::absolute(a->out).parent_path();
+      spectrogram = std::make_unique<io::ColumnFile>(folder.string());
+    }
     separate_prepared(
         in, in.frames, in.channels, in_rate, in.source(),
         [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
@@ -209,7 +217,9 @@ void add_edit_command(CLI::App& app, Globals& globals) {
             synthesising = true;
           }
           synth_bar.update(f);
-        });
+        },
+        spectrogram.get());
+    spectrogram.reset();
     synth_bar.finish();
     if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
       warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +

@@ -4,6 +4,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/column_file.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
@@ -61,6 +62,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--drums", a->model.drums, "Drum notes: classes (a stem per drum class) | kit (one stem 'drums') | ignore")
       ->capture_default_str()->check(CLI::IsMember({"classes", "kit", "ignore"}));
   a->model.add_to(*cmd, true, true);
+  a->model.add_spectrogram_option(*cmd);
   cmd->callback([a, &globals] {
     a->model.prepare();
     io::Encoding encoding;
@@ -126,6 +128,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       else writers.push_back(std::make_unique<io::AudioWriter>((dir / (groups.files[k] + ext)).string(), in.channels, rate,
                                                                encoding, globals.force));
     }
+    // V in a temporary file beside the stems (--spectrogram): the NMF holds a segment of it.
+    std::unique_ptr<io::ColumnFile> spectrogram;
+    if (in.spectrogram_on_disk) spectrogram = std::make_unique<io::ColumnFile>(dir.string());
     double t_nmf = 0;
     Separation s = separate_prepared(
         in, in.frames, in.channels, rate, in.source(),
@@ -144,7 +149,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
             synth_bar.restart();
           }
           synth_bar.update(f);
-        });
+        },
+        spectrogram.get());
+    spectrogram.reset();  // its disk space back before the outputs are written
     synth_bar.finish();
     const double t_sep = seconds_since(t1);
 

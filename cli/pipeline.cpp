@@ -34,6 +34,15 @@ std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
   return csv.str();
 }
 
+void ModelArgs::add_spectrogram_option(CLI::App& cmd) {
+  cmd.add_option("--spectrogram", spectrogram,
+                 "Where the spectrogram V lives during the NMF: memory; disk (a temporary file without a name in\n"
+                 "the output folder, read back a segment at a time, so that memory does not grow with V: 1.27 GB\n"
+                 "an hour at the defaults); auto: disk when V exceeds 512 MB (about 24 minutes) or the run would\n"
+                 "not fit in memory otherwise. Needs --loss kl (the default) and NMF")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "memory", "disk"}))->group("Advanced");
+}
+
 void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool with_score) {
   auto& c = options.decompose.constraints;
   this->cmd = &cmd;
@@ -398,10 +407,16 @@ double memory_available() {
   return 0;
 }
 
+// Auto keeps V in memory up to this size (about 24 minutes at the defaults), where reading it
+// back from the page cache costs a few per cent of the NMF's time (docs/PERFORMANCE.md), and
+// puts it on disk above, where memory would otherwise grow with the recording.
+constexpr double kSpectrogramInMemory = 512e6;
+
 // The honest limit: a run that cannot fit stops here, before the audio is decoded or any
-// output is written, instead of being killed by the kernel half-way.
-void check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
-                  bool resynthesise, bool streamed) {
+// output is written, instead of being killed by the kernel half-way. Returns whether V goes to
+// disk (can_spill: the command streams and its options allow it).
+bool check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
+                  bool resynthesise, bool streamed, bool can_spill) {
   double limit = 0;
   std::string source = "MemAvailable";
   if (!m.max_memory.empty()) {
@@ -416,18 +431,26 @@ void check_memory(const std::string& audio_path, const Score& score, const Pipel
   } else {
     limit = memory_available();
   }
-  if (limit <= 0) return;
   const io::AudioInfo info = io::read_audio_info(audio_path);
   // A header outside read_audio's bounds: read_audio says what is wrong.
   if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
       info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
-    return;
+    return m.spectrogram == "disk" && can_spill;
   // A report's listening copies keep a short run's stems whole (report_page.hpp).
   const std::size_t groups = po.groups.empty() ? std::max<std::size_t>(1, score.labels().size()) : po.groups.size();
   const bool copies = streamed && resynthesise && po.model.view_columns > 0 &&
                       keeps_listening_copies(static_cast<double>(info.frames) / info.sample_rate, info.channels, groups);
-  const MemoryEstimate e = estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed, copies);
-  if (e.bytes <= limit) return;
+  const auto estimate = [&](bool spilled) {
+    return estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed, copies, spilled);
+  };
+  bool spill = m.spectrogram == "disk" && can_spill;
+  MemoryEstimate e = estimate(spill);
+  if (m.spectrogram == "auto" && can_spill &&
+      (spectrogram_bytes(info.frames, info.sample_rate, po) > kSpectrogramInMemory || (limit > 0 && e.bytes > limit))) {
+    spill = true;
+    e = estimate(true);
+  }
+  if (limit <= 0 || e.bytes <= limit) return spill;
   const MemoryPart& big = e.parts.front();
   throw Error(audio_path + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +
               format_bytes(limit) + " available (" + source + "); the largest part is " + big.what + " (" +
@@ -463,7 +486,18 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
     in.reader = std::make_shared<io::AudioReader>(audio_path);
     if (!in.reader->seekable()) in.reader.reset();  // MP3, Ogg: only an estimated length
   }
-  check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr);
+  if (m.spectrogram == "disk" && !(stream && resynthesise && spills_spectrogram(po.model, false)))
+    validate_options([] {
+      throw InvalidArgument("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
+    });
+  in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr,
+                                        stream && resynthesise && spills_spectrogram(po.model, false));
+  if (in.spectrogram_on_disk) {
+    const io::AudioInfo header = io::read_audio_info(audio_path);
+    info(g.quiet, "the spectrogram V (" + format_bytes(spectrogram_bytes(header.frames, header.sample_rate, po)) +
+                      ") is kept in a temporary file beside the output and read a segment at a time "
+                      "(--spectrogram memory keeps it in memory)");
+  }
   if (in.reader) {
     in.audio.sample_rate = in.reader->sample_rate();
     in.frames = in.reader->frames();

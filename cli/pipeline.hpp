@@ -39,6 +39,7 @@ struct ModelArgs {
   std::string drums = "ignore";
   std::string preset = "tuned";
   std::string max_memory;                 // --max-memory SIZE (else /proc/meminfo MemAvailable)
+  std::string spectrogram = "auto";       // --spectrogram memory | disk | auto (commands that stream)
   std::string timbre = "auto";            // --timbre (libfmp preset: shared)
   std::vector<std::string> instruments;   // --instrument LABEL=FAMILY
   bool explicit_band = false;             // --tolerance/--tolerance-cents given: every source uses it
@@ -49,6 +50,8 @@ struct ModelArgs {
   // Registers the options on a subcommand (with_groups: --group too; with_model: --model;
   // with_score: --score and --align, which a command with several scores registers itself).
   void add_to(CLI::App& cmd, bool with_groups, bool with_model = false, bool with_score = true);
+  // --spectrogram, for the commands whose NMF can read V from a temporary file (separate, edit).
+  void add_spectrogram_option(CLI::App& cmd);
   // Fills `options` from the flags; throws InvalidArgument for bad values.
   void finish();
   // validate_options(finish), then reads --model if given (IoError/ParseError naming the file)
@@ -75,6 +78,9 @@ struct Input : PreparedRecording {
   std::vector<std::pair<double, double>> warp;  // score s -> audio s (with --align)
   double align_cost = -1;                       // normalised path cost (with --align)
   io::ScoreFile score_file;                     // what reading the score found (its .score moved out)
+  // V goes to a temporary file (io::ColumnFile) and the NMF reads it a segment at a time
+  // (--spectrogram disk, or auto for a large V or a run that would not fit otherwise).
+  bool spectrogram_on_disk = false;
 };
 
 // Reads audio and score, then prepare_recording (which warns about and cuts a score that runs

@@ -40,33 +40,66 @@ MatrixXf resample(const Eigen::Ref<const MatrixXf>& samples, int from_rate, int 
   return out;
 }
 
-VectorXf resample_mono(const Eigen::Ref<const VectorXf>& samples, int from_rate, int to_rate) {
-  const Index out_frames = output_frames(samples.size(), from_rate, to_rate);
-  if (from_rate == to_rate) return samples;
-  VectorXf out = VectorXf::Zero(out_frames);
-  // Fed in chunks: given the whole signal at once soxr copies it into its input queue (an
-  // hour at 44.1 kHz: another 0.6 GB or more); its output does not depend on the chunking.
+MonoResampler::MonoResampler(Index input_frames, int from_rate, int to_rate)
+    : input_frames_(input_frames), out_(VectorXf::Zero(output_frames(input_frames, from_rate, to_rate))) {
+  if (input_frames < 0) throw InvalidArgument("resample: a negative length");
+  if (from_rate == to_rate) return;  // pushed samples are copied
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
   soxr_error_t err = nullptr;
-  soxr_t soxr = soxr_create(from_rate, to_rate, 1, &err, &io, &quality, nullptr);
+  soxr_ = soxr_create(from_rate, to_rate, 1, &err, &io, &quality, nullptr);
   if (err) throw Error(std::string("resample: soxr failed: ") + err);
-  const Index chunk = 1 << 16;
-  Index in_pos = 0, out_pos = 0;
-  while (out_pos < out_frames) {
-    const bool last = in_pos >= samples.size();
-    const size_t in_len = last ? 0 : static_cast<size_t>(std::min(chunk, samples.size() - in_pos));
-    size_t used = 0, done = 0;
-    err = soxr_process(soxr, last ? nullptr : samples.data() + in_pos, in_len, &used, out.data() + out_pos,
-                       static_cast<size_t>(out_frames - out_pos), &done);
-    if (err) break;
-    in_pos += static_cast<Index>(used);
-    out_pos += static_cast<Index>(done);
-    if (last && done == 0) break;  // flushed: what is left stays zero, as with soxr_oneshot
+}
+
+MonoResampler::~MonoResampler() {
+  if (soxr_) soxr_delete(soxr_);
+}
+
+void MonoResampler::push(const Eigen::Ref<const VectorXf>& block) {
+  if (pushed_ + block.size() > input_frames_)
+    throw InvalidArgument("resample: more than the " + std::to_string(input_frames_) + " samples announced");
+  if (!soxr_) {
+    // Equal rates: the output is the input (its length is the input's, at least 1).
+    const Index n = std::min(block.size(), out_.size() - pushed_);
+    out_.segment(pushed_, n) = block.head(n);
+    pushed_ += block.size();
+    return;
   }
-  soxr_delete(soxr);
-  if (err) throw Error(std::string("resample: soxr failed: ") + err);
-  return out;
+  pushed_ += block.size();
+  // In chunks: given a long block at once soxr copies it into its input queue.
+  const Index chunk = 1 << 16;
+  for (Index pos = 0; pos < block.size() && out_pos_ < out_.size();) {
+    const auto len = static_cast<size_t>(std::min(chunk, block.size() - pos));
+    size_t used = 0, done = 0;
+    const soxr_error_t err = soxr_process(soxr_, block.data() + pos, len, &used, out_.data() + out_pos_,
+                                          static_cast<size_t>(out_.size() - out_pos_), &done);
+    if (err) throw Error(std::string("resample: soxr failed: ") + err);
+    pos += static_cast<Index>(used);
+    out_pos_ += static_cast<Index>(done);
+    if (used == 0 && done == 0) break;
+  }
+}
+
+VectorXf MonoResampler::finish() {
+  while (soxr_ && out_pos_ < out_.size()) {
+    size_t done = 0;
+    const soxr_error_t err =
+        soxr_process(soxr_, nullptr, 0, nullptr, out_.data() + out_pos_, static_cast<size_t>(out_.size() - out_pos_), &done);
+    if (err) throw Error(std::string("resample: soxr failed: ") + err);
+    out_pos_ += static_cast<Index>(done);
+    if (done == 0) break;  // flushed: what is left stays zero, as with soxr_oneshot
+  }
+  return std::move(out_);
+}
+
+VectorXf resample_mono(const Eigen::Ref<const VectorXf>& samples, int from_rate, int to_rate) {
+  if (from_rate == to_rate) {
+    output_frames(samples.size(), from_rate, to_rate);  // the rates' checks
+    return samples;
+  }
+  MonoResampler r(samples.size(), from_rate, to_rate);
+  r.push(samples);
+  return r.finish();
 }
 
 }  // namespace notewise

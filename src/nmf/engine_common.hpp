@@ -6,6 +6,8 @@
 #include <limits>
 #include <vector>
 
+#include <omp.h>
+
 #include "notewise/nmf/columns.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "kernels.hpp"
@@ -50,7 +52,11 @@ class SegmentedV {
     const Index S = buffer_.cols();
     for (Index n0 = 0; n0 < N_; n0 += S) {
       const Index n = std::min(S, N_ - n0);
-      store_->read(n0, buffer_.leftCols(n));
+      // The threads read a share each: a read from the page cache is a copy, which would
+      // otherwise leave the other cores idle.
+      const Index share = (n + omp_get_max_threads() - 1) / omp_get_max_threads();
+#pragma omp parallel for schedule(static)
+      for (Index j = 0; j < n; j += share) store_->read(n0 + j, buffer_.middleCols(j, std::min(share, n - j)));
       f(n0, n0 + n, Columns<T>{buffer_.data(), n0, K_});
     }
   }

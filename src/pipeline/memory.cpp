@@ -27,7 +27,8 @@ double nmf_work(const nmf::Options& o) {
 }  // namespace
 
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
-                               const PipelineOptions& o, bool resynthesise, bool streamed, bool stems_whole) {
+                               const PipelineOptions& o, bool resynthesise, bool streamed, bool stems_whole,
+                               bool spilled) {
   if (frames <= 0 || sample_rate <= 0 || channels <= 0)
     throw InvalidArgument("estimate_memory: the audio has no samples (frames " + std::to_string(frames) + ", rate " +
                           std::to_string(sample_rate) + ", channels " + std::to_string(channels) + ")");
@@ -48,18 +49,21 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   const double audio = kFloat * L * C, analysis = kFloat * La, V = kFloat * K * N;
   const double factors = kFloat * (K * R + 2 * R * N);  // W, H and the running H of a group
   const bool views = o.model.keep_views;
-  // Streamed, the recording is read block by block and only its mono mix-down at the input
-  // rate is held, while it is resampled (pipeline.hpp: analysis_signal).
+  // Streamed, the recording is read, mixed down and resampled block by block: only the analysis
+  // signal grows (pipeline.hpp: analysis_signal).
   std::vector<MemoryPart> base = {
       {streamed ? "the analysis signal and the factors W, H" : "the decoded recording", streamed ? analysis + factors : audio,
        streamed ? "a lower --sr" : "a shorter recording"},
   };
   if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"});
   std::vector<MemoryPart> read = base;
-  if (streamed) read.push_back({"the mono mix-down at the input rate", kFloat * L, "a shorter recording"});
   const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
+  // In a store, V is formed and read a segment at a time (columns.hpp: segments of 4096 frames).
+  const double segment = kFloat * K * std::min(N, 4096.0);
+  const std::string or_disk = streamed && resynthesise && spills_spectrogram(o.model, false) ? "--spectrogram disk, " : "";
   std::vector<MemoryPart> spectrogram = base;
-  spectrogram.push_back({"spectrogram V", V, "a larger --hop or a lower --sr"});
+  spectrogram.push_back(spilled ? MemoryPart{"a segment of V", segment, "a smaller --n-fft"}
+                                : MemoryPart{"spectrogram V", V, or_disk + "a larger --hop or a lower --sr"});
   // Streamed with stems (separate_prepared with a source), the analysis signal is freed once V
   // is formed: the two meet only while V is filled; the NMF and the resynthesis hold V alone.
   if (streamed && resynthesise) base.front() = {"the factors W, H", factors, "a larger --hop"};
@@ -69,7 +73,12 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
                                               std::min<double>(N, static_cast<double>(o.model.view_columns)) * (1 + 2 * G),
                     "--no-report or fewer --group"});
   std::vector<MemoryPart> nmf = base;
-  nmf.push_back({"spectrogram V and the NMF work space", (1 + nmf_work(o.model.decompose.nmf)) * V, "a larger --hop or a lower --sr"});
+  if (spilled)
+    nmf.push_back({"a segment of V and the NMF work space", segment + nmf_work(o.model.decompose.nmf) * V,
+                   "a larger --hop or a lower --sr"});
+  else
+    nmf.push_back({"spectrogram V and the NMF work space", (1 + nmf_work(o.model.decompose.nmf)) * V,
+                   or_disk + "a larger --hop or a lower --sr"});
   std::vector<MemoryPart> synth = base;
   if (views) synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), fewer});
   if (resynthesise) {
@@ -97,6 +106,12 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
     }
   std::stable_sort(e.parts.begin(), e.parts.end(), [](const MemoryPart& a, const MemoryPart& b) { return a.bytes > b.bytes; });
   return e;
+}
+
+double spectrogram_bytes(long long frames, int sample_rate, const PipelineOptions& o) {
+  if (frames <= 0 || sample_rate <= 0) return 0;
+  const double La = std::ceil(static_cast<double>(frames) * o.analysis_rate / sample_rate);
+  return kFloat * o.model.stft.bins() * (1 + std::floor(La / o.model.stft.hop));
 }
 
 std::string format_bytes(double bytes) {

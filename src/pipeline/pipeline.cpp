@@ -121,16 +121,18 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
 VectorXf analysis_signal(const SampleSource& source, Index frames, int channels, int sample_rate, int analysis_rate) {
   require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
   if (frames <= 0 || channels <= 0) throw InvalidArgument("analysis_signal: no samples");
-  VectorXf mono(frames);
+  // Mixed down and resampled block by block: the mix-down at the input rate is never whole (an
+  // hour at 44.1 kHz: 0.64 GB).
+  MonoResampler resampler(frames, sample_rate, analysis_rate);
   MatrixXf block;
   const Index step = 1 << 16;
   for (Index i = 0; i < frames; i += step) {
     block.resize(std::min(step, frames - i), channels);
     source(i, block);
     if (!block.allFinite()) throw InvalidArgument("the samples are not all finite");
-    mono.segment(i, block.rows()) = mix_down(block);
+    resampler.push(mix_down(block));
   }
-  return resample_mono(mono, sample_rate, analysis_rate);
+  return resampler.finish();
 }
 
 
@@ -300,7 +302,7 @@ Separation separate_band_prepared(const PreparedRecording& p, const Eigen::Ref<c
 
 Separation separate_prepared(PreparedRecording& p, Index frames, int channels, int sample_rate,
                              const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration,
-                             const std::function<void(double)>& on_resynthesis) {
+                             const std::function<void(double)>& on_resynthesis, nmf::ColumnStore<float>* spectrogram) {
   if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
   if (!p.drums.empty()) {
     // A band's joint model (separate_band) synthesises its stems whole: the recording is read
@@ -318,11 +320,27 @@ Separation separate_prepared(PreparedRecording& p, Index frames, int channels, i
   if (p.groups.names.empty()) throw InvalidArgument("separate: no groups");
   // The analysis signal has served (alignment, fit, V): freed before the NMF, it is not held
   // beside the spectrogram through the run (0.32 GB an hour at 22050 Hz).
-  MatrixXf V = magnitude_spectrogram(p.analysis, p.model.stft);
-  p.analysis = VectorXf();
-  Separation s = model_groups_from_spectrogram(std::move(V), p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  Separation s;
+  if (spectrogram) {
+    if (!spills_spectrogram(p.model, false))
+      throw InvalidArgument("separate: V in a store needs NMF with the KL loss, no trained model and no kept views");
+    magnitude_spectrogram(p.analysis, p.model.stft, *spectrogram);
+    p.analysis = VectorXf();
+    s = model_groups_from_store(*spectrogram, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  } else {
+    MatrixXf V = magnitude_spectrogram(p.analysis, p.model.stft);
+    p.analysis = VectorXf();
+    s = model_groups_from_spectrogram(std::move(V), p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+  }
   resynthesise(s.decomposition, p.groups, mask_alpha(p.model), frames, channels, sample_rate, source, sink, on_resynthesis);
   return s;
+}
+
+bool spills_spectrogram(const SeparationOptions& model, bool drums) {
+  const nmf::Options& o = model.decompose.nmf;
+  const bool kl = o.divergence == nmf::Divergence::KullbackLeibler || (o.divergence == nmf::Divergence::Beta && o.beta == 1);
+  return kl && o.path != nmf::Path::Dense && model.decompose.method == Method::Nmf && !model.decompose.pretrained &&
+         !model.keep_views && !drums;
 }
 
 Separation separate_prepared(const PreparedRecording& p, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,

@@ -134,13 +134,15 @@ void fit_autoencoder(const Eigen::Ref<const MatrixXf>& V_in, const DecomposeOpti
   d.run.iterations = static_cast<int>(r.loss.size());
 }
 
-// NMF whose templates are learnt for the first `learn_w` iterations and then held (0: always).
-nmf::Result<float> fit_nmf(const Eigen::Ref<const MatrixXf>& V, const MatrixXf& W0, const MatrixXf& H0, const nmf::Options& o,
+// NMF whose templates are learnt for the first `learn_w` iterations and then held (0: always);
+// factorize(W0, H0, options, callback) runs one NMF on V, wherever V is.
+template <class Factorize>
+nmf::Result<float> fit_nmf(const Factorize& factorize, const MatrixXf& W0, const MatrixXf& H0, const nmf::Options& o,
                            int learn_w, const nmf::Callback& callback) {
-  if (learn_w <= 0 || learn_w >= o.max_iterations || o.fix_w) return nmf::factorize<float>(V, W0, H0, o, callback);
+  if (learn_w <= 0 || learn_w >= o.max_iterations || o.fix_w) return factorize(W0, H0, o, callback);
   nmf::Options first = o;
   first.max_iterations = learn_w;
-  nmf::Result<float> r = nmf::factorize<float>(V, W0, H0, first, [&](const nmf::Progress& p) {
+  nmf::Result<float> r = factorize(W0, H0, first, [&](const nmf::Progress& p) {
     return !callback || callback(nmf::Progress{p.iteration, o.max_iterations, p.loss});
   });
   if (r.converged || r.cancelled) return r;
@@ -148,7 +150,7 @@ nmf::Result<float> fit_nmf(const Eigen::Ref<const MatrixXf>& V, const MatrixXf& 
   rest.max_iterations = o.max_iterations - learn_w;
   rest.fix_w = true;
   rest.fixed_w_columns.clear();
-  nmf::Result<float> s = nmf::factorize<float>(V, std::move(r.W), std::move(r.H), rest, [&](const nmf::Progress& p) {
+  nmf::Result<float> s = factorize(std::move(r.W), std::move(r.H), rest, [&](const nmf::Progress& p) {
     return !callback || callback(nmf::Progress{learn_w + p.iteration, o.max_iterations, p.loss});
   });
   s.initial_loss = r.initial_loss;
@@ -157,6 +159,21 @@ nmf::Result<float> fit_nmf(const Eigen::Ref<const MatrixXf>& V, const MatrixXf& 
   s.iterations += r.iterations;
   s.sparse_path = s.sparse_path || r.sparse_path;
   return s;
+}
+
+// What both forms of decompose() share before the fit: the checks, constraints and shares.
+Decomposition start_decomposition(Index rows, Index cols, const Score& score, const Geometry& geometry,
+                                  const DecomposeOptions& options) {
+  options.validate();
+  if (rows != geometry.bins() || cols != geometry.frames)
+    throw InvalidArgument("decompose: spectrogram is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                          ", the geometry says " + std::to_string(geometry.bins()) + " x " + std::to_string(geometry.frames));
+  Decomposition d;
+  d.geometry = geometry;
+  const PianoModel* model = options.pretrained.get();
+  d.constraints = build_constraints(score, geometry, model ? model->constraints : options.constraints);
+  d.notes = note_shares(score, d.constraints, geometry);
+  return d;
 }
 
 }  // namespace
@@ -210,25 +227,36 @@ std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c
 
 Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score, const Geometry& geometry,
                         const DecomposeOptions& options, const nmf::Callback& callback) {
-  options.validate();
-  if (V.rows() != geometry.bins() || V.cols() != geometry.frames)
-    throw InvalidArgument("decompose: spectrogram is " + std::to_string(V.rows()) + " x " + std::to_string(V.cols()) +
-                          ", the geometry says " + std::to_string(geometry.bins()) + " x " + std::to_string(geometry.frames));
-  Decomposition d;
-  d.geometry = geometry;
-  const PianoModel* model = options.pretrained.get();
-  d.constraints = build_constraints(score, geometry, model ? model->constraints : options.constraints);
-  d.notes = note_shares(score, d.constraints, geometry);
+  Decomposition d = start_decomposition(V.rows(), V.cols(), score, geometry, options);
   const auto start = std::chrono::steady_clock::now();
-  if (model) {
+  if (const PianoModel* model = options.pretrained.get()) {
     fit_from_model(*model, V, options, callback, d);
   } else if (options.method == Method::Nmf) {
-    d.run = fit_nmf(V, d.constraints.W0, d.constraints.H0, options.nmf, options.template_iterations, callback);
+    const auto factorize = [&](MatrixXf W0, MatrixXf H0, const nmf::Options& o, const nmf::Callback& cb) {
+      return nmf::factorize<float>(V, std::move(W0), std::move(H0), o, cb);
+    };
+    d.run = fit_nmf(factorize, d.constraints.W0, d.constraints.H0, options.nmf, options.template_iterations, callback);
     d.W = std::move(d.run.W);
     d.H = std::move(d.run.H);
   } else {
     fit_autoencoder(V, options, callback, d);
   }
+  d.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return d;
+}
+
+Decomposition decompose(const nmf::ColumnStore<float>& V, const Score& score, const Geometry& geometry,
+                        const DecomposeOptions& options, const nmf::Callback& callback, Index segment_frames) {
+  if (options.pretrained || options.method != Method::Nmf)
+    throw InvalidArgument("decompose: a spectrogram read in segments is decomposed by NMF only (no autoencoder, no trained model)");
+  Decomposition d = start_decomposition(V.rows(), V.cols(), score, geometry, options);
+  const auto start = std::chrono::steady_clock::now();
+  const auto factorize = [&](MatrixXf W0, MatrixXf H0, const nmf::Options& o, const nmf::Callback& cb) {
+    return nmf::factorize<float>(V, std::move(W0), std::move(H0), o, cb, segment_frames);
+  };
+  d.run = fit_nmf(factorize, d.constraints.W0, d.constraints.H0, options.nmf, options.template_iterations, callback);
+  d.W = std::move(d.run.W);
+  d.H = std::move(d.run.H);
   d.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return d;
 }

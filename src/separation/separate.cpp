@@ -164,19 +164,41 @@ std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups
   return masks;
 }
 
-RunViews group_views(const Eigen::Ref<const MatrixXf>& V, const Decomposition& d, const Grouping& groups, double alpha,
-                     Index max_columns) {
+namespace {
+// The views from V's chunks, chunk(j0, n) giving columns [j0, j0 + n).
+template <class Chunk>
+RunViews views_from_chunks(const Chunk& chunk, Index rows, Index cols, const Decomposition& d, const Grouping& groups,
+                           double alpha, Index max_columns) {
   const BlockMasks block_masks(d, groups, alpha);
-  const Index N = d.H.cols(), chunk = 1024;
-  if (V.cols() != N || V.rows() != d.W.rows()) throw InvalidArgument("views: V is not the decomposition's shape");
+  const Index N = d.H.cols(), step = 1024;
+  if (cols != N || rows != d.W.rows()) throw InvalidArgument("views: V is not the decomposition's shape");
   Geometry g = d.geometry;
   g.frames = N;
   ViewBuilder b(g, groups.names.size(), max_columns);
-  for (Index j0 = 0; j0 < N; j0 += chunk) {
-    const Index n = std::min(chunk, N - j0);
-    b.add(j0, V.middleCols(j0, n), block_masks(j0, n));
+  for (Index j0 = 0; j0 < N; j0 += step) {
+    const Index n = std::min(step, N - j0);
+    b.add(j0, chunk(j0, n), block_masks(j0, n));
   }
   return b.finish();
+}
+}  // namespace
+
+RunViews group_views(const Eigen::Ref<const MatrixXf>& V, const Decomposition& d, const Grouping& groups, double alpha,
+                     Index max_columns) {
+  return views_from_chunks([&](Index j0, Index n) { return V.middleCols(j0, n); }, V.rows(), V.cols(), d, groups,
+                           alpha, max_columns);
+}
+
+RunViews group_views(const nmf::ColumnStore<float>& V, const Decomposition& d, const Grouping& groups, double alpha,
+                     Index max_columns) {
+  MatrixXf buffer;
+  return views_from_chunks(
+      [&](Index j0, Index n) {
+        buffer.resize(V.rows(), n);
+        V.read(j0, buffer);
+        return Eigen::Ref<const MatrixXf>(buffer);
+      },
+      V.rows(), V.cols(), d, groups, alpha, max_columns);
 }
 
 MatrixXf map_mask(const MatrixXf& mask, const Geometry& from, const Geometry& to) {
@@ -323,6 +345,13 @@ MatrixXf magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const
   return V;
 }
 
+void magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const StftOptions& stft, nmf::ColumnStore<float>& out) {
+  if (analysis.size() == 0) throw InvalidArgument("stft: empty signal");
+  if (out.cols() != 0) throw InvalidArgument("magnitude_spectrogram: the store is not empty");
+  const Index N = stft.frames(analysis.size()), chunk = 1024;
+  for (Index j0 = 0; j0 < N; j0 += chunk) out.append(stft_frames(analysis, stft, j0, std::min(chunk, N - j0)).cwiseAbs());
+}
+
 Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analysis_rate, const Score& score,
                         const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration) {
   options.validate();
@@ -349,6 +378,23 @@ Separation model_groups_from_spectrogram(MatrixXf V, double analysis_rate, const
     return s;
   }
   s.masks = group_masks(s.decomposition, groups, mask_alpha(options));
+  return s;
+}
+
+Separation model_groups_from_store(const nmf::ColumnStore<float>& V, double analysis_rate, const Score& score,
+                                   const Grouping& groups, const SeparationOptions& options,
+                                   const nmf::Callback& on_iteration, Index segment_frames) {
+  options.validate();
+  if (groups.names.empty()) throw InvalidArgument("separate: no groups");
+  if (options.keep_views) throw InvalidArgument("model_groups: a spectrogram kept in a store cannot be kept as Separation::V");
+  if (V.rows() != options.stft.bins())
+    throw InvalidArgument("model_groups: V has " + std::to_string(V.rows()) + " bins, the STFT options " +
+                          std::to_string(options.stft.bins()));
+  Separation s;
+  s.groups = groups;
+  const Geometry g = Geometry::of(options.stft, analysis_rate, V.cols());
+  s.decomposition = decompose(V, score, g, options.decompose, on_iteration, segment_frames);
+  if (options.view_columns > 0) s.views = group_views(V, s.decomposition, groups, mask_alpha(options), options.view_columns);
   return s;
 }
 

@@ -29,8 +29,8 @@ class ColumnStore {
     write(cols_, block);
     cols_ += block.cols();
   }
-  // Columns [first, first + out.cols()) into out (rows() x count). Thread-compatible: no two
-  // reads at once into the same buffer, any number of stores.
+  // Columns [first, first + out.cols()) into out (rows() x count). Reads into disjoint buffers
+  // may run at once (the NMF's threads read a share of each segment each); appends may not.
   void read(Index first, Eigen::Ref<Matrix<T>> out) const {
     if (first < 0 || out.cols() < 0 || first + out.cols() > cols_ || out.rows() != rows_)
       throw InvalidArgument("column store: columns " + std::to_string(first) + " + " + std::to_string(out.cols()) +

@@ -31,10 +31,14 @@ struct MemoryEstimate {
 // source and a sink), so neither is held whole; with options.model.keep_views false neither are
 // V and the masks after the decomposition. options.model.view_columns > 0 adds the views
 // (views.hpp). stems_whole: streamed, but the stems are still kept whole (the report's listening
-// copies of a short run). Throws InvalidArgument for sizes <= 0.
+// copies of a short run). spilled: V kept in a store outside memory (separate_prepared's
+// `spectrogram`), so the NMF holds one segment of it. Throws InvalidArgument for sizes <= 0.
 MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, const Score& score,
                                const PipelineOptions& options, bool resynthesise = true, bool streamed = false,
-                               bool stems_whole = false);
+                               bool stems_whole = false, bool spilled = false);
+
+// The size of V (bins x frames, float) for a recording of `frames` at `sample_rate`.
+double spectrogram_bytes(long long frames, int sample_rate, const PipelineOptions& options);
 
 // "4.24 GB", "435 MB" (decimal units, as /usr/bin/time and free -h near enough).
 std::string format_bytes(double bytes);

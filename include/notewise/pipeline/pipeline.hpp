@@ -152,10 +152,18 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
 // streaming form); the result's stems stay empty. With options.model.keep_views false, V
 // and the masks are not kept either, so the resynthesis needs no spectrogram-sized matrix.
 // prepared.analysis is released (left empty) once the spectrogram is formed: the NMF of a
-// long recording does not hold it beside V.
+// long recording does not hold it beside V. With `spectrogram` (an empty store, e.g. a
+// temporary file: io::ColumnFile), V is formed in the store and the NMF reads it a segment of
+// frames at a time, so that nothing of the size of V is held at all; this needs NMF with the
+// KL loss (spills_spectrogram) and is ignored for a band's joint model (drum notes).
 Separation separate_prepared(PreparedRecording& prepared, Index frames, int channels, int sample_rate,
                              const SampleSource& source, const StemSink& sink, const nmf::Callback& on_iteration = {},
-                             const std::function<void(double)>& on_resynthesis = {});
+                             const std::function<void(double)>& on_resynthesis = {},
+                             nmf::ColumnStore<float>* spectrogram = nullptr);
+
+// Whether a run of these options can keep V in a store (separate_prepared's `spectrogram`):
+// NMF with the KL loss, no trained model, no drum notes, V not kept for plots.
+bool spills_spectrogram(const SeparationOptions& model, bool drums);
 
 // prepare_recording, then separate_prepared.
 RecordingSeparation separate_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,

@@ -94,6 +94,12 @@ struct Decomposition {
 Decomposition decompose(const Eigen::Ref<const MatrixXf>& V, const Score& score, const Geometry& geometry,
                         const DecomposeOptions& options, const nmf::Callback& callback = {});
 
+// The same decomposition of a spectrogram kept in a ColumnStore, read a segment of frames at a
+// time (nmf::factorize's store form: the KL loss). Method::Nmf without a trained model only: the
+// autoencoders and a model's encoder read V whole; anything else throws InvalidArgument.
+Decomposition decompose(const nmf::ColumnStore<float>& V, const Score& score, const Geometry& geometry,
+                        const DecomposeOptions& options, const nmf::Callback& callback = {}, Index segment_frames = 4096);
+
 // The note shares alone (they depend on the score and windows only).
 std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& constraints, const Geometry& geometry);
 

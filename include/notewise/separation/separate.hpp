@@ -66,6 +66,9 @@ std::vector<MatrixXf> group_masks(const Decomposition& d, const Grouping& groups
 // views' memory and a chunk's, not G spectrograms.
 RunViews group_views(const Eigen::Ref<const MatrixXf>& V, const Decomposition& d, const Grouping& groups, double alpha,
                      Index max_columns);
+// The same with V read a chunk at a time from a ColumnStore.
+RunViews group_views(const nmf::ColumnStore<float>& V, const Decomposition& d, const Grouping& groups, double alpha,
+                     Index max_columns);
 
 // A mask of the analysis grid, read at the bins and frames of another STFT geometry (bilinear
 // in Hz and seconds; frequencies above the analysis Nyquist take the top analysis bin).
@@ -125,6 +128,8 @@ struct Separation {
 
 // |STFT| of the analysis signal (bins x frames), formed in chunks of frames.
 MatrixXf magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const StftOptions& stft);
+// The same columns appended to a store (empty before) chunk by chunk: never whole in memory.
+void magnitude_spectrogram(const Eigen::Ref<const VectorXf>& analysis, const StftOptions& stft, nmf::ColumnStore<float>& out);
 
 // Everything but the audio: spectrogram, decomposition, groups and masks (stems stay empty).
 // For views of a run (reports, plots) that need no resynthesis.
@@ -135,6 +140,12 @@ Separation model_groups(const Eigen::Ref<const VectorXf>& analysis, double analy
 // freed once the views are built. Lets a caller free the analysis signal before the NMF.
 Separation model_groups_from_spectrogram(MatrixXf V, double analysis_rate, const Score& score,
                                          const Grouping& groups, const SeparationOptions& options, const nmf::Callback& on_iteration = {});
+// The same from a spectrogram kept in a ColumnStore and read a segment at a time (decompose's
+// store form: NMF with the KL loss); Separation::V stays empty, and options.keep_views is refused
+// (it would keep V whole).
+Separation model_groups_from_store(const nmf::ColumnStore<float>& V, double analysis_rate, const Score& score,
+                                   const Grouping& groups, const SeparationOptions& options,
+                                   const nmf::Callback& on_iteration = {}, Index segment_frames = 4096);
 
 // model_groups, then the stems. analysis: the mono analysis signal at analysis_rate; native: the recording (samples x
 // channels) at native_rate, which the stems keep. `progress(fraction)` is called while the

@@ -54,3 +54,27 @@ TEST(Resample, MonoInChunksEqualsTheWholeSignalsResampling) {
   }
   EXPECT_EQ(notewise::resample_mono(VectorXf::Ones(10), 22050, 22050), VectorXf::Ones(10));
 }
+
+TEST(Resample, PushedBlockByBlockEqualsTheWholeSignalsResampling) {
+  // analysis_signal pushes a recording's mix-down a block at a time; blocks of any length
+  // (one sample, odd lengths, longer than soxr's chunks) give soxr_oneshot's output exactly.
+  VectorXf x(150001);
+  for (Index i = 0; i < x.size(); ++i) x[i] = 0.4f * std::sin(0.002f * i * (1 + i % 5)) + 0.2f * std::sin(0.25f * i);
+  for (const auto& [from, to] : {std::pair{44100, 22050}, {48000, 22050}, {22050, 44100}, {22050, 22050}}) {
+    const MatrixXf whole = notewise::resample(MatrixXf(x), from, to);
+    for (const Index block : {Index(1), Index(999), Index(70000)}) {
+      MonoResampler r(x.size(), from, to);
+      // The first blocks one sample long, then `block` samples: both edges of soxr's chunks.
+      Index at = 0;
+      for (; at < 3; ++at) r.push(x.segment(at, 1));
+      for (; at < x.size(); at += block) r.push(x.segment(at, std::min(block, x.size() - at)));
+      const VectorXf out = r.finish();
+      ASSERT_EQ(out.size(), whole.rows());
+      EXPECT_EQ((out - whole.col(0)).cwiseAbs().maxCoeff(), 0.0f) << from << " -> " << to << ", blocks of " << block;
+    }
+  }
+  MonoResampler r(10, 44100, 22050);
+  r.push(VectorXf::Ones(8));
+  EXPECT_THROW(r.push(VectorXf::Ones(3)), InvalidArgument);  // more than announced
+  EXPECT_THROW(MonoResampler(10, 0, 22050), InvalidArgument);
+}

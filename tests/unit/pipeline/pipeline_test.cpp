@@ -108,6 +108,52 @@ TEST(Pipeline, StreamedRecordingGivesTheSameAnalysisAndStems_InMemoryThatDoesNot
   EXPECT_THROW(analysis_signal(source, 0, 2, kRate, 22050), InvalidArgument);
 }
 
+// V in a store (separate_prepared's `spectrogram`; a temporary file in the CLI): the NMF reads
+// it a segment at a time, and the stems are those of V in memory to float rounding.
+TEST(Pipeline, SpectrogramInAStoreGivesTheStemsOfVInMemory) {
+  const Index n = 3 * kRate + 77;
+  const MatrixXf x = stereo(n);
+  PipelineOptions o = fast();
+  o.model.keep_views = false;
+  o.model.decompose.nmf.divergence = nmf::Divergence::KullbackLeibler;
+  ASSERT_TRUE(spills_spectrogram(o.model, false));
+  const SampleSource source = [&](Index start, Eigen::Ref<MatrixXf> out) { out = x.middleRows(start, out.rows()); };
+  const auto run = [&](nmf::ColumnStore<float>* store, std::vector<MatrixXf>& stems) {
+    PreparedRecording p = prepare_analysis(analysis_signal(source, n, 2, kRate, 22050), n, kRate, two_notes(), o);
+    stems.assign(2, MatrixXf::Zero(n, 2));
+    std::vector<Index> filled(2, 0);
+    return separate_prepared(
+        p, n, 2, kRate, source,
+        [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+          stems[k].middleRows(filled[k], part.rows()) = part;
+          filled[k] += part.rows();
+        },
+        {}, {}, store);
+  };
+  std::vector<MatrixXf> in_memory, from_store;
+  const Separation a = run(nullptr, in_memory);
+  nmf::MemoryColumns<float> store;
+  const Separation b = run(&store, from_store);
+  EXPECT_EQ(store.cols(), a.decomposition.H.cols());  // V was formed in the store
+  EXPECT_EQ(store.rows(), a.decomposition.W.rows());
+  EXPECT_TRUE(b.decomposition.run.sparse_path);
+  EXPECT_EQ(a.decomposition.run.iterations, b.decomposition.run.iterations);
+  EXPECT_NEAR(a.decomposition.run.loss.back(), b.decomposition.run.loss.back(), 1e-4 * a.decomposition.run.loss.back());
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_GT(in_memory[k].cwiseAbs().maxCoeff(), 0.05f);
+    EXPECT_LE((in_memory[k] - from_store[k]).cwiseAbs().maxCoeff(), 1e-4f);
+  }
+  // What a store cannot serve is refused, not run on a V that is not there.
+  PipelineOptions euclid = o;
+  euclid.model.decompose.nmf.divergence = nmf::Divergence::Euclidean;
+  EXPECT_FALSE(spills_spectrogram(euclid.model, false));
+  EXPECT_FALSE(spills_spectrogram(o.model, true));  // a band's joint model
+  PreparedRecording p = prepare_analysis(analysis_signal(source, n, 2, kRate, 22050), n, kRate, two_notes(), euclid);
+  nmf::MemoryColumns<float> unused;
+  EXPECT_THROW(separate_prepared(p, n, 2, kRate, source, [](std::size_t, const Eigen::Ref<const MatrixXf>&) {}, {}, {}, &unused),
+               InvalidArgument);
+}
+
 TEST(Pipeline, ScorePastTheEndIsCutWithAWarning_NothingLeftIsAParseError) {
   const Index n = 2 * kRate;
   const MatrixXf x = stereo(n);
@@ -237,6 +283,20 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
     const MemoryEstimate hour = estimate_memory(60 * minute, kRate, 2, score, reported, stems, true);
     EXPECT_EQ(holds(hour, "the analysis signal") && holds(hour, "spectrogram V and the NMF work space"), !stems);
   }
+  // V in a store: the NMF holds a segment of it, so the hour's peak loses about V, and what
+  // still grows per minute (H, the NMF's per-frame sums) is far less than V's growth.
+  PipelineOptions kl = lean;
+  kl.model.decompose.nmf.divergence = nmf::Divergence::KullbackLeibler;
+  const double V_hour = spectrogram_bytes(60 * minute, kRate, kl), V_ten = spectrogram_bytes(10 * minute, kRate, kl);
+  EXPECT_NEAR(V_hour, 6 * V_ten, 0.01 * V_hour);
+  const MemoryEstimate kept = estimate_memory(60 * minute, kRate, 2, score, kl, true, true);
+  const MemoryEstimate spilled = estimate_memory(60 * minute, kRate, 2, score, kl, true, true, false, true);
+  EXPECT_LT(spilled.bytes, kept.bytes - 0.8 * V_hour);
+  EXPECT_FALSE(holds(spilled, "spectrogram V"));
+  const double growth = spilled.bytes - estimate_memory(10 * minute, kRate, 2, score, kl, true, true, false, true).bytes;
+  EXPECT_LT(growth, 0.5 * (V_hour - V_ten));
+  // The message for a run that does not fit names --spectrogram disk where it applies.
+  EXPECT_NE(kept.parts.front().lower.find("--spectrogram disk"), std::string::npos) << kept.parts.front().what;
   EXPECT_THROW(estimate_memory(0, kRate, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, 0, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, kRate, 0, score, o), InvalidArgument);
