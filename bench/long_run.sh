@@ -7,13 +7,16 @@
 #   REPORT=1 bash bench/long_run.sh ...         the same with the report (no --no-report)
 #   BIN=build/notewise  WORK=/tmp/notewise-long  BASE=/path/to/other/notewise (optional: the
 #   5-minute stems of BASE, e.g. a build of the whole-signal path, compared sample by sample)
+#   SPECTROGRAM=memory|disk|auto (default auto: V on disk above 512 MB, from about 24 minutes)
+# With a 5-minute run in the list, its stems with V in memory (what auto chooses there) are
+# compared with a run of the same piece with --spectrogram disk (the segment-wise NMF).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BIN=$(realpath "${BIN:-$here/../build/notewise}")
 WORK=${WORK:-/tmp/notewise-long}
 mins=("$@")
-report=(--no-report)
-[ "${REPORT:-0}" = 1 ] && report=()
+report=(--no-report --spectrogram "${SPECTROGRAM:-auto}")
+[ "${REPORT:-0}" = 1 ] && report=(--spectrogram "${SPECTROGRAM:-auto}")
 [ ${#mins[@]} -eq 0 ] && mins=(1 5 10 30 60)
 mkdir -p "$WORK"
 cd "$WORK"
@@ -42,5 +45,18 @@ import numpy as np, soundfile as sf
 for f in ("left.wav", "right.wav"):
     a, _ = sf.read("base5/" + f, dtype="float32"); b, _ = sf.read("out5/" + f, dtype="float32")
     print(f"5 min {f}: max |this - BASE| = {np.abs(a - b).max():.3g} (peak {np.abs(a).max():.2f}, {a.shape[0]} frames)")
+PY
+fi
+if [ -d out5 ] && [ "${SPECTROGRAM:-auto}" != disk ]; then
+  /usr/bin/time -v "$BIN" --force separate m5.wav --score m5.csv --out disk5 "${report[@]}" -q --format float32 \
+    --spectrogram disk 2> time5disk.log
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' time5disk.log)
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' time5disk.log)
+  echo "5 min with --spectrogram disk: peak RSS $((rss / 1024)) MiB, wall $wall"
+  /usr/bin/python3 - <<'PY'
+import numpy as np, soundfile as sf
+for f in ("left.wav", "right.wav"):
+    a, _ = sf.read("out5/" + f, dtype="float32"); b, _ = sf.read("disk5/" + f, dtype="float32")
+    print(f"5 min {f}: max |disk - memory| = {np.abs(a - b).max():.3g} (peak {np.abs(a).max():.2f}, {a.shape[0]} frames)")
 PY
 fi

@@ -1,9 +1,11 @@
 // notewise decompose: the score-informed NMF alone, with note-wise results.
 #include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
+#include "notewise/io/column_file.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
@@ -35,6 +37,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
   a->model.add_to(*cmd, false, true);
+  a->model.add_spectrogram_option(*cmd);
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
@@ -51,9 +54,13 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const auto& so = a->model.options;
     ProgressBar bar("decompose", globals.quiet);
     bar.stage(2, 3);
-    // The decomposition with its label groups and masks: what the report shows (no stems).
+    // The decomposition with its label groups and masks: what the report shows (no stems). V
+    // in a temporary file in the staging folder with --spectrogram disk (or auto, when large).
+    std::unique_ptr<io::ColumnFile> spectrogram;
+    if (in.spectrogram_on_disk) spectrogram = std::make_unique<io::ColumnFile>(run->staging());
     const Separation view_data = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false,
-                                                   nmf_progress(bar, so.decompose.nmf.max_iterations));
+                                                   nmf_progress(bar, so.decompose.nmf.max_iterations), {}, spectrogram.get());
+    spectrogram.reset();
     bar.finish();
     const Decomposition& d = view_data.decomposition;
 

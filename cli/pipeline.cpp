@@ -486,12 +486,12 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
     in.reader = std::make_shared<io::AudioReader>(audio_path);
     if (!in.reader->seekable()) in.reader.reset();  // MP3, Ogg: only an estimated length
   }
-  if (m.spectrogram == "disk" && !(stream && resynthesise && spills_spectrogram(po.model, false)))
+  const bool can_spill = stream && spills_spectrogram(po.model, false);
+  if (m.spectrogram == "disk" && !can_spill)
     validate_options([] {
       throw InvalidArgument("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
     });
-  in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr,
-                                        stream && resynthesise && spills_spectrogram(po.model, false));
+  in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr, can_spill);
   if (in.spectrogram_on_disk) {
     const io::AudioInfo header = io::read_audio_info(audio_path);
     info(g.quiet, "the spectrogram V (" + format_bytes(spectrogram_bytes(header.frames, header.sample_rate, po)) +

@@ -60,7 +60,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
   // In a store, V is formed and read a segment at a time (columns.hpp: segments of 4096 frames).
   const double segment = kFloat * K * std::min(N, 4096.0);
-  const std::string or_disk = streamed && resynthesise && spills_spectrogram(o.model, false) ? "--spectrogram disk, " : "";
+  const std::string or_disk = streamed && spills_spectrogram(o.model, false) ? "--spectrogram disk, " : "";
   std::vector<MemoryPart> spectrogram = base;
   spectrogram.push_back(spilled ? MemoryPart{"a segment of V", segment, "a smaller --n-fft"}
                                 : MemoryPart{"spectrogram V", V, or_disk + "a larger --hop or a lower --sr"});

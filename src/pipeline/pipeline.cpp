@@ -345,11 +345,17 @@ bool spills_spectrogram(const SeparationOptions& model, bool drums) {
 
 Separation separate_prepared(const PreparedRecording& p, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                              bool resynthesise, const nmf::Callback& on_iteration,
-                             const std::function<void(double)>& on_resynthesis) {
+                             const std::function<void(double)>& on_resynthesis, nmf::ColumnStore<float>* spectrogram) {
   if (p.analysis.size() == 0) throw InvalidArgument("separate_prepared: the recording was not prepared (prepare_recording)");
   if (!p.drums.empty()) {
     if (resynthesise && (samples.rows() == 0 || samples.cols() == 0)) throw InvalidArgument("separate_prepared: no samples");
     return separate_band_prepared(p, samples, sample_rate, resynthesise, on_iteration, on_resynthesis);
+  }
+  if (!resynthesise && spectrogram) {
+    if (!spills_spectrogram(p.model, false))
+      throw InvalidArgument("decompose: V in a store needs NMF with the KL loss, no trained model and no kept views");
+    magnitude_spectrogram(p.analysis, p.model.stft, *spectrogram);
+    return model_groups_from_store(*spectrogram, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
   }
   if (!resynthesise) return model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
   if (samples.rows() == 0 || samples.cols() == 0) throw InvalidArgument("separate_prepared: no samples");

@@ -328,6 +328,57 @@ TEST(Cli, Separate_StreamedStemsEqualTheWholeOnes_BadSampleLeavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
+TEST(Cli, Separate_SpectrogramOnDiskGivesTheStemsOfVInMemory) {
+  // --spectrogram disk: V in a temporary file without a name, read back a segment at a time.
+  // The stems equal those of V in memory to float rounding; no file is left; edit and
+  // decompose take the option too; a loss whose engine needs V whole is a usage error.
+  TempDir dir;
+  const int rate = 22050;
+  const Index n = 6 * rate;
+  MatrixXf x(n, 1);
+  for (Index i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const double a = t > 0.3 && t < 3.5 ? 0.3 * std::sin(2 * 3.14159265 * 220.0 * t) * std::exp(-(t - 0.3)) : 0.0;
+    const double b = t > 2.0 && t < 5.5 ? 0.3 * std::sin(2 * 3.14159265 * 329.63 * t) * std::exp(-(t - 2.0)) : 0.0;
+    x(i, 0) = static_cast<float>(a + b);
+  }
+  io::write_wav(dir.file("mix.wav"), x, rate, io::SampleFormat::Float32);
+  test::write_bytes(dir.file("s.csv"), "start,duration,pitch,velocity,label\n0.3,3.2,57,100,a\n2.0,3.5,64,100,b\n");
+  const std::string args = "separate " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 12 --no-report --format float32 ";
+  CliRun r = notewise_cli("-q " + args + "--spectrogram memory --out " + dir.file("memory"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = notewise_cli(args + "--spectrogram disk --out " + dir.file("disk"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("kept in a temporary file"), std::string::npos) << r.err;
+  for (const char* stem : {"a.wav", "b.wav"}) {
+    const io::Audio m = io::read_audio(dir.file(std::string("memory/") + stem));
+    const io::Audio d = io::read_audio(dir.file(std::string("disk/") + stem));
+    ASSERT_EQ(d.frames(), n);
+    EXPECT_LE((m.samples - d.samples).cwiseAbs().maxCoeff(), 1e-4f) << stem;
+    EXPECT_GT(d.samples.cwiseAbs().maxCoeff(), 0.01f) << stem;
+  }
+  int hidden = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("disk"))) hidden += e.path().filename().string()[0] == '.';
+  EXPECT_EQ(hidden, 0);
+  r = notewise_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 12 --gain a=0.5 --spectrogram disk --out " +
+                   dir.file("edited.wav"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = notewise_cli("-q decompose " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 12 --spectrogram disk --out " +
+                   dir.file("dec"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = notewise_cli("-q decompose " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 12 --spectrogram memory --out " +
+                   dir.file("dec_memory"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const MatrixXf H_disk = io::read_npy(dir.file("dec/H.npy")), H_memory = io::read_npy(dir.file("dec_memory/H.npy"));
+  ASSERT_EQ(H_disk.rows(), H_memory.rows());
+  ASSERT_EQ(H_disk.cols(), H_memory.cols());
+  EXPECT_LE((H_disk - H_memory).norm(), 1e-3 * H_memory.norm());
+  r = notewise_cli("-q " + args + "--loss euclidean --spectrogram disk --out " + dir.file("euclid"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--spectrogram disk"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("euclid")));
+}
+
 TEST(Cli, Separate_MalformedScore) {
   TempDir dir;
   test::write_bytes(dir.file("bad.csv"), "start,duration,pitch,velocity,label\n0.5,1,131,100,a\n");

@@ -137,9 +137,12 @@ Grouping stem_groups(const PreparedRecording& prepared);
 // With drum notes (prepared.drums): one joint model (separate_band, KL, drum_model's
 // iterations); decomposition holds the pitched rows, `drums` the drum model, groups
 // stem_groups(prepared) and masks/stems per group in that order.
+// Without resynthesis (decompose), `spectrogram` (an empty store) takes V as in the streaming
+// form below; it is ignored with resynthesis and for a band.
 Separation separate_prepared(const PreparedRecording& prepared, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                              bool resynthesise = true, const nmf::Callback& on_iteration = {},
-                             const std::function<void(double)>& on_resynthesis = {});
+                             const std::function<void(double)>& on_resynthesis = {},
+                             nmf::ColumnStore<float>* spectrogram = nullptr);
 
 // Long recordings, read block by block (a file's seeks) instead of held whole: the analysis
 // signal from `source` (frames x channels at sample_rate, mixed down block by block as
