@@ -15,8 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 BIN=$(realpath "${BIN:-$here/../build/notewise}")
 WORK=${WORK:-/tmp/notewise-long}
 mins=("$@")
-report=(--no-report --spectrogram "${SPECTROGRAM:-auto}")
-[ "${REPORT:-0}" = 1 ] && report=(--spectrogram "${SPECTROGRAM:-auto}")
+report=(--no-report)
+[ "${REPORT:-0}" = 1 ] && report=()
+mode=(--spectrogram "${SPECTROGRAM:-auto}")
 [ ${#mins[@]} -eq 0 ] && mins=(1 5 10 30 60)
 mkdir -p "$WORK"
 cd "$WORK"
@@ -24,8 +25,12 @@ for m in "${mins[@]}"; do [ -f "m$m.wav" ] || /usr/bin/python3 "$here/loop_examp
 echo "| length | peak RSS | estimate | seconds | seconds per minute |"
 echo "|---|---|---|---|---|"
 for m in "${mins[@]}"; do
-  est=$("$BIN" separate "m$m.wav" --score "m$m.csv" --out "est$m" "${report[@]}" --max-memory 1K 2>&1 | sed -n 's/.*needs about \([0-9.]* [kMG]B\).*/\1/p' || true)
-  /usr/bin/time -v "$BIN" --force separate "m$m.wav" --score "m$m.csv" --out "out$m" "${report[@]}" -q --format float32 2> "time$m.log"
+  # The estimate of the mode the run takes (auto: disk once V exceeds 512 MB; with --max-memory
+  # 1K auto would always choose disk).
+  em=${SPECTROGRAM:-auto}
+  if [ "$em" = auto ]; then em=memory; [ "$m" -ge 25 ] && em=disk; fi
+  est=$("$BIN" separate "m$m.wav" --score "m$m.csv" --out "est$m" "${report[@]}" --spectrogram "$em" --max-memory 1K 2>&1 | sed -n 's/.*needs about \([0-9.]* [kMG]B\).*/\1/p' || true)
+  /usr/bin/time -v "$BIN" --force separate "m$m.wav" --score "m$m.csv" --out "out$m" "${report[@]}" "${mode[@]}" -q --format float32 2> "time$m.log"
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "time$m.log")
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "time$m.log")
   /usr/bin/python3 - "$m" "$rss" "$wall" "$est" <<'PY'

@@ -57,6 +57,18 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   };
   if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"});
   std::vector<MemoryPart> read = base;
+  // The score-fit check or the alignment (align_score): per 10 ms frame the 128 pitch energies,
+  // two onset curves and two release curves per pitch the score uses, and about 150 floats of
+  // features, cost rows and DTW path (fitted to the hour's measured peak: docs/PERFORMANCE.md).
+  std::vector<MemoryPart> fit = base;
+  if (o.align || o.check_fit || o.align_auto) {
+    std::set<int> pitches;
+    for (const auto& n : score.notes()) pitches.insert(n.pitch);
+    const double frames10ms = L / sample_rate * 100;
+    fit.push_back({o.align ? "the alignment's features" : "the score-fit check's features",
+                   kFloat * frames10ms * (128 + 4.0 * static_cast<double>(pitches.size()) + 150),
+                   "a shorter recording"});
+  }
   const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
   // In a store, V is formed and read a segment at a time (columns.hpp: segments of 4096 frames).
   const double segment = kFloat * K * std::min(N, 4096.0);
@@ -99,7 +111,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
     return s;
   };
   MemoryEstimate e;
-  for (const auto* phase : {&read, &spectrogram, &nmf, &synth})
+  for (const auto* phase : {&read, &fit, &spectrogram, &nmf, &synth})
     if (total(*phase) > e.bytes) {
       e.bytes = total(*phase);
       e.parts = *phase;

@@ -285,8 +285,10 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   }
   // V in a store: the NMF holds a segment of it, so the hour's peak loses about V, and what
   // still grows per minute (H, the NMF's per-frame sums) is far less than V's growth.
+  // (Without the score-fit check, whose features are the next largest part: see below.)
   PipelineOptions kl = lean;
   kl.model.decompose.nmf.divergence = nmf::Divergence::KullbackLeibler;
+  kl.check_fit = false;
   const double V_hour = spectrogram_bytes(60 * minute, kRate, kl), V_ten = spectrogram_bytes(10 * minute, kRate, kl);
   EXPECT_NEAR(V_hour, 6 * V_ten, 0.01 * V_hour);
   const MemoryEstimate kept = estimate_memory(60 * minute, kRate, 2, score, kl, true, true);
@@ -297,6 +299,17 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   EXPECT_LT(growth, 0.5 * (V_hour - V_ten));
   // The message for a run that does not fit names --spectrogram disk where it applies.
   EXPECT_NE(kept.parts.front().lower.find("--spectrogram disk"), std::string::npos) << kept.parts.front().what;
+  // The score-fit check (or the alignment) holds its features for the whole recording: with V
+  // on disk, its phase is the peak, and it grows with the pitches the score uses.
+  PipelineOptions checked = kl;
+  checked.check_fit = true;
+  const MemoryEstimate with_check = estimate_memory(60 * minute, kRate, 2, score, checked, true, true, false, true);
+  EXPECT_GT(with_check.bytes, spilled.bytes);
+  EXPECT_TRUE(holds(with_check, "the score-fit check's features"));
+  std::vector<Note> many = score.notes();
+  for (int p = 30; p < 90; ++p) many.push_back({1.0, 0.5, p, 80, "l", 0});
+  const Score more(many);
+  EXPECT_GT(estimate_memory(60 * minute, kRate, 2, more, checked, true, true, false, true).bytes, with_check.bytes);
   EXPECT_THROW(estimate_memory(0, kRate, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, 0, 2, score, o), InvalidArgument);
   EXPECT_THROW(estimate_memory(minute, kRate, 0, score, o), InvalidArgument);
