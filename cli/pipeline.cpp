@@ -407,9 +407,10 @@ double memory_available() {
   return 0;
 }
 
-// Auto keeps V in memory up to this size (about 24 minutes at the defaults), where reading it
-// back from the page cache costs a few per cent of the NMF's time (docs/PERFORMANCE.md), and
-// puts it on disk above, where memory would otherwise grow with the recording.
+// Auto keeps V in memory up to this size (about 24 minutes at the defaults) and puts it on disk
+// above, where memory would otherwise grow with the recording. On disk the NMF reads V through
+// a mapping of the page cache, within a few per cent of its time in memory (docs/PERFORMANCE.md);
+// short runs keep it in memory all the same, so that nothing touches the disk for them.
 constexpr double kSpectrogramInMemory = 512e6;
 
 // The honest limit: a run that cannot fit stops here, before the audio is decoded or any

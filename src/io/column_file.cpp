@@ -1,6 +1,7 @@
 #include "notewise/io/column_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,7 +32,34 @@ ColumnFile::ColumnFile(const std::string& dir) : dir_(dir.empty() ? "." : dir) {
 }
 
 ColumnFile::~ColumnFile() {
+  if (mapped_) ::munmap(mapped_, mapped_bytes_);
   if (fd_ >= 0) ::close(fd_);
+}
+
+const float* ColumnFile::map(Index first, Index) const {
+  const std::size_t bytes = static_cast<std::size_t>(rows()) * static_cast<std::size_t>(cols()) * sizeof(float);
+  if (mapped_ && mapped_bytes_ != bytes) {  // columns were appended since
+    ::munmap(mapped_, mapped_bytes_);
+    mapped_ = nullptr;
+  }
+  if (!mapped_) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd_, 0);
+    if (p == MAP_FAILED) return nullptr;
+    mapped_ = p;
+    mapped_bytes_ = bytes;
+  }
+  return static_cast<const float*>(mapped_) + static_cast<std::size_t>(first) * static_cast<std::size_t>(rows());
+}
+
+void ColumnFile::unmap(Index first, Index count) const {
+  if (!mapped_) return;
+  // Whole pages inside the columns' bytes (a page shared with a neighbour is left: it is read
+  // again soon, or was given back with it).
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t col = static_cast<std::size_t>(rows()) * sizeof(float);
+  const std::size_t begin = (static_cast<std::size_t>(first) * col + page - 1) / page * page;
+  const std::size_t end = std::min(mapped_bytes_, static_cast<std::size_t>(first + count) * col) / page * page;
+  if (end > begin) ::madvise(static_cast<char*>(mapped_) + begin, end - begin, MADV_DONTNEED);
 }
 
 void ColumnFile::write(Index first, const Eigen::Ref<const MatrixXf>& block) {

@@ -52,6 +52,12 @@ class SegmentedV {
     const Index S = buffer_.cols();
     for (Index n0 = 0; n0 < N_; n0 += S) {
       const Index n = std::min(S, N_ - n0);
+      // A mapped file: the threads touch the segment's pages in place, no copy.
+      if (const T* mapped = store_->view(n0, n)) {
+        f(n0, n0 + n, Columns<T>{mapped, n0, K_});
+        store_->release(n0, n);
+        continue;
+      }
       // The threads read a share each: a read from the page cache is a copy, which would
       // otherwise leave the other cores idle.
       const Index share = (n + omp_get_max_threads() - 1) / omp_get_max_threads();

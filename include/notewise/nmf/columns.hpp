@@ -37,10 +37,23 @@ class ColumnStore {
                                   " of " + std::to_string(cols_));
     if (out.cols() > 0) load(first, out);
   }
+  // Columns [first, first + count) in place (rows() x count, contiguous), where the store can
+  // show them without a copy (a file mapped into memory), valid until release(first, count);
+  // nullptr where it cannot, and then read() is the way.
+  const T* view(Index first, Index count) const {
+    if (first < 0 || count <= 0 || first + count > cols_) return nullptr;
+    return map(first, count);
+  }
+  // Gives back what view() showed: the pages of a mapped file leave the process's memory.
+  void release(Index first, Index count) const {
+    if (first >= 0 && count > 0 && first + count <= cols_) unmap(first, count);
+  }
 
  protected:
   virtual void write(Index first, const Eigen::Ref<const Matrix<T>>& block) = 0;
   virtual void load(Index first, Eigen::Ref<Matrix<T>> out) const = 0;
+  virtual const T* map(Index, Index) const { return nullptr; }
+  virtual void unmap(Index, Index) const {}
 
  private:
   Index rows_ = 0, cols_ = 0;

@@ -52,6 +52,31 @@ TEST(ColumnFile, ReadsBackWhatWasAppendedAndLeavesNoFile) {
   fs::remove_all(dir);
 }
 
+TEST(ColumnFile, ViewsTheColumnsInPlace_AgainAfterReleaseAndAfterAppends) {
+  const fs::path dir = fresh_dir("view");
+  const MatrixXf big = nmf::random_matrix<float>(1000, 300, 9);  // 4000-byte columns: pages straddle them
+  io::ColumnFile f(dir.string());
+  f.append(big.leftCols(200));
+  const float* p = f.view(50, 100);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(Eigen::Map<const MatrixXf>(p, 1000, 100), big.middleCols(50, 100));
+  f.release(50, 100);
+  p = f.view(0, 200);  // the released pages come back from the file
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(Eigen::Map<const MatrixXf>(p, 1000, 200), big.leftCols(200));
+  f.release(0, 200);
+  f.append(big.rightCols(100));
+  p = f.view(150, 150);  // mapped again, with the new columns
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(Eigen::Map<const MatrixXf>(p, 1000, 150), big.rightCols(150));
+  f.release(150, 150);
+  EXPECT_EQ(f.view(250, 51), nullptr);  // past the end: nothing to show
+  nmf::MemoryColumns<float> memory;  // a store that cannot show its columns in place
+  memory.append(big);
+  EXPECT_EQ(memory.view(0, 10), nullptr);
+  fs::remove_all(dir);
+}
+
 TEST(ColumnFile, AFolderThatCannotHoldItIsAnIoErrorNamingTheFolder) {
   const std::string missing = (fs::temp_directory_path() / "notewise_no_such_folder_for_columns" / "x").string();
   try {
