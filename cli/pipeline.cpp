@@ -493,12 +493,6 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
       throw InvalidArgument("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
     });
   in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr, can_spill);
-  if (in.spectrogram_on_disk) {
-    const io::AudioInfo header = io::read_audio_info(audio_path);
-    info(g.quiet, "the spectrogram V (" + format_bytes(spectrogram_bytes(header.frames, header.sample_rate, po)) +
-                      ") is kept in a temporary file beside the output and read a segment at a time "
-                      "(--spectrogram memory keeps it in memory)");
-  }
   if (in.reader) {
     in.audio.sample_rate = in.reader->sample_rate();
     in.frames = in.reader->frames();
@@ -521,6 +515,15 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
     if (msg.level == PipelineMessage::Level::Warning) warn(msg.text);
     else info(g.quiet, msg.text);
   }
+  if (in.spectrogram_on_disk && !in.drums.empty()) {
+    // A band's joint model (drum notes) reads V whole (separate_prepared ignores the store).
+    in.spectrogram_on_disk = false;
+    if (m.spectrogram == "disk") notice(g.quiet, "--spectrogram disk: the drum notes' joint model keeps V in memory");
+  }
+  if (in.spectrogram_on_disk)
+    info(g.quiet, "the spectrogram V (" + format_bytes(spectrogram_bytes(in.frames, in.audio.sample_rate, po)) +
+                      ") is kept in a temporary file beside the output and read a segment at a time "
+                      "(--spectrogram memory keeps it in memory)");
   if (in.alignment) {
     in.warp = in.alignment->warp;
     in.align_cost = in.alignment->cost;

@@ -38,10 +38,9 @@ class SegmentedV {
   explicit SegmentedV(ConstRef<T> V) : K_(V.rows()), N_(V.cols()), base_(V.data()), stride_(V.outerStride()) {}
   SegmentedV(const ColumnStore<T>& store, Index segment)
       : K_(store.rows()), N_(store.cols()), store_(&store), stride_(store.rows()),
-        buffer_(store.rows(), std::max<Index>(1, std::min(segment, store.cols()))) {}
+        segment_(std::max<Index>(1, std::min(segment, store.cols()))) {}
   Index rows() const { return K_; }
   Index cols() const { return N_; }
-  bool whole() const { return store_ == nullptr; }
   // f(n0, n1, col) for each segment [n0, n1) in order.
   template <class F>
   void each_segment(F&& f) const {
@@ -49,17 +48,17 @@ class SegmentedV {
       f(Index(0), N_, Columns<T>{base_, 0, stride_});
       return;
     }
-    const Index S = buffer_.cols();
-    for (Index n0 = 0; n0 < N_; n0 += S) {
-      const Index n = std::min(S, N_ - n0);
+    for (Index n0 = 0; n0 < N_; n0 += segment_) {
+      const Index n = std::min(segment_, N_ - n0);
       // A mapped file: the threads touch the segment's pages in place, no copy.
       if (const T* mapped = store_->view(n0, n)) {
         f(n0, n0 + n, Columns<T>{mapped, n0, K_});
         store_->release(n0, n);
         continue;
       }
-      // The threads read a share each: a read from the page cache is a copy, which would
-      // otherwise leave the other cores idle.
+      // Else into the buffer (made on first need), the threads a share each: a read from the
+      // page cache is a copy, which would otherwise leave the other cores idle.
+      if (buffer_.cols() < segment_) buffer_.resize(K_, segment_);
       const Index share = (n + omp_get_max_threads() - 1) / omp_get_max_threads();
 #pragma omp parallel for schedule(static)
       for (Index j = 0; j < n; j += share) store_->read(n0 + j, buffer_.middleCols(j, std::min(share, n - j)));
@@ -72,6 +71,7 @@ class SegmentedV {
   const T* base_ = nullptr;
   const ColumnStore<T>* store_ = nullptr;
   Index stride_;
+  Index segment_ = 0;
   mutable Mat<T> buffer_;
 };
 

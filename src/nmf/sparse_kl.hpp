@@ -20,6 +20,8 @@ namespace notewise::nmf::engine {
 // (V ./ WH)H' follow from that column while it is in L1. Cost follows H's nonzeros times the
 // templates' bands, not R times K. The H step and the W numerators are fused per frame: the W
 // step needs V ./ (W H_new) of frame n, which depends only on frame n's new H.
+// V comes whole or from a ColumnStore (SegmentedV): every pass over the frames then runs a
+// segment at a time, and the W numerators and H's row sums accumulate across the segments.
 template <class T>
 class SparseKL {
  public:
