@@ -21,33 +21,44 @@ WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cos
     if (a < 0 || b >= cols || a > b) throw InvalidArgument("dtw: invalid band at row " + std::to_string(i));
     offset[i + 1] = offset[i] + static_cast<std::size_t>(b - a + 1);
   }
-  std::vector<double> D(offset[rows], inf);
+  // The accumulated costs of two rows only (row i needs row i - 1 and itself); the steps of
+  // every cell, one byte each, for the way back. Keeping D whole cost 8 bytes more per cell:
+  // 0.15 GB for an hour's fine level.
   std::vector<std::uint8_t> step(offset[rows], 0);  // 0 diagonal, 1 down (from i-1), 2 right (from j-1)
-  auto at = [&](Index i, Index j) -> double {
-    if (i < 0 || j < 0 || j < band[i].first || j > band[i].second) return inf;
-    return D[offset[i] + static_cast<std::size_t>(j - band[i].first)];
-  };
-  for (Index i = 0; i < rows; ++i)
-    for (Index j = band[i].first; j <= band[i].second; ++j) {
+  std::vector<double> prev, cur;
+  for (Index i = 0; i < rows; ++i) {
+    const Index first = band[i].first, last = band[i].second;
+    cur.assign(static_cast<std::size_t>(last - first + 1), inf);
+    const auto above = [&](Index j) -> double {
+      if (i == 0 || j < band[i - 1].first || j > band[i - 1].second) return inf;
+      return prev[static_cast<std::size_t>(j - band[i - 1].first)];
+    };
+    for (Index j = first; j <= last; ++j) {
       const double c = cost(i, j);
-      const std::size_t k = offset[i] + static_cast<std::size_t>(j - band[i].first);
+      const auto x = static_cast<std::size_t>(j - first);
+      const std::size_t k = offset[i] + x;
       if (i == 0 && j == 0) {
-        D[k] = c;
+        cur[x] = c;
         continue;
       }
-      const double d = at(i - 1, j - 1) + w.diagonal * c, v = at(i - 1, j) + w.down * c, h = at(i, j - 1) + w.right * c;
+      const double left = j > first ? cur[x - 1] : inf;
+      const double d = above(j - 1) + w.diagonal * c, v = above(j) + w.down * c, h = left + w.right * c;
       if (d <= v && d <= h) {
-        D[k] = d;
+        cur[x] = d;
         step[k] = 0;
       } else if (v <= h) {
-        D[k] = v;
+        cur[x] = v;
         step[k] = 1;
       } else {
-        D[k] = h;
+        cur[x] = h;
         step[k] = 2;
       }
     }
-  if (!(at(rows - 1, cols - 1) < inf)) throw InvalidArgument("dtw: the band admits no path to the end");
+    std::swap(prev, cur);
+  }
+  // prev is the last row now.
+  if (band[rows - 1].second != cols - 1 || !(prev.back() < inf))
+    throw InvalidArgument("dtw: the band admits no path to the end");
   WarpingPath path;
   Index i = rows - 1, j = cols - 1;
   path.emplace_back(i, j);
