@@ -6,6 +6,7 @@
 // step's numerator (V ./ WH) H' and denominator 1 H' are sums over frames, accumulated segment
 // by segment. The core defines the interface; where the columns live (a temporary file:
 // io/column_file.hpp) is the front end's choice.
+#include <algorithm>
 #include <string>
 
 #include "notewise/core/error.hpp"
@@ -64,7 +65,9 @@ template <class T>
 class MemoryColumns final : public ColumnStore<T> {
  protected:
   void write(Index first, const Eigen::Ref<const Matrix<T>>& block) override {
-    data_.conservativeResize(block.rows(), first + block.cols());
+    // Capacity doubles, so that appending chunk by chunk copies each column a bounded number of times.
+    if (first + block.cols() > data_.cols())
+      data_.conservativeResize(block.rows(), std::max(first + block.cols(), 2 * data_.cols()));
     data_.middleCols(first, block.cols()) = block;
   }
   void load(Index first, Eigen::Ref<Matrix<T>> out) const override { out = data_.middleCols(first, out.cols()); }
