@@ -489,9 +489,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   }
   const bool can_spill = stream && spills_spectrogram(po.model, false);
   if (m.spectrogram == "disk" && !can_spill)
-    validate_options([] {
-      throw InvalidArgument("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
-    });
+    throw CLI::ValidationError("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
   in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr, can_spill);
   if (in.reader) {
     in.audio.sample_rate = in.reader->sample_rate();

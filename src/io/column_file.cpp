@@ -62,44 +62,47 @@ void ColumnFile::unmap(Index first, Index count) const {
   if (end > begin) ::madvise(static_cast<char*>(mapped_) + begin, end - begin, MADV_DONTNEED);
 }
 
-void ColumnFile::write(Index first, const Eigen::Ref<const MatrixXf>& block) {
-  // Contiguous columns (a Ref may carry an outer stride): one column at a time otherwise.
-  const auto bytes_per_col = static_cast<std::size_t>(block.rows()) * sizeof(float);
-  for (Index j = 0; j < block.cols();) {
-    const Index n = block.outerStride() == block.rows() ? block.cols() - j : 1;
-    const char* p = reinterpret_cast<const char*>(block.col(j).data());
+namespace {
+// Columns [first, first + cols) of the file to or from `data` (rows x cols, column j at
+// data + j * stride): one system call per run of contiguous columns, retried until whole.
+template <class Call>
+void transfer(Index first, Index rows, Index cols, Index stride, char* data, const Call& call) {
+  const auto bytes_per_col = static_cast<std::size_t>(rows) * sizeof(float);
+  for (Index j = 0; j < cols;) {
+    const Index n = stride == rows ? cols - j : 1;  // a Ref may carry an outer stride
+    char* p = data + static_cast<std::size_t>(j * stride) * sizeof(float);
     std::size_t left = bytes_per_col * static_cast<std::size_t>(n);
     auto at = static_cast<off_t>(bytes_per_col * static_cast<std::size_t>(first + j));
     while (left > 0) {
-      const ssize_t w = ::pwrite(fd_, p, left, at);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) throw IoError(dir_, problem("cannot write"));  // a full disk says so here
-      p += w;
-      at += w;
-      left -= static_cast<std::size_t>(w);
+      const ssize_t done = call(p, left, at);
+      if (done < 0 && errno == EINTR) continue;
+      p += done;
+      at += done;
+      left -= static_cast<std::size_t>(done);
     }
     j += n;
   }
 }
+}  // namespace
+
+void ColumnFile::write(Index first, const Eigen::Ref<const MatrixXf>& block) {
+  // pwrite only reads from the buffer; transfer's pointer is not const for pread's sake.
+  char* data = const_cast<char*>(reinterpret_cast<const char*>(block.data()));
+  transfer(first, block.rows(), block.cols(), block.outerStride(), data, [&](char* p, std::size_t n, off_t at) {
+    const ssize_t w = ::pwrite(fd_, p, n, at);
+    if (w == 0 || (w < 0 && errno != EINTR)) throw IoError(dir_, problem("cannot write"));  // a full disk says so here
+    return w;
+  });
+}
 
 void ColumnFile::load(Index first, Eigen::Ref<MatrixXf> out) const {
-  const auto bytes_per_col = static_cast<std::size_t>(out.rows()) * sizeof(float);
-  for (Index j = 0; j < out.cols();) {
-    const Index n = out.outerStride() == out.rows() ? out.cols() - j : 1;
-    char* p = reinterpret_cast<char*>(out.col(j).data());
-    std::size_t left = bytes_per_col * static_cast<std::size_t>(n);
-    auto at = static_cast<off_t>(bytes_per_col * static_cast<std::size_t>(first + j));
-    while (left > 0) {
-      const ssize_t r = ::pread(fd_, p, left, at);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw IoError(dir_, problem("cannot read"));
-      if (r == 0) throw IoError(dir_, "the spectrogram's temporary file ended early (was it truncated?)");
-      p += r;
-      at += r;
-      left -= static_cast<std::size_t>(r);
-    }
-    j += n;
-  }
+  transfer(first, out.rows(), out.cols(), out.outerStride(), reinterpret_cast<char*>(out.data()),
+           [&](char* p, std::size_t n, off_t at) {
+             const ssize_t r = ::pread(fd_, p, n, at);
+             if (r < 0 && errno != EINTR) throw IoError(dir_, problem("cannot read"));
+             if (r == 0) throw IoError(dir_, "the spectrogram's temporary file ended early (was it truncated?)");
+             return r;
+           });
 }
 
 }  // namespace notewise::io

@@ -31,7 +31,8 @@ struct Columns {
 };
 
 // V for the engines that take it frame by frame: whole in memory (one segment, no copy), or a
-// ColumnStore read segment by segment into one buffer of `segment` frames.
+// ColumnStore taken `segment` frames at a time, shown in place where it can (a mapped file),
+// else read into one buffer.
 template <class T>
 class SegmentedV {
  public:

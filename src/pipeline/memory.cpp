@@ -64,9 +64,9 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   if (o.align || o.check_fit || o.align_auto) {
     std::set<int> pitches;
     for (const auto& n : score.notes()) pitches.insert(n.pitch);
-    const double frames10ms = L / sample_rate * 100;
+    const double frames_aligned = L / sample_rate * AlignOptions{}.feature_rate;  // the rate prepare_recording aligns at
     fit.push_back({o.align ? "the alignment's features" : "the score-fit check's features",
-                   kFloat * frames10ms * (128 + 4.0 * static_cast<double>(pitches.size()) + 150),
+                   kFloat * frames_aligned * (128 + 4.0 * static_cast<double>(pitches.size()) + 150),
                    "a shorter recording"});
   }
   const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";

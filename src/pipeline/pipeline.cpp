@@ -298,6 +298,17 @@ Separation separate_band_prepared(const PreparedRecording& p, const Eigen::Ref<c
   return s;
 }
 
+// V formed in `store`, then the model of the groups from it; `formed()` runs in between (the
+// streaming form frees the analysis signal there).
+Separation model_groups_in_store(const PreparedRecording& p, nmf::ColumnStore<float>& store,
+                                 const nmf::Callback& on_iteration, const std::function<void()>& formed) {
+  if (!spills_spectrogram(p.model, false))
+    throw InvalidArgument("separate: V in a store needs NMF with the KL loss, no trained model and no kept views");
+  magnitude_spectrogram(p.analysis, p.model.stft, store);
+  formed();
+  return model_groups_from_store(store, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+}
+
 }  // namespace
 
 Separation separate_prepared(PreparedRecording& p, Index frames, int channels, int sample_rate,
@@ -322,11 +333,7 @@ Separation separate_prepared(PreparedRecording& p, Index frames, int channels, i
   // beside the spectrogram through the run (0.32 GB an hour at 22050 Hz).
   Separation s;
   if (spectrogram) {
-    if (!spills_spectrogram(p.model, false))
-      throw InvalidArgument("separate: V in a store needs NMF with the KL loss, no trained model and no kept views");
-    magnitude_spectrogram(p.analysis, p.model.stft, *spectrogram);
-    p.analysis = VectorXf();
-    s = model_groups_from_store(*spectrogram, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
+    s = model_groups_in_store(p, *spectrogram, on_iteration, [&] { p.analysis = VectorXf(); });
   } else {
     MatrixXf V = magnitude_spectrogram(p.analysis, p.model.stft);
     p.analysis = VectorXf();
@@ -351,12 +358,7 @@ Separation separate_prepared(const PreparedRecording& p, const Eigen::Ref<const 
     if (resynthesise && (samples.rows() == 0 || samples.cols() == 0)) throw InvalidArgument("separate_prepared: no samples");
     return separate_band_prepared(p, samples, sample_rate, resynthesise, on_iteration, on_resynthesis);
   }
-  if (!resynthesise && spectrogram) {
-    if (!spills_spectrogram(p.model, false))
-      throw InvalidArgument("decompose: V in a store needs NMF with the KL loss, no trained model and no kept views");
-    magnitude_spectrogram(p.analysis, p.model.stft, *spectrogram);
-    return model_groups_from_store(*spectrogram, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
-  }
+  if (!resynthesise && spectrogram) return model_groups_in_store(p, *spectrogram, on_iteration, [] {});
   if (!resynthesise) return model_groups(p.analysis, p.analysis_rate, p.score, p.groups, p.model, on_iteration);
   if (samples.rows() == 0 || samples.cols() == 0) throw InvalidArgument("separate_prepared: no samples");
   return separate(p.analysis, p.analysis_rate, samples, sample_rate, p.score, p.groups, p.model, on_iteration, on_resynthesis);
