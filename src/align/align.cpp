@@ -341,7 +341,14 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
     Index n = chosen[k];
     const Index stop = std::max<Index>({0, chosen[k] - lead, k > 0 ? chosen[k - 1] + 1 : 0});
     while (n - 1 >= stop && gain(k, n - 1) >= 0.5 * peak) --n;
-    out[k] = static_cast<double>(n) * dt;
+    // Between frames: where the rise crosses half its peak, interpolated linearly from the frame
+    // before (the frame grid quantised every attack to 10 ms).
+    double x = static_cast<double>(n);
+    if (n - 1 >= stop) {
+      const double g0 = gain(k, n - 1), g1 = gain(k, n);
+      if (g1 > g0) x -= std::clamp((g1 - 0.5 * peak) / (g1 - g0), 0.0, 1.0);
+    }
+    out[k] = x * dt;
   }
   return out;
 }
