@@ -58,6 +58,36 @@ Band project(const WarpingPath& coarse, int factor, Index rows, Index cols, Inde
   return band;
 }
 
+// Rows where the path runs along an edge of its band that is not an edge of the matrix: there
+// the band, not the cost, chose the path (the coarse path went wrong, e.g. over a passage shorter
+// than a coarse frame), and the optimum may lie outside it.
+std::vector<Index> band_contacts(const WarpingPath& path, const Band& band, Index cols) {
+  std::vector<Index> rows;
+  for (const auto& [i, j] : path)
+    if ((j == band[i].first && j > 0) || (j == band[i].second && j < cols - 1))
+      if (rows.empty() || rows.back() != i) rows.push_back(i);
+  return rows;
+}
+
+// The band widened by `extra` columns on both sides in the rows within `reach` of a contact,
+// and made contiguous again.
+Band widen(Band band, const std::vector<Index>& contacts, Index extra, Index reach, Index cols) {
+  const Index rows = static_cast<Index>(band.size());
+  std::vector<int> mark(static_cast<std::size_t>(rows) + 1, 0);  // +1 / -1 at the ends of each range
+  for (Index i : contacts) {
+    mark[static_cast<std::size_t>(std::max<Index>(0, i - reach))] += 1;
+    mark[static_cast<std::size_t>(std::min(rows, i + reach + 1))] -= 1;
+  }
+  int open = 0;
+  for (Index i = 0; i < rows; ++i) {
+    open += mark[i];
+    if (open > 0) band[i] = {std::max<Index>(0, band[i].first - extra), std::min(cols - 1, band[i].second + extra)};
+  }
+  for (Index i = 1; i < rows; ++i) band[i].second = std::max(band[i].second, band[i - 1].first);
+  for (Index i = rows - 1; i > 0; --i) band[i - 1].first = std::min(band[i - 1].first, band[i].second);
+  return band;
+}
+
 }  // namespace
 
 WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cost, const MultiscaleOptions& o) {
@@ -80,10 +110,20 @@ WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cos
   for (int l = static_cast<int>(As.size()) - 1; l >= 0; --l) {
     const MatrixXf& a = As[l];
     const MatrixXf& b = Bs[l];
-    const Band band = l == static_cast<int>(As.size()) - 1
-                          ? Band(static_cast<std::size_t>(a.cols()), {0, b.cols() - 1})
-                          : project(path, o.factor, a.cols(), b.cols(), o.radius);
-    path = dtw_band(a.cols(), b.cols(), band, [&](Index i, Index j) { return cost(a.col(i), b.col(j)); }, o.weights);
+    const bool coarsest = l == static_cast<int>(As.size()) - 1;
+    Band band = coarsest ? Band(static_cast<std::size_t>(a.cols()), {0, b.cols() - 1}) : project(path, o.factor, a.cols(), b.cols(), o.radius);
+    const auto run = [&] { return dtw_band(a.cols(), b.cols(), band, [&](Index i, Index j) { return cost(a.col(i), b.col(j)); }, o.weights); };
+    path = run();
+    // Where the path runs along its band, the band is widened there and the level run again
+    // (at most three times, by the radius, twice and four times it: the work stays linear).
+    if (!coarsest && o.widen)
+      for (int t = 0; t < 3; ++t) {
+        const std::vector<Index> contacts = band_contacts(path, band, b.cols());
+        if (contacts.empty()) break;
+        const Index extra = o.radius << t;
+        band = widen(std::move(band), contacts, extra, 4 * extra, b.cols());
+        path = run();
+      }
   }
   return path;
 }

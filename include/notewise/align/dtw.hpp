@@ -40,6 +40,11 @@ struct MultiscaleOptions {
   int levels = 3;
   int factor = 4;
   Index radius = 16;  // at the finest level: 4 cells of a level 4 times coarser
+  // Where a level's path runs along the edge of its band (the coarse path went wrong there, as
+  // over a passage shorter than a coarse frame), widen the band there by radius, 2 radius and
+  // 4 radius in turn and run the level again while it still does. The band only grows, so
+  // the path's cost can only fall.
+  bool widen = true;
   DtwWeights weights;
 };
 using FeatureCost = std::function<double(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b)>;

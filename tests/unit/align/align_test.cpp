@@ -81,6 +81,46 @@ TEST(Dtw, MultiscaleEqualsFullWhereBothFit) {
   EXPECT_EQ(multiscale_dtw(A, B, &cosine_cost, o), full);
 }
 
+TEST(Dtw, MultiscaleWidensItsBandWhereThePathRunsAlongIt) {
+  // Sequences of short random events (a few frames each, shorter than a coarse frame), the
+  // second a tempo-varied copy: with a narrow band the coarse path goes astray. Widening only
+  // enlarges the band, so its path can cost no more than without it and no less than the
+  // full DTW's; on these sequences it must find the full DTW's cost more often.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  int widened_optimal = 0, narrow_optimal = 0, improved = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const Index N = 160;
+    MatrixXf A(4, N);
+    for (Index n = 0; n < N;) {
+      const VectorXf v = VectorXf::NullaryExpr(4, [&](Index) { return 0.05f + u(rng); });
+      for (Index len = 1 + static_cast<Index>(u(rng) * 5); len > 0 && n < N; --len) A.col(n++) = v;
+    }
+    std::vector<Index> src;
+    const double rate = 0.6 + 0.8 * u(rng);
+    for (double t = 0; t < N - 1; t += rate * (0.7 + 0.6 * u(rng))) src.push_back(static_cast<Index>(t));
+    MatrixXf B(4, static_cast<Index>(src.size()));
+    for (std::size_t k = 0; k < src.size(); ++k) B.col(static_cast<Index>(k)) = A.col(src[k]);
+    MatrixXf C(A.cols(), B.cols());
+    for (Index i = 0; i < A.cols(); ++i)
+      for (Index j = 0; j < B.cols(); ++j) C(i, j) = static_cast<float>(cosine_cost(A.col(i), B.col(j)));
+    const double full = path_cost(C, dtw(C));
+    MultiscaleOptions o;
+    o.radius = 1;
+    const double wide = path_cost(C, multiscale_dtw(A, B, &cosine_cost, o));
+    o.widen = false;
+    const double narrow = path_cost(C, multiscale_dtw(A, B, &cosine_cost, o));
+    const double tol = 1e-6 * (1 + full);
+    EXPECT_LE(full, wide + tol);
+    EXPECT_LE(wide, narrow + tol);
+    widened_optimal += wide <= full + tol;
+    narrow_optimal += narrow <= full + tol;
+    improved += wide < narrow - tol;
+  }
+  EXPECT_GT(improved, 0);
+  EXPECT_GT(widened_optimal, narrow_optimal);
+}
+
 TEST(Dtw, EmptyAndInvalid) {
   EXPECT_THROW(dtw(MatrixXf()), InvalidArgument);
   EXPECT_THROW(multiscale_dtw(MatrixXf(3, 0), MatrixXf(3, 4), &cosine_cost), InvalidArgument);
