@@ -140,7 +140,11 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str()->check(CLI::Range(1, 100000));
   cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
   cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
-  cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
+  cmd->add_option("--silence-cost", a->options.silence_cost,
+                  "DTW cost of a silent audio frame against a sounding score frame just before an onset (1 inside a note)")
+      ->capture_default_str();
+  cmd->add_option("--breath-db", a->options.breath_db, "Audio frames this far below the level of the second around them are breaths (dB, 0: off)")
+      ->capture_default_str();
   cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
   cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();

@@ -215,7 +215,11 @@ struct Performance {
   std::vector<double> offsets; // true audio end of each score note's sound (skipped notes: -1)
 };
 
-Performance chorale(double sr, const std::vector<int>& fermata, double breath, int skip_from = -1, int skip_to = -1) {
+// With `breath_level` > 0 the breath is not silent: the held chord goes on at that amplitude
+// (a soft release, the other players sustaining) until the next chord; with `repeat` the chord
+// after each fermata has the fermata's own pitches (only its onset tells it apart).
+Performance chorale(double sr, const std::vector<int>& fermata, double breath, int skip_from = -1, int skip_to = -1,
+                    double breath_level = 0, bool repeat = false) {
   // I-IV-V-I-vi-ii-V-I ... in C, four voices (bass, tenor, alto, soprano), 24 chords.
   const int prog[8][4] = {{48, 55, 64, 72}, {53, 57, 65, 72}, {43, 55, 62, 71}, {48, 55, 64, 72},
                           {45, 57, 64, 72}, {50, 57, 65, 69}, {43, 55, 62, 67}, {48, 52, 60, 67}};
@@ -230,8 +234,10 @@ Performance chorale(double sr, const std::vector<int>& fermata, double breath, i
     start[c] = t;
     length[c] = skipped ? 0 : 0.5 * 1.08 * (held ? 3.0 : 1.0);
     t += length[c] + (held && !skipped ? breath : 0.0);
+    const bool after_fermata = c > 0 && std::find(fermata.begin(), fermata.end(), c - 1) != fermata.end();
+    const int from = repeat && after_fermata ? c - 1 : c;
     for (int v = 0; v < 4; ++v)
-      notes.push_back({1.0 + 0.5 * c, 0.5, prog[c % 8][v] + (c / 8 == 1 ? 2 : 0), 90, labels[v], notes.size()});
+      notes.push_back({1.0 + 0.5 * c, 0.5, prog[from % 8][v] + (from / 8 == 1 ? 2 : 0), 90, labels[v], notes.size()});
   }
   Performance p;
   p.score = Score(notes);
@@ -247,10 +253,15 @@ Performance chorale(double sr, const std::vector<int>& fermata, double breath, i
     p.offsets.push_back(start[c] + length[c]);
     // Legato within a phrase: a note lasts to the next chord (the breath after a fermata is silent).
     const double f0 = 440.0 * std::pow(2.0, (n.pitch - 69) / 12.0);
-    const Index a = static_cast<Index>(start[c] * sr), len = static_cast<Index>(length[c] * sr);
+    const bool held = std::find(fermata.begin(), fermata.end(), c) != fermata.end();
+    const double sounding = length[c] + (held && breath_level > 0 ? breath : 0.0);
+    const Index a = static_cast<Index>(start[c] * sr), len = static_cast<Index>(sounding * sr);
     for (Index k = 0; k < len && a + k < p.audio.size(); ++k) {
       const double s = static_cast<double>(k) / sr;
-      const double env = std::min({1.0, s / 0.02, (length[c] - s) / 0.02});
+      double env = std::min({1.0, s / 0.02, (sounding - s) / 0.02});
+      if (s > length[c]) env *= breath_level;  // the breath: the chord goes on softly
+      else if (held && breath_level > 0)  // and swells while it is held (a player's vibrato of loudness)
+        env *= std::max(breath_level, std::min(1.0, (length[c] - s) / 0.02)) * (0.7 + 0.3 * std::sin(2 * M_PI * 4 * s));
       double x = 0;
       for (int m = 1; m <= 6; ++m) x += std::sin(2 * M_PI * m * f0 * s) / m;
       p.audio(a + k) += static_cast<float>(0.05 * env * x);
@@ -300,6 +311,49 @@ TEST(Align, FermatasAndBreaths_DtwAloneBringsEveryChordWithinTheRefinementWindow
   // mean 9 ms, max 32 ms; the bounds leave room for the 10 ms frame grid).
   EXPECT_LE(mean_of(e), 20.0);
   EXPECT_LE(*std::max_element(e.begin(), e.end()), 60.0);
+}
+
+TEST(Align, SoftBreathBeforeTheSameChord_ChordEntersAfterTheBreath) {
+  // Fermatas on chords 5, 11 and 17, each followed by a 0.2 s breath in which the chord goes on
+  // 10 dB softer (not silent: above the floor), then by a chord of the same pitches. Chroma
+  // cannot tell the two chords apart; the breath is where the next one cannot have started.
+  const Performance p = chorale(22050, {5, 11, 17}, 0.2, -1, -1, std::pow(10.0, -10.0 / 20), true);
+  auto after_breaths = [&](const Alignment& a) {
+    std::vector<double> e;
+    for (std::size_t i = 0; i < p.onsets.size(); ++i) {
+      const int c = static_cast<int>(std::lround((p.score.notes()[i].onset - 1.0) / 0.5));
+      if (c == 6 || c == 12 || c == 18) e.push_back(std::abs(a.aligned.notes()[i].onset - p.onsets[i]) * 1000);
+    }
+    return e;
+  };
+  const std::vector<double> e = after_breaths(align_score(p.audio, 22050, p.score));
+  ASSERT_EQ(e.size(), 12u);
+  EXPECT_LE(*std::max_element(e.begin(), e.end()), 50.0) << mean_of(e);
+  EXPECT_LE(mean_of(onset_errors_ms(p, align_score(p.audio, 22050, p.score).aligned)), 20.0);
+  // The breaths are silent frames (row 24), 10 dB under the music but far above the floor, so
+  // only the breath rule finds them; the chords are not.
+  auto silent_share = [&](const MatrixXf& F, double a, double b) {
+    double n = 0, s = 0;
+    for (Index f = static_cast<Index>(a * 100); f < static_cast<Index>(b * 100); ++f, ++n) s += F(24, f);
+    return s / n;
+  };
+  AlignOptions off;
+  off.breath_db = 0;
+  const MatrixXf F = audio_features(p.audio, 22050, AlignOptions{}), F0 = audio_features(p.audio, 22050, off);
+  for (int c : {5, 11, 17}) {
+    const double end = p.offsets[static_cast<std::size_t>(4 * c)];  // the fermata's end: the breath follows
+    EXPECT_GE(silent_share(F, end + 0.05, end + 0.15), 0.9) << "chord " << c;
+    EXPECT_EQ(silent_share(F0, end + 0.05, end + 0.15), 0.0) << "chord " << c;
+    EXPECT_EQ(silent_share(F, end - 0.6, end - 0.1), 0.0) << "chord " << c;
+  }
+  // The score allows an unwritten pause (row 25) in the 0.1 s before each onset only (the last
+  // chord starts at 12.5 s).
+  const MatrixXf S = score_features(p.score, 1400, 0.01, AlignOptions{});
+  for (Index f = 0; f < 1400; ++f) {
+    const double t = f * 0.01;
+    const double to_next = std::max(0.0, std::ceil((t - 1.0) / 0.5 - 1e-9)) * 0.5 + 1.0 - t;  // chords every 0.5 s from 1.0 s
+    EXPECT_EQ(S(25, f), (to_next > 1e-9 && to_next <= 0.1 + 1e-9 && t < 12.5) ? 1.0f : 0.0f) << t;
+  }
 }
 
 TEST(Align, ScoreWithLeadingSilence_FirstChordsOnTime) {
