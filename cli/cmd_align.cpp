@@ -117,10 +117,11 @@ void add_align_command(CLI::App& app, Globals& globals) {
   CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI or CSV) with a recording of it");
   cmd->footer(
       "Chroma and onset features of the audio and of the score (its leading silence dropped),\n"
-      "multiscale DTW (3 levels) with silence (breaths, pauses) costing the same wherever it\n"
-      "falls; then each onset event placed half way (--refine-weight) from the DTW estimate to\n"
-      "where its own pitches' energy rises (within --refine-window s), the ends of notes before\n"
-      "a rest where their pitch's energy falls, and a monotonic warp for everything else.\n"
+      "multiscale DTW (3 levels) with silence and breaths (frames --breath-db under the second\n"
+      "around them) costing the same wherever they fall; then each onset event placed half way\n"
+      "(--refine-weight) from the DTW estimate to where its own pitches' energy rises (within\n"
+      "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
+      "energy falls, and a monotonic warp for everything else.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
       "duration change, and a confidence column (0..1) is added; a MIDI score is written as\n"
       "start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a MIDI file,\n"
@@ -140,9 +141,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str()->check(CLI::Range(1, 100000));
   cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
   cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
-  cmd->add_option("--silence-cost", a->options.silence_cost,
-                  "DTW cost of a silent audio frame against a sounding score frame just before an onset (1 inside a note)")
-      ->capture_default_str();
+  cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
   cmd->add_option("--breath-db", a->options.breath_db, "Audio frames this far below the level of the second around them are breaths (dB, 0: off)")
       ->capture_default_str();
   cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");

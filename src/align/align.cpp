@@ -13,12 +13,11 @@ namespace notewise {
 namespace {
 
 constexpr int kTail = 10;   // frames of the onset features' decaying tail
-constexpr Index kRows = 26; // 12 chroma, 12 onset, 1 silence, 1 where an unwritten pause may fall
+constexpr Index kRows = 25; // 12 chroma, 12 onset, 1 silence
 
-// Pitch energies (128 x N) -> features (26 x N). `silent` (N, 0 or 1) marks frames without
-// sound; `pause` (score only, 0 or 1) the frames where a pause the score does not write may fall.
+// Pitch energies (128 x N) -> features (25 x N). `silent` (N, 0 or 1) marks frames without sound.
 MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses,
-                                    const VectorXf& silent, const VectorXf* pause = nullptr) {
+                                    const VectorXf& silent) {
   const Index N = E.cols();
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
@@ -62,22 +61,18 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
     const float onorm = on.norm();
     if (onorm > 1.0f) on /= onorm;
     F(24, n) = silent(n);
-    F(25, n) = pause ? (*pause)(n) : 0.0f;
   }
   return F;
 }
 
 // Cost of a pair of frames. Row 24 is the fraction of silent frames (averaged when coarsened):
-// silent audio against a sounding score frame costs silence_cost where the score allows an
-// unwritten pause (row 25: just before an onset; its chroma is noise, so no frame there should
-// be preferred for it) and 1 elsewhere (inside a note: players breathe before a note, not
-// just after its attack); sounding audio against a silent score frame costs 1, silence
-// against silence 0.
+// silent audio against a sounding score frame costs silence_cost (a breath or a pause the score
+// does not write: its chroma is noise, so no score frame should be preferred for it), sounding
+// audio against a silent score frame costs 1, silence against silence 0.
 double frame_cost(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b, double silence_cost) {
-  const double sa = a(24), sb = b(24), pause = b(25);
+  const double sa = a(24), sb = b(24);
   const double chroma = 1.0 - a.head(12).dot(b.head(12));
-  const double unwritten = pause * silence_cost + (1 - pause) * 1.0;
-  const double c = (1 - sa) * (1 - sb) * chroma + sa * (1 - sb) * unwritten + (1 - sa) * sb * 1.0;
+  const double c = (1 - sa) * (1 - sb) * chroma + sa * (1 - sb) * silence_cost + (1 - sa) * sb * 1.0;
   return c + 0.5 * (a.segment(12, 12) - b.segment(12, 12)).norm();
 }
 
@@ -156,7 +151,6 @@ void AlignOptions::validate() const {
   require(silence_db < 0 && silence_db >= -120, "silence_db", silence_db, "in [-120, 0) dB");
   require(silence_cost >= 0 && silence_cost <= 2, "silence_cost", silence_cost, "in [0, 2]");
   require(breath_db >= 0 && breath_db <= 60, "breath_db", breath_db, "in [0, 60] dB (0: off)");
-  require(pause_seconds >= 0 && pause_seconds <= 2, "pause_seconds", pause_seconds, "in [0, 2] s");
   require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
   require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
@@ -189,13 +183,7 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
     }
     impulses(n.pitch % 12, a) += static_cast<float>(v);
   }
-  VectorXf pause = VectorXf::Zero(frames);
-  const Index before = static_cast<Index>(std::lround(o.pause_seconds / dt));
-  for (const Note& n : score.notes()) {
-    const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
-    for (Index f = std::max<Index>(0, a - before); f < a; ++f) pause(f) = 1;
-  }
-  return features_from_pitch_energy(E, o, &impulses, silent, &pause);
+  return features_from_pitch_energy(E, o, &impulses, silent);
 }
 
 double warp_time(const std::vector<std::pair<double, double>>& warp, double t) {

@@ -28,20 +28,17 @@ struct AlignOptions {
   int n_fft = 2048;            // STFT size of the audio features, at the audio's rate
   double gamma = 100;          // log compression of the pitch energies (max-normalised)
   bool onset_features = true;
-  MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 16 fine cells
+  MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 32 fine cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
   // Silence: an audio frame whose energy lies below a third of the way (dB) from the noise
   // floor (2nd percentile of the frames) to the loud level (95th percentile), and at least
   // -silence_db below the loud level, is silent (a pause); so is a breath, a frame at least
   // breath_db below the median level of the second around it (0: off; a breath between
   // phrases dips 7-8 dB under the music but stays far above the floor). Silence's chroma says
-  // nothing, so against a sounding score frame it costs `silence_cost` within pause_seconds
-  // before a score onset, where an unwritten pause falls (a breath, the gap after a fermata),
-  // and 1 inside a note: players breathe before a note, not just after its attack.
+  // nothing, so against a sounding score frame it costs `silence_cost` wherever it is placed.
   double silence_db = -18;
   double silence_cost = 0.5;
   double breath_db = 7.5;
-  double pause_seconds = 0.1;
   // Note-level refinement after the global path: every onset event (the notes that start
   // together in the score) is moved to where its own pitches' harmonic energy rises, within
   // +-refine_window seconds of the DTW estimate, all events at once in order (a Viterbi pass).
@@ -93,8 +90,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sample_rat
 // Piecewise-linear warp of a time (extrapolated with slope 1 beyond the ends).
 double warp_time(const std::vector<std::pair<double, double>>& warp, double t);
 
-// The features (26 x frames: 12 chroma rows, 12 onset rows, silence, where an unwritten pause
-// may fall), exposed for tests.
+// The features (25 x frames: 12 chroma rows, 12 onset rows, the silent frames), exposed for tests.
 MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sample_rate, const AlignOptions& o);
 MatrixXf score_features(const Score& score, Index frames, double frame_seconds, const AlignOptions& o);
 

@@ -316,7 +316,7 @@ TEST(Align, FermatasAndBreaths_DtwAloneBringsEveryChordWithinTheRefinementWindow
 TEST(Align, SoftBreathBeforeTheSameChord_ChordEntersAfterTheBreath) {
   // Fermatas on chords 5, 11 and 17, each followed by a 0.2 s breath in which the chord goes on
   // 10 dB softer (not silent: above the floor), then by a chord of the same pitches. Chroma
-  // cannot tell the two chords apart; the breath is where the next one cannot have started.
+  // cannot tell the two chords apart; the onsets after the breaths must.
   const Performance p = chorale(22050, {5, 11, 17}, 0.2, -1, -1, std::pow(10.0, -10.0 / 20), true);
   auto after_breaths = [&](const Alignment& a) {
     std::vector<double> e;
@@ -345,14 +345,6 @@ TEST(Align, SoftBreathBeforeTheSameChord_ChordEntersAfterTheBreath) {
     EXPECT_GE(silent_share(F, end + 0.05, end + 0.15), 0.9) << "chord " << c;
     EXPECT_EQ(silent_share(F0, end + 0.05, end + 0.15), 0.0) << "chord " << c;
     EXPECT_EQ(silent_share(F, end - 0.6, end - 0.1), 0.0) << "chord " << c;
-  }
-  // The score allows an unwritten pause (row 25) in the 0.1 s before each onset only (the last
-  // chord starts at 12.5 s).
-  const MatrixXf S = score_features(p.score, 1400, 0.01, AlignOptions{});
-  for (Index f = 0; f < 1400; ++f) {
-    const double t = f * 0.01;
-    const double to_next = std::max(0.0, std::ceil((t - 1.0) / 0.5 - 1e-9)) * 0.5 + 1.0 - t;  // chords every 0.5 s from 1.0 s
-    EXPECT_EQ(S(25, f), (to_next > 1e-9 && to_next <= 0.1 + 1e-9 && t < 12.5) ? 1.0f : 0.0f) << t;
   }
 }
 
