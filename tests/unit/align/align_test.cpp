@@ -316,7 +316,9 @@ TEST(Align, FermatasAndBreaths_DtwAloneBringsEveryChordWithinTheRefinementWindow
 TEST(Align, SoftBreathBeforeTheSameChord_ChordEntersAfterTheBreath) {
   // Fermatas on chords 5, 11 and 17, each followed by a 0.2 s breath in which the chord goes on
   // 10 dB softer (not silent: above the floor), then by a chord of the same pitches. Chroma
-  // cannot tell the two chords apart; the onsets after the breaths must.
+  // cannot tell the two chords apart; the onsets after the breaths must. On this clean signal
+  // the chords enter on time with or without the breath rule (Bach10's breaths are where it
+  // mattered: docs/RESULTS.md); what the rule itself does is checked on the features below.
   const Performance p = chorale(22050, {5, 11, 17}, 0.2, -1, -1, std::pow(10.0, -10.0 / 20), true);
   auto after_breaths = [&](const Alignment& a) {
     std::vector<double> e;
@@ -326,10 +328,11 @@ TEST(Align, SoftBreathBeforeTheSameChord_ChordEntersAfterTheBreath) {
     }
     return e;
   };
-  const std::vector<double> e = after_breaths(align_score(p.audio, 22050, p.score));
+  const Alignment a = align_score(p.audio, 22050, p.score);
+  const std::vector<double> e = after_breaths(a);
   ASSERT_EQ(e.size(), 12u);
   EXPECT_LE(*std::max_element(e.begin(), e.end()), 50.0) << mean_of(e);
-  EXPECT_LE(mean_of(onset_errors_ms(p, align_score(p.audio, 22050, p.score).aligned)), 20.0);
+  EXPECT_LE(mean_of(onset_errors_ms(p, a.aligned)), 20.0);
   // The breaths are silent frames (row 24), 10 dB under the music but far above the floor, so
   // only the breath rule finds them; the chords are not.
   auto silent_share = [&](const MatrixXf& F, double a, double b) {
