@@ -165,6 +165,12 @@ MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, cons
   return features_from_pitch_energy(E, o, nullptr, audio_silence(E, o));
 }
 
+// The score's sound: each note at velocity^2 (partials 1..4 at 1/m^2) from its onset to its
+// offset, without decay. A held note stays in a recording's chroma to its end (winds and
+// strings sustain; a pianist holds the melody with the pedal and plays the accompaniment
+// under it softly); a model in which it faded lost it from the score's chroma while the
+// recording kept it, and the path held the chord where the note began instead of following
+// the repeated chords under it (docs/RESULTS.md, the real Disklavier piece).
 MatrixXf score_features(const Score& score, Index frames, double dt, const AlignOptions& o) {
   o.validate();
   MatrixXf E = MatrixXf::Zero(128, frames), impulses = MatrixXf::Zero(12, frames);
@@ -174,10 +180,9 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
     const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
     const Index b = std::clamp<Index>(static_cast<Index>(std::lround(n.offset() / dt)), a + 1, frames);
     for (Index f = a; f < b; ++f) {
-      const float e = static_cast<float>(v * v * std::exp(-(f - a) * dt / 0.5));
       for (int m = 1; m <= 4; ++m) {
         const int p = n.pitch + static_cast<int>(std::lround(12 * std::log2(m)));
-        if (p < 128) E(p, f) += e / (m * m);
+        if (p < 128) E(p, f) += static_cast<float>(v * v / (m * m));
       }
       silent(f) = 0;
     }
@@ -439,9 +444,11 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const Index M = static_cast<Index>(std::ceil(trimmed.end() / dt)) + 2;
   const MatrixXf S = score_features(trimmed, M, dt, o);
   const double silence_cost = o.silence_cost;
+  MultiscaleOptions dtw_options = o.dtw;
+  dtw_options.peak_rows = {12, 24};  // the onset rows: an onset in a coarse frame stays an onset
   const WarpingPath path = multiscale_dtw(
       A, S, [silence_cost](const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) { return frame_cost(a, b, silence_cost); },
-      o.dtw);
+      dtw_options);
 
   Alignment out;
   std::vector<double> chroma_at(path.size());
@@ -560,7 +567,16 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   // Missing sections: within at most 2 * missing_seconds of audio, the path crosses at least
   // missing_seconds more sounding score than the piece's overall tempo would (a skipped passage
   // is crossed quickly, though the path may spread it over the neighbouring chords; a breath or
-  // a fermata goes the other way, and rubato over a few seconds stays well below it).
+  // a fermata goes the other way, and rubato over a few seconds stays well below it), and the
+  // score crossed holds at least two onset events after its start: a skip skips notes, while
+  // a note or chord that only sounds shorter than written (a piano's final chord dying away
+  // under a long written hold, a held note released early) skips none, and the audio shows
+  // nothing missing there (the real Disklavier piece's last chord was flagged).
+  std::vector<Index> onset_frames;  // trimmed score frames of the onset events, ascending
+  for (const Event& ev : events) onset_frames.push_back(static_cast<Index>(std::lround((ev.score_s - lead) / dt)));
+  const auto onsets_within = [&](Index j0, Index j1) {  // events at frames in (j0, j1]
+    return std::upper_bound(onset_frames.begin(), onset_frames.end(), j1) - std::upper_bound(onset_frames.begin(), onset_frames.end(), j0);
+  };
   {
     const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
     std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0);  // prefix counts of sounding score frames
@@ -591,6 +607,10 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
             tight = excess;
             best_k = k2;
           }
+        }
+        if (onsets_within(path[best_k].second, path[best_e].second) < 2) {
+          ++k;
+          continue;
         }
         k = best_k;
         AlignIssue is;

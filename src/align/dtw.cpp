@@ -1,5 +1,6 @@
 #include "notewise/align/dtw.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace notewise {
@@ -26,13 +27,16 @@ double path_cost(const MatrixXf& C, const WarpingPath& path, const DtwWeights& w
 
 namespace {
 
-// Averages groups of `factor` columns (the last group may be shorter).
-MatrixXf coarsen(const MatrixXf& X, int factor) {
+// Averages groups of `factor` columns (the last group may be shorter); the rows
+// [peak.first, peak.second) take the group's maximum instead.
+MatrixXf coarsen(const MatrixXf& X, int factor, std::pair<Index, Index> peak) {
   const Index n = (X.cols() + factor - 1) / factor;
+  const Index p0 = std::clamp<Index>(peak.first, 0, X.rows()), p1 = std::clamp<Index>(peak.second, p0, X.rows());
   MatrixXf out(X.rows(), n);
   for (Index c = 0; c < n; ++c) {
     const Index a = c * factor, len = std::min<Index>(factor, X.cols() - a);
     out.col(c) = X.middleCols(a, len).rowwise().mean();
+    if (p1 > p0) out.col(c).segment(p0, p1 - p0) = X.block(p0, a, p1 - p0, len).rowwise().maxCoeff();
   }
   return out;
 }
@@ -103,8 +107,8 @@ WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cos
   for (int l = 1; l < o.levels || static_cast<double>(As.back().cols()) * static_cast<double>(Bs.back().cols()) > kFullCells;
        ++l) {
     if (As.back().cols() < 2 * o.factor || Bs.back().cols() < 2 * o.factor) break;  // too short to coarsen further
-    As.push_back(coarsen(As.back(), o.factor));
-    Bs.push_back(coarsen(Bs.back(), o.factor));
+    As.push_back(coarsen(As.back(), o.factor, o.peak_rows));
+    Bs.push_back(coarsen(Bs.back(), o.factor, o.peak_rows));
   }
   WarpingPath path;
   for (int l = static_cast<int>(As.size()) - 1; l >= 0; --l) {

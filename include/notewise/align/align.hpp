@@ -9,8 +9,9 @@
 //           octaves, each frame normalised to unit length (silence: the uniform vector);
 //   onsets  per pitch class, the positive frame-to-frame rise of the log pitch energies, spread
 //           by a linearly decaying tail (10 frames), each frame normalised (silence: zero).
-//   The score's pitch energies: each note adds velocity^2 e^{-(t - onset)/0.5 s} at its pitch
-//   and, at 1/m^2, at its partials m = 2..4, from onset to offset.
+//   The score's pitch energies: each note adds velocity^2 at its pitch and, at 1/m^2, at its
+//   partials m = 2..4, from onset to offset, without decay (a held note stays in the sound).
+//   The DTW's coarser levels pool the onset rows by their maximum, the others by their mean.
 // Cost of a pair of frames: (1 - <chroma_a, chroma_s>) + |onsets_a - onsets_s| / 2.
 // The normalised path cost reported is the chroma part alone, averaged along the path: a
 // score of the right piece gave 0.14-0.29, a score of another piece 0.64-0.72 (docs/RESULTS.md).
@@ -28,7 +29,7 @@ struct AlignOptions {
   int n_fft = 2048;            // STFT size of the audio features, at the audio's rate
   double gamma = 100;          // log compression of the pitch energies (max-normalised)
   bool onset_features = true;
-  MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 32 fine cells
+  MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 48 cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
   // Silence: an audio frame whose energy lies below a third of the way (dB) from the noise
   // floor (2nd percentile of the frames) to the loud level (95th percentile), and at least

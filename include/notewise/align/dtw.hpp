@@ -39,12 +39,20 @@ WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cos
 struct MultiscaleOptions {
   int levels = 3;
   int factor = 4;
-  Index radius = 32;  // at the finest level: 8 cells of a level 4 times coarser (320 ms at 10 ms)
+  // In cells of each finer level (480 ms at 10 ms, 1.9 s at 40 ms): the smallest of 32, 48
+  // and 64 at which the path equalled the full DTW's on every recording measured and on a
+  // skipped passage (docs/RESULTS.md); the band is the search's approximation, not a model.
+  Index radius = 48;
   // Where a level's path runs along the edge of its band (the coarse path went wrong there, as
   // over a passage shorter than a coarse frame), widen the band there by radius, 2 radius and
   // 4 radius in turn and run the level again while it still does. The band only grows, so
   // the path's cost can only fall.
   bool widen = true;
+  // Rows [first, second) are pooled by their maximum when a level is coarsened, the others by
+  // their mean. For onset features: an onset anywhere in a coarse frame is an onset of it;
+  // the mean diluted it by the factor (a quarter, a sixteenth), so the coarse levels chose
+  // their path by chroma alone and the finer bands could miss the onsets' path.
+  std::pair<Index, Index> peak_rows{0, 0};
   DtwWeights weights;
 };
 using FeatureCost = std::function<double(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b)>;
