@@ -8,7 +8,8 @@
 //   chroma  per pitch class, the log-compressed pitch energies log(1 + gamma E_p) summed over
 //           octaves, each frame normalised to unit length (silence: the uniform vector);
 //   onsets  per pitch class, the positive frame-to-frame rise of the log pitch energies, spread
-//           by a linearly decaying tail (10 frames), each frame normalised (silence: zero).
+//           by a linearly decaying tail (10 frames), scaled per piece (its strong onsets,
+//           the 95th percentile of the frames' norms, to 1; capped at 1).
 //   The score's pitch energies: each note adds velocity^2 at its pitch and, at 1/m^2, at its
 //   partials m = 2..4, from onset to offset, without decay (a held note stays in the sound).
 //   The DTW's coarser levels pool the onset rows by their maximum, the others by their mean.
