@@ -492,9 +492,11 @@ namespace {
 // slowly) over soft repeated chords of the same pitches, played with rubato. Piano tones:
 // partials 1..8 at 1/m, a 5 ms attack, amplitude decaying with `decay` s (the melody) and
 // 0.6 s (the chords, each damped when the next chord comes). The score is at constant tempo,
-// 0.5 s a chord; the performance's chord lengths swing by +-30 % around 0.55 s. The harmony
-// changes every 6 chords, the melody every 6 chords, offset by 3 (so each melody note is held
-// over a change of harmony).
+// 0.5 s a chord, every note at the same velocity (as in the Disklavier piece's score: the
+// score does not say that the melody is louder); the performance's chord lengths swing by
+// +-30 % around 0.55 s and its chords are 18 dB under the melody. The harmony changes every 8
+// chords; each melody note starts 2 chords after a change and is held over the 6 repeated
+// chords that follow and over the next change.
 Performance held_melody(double sr, double decay) {
   const int harm[4][3] = {{52, 55, 59}, {50, 54, 60}, {52, 55, 59}, {47, 54, 57}};  // e, D7, e, B7
   const int melody[5] = {71, 72, 71, 69, 71};
@@ -550,6 +552,7 @@ TEST(Align, HeldMelodyOverRepeatedChords_EveryChordOnTime) {
   const Performance p = held_melody(22050, 3.0);
   const Alignment a = align_score(p.audio, 22050, p.score);
   const std::vector<double> e = onset_errors_ms(p, a.aligned);
+  // Measured: mean 12 ms, max 34 ms; with the score's notes decaying in 0.5 s, 123 / 630 ms.
   EXPECT_LE(*std::max_element(e.begin(), e.end()), 50.0) << mean_of(e);
   EXPECT_LE(mean_of(e), 20.0);
 }
