@@ -272,6 +272,13 @@ struct Performance {
   std::vector<double> offsets; // true audio end of each score note's sound (skipped notes: -1)
 };
 
+// A quiet room (-80 dBFS noise), so that silence is not digital zero: added to x from `from` on.
+void add_room_noise(VectorXf& x, unsigned seed, Index from = 0) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> noise(0, 1e-4f);
+  for (Index k = from; k < x.size(); ++k) x(k) += noise(g);
+}
+
 // With `breath_level` > 0 the breath is not silent: the held chord goes on at that amplitude
 // (a soft release, the other players sustaining) until the next chord; with `repeat` the chord
 // after each fermata has the fermata's own pitches (only its onset tells it apart).
@@ -324,9 +331,7 @@ Performance chorale(double sr, const std::vector<int>& fermata, double breath, i
       p.audio(a + k) += static_cast<float>(0.05 * env * x);
     }
   }
-  std::mt19937 g(7);
-  std::normal_distribution<float> noise(0, 1e-4f);  // a quiet room, so silence is not digital zero
-  for (Index k = 0; k < p.audio.size(); ++k) p.audio(k) += noise(g);
+  add_room_noise(p.audio, 7);
   return p;
 }
 
@@ -536,9 +541,7 @@ Performance held_melody(double sr, double decay) {
       p.audio(a + k) += static_cast<float>(0.03 * s.amp * env * x);
     }
   }
-  std::mt19937 g(11);
-  std::normal_distribution<float> noise(0, 1e-4f);
-  for (Index k = 0; k < p.audio.size(); ++k) p.audio(k) += noise(g);
+  add_room_noise(p.audio, 11);
   return p;
 }
 }  // namespace
@@ -567,9 +570,7 @@ TEST(Align, FinalChordWrittenLongerThanItSounds_IsNotFlaggedMissing) {
   const Score score(notes);
   VectorXf audio = VectorXf::Zero(p.audio.size() + 6 * 22050);
   audio.head(p.audio.size()) = p.audio;
-  std::mt19937 g(3);
-  std::normal_distribution<float> noise(0, 1e-4f);
-  for (Index k = p.audio.size(); k < audio.size(); ++k) audio(k) = noise(g);
+  add_room_noise(audio, 3, p.audio.size());
   const Alignment a = align_score(audio, 22050, score);
   for (const AlignIssue& is : a.issues) EXPECT_EQ(is.what.find("missing"), std::string::npos) << is.what;
   EXPECT_LE(mean_of(onset_errors_ms(p, a.aligned)), 20.0);
