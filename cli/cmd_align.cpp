@@ -140,6 +140,10 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--levels", a->options.dtw.levels, "Multiscale DTW levels")->capture_default_str()->check(CLI::Range(1, 8));
   cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str()->check(CLI::Range(1, 100000));
   cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
+  cmd->add_option("--low-pitch-doublings", a->options.low_pitch_doublings,
+                  "Chroma of low pitches from windows up to 2^N times the STFT size, each the shortest that resolves "
+                  "its semitone (0: one window for all)")
+      ->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
   cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
   cmd->add_option("--breath-db", a->options.breath_db, "Audio frames this far below the level of the second around them are breaths (dB, 0: off)")

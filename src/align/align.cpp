@@ -15,17 +15,26 @@ namespace {
 constexpr int kTail = 10;   // frames of the onset features' decaying tail
 constexpr Index kRows = 25; // 12 chroma, 12 onset, 1 silence
 
+// The pitch energies of the low pitches [first, first + rows()) from longer windows (see
+// low_pitch_energy); they replace those rows of E in the chroma, not in the onsets.
+struct LowPitches {
+  int first = 0;
+  MatrixXf E;  // rows x N
+};
+
 // Pitch energies (128 x N) -> features (25 x N). `silent` (N, 0 or 1) marks frames without sound.
 MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses,
-                                    const VectorXf& silent) {
+                                    const VectorXf& silent, const LowPitches* low = nullptr) {
   const Index N = E.cols();
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
   MatrixXf F = MatrixXf::Zero(kRows, N);
   // Column by column (L is column-major): row-wise sums read L with a stride of 128 floats,
   // which left the cache on long recordings (7.5x the time for 4x the length).
+  const Index lo = low ? low->first : 0, hi = low ? lo + low->E.rows() : 0;
   for (Index n = 0; n < N; ++n)
-    for (Index p = 0; p < 128; ++p) F(p % 12, n) += L(p, n);
+    for (Index p = 0; p < 128; ++p)
+      F(p % 12, n) += p >= lo && p < hi ? std::log(1.0f + static_cast<float>(o.gamma) * low->E(p - lo, n) / peak) : L(p, n);
   MatrixXf rise = MatrixXf::Zero(12, N);
   if (onset_impulses) {
     rise = *onset_impulses;
@@ -105,6 +114,66 @@ MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
   return E;
 }
 
+// The window a pitch needs: the shortest of n_fft, 2 n_fft, 4 n_fft (2^k n_fft, k <= max_doublings)
+// whose bins lie at most a semitone apart at the pitch's frequency.
+int doublings_for(int pitch, double sr, const AlignOptions& o) {
+  const double f = 440.0 * std::pow(2.0, (pitch - 69) / 12.0);
+  const double semitone = f * (std::pow(2.0, 1.0 / 12.0) - 1.0);
+  int k = 0;
+  while (k < o.low_pitch_doublings && sr / (static_cast<double>(o.n_fft) * (1 << k)) > semitone) ++k;
+  return k;
+}
+
+// Pitch energies of the low pitches from longer windows, multirate as in Mueller's Chroma
+// Toolbox: at 22.05 kHz the n_fft = 2048 STFT's bins lie 10.8 Hz apart, further than semitones
+// below 181 Hz (MIDI 54), so a low note's fundamental fell in another pitch's bin (E1's 41.2 Hz
+// in F1's bin at 43.1 Hz) and its chroma named the wrong pitch class (the real Disklavier
+// piece's last low chords were flagged "does not match" with the path on time). Each pitch
+// below takes the window of doublings_for; the long windows are computed every 2^k frames
+// (their frames centred on every 2^k-th frame's centre) and interpolated linearly between: a
+// window of 186 or 371 ms changes little in 20 or 40 ms. The energies are scaled to the
+// n_fft window's (a Hann window's bin powers grow with the square of its length). For the
+// chroma only: the onsets and the refinement keep the short window's timing.
+LowPitches low_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o, Index N) {
+  LowPitches low;
+  int first_short = 21;  // the lowest pitch the n_fft window resolves
+  while (first_short <= 108 && doublings_for(first_short, sr, o) > 0) ++first_short;
+  low.first = 21;
+  if (first_short <= low.first) return low;
+  low.E = MatrixXf::Zero(first_short - low.first, N);
+  for (int k = 1; k <= o.low_pitch_doublings; ++k) {
+    std::vector<int> rows;  // pitches that take this window
+    for (int p = low.first; p < first_short; ++p)
+      if (doublings_for(p, sr, o) == k) rows.push_back(p);
+    if (rows.empty()) continue;
+    StftOptions so;
+    so.n_fft = o.n_fft << k;
+    const int step = 1 << k;
+    so.hop = hop_of(sr, o) * step;
+    const Index K = so.bins(), C = so.frames(audio.size());
+    std::vector<int> pitch(static_cast<std::size_t>(K), -1);
+    for (Index b = 1; b < K; ++b) {
+      const int p = static_cast<int>(std::lround(69 + 12 * std::log2(b * sr / so.n_fft / 440.0)));
+      if (std::find(rows.begin(), rows.end(), p) != rows.end()) pitch[b] = p - low.first;
+    }
+    const float scale = 1.0f / static_cast<float>(step * step);
+    MatrixXf coarse = MatrixXf::Zero(low.E.rows(), C);
+    const Index chunk = std::max<Index>(64, 2048 >> k);  // the complex frames of a chunk: 8 bytes x K x chunk
+    for (Index c0 = 0; c0 < C; c0 += chunk) {
+      const MatrixXcf X = stft_frames(audio, so, c0, std::min(chunk, C - c0));
+      for (Index c = 0; c < X.cols(); ++c)
+        for (Index b = 1; b < K; ++b)
+          if (pitch[b] >= 0) coarse(pitch[b], c0 + c) += scale * std::norm(X(b, c));
+    }
+    for (Index n = 0; n < N; ++n) {
+      const Index c = std::min<Index>(n / step, C - 1), c1 = std::min<Index>(c + 1, C - 1);
+      const float w = static_cast<float>(n % step) / static_cast<float>(step);
+      for (int p : rows) low.E(p - low.first, n) = (1 - w) * coarse(p - low.first, c) + w * coarse(p - low.first, c1);
+    }
+  }
+  return low;
+}
+
 // Silent frames of the audio: total pitch energy below a threshold a third of the way (in dB)
 // from the noise floor (2nd percentile of the frames) to the loud level (95th percentile), and
 // at least -silence_db below the loud level. A real recording's pauses lie on its noise floor,
@@ -145,6 +214,7 @@ void AlignOptions::validate() const {
   require(feature_rate >= 10 && feature_rate <= 400, "feature_rate", feature_rate, "in [10, 400] Hz");
   require(n_fft >= 256 && n_fft % 2 == 0, "n_fft", n_fft, "even and >= 256");
   require(gamma > 0, "gamma", gamma, "> 0");
+  require(low_pitch_doublings >= 0 && low_pitch_doublings <= 3, "low_pitch_doublings", low_pitch_doublings, "in 0 .. 3");
   require(poor_cost > 0, "poor_cost", poor_cost, "> 0");
   require(dtw.weights.diagonal > 0 && dtw.weights.down > 0 && dtw.weights.right > 0, "step weight",
           std::min({dtw.weights.diagonal, dtw.weights.down, dtw.weights.right}), "> 0");
@@ -162,7 +232,8 @@ void AlignOptions::validate() const {
 MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
   o.validate();
   const MatrixXf E = audio_pitch_energy(audio, sr, o);
-  return features_from_pitch_energy(E, o, nullptr, audio_silence(E, o));
+  const LowPitches low = low_pitch_energy(audio, sr, o, E.cols());
+  return features_from_pitch_energy(E, o, nullptr, audio_silence(E, o), &low);
 }
 
 // The score's sound: each note at velocity^2 (partials 1..4 at 1/m^2) from its onset to its
@@ -429,7 +500,10 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   if (audio.size() == 0) throw InvalidArgument("align: the audio is empty");
   const MatrixXf E = audio_pitch_energy(audio, sr, o);
   const VectorXf silent = audio_silence(E, o);
-  const MatrixXf A = features_from_pitch_energy(E, o, nullptr, silent);
+  const MatrixXf A = [&] {  // the low pitches' energies are freed once in the chroma
+    const LowPitches low = low_pitch_energy(audio, sr, o, E.cols());
+    return features_from_pitch_energy(E, o, nullptr, silent, &low);
+  }();
   const Index N = A.cols();
   const double dt = hop_of(sr, o) / sr;
   // The score's leading silence says nothing about the audio (a MIDI file's count-in, a

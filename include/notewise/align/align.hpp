@@ -6,7 +6,8 @@
 //
 // Features at `feature_rate` frames per second:
 //   chroma  per pitch class, the log-compressed pitch energies log(1 + gamma E_p) summed over
-//           octaves, each frame normalised to unit length (silence: the uniform vector);
+//           octaves, each frame normalised to unit length (silence: the uniform vector); the
+//           pitches below MIDI 55 from longer windows (multirate; see low_pitch_doublings);
 //   onsets  per pitch class, the positive frame-to-frame rise of the log pitch energies, spread
 //           by a linearly decaying tail (10 frames), scaled per piece (its strong onsets,
 //           the 95th percentile of the frames' norms, to 1; capped at 1).
@@ -29,6 +30,11 @@ struct AlignOptions {
   double feature_rate = 100;   // frames per second (10 ms hop)
   int n_fft = 2048;            // STFT size of the audio features, at the audio's rate
   double gamma = 100;          // log compression of the pitch energies (max-normalised)
+  // The chroma's low pitches from windows of up to 2^low_pitch_doublings n_fft samples, each
+  // the shortest whose bins lie a semitone apart at the pitch (at 22.05 kHz: 4096 for MIDI
+  // 43-54, 8192 below); 0: every pitch from n_fft (whose bins lie further apart than
+  // semitones below MIDI 55, so a low note's energy fell in another pitch class).
+  int low_pitch_doublings = 2;
   bool onset_features = true;
   MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 48 cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
