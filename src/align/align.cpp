@@ -114,7 +114,7 @@ MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
   return E;
 }
 
-// The window a pitch needs: the shortest of n_fft, 2 n_fft, 4 n_fft (2^k n_fft, k <= max_doublings)
+// The window a pitch needs: the shortest of n_fft, 2 n_fft, 4 n_fft (2^k n_fft, k <= low_pitch_doublings)
 // whose bins lie at most a semitone apart at the pitch's frequency.
 int doublings_for(int pitch, double sr, const AlignOptions& o) {
   const double f = 440.0 * std::pow(2.0, (pitch - 69) / 12.0);
@@ -126,7 +126,7 @@ int doublings_for(int pitch, double sr, const AlignOptions& o) {
 
 // Pitch energies of the low pitches from longer windows, multirate as in Mueller's Chroma
 // Toolbox: at 22.05 kHz the n_fft = 2048 STFT's bins lie 10.8 Hz apart, further than semitones
-// below 181 Hz (MIDI 54), so a low note's fundamental fell in another pitch's bin (E1's 41.2 Hz
+// below 181 Hz (up to MIDI 54), so a low note's fundamental fell in another pitch's bin (E1's 41.2 Hz
 // in F1's bin at 43.1 Hz) and its chroma named the wrong pitch class (the real Disklavier
 // piece's last low chords were flagged "does not match" with the path on time). Each pitch
 // below takes the window of doublings_for; the long windows are computed every 2^k frames
