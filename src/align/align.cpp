@@ -87,30 +87,36 @@ double frame_cost(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const Ve
 
 int hop_of(double sr, const AlignOptions& o) { return std::clamp(static_cast<int>(std::lround(sr / o.feature_rate)), 1, o.n_fft / 2); }
 
-// Pitch energies of the audio: 128 x frames, the STFT power of the bins nearest each MIDI pitch
-// (21 .. 108).
-MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
-  StftOptions so;
-  so.n_fft = o.n_fft;
-  so.hop = hop_of(sr, o);
+// Adds the STFT power of `audio` per pitch to `E`: row p, for each pitch p < E.rows() that
+// `wanted` accepts, gets the power of the bins whose nearest MIDI pitch is p. In chunks of
+// frames: the whole complex STFT at 10 ms would be 8 bytes x 1025 bins x 100 frames a second
+// (3 GB for an hour); a chunk holds as many bytes at any window length.
+template <class Wanted>
+void add_pitch_power(const Eigen::Ref<const VectorXf>& audio, double sr, const StftOptions& so, Wanted wanted, MatrixXf& E) {
   if (audio.size() == 0) throw InvalidArgument("stft: empty signal");
   const Index K = so.bins(), N = so.frames(audio.size());
   std::vector<int> pitch(static_cast<std::size_t>(K), -1);
   for (Index k = 1; k < K; ++k) {
-    const double f = k * sr / o.n_fft;
-    const int p = static_cast<int>(std::lround(69 + 12 * std::log2(f / 440.0)));
-    if (p >= 21 && p <= 108) pitch[k] = p;
+    const int p = static_cast<int>(std::lround(69 + 12 * std::log2(static_cast<double>(k) * sr / so.n_fft / 440.0)));
+    if (p >= 0 && p < E.rows() && wanted(p)) pitch[k] = p;
   }
-  // In chunks of frames: the whole complex STFT at 10 ms would be 8 bytes x 1025 bins x 100
-  // frames a second (3 GB for an hour).
-  MatrixXf E = MatrixXf::Zero(128, N);
-  const Index chunk = 2048;
+  const Index chunk = std::max<Index>(64, Index{2048} * 2048 / so.n_fft);
   for (Index n0 = 0; n0 < N; n0 += chunk) {
     const MatrixXcf X = stft_frames(audio, so, n0, std::min(chunk, N - n0));
     for (Index n = 0; n < X.cols(); ++n)
       for (Index k = 1; k < K; ++k)
         if (pitch[k] >= 0) E(pitch[k], n0 + n) += std::norm(X(k, n));
   }
+}
+
+// Pitch energies of the audio: 128 x frames, the STFT power of the bins nearest each MIDI pitch
+// (21 .. 108).
+MatrixXf audio_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
+  StftOptions so;
+  so.n_fft = o.n_fft;
+  so.hop = hop_of(sr, o);
+  MatrixXf E = MatrixXf::Zero(128, so.frames(audio.size()));
+  add_pitch_power(audio, sr, so, [](int p) { return p >= 21 && p <= 108; }, E);
   return E;
 }
 
@@ -136,10 +142,10 @@ int doublings_for(int pitch, double sr, const AlignOptions& o) {
 // chroma only: the onsets and the refinement keep the short window's timing.
 LowPitches low_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o, Index N) {
   LowPitches low;
-  int first_short = 21;  // the lowest pitch the n_fft window resolves
-  while (first_short <= 108 && doublings_for(first_short, sr, o) > 0) ++first_short;
   low.first = 21;
-  if (first_short <= low.first) return low;
+  int first_short = low.first;  // the lowest pitch the n_fft window resolves
+  while (first_short <= 108 && doublings_for(first_short, sr, o) > 0) ++first_short;
+  if (first_short == low.first) return low;
   low.E = MatrixXf::Zero(first_short - low.first, N);
   for (int k = 1; k <= o.low_pitch_doublings; ++k) {
     std::vector<int> rows;  // pitches that take this window
@@ -150,25 +156,14 @@ LowPitches low_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
     so.n_fft = o.n_fft << k;
     const int step = 1 << k;
     so.hop = hop_of(sr, o) * step;
-    const Index K = so.bins(), C = so.frames(audio.size());
-    std::vector<int> pitch(static_cast<std::size_t>(K), -1);
-    for (Index b = 1; b < K; ++b) {
-      const int p = static_cast<int>(std::lround(69 + 12 * std::log2(b * sr / so.n_fft / 440.0)));
-      if (std::find(rows.begin(), rows.end(), p) != rows.end()) pitch[b] = p - low.first;
-    }
-    const float scale = 1.0f / static_cast<float>(step * step);
-    MatrixXf coarse = MatrixXf::Zero(low.E.rows(), C);
-    const Index chunk = std::max<Index>(64, 2048 >> k);  // the complex frames of a chunk: 8 bytes x K x chunk
-    for (Index c0 = 0; c0 < C; c0 += chunk) {
-      const MatrixXcf X = stft_frames(audio, so, c0, std::min(chunk, C - c0));
-      for (Index c = 0; c < X.cols(); ++c)
-        for (Index b = 1; b < K; ++b)
-          if (pitch[b] >= 0) coarse(pitch[b], c0 + c) += scale * std::norm(X(b, c));
-    }
+    MatrixXf coarse = MatrixXf::Zero(first_short, so.frames(audio.size()));
+    add_pitch_power(audio, sr, so, [&](int p) { return std::find(rows.begin(), rows.end(), p) != rows.end(); }, coarse);
+    coarse /= static_cast<float>(step * step);
+    const Index C = coarse.cols();
     for (Index n = 0; n < N; ++n) {
       const Index c = std::min<Index>(n / step, C - 1), c1 = std::min<Index>(c + 1, C - 1);
       const float w = static_cast<float>(n % step) / static_cast<float>(step);
-      for (int p : rows) low.E(p - low.first, n) = (1 - w) * coarse(p - low.first, c) + w * coarse(p - low.first, c1);
+      for (int p : rows) low.E(p - low.first, n) = (1 - w) * coarse(p, c) + w * coarse(p, c1);
     }
   }
   return low;
