@@ -505,10 +505,12 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   // distorted or excerpted score's offset): kept whole, its silent frames must be paired with
   // sounding audio at full cost wherever the path puts them, and the path spread them over the
   // first notes (0.8 s late on a piano excerpt whose score began 1.4 s late). Score frames
-  // start 0.1 s before the first note; the audio's own leading silence pairs with those.
+  // start 0.1 s before the first note, padded where the score starts sooner (a score starting at
+  // 0 had none: the path entered the first chord at the audio's first frame, before the
+  // recording's leading silence); the audio's own leading silence pairs with those.
   double first = score.end();
   for (const Note& n : score.notes()) first = std::min(first, n.onset);
-  const double lead = std::max(0.0, first - 0.1);
+  const double lead = first - 0.1;  // negative: padding
   const Score trimmed = score.warped(1.0, -lead);
   const Index M = static_cast<Index>(std::ceil(trimmed.end() / dt)) + 2;
   const MatrixXf S = score_features(trimmed, M, dt, o);
@@ -573,6 +575,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       last = a;
     }
   }
+  // The padding before a score that starts sooner than 0.1 s maps no time of the score.
+  std::erase_if(out.warp, [](const auto& p) { return p.first < 0; });
   std::vector<Note> notes = score.notes();
   out.confidence.assign(notes.size(), 0.0);
   for (std::size_t k = 0; k < events.size(); ++k)

@@ -428,6 +428,21 @@ TEST(Align, ScoreWithLeadingSilence_FirstChordsOnTime) {
   EXPECT_LE(mean_of(e), 20.0);
 }
 
+TEST(Align, ScoreStartingAtZero_FirstChordAfterTheRecordingsSilence) {
+  // A score whose first note is at 0 (no count-in) against a recording that starts with 0.3 s
+  // of room noise: the first chord sounds after the silence, not at the file's first frame.
+  Performance p = chorale(22050, {7, 15}, 0.4);
+  const Score at_zero = p.score.warped(1.0, -1.0);
+  const Alignment a = align_score(p.audio, 22050, at_zero);
+  const std::vector<double> e = onset_errors_ms(p, a.aligned);
+  EXPECT_LE(*std::max_element(e.begin(), e.begin() + 8), 40.0);  // the first two chords
+  EXPECT_LE(mean_of(e), 20.0);
+  // The warp maps the score's own times only (no padding before 0).
+  ASSERT_FALSE(a.warp.empty());
+  EXPECT_GE(a.warp.front().first, 0.0);
+  EXPECT_LT(a.warp.front().first, 0.02);
+}
+
 TEST(Align, OffsetsBeforeARestFollowTheRelease) {
   // The chords before the breaths (7, 15) and the final chord (23) end where the player stops:
   // the fermata is held three times as long as written, and the score marks a rest after the
