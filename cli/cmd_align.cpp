@@ -118,7 +118,8 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->footer(
       "Chroma and onset features of the audio and of the score (its leading silence dropped),\n"
       "multiscale DTW (3 levels) with silence and breaths (frames --breath-db under the second\n"
-      "around them) costing the same wherever they fall; then each onset event placed half way\n"
+      "around them) costing the same wherever they fall, and sound resuming after them paired\n"
+      "with an onset (--entry-cost); then each onset event placed half way\n"
       "(--refine-weight) from the DTW estimate to where its own pitches' energy rises (within\n"
       "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
       "energy falls, and a monotonic warp for everything else.\n"
@@ -148,6 +149,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
   cmd->add_option("--breath-db", a->options.breath_db, "Audio frames this far below the level of the second around them are breaths (dB, 0: off)")
       ->capture_default_str();
+  cmd->add_option("--entry-cost", a->options.entry_cost,
+                  "DTW cost of sound resuming after a pause away from the score's onsets, per frame (0: off)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
   cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();

@@ -47,6 +47,10 @@ struct AlignOptions {
   double silence_db = -18;
   double silence_cost = 0.5;
   double breath_db = 7.5;
+  // Sound resuming after a pause (a breath, a rest: at least 30 ms silent, then a rise of 6 dB)
+  // paired with a score frame that is not within 40 ms after an onset costs entry_cost per frame
+  // (two frames an entry): players breathe between notes, so an entry is a note's start (0: off).
+  double entry_cost = 2;
   // Note-level refinement after the global path: every onset event (the notes that start
   // together in the score) is moved to where its own pitches' harmonic energy rises, within
   // +-refine_window seconds of the DTW estimate, all events at once in order (a Viterbi pass).
