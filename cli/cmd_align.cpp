@@ -116,10 +116,10 @@ void add_align_command(CLI::App& app, Globals& globals) {
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI or CSV) with a recording of it");
   cmd->footer(
-      "Chroma and onset features of the audio and of the score (its leading silence dropped),\n"
-      "multiscale DTW (3 levels) with silence and breaths (frames --breath-db under the second\n"
-      "around them) costing the same wherever they fall, and sound resuming after them paired\n"
-      "with an onset (--entry-cost); then each onset event placed half way\n"
+      "Chroma and onset features of the audio and of the score (from 0.1 s before its first\n"
+      "note), multiscale DTW (3 levels) with silence and breaths (frames --breath-db under the\n"
+      "second around them) costing the same wherever they fall, and sound resuming after them\n"
+      "paired with an onset (--entry-cost); then each onset event placed half way\n"
       "(--refine-weight) from the DTW estimate to where its own pitches' energy rises (within\n"
       "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
       "energy falls, and a monotonic warp for everything else.\n"
