@@ -151,7 +151,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
       ->capture_default_str();
   cmd->add_option("--entry-cost", a->options.entry_cost,
                   "DTW cost of sound resuming after a pause away from the score's onsets, per frame (0: off)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
   cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
   cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();

@@ -13,7 +13,6 @@ namespace notewise {
 namespace {
 
 constexpr int kTail = 10;   // frames of the onset features' decaying tail
-constexpr Index kRows = 26; // 12 chroma, 12 onset, 1 silence, 1 entry
 
 // The pitch energies of the low pitches [first, first + rows()) from longer windows (see
 // low_pitch_energy); they replace those rows of E in the chroma, not in the onsets.
@@ -22,13 +21,14 @@ struct LowPitches {
   MatrixXf E;  // rows x N
 };
 
-// Pitch energies (128 x N) -> features (25 x N). `silent` (N, 0 or 1) marks frames without sound.
+// Pitch energies (128 x N) -> features (feature_rows::kCount x N). `silent` (N, 0 or 1) marks frames without sound.
 MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses,
                                     const VectorXf& silent, const LowPitches* low = nullptr) {
   const Index N = E.cols();
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
-  MatrixXf F = MatrixXf::Zero(kRows, N);
+  using namespace feature_rows;
+  MatrixXf F = MatrixXf::Zero(kCount, N);
   // Column by column (L is column-major): row-wise sums read L with a stride of 128 floats,
   // which left the cache on long recordings (7.5x the time for 4x the length).
   const Index lo = low ? low->first : 0, hi = low ? lo + low->E.rows() : 0;
@@ -69,60 +69,61 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
     on /= scale;
     const float onorm = on.norm();
     if (onorm > 1.0f) on /= onorm;
-    F(24, n) = silent(n);
+    F(kSilent, n) = silent(n);
   }
-  // Row 25, entries. A player breathes or rests between notes, not inside one, so sound that
-  // resumes after a pause belongs at a note's start. Without this the path could hold a chord
-  // through a breath and start the next one early, on a swell of the held chord, when the two
-  // share their harmony (Bach10 06: 0.38 s early). Audio: after a pause of at least kPause
-  // silent frames, where the sound rises at least 6 dB above the pause within the onset tail
-  // (a piano note decaying across the silence threshold flickers without rising), the kEntry
-  // frames from the one that reaches half the rise's peak power. Half the power, not the first
-  // sounding frame: sound resumes softly (a breath's noise, one voice first, a bow's or a reed's
-  // slow start), 20-80 ms before the chord is there on Bach10, and the first frame pulled the
-  // onsets early. Score: the kAfter frames from each onset. None before it: the frames before an
+  // Entries. A player breathes or rests between notes, not inside one, so sound that resumes
+  // after a pause belongs at a note's start. Without this the path could hold a chord through a
+  // breath and start the next one early, on a swell of the held chord, when the two share their
+  // harmony (Bach10 06: 0.38 s early). Audio: after a pause of at least kPauseFrames silent
+  // frames, where the sound rises at least 6 dB above the pause within the onset tail (a piano
+  // note decaying across the silence threshold flickers without rising), the kEntryFrames frames
+  // from the one that reaches half the rise's peak power. Half the power, not the first sounding
+  // frame: sound resumes softly (a breath's noise, one voice first, a bow's or a reed's slow
+  // start), 20-80 ms before the chord is there on Bach10, and the first frame pulled the onsets
+  // early. Score: the kAfterFrames frames from each onset. None before it: the frames before an
   // onset are the previous note's, and the path could hold them through the note the entry starts.
-  constexpr Index kPause = 3, kEntry = 2, kAfter = 4;
+  constexpr Index kPauseFrames = 3, kEntryFrames = 2, kAfterFrames = 4;
   constexpr float kRiseDb = 6;
   if (onset_impulses) {
     for (Index n = 0; n < N; ++n)
-      if (onset_impulses->col(n).sum() > 0) F.row(25).segment(n, std::min<Index>(kAfter, N - n)).setOnes();
+      if (onset_impulses->col(n).sum() > 0) F.row(kEntry).segment(n, std::min<Index>(kAfterFrames, N - n)).setOnes();
   } else {
     VectorXf db(N);
     for (Index n = 0; n < N; ++n) db(n) = 10.0f * std::log10(E.col(n).sum() + 1e-20f);
     Index quiet = 0;
-    double pause_db = 0;
+    double pause_power = 0;  // summed: a mean of dB would let one digital-zero frame (-200 dB) pass any rise
     for (Index n = 0; n < N; ++n) {
       if (silent(n) > 0.5f) {
-        pause_db += db(n);
+        pause_power += E.col(n).sum();
         ++quiet;
         continue;
       }
-      if (quiet >= kPause) {
+      if (quiet >= kPauseFrames) {
         const float peak = db.segment(n, std::min<Index>(kTail, N - n)).maxCoeff();
-        if (peak >= pause_db / static_cast<double>(quiet) + kRiseDb) {
+        if (peak >= 10.0 * std::log10(pause_power / static_cast<double>(quiet) + 1e-20) + kRiseDb) {
           Index h = n;
-          while (db(h) < peak - 3.0f) ++h;  // stops at the peak
-          for (Index m = h; m < std::min<Index>(N, h + kEntry) && silent(m) < 0.5f; ++m) F(25, m) = 1;
+          while (db(h) < peak - 3.0f) ++h;  // at the latest at the peak
+          for (Index m = h; m < std::min<Index>(N, h + kEntryFrames) && silent(m) < 0.5f; ++m) F(kEntry, m) = 1;
         }
       }
       quiet = 0;
-      pause_db = 0;
+      pause_power = 0;
     }
   }
   return F;
 }
 
-// Cost of a pair of frames. Row 24 is the fraction of silent frames (averaged when coarsened):
-// silent audio against a sounding score frame costs silence_cost (a breath or a pause the score
-// does not write: its chroma is noise, so no score frame should be preferred for it), sounding
-// audio against a silent score frame costs 1, silence against silence 0. An audio entry (row 25)
-// away from the score's onsets costs entry_cost.
+// Cost of a pair of frames. The silent row is the fraction of silent frames (averaged when
+// coarsened): silent audio against a sounding score frame costs silence_cost (a breath or a pause
+// the score does not write: its chroma is noise, so no score frame should be preferred for it),
+// sounding audio against a silent score frame costs 1, silence against silence 0. An audio entry
+// away from the score's onsets (their maxima when coarsened) costs entry_cost.
 double frame_cost(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b, double silence_cost, double entry_cost) {
-  const double sa = a(24), sb = b(24);
+  using namespace feature_rows;
+  const double sa = a(kSilent), sb = b(kSilent);
   const double chroma = 1.0 - a.head(12).dot(b.head(12));
-  const double c = (1 - sa) * (1 - sb) * chroma + sa * (1 - sb) * silence_cost + (1 - sa) * sb * 1.0 + entry_cost * a(25) * (1 - b(25));
-  return c + 0.5 * (a.segment(12, 12) - b.segment(12, 12)).norm();
+  const double c = (1 - sa) * (1 - sb) * chroma + sa * (1 - sb) * silence_cost + (1 - sa) * sb * 1.0 + entry_cost * a(kEntry) * (1 - b(kEntry));
+  return c + 0.5 * (a.segment(kOnset, 12) - b.segment(kOnset, 12)).norm();
 }
 
 int hop_of(double sr, const AlignOptions& o) { return std::clamp(static_cast<int>(std::lround(sr / o.feature_rate)), 1, o.n_fft / 2); }
@@ -256,7 +257,7 @@ void AlignOptions::validate() const {
   require(silence_db < 0 && silence_db >= -120, "silence_db", silence_db, "in [-120, 0) dB");
   require(silence_cost >= 0 && silence_cost <= 2, "silence_cost", silence_cost, "in [0, 2]");
   require(breath_db >= 0 && breath_db <= 60, "breath_db", breath_db, "in [0, 60] dB (0: off)");
-  require(entry_cost >= 0, "entry_cost", entry_cost, ">= 0");
+  require(std::isfinite(entry_cost) && entry_cost >= 0 && entry_cost <= 100, "entry_cost", entry_cost, "in [0, 100]");
   require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
   require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
@@ -557,7 +558,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const MatrixXf S = score_features(trimmed, M, dt, o);
   const double silence_cost = o.silence_cost, entry_cost = o.entry_cost;
   MultiscaleOptions dtw_options = o.dtw;
-  dtw_options.peak_rows = {12, 24};  // the onset rows: an onset in a coarse frame stays an onset
+  // The onset and entry rows: an onset or an entry in a coarse frame stays one.
+  dtw_options.peak_rows = {feature_rows::kOnset, feature_rows::kSilent};
   const WarpingPath path = multiscale_dtw(
       A, S, [silence_cost, entry_cost](const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) { return frame_cost(a, b, silence_cost, entry_cost); },
       dtw_options);
@@ -616,8 +618,13 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       last = a;
     }
   }
-  // The padding before a score that starts sooner than 0.1 s maps no time of the score.
-  std::erase_if(out.warp, [](const auto& p) { return p.first < 0; });
+  // The padding before a score that starts sooner than 0.1 s maps no time of the score: the warp
+  // starts at 0 (or at a score's own negative start), interpolated there.
+  if (const double from = std::min(0.0, first); out.warp.front().first < from) {
+    const double at_from = warp_time(out.warp, from);
+    std::erase_if(out.warp, [from](const auto& p) { return p.first <= from; });
+    out.warp.insert(out.warp.begin(), {from, at_from});
+  }
   std::vector<Note> notes = score.notes();
   out.confidence.assign(notes.size(), 0.0);
   for (std::size_t k = 0; k < events.size(); ++k)
@@ -646,7 +653,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     std::vector<double> frame_sum(static_cast<std::size_t>(N), 0), frame_n(static_cast<std::size_t>(N), 0);
     for (std::size_t k = 0; k < path.size(); ++k) {
       const auto [i, j] = path[k];
-      if (silent(i) > 0.5f || S(24, j) > 0.5f) continue;
+      if (silent(i) > 0.5f || S(feature_rows::kSilent, j) > 0.5f) continue;
       frame_sum[i] += chroma_at[k];
       frame_n[i] += 1;
     }
@@ -670,8 +677,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       is.audio_end = a1 * dt;
       // The score time the path pairs with the passage's ends.
       for (const auto& [i, j] : path) {
-        if (i <= a0) is.score_start = j * dt + lead;
-        if (i < a1) is.score_end = j * dt + lead;
+        if (i <= a0) is.score_start = std::max(0.0, j * dt + lead);
+        if (i < a1) is.score_end = std::max(0.0, j * dt + lead);
       }
       is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
                 seconds_range(is.score_start, is.score_end);
@@ -694,7 +701,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   {
     const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
     std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0);  // prefix counts of sounding score frames
-    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(24, j) < 0.5f);
+    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
     Index audible = 0;
     for (Index i = 0; i < N; ++i) audible += silent(i) < 0.5f;
     const double rate = static_cast<double>(sounding[M]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
@@ -730,8 +737,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         AlignIssue is;
         is.audio_start = path[k].first * dt;
         is.audio_end = path[best_e].first * dt;
-        is.score_start = path[k].second * dt + lead;
-        is.score_end = path[best_e].second * dt + lead;
+        is.score_start = std::max(0.0, path[k].second * dt + lead);
+        is.score_end = std::max(0.0, path[best_e].second * dt + lead);
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
         out.issues.push_back(is);

@@ -47,9 +47,10 @@ struct AlignOptions {
   double silence_db = -18;
   double silence_cost = 0.5;
   double breath_db = 7.5;
-  // Sound resuming after a pause (a breath, a rest: at least 30 ms silent, then a rise of 6 dB)
-  // paired with a score frame that is not within 40 ms after an onset costs entry_cost per frame
-  // (two frames an entry): players breathe between notes, so an entry is a note's start (0: off).
+  // Sound resuming after a pause (a breath, a rest: at least 3 silent frames, 30 ms at 100 Hz,
+  // then a rise of 6 dB) paired with a score frame that is not among the 4 from an onset costs
+  // entry_cost per frame (two frames an entry): players breathe between notes, so an entry is a
+  // note's start (0: off).
   double entry_cost = 2;
   // Note-level refinement after the global path: every onset event (the notes that start
   // together in the score) is moved to where its own pitches' harmonic energy rises, within
@@ -102,7 +103,11 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sample_rat
 // Piecewise-linear warp of a time (extrapolated with slope 1 beyond the ends).
 double warp_time(const std::vector<std::pair<double, double>>& warp, double t);
 
-// The features (25 x frames: 12 chroma rows, 12 onset rows, the silent frames), exposed for tests.
+// The features' rows (26 x frames): 12 chroma, 12 onset, the entries (sound resuming after a
+// pause; in the score, the frames just after an onset), the silent frames. Exposed for tests.
+namespace feature_rows {
+constexpr Index kOnset = 12, kEntry = 24, kSilent = 25, kCount = 26;
+}
 MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sample_rate, const AlignOptions& o);
 MatrixXf score_features(const Score& score, Index frames, double frame_seconds, const AlignOptions& o);
 
