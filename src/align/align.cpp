@@ -21,9 +21,11 @@ struct LowPitches {
   MatrixXf E;  // rows x N
 };
 
-// Pitch energies (128 x N) -> features (feature_rows::kCount x N). `silent` (N, 0 or 1) marks frames without sound.
+// Pitch energies (128 x N) -> features (feature_rows::kCount x N). `silent` (N, 0 or 1) marks
+// frames without sound, `entries` (N, 0 or 1) those where a note may start after a pause
+// (audio_entries; the score's in score_features).
 MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, const MatrixXf* onset_impulses,
-                                    const VectorXf& silent, const LowPitches* low = nullptr) {
+                                    const VectorXf& silent, const VectorXf& entries, const LowPitches* low = nullptr) {
   const Index N = E.cols();
   const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
   const MatrixXf L = (1.0f + static_cast<float>(o.gamma) * E.array() / peak).log().matrix();
@@ -71,45 +73,7 @@ MatrixXf features_from_pitch_energy(const MatrixXf& E, const AlignOptions& o, co
     if (onorm > 1.0f) on /= onorm;
     F(kSilent, n) = silent(n);
   }
-  // Entries. A player breathes or rests between notes, not inside one, so sound that resumes
-  // after a pause belongs at a note's start. Without this the path could hold a chord through a
-  // breath and start the next one early, on a swell of the held chord, when the two share their
-  // harmony (Bach10 06: 0.38 s early). Audio: after a pause of at least kPauseFrames silent
-  // frames, where the sound rises at least 6 dB above the pause within the onset tail (a piano
-  // note decaying across the silence threshold flickers without rising), the kEntryFrames frames
-  // from the one that reaches half the rise's peak power. Half the power, not the first sounding
-  // frame: sound resumes softly (a breath's noise, one voice first, a bow's or a reed's slow
-  // start), 20-80 ms before the chord is there on Bach10, and the first frame pulled the onsets
-  // early. Score: the kAfterFrames frames from each onset. None before it: the frames before an
-  // onset are the previous note's, and the path could hold them through the note the entry starts.
-  constexpr Index kPauseFrames = 3, kEntryFrames = 2, kAfterFrames = 4;
-  constexpr float kRiseDb = 6;
-  if (onset_impulses) {
-    for (Index n = 0; n < N; ++n)
-      if (onset_impulses->col(n).sum() > 0) F.row(kEntry).segment(n, std::min<Index>(kAfterFrames, N - n)).setOnes();
-  } else {
-    VectorXf db(N);
-    for (Index n = 0; n < N; ++n) db(n) = 10.0f * std::log10(E.col(n).sum() + 1e-20f);
-    Index quiet = 0;
-    double pause_power = 0;  // summed: a mean of dB would let one digital-zero frame (-200 dB) pass any rise
-    for (Index n = 0; n < N; ++n) {
-      if (silent(n) > 0.5f) {
-        pause_power += E.col(n).sum();
-        ++quiet;
-        continue;
-      }
-      if (quiet >= kPauseFrames) {
-        const float peak = db.segment(n, std::min<Index>(kTail, N - n)).maxCoeff();
-        if (peak >= 10.0 * std::log10(pause_power / static_cast<double>(quiet) + 1e-20) + kRiseDb) {
-          Index h = n;
-          while (db(h) < peak - 3.0f) ++h;  // at the latest at the peak
-          for (Index m = h; m < std::min<Index>(N, h + kEntryFrames) && silent(m) < 0.5f; ++m) F(kEntry, m) = 1;
-        }
-      }
-      quiet = 0;
-      pause_power = 0;
-    }
-  }
+  F.row(kEntry) = entries.transpose();
   return F;
 }
 
@@ -210,6 +174,12 @@ LowPitches low_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
   return low;
 }
 
+// Each frame's total pitch power (the level that silence and entries are judged by), and in dB.
+VectorXf frame_power(const MatrixXf& E) { return E.colwise().sum().transpose(); }
+VectorXf decibels(const VectorXf& power) {
+  return power.unaryExpr([](float v) { return 10.0f * std::log10(v + 1e-20f); });
+}
+
 // Silent frames of the audio: total pitch energy below a threshold a third of the way (in dB)
 // from the noise floor (2nd percentile of the frames) to the loud level (95th percentile), and
 // at least -silence_db below the loud level. A real recording's pauses lie on its noise floor,
@@ -219,17 +189,16 @@ LowPitches low_pitch_energy(const Eigen::Ref<const VectorXf>& audio, double sr, 
 // below the median level of the second around them. A breath between phrases (Bach10's winds,
 // the gap after a fermata's release) dips 7-8 dB under the music around it but stays far
 // above the recording's floor.
-VectorXf audio_silence(const MatrixXf& E, const AlignOptions& o) {
-  const Index N = E.cols();
-  VectorXf db(N);
-  for (Index n = 0; n < N; ++n) db(n) = 10.0f * std::log10(E.col(n).sum() + 1e-20f);
+VectorXf audio_silence(const VectorXf& power, const AlignOptions& o) {
+  const Index N = power.size();
+  const VectorXf db = decibels(power);
   std::vector<float> s(db.data(), db.data() + N);
   std::sort(s.begin(), s.end());
   const float floor = s[static_cast<std::size_t>(0.02 * static_cast<double>(N - 1))];
   const float loud = s[static_cast<std::size_t>(0.95 * static_cast<double>(N - 1))];
   const float threshold = std::min(floor + (loud - floor) / 3, loud + static_cast<float>(o.silence_db));
   VectorXf silent(N);
-  for (Index n = 0; n < N; ++n) silent(n) = (E.col(n).sum() <= 0 || db(n) <= threshold) ? 1.0f : 0.0f;
+  for (Index n = 0; n < N; ++n) silent(n) = (power(n) <= 0 || db(n) <= threshold) ? 1.0f : 0.0f;
   if (o.breath_db > 0) {
     const Index half = std::max<Index>(1, static_cast<Index>(std::lround(0.5 * o.feature_rate)));
     std::vector<float> around;
@@ -242,6 +211,45 @@ VectorXf audio_silence(const MatrixXf& E, const AlignOptions& o) {
     }
   }
   return silent;
+}
+
+
+// Entries of the audio. A player breathes or rests between notes, not inside one, so sound that
+// resumes after a pause belongs at a note's start. Without this the path could hold a chord
+// through a breath and start the next one early, on a swell of the held chord, when the two share
+// their harmony (Bach10 06: 0.38 s early). After a pause of at least kPauseFrames silent frames,
+// where the sound rises at least 6 dB above the pause within the onset tail (a piano note decaying
+// across the silence threshold flickers without rising): the kEntryFrames frames from the one that
+// reaches half the rise's peak power. Half the power, not the first sounding frame: sound resumes
+// softly (a breath's noise, one voice first, a bow's or a reed's slow start), 20-80 ms before the
+// chord is there on Bach10, and the first frame pulled the onsets early. The score's entries are
+// the frames just after its onsets (score_features).
+VectorXf audio_entries(const VectorXf& power, const VectorXf& silent) {
+  constexpr Index kPauseFrames = 3, kEntryFrames = 2;
+  constexpr float kRiseDb = 6;
+  const Index N = power.size();
+  const VectorXf db = decibels(power);
+  VectorXf entries = VectorXf::Zero(N);
+  Index quiet = 0;
+  double pause_power = 0;  // summed: a mean of dB would let one digital-zero frame (-200 dB) pass any rise
+  for (Index n = 0; n < N; ++n) {
+    if (silent(n) > 0.5f) {
+      pause_power += power(n);
+      ++quiet;
+      continue;
+    }
+    if (quiet >= kPauseFrames) {
+      const float peak = db.segment(n, std::min<Index>(kTail, N - n)).maxCoeff();
+      if (peak >= 10.0 * std::log10(pause_power / static_cast<double>(quiet) + 1e-20) + kRiseDb) {
+        Index h = n;
+        while (db(h) < peak - 3.0f) ++h;  // at the latest at the peak
+        for (Index m = h; m < std::min<Index>(N, h + kEntryFrames) && silent(m) < 0.5f; ++m) entries(m) = 1;
+      }
+    }
+    quiet = 0;
+    pause_power = 0;
+  }
+  return entries;
 }
 
 }  // namespace
@@ -270,7 +278,8 @@ MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, cons
   o.validate();
   const MatrixXf E = audio_pitch_energy(audio, sr, o);
   const LowPitches low = low_pitch_energy(audio, sr, o, E.cols());
-  return features_from_pitch_energy(E, o, nullptr, audio_silence(E, o), &low);
+  const VectorXf power = frame_power(E), silent = audio_silence(power, o);
+  return features_from_pitch_energy(E, o, nullptr, silent, audio_entries(power, silent), &low);
 }
 
 // The score's sound: each note at velocity^2 (partials 1..4 at 1/m^2) from its onset to its
@@ -282,7 +291,10 @@ MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, cons
 MatrixXf score_features(const Score& score, Index frames, double dt, const AlignOptions& o) {
   o.validate();
   MatrixXf E = MatrixXf::Zero(128, frames), impulses = MatrixXf::Zero(12, frames);
-  VectorXf silent = VectorXf::Ones(frames);
+  VectorXf silent = VectorXf::Ones(frames), entries = VectorXf::Zero(frames);
+  // The score's entries: the kAfterFrames frames from each onset, none before it (those are the
+  // previous note's, and the path could hold them through the note an audio entry starts).
+  constexpr Index kAfterFrames = 4;
   for (const Note& n : score.notes()) {
     const double v = std::max(n.velocity, 1.0) / 127.0;
     const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
@@ -295,8 +307,9 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
       silent(f) = 0;
     }
     impulses(n.pitch % 12, a) += static_cast<float>(v);
+    entries.segment(a, std::min<Index>(kAfterFrames, frames - a)).setOnes();
   }
-  return features_from_pitch_energy(E, o, &impulses, silent);
+  return features_from_pitch_energy(E, o, &impulses, silent, entries);
 }
 
 double warp_time(const std::vector<std::pair<double, double>>& warp, double t) {
@@ -536,10 +549,10 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   if (score.empty()) throw InvalidArgument("align: the score has no notes");
   if (audio.size() == 0) throw InvalidArgument("align: the audio is empty");
   const MatrixXf E = audio_pitch_energy(audio, sr, o);
-  const VectorXf silent = audio_silence(E, o);
+  const VectorXf power = frame_power(E), silent = audio_silence(power, o);
   const MatrixXf A = [&] {  // the low pitches' energies are freed once in the chroma
     const LowPitches low = low_pitch_energy(audio, sr, o, E.cols());
-    return features_from_pitch_energy(E, o, nullptr, silent, &low);
+    return features_from_pitch_energy(E, o, nullptr, silent, audio_entries(power, silent), &low);
   }();
   const Index N = A.cols();
   const double dt = hop_of(sr, o) / sr;
@@ -646,6 +659,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 
+  // The score time of score frame j in the flags (not in the padding before a score's start).
+  const auto score_s = [&](Index j) { return std::max(0.0, static_cast<double>(j) * dt + lead); };
   // Flags. Passages: the chroma cost along the path, over sounding audio frames, averaged in
   // windows of passage_seconds of audio (half-overlapping); windows above poor_cost merge.
   const Index win = std::max<Index>(1, static_cast<Index>(std::lround(o.passage_seconds / dt)));
@@ -677,8 +692,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       is.audio_end = a1 * dt;
       // The score time the path pairs with the passage's ends.
       for (const auto& [i, j] : path) {
-        if (i <= a0) is.score_start = std::max(0.0, j * dt + lead);
-        if (i < a1) is.score_end = std::max(0.0, j * dt + lead);
+        if (i <= a0) is.score_start = score_s(j);
+        if (i < a1) is.score_end = score_s(j);
       }
       is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
                 seconds_range(is.score_start, is.score_end);
@@ -737,8 +752,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         AlignIssue is;
         is.audio_start = path[k].first * dt;
         is.audio_end = path[best_e].first * dt;
-        is.score_start = std::max(0.0, path[k].second * dt + lead);
-        is.score_end = std::max(0.0, path[best_e].second * dt + lead);
+        is.score_start = score_s(path[k].second);
+        is.score_end = score_s(path[best_e].second);
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
         out.issues.push_back(is);
