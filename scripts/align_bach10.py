@@ -16,7 +16,8 @@ note of its instrument and pitch nearest its annotated onset, within 0.3 s), spl
 events of one note (a voice moving alone: the annotation interpolates these between tapped
 beats) and of several notes; and measures notewise against the annotation on the notes where
 the two references agree (annotation within 50 ms of the tracked onset); and prints notewise
-against the tracked onsets per half (means over pieces, as the table). Notewise's path is set by
+against the tracked onsets per half (means over pieces, as the table); and counts the notes more
+than 50 ms from the annotation that lie within 50 ms of their tracked onset. Notewise's path is set by
 NOTEWISE (default build/notewise).
 """
 import csv
@@ -49,12 +50,16 @@ def compare_tracked(piece, truth, unal, got, acc):
     for i, (a, g) in enumerate(zip(truth, got)):
         cands = np.array(notes.get((a["label"], int(a["pitch"])), []))
         if cands.size == 0:
+            acc["misses"]["no tracked note"] += abs(float(g["start"]) - float(a["start"])) > 0.05
             continue
         t = float(a["start"])
         j = int(np.argmin(np.abs(cands - t)))
         if abs(cands[j] - t) > 0.3:
+            acc["misses"]["no tracked note"] += abs(float(g["start"]) - t) > 0.05
             continue
         ea, eg, eo = acc["one note" if size[starts[i]] == 1 else "several notes"]
+        if abs(float(g["start"]) - t) > 0.05:  # a miss: is notewise near the played onset?
+            acc["misses"]["near tracked" if abs(float(g["start"]) - cands[j]) <= 0.05 else "off both"] += 1
         if abs(cands[j] - t) <= 0.05:  # the two references agree on this note
             acc["agreed"].setdefault(os.path.basename(piece), []).append(abs(float(g["start"]) - t) * 1000)
         acc["vs tracked"].setdefault(os.path.basename(piece), []).append(abs(float(g["start"]) - cands[j]) * 1000)
@@ -77,7 +82,8 @@ def main():
     tracked = None
     if "--tracked" in argv:
         argv.remove("--tracked")
-        tracked = {"one note": ([], [], []), "several notes": ([], [], []), "agreed": {}, "vs tracked": {}}
+        tracked = {"one note": ([], [], []), "several notes": ([], [], []), "agreed": {}, "vs tracked": {},
+                   "misses": {"near tracked": 0, "off both": 0, "no tracked note": 0}}
     root = argv[0] if argv else os.path.join(HERE, "..", "..", "shared", "data", "bach10")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,6 +133,7 @@ def main():
         print("|---|---|---|---|---|")
         agreed = tracked.pop("agreed")
         vs_tracked = tracked.pop("vs tracked")
+        misses = tracked.pop("misses")
         for kind, (ea, eg, eo) in tracked.items():
             ea, eg, eo = (np.abs(np.array(v)) for v in (ea, eg, eo))
             print(f"| {kind} | {len(ea)} | {(ea <= 50).mean() * 100:.1f} % | {(eg <= 50).mean() * 100:.1f} % | {(eo <= 50).mean() * 100:.1f} % |")
@@ -148,6 +155,8 @@ def main():
             if keys:
                 print(f" {label} {np.mean([(np.array(vs_tracked[k]) <= 50).mean() for k in keys]) * 100:.1f} %", end="")
         print()
+        print(f"Notes more than 50 ms from the annotation, all pieces: {sum(misses.values())}; of them within 50 ms of "
+              f"the tracked onset {misses['near tracked']}, off both {misses['off both']}, no tracked note {misses['no tracked note']}")
     if "-v" in extra or os.environ.get("ALIGN_VERBOSE"):
         for name, _, _, msg in rows:
             print(f"{name}: {msg}")
