@@ -213,7 +213,6 @@ VectorXf audio_silence(const VectorXf& power, const AlignOptions& o) {
   return silent;
 }
 
-
 // Entries of the audio. A player breathes or rests between notes, not inside one, so sound that
 // resumes after a pause belongs at a note's start. Without this the path could hold a chord
 // through a breath and start the next one early, on a swell of the held chord, when the two share
@@ -571,7 +570,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const MatrixXf S = score_features(trimmed, M, dt, o);
   const double silence_cost = o.silence_cost, entry_cost = o.entry_cost;
   MultiscaleOptions dtw_options = o.dtw;
-  // The onset and entry rows: an onset or an entry in a coarse frame stays one.
+  // Rows [kOnset, kSilent), the onset and entry rows: an onset or an entry in a coarse frame stays one.
   dtw_options.peak_rows = {feature_rows::kOnset, feature_rows::kSilent};
   const WarpingPath path = multiscale_dtw(
       A, S, [silence_cost, entry_cost](const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b) { return frame_cost(a, b, silence_cost, entry_cost); },
