@@ -29,4 +29,15 @@ io::Encoding AudioOutArgs::encoding(io::FileFormat format) const {
   return e;
 }
 
+void check_output_channels(const std::string& audio, const std::string& out, const io::Encoding& encoding) {
+  io::AudioInfo info;
+  try {
+    info = io::read_audio_info(audio);
+  } catch (const Error&) {
+    return;  // the reader says what is wrong with it, in its turn
+  }
+  if (info.channels > io::kMaxChannels) return;  // an input the reader refuses, naming it
+  io::check_channels(out, encoding.format, info.channels);
+}
+
 }  // namespace notewise::cli

@@ -21,4 +21,8 @@ struct AudioOutArgs {
   io::Encoding encoding(io::FileFormat format) const;
 };
 
+// Before any work: the input's channels (from its header) fit `encoding`'s format, or an
+// InvalidArgument naming `out`. An input whose header cannot be read is left to its reader.
+void check_output_channels(const std::string& audio, const std::string& out, const io::Encoding& encoding);
+
 }  // namespace notewise::cli

@@ -182,6 +182,8 @@ void add_align_command(CLI::App& app, Globals& globals) {
     const Score score = io::read_score(a->score, mo);
     const VectorXf mono = analysis_mono(a->audio);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
+    if (const std::string why = score_length_problem(score, static_cast<double>(mono.size()) / kAlignRate); !why.empty())
+      throw ParseError(a->score, 0, why);
     const Alignment al = align_score(mono, kAlignRate, score, a->options);
     write_aligned_score(a->out, a->score, al, globals.force);
     write_warp(warp, al, globals.force);

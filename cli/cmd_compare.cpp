@@ -70,10 +70,10 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       if (!a->reference.empty()) {
         const auto sub = dir / names[k];
         std::filesystem::create_directories(sub);
-        for (std::size_t gi = 0; gi < s.groups.names.size(); ++gi)
-          io::write_wav((sub / (s.groups.names[gi] + ".wav")).string(), s.stems[gi], in.audio.sample_rate,
+        for (std::size_t gi = 0; gi < s.groups.files.size(); ++gi)
+          io::write_wav((sub / (s.groups.files[gi] + ".wav")).string(), s.stems[gi], in.audio.sample_rate,
                         io::SampleFormat::Float32, globals.force);
-        scores[names[k]] = evaluate_stems(a->reference, sub.string(), s.groups.names);
+        scores[names[k]] = evaluate_stems(a->reference, sub.string(), s.groups.files);
       }
     }
     if (!a->reference.empty()) io::write_text((dir / "scores.json").string(), scores.dump(1) + "\n", globals.force);

@@ -141,20 +141,27 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     std::vector<GroupSpec> specs;
     validate_options([&] {
       a->o.validate();
-      for (const auto& c : a->classes) specs.push_back(parse_group_spec(c));
+      for (const auto& c : a->classes) try {
+          specs.push_back(parse_group_spec(c));
+          // A malformed selection is a usage error, found before the score is read.
+          if (specs.back().selection != "others") (void)parse_selection(specs.back().selection);
+        } catch (const InvalidArgument& e) {
+          throw InvalidArgument("--class " + c + ": " + e.what());
+        }
       if (a->fix_templates && a->templates.empty()) throw InvalidArgument("--fix-templates needs --templates");
     });
     const auto t0 = std::chrono::steady_clock::now();
     Score score = io::read_score(a->score);
-    const bool has_percussion = std::any_of(score.notes().begin(), score.notes().end(), [](const Note& n) { return n.channel == 9; });
-    const bool has_pitched = std::any_of(score.notes().begin(), score.notes().end(), [](const Note& n) { return n.channel >= 0 && n.channel != 9; });
-    Score pitched;
-    if (has_percussion && has_pitched) {
-      if (!a->drums_only) pitched = score.select([](const Note& n) { return n.channel != 9; });
-      const std::size_t before = score.size();
-      score = score.select([](const Note& n) { return n.channel == 9; });
-      if (a->drums_only)
-        info(globals.quiet, a->score + ": " + std::to_string(before - score.size()) + " notes outside the percussion channel (10) ignored");
+    // Drum notes as 'separate' tells them (is_drum: GM channel 10, MusicXML unpitched notes, CSV
+    // rows labelled drums); every other note is pitched.
+    Score pitched = score.select([](const Note& n) { return !is_drum(n); });
+    score = score.select(is_drum);
+    if (score.empty())
+      throw ParseError(a->score, 0, "holds no drum notes (MIDI channel 10, MusicXML unpitched notes, or CSV rows labelled "
+                                    "drums): 'notewise separate' separates pitched notes");
+    if (a->drums_only && !pitched.empty()) {
+      info(globals.quiet, a->score + ": " + std::to_string(pitched.size()) + " pitched note(s) ignored (--drums-only)");
+      pitched = Score();
     }
     Grouping pitched_groups;
     if (!pitched.empty()) {
@@ -165,7 +172,6 @@ void add_drums_command(CLI::App& app, Globals& globals) {
             (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))
           throw InvalidArgument(a->score + ": the track '" + n + "' has the name of a drum class");
     }
-    if (score.empty()) throw ParseError(a->score, 0, "has no notes");
     if (specs.empty()) specs = gm_drum_classes(score);
     Grouping groups;
     try {
@@ -173,9 +179,15 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     } catch (const InvalidArgument& e) {
       throw InvalidArgument(a->score + ": " + e.what());
     }
+    // Stem files: the pitched tracks' and the classes' names made file-safe and distinct together
+    // (a track named '../../x' or '/abs/x' must not leave the output folder).
+    std::vector<std::string> all_names = pitched_groups.names;
+    all_names.insert(all_names.end(), groups.names.begin(), groups.names.end());
+    const std::vector<std::string> stems = file_stems(all_names);
+    const std::size_t first = pitched_groups.names.size();
+    const auto stem_of = [&](std::size_t k) { return stems[k] + ".wav"; };  // k over all_names
     std::vector<std::string> files = {"W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png", "report.json"};
-    for (const auto& n : groups.names) files.push_back(n + ".wav");
-    for (const auto& n : pitched_groups.names) files.push_back(n + ".wav");
+    for (std::size_t k = 0; k < stems.size(); ++k) files.push_back(stem_of(k));
     const auto run = prepare_outputs(a->out, files, globals);
     const io::Audio audio = io::read_audio(a->audio);
     if (score.end() > audio.seconds() + 1.0)
@@ -184,14 +196,15 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     if (audio.sample_rate != a->rate) x = io::resample(x, audio.sample_rate, a->rate).col(0);
     std::vector<std::pair<std::string, MatrixXf>> starts;
     if (!a->templates.empty()) {
-      for (const auto& n : groups.names) {
+      for (std::size_t k = 0; k < groups.names.size(); ++k) {
+        const std::string& n = groups.names[k];
         const int T = a->o.template_frames(a->rate, n);
-        const auto f = std::filesystem::path(a->templates) / (n + ".wav");
+        const auto f = std::filesystem::path(a->templates) / stem_of(first + k);
         if (!std::filesystem::exists(f)) continue;  // that class is learnt from a flat start
         starts.push_back({n, template_from(f.string(), a->rate, a->o, T)});
         if (a->fix_templates) a->o.fixed_templates.push_back(n);
       }
-      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + groups.names.front() + ", ...)");
+      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + stem_of(first) + ", ...)");
     }
     ProgressBar bar("drums", globals.quiet);
     const auto progress = nmf_progress(bar, a->o.template_iterations + a->o.iterations);
@@ -205,15 +218,14 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     const auto fmt = io::parse_sample_format(a->format);
     nlohmann::json jc = nlohmann::json::array();
     for (std::size_t k = 0; k < pitched_groups.names.size(); ++k) {
-      io::write_wav((dir / (pitched_groups.names[k] + ".wav")).string(), d.stems[k], audio.sample_rate, fmt, globals.force);
+      io::write_wav((dir / stem_of(k)).string(), d.stems[k], audio.sample_rate, fmt, globals.force);
       jc.push_back({{"name", pitched_groups.names[k]}, {"notes", pitched_groups.notes[k].size()},
-                    {"file", pitched_groups.names[k] + ".wav"}, {"template", "harmonic (pitched track)"}});
+                    {"file", stem_of(k)}, {"template", "harmonic (pitched track)"}});
     }
-    const std::size_t first = pitched_groups.names.size();
     for (std::size_t k = 0; k < groups.names.size(); ++k) {
-      io::write_wav((dir / (groups.names[k] + ".wav")).string(), d.stems[first + k], audio.sample_rate, fmt, globals.force);
+      io::write_wav((dir / stem_of(first + k)).string(), d.stems[first + k], audio.sample_rate, fmt, globals.force);
       jc.push_back({{"name", groups.names[k]}, {"selection", specs[k].selection}, {"notes", groups.notes[k].size()},
-                    {"file", groups.names[k] + ".wav"},
+                    {"file", stem_of(first + k)},
                     {"template", std::any_of(starts.begin(), starts.end(), [&](const auto& s) { return s.first == groups.names[k]; })
                                      ? (a->fix_templates ? "given, fixed" : "given") : "learnt"}});
     }
@@ -239,9 +251,7 @@ void add_drums_command(CLI::App& app, Globals& globals) {
         {"nmfd", {{"initial_loss", d.initial_loss}, {"loss", d.loss}}},
     };
     if (!a->reference.empty()) {
-      std::vector<std::string> all = pitched_groups.names;
-      all.insert(all.end(), groups.names.begin(), groups.names.end());
-      const nlohmann::json scores = evaluate_stems(a->reference, run->staging(), all);
+      const nlohmann::json scores = evaluate_stems(a->reference, run->staging(), stems);
       report["scores"] = scores;
       const auto& m = scores["mean_SDR"];
       info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
@@ -250,7 +260,7 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
     run->commit("report.json");
     std::string names;
-    for (const auto& n : d.classes) names += (names.empty() ? "" : ", ") + n + ".wav";
+    for (std::size_t k = 0; k < stems.size(); ++k) names += (names.empty() ? "" : ", ") + stem_of(k);
     info(globals.quiet, "wrote " + a->out + ": " + names + ", W.npy, H.npy, loss.csv, figures, report.json");
   });
 }

@@ -135,6 +135,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     const auto out_dir = std::filesystem::path(a->out).parent_path();
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
+    check_output_channels(a->audio, a->out, encoding);
     if (!transpositions.empty()) {
       ProgressBar load_bar("load", globals.quiet);
       load_bar.stage(1, 2);  // load, decompose (and shift)

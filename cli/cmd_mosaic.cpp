@@ -104,7 +104,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
       "Example: notewise mosaic let_it_be.wav --source bees.wav --out mosaic.wav --figures fig/");
   cmd->add_option("target", a->target, "The recording whose sound is rebuilt (WAV, FLAC, ...)")->required();
   cmd->add_option("--source", a->source, "The recording whose frames rebuild it")->required();
-  cmd->add_option("-o,--out", a->out, "Output audio file (.wav)")->required();
+  cmd->add_option("-o,--out", a->out, "Output audio file; its extension names the format (.wav, .flac, .ogg, .opus, .mp3, .aiff)")->required();
   cmd->add_option("--figures", a->figures, "Folder for the figures, H.npy and loss.csv");
   cmd->add_option("-n,--iterations", a->o.iterations, "NMF iterations L")->capture_default_str()->check(CLI::Range(1, 10000));
   cmd->add_option("--restrict-every", a->o.restrict_every, "Restrictions before every k-th iteration's update")
@@ -125,7 +125,15 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--format", a->format, "Sample format: pcm16 | pcm24 | float32")
       ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
   cmd->callback([a, &globals] {
-    validate_options([&] { a->o.validate(); });
+    io::Encoding encoding;
+    validate_options([&] {
+      a->o.validate();
+      encoding.format = io::file_format_of(a->out);
+      encoding.sample = io::parse_sample_format(a->format);
+      if (io::is_lossy(encoding.format) && a->format != "pcm16")
+        throw InvalidArgument("--format " + a->format + ": " + io::extension_of(encoding.format) + " is lossy and has no sample format");
+      encoding.validate();
+    });
     const auto out_dir = std::filesystem::path(a->out).parent_path();
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
@@ -172,9 +180,9 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
       io::write_text((std::filesystem::path(dir) / "report.json").string(), j.dump(2) + "\n", globals.force);
     }
     const float peak = r.audio.cwiseAbs().maxCoeff();
-    if (peak > 1.0f && a->format != "float32")
-      warn(a->out + ": the mosaic peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; use --format float32");
-    io::write_wav(a->out, r.audio, a->rate, io::parse_sample_format(a->format), globals.force);
+    if (peak > 1.0f && (a->format != "float32" || io::is_lossy(encoding.format)))
+      warn(a->out + ": the mosaic peaks at " + std::to_string(20 * std::log10(peak)) + " dBFS and is clipped; use --format float32 (WAV, AIFF)");
+    io::write_audio(a->out, r.audio, a->rate, encoding, globals.force);
     if (figures) figures->commit("report.json");
     info(globals.quiet, "wrote " + a->out + (figures ? " and " + a->figures + "/" : ""));
   });

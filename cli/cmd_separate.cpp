@@ -68,6 +68,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     io::Encoding encoding;
     validate_options([&] { encoding = a->audio_out.encoding(io::parse_file_format(a->ext)); });
     const std::string ext = "." + io::extension_of(encoding.format);
+    check_output_channels(a->audio, a->out, encoding);
     const auto t0 = std::chrono::steady_clock::now();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
     if (!a->reference.empty()) {

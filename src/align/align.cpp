@@ -543,10 +543,28 @@ std::string seconds_range(double a, double b) {
 
 }  // namespace
 
+double max_alignable_score_seconds(double audio_seconds) { return kMaxScoreRatio * audio_seconds + kMaxScoreSlack; }
+
+std::string score_length_problem(const Score& score, double audio_seconds) {
+  if (score.empty()) return "";
+  double first = score.end();
+  for (const Note& n : score.notes()) first = std::min(first, n.onset);
+  const double span = score.end() - std::min(first, score.end());
+  if (span <= max_alignable_score_seconds(audio_seconds)) return "";
+  char why[240];
+  std::snprintf(why, sizeof why,
+                "the score lasts %.6g s, the audio %.1f s: a score more than %g times as long as its recording (+%g s) "
+                "cannot be aligned to it",
+                span, audio_seconds, kMaxScoreRatio, kMaxScoreSlack);
+  return why;
+}
+
 Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const Score& score, const AlignOptions& o) {
   o.validate();
   if (score.empty()) throw InvalidArgument("align: the score has no notes");
   if (audio.size() == 0) throw InvalidArgument("align: the audio is empty");
+  if (const std::string why = score_length_problem(score, static_cast<double>(audio.size()) / sr); !why.empty())
+    throw InvalidArgument(why);
   const MatrixXf E = audio_pitch_energy(audio, sr, o);
   const VectorXf power = frame_power(E), silent = audio_silence(power, o);
   const MatrixXf A = [&] {  // the low pitches' energies are freed once in the chroma

@@ -9,6 +9,14 @@ namespace notewise {
 
 ScoreFit score_fit(const Eigen::Ref<const VectorXf>& audio, double sr, const Score& score, const FitOptions& o) {
   ScoreFit fit;
+  if (std::string why = score_length_problem(score, static_cast<double>(audio.size()) / sr); !why.empty()) {
+    // Far longer than the recording: it cannot fit, and there is no alignment to offer.
+    fit.fits = false;
+    fit.cost_as_given = 1;
+    fit.median_shift = score.end();
+    fit.problem = std::move(why);
+    return fit;
+  }
   fit.alignment = align_score(audio, sr, score, o.align);
   fit.cost_aligned = fit.alignment.cost;
 

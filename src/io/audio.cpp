@@ -93,6 +93,14 @@ void check_opened(const std::string& path, SNDFILE* f, const SF_INFO& info) {
   if (info.frames <= 0) throw IoError(path, "audio file holds no samples (zero length)");
 }
 
+// Why libsndfile could not open an existing file, where its own reason is true: its MPEG
+// decoder reports a file that is not MP3 as "File does not exist".
+std::string open_failure() {
+  const std::string why = sf_strerror(nullptr);
+  const bool misleading = why.empty() || why.find("does not exist") != std::string::npos || why.find("No Error") != std::string::npos;
+  return "cannot read audio (unrecognised or corrupt file)" + (misleading ? std::string() : ": " + why);
+}
+
 }  // namespace
 
 VectorXf Audio::mono() const {
@@ -109,7 +117,7 @@ Audio read_audio(const std::string& path) {
   QuietStderr quiet;
   SF_INFO info{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
+  if (!file) throw IoError(path, open_failure());
   check_opened(path, file.get(), info);  // a truncated file is reported, not half-used
   // Integer PCM read as float is scaled to [-1, 1]; float files pass through unchanged.
   sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
@@ -162,7 +170,7 @@ AudioInfo read_audio_info(const std::string& path) {
   QuietStderr quiet;
   SF_INFO info{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
+  if (!file) throw IoError(path, open_failure());
   return {static_cast<long long>(info.frames), info.samplerate, info.channels};
 }
 
@@ -224,13 +232,14 @@ int stored_rate(FileFormat format, int rate) {
   return it == rates->end() ? 48000 : *it;
 }
 
-namespace {
 void check_channels(const std::string& path, FileFormat f, Index channels) {
   const int max_channels = f == FileFormat::Mp3 ? 2 : f == FileFormat::Flac ? 8 : f == FileFormat::Opus ? 8 : kMaxChannels;
   if (channels > max_channels)
     throw InvalidArgument(path + ": " + extension_of(f) + " holds at most " + std::to_string(max_channels) + " channels, not " +
                           std::to_string(channels));
 }
+
+namespace {
 
 // tmp opened for writing in the encoding (compression level, clipping set); IoError naming path.
 SNDFILE* open_for_writing(const std::string& path, const std::string& tmp, int channels, int rate, const Encoding& encoding) {
@@ -368,7 +377,7 @@ AudioReader::AudioReader(const std::string& path) : path_(path) {
   QuietStderr quiet;
   SF_INFO info{};
   SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (!f) throw IoError(path, std::string("cannot read audio (unrecognised or corrupt file): ") + sf_strerror(nullptr));
+  if (!f) throw IoError(path, open_failure());
   file_ = f;
   try {
     check_opened(path, f, info);

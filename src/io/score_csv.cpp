@@ -472,6 +472,14 @@ ScoreFile read_score_file(const std::string& path, const MidiOptions& options) {
     throw IoError(path, "unknown score format '" + ext + "' (expected .csv, .tsv, .txt, .mid, .midi, .musicxml, .xml or .mxl)");
   }
   if (f.score.empty()) throw ParseError(path, 0, "holds no notes");
+  if (f.score.size() > kMaxScoreNotes)
+    throw ParseError(path, 0, "holds " + std::to_string(f.score.size()) + " notes, more than the " + std::to_string(kMaxScoreNotes) +
+                                  " a score may hold");
+  if (!(f.score.end() <= kMaxScoreSeconds)) {
+    char what[160];
+    std::snprintf(what, sizeof what, "lasts %.6g s, more than the %.0f s (24 hours) a score may last", f.score.end(), kMaxScoreSeconds);
+    throw ParseError(path, 0, what);
+  }
   if (f.format == "CSV")
     for (const Note& n : f.score.notes()) f.percussion_notes += is_drum(n);
   return f;

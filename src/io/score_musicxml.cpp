@@ -24,6 +24,7 @@ constexpr std::size_t kMaxExpandedMeasures = 100000;       // repeats expanded: 
 constexpr std::size_t kMaxXmlBytes = std::size_t{64} << 20;  // an .mxl member, unpacked
 constexpr double kAcciaccaturaSeconds = 0.065;              // as MuseScore plays a slashed grace note
 constexpr double kDefaultVelocity = 80;                     // mf, where the score marks no dynamics
+constexpr double kMinBpm = 1, kMaxBpm = 10000;              // tempo marks outside are ignored (and said)
 
 class Xml {
  public:
@@ -50,6 +51,18 @@ double number_of(const Xml& x, const pugi::xml_node& n, const char* what) {
   if (t.empty() || end == t.c_str() || !std::isfinite(v)) x.fail(n, std::string(what) + " '" + t + "' is not a number");
   return v;
 }
+
+// A whole number in lo .. hi (a file's 1e300 must not reach a conversion to int: undefined).
+int int_of(const Xml& x, const pugi::xml_node& n, const char* what, double lo, double hi) {
+  const double v = number_of(x, n, what);
+  if (!(v >= lo && v <= hi))
+    x.fail(n, std::string(what) + " " + n.child_value() + " is outside " + std::to_string(static_cast<long>(lo)) + " .. " +
+                  std::to_string(static_cast<long>(hi)));
+  return static_cast<int>(std::lround(v));
+}
+
+// v as an int where it lies in lo .. hi, else `otherwise`.
+int int_or(double v, int lo, int hi, int otherwise) { return v >= lo && v <= hi ? static_cast<int>(std::lround(v)) : otherwise; }
 
 double attr_number(const Xml& x, const pugi::xml_node& n, const char* attr) {
   const std::string t = n.attribute(attr).value();
@@ -115,8 +128,8 @@ std::vector<std::size_t> play_order(const Xml& x, const std::vector<pugi::xml_no
         const std::string dir = r.attribute("direction").value();
         if (dir == "forward") forward[i] = true;
         if (dir == "backward") {
-          const int times = r.attribute("times") ? static_cast<int>(attr_number(x, r, "times")) : 2;
-          if (times < 1 || times > 1000) x.fail(r, "repeat times=\"" + std::string(r.attribute("times").value()) + "\" (1 .. 1000)");
+          const int times = r.attribute("times") ? int_or(attr_number(x, r, "times"), 1, 1000, 0) : 2;
+          if (times < 1) x.fail(r, "repeat times=\"" + std::string(r.attribute("times").value()) + "\" (1 .. 1000)");
           backward_times[i] = times;
         }
       }
@@ -208,12 +221,13 @@ struct PartState {
 void read_attributes(const Xml& x, const pugi::xml_node& a, PartState& st) {
   if (const auto d = a.child("divisions")) {
     st.divisions = number_of(x, d, "divisions");
-    if (!(st.divisions > 0 && st.divisions <= 1e6)) x.fail(d, "divisions must be in 1 .. 1000000");
+    // Whole numbers in practice; a tiny value would make every duration enormous.
+    if (!(st.divisions >= 1 && st.divisions <= 1e6)) x.fail(d, "divisions " + std::string(d.child_value()) + " is outside 1 .. 1000000");
   }
   if (const auto t = a.child("transpose"))
-    st.chromatic = static_cast<int>(std::lround(t.child("chromatic") ? number_of(x, t.child("chromatic"), "chromatic") : 0)) +
-                   12 * static_cast<int>(std::lround(t.child("octave-change") ? number_of(x, t.child("octave-change"), "octave-change") : 0));
-  if (const auto s = a.child("staves")) st.staves = std::max(1, static_cast<int>(number_of(x, s, "staves")));
+    st.chromatic = (t.child("chromatic") ? int_of(x, t.child("chromatic"), "chromatic", -127, 127) : 0) +
+                   12 * (t.child("octave-change") ? int_of(x, t.child("octave-change"), "octave-change", -10, 10) : 0);
+  if (const auto s = a.child("staves")) st.staves = std::max(1, int_of(x, s, "staves", 0, 1000));
 }
 
 double duration_of(const Xml& x, const pugi::xml_node& n, const PartState& st) {
@@ -247,8 +261,11 @@ int midi_pitch(const Xml& x, const pugi::xml_node& p, int chromatic) {
   const double alter = p.child("alter") ? number_of(x, p.child("alter"), "alter") : 0;
   if (!p.child("octave")) x.fail(p, "pitch without an octave");
   const double octave = number_of(x, p.child("octave"), "octave");
-  const long midi = std::lround(base[step[0] - 'A'] + alter + 12 * (octave + 1)) + chromatic;  // microtones rounded
-  if (midi < 0 || midi > 127) x.fail(p, "pitch " + step + std::to_string(static_cast<int>(octave)) + " lies outside MIDI 0 .. 127");
+  // Checked before anything is converted to an integer (an octave of 1e300 is no pitch).
+  const double midi = std::round(base[step[0] - 'A'] + alter + 12 * (octave + 1)) + chromatic;  // microtones rounded
+  if (!(midi >= 0 && midi <= 127))
+    x.fail(p, "pitch " + step + " octave " + p.child_value("octave") + (p.child("alter") ? std::string(" alter ") + p.child_value("alter") : "") +
+                  " lies outside MIDI 0 .. 127");
   return static_cast<int>(midi);
 }
 
@@ -276,15 +293,14 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     if (p.name.empty()) p.name = sp.child_value("part-abbreviation");
     if (p.name.empty()) p.name = p.id;
     if (const auto mi = sp.child("midi-instrument")) {
-      if (mi.child("midi-program")) p.program = static_cast<int>(number_of(x, mi.child("midi-program"), "midi-program")) - 1;
-      if (mi.child("midi-channel")) p.channel = static_cast<int>(number_of(x, mi.child("midi-channel"), "midi-channel")) - 1;
-      if (p.program < -1 || p.program > 127) p.program = -1;
-      if (p.channel < -1 || p.channel > 15) p.channel = -1;
+      // Counted from 1; out of range: as if not named.
+      if (mi.child("midi-program")) p.program = int_or(number_of(x, mi.child("midi-program"), "midi-program") - 1, 0, 127, -1);
+      if (mi.child("midi-channel")) p.channel = int_or(number_of(x, mi.child("midi-channel"), "midi-channel") - 1, 0, 15, -1);
     }
     // A drum kit's instruments: each its GM key (midi-unpitched counts from 1).
     for (const auto& mi : sp.children("midi-instrument"))
       if (mi.child("midi-unpitched")) {
-        const int key = static_cast<int>(number_of(x, mi.child("midi-unpitched"), "midi-unpitched")) - 1;
+        const int key = int_or(number_of(x, mi.child("midi-unpitched"), "midi-unpitched") - 1, 0, 127, -1);
         if (key >= 0 && key <= 127) p.unpitched[mi.attribute("id").value()] = key;
       }
     parts.push_back(p);
@@ -316,8 +332,24 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
   }
   const std::vector<std::size_t> order = play_order(x, parts[0].measures);
 
+  // Repeats multiply the notes written: the notes they expand to are counted before any is made.
+  {
+    std::size_t expanded = 0;
+    for (const Part& part : parts) {
+      std::vector<std::size_t> written(part.measures.size(), 0);
+      for (std::size_t m = 0; m < part.measures.size(); ++m)
+        for (const auto& c : part.measures[m].children("note")) written[m] += !c.child("rest");
+      for (std::size_t m : order)
+        if (m < written.size()) expanded += written[m];
+    }
+    if (expanded > kMaxScoreNotes)
+      x.fail(root, "its repeats expand to " + std::to_string(expanded) + " notes, more than the " + std::to_string(kMaxScoreNotes) +
+                       " a score may hold");
+  }
+
   std::vector<Ev> evs;
   std::vector<Tempo> tempi;
+  std::size_t odd_tempi = 0;  // tempo marks outside kMinBpm .. kMaxBpm
   std::vector<int> staves_used(parts.size(), 1);
   for (std::size_t pi = 0; pi < parts.size(); ++pi) {
     const Part& part = parts[pi];
@@ -338,7 +370,8 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
           if (!s) continue;
           if (s.attribute("tempo")) {
             const double bpm = attr_number(x, s, "tempo");
-            if (bpm > 0 && bpm < 10000) tempi.push_back({at, bpm});
+            if (bpm >= kMinBpm && bpm <= kMaxBpm) tempi.push_back({at, bpm});
+            else ++odd_tempi;
           }
           if (s.attribute("dynamics")) velocity = std::clamp(attr_number(x, s, "dynamics") * 0.9, 1.0, 127.0);
         }
@@ -349,8 +382,9 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
             static const std::map<std::string, double> unit = {{"whole", 4}, {"half", 2}, {"quarter", 1}, {"eighth", 0.5}, {"16th", 0.25}};
             const auto u = unit.find(mt.child_value("beat-unit"));
             const double per = std::strtod(mt.child_value("per-minute"), nullptr);
-            if (u != unit.end() && per > 0 && per < 10000)
-              tempi.push_back({at, per * u->second * (mt.child("beat-unit-dot") ? 1.5 : 1.0)});
+            const double bpm = per * (u == unit.end() ? 1.0 : u->second) * (mt.child("beat-unit-dot") ? 1.5 : 1.0);
+            if (u != unit.end() && bpm >= kMinBpm && bpm <= kMaxBpm) tempi.push_back({at, bpm});
+            else if (u != unit.end()) ++odd_tempi;
           }
           if (const auto dy = dt.child("dynamics"))
             for (const auto& mark : dy.children())
@@ -394,7 +428,7 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
             if (!c.child("pitch")) continue;
             pitch = midi_pitch(x, c.child("pitch"), st.chromatic);
           }
-          const int staff = c.child("staff") ? std::max(1, static_cast<int>(number_of(x, c.child("staff"), "staff"))) : 1;
+          const int staff = c.child("staff") ? std::max(1, int_of(x, c.child("staff"), "staff", 0, 1000)) : 1;
           staves_used[pi] = std::max(staves_used[pi], staff);
           const double vel = c.attribute("dynamics") ? std::clamp(attr_number(x, c, "dynamics") * 0.9, 1.0, 127.0) : velocity;
           bool tie_start = false, tie_stop = false;
@@ -494,6 +528,9 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     g.onset_s = beat[p] + g.rank * grace_each[p];
     g.dur_s = grace_each[p];
   }
+  if (odd_tempi > 0)
+    file.warnings.push_back(name + ": " + std::to_string(odd_tempi) + " tempo mark(s) outside " + std::to_string(static_cast<int>(kMinBpm)) +
+                            " .. " + std::to_string(static_cast<int>(kMaxBpm)) + " bpm ignored");
   if (unkeyed > 0)
     file.warnings.push_back(name + ": " + std::to_string(unkeyed) +
                             " unpitched (percussion) note(s) name no MIDI drum key (<midi-unpitched>): left out");

@@ -58,7 +58,8 @@ void split_drums(PreparedRecording& p, Score score, const PipelineOptions& o) {
   }
   p.score = score.select([](const Note& n) { return !is_drum(n); });
   if (o.drums == PipelineOptions::Drums::Ignore) {
-    if (p.score.empty()) throw ParseError(o.score_name, 0, "holds drum notes only, and drums are left out (--drums ignore)");
+    if (p.score.empty()) throw ParseError(o.score_name, 0, "holds drum notes only, and drum notes are left out here (drums: ignore): "
+                                                   "'notewise drums' separates a drum recording by its classes");
     warn(p, o.score_name + ": " + std::to_string(drums.size()) +
                 " drum note(s) (General MIDI percussion) left out of the model: their sound goes to the pitched groups");
     return;
@@ -151,6 +152,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   const bool silent = p.analysis.cwiseAbs().maxCoeff() == 0.0f;
   if (o.align) {
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
+    if (const std::string why = score_length_problem(p.score, length); !why.empty()) throw InvalidArgument(o.score_name + ": " + why);
     auto al = std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score));
     p.score = al->aligned;
     p.drums = warp_score(p.drums, al->warp);
@@ -167,7 +169,11 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     char line[300];
     std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
                   p.fit->median_shift, p.fit->cost_as_given, p.fit->cost_aligned);
-    if (!p.fit->fits && o.align_auto) {
+    const bool alignable = !p.fit->alignment.warp.empty();  // not: far longer than the recording
+    if (!p.fit->fits && o.align_auto && !alignable) throw InvalidArgument(o.score_name + ": " + p.fit->problem);
+    if (!p.fit->fits && !alignable) {
+      warn(p, o.score_name + " does not fit " + o.audio_name + ": " + p.fit->problem);
+    } else if (!p.fit->fits && o.align_auto) {
       auto al = std::make_shared<Alignment>(p.fit->alignment);
       p.score = al->aligned;
       p.drums = warp_score(p.drums, al->warp);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -25,6 +26,7 @@
 
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
+#include "notewise/io/score_io.hpp"
 #include "test_util.hpp"
 
 using namespace notewise;
@@ -136,6 +138,7 @@ struct Case {
   std::string args;                            // "{d}" stands for the folder
   int code;                                    // expected exit status
   std::vector<std::string> fragments;          // each must appear in stderr ("{d}" as above)
+  std::vector<std::string> absent = {};        // none may appear (advice that is wrong here)
 };
 
 // gtest prints a parameter in test names and failures; the case's name says it all.
@@ -431,6 +434,57 @@ std::vector<Case> corpus() {
                "-q edit {d}/mix.wav --score {d}/score.csv --gain left=0.5 --out /proc/notewise/e.wav", 1, {"/proc/notewise"}});
   c.push_back({"Out_PlotRunWithoutReport", with([](const fs::path& d) { fs::create_directories(d / "run"); }),
                "-q plot {d}/run --figure loss --out {d}/fig.jpg", 1, {"{d}/run/report.json"}});
+
+  // ---- third round (#40): scores beyond their recording, repeat bombs, drums, formats ----------
+  const std::string kDrumScore = "start,duration,pitch,velocity,label\n0.1,0.1,36,100,drums\n0.5,0.1,38,100,drums\n";
+  c.push_back({"Drums_PianoScoreHasNoDrumNotes", basics, "-q drums {d}/mix.wav --score {d}/score.csv --out {d}/out", 1,
+               {"{d}/score.csv", "no drum notes"}});
+  c.push_back({"Drums_MalformedClassIsAUsageError", file("d.csv", [=] { return kDrumScore; }),
+               "-q drums {d}/mix.wav --score {d}/d.csv --out {d}/out --class 'k=pitch=='", 2, {"--class"}, {"d.csv"}});
+  c.push_back({"Edit_DrumOnlyScoreSuggestsNoOptionEditLacks", file("d.csv", [=] { return kDrumScore; }),
+               "-q edit {d}/mix.wav --score {d}/d.csv --gain drums=0.5 --out {d}/e.wav", 1, {"{d}/d.csv", "drum notes only"}, {"--drums"}});
+  // One note of 80000 s on a 1 s clip: the features of the whole score were 8 M frames (GBs).
+  const auto long_note = file("s.csv", [] { return std::string("start,duration,pitch,velocity,label\n0.1,80000,60,90,a\n"); });
+  c.push_back({"Score_LongNoteAlign", long_note, "-q align {d}/mix.wav --score {d}/s.csv --out {d}/a.csv", 1,
+               {"{d}/s.csv", "cannot be aligned"}});
+  c.push_back({"Score_LongNoteSeparateAlign", long_note, kScoreArg + " --align", 1, {"{d}/s.csv", "cannot be aligned"}});
+  c.push_back({"Score_LongNoteSeparateAlignAuto", long_note, kScoreArg + " --align auto", 1, {"{d}/s.csv", "cannot be aligned"}});
+  c.push_back({"Score_LongerThanADay", file("s.csv", [] { return std::string("start,duration,pitch\n0.1,1e5,60\n"); }), kScoreArg, 1,
+               {"{d}/s.csv", "24 hours"}});
+  const auto mxml = [](const std::string& measures) {
+    return "<?xml version=\"1.0\"?>\n<score-partwise><part-list><score-part id=\"P1\"><part-name>Oboe</part-name></score-part>"
+           "</part-list>\n<part id=\"P1\">" + measures + "</part></score-partwise>\n";
+  };
+  const std::string kXmlArg = "-q separate {d}/mix.wav --score {d}/s.musicxml --out {d}/out";
+  c.push_back({"MusicXml_DivisionsOneBillionth", file("s.musicxml", [=] {
+                 return mxml("<measure><attributes><divisions>1e-9</divisions></attributes><note><pitch><step>C</step><octave>4</octave>"
+                             "</pitch><duration>1</duration></note></measure>");
+               }),
+               kXmlArg, 1, {"{d}/s.musicxml:3", "divisions"}});
+  c.push_back({"MusicXml_Octave1e300", file("s.musicxml", [=] {
+                 return mxml("<measure><note><pitch><step>G</step><octave>1e300</octave></pitch><duration>1</duration></note></measure>");
+               }),
+               kXmlArg, 1, {"{d}/s.musicxml:3", "octave 1e300"}, {"2147483648"}});
+  c.push_back({"MusicXml_RepeatBomb", file("s.musicxml", [=] {
+                 std::string chord = "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration></note>";
+                 for (int k = 1; k < 30; ++k) chord += "<note><chord/><pitch><step>E</step><octave>4</octave></pitch><duration>1</duration></note>";
+                 std::string m;
+                 for (int k = 0; k < 100; ++k)
+                   m += "<measure>" + chord + "<barline><repeat direction=\"backward\" times=\"1000\"/></barline></measure>";
+                 return mxml(m);
+               }),
+               kXmlArg, 1, {"{d}/s.musicxml", "repeats expand to"}});
+  c.push_back({"Audio_NotReallyMp3", file("bad.mp3", [] { return std::string("ID3\x03\0\0\0\0\0\x0a") + std::string(4000, '\x5a'); }),
+               "-q separate {d}/bad.mp3 --score {d}/score.csv --out {d}/out", 1, {"{d}/bad.mp3", "unrecognised or corrupt"},
+               {"does not exist"}});
+  const auto channels = [](int n) {
+    return with([n](const fs::path& d) { io::write_wav((d / "multi.wav").string(), MatrixXf::Constant(22050, n, 0.1f), 22050); });
+  };
+  c.push_back({"Out_Mp3OfFourChannels", channels(4), "-q separate {d}/multi.wav --score {d}/score.csv --out {d}/out --ext mp3", 1,
+               {"{d}/out", "mp3 holds at most 2 channels"}});
+  c.push_back({"Out_OpusOfNineChannels", channels(9), "-q edit {d}/multi.wav --score {d}/score.csv --gain left=0.5 --out {d}/e.opus", 1,
+               {"{d}/e.opus", "opus holds at most 8 channels"}});
+  c.push_back({"Mosaic_UnknownOutExtension", basics, "-q mosaic {d}/mix.wav --source {d}/mix.wav --out {d}/m.xyz", 2, {"{d}/m.xyz"}});
   return c;
 }
 
@@ -447,6 +501,7 @@ TEST_P(BadInput, ExitCodeOneLineNamesItNothingLeft) {
   EXPECT_EQ(lines(r.err), 1) << "one line expected: " << r.err;
   EXPECT_EQ(r.err.rfind("notewise: error: ", 0), 0u) << r.err;
   for (const auto& f : k.fragments) EXPECT_NE(r.err.find(subst(f, d)), std::string::npos) << "want '" << subst(f, d) << "' in: " << r.err;
+  for (const auto& f : k.absent) EXPECT_EQ(r.err.find(subst(f, d)), std::string::npos) << "not '" << subst(f, d) << "' in: " << r.err;
   EXPECT_EQ(tree(dir.path()), before) << "the run left files behind or changed inputs";
 }
 
@@ -454,6 +509,93 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadInput, ::testing::ValuesIn(corpus()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
 TEST(BadInputCorpus, HasAtLeastSixtyCases) { EXPECT_GE(corpus().size(), 60u); }
+
+// ---- third round (#40): hostile names and scores that must still work, safely ---------------
+
+CliResult run_in(const TempDir& dir, const std::string& args) { return run_cli(subst(args, dir.path().string()), dir.path().string()); }
+
+TEST(Hostile, DrumsTrackNamesStayInsideTheOutputFolder) {
+  TempDir dir;
+  basics(dir.path());
+  fs::create_directories(dir.path() / "a/b");
+  // A band: pitched tracks named to escape (relative and absolute) beside the percussion.
+  const std::string absolute = (dir.path() / "abs").string();
+  std::vector<Note> notes;
+  for (const std::string& label : {std::string("../../escaped"), absolute, std::string("drums")}) {
+    Note n;
+    n.onset = 0.2;
+    n.duration = 0.5;
+    n.pitch = label == "drums" ? 36 : 57;
+    n.label = label;
+    n.channel = label == "drums" ? 9 : -1;
+    notes.push_back(n);
+  }
+  io::write_midi_score((dir.path() / "band.mid").string(), Score(notes), false);
+  const std::string out = (dir.path() / "a/b/out").string();
+  const std::string args = "-q drums {d}/mix.wav --score {d}/band.mid -n 2 --template-iterations 2 --out " + out;
+  CliResult r = run_in(dir, args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Nothing beside the output folder: not {d}/escaped.wav (../../ from out), not {d}/abs.wav.
+  std::set<std::string> outside;
+  for (auto it = fs::recursive_directory_iterator(dir.path()); it != fs::recursive_directory_iterator(); ++it)
+    if (it->path().string().rfind(out, 0) != 0) outside.insert(fs::relative(it->path(), dir.path()).string());
+  EXPECT_EQ(outside, (std::set<std::string>{"a", "a/b", "mix.wav", "score.csv", "V.npy", "band.mid"}));
+  EXPECT_TRUE(fs::exists(out + "/.._.._escaped.wav"));
+  std::string flat = absolute;
+  std::replace(flat.begin(), flat.end(), '/', '_');
+  EXPECT_TRUE(fs::exists(out + "/" + flat + ".wav")) << flat;
+  const nlohmann::json report = nlohmann::json::parse(test::read_bytes(out + "/report.json"));
+  for (const auto& c : report["classes"]) EXPECT_EQ(c["file"].get<std::string>().find('/'), std::string::npos) << c.dump();
+  // --force over an existing run writes the same safe names again.
+  r = run_in(dir, "--force " + args);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "escaped.wav"));
+  EXPECT_FALSE(fs::exists(dir.path() / "abs.wav"));
+}
+
+TEST(Hostile, DrumsOnACsvBandTellsPitchedFromDrumNotesAsSeparateDoes) {
+  TempDir dir;
+  basics(dir.path());
+  // A bass at G2 (43, a tom's key in the drum map) beside drum rows: the bass is pitched.
+  test::write_bytes((dir.path() / "band.csv").string(),
+                    "start,duration,pitch,velocity,label\n0.1,0.4,43,90,bass\n0.5,0.4,43,90,bass\n0.1,0.1,36,100,drums\n0.5,0.1,38,100,drums\n");
+  const CliResult r = run_in(dir, "-q drums {d}/mix.wav --score {d}/band.csv -n 2 --template-iterations 2 --out {d}/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"bass.wav", "kick.wav", "snare.wav"}) EXPECT_TRUE(fs::exists(dir.path() / "out" / f)) << f;
+  EXPECT_FALSE(fs::exists(dir.path() / "out/toms.wav")) << "the bass was read as toms";
+  // --drums-only leaves the bass out, and says so unless -q.
+  const CliResult only = run_in(dir, "drums {d}/mix.wav --score {d}/band.csv -n 2 --template-iterations 2 --drums-only --out {d}/only");
+  ASSERT_EQ(only.code, 0) << only.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "only/bass.wav"));
+  EXPECT_NE(only.err.find("2 pitched note(s) ignored"), std::string::npos) << only.err;
+}
+
+TEST(Hostile, MosaicWritesTheFormatItsExtensionNames) {
+  TempDir dir;
+  basics(dir.path());
+  for (const auto& [ext, type] : {std::pair<std::string, int>{"mp3", SF_FORMAT_MPEG}, {"flac", SF_FORMAT_FLAC}, {"wav", SF_FORMAT_WAV}}) {
+    const CliResult r = run_in(dir, "-q mosaic {d}/mix.wav --source {d}/mix.wav -n 3 --out {d}/m." + ext);
+    ASSERT_EQ(r.code, 0) << ext << ": " << r.err;
+    SF_INFO info{};
+    SNDFILE* f = sf_open((dir.path() / ("m." + ext)).string().c_str(), SFM_READ, &info);
+    ASSERT_NE(f, nullptr) << ext;
+    sf_close(f);
+    EXPECT_EQ(info.format & SF_FORMAT_TYPEMASK, type) << ext;
+  }
+}
+
+TEST(Hostile, ScoreFarLongerThanItsRecordingIsCutWithoutAligningIt) {
+  TempDir dir;
+  basics(dir.path());
+  test::write_bytes((dir.path() / "s.csv").string(), "start,duration,pitch,velocity,label\n0.1,0.8,60,90,a\n0.5,80000,64,90,b\n");
+  const CliResult r = run_in(dir, "separate {d}/mix.wav --score {d}/s.csv --no-report -n 5 --out {d}/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("cannot be aligned"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cut or dropped"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("use --align"), std::string::npos) << "advice that cannot work: " << r.err;
+  EXPECT_TRUE(fs::exists(dir.path() / "out/a.wav"));
+  EXPECT_TRUE(fs::exists(dir.path() / "out/b.wav"));
+}
 
 // ---- locking, signals, disk full ------------------------------------------------------------
 
@@ -466,16 +608,16 @@ TEST(OutputRun, SecondRunOnALockedFolderFailsAtOnce) {
   const int fd = ::open(out.c_str(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // as a first run holds it
-  const auto t0 = std::chrono::steady_clock::now();
+  // Before any work: the recording named does not exist, and the lock is what is reported (an
+  // order of checks, not a time: the test must pass on a busy machine).
   for (const bool force : {false, true}) {
-    const CliResult r = run_cli(std::string(force ? "--force " : "") + "-q separate " + kExample + "/mix.wav --score " + kExample +
+    const CliResult r = run_cli(std::string(force ? "--force " : "") + "-q separate " + dir.file("missing.wav") + " --score " + kExample +
                               "/score.csv --out " + out,
                           dir.path().string());
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find(out + ": output folder is in use"), std::string::npos) << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
   }
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0) << "must fail before the work";
   EXPECT_TRUE(fs::is_empty(out));
   ::close(fd);
 }

@@ -31,11 +31,13 @@ function check(ok, what) {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+    // Until `condition` holds in the page (at most a minute; the check after it says what failed).
+    const settle = (condition) => page.waitForFunction(condition, null, { timeout: 60000, polling: 50 }).catch(() => {});
     const errors = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto('file://' + path.resolve(page_path));
-    await page.waitForFunction(() => window.notewiseViewer && window.notewiseViewer.ready(), null, { timeout: 20000 });
+    await page.waitForFunction(() => window.notewiseViewer && window.notewiseViewer.ready(), null, { timeout: 60000 });
     const self = await page.textContent('#selfcheck');
     const m = /images (\d+)\/(\d+), audio (\d+)\/(\d+), errors (\d+)/.exec(self || '');
     check(m && m[1] === m[2] && m[3] === m[4] && m[5] === '0', 'every image and audio file of the page loads (' + self + ')');
@@ -54,7 +56,7 @@ function check(ok, what) {
     // Zoomed in, every view draws from its fine tiles (one column per frame) over the span, and
     // loads only the tiles it needs.
     await page.waitForFunction(() => window.notewiseViewer.levels().every((l) => l.drawn && l.drawn.level === 1 && l.drawn.complete),
-                               null, { timeout: 10000 }).catch(() => {});
+                               null, { timeout: 60000 }).catch(() => {});
     const lv = await page.evaluate(() => window.notewiseViewer.levels());
     check(lv.every((l) => l.fine > 1 && l.drawn.level === 1 && l.drawn.complete && l.drawn.from <= s2.t0 + 1e-6 && l.drawn.to >= s2.t1 - 1e-6),
           'zoomed in, every view draws its fine tiles over the visible span (' + lv.map((l) => l.loaded + '/' + l.fine).join(' ') + ' tiles)');
@@ -73,7 +75,9 @@ function check(ok, what) {
     // Playback moves the cursor and builds the audio graph from the listening copies.
     await page.evaluate(() => window.notewiseViewer.seek(1));
     await page.click('#nw-play');
-    await page.waitForTimeout(800);
+    // Waits for what is checked, never for a fixed time: on a busy machine playback and the
+    // gain ramps advance late, and a test of wall-clock progress fails there for no fault.
+    await settle(() => { const s = window.notewiseViewer.state(), g = window.notewiseViewer.graph(); return g.decoded && s.playing && s.time > 1.2; });
     const g0 = await page.evaluate(() => window.notewiseViewer.graph());
     const s4 = await page.evaluate(() => window.notewiseViewer.state());
     check(g0.decoded && g0.sources > 1, 'the listening copies decode into a Web Audio graph (' + g0.sources + ' sources)');
@@ -82,14 +86,14 @@ function check(ok, what) {
     // Solo the first group: the others fall silent in the graph, the soloed one plays at 0 dB.
     const groups = await page.$$('#nw-groups button.nw-solo');
     await groups[0].click();
-    await page.waitForTimeout(300);
+    await settle(() => { const g = window.notewiseViewer.graph(); return Math.abs(g.gains.groups[0] - 1) < 0.05 && g.gains.groups.slice(1).every((v) => v < 0.05); });
     const g1 = await page.evaluate(() => window.notewiseViewer.graph());
     check(g1.targets.groups[0] === 1 && g1.targets.groups.slice(1).every((v) => v === 0) && g1.targets.mix === 0,
           'solo: the graph\'s targets are 1 for the soloed group, 0 for the others and the mix');
     check(Math.abs(g1.gains.groups[0] - 1) < 0.05 && g1.gains.groups.slice(1).every((v) => v < 0.05),
           'solo: the gain nodes follow (' + g1.gains.groups.map((v) => v.toFixed(3)).join(', ') + ')');
     await page.click('#nw-ab-mix');
-    await page.waitForTimeout(300);
+    await settle(() => { const g = window.notewiseViewer.graph(); return g.gains.mix > 0.95 && g.gains.groups.every((v) => v < 0.05); });
     const g2 = await page.evaluate(() => window.notewiseViewer.graph());
     check(g2.gains.mix > 0.95 && g2.gains.groups.every((v) => v < 0.05), 'A/B: the mix plays, the stems are silent');
 
@@ -104,8 +108,8 @@ function check(ok, what) {
     const abox = await act.boundingBox();
     const at = await page.evaluate(([t, p]) => window.notewiseViewer.where('activations', t, p), [on + du / 2, pitch]);
     await page.mouse.click(abox.x + at.x, abox.y + at.y);
-    await page.waitForFunction(() => { const g = window.notewiseViewer.graph(); return g.note && g.note.playing; }, null, { timeout: 10000 });
-    await page.waitForTimeout(300);
+    await page.waitForFunction(() => { const g = window.notewiseViewer.graph(); return g.note && g.note.playing; }, null, { timeout: 30000 });
+    await settle(() => { const g = window.notewiseViewer.graph(); return g.gains.note > 0.95 && g.gains.mix < 0.05 && g.gains.groups.every((v) => v < 0.05); });
     const sn = await page.evaluate(() => window.notewiseViewer.state());
     const gn = await page.evaluate(() => window.notewiseViewer.graph());
     const got = notes[sn.note] || [];

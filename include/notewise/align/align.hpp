@@ -96,7 +96,19 @@ struct Alignment {
   std::vector<AlignIssue> issues;               // flagged passages, in time order
 };
 
-// audio: mono signal at `sample_rate`. Throws InvalidArgument for an empty score or audio.
+// The longest score (from its first note to its last note's end, s) that can be aligned to a
+// recording of `audio_seconds`: kMaxScoreRatio times as long, plus kMaxScoreSlack. A performance
+// plays its score at about its tempo (half or twice the length is flagged poor already); a score
+// longer than this cannot be the recording's, and its features (128 values a frame) would be
+// sized by the score file alone.
+inline constexpr double kMaxScoreRatio = 4, kMaxScoreSlack = 30;
+double max_alignable_score_seconds(double audio_seconds);
+// Why `score` cannot be aligned to `audio_seconds` of audio (too long by the bound above), in
+// words; empty if it can.
+std::string score_length_problem(const Score& score, double audio_seconds);
+
+// audio: mono signal at `sample_rate`. Throws InvalidArgument for an empty score or audio, and
+// for a score too long for the audio (score_length_problem), before anything is computed.
 Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sample_rate, const Score& score,
                       const AlignOptions& options = {});
 

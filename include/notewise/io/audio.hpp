@@ -127,6 +127,10 @@ class AudioWriter {
   std::vector<float> buffer_;
 };
 
+// InvalidArgument naming `path` where `format` cannot hold `channels` (MP3 two, FLAC and Opus
+// eight): what write_audio checks, for a caller to check before the work.
+void check_channels(const std::string& path, FileFormat format, Index channels);
+
 // A WAV file (write_audio with FileFormat::Wav).
 void write_wav(const std::string& path, const Eigen::Ref<const MatrixXf>& samples, int sample_rate,
                SampleFormat format = SampleFormat::Pcm16, bool overwrite = false);

@@ -33,6 +33,12 @@
 
 namespace notewise::io {
 
+// Bounds on what a score file may ask, checked by every reader before anything is sized from
+// the score (a MusicXML file's repeats are counted before they are expanded): no piece of music
+// comes near either, and a crafted file must not drive an allocation or a run of hours.
+inline constexpr std::size_t kMaxScoreNotes = 2000000;  // notes, repeats expanded
+inline constexpr double kMaxScoreSeconds = 86400;       // the last note's end: 24 hours
+
 // How notes get their labels.
 //   Auto:    Track, except that a file whose notes all sit in one track but on several
 //            channels (a type-0 file, a one-track export) is labelled by channel

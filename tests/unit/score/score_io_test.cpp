@@ -552,6 +552,83 @@ TEST(ScoreIo, BrokenMusicXmlNamesTheLineAndProblem) {
   }
 }
 
+// Issue #40: what a file claims is bounded before it is converted or expanded.
+TEST(ScoreIo, MusicXmlHostileNumbersAreErrorsNotUndefinedBehaviour) {
+  const auto note = [](const std::string& pitch) {
+    return "<measure>\n<note><pitch>" + pitch + "</pitch><duration>1</duration></note></measure>";
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      // Was "G-2147483648": an out-of-range float-to-int conversion.
+      {mxml(note("<step>G</step><octave>1e300</octave>")), "m.xml:4: pitch G octave 1e300 lies outside MIDI 0 .. 127"},
+      {mxml(note("<step>G</step><alter>-1e300</alter><octave>4</octave>")), "lies outside MIDI 0 .. 127"},
+      {mxml("<measure><attributes>\n<divisions>1e-9</divisions></attributes></measure>"), "m.xml:4: divisions 1e-9 is outside 1 .. 1000000"},
+      {mxml("<measure><attributes>\n<staves>1e300</staves></attributes></measure>"), "m.xml:4: staves 1e300 is outside"},
+      {mxml("<measure><attributes><transpose>\n<chromatic>4e9</chromatic></transpose></attributes></measure>"), "chromatic 4e9 is outside"},
+      {mxml("<measure><barline>\n<repeat direction=\"backward\" times=\"1e300\"/></barline></measure>"), "repeat times=\"1e300\""},
+  };
+  for (const auto& [text, want] : cases) {
+    try {
+      io::parse_musicxml(text, "m.xml");
+      ADD_FAILURE() << "no error for: " << text;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what() << "\n want: " << want;
+    }
+  }
+  // A program or channel out of range is as if not named (no conversion of 1e300 either).
+  const std::string odd = "<?xml version=\"1.0\"?>\n<score-partwise><part-list><score-part id=\"P1\"><part-name>Oboe</part-name>"
+                          "<midi-instrument id=\"I1\"><midi-channel>1e300</midi-channel><midi-program>-1e300</midi-program></midi-instrument>"
+                          "</score-part></part-list><part id=\"P1\">" + bar("C") + "</part></score-partwise>";
+  const Score s = io::parse_musicxml(odd, "odd.xml").score;
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.notes()[0].channel, -1);
+  EXPECT_EQ(s.notes()[0].program, -1);
+}
+
+TEST(ScoreIo, MusicXmlRepeatsAreCountedBeforeTheyExpand) {
+  // 100 measures of 30 notes (a chord), each repeated 1000 times: 100,000 measures (the measure
+  // bound) but 3,000,000 notes, over kMaxScoreNotes. Refused from the count, before any note is made.
+  std::string chord = "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration></note>";
+  for (int k = 1; k < 30; ++k) chord += "<note><chord/><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration></note>";
+  std::string measures;
+  for (int m = 0; m < 100; ++m)
+    measures += "<measure>" + chord + "<barline location=\"right\"><repeat direction=\"backward\" times=\"1000\"/></barline></measure>";
+  try {
+    io::parse_musicxml(mxml(measures), "bomb.xml");
+    ADD_FAILURE() << "a repeat bomb was expanded";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("repeats expand to 3000000 notes"), std::string::npos) << e.what();
+  }
+  // Below the budget the same structure expands: 10 measures of one note, 3 times each.
+  std::string small;
+  for (int m = 0; m < 10; ++m)
+    small += "<measure><note><pitch><step>D</step><octave>4</octave></pitch><duration>1</duration></note>"
+             "<barline location=\"right\"><repeat direction=\"backward\" times=\"3\"/></barline></measure>";
+  EXPECT_EQ(io::parse_musicxml(mxml(small), "ok.xml").score.size(), 30u);
+}
+
+TEST(ScoreIo, MusicXmlTempoOutsideItsRangeIsIgnoredAndSaid) {
+  // 1e-7 bpm made a quarter last 19 years; it is ignored (the default 120 bpm stays) with a warning.
+  const io::ScoreFile f = io::parse_musicxml(mxml(bar("C", "<sound tempo=\"1e-7\"/>") + bar("D")), "slow.xml");
+  ASSERT_EQ(f.score.size(), 2u);
+  EXPECT_NEAR(f.score.notes()[1].onset, 2.0, 1e-9);
+  ASSERT_EQ(f.warnings.size(), 1u);
+  EXPECT_NE(f.warnings[0].find("tempo mark(s) outside 1 .. 10000 bpm ignored"), std::string::npos) << f.warnings[0];
+}
+
+TEST(ScoreIo, ScoreLongerThanADayIsRefusedNamingTheFile) {
+  TempDir dir;
+  test::write_bytes(dir.file("long.csv"), "start,duration,pitch\n0,100000,60\n");
+  try {
+    io::read_score(dir.file("long.csv"));
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.file("long.csv") + ": lasts 100000 s, more than the 86400 s (24 hours)"), std::string::npos)
+        << e.what();
+  }
+  test::write_bytes(dir.file("day.csv"), "start,duration,pitch\n0,86000,60\n");
+  EXPECT_EQ(io::read_score(dir.file("day.csv")).size(), 1u);
+}
+
 TEST(ScoreIo, MusicXmlUnpitchedNotesAreDrumNotesAtTheirInstrumentsKey) {
   // A drum part whose instruments are a bass drum (GM 36: midi-unpitched 37) and a snare (38:
   // 39), and a note naming no known instrument (left out with a warning).
