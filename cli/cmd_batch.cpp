@@ -10,18 +10,26 @@
 // Under MPI (batch_ranks.hpp) rank 0 reads the manifest, hands the rows out one at a time to
 // whichever rank asks, runs rows itself too, and writes the summary; every rank writes its
 // rows' folders itself (a shared file system).
+// The root is locked for the whole run (as io::OutputRun locks a command's folder), and
+// SIGINT, SIGTERM and SIGHUP stop the rows and leave only complete rows behind (RowProcesses).
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -34,6 +42,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
+#include "notewise/io/folder_lock.hpp"
 #include "progress.hpp"
 
 extern char** environ;
@@ -80,6 +89,28 @@ std::vector<std::string> split_words(const std::string& s) {
   return w;
 }
 
+// Names are compared as macOS and Windows compare file names: ignoring (ASCII) case.
+std::string folded(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A row's folder name: a plain name the file system takes (at most NAME_MAX bytes), not hidden
+// (hidden names are the temporary and staging files of the batch and of its rows), not one of
+// the files the batch writes beside the rows.
+void check_row_name(const std::string& path, std::size_t line, const std::string& name) {
+  if (name.empty()) throw ParseError(path, line, "the row's name is empty (give a name column)");
+  if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos || name == "." || name == "..")
+    throw ParseError(path, line, "name '" + name + "' must be a plain folder name");
+  if (name.size() > NAME_MAX)
+    throw ParseError(path, line, "name '" + name.substr(0, 40) + "...' is " + std::to_string(name.size()) +
+                                     " bytes long; a folder name may have at most " + std::to_string(NAME_MAX));
+  if (name[0] == '.')
+    throw ParseError(path, line, "name '" + name + "' starts with '.': hidden names are kept for notewise's temporary files");
+  if (const std::string f = folded(name); f == "summary.csv" || f == "summary.json")
+    throw ParseError(path, line, "name '" + name + "' is a file the batch writes beside the rows (summary.csv, summary.json)");
+}
+
 // Columns: audio, score (required), name, options, reference (optional; options: words
 // separated by spaces, passed to the command; reference: a folder of reference stems, scored
 // as `eval` does). Paths relative to the manifest's folder.
@@ -89,6 +120,7 @@ std::vector<Row> read_manifest(const std::string& path) {
   const fs::path base = fs::path(path).parent_path();
   std::string line;
   if (!std::getline(in, line)) throw ParseError(path, 1, "empty manifest (expected a header: audio,score[,name][,options][,reference])");
+  if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (spreadsheets write one)
   const auto header = split_csv_line(line);
   auto col = [&](const std::string& n) {
     const auto it = std::find(header.begin(), header.end(), n);
@@ -108,49 +140,193 @@ std::vector<Row> read_manifest(const std::string& path) {
     r.score = (base / at(cs)).string();
     if (!at(cr).empty()) r.reference = (base / at(cr)).string();
     r.name = at(cn).empty() ? fs::path(at(ca)).stem().string() : at(cn);
-    if (r.name.find('/') != std::string::npos || r.name == "." || r.name == "..")
-      throw ParseError(path, ln, "name '" + r.name + "' must be a plain folder name");
+    check_row_name(path, ln, r.name);
     r.options = split_words(at(co));
     rows.push_back(std::move(r));
   }
   if (rows.empty()) throw ParseError(path, 2, "the manifest has no rows");
   std::set<std::string> names;
   for (const auto& r : rows)
-    if (!names.insert(r.name).second) throw ParseError(path, r.line, "name '" + r.name + "' appears twice (give a name column)");
+    if (!names.insert(folded(r.name)).second)
+      throw ParseError(path, r.line, "name '" + r.name + "' appears twice, ignoring case as macOS and Windows do (give a name column)");
   return rows;
 }
 
-// Runs argv (this same program) as a child with stderr to err_path; returns the exit status
-// (128 + signal). The child is told to stop (SIGTERM: it removes what it staged) if this
-// process dies, so a batch killed midway leaves no row running on behind it.
-int run_child(const std::vector<std::string>& args, const std::string& err_path) {
+// The batch's rows (child processes) and the signals that stop them. SIGINT, SIGTERM and SIGHUP
+// are blocked in every thread of the batch (this is made before the MPI session and the worker
+// threads, which inherit the mask; children get the old mask back) and taken by one thread with
+// sigwait, which can then do what a handler cannot: stop the rows (SIGTERM: each removes what
+// it staged), wait for them, let a summary being written finish, remove the root if this run
+// made it and it is still empty, and only then die of the signal (through io's handler, which
+// removes a half-written temporary file). The root then holds complete rows only, and no row
+// runs on. A signal the process ignores (nohup) stays ignored.
+class RowProcesses {
+ public:
+  RowProcesses() {
+    sigemptyset(&signals_);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) sigaddset(&signals_, sig);
+    }
+    ::pthread_sigmask(SIG_BLOCK, &signals_, &old_mask_);
+    waiter_ = std::thread([this] { wait_for_signals(); });
+  }
+  ~RowProcesses() {
+    finished_ = true;
+    waiter_.join();
+    ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);  // a signal that came since is delivered now
+  }
+  RowProcesses(const RowProcesses&) = delete;
+  RowProcesses& operator=(const RowProcesses&) = delete;
+
+  // The signal mask a child must restore before exec.
+  const sigset_t& child_mask() const { return old_mask_; }
+  // Calls fork_child (which forks and returns the pid) under the lock, so that a stop sees
+  // every child; -1 if the fork failed, 0 (nothing forked) once the batch is stopping.
+  pid_t start(const std::function<pid_t()>& fork_child) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (stopping_) return 0;
+    const pid_t pid = fork_child();
+    if (pid > 0) pids_.insert(pid);
+    return pid;
+  }
+  // After waitpid.
+  void reaped(pid_t pid) {
+    std::lock_guard<std::mutex> lock(m_);
+    pids_.erase(pid);
+    cv_.notify_all();
+  }
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(m_);
+    return stopping_;
+  }
+  // The root, if this run created it: removed on a signal if it is empty.
+  void own_root(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(m_);
+    root_ = dir;
+  }
+  // While the summary is written a signal waits for it (so the summary is complete); once a
+  // signal has stopped the rows, no summary is begun (this blocks until the process dies).
+  class Summary {
+   public:
+    explicit Summary(RowProcesses& p) : p_(p) {
+      std::unique_lock<std::mutex> lock(p_.m_);
+      p_.cv_.wait(lock, [&] { return !p_.stopping_; });
+      p_.summary_ = true;
+    }
+    ~Summary() {
+      std::lock_guard<std::mutex> lock(p_.m_);
+      p_.summary_ = false;
+      p_.cv_.notify_all();
+    }
+
+   private:
+    RowProcesses& p_;
+  };
+
+ private:
+  void wait_for_signals() {
+    const timespec tick{0, 50'000'000};  // how often the end of the batch is noticed
+    while (!finished_)
+      if (const int sig = ::sigtimedwait(&signals_, nullptr, &tick); sig > 0) stop_and_die(sig);
+  }
+  [[noreturn]] void stop_and_die(int sig) {
+    std::unique_lock<std::mutex> lock(m_);  // held to the end: nothing else starts
+    stopping_ = true;
+    for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
+    cv_.wait(lock, [&] { return pids_.empty() && !summary_; });
+    if (!root_.empty()) ::rmdir(root_.c_str());  // only if empty
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    ::raise(sig);  // pending for this thread until it is unblocked here
+    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+    std::signal(sig, SIG_DFL);
+    ::raise(sig);
+    ::_exit(128 + sig);
+  }
+
+  sigset_t signals_{}, old_mask_{};
+  std::atomic<bool> finished_{false};
+  std::thread waiter_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::set<pid_t> pids_;
+  bool stopping_ = false, summary_ = false;
+  std::string root_;
+};
+
+// What a child wrote on stderr, read as it comes (memory bounded whatever it writes): its last
+// "notewise: error: " line without the prefix, else its first non-empty line.
+class ChildMessage {
+ public:
+  void feed(const char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (p[i] == '\n') end_line();
+      else if (line_.size() < 65536) line_ += p[i];
+  }
+  std::string text() {
+    end_line();
+    return error_.empty() ? first_ : error_;
+  }
+
+ private:
+  void end_line() {
+    if (line_.rfind("notewise: error: ", 0) == 0) error_ = line_.substr(17);
+    else if (first_.empty() && !line_.empty()) first_ = line_;
+    line_.clear();
+  }
+  std::string line_, error_, first_;
+};
+
+// Runs argv (this same program) as a child, its stderr read through a pipe into `message`;
+// returns the exit status (128 + signal). No file is made for it, so nothing is left behind and
+// nothing depends on the row's name. The child is told to stop (SIGTERM: it removes what it
+// staged) if this thread dies, so a batch killed even by SIGKILL leaves no row running on.
+int run_child(RowProcesses& rows, const std::vector<std::string>& args, std::string& message) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return 127;
-  if (pid == 0) {  // only async-signal-safe calls until exec
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
-    const int out = ::open("/dev/null", O_WRONLY), err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
-    ::execve("/proc/self/exe", argv.data(), environ);
-    ::_exit(127);
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    message = std::string("batch: cannot start the row: ") + std::strerror(errno);
+    return 127;
   }
+  const pid_t parent = ::getpid();
+  const sigset_t* mask = &rows.child_mask();
+  const pid_t pid = rows.start([&] {
+    const pid_t p = ::fork();
+    if (p == 0) {  // only async-signal-safe calls until exec
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+      ::sigprocmask(SIG_SETMASK, mask, nullptr);  // the row handles these signals itself
+      const int out = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (out < 0 || ::dup2(out, 1) < 0 || ::dup2(err[1], 2) < 0) ::_exit(127);
+      ::execve("/proc/self/exe", argv.data(), environ);
+      ::_exit(127);
+    }
+    return p;
+  });
+  ::close(err[1]);
+  if (pid <= 0) {
+    ::close(err[0]);
+    message = pid < 0 ? std::string("batch: cannot start the row: ") + std::strerror(errno) : "batch: stopped by a signal";
+    return 127;
+  }
+  ChildMessage text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(err[0], buf, sizeof buf);
+    if (n > 0) text.feed(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(err[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  rows.reaped(pid);
+  message = text.text();
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string last_error_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, err;
-  while (std::getline(in, line))
-    if (line.rfind("notewise: error: ", 0) == 0) err = line.substr(17);
-    else if (err.empty() && !line.empty()) err = line;
-  return err;
 }
 
 std::string csv_field(const std::string& s) {
@@ -169,24 +345,23 @@ nlohmann::json scores_of(const fs::path& report) {
 
 // One row run as a task (the same on every rank): the task and its outcome are JSON text, so
 // batch_ranks.hpp can carry them between ranks without knowing what they hold.
-std::string run_task(const std::string& task, int rank, const std::string& host) noexcept {
+std::string run_task(RowProcesses& rows, const std::string& task, int rank, const std::string& host) noexcept {
   nlohmann::json out{{"rank", rank}, {"host", host}};
   try {
     const auto t = nlohmann::json::parse(task);
     const auto args = t.at("args").get<std::vector<std::string>>();
-    const std::string err = t.at("err"), dir = t.at("dir"), marker = t.at("marker");
+    const std::string dir = t.at("dir"), marker = t.at("marker");
     const auto t0 = std::chrono::steady_clock::now();
-    const int code = run_child(args, err);
+    std::string message;
+    const int code = run_child(rows, args, message);
     out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out["exit_code"] = code;
     const bool ok = code == 0 && fs::exists(fs::path(dir) / marker);
     out["status"] = ok ? "done" : "failed";
-    std::string e = ok ? "" : last_error_line(err);
-    if (!ok && e.empty()) e = "exit status " + std::to_string(code);
-    out["error"] = e;
+    if (ok) message.clear();
+    else if (message.empty()) message = "exit status " + std::to_string(code);
+    out["error"] = message;
     out["scores"] = ok ? scores_of(fs::path(dir) / marker) : nlohmann::json();
-    std::error_code ec;
-    fs::remove(err, ec);
   } catch (const std::exception& e) {
     out["status"] = "failed";
     out["exit_code"] = 1;
@@ -217,11 +392,14 @@ void add_batch_command(CLI::App& app, Globals& globals) {
       "under ROOT; default the audio's file name without extension), options (words passed to\n"
       "the command, e.g. \"--iterations 30 --no-report\") and reference (a folder of reference\n"
       "stems: the row's stems are scored as 'eval' does); paths relative to the manifest.\n"
+      "Names: plain folder names of at most 255 bytes, not hidden, distinct ignoring case, and not\n"
+      "summary.csv or summary.json (the batch's own files); checked before any row runs.\n"
       "Every row runs as its own process: a row that fails is reported and the others go on.\n"
       "Rows start longest first. Resumable: a row whose folder is complete is skipped.\n"
       "Writes ROOT/<name>/ per row and ROOT/summary.csv, ROOT/summary.json (status, exit code,\n"
       "seconds, error, SDR / SI-SDR per stem and mean when a reference is given). Exit status 1\n"
-      "if a row failed.\n"
+      "if a row failed. ROOT is locked while the batch runs (a second batch on it fails at once);\n"
+      "SIGINT/SIGTERM stop the rows and leave only complete ones.\n"
       "Across processes or machines: mpirun -np N notewise batch ... (a build with MPI) hands the\n"
       "rows out one at a time to whichever rank is free; ROOT must be on a shared file system.\n"
       "Example: notewise batch corpus.csv --out runs/ --jobs 2");
@@ -232,8 +410,9 @@ void add_batch_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-j,--jobs", a->jobs, "Rows run at once (each a process); under MPI, one per rank")
       ->capture_default_str()->check(CLI::Range(1, 256));
   cmd->callback([a, &globals] {
+    RowProcesses processes;  // first: the MPI session's threads inherit its signal mask
     ranks::Session mpi;
-    const auto work = [&mpi](const std::string& task) { return run_task(task, mpi.rank(), mpi.host()); };
+    const auto work = [&](const std::string& task) { return run_task(processes, task, mpi.rank(), mpi.host()); };
     if (mpi.rank() != 0) {  // the other ranks only run what rank 0 hands them
       mpi.distribute({}, work, nullptr);
       return;
@@ -245,7 +424,14 @@ void add_batch_command(CLI::App& app, Globals& globals) {
       for (const auto& r : rows)
         if (!r.reference.empty())
           throw ParseError(a->manifest, r.line, "a reference is scored only with --command separate");
+    // Locked for the whole run, before anything is changed: a second batch on the same root
+    // fails here. Only rank 0 locks it (the other ranks write only into rows' folders, which
+    // the rows' own runs lock), and the lock is on the root itself, never on a row's folder.
+    std::error_code ec;
+    const bool created = !fs::exists(a->out, ec);
     io::ensure_output_dir(a->out);
+    const io::FolderLock root_lock(a->out);
+    if (created) processes.own_root(a->out);
     const std::string marker = "report.json";  // what separate and decompose commit last
     const auto t0 = std::chrono::steady_clock::now();
 
@@ -280,11 +466,7 @@ void add_batch_command(CLI::App& app, Globals& globals) {
       for (const auto& s : std::vector<std::string>{a->command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
       if (!r.reference.empty()) args.insert(args.end(), {"--reference", r.reference});
       for (const auto& o : r.options) args.push_back(o);
-      tasks.push_back(nlohmann::json{{"args", args},
-                                     {"err", (fs::path(a->out) / ("." + r.name + ".stderr")).string()},
-                                     {"dir", dir.string()},
-                                     {"marker", marker}}
-                          .dump());
+      tasks.push_back(nlohmann::json{{"args", args}, {"dir", dir.string()}, {"marker", marker}}.dump());
     }
 
     // Progress over the corpus: the fraction of the audio done (rows are of unequal length,
@@ -294,6 +476,7 @@ void add_batch_command(CLI::App& app, Globals& globals) {
     double audio_done = 0;
     std::mutex m;
     const auto done = [&](std::size_t k, const std::string& outcome) {
+      if (processes.stopping()) return;  // the batch dies of a signal once its rows have stopped
       std::lock_guard<std::mutex> lock(m);
       Row& r = rows[order[k]];
       const auto o = nlohmann::json::parse(outcome, nullptr, false);
@@ -365,6 +548,7 @@ void add_batch_command(CLI::App& app, Globals& globals) {
       row["host"] = r.host;
       js.push_back(row);
     }
+    const RowProcesses::Summary writing(processes);  // a signal now waits for both files
     io::write_text((fs::path(a->out) / "summary.csv").string(), csv.str(), true);
     io::write_text((fs::path(a->out) / "summary.json").string(),
                    nlohmann::json{{"command", a->command},

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <cstdlib>
 #include <random>
+#include <set>
 #include <string>
 
 namespace notewise::test {
@@ -38,6 +39,19 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every path under `root` (files and folders, hidden ones too) with file sizes, to check that a
+// run left nothing behind and changed nothing; empty if `root` does not exist.
+inline std::set<std::string> tree(const std::filesystem::path& root) {
+  std::set<std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(root, ec)) return out;
+  for (auto it = std::filesystem::recursive_directory_iterator(root); it != std::filesystem::recursive_directory_iterator(); ++it) {
+    const auto size = it->is_regular_file(ec) ? it->file_size(ec) : 0;
+    out.insert(std::filesystem::relative(it->path(), root).string() + ":" + std::to_string(size));
+  }
+  return out;
 }
 
 #ifdef NOTEWISE_BINARY

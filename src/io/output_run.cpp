@@ -2,12 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include <system_error>
 
 #include "notewise/core/error.hpp"
+#include "notewise/io/folder_lock.hpp"
 
 namespace fs = std::filesystem;
 
@@ -114,6 +117,34 @@ void list_files(const fs::path& root, const fs::path& rel, std::vector<fs::path>
   }
 }
 
+// The prefix of DIR's sibling staging folder, ".NAME.notewise-" (mkdtemp adds six characters):
+// a NAME so long that the whole would not fit in a file name is cut, between UTF-8 characters.
+std::string sibling_prefix(const std::string& name) {
+  constexpr std::size_t kFixed = 1 + 10 + 6;  // ".", ".notewise-", "XXXXXX"
+  std::size_t n = std::min(name.size(), static_cast<std::size_t>(NAME_MAX) - kFixed);
+  while (n > 0 && n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;  // a continuation byte
+  return "." + name.substr(0, n) + ".notewise-";
+}
+
+// SIGINT, SIGTERM and SIGHUP wait while it lives: a signal between making a folder and
+// registering it for removal would leave the folder behind (a batch stops its rows with SIGTERM
+// as soon as they start).
+class SignalsDeferred {
+ public:
+  SignalsDeferred() {
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&s, sig);
+    ::pthread_sigmask(SIG_BLOCK, &s, &old_);
+  }
+  ~SignalsDeferred() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }  // one that came is delivered now
+  SignalsDeferred(const SignalsDeferred&) = delete;
+  SignalsDeferred& operator=(const SignalsDeferred&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 bool is_empty_dir(const std::string& d) {
   std::error_code ec;
   return fs::is_directory(d, ec) && fs::directory_iterator(d, ec) == fs::directory_iterator();
@@ -158,7 +189,22 @@ void install_signal_cleanup() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 }
 
+int lock_folder(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw IoError(dir, std::string("cannot open output folder: ") + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(fd);
+    throw IoError(dir, e == EWOULDBLOCK ? "output folder is in use by another notewise run (locked); wait for it or choose another --out"
+                                        : std::string("cannot lock output folder: ") + std::strerror(e));
+  }
+  return fd;
+}
+
+FolderLock::~FolderLock() { ::close(fd_); }
+
 OutputRun::OutputRun(const std::string& dir, bool overwrite) : dir_(dir), overwrite_(overwrite) {
+  const SignalsDeferred deferred;  // DIR and the staging folder are registered as they are made
   std::error_code ec;
   if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) throw IoError(dir_, "exists and is not a folder");
   if (!fs::exists(dir_, ec)) {
@@ -178,16 +224,12 @@ OutputRun::OutputRun(const std::string& dir, bool overwrite) : dir_(dir), overwr
   try {
     if (!fs::is_directory(dir_, ec)) throw IoError(dir_, "is not a folder");
     if (::access(dir_.c_str(), W_OK | X_OK) != 0) throw IoError(dir_, "output folder is not writable");
-    lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock_fd_ < 0) throw IoError(dir_, std::string("cannot open output folder: ") + std::strerror(errno));
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
-      throw IoError(dir_, errno == EWOULDBLOCK ? "output folder is in use by another notewise run (locked); wait for it or choose another --out"
-                                               : std::string("cannot lock output folder: ") + std::strerror(errno));
+    lock_fd_ = lock_folder(dir_);
     fs::path d(dir_);
     if (d.filename().empty()) d = d.parent_path();  // "out/"
     const fs::path parent = d.parent_path().empty() ? fs::path(".") : d.parent_path();
     sibling_ = created_dir_ && ::access(parent.c_str(), W_OK | X_OK) == 0;
-    staging_ = sibling_ ? make_temp_dir(parent, "." + d.filename().string() + ".notewise-")
+    staging_ = sibling_ ? make_temp_dir(parent, sibling_prefix(d.filename().string()))
                         : make_temp_dir(d, ".notewise-run-");
     cleanup_slot_ = register_cleanup(staging_, 1);
     // mkdtemp makes 0700 folders; the staging folder may become DIR, so it takes DIR's mode.

@@ -53,16 +53,7 @@ CliResult run_cli(const std::string& args, const std::string& scratch, const std
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
-// Every path under `root` (files and folders, hidden ones too) with file sizes.
-std::set<std::string> tree(const fs::path& root) {
-  std::set<std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    std::error_code ec;
-    const auto size = it->is_regular_file(ec) ? it->file_size(ec) : 0;
-    out.insert(fs::relative(it->path(), root).string() + ":" + std::to_string(size));
-  }
-  return out;
-}
+using test::tree;
 
 // ---- generated inputs -----------------------------------------------------------------------
 std::string le16(unsigned v) { return {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff)}; }
@@ -414,6 +405,25 @@ std::vector<Case> corpus() {
                "-q eval --reference {d}/ref --estimate {d}/est", 1, {"{d}/ref/b.wav", "sample rate"}});
   c.push_back({"Eval_NoStems", with([](const fs::path& d) { fs::create_directories(d / "ref"); }),
                "-q eval --reference {d}/ref --estimate {d}", 1, {"{d}/ref", "no reference stems"}});
+
+  // ---- batch manifests (#40): refused at once naming the line, before any row runs ----------
+  const std::string kBatch = "-q batch {d}/m.csv --out {d}/runs";
+  auto batch_case = [&](const std::string& name, const std::string& manifest, std::vector<std::string> fragments) {
+    c.push_back({"Batch_" + name, with([manifest](const fs::path& d) { test::write_bytes((d / "m.csv").string(), manifest); }), kBatch, 1,
+                 std::move(fragments)});
+  };
+  const std::string kHead = "audio,score,name\n";
+  batch_case("RowNamedSummaryCsv", kHead + "mix.wav,score.csv,summary.csv\n", {"{d}/m.csv:2:", "summary.csv"});
+  batch_case("RowNamedSummaryJsonInCapitals", kHead + "mix.wav,score.csv,ok\nmix.wav,score.csv,SUMMARY.JSON\n", {"{d}/m.csv:3:", "SUMMARY.JSON"});
+  batch_case("RowNameHidden", kHead + "mix.wav,score.csv,.summary.tmp1.csv\n", {"{d}/m.csv:2:", "'.'"});
+  batch_case("RowNamesDifferOnlyInCase", kHead + "mix.wav,score.csv,Take\nmix.wav,score.csv,take\n", {"{d}/m.csv:3:", "take"});
+  batch_case("RowName256Bytes", kHead + "mix.wav,score.csv," + std::string(256, 'x') + "\n", {"{d}/m.csv:2:", "255"});
+  batch_case("RowNameWithSlash", kHead + "mix.wav,score.csv,a/b\n", {"{d}/m.csv:2:", "a/b"});
+  batch_case("HeaderOnly", "\xEF\xBB\xBF" + kHead, {"{d}/m.csv", "no rows"});
+  batch_case("NoScoreColumn", "\xEF\xBB\xBF" "audio,name\nmix.wav,x\n", {"{d}/m.csv:1:", "score"});
+  c.push_back({"Batch_OutIsAFile", with([kHead](const fs::path& d) { test::write_bytes((d / "m.csv").string(), kHead + "mix.wav,score.csv,x\n"); }),
+               "-q batch {d}/m.csv --out {d}/mix.wav", 1, {"{d}/mix.wav"}});
+  usage("BatchJobsZero", "-q batch {d}/score.csv --out {d}/runs --jobs 0", "--jobs");
 
   // ---- outputs -------------------------------------------------------------------------------
   c.push_back({"Out_IsAFile", with([](const fs::path& d) { test::write_bytes((d / "out").string(), "x"); }), kSep, 1,

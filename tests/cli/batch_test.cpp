@@ -1,14 +1,17 @@
 // notewise batch (#17): every row of a manifest, one bad row not stopping the others, resumable.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -46,6 +49,51 @@ nlohmann::json summary(const fs::path& root) {
 int shell(const std::string& cmd) {
   const int status = std::system((cmd + " >/dev/null 2>&1 </dev/null").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+using test::tree;
+
+// The program started in the background with `args` (stdin, stdout, stderr to /dev/null).
+pid_t start(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    std::vector<char*> argv{const_cast<char*>("notewise")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(NOTEWISE_BINARY, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits (polling, up to 300 s: the test must not depend on the machine's speed) until `p`
+// exists or `pid` has ended; whether it exists.
+bool appears(const fs::path& p, pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!fs::exists(p) && std::chrono::steady_clock::now() < deadline) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != 0) break;  // ended (not reaped)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return fs::exists(p);
+}
+
+// Processes whose command line mentions `text` (a test folder's path: the batch's rows).
+int processes_mentioning(const std::string& text) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos || pid == std::to_string(::getpid())) continue;
+    std::string cmdline = test::read_bytes((e.path() / "cmdline").string());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    std::string state = test::read_bytes((e.path() / "stat").string());
+    const auto close = state.rfind(')');
+    if (close != std::string::npos && close + 2 < state.size() && state[close + 2] == 'Z') continue;  // a zombie has stopped
+    if (cmdline.find(text) != std::string::npos) ++n;
+  }
+  return n;
 }
 
 std::map<std::string, std::string> statuses(const fs::path& root) {
@@ -270,6 +318,144 @@ TEST(Batch, KilledMidwayRedoesOnlyUnfinishedRows) {
     if (complete.count(n)) {
       EXPECT_EQ(fs::last_write_time(root / n / "report.json"), before[n]) << n << " was redone";
     }
+  }
+}
+
+// ---- hostile inputs, third round (#40) --------------------------------------------------------
+
+// A batch holds a lock on its root for its whole run: a second batch on the same --out fails at
+// once with one line naming the folder, and writes nothing.
+TEST(Batch, SecondRunOnTheSameOutIsRefused) {
+  test::TempDir d;
+  piece(d.path(), "a", 261.6, 4);
+  piece(d.path(), "b", 261.6, 2);
+  test::write_bytes((d.path() / "m.csv").string(),
+                    "audio,score,options\na.wav,a.csv,--iterations 30 --no-report\nb.wav,b.csv,--iterations 30 --no-report\n");
+  const fs::path root = d.path() / "runs";
+  const std::string manifest = (d.path() / "m.csv").string();
+  const std::string second = "-q batch " + manifest + " --out " + root.string();
+  // 1. As a first batch holds the lock: refused, the root's files untouched, with or without --force.
+  fs::create_directories(root / "a");
+  test::write_bytes((root / "summary.csv").string(), "keep me");
+  {
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    const auto before = tree(d.path());
+    for (const std::string force : {"", "--force "}) {
+      const auto r = test::notewise_cli(force + second);
+      EXPECT_EQ(r.code, 1) << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+      EXPECT_EQ(r.err.rfind("notewise: error: " + root.string() + ": ", 0), 0u) << r.err;
+      EXPECT_NE(r.err.find("in use by another notewise run"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(tree(d.path()), before) << "a refused batch changed the folder";
+    ::close(fd);
+  }
+  fs::remove_all(root);
+  // 2. Two real batches: the first is held still (SIGSTOP) once its first row has started, the
+  // second is refused, the first then finishes every row as if alone.
+  const pid_t first = start({"-q", "batch", manifest, "--out", root.string()});
+  ASSERT_GT(first, 0);
+  const bool started = appears(root / "a", first);
+  ::kill(first, SIGSTOP);
+  const auto before = tree(d.path());
+  const auto r = test::notewise_cli(second);
+  const auto after = tree(d.path());
+  ::kill(first, SIGCONT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(first, &status, 0), first);
+  ASSERT_TRUE(started) << "the first batch ended before its first row was seen";
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find(root.string() + ": output folder is in use by another notewise run"), std::string::npos) << r.err;
+  EXPECT_EQ(after, before) << "the refused batch wrote into the root";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(statuses(root), (std::map<std::string, std::string>{{"a", "done"}, {"b", "done"}}));
+}
+
+// SIGINT, SIGTERM or SIGHUP to a batch whose first row has started: it stops its rows (each
+// removes what it staged), waits for them and dies of the signal; the root then holds complete
+// rows only (no stderr captures, staging folders or half rows), or is gone if it was created
+// empty, and no row runs on.
+void signal_leaves_only_complete_rows(int sig) {
+  test::TempDir d;
+  for (const char* n : {"a", "b", "c"}) piece(d.path(), n, 261.6, 8);
+  test::write_bytes((d.path() / "m.csv").string(), "audio,score,options\na.wav,a.csv,--iterations 150 --no-report\n"
+                                                    "b.wav,b.csv,--iterations 150 --no-report\nc.wav,c.csv,--iterations 150 --no-report\n");
+  const fs::path root = d.path() / "runs";
+  const pid_t pid = start({"-q", "batch", (d.path() / "m.csv").string(), "--out", root.string(), "--jobs", "2"});
+  ASSERT_GT(pid, 0);
+  const bool started = appears(root / "a", pid) || fs::exists(root / "b");
+  ::kill(pid, sig);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(started) << "the batch ended before its first row was seen";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), sig);
+  EXPECT_EQ(processes_mentioning(root.string()), 0) << "a row runs on after its batch";
+  if (fs::exists(root))
+    for (const auto& e : fs::directory_iterator(root)) {
+      const std::string n = e.path().filename().string();
+      EXPECT_TRUE(e.is_directory() && fs::exists(e.path() / "report.json")) << "left behind: " << n;
+    }
+}
+
+TEST(Batch, SigintLeavesNoStderrFiles) { signal_leaves_only_complete_rows(SIGINT); }
+TEST(Batch, SigtermLeavesNoStderrFiles) { signal_leaves_only_complete_rows(SIGTERM); }
+
+// A 250-byte row name (the file system allows 255) runs: the batch's and the row's temporary
+// names do not grow with it. One of 256 bytes is refused, naming the manifest line, before any work.
+TEST(Batch, RowNameOf250CharactersRuns) {
+  test::TempDir d;
+  piece(d.path(), "one", 261.6);
+  std::string name;
+  for (int i = 0; i < 125; ++i) name += "\xC3\xA9";  // "é": 250 bytes, so a cut must fall between characters
+  test::write_bytes((d.path() / "m.csv").string(), "audio,score,name,options\none.wav,one.csv," + name + ",--iterations 3 --no-report\n");
+  const fs::path root = d.path() / "runs";
+  const auto r = test::notewise_cli("-q batch " + (d.path() / "m.csv").string() + " --out " + root.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(statuses(root)[name], "done");
+  EXPECT_TRUE(fs::exists(root / name / "report.json"));
+  EXPECT_EQ(tree(root).size(), tree(root / name).size() + 3) << "the root holds the row and the two summaries only";
+
+  test::write_bytes((d.path() / "m.csv").string(),
+                    "audio,score,name,options\none.wav,one.csv,ok,--iterations 3\none.wav,one.csv," + std::string(256, 'n') + ",--iterations 3\n");
+  const fs::path root2 = d.path() / "runs2";
+  const auto r2 = test::notewise_cli("-q batch " + (d.path() / "m.csv").string() + " --out " + root2.string());
+  EXPECT_EQ(r2.code, 1) << r2.err;
+  EXPECT_EQ(r2.err.rfind("notewise: error: " + (d.path() / "m.csv").string() + ":3: ", 0), 0u) << r2.err;
+  EXPECT_EQ(std::count(r2.err.begin(), r2.err.end(), '\n'), 1) << r2.err;
+  EXPECT_FALSE(fs::exists(root2)) << "refused before any work";
+}
+
+// A manifest saved by a spreadsheet starts with a UTF-8 byte-order mark (as score CSVs may).
+TEST(Batch, ManifestWithBomIsRead) {
+  test::TempDir d;
+  piece(d.path(), "one", 261.6);
+  test::write_bytes((d.path() / "m.csv").string(), "\xEF\xBB\xBF" "audio,score,options\r\none.wav,one.csv,--iterations 3 --no-report\r\n");
+  const fs::path root = d.path() / "runs";
+  const auto r = test::notewise_cli("-q batch " + (d.path() / "m.csv").string() + " --out " + root.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(statuses(root)["one"], "done");
+}
+
+// A row name that is one of the batch's own files (the summaries, their temporary files),
+// ignoring case as macOS and Windows do, or that differs from another only in case, is refused
+// at once naming the line: no row runs, nothing is written.
+TEST(Batch, RowNamedSummaryCsvIsRefused) {
+  test::TempDir d;
+  piece(d.path(), "one", 261.6);
+  const fs::path root = d.path() / "runs", manifest = d.path() / "m.csv";
+  for (const std::string bad : {"summary.csv", "Summary.JSON", ".summary.tmp123.csv", "ONE"}) {
+    test::write_bytes(manifest.string(), "audio,score,name,options\none.wav,one.csv,one,--iterations 3\none.wav,one.csv," + bad +
+                                             ",--iterations 3\n");
+    const auto r = test::notewise_cli("-q batch " + manifest.string() + " --out " + root.string());
+    EXPECT_EQ(r.code, 1) << bad << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("notewise: error: " + manifest.string() + ":3: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(root)) << bad << ": refused before any work";
   }
 }
 
