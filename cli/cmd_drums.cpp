@@ -166,7 +166,11 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     Grouping pitched_groups;
     if (!pitched.empty()) {
       if (!a->templates.empty()) throw InvalidArgument("--templates: not with a band's score (use --drums-only)");
-      pitched_groups = group_notes(pitched, label_group_specs(pitched));
+      try {
+        pitched_groups = group_notes(pitched, label_group_specs(pitched));
+      } catch (const InvalidArgument& e) {
+        throw ParseError(a->score, 0, e.what());
+      }
       for (const auto& n : pitched_groups.names)
         if (std::find_if(specs.begin(), specs.end(), [&](const GroupSpec& g) { return g.name == n; }) != specs.end() ||
             (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))

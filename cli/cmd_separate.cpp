@@ -79,7 +79,12 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
       PreparedRecording names;  // the groups as the run makes them (drum classes after the pitched groups)
       names.score = score.select([](const Note& n) { return !is_drum(n); });
-      names.groups = group_notes(names.score.empty() ? score : names.score, specs);
+      try {
+        names.groups = group_notes(names.score.empty() ? score : names.score, specs);
+      } catch (const InvalidArgument& e) {
+        if (!specs.empty()) throw;
+        throw ParseError(a->model.score, 0, e.what());  // the score's labels
+      }
       if (a->model.drums != "ignore" && !names.score.empty()) {
         names.drums = score.select(is_drum);
         if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));

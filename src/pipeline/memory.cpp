@@ -99,7 +99,10 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
     const double block = 128;
     synth.push_back({streamed && !stems_whole ? "the groups' activations" : "the stems",
                      // Kept for listening copies, the stems and their sum (the copy of the mix).
-                     kFloat * ((streamed ? (stems_whole ? (G + 1) * L * C : 0) : G * L * C + L) + G * R * N), "fewer --group"});
+                     // The groups' activations on their own rows (row_activations): one H, about twice
+                     // where groups share a timbre's pitch rows (a piano's hands).
+                     kFloat * ((streamed ? (stems_whole ? (G + 1) * L * C : 0) : G * L * C + L) + std::min(G, 2.0) * R * N),
+                     "fewer --group"});
     synth.push_back({"a block of the input-rate STFT, masks and frames",
                      block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3) +
                          (streamed ? kFloat * C * (block * sn.hop + sn.n_fft) * (G + 1) : 0),

@@ -202,6 +202,9 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   }
   if (silent) warn(p, o.audio_name + ": the audio is silent; the stems will be silent too");
   plan_sources(p, o);
+  if (const Index rows = count_pitch_rows(p.score, p.model.decompose.constraints.sources); rows > kMaxPitchRows)
+    throw ParseError(o.score_name, 0, "asks for " + std::to_string(rows) + " pitch templates (a pitch of each instrument), at most " +
+                                          std::to_string(kMaxPitchRows) + ": fewer instruments with a timbre of their own (timbre: shared)");
   std::vector<GroupSpec> specs;
   if (!o.mute.empty()) {
     const NotePredicate pick = parse_selection(o.mute);
@@ -212,6 +215,9 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   } else {
     specs = o.groups;
   }
+  if (specs.empty() && p.score.labels().size() > kMaxGroups)  // a property of the score: named with it
+    throw ParseError(o.score_name, 0, "has " + std::to_string(p.score.labels().size()) + " labels: at most " +
+                                          std::to_string(kMaxGroups) + " groups (stems) in one run; gather them with group selections");
   p.groups = group_notes(p.score, specs);
   if (!p.drums.empty()) {
     p.drum_classes = group_notes(p.drums, gm_drum_classes(p.drums));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "notewise/core/error.hpp"
 #include "notewise/nmf/nmf.hpp"
@@ -81,6 +83,18 @@ VectorXf harmonic_template(int pitch, const Geometry& g, const ConstraintOptions
   return t;
 }
 
+Index count_pitch_rows(const Score& score, const std::vector<SourceModel>& sources) {
+  std::map<std::string, std::size_t> source_of;
+  for (std::size_t s = 0; s < sources.size(); ++s)
+    for (const auto& l : sources[s].labels) source_of.emplace(l, s);
+  std::set<std::pair<std::size_t, int>> rows;
+  for (const Note& n : score.notes()) {
+    const auto it = source_of.find(n.label);
+    rows.insert({it == source_of.end() ? 0 : it->second, n.pitch});
+  }
+  return static_cast<Index>(rows.size());
+}
+
 ScoreConstraints build_constraints(const Score& score, const Geometry& g, const ConstraintOptions& o,
                                    const std::vector<int>& pitches) {
   o.validate();
@@ -127,6 +141,9 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
     }
   }
   const Index P = L.pitch_rows(), K = g.bins();
+  if (P > kMaxPitchRows)
+    throw InvalidArgument("score-informed constraints: " + std::to_string(P) + " pitch templates (one per pitch of each timbre source), at most " +
+                          std::to_string(kMaxPitchRows));
   // Onset rows: for the pitch rows of sources with onset templates.
   // Each source's options: the fields above with its overrides.
   std::vector<ConstraintOptions> per_source(S, o);

@@ -261,18 +261,36 @@ Decomposition decompose(const nmf::ColumnStore<float>& V, const Score& score, co
   return d;
 }
 
-MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& notes) {
-  MatrixXf out = MatrixXf::Zero(d.H.rows(), d.H.cols());
+RowActivations row_activations(const Decomposition& d, const std::vector<std::size_t>& notes) {
+  std::vector<Index> compact(static_cast<std::size_t>(d.H.rows()), -1);  // H's row -> its row here
+  RowActivations out;
   for (std::size_t i : notes) {
     if (i >= d.notes.size()) throw InvalidArgument("activations_of: note " + std::to_string(i) + " is not in the score");
+    for (const RowShare* s : {&d.notes[i].pitch, &d.notes[i].onset})
+      if (s->row >= 0) compact[static_cast<std::size_t>(s->row)] = 0;
+  }
+  for (Index r = 0; r < d.H.rows(); ++r)
+    if (compact[static_cast<std::size_t>(r)] == 0) {
+      compact[static_cast<std::size_t>(r)] = static_cast<Index>(out.rows.size());
+      out.rows.push_back(r);
+    }
+  out.H = MatrixXf::Zero(static_cast<Index>(out.rows.size()), d.H.cols());
+  for (std::size_t i : notes)
     for (const RowShare* s : {&d.notes[i].pitch, &d.notes[i].onset}) {
       if (s->row < 0) continue;
+      const Index row = compact[static_cast<std::size_t>(s->row)];
       for (std::size_t j = 0; j < s->share.size(); ++j) {
         const Index n = s->begin + static_cast<Index>(j);
-        out(s->row, n) += s->share[j] * d.H(s->row, n);
+        out.H(row, n) += s->share[j] * d.H(s->row, n);
       }
     }
-  }
+  return out;
+}
+
+MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& notes) {
+  const RowActivations a = row_activations(d, notes);
+  MatrixXf out = MatrixXf::Zero(d.H.rows(), d.H.cols());
+  for (std::size_t k = 0; k < a.rows.size(); ++k) out.row(a.rows[k]) = a.H.row(static_cast<Index>(k));
   return out;
 }
 

@@ -287,6 +287,10 @@ std::vector<GroupSpec> label_group_specs(const Score& score) {
 
 Grouping group_notes(const Score& score, const std::vector<GroupSpec>& specs_in) {
   const std::vector<GroupSpec> specs = specs_in.empty() ? label_group_specs(score) : specs_in;
+  if (specs.size() > kMaxGroups)
+    throw InvalidArgument(std::to_string(specs.size()) + (specs_in.empty() ? " labels" : " groups") + ": at most " +
+                          std::to_string(kMaxGroups) + " groups (stems) in one run" +
+                          (specs_in.empty() ? "; gather the labels into groups by selections" : ""));
   Grouping g;
   const std::size_t count = score.size();
   std::vector<int> taken(count, -1);

@@ -114,13 +114,16 @@ class BlockMasks {
       : W_(d.W), a_(static_cast<float>(alpha)) {
     require(alpha > 0, "alpha", alpha, "> 0");
     if (groups.names.empty()) throw InvalidArgument("masks: no groups");
-    for (const auto& notes : groups.notes) H_.push_back(activations_of(d, notes));
+    // Each group on its own rows: G groups hold about one H, not G (a score of many labels made
+    // G copies of rows x frames).
+    for (const auto& notes : groups.notes) H_.push_back(row_activations(d, notes));
     const Index N = d.H.cols(), chunk = 1024;
     float top = 0;
-    for (Index j0 = 0; j0 < N; j0 += chunk) {
-      const auto p = powers(j0, std::min(chunk, N - j0));
-      MatrixXf total = MatrixXf::Zero(W_.rows(), p[0].cols());
-      for (const auto& x : p) total += x;
+    MatrixXf total;
+    for (Index j0 = 0; j0 < N; j0 += chunk) {  // a group at a time: one power at hand, not G
+      const Index n = std::min(chunk, N - j0);
+      total.setZero(W_.rows(), n);
+      for (std::size_t k = 0; k < H_.size(); ++k) total += power(k, j0, n);
       top = std::max(top, total.maxCoeff());
     }
     floor_ = std::max(1e-9f * top, std::numeric_limits<float>::min());
@@ -136,17 +139,18 @@ class BlockMasks {
   }
 
  private:
-  std::vector<MatrixXf> powers(Index j0, Index n) const {  // per group (W H_g)^alpha
+  MatrixXf power(std::size_t k, Index j0, Index n) const {  // group k's (W H_k)^alpha on frames [j0, j0 + n)
+    MatrixXf m = W_(Eigen::all, H_[k].rows) * H_[k].H.middleCols(j0, n);
+    return a_ == 1.0f ? m : MatrixXf(m.array().max(0.0f).pow(a_));
+  }
+  std::vector<MatrixXf> powers(Index j0, Index n) const {
     std::vector<MatrixXf> p;
-    for (const auto& H : H_) {
-      MatrixXf m = W_ * H.middleCols(j0, n);
-      p.push_back(a_ == 1.0f ? std::move(m) : MatrixXf(m.array().max(0.0f).pow(a_)));
-    }
+    for (std::size_t k = 0; k < H_.size(); ++k) p.push_back(power(k, j0, n));
     return p;
   }
   const MatrixXf& W_;
   float a_;
-  std::vector<MatrixXf> H_;
+  std::vector<RowActivations> H_;
   float floor_ = 0;
 };
 
@@ -170,7 +174,9 @@ template <class Chunk>
 RunViews views_from_chunks(const Chunk& chunk, Index rows, Index cols, const Decomposition& d, const Grouping& groups,
                            double alpha, Index max_columns) {
   const BlockMasks block_masks(d, groups, alpha);
-  const Index N = d.H.cols(), step = 1024;
+  // Every group's masks of a step of frames at once: fewer frames with many groups (about 256 MB).
+  const Index per_frame = 2 * static_cast<Index>(groups.names.size()) * rows * static_cast<Index>(sizeof(float));
+  const Index N = d.H.cols(), step = std::clamp<Index>((Index{256} << 20) / std::max<Index>(1, per_frame), 1, 1024);
   if (cols != N || rows != d.W.rows()) throw InvalidArgument("views: V is not the decomposition's shape");
   Geometry g = d.geometry;
   g.frames = N;
@@ -225,6 +231,11 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
   const Geometry gn = Geometry::of(ns, native_rate, Nn);
   const bool same = g.sample_rate == gn.sample_rate && g.n_fft == gn.n_fft && g.hop == gn.hop && Nf == Nn;
   const std::size_t G = groups.names.size();
+  // A block holds each group's masks, powers and frames: with many groups, fewer frames a block
+  // (about 256 MB in all; the result does not depend on the block size).
+  const Index per_frame = static_cast<Index>(G) * (2 * K + native_stft(StftOptions{g.n_fft, g.hop}, g.sample_rate, native_rate).n_fft) *
+                          static_cast<Index>(sizeof(float));
+  block_frames = std::min(block_frames, std::max<Index>(1, (Index{256} << 20) / per_frame));
 
   const BlockMasks block_masks(d, groups, alpha);
 

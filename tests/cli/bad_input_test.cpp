@@ -459,6 +459,21 @@ std::vector<Case> corpus() {
                {"{d}/s.csv", "cannot be aligned"}});
   c.push_back({"Score_LongNoteSeparateAlign", long_note, kScoreArg + " --align", 1, {"{d}/s.csv", "cannot be aligned"}});
   c.push_back({"Score_LongNoteSeparateAlignAuto", long_note, kScoreArg + " --align auto", 1, {"{d}/s.csv", "cannot be aligned"}});
+  // 1,500 labels in 30 KB took 6 GB and 4 minutes on a 4 s clip: one stem each.
+  c.push_back({"Score_TooManyLabels", file("s.csv", [] {
+                 std::string t = "start,duration,pitch,velocity,label\n";
+                 for (int k = 0; k < 300; ++k) t += "0.1,0.5," + std::to_string(40 + k % 40) + ",90,L" + std::to_string(k) + "\n";
+                 return t;
+               }),
+               kScoreArg, 1, {"{d}/s.csv", "300 labels", "at most 256"}});
+  // 65 instruments over all 128 pitches: 8,320 pitch templates (64 x 128 at most); 256 x 128 took 1.2 GB.
+  c.push_back({"Score_TooManyInstrumentTemplates", file("s.csv", [] {
+                 std::string t = "start,duration,pitch,velocity,label\n";
+                 for (int k = 0; k < 65; ++k)
+                   for (int p = 0; p < 128; ++p) t += "0.1,0.5," + std::to_string(p) + ",90,violin " + std::to_string(k) + "\n";
+                 return t;
+               }),
+               kScoreArg, 1, {"{d}/s.csv", "8320 pitch templates", "at most 8192"}});
   c.push_back({"Score_LongerThanADay", file("s.csv", [] { return std::string("start,duration,pitch\n0.1,1e5,60\n"); }), kScoreArg, 1,
                {"{d}/s.csv", "24 hours"}});
   const auto mxml = [](const std::string& measures) {

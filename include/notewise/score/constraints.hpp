@@ -110,8 +110,17 @@ struct ScoreConstraints {
   std::vector<NoteWindow> windows;   // per note of the score, in its order
 };
 
-// Throws InvalidArgument for an empty score or invalid options. The rows are those of the
-// score's pitches, or of `pitches` (ascending, covering the score's) if given.
+// At most this many pitch rows (a pitch of a timbre source each; onset rows may double them): 64
+// instruments over the whole MIDI range. W and its updates are bins x rows each (a crafted
+// 800 KB score of 256 instruments x 128 pitches asked for 65,536 rows, 1.2 GB).
+constexpr Index kMaxPitchRows = 8192;
+
+// The pitch rows build_constraints makes for `score` with these sources (empty: one shared).
+Index count_pitch_rows(const Score& score, const std::vector<SourceModel>& sources);
+
+// Throws InvalidArgument for an empty score, invalid options, or more than kMaxPitchRows
+// pitch rows. The rows are those of the score's pitches, or of `pitches` (ascending, covering
+// the score's) if given.
 ScoreConstraints build_constraints(const Score& score, const Geometry& geometry, const ConstraintOptions& options,
                                    const std::vector<int>& pitches = {});
 

@@ -106,6 +106,15 @@ std::vector<NoteShare> note_shares(const Score& score, const ScoreConstraints& c
 // Activations (rows x frames) of a set of notes: the sum of their shares of H.
 MatrixXf activations_of(const Decomposition& d, const std::vector<std::size_t>& notes);
 
+// The same on the rows the notes use only: `rows` (ascending; columns of W, rows of H) and their
+// activations (rows.size() x frames), so that W(:, rows) * H = W * activations_of(d, notes).
+// Many groups together then hold about one H, not one each.
+struct RowActivations {
+  std::vector<Index> rows;
+  MatrixXf H;
+};
+RowActivations row_activations(const Decomposition& d, const std::vector<std::size_t>& notes);
+
 // Per note: the total of its model spectrogram (sum over bins and frames of W h_note).
 std::vector<double> note_energies(const Decomposition& d);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -83,6 +85,28 @@ TEST(Decompose, Property_NoteSharesSumToTheModel) {
   double total = 0;
   for (double e : note_energies(d)) total += e;
   EXPECT_NEAR(total, (d.W * d.H).sum(), 1e-3 * total);
+}
+
+TEST(Decompose, RowActivationsHoldTheNotesRowsOnly_AndExpandToActivationsOf) {
+  const Synthetic s = synthetic();
+  const Decomposition d = decompose(s.V, s.score, geometry(200), DecomposeOptions{});
+  for (std::size_t i = 0; i < s.score.size(); ++i) {
+    const std::vector<std::size_t> one{i};
+    const RowActivations a = row_activations(d, one);
+    const MatrixXf full = activations_of(d, one);
+    // Only the rows the note uses (its pitch row, and its onset row where it has one).
+    ASSERT_FALSE(a.rows.empty());
+    EXPECT_LE(a.rows.size(), 2u);
+    EXPECT_TRUE(std::is_sorted(a.rows.begin(), a.rows.end()));
+    EXPECT_EQ(a.H.rows(), static_cast<Index>(a.rows.size()));
+    for (Index r = 0; r < full.rows(); ++r) {
+      const auto at = std::find(a.rows.begin(), a.rows.end(), r);
+      if (at == a.rows.end()) EXPECT_EQ(full.row(r).cwiseAbs().maxCoeff(), 0.0f) << "row " << r;
+      else EXPECT_EQ(full.row(r), a.H.row(at - a.rows.begin())) << "row " << r;
+    }
+    // The group's model on its rows is the model of its full activations.
+    EXPECT_LE((d.W(Eigen::all, a.rows) * a.H - d.W * full).cwiseAbs().maxCoeff(), 1e-5f * std::max(1.0f, (d.W * full).maxCoeff()));
+  }
 }
 
 TEST(Decompose, RepeatedNotesOfOnePitchSplitAtTheRestrike) {
