@@ -1,5 +1,5 @@
 // Writes the seed corpora of the fuzz targets (generated, so that no binary is committed):
-//   make_seeds OUTDIR   ->  OUTDIR/{npy,selection,audio,model}/...
+//   make_seeds OUTDIR   ->  OUTDIR/{midi,csv,musicxml,npy,selection,audio,model}/...
 // Audio seeds are tiny WAV, FLAC, OGG/Vorbis, MP3, AIFF and AU files written by libsndfile.
 #include <sndfile.h>
 #include <sys/stat.h>
@@ -62,7 +62,7 @@ void audio(const std::string& path, int format) {
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   const std::string out = argv[1];
-  for (const char* d : {"", "/npy", "/selection", "/audio", "/model"}) ::mkdir((out + d).c_str(), 0777);
+  for (const char* d : {"", "/midi", "/csv", "/musicxml", "/npy", "/selection", "/audio", "/model"}) ::mkdir((out + d).c_str(), 0777);
   put(out + "/npy/c_f4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", values<float>(12, 1)));
   put(out + "/npy/f_f8.npy", npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", values<double>(6, 1), 2));
   put(out + "/npy/vec.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", values<float>(5, 1), 3));
