@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     $NF ~ /%$/ && NF >= 10 && $1 != "Name" && $1 != "TOTAL" {
       n = NF; name = $1; for (i = 2; i <= n - 9; ++i) name = name " " $i
       fl += $(n-5); fm += $(n-4); fb += $(n-2); fbm += $(n-1)
-      # The function's key: its name up to its arguments, without file and namespaces
+      # The key of a function: its name up to its arguments, without file and namespaces
       # ("AudioWriter::write"; a lambda counts as the function it is in).
       k = name; sub(/^[a-z_]+\.cpp:/, "", k); gsub(/\(anonymous namespace\)::/, "", k); sub(/\(.*/, "", k)
       sub(/^notewise::(io::)?/, "", k); sub(/\[abi:cxx11\]/, "", k)

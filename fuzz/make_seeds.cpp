@@ -2,6 +2,7 @@
 //   make_seeds OUTDIR   ->  OUTDIR/{midi,csv,musicxml,npy,selection,audio,model}/...
 // Audio seeds are tiny WAV, FLAC, OGG/Vorbis, MP3, AIFF and AU files written by libsndfile.
 #include <sndfile.h>
+#include <zip.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -57,6 +59,211 @@ void audio(const std::string& path, int format) {
   sf_close(f);
 }
 
+
+// MIDI: a big-endian number, a chunk, a header, bytes.
+std::string be(std::uint32_t v, int bytes) {
+  std::string s;
+  for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return s;
+}
+std::string chunk(const std::string& id, const std::string& body) { return id + be(static_cast<std::uint32_t>(body.size()), 4) + body; }
+std::string smf(int format, int tracks, std::uint16_t division, const std::string& rest, int head_len = 6) {
+  return "MThd" + be(head_len, 4) + be(format, 2) + be(tracks, 2) + be(division, 2) + std::string(head_len - 6, '\0') + rest;
+}
+std::string bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int c : b) s.push_back(static_cast<char>(c));
+  return s;
+}
+
+// The MIDI seeds: the events and layouts the parser handles besides plain note-on/off.
+void midi_seeds(const std::string& dir) {
+  const std::string eot = bytes({0, 0xff, 0x2f, 0});
+  // Format 0, one track, two channels (labelled by channel under Auto); running status, note-on
+  // with velocity 0 as note-off, overlapping notes of one pitch, sysex (F0 and F7), meta text,
+  // a padded track name and a second one (ignored), program change, channel pressure, the pedal,
+  // a drum note on channel 10, a tempo change, an unknown chunk before the track.
+  const std::string t0 = bytes({0, 0xff, 0x03, 6}) + std::string("Solo\0 ", 6) + bytes({0, 0xff, 0x03, 1, 'X'}) +
+                         bytes({0, 0xff, 0x51, 3, 0x07, 0xa1, 0x20}) + bytes({0, 0xf0, 3, 0x7e, 0x7f, 0xf7}) +
+                         bytes({0, 0xf7, 1, 0x00}) + bytes({0, 0xff, 0x01, 2, 'h', 'i'}) + bytes({0, 0xc0, 5, 0, 0xc1, 41}) +
+                         bytes({0, 0xd0, 64}) + bytes({0, 0xb0, 64, 127}) + bytes({0, 0x90, 60, 90}) + bytes({10, 62, 80}) +
+                         bytes({10, 60, 70}) + bytes({20, 0x80, 60, 0}) + bytes({0, 0x90, 62, 0}) + bytes({10, 0xb0, 64, 0}) +
+                         bytes({0, 0x91, 48, 100}) + bytes({0, 0x99, 36, 100}) + bytes({0, 0xe0, 0, 64}) +
+                         bytes({0, 0xa0, 60, 10}) + bytes({0, 0xb0, 7, 100}) + bytes({0, 0xff, 0x51, 3, 0x0f, 0x42, 0x40}) +
+                         bytes({40, 0x81, 48, 64}) + bytes({0, 0x89, 36, 0}) + bytes({0, 0x90, 64, 60}) + eot;
+  put(dir + "/format0.mid", smf(0, 1, 96, chunk("XFIH", "junk") + chunk("MTrk", t0)));
+  // Format 1: a tempo track and two tracks of one name ("Piano", "Piano 2"), one unnamed; a
+  // longer header; a note left sounding at the end.
+  const std::string tempo = bytes({0, 0xff, 0x51, 3, 0x07, 0xa1, 0x20, 0x83, 0x00, 0xff, 0x51, 3, 0x03, 0xd0, 0x90}) + eot;
+  const std::string piano = bytes({0, 0xff, 0x03, 5}) + "Piano" + bytes({0, 0x90, 60, 90, 0x81, 0x40, 0x80, 60, 0}) + eot;
+  const std::string other = bytes({0, 0x92, 67, 50, 0x60, 67, 0, 0, 69, 40});
+  put(dir + "/format1.mid", smf(1, 4, 480, chunk("MTrk", tempo) + chunk("MTrk", piano) + chunk("MTrk", piano) + chunk("MTrk", other), 8));
+  // SMPTE timing: 25 frames per second, 40 ticks per frame (one tick per millisecond).
+  put(dir + "/smpte.mid", smf(0, 1, 0xe728, chunk("MTrk", bytes({0, 0x90, 60, 90, 0x83, 0x68, 0x80, 60, 0}) + eot)));
+  // Rejected: format 2, SMPTE with 0 ticks per frame, division 0, a missing track, a data byte
+  // before any status, a variable-length number of five bytes, a tempo of the wrong length.
+  put(dir + "/format2.mid", smf(2, 1, 96, chunk("MTrk", eot)));
+  put(dir + "/smpte0.mid", smf(0, 1, 0xe700, chunk("MTrk", eot)));
+  put(dir + "/division0.mid", smf(0, 1, 0, chunk("MTrk", eot)));
+  put(dir + "/missing.mid", smf(1, 2, 96, chunk("MTrk", eot)));
+  put(dir + "/nostatus.mid", smf(0, 1, 96, chunk("MTrk", bytes({0, 60, 90}) + eot)));
+  put(dir + "/longvlq.mid", smf(0, 1, 96, chunk("MTrk", bytes({0x81, 0x81, 0x81, 0x81, 0x01, 0x90, 60, 90}) + eot)));
+  put(dir + "/badtempo.mid", smf(0, 1, 96, chunk("MTrk", bytes({0, 0xff, 0x51, 2, 1, 2}) + eot)));
+}
+
+// An .mxl archive (zip) of the given members.
+void mxl(const std::string& path, const std::vector<std::pair<std::string, std::string>>& members) {
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  if (z == nullptr) return;
+  for (const auto& [name, text] : members) {
+    zip_source_t* src = zip_source_buffer(z, text.data(), text.size(), 0);
+    if (src == nullptr || zip_file_add(z, name.c_str(), src, ZIP_FL_OVERWRITE) < 0) zip_source_free(src);
+  }
+  zip_close(z);
+}
+
+// MusicXML: one score that uses what the parser reads (part-list instruments and drum keys,
+// transposition, staves, a metronome mark and dynamics marks without <sound>, <sound tempo> and
+// dynamics, grace notes, chords, backup/forward, ties as <tie> and as <tied>, repeats with
+// times, first/second endings, segno/coda/dal segno/fine), and scores it rejects.
+const char* kFeatures = R"(<?xml version="1.0" encoding="UTF-8"?>
+<score-partwise version="4.0">
+ <part-list>
+  <score-part id="P1"><part-name>Clarinet in Bb</part-name>
+   <midi-instrument id="P1-I1"><midi-channel>1</midi-channel><midi-program>72</midi-program></midi-instrument></score-part>
+  <score-part id="P2"><part-name></part-name><part-abbreviation>Tom</part-abbreviation>
+   <midi-instrument id="P2-I1"><midi-channel>10</midi-channel><midi-program>300</midi-program></midi-instrument></score-part>
+  <score-part id="P3">
+   <midi-instrument id="P3-I1"><midi-unpitched>36</midi-unpitched></midi-instrument>
+   <midi-instrument id="P3-I2"><midi-unpitched>39</midi-unpitched></midi-instrument>
+   <midi-instrument id="P3-I3"><midi-unpitched>999</midi-unpitched></midi-instrument></score-part>
+  <score-part id="P5"><part-name>Empty</part-name></score-part>
+ </part-list>
+ <part id="P1">
+  <measure number="1">
+   <attributes><divisions>2</divisions><staves>2</staves><transpose><chromatic>-2</chromatic><octave-change>-1</octave-change></transpose></attributes>
+   <direction><direction-type><metronome><beat-unit>half</beat-unit><beat-unit-dot/><per-minute>60</per-minute></metronome></direction-type>
+    <direction-type><dynamics><ff/><other-dynamics>x</other-dynamics></dynamics></direction-type></direction>
+   <barline location="left"><repeat direction="forward"/></barline>
+   <note><grace slash="yes"/><pitch><step>D</step><octave>5</octave></pitch><voice>1</voice></note>
+   <note><pitch><step>C</step><alter>1</alter><octave>5</octave></pitch><duration>2</duration><tie type="start"/><staff>1</staff></note>
+   <note><chord/><pitch><step>E</step><octave>5</octave></pitch><duration>2</duration><staff>1</staff></note>
+   <backup><duration>2</duration></backup>
+   <note><pitch><step>G</step><octave>3</octave></pitch><duration>2</duration><staff>2</staff><notations><tied type="start"/></notations></note>
+   <forward><duration>1</duration></forward>
+   <note><rest/><duration>1</duration></note>
+   <note><cue/><pitch><step>A</step><octave>4</octave></pitch><duration>1</duration></note>
+   <note dynamics="50"><pitch><step>B</step><alter>-1</alter><octave>4</octave></pitch><duration>1</duration></note>
+  </measure>
+  <measure number="2">
+   <barline location="left"><ending number="1" type="start"/></barline>
+   <note><pitch><step>C</step><alter>1</alter><octave>5</octave></pitch><duration>2</duration><tie type="stop"/><staff>1</staff></note>
+   <note><pitch><step>G</step><octave>3</octave></pitch><duration>2</duration><staff>2</staff><notations><tied type="stop"/></notations></note>
+   <barline location="right"><ending number="1" type="stop"/><repeat direction="backward" times="3"/></barline>
+  </measure>
+  <measure number="3">
+   <barline location="left"><ending number="2, 3" type="start"/></barline>
+   <sound tempo="90" dynamics="70"/>
+   <note><pitch><step>F</step><octave>4</octave></pitch><duration>4</duration></note>
+   <barline location="right"><ending number="2, 3" type="discontinue"/></barline>
+  </measure>
+  <measure number="4">
+   <direction><direction-type><segno/></direction-type><offset>1</offset><sound segno="s1" tempo="100"/></direction>
+   <note><pitch><step>D</step><octave>4</octave></pitch><duration>4</duration></note>
+  </measure>
+  <measure number="5">
+   <direction><direction-type><words>To Coda</words></direction-type><sound tocoda="c1"/></direction>
+   <note><pitch><step>E</step><octave>4</octave></pitch><duration>4</duration></note>
+  </measure>
+  <measure number="6">
+   <direction><direction-type><words>Fine</words></direction-type><sound fine="yes"/></direction>
+   <note><pitch><step>F</step><octave>4</octave></pitch><duration>4</duration></note>
+  </measure>
+  <measure number="7">
+   <note><pitch><step>G</step><octave>4</octave></pitch><duration>4</duration></note>
+   <sound dalsegno="s1"/>
+  </measure>
+  <measure number="8">
+   <direction><direction-type><coda/></direction-type><sound coda="c1"/></direction>
+   <note><pitch><step>A</step><octave>4</octave></pitch><duration>4</duration></note>
+   <note><grace/><pitch><step>B</step><octave>4</octave></pitch></note>
+  </measure>
+ </part>
+ <part id="P2">
+  <measure number="1"><attributes><divisions>1</divisions></attributes>
+   <note><pitch><step>C</step><octave>2</octave></pitch><duration>2</duration></note></measure>
+ </part>
+ <part id="P3">
+  <measure number="1"><attributes><divisions>1</divisions></attributes>
+   <note><unpitched><display-step>C</display-step><display-octave>4</display-octave></unpitched><duration>1</duration><instrument id="P3-I1"/></note>
+   <note><unpitched/><duration>1</duration><instrument id="P3-I9"/></note>
+   <note><unpitched/><duration>1</duration></note>
+   <note><grace/><pitch><step>C</step><octave>4</octave></pitch></note>
+   <note><grace/><pitch><step>D</step><octave>4</octave></pitch></note>
+   <note><pitch><step>E</step><octave>4</octave></pitch><duration>1</duration></note>
+  </measure>
+ </part>
+ <part id="P4"><measure number="1"><note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration></note></measure></part>
+ <part><measure number="1"><note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration></note></measure></part>
+</score-partwise>
+)";
+
+// Da capo al fine, a one-part drum kit with one instrument, a metronome in quarters.
+const char* kDaCapo = R"(<score-partwise><part-list><score-part id="D"><part-name>Kit</part-name>
+ <midi-instrument id="D-1"><midi-unpitched>38</midi-unpitched></midi-instrument></score-part></part-list>
+ <part id="D">
+  <measure><direction><direction-type><metronome><beat-unit>quarter</beat-unit><per-minute>80</per-minute></metronome></direction-type></direction>
+   <direction><direction-type><dynamics><p/></dynamics></direction-type></direction>
+   <note><unpitched/><duration>1</duration></note><sound fine="yes"/></measure>
+  <measure><note><unpitched/><duration>1</duration></note><sound dacapo="yes"/></measure>
+  <measure><note><unpitched/><duration>1</duration></note></measure>
+ </part></score-partwise>
+)";
+
+std::string xml_score(const std::string& measure) {
+  return "<score-partwise><part-list><score-part id=\"P\"/></part-list><part id=\"P\"><measure>" + measure +
+         "</measure></part></score-partwise>";
+}
+
+void musicxml_seeds(const std::string& dir) {
+  put(dir + "/features.musicxml", kFeatures);
+  put(dir + "/dacapo.musicxml", kDaCapo);
+  put(dir + "/timewise.musicxml", "<score-timewise><part-list/></score-timewise>");
+  put(dir + "/other.musicxml", "<?xml version=\"1.0\"?>\n<opus/>");
+  put(dir + "/notxml.musicxml", "<score-partwise><part>");
+  put(dir + "/noparts.musicxml", "<score-partwise><part-list/></score-partwise>");
+  const char* bad[] = {"<attributes><divisions>0</divisions></attributes>",
+                       "<attributes><divisions>x</divisions></attributes>",
+                       "<note><pitch><step>H</step><octave>4</octave></pitch><duration>1</duration></note>",
+                       "<note><pitch><step>C</step></pitch><duration>1</duration></note>",
+                       "<note><pitch><step>C</step><octave>12</octave></pitch><duration>1</duration></note>",
+                       "<note><pitch><step>C</step><octave>4</octave></pitch><duration>-1</duration></note>",
+                       "<barline><repeat direction=\"backward\" times=\"0\"/></barline>",
+                       "<barline><repeat direction=\"backward\" times=\"x\"/></barline>",
+                       "<barline><ending type=\"start\" number=\"\"/></barline>"};
+  // Whole numbers far beyond int (once undefined behaviour when converted): accepted, clamped.
+  put(dir + "/huge.musicxml",
+      "<score-partwise><part-list><score-part id=\"P\"><midi-instrument id=\"I\"><midi-program>1e12</midi-program>"
+      "<midi-channel>-1e12</midi-channel><midi-unpitched>1e12</midi-unpitched></midi-instrument></score-part></part-list>"
+      "<part id=\"P\"><measure><attributes><staves>1e12</staves><transpose><chromatic>-1e12</chromatic>"
+      "<octave-change>1e9</octave-change></transpose></attributes><note><pitch><step>C</step><octave>1e300</octave></pitch>"
+      "<duration>1</duration><staff>1e12</staff></note></measure></part></score-partwise>");
+  put(dir + "/staff.musicxml", xml_score("<note><pitch><step>C</step><alter>-1e300</alter><octave>4</octave></pitch><duration>1</duration>"
+                                         "<staff>1e12</staff></note><note><pitch><step>D</step><octave>4</octave></pitch>"
+                                         "<duration>1</duration><staff>3e9</staff></note>"));
+  int i = 0;
+  for (const char* m : bad) put(dir + "/bad" + std::to_string(i++) + ".musicxml", xml_score(m));
+  // .mxl: with META-INF/container.xml, without one (the first .musicxml member), with nothing
+  // to read, and bytes that start like a zip but are not one.
+  mxl(dir + "/container.mxl", {{"META-INF/container.xml", "<container><rootfiles><rootfile full-path=\"s/score.xml\"/></rootfiles></container>"},
+                               {"s/score.xml", kDaCapo}});
+  mxl(dir + "/nocontainer.mxl", {{"META-INF/other.xml", "<x/>"}, {"readme.txt", "hi"}, {"score.musicxml", kDaCapo}});
+  mxl(dir + "/empty.mxl", {{"META-INF/container.xml", "<container"}, {"readme.txt", "hi"}});
+  mxl(dir + "/missing.mxl", {{"META-INF/container.xml", "<container><rootfile full-path=\"gone.xml\"/></container>"}});
+  put(dir + "/notzip.mxl", std::string("PK\x03\x04", 4) + "not a zip");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,5 +294,7 @@ int main(int argc, char** argv) {
                              npy("{'descr': '<f4', 'fortran_order': False, 'shape': (176, 9), }", values<float>(176 * 9, 0.1)) +
                              "\n--npy--\n" +
                              npy("{'descr': '<f4', 'fortran_order': False, 'shape': (9, 176), }", values<float>(176 * 9, 0.1)));
+  midi_seeds(out + "/midi");
+  musicxml_seeds(out + "/musicxml");
   return 0;
 }
