@@ -39,7 +39,7 @@ not_readers() {
     midi) echo 'write_midi_score|put_be|put_vlq|read_midi_file|read_midi_score' ;;
     csv) echo 'csv_score_text|write_csv_score|read_csv_score|read_score_file|read_score' ;;
     musicxml) echo 'read_musicxml_file' ;;
-    npy) echo 'write_npy|shortest' ;;
+    npy) echo 'write_npy' ;;
     selection) echo '' ;;
     model) echo 'write_piano_model|constraints_json|piano_model_files' ;;
     audio) echo 'parse_sample_format|parse_file_format|file_format_of|extension_of|is_lossy|Encoding::validate|stored_rate|'\

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -139,23 +140,28 @@ inline void selection(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-// A piano-model folder: the input split at the first two "\n--npy--\n" into model.json,
-// encoder.npy and decoder.npy, written to one reused folder in /dev/shm.
+// A piano-model folder: the input split at each "\n--npy--\n" into model.json, encoder.npy,
+// decoder.npy, out.npy and hidden1.npy .. hidden4.npy (those a model with hidden layers reads),
+// each file written (empty where the input has no part) to one reused folder in /dev/shm (or the
+// temporary folder).
 inline void model(const std::uint8_t* data, std::size_t size) {
   static const std::string dir = [] {
-    char tmpl[] = "/dev/shm/notewise-fuzz-model-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    require(d != nullptr, "cannot make a folder in /dev/shm");
-    return std::string(d);
+    std::string tmpl = "/dev/shm/notewise-fuzz-model-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      tmpl = (std::filesystem::temp_directory_path() / "notewise-fuzz-model-XXXXXX").string();
+      require(::mkdtemp(tmpl.data()) != nullptr, "cannot make a folder for the model");
+    }
+    return tmpl;
   }();
   const std::string all = text_of(data, size);
   static const std::string sep = "\n--npy--\n";
-  const char* names[] = {"model.json", "encoder.npy", "decoder.npy"};
+  const char* names[] = {"model.json", "encoder.npy", "decoder.npy", "out.npy", "hidden1.npy", "hidden2.npy", "hidden3.npy",
+                         "hidden4.npy"};
   std::size_t at = 0;
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t end = i == 2 ? std::string::npos : all.find(sep, at);
-    std::ofstream(dir + "/" + names[i], std::ios::binary | std::ios::trunc)
-        << all.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  for (const char* name : names) {
+    const std::size_t end = at >= all.size() ? std::string::npos : all.find(sep, at);
+    std::ofstream(dir + "/" + name, std::ios::binary | std::ios::trunc)
+        << (at >= all.size() ? std::string() : all.substr(at, end == std::string::npos ? std::string::npos : end - at));
     at = end == std::string::npos ? all.size() : end + sep.size();
   }
   try {

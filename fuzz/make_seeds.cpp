@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,22 +44,118 @@ std::string values(std::size_t n, double scale) {
   return s;
 }
 
-void audio(const std::string& path, int format) {
+// A libsndfile-written file of `frames` frames: a sine, or `value` in every sample when given.
+void audio(const std::string& path, int format, int rate = 8000, int channels = 2, int frames = 400, float value = -1) {
   SF_INFO info{};
-  info.samplerate = 8000;
-  info.channels = 2;
+  info.samplerate = rate;
+  info.channels = channels;
   info.format = format;
   SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
   if (f == nullptr) {
     std::fprintf(stderr, "make_seeds: %s: %s (skipped)\n", path.c_str(), sf_strerror(nullptr));
     return;
   }
-  std::vector<float> x(2 * 400);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5f * std::sin(0.05f * static_cast<float>(i));
-  sf_writef_float(f, x.data(), 400);
+  std::vector<float> x(static_cast<std::size_t>(channels) * frames);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = value >= 0 || std::isnan(value) ? value : 0.5f * std::sin(0.05f * static_cast<float>(i));
+  sf_writef_float(f, x.data(), frames);
   sf_close(f);
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Audio the reader rejects or bounds: too many channels, rates outside the range, no frames,
+// non-finite and huge float samples, a header promising more data than the file holds.
+void audio_seeds(const std::string& dir) {
+  audio(dir + "/channels.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 8000, 65, 2);
+  audio(dir + "/slow.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 100, 1, 40);
+  audio(dir + "/fast.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1000000, 1, 40);
+  audio(dir + "/empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, 0);
+  audio(dir + "/nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 8000, 1, 40, std::nanf(""));
+  audio(dir + "/loud.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 8000, 1, 40, 5000.0f);
+  audio(dir + "/mono.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 8000, 1, 5000);
+  const std::string wav = slurp(dir + "/a.wav");
+  if (wav.size() > 100) put(dir + "/cut.wav", wav.substr(0, wav.size() - 100));
+  const std::string aiff = slurp(dir + "/f.aiff");
+  if (aiff.size() > 100) put(dir + "/cut.aiff", aiff.substr(0, aiff.size() - 100));
+}
+
+
+// .npy headers the reader rejects or reads the long way round.
+void npy_seeds(const std::string& dir) {
+  const std::string f4 = values<float>(6, 1);
+  const char* dicts[] = {
+      "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }",  // big-endian: refused
+      "{'descr': '=f8', 'fortran_order': True, 'shape': (3L, 1L), }",
+      "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (6,)}",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 3), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1234567890123, 1), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }",
+      "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+      "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 3), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1}",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } trailing",
+      "{'descr': '<f4', 'fortran_order': False}",
+      "{'descr': '<f4', 'shape': (6,)}",
+      "{'fortran_order': False, 'shape': (6,)}",
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (6,), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }",  // truncated data
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }",  // data left over
+  };
+  int i = 0;
+  for (const char* d : dicts) put(dir + "/h" + std::to_string(i++) + ".npy", npy(d, f4));
+  const float bad[] = {std::nanf(""), 1.0f};
+  put(dir + "/nan.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                            std::string(reinterpret_cast<const char*>(bad), sizeof bad)));
+  const double big[] = {1e300, 1.0};
+  put(dir + "/big.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+                            std::string(reinterpret_cast<const char*>(big), sizeof big), 2));
+  put(dir + "/v4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", f4, 4));
+  put(dir + "/longheader.npy", std::string("\x93NUMPY\x02\x00\x00\x00\x02\x00", 12) + "{}");
+  put(dir + "/cut.npy", std::string("\x93NUMPY\x01\x00\x40", 9));
+}
+
+// Model folders (model.json, encoder.npy, decoder.npy, out.npy, hidden1.npy ... separated by
+// "\n--npy--\n"): fields of the wrong type or range, hidden layers, an invalid geometry.
+void model_seeds(const std::string& dir, const std::string& json) {
+  const std::string sep = "\n--npy--\n";
+  const std::string small = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", values<float>(6, 0.1));
+  const auto with = [&](const std::string& from, const std::string& to) {
+    std::string j = json;
+    const std::size_t at = j.find(from);
+    if (at != std::string::npos) j.replace(at, from.size(), to);
+    return j;
+  };
+  const std::pair<const char*, const char*> edits[] = {
+      {"\"version\": 1", "\"version\": 1.0"},      {"\"version\": 1", "\"version\": 2"},
+      {"\"version\": 1", "\"version\": 1.5"},      {"\"version\": 1", "\"version\": \"1\""},
+      {"\"version\": 1", "\"version\": 99999999999"}, {"\"n_fft\": 16", "\"n_fft\": 1.4e75"},
+      {"\"n_fft\": 16", "\"n_fft\": 17"},          {"\"hidden_layers\": 0", "\"hidden_layers\": 5"},
+      {"\"hidden_layers\": 0", "\"hidden_layers\": 1"}, {"\"loss\": \"kl\"", "\"loss\": \"l2\""},
+      {"\"tolerance\": 0.03", "\"tolerance\": -1"}, {"\"partials\": 0", "\"partials\": \"x\""},
+      {"notewise-nae-model", "other"},            {"\"epochs\": 3, ", ""},
+      {"\"hop\": 8}", "\"hop\": 8, \"sample_rate\": 1}"}};
+  int i = 1;
+  for (const auto& [from, to] : edits)
+    put(dir + "/m" + std::to_string(i++), with(from, to) + sep + small + sep + small + sep + small + sep + small);
+  put(dir + "/json", "{\"format\": ");
+  put(dir + "/fields", "{\"format\": \"notewise-nae-model\", \"version\": 1}");
+}
+
+// Score tables besides the fixtures' dialects: note names, velocities in 0..1, drum rows, a
+// column the fuzz target replaces (with_csv_column "fuzz"), UTF-16, quotes and comments.
+void csv_seeds(const std::string& dir) {
+  put(dir + "/names.csv", "start,duration,pitch,velocity,label\n0,1,C#4,0.5,right\n0.5,1,Bb5,1,\"left, low\"\n1,1,Fb-1,0,x\n");
+  put(dir + "/drums.tsv", "onset\tend\tnote\tvel\tinstrument\n# kit\n0\t0.1\t36\t100\tDrums\n0.5\t0.6\t38\t90\tdrum kit\n");
+  put(dir + "/column.csv", "start;duration;pitch;fuzz\n0,5;1;60;x\n1;1,5;62;y\n");
+  put(dir + "/utf16.csv", std::string("\xff\xfes\0t\0a\0r\0t\0", 12));
+  put(dir + "/blank.txt", "\r\n0 1 60 80 a\r\r1.5 2 61\n  \n");
+}
 
 // MIDI: a big-endian number, a chunk, a header, bytes.
 std::string be(std::uint32_t v, int bytes) {
@@ -294,6 +391,10 @@ int main(int argc, char** argv) {
                              npy("{'descr': '<f4', 'fortran_order': False, 'shape': (176, 9), }", values<float>(176 * 9, 0.1)) +
                              "\n--npy--\n" +
                              npy("{'descr': '<f4', 'fortran_order': False, 'shape': (9, 176), }", values<float>(176 * 9, 0.1)));
+  audio_seeds(out + "/audio");
+  npy_seeds(out + "/npy");
+  model_seeds(out + "/model", json);
+  csv_seeds(out + "/csv");
   midi_seeds(out + "/midi");
   musicxml_seeds(out + "/musicxml");
   return 0;
