@@ -35,18 +35,20 @@ inline void require(bool ok, const char* what) {
   if (!ok) NOTEWISE_FUZZ_FAIL(what);
 }
 
+inline constexpr io::LabelBy kLabels[] = {io::LabelBy::Auto, io::LabelBy::Track, io::LabelBy::Channel,
+                                          io::LabelBy::Program, io::LabelBy::Staff};
+
 inline std::string text_of(const std::uint8_t* data, std::size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-// Standard MIDI Files: four label options, the sustain pedal on and off.
+// Standard MIDI Files: every label option, the sustain pedal on and off.
 inline void midi(const std::uint8_t* data, std::size_t size) {
   const std::string bytes = text_of(data, size);
-  const io::LabelBy labels[] = {io::LabelBy::Auto, io::LabelBy::Track, io::LabelBy::Channel, io::LabelBy::Program};
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 5; ++i) {
     io::MidiOptions o;
     o.sustain_pedal = i % 2 == 1;
-    o.label_by = labels[i];
+    o.label_by = kLabels[i];
     try {
       const Score s = i == 0 ? io::parse_midi(bytes, "fuzz.mid", o) : io::parse_midi_file(bytes, "fuzz.mid", o).score;
       for (const auto& n : s.notes())
@@ -84,8 +86,7 @@ inline void musicxml(const std::uint8_t* data, std::size_t size) {
   } catch (const Error&) {
     return;
   }
-  const io::LabelBy labels[] = {io::LabelBy::Auto, io::LabelBy::Channel, io::LabelBy::Program, io::LabelBy::Staff};
-  for (const io::LabelBy label : labels) {
+  for (const io::LabelBy label : kLabels) {
     io::MidiOptions o;
     o.label_by = label;
     try {
@@ -122,6 +123,7 @@ inline void selection(const std::uint8_t* data, std::size_t size) {
     const GroupSpec g = parse_group_spec(text);
     require(!g.name.empty(), "group spec without a name");
     (void)group_notes(score, {g, {"rest", "others"}});
+    (void)group_notes(score, {g});  // the notes it leaves go to an automatic "rest" (or "rest 2") group
   } catch (const Error&) {
   }
   // The text's lines as labels (as a score file may hold them): one group per label, with
