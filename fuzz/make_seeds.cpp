@@ -349,6 +349,11 @@ void musicxml_seeds(const std::string& dir) {
   put(dir + "/staff.musicxml", xml_score("<note><pitch><step>C</step><alter>-1e300</alter><octave>4</octave></pitch><duration>1</duration>"
                                          "<staff>1e12</staff></note><note><pitch><step>D</step><octave>4</octave></pitch>"
                                          "<duration>1</duration><staff>3e9</staff></note>"));
+  // 101 measures, each repeated 1000 times: more than the 100,000 measures repeats may expand to.
+  std::string many;
+  for (int k = 0; k < 101; ++k) many += "<measure><barline><repeat direction=\"backward\" times=\"1000\"/></barline></measure>";
+  put(dir + "/expand.musicxml", "<score-partwise><part-list><score-part id=\"P\"/></part-list><part id=\"P\">" + many +
+                                    "</part></score-partwise>");
   int i = 0;
   for (const char* m : bad) put(dir + "/bad" + std::to_string(i++) + ".musicxml", xml_score(m));
   // .mxl: with META-INF/container.xml, without one (the first .musicxml member), with nothing
