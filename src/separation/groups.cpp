@@ -257,7 +257,9 @@ std::string file_safe(const std::string& name) {
   if (s == "." || s == "..") s = "label" + s;
   if (s.size() > kMaxGroupName) {
     std::size_t n = kMaxGroupName;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;  // not inside a UTF-8 character
+    // Not inside a UTF-8 character: back over at most 3 continuation bytes (a longer run is not
+    // UTF-8, and backing over all of it could leave nothing).
+    for (int k = 0; k < 3 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80; ++k) --n;
     s.resize(n);
   }
   return s;

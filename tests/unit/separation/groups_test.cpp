@@ -95,6 +95,18 @@ TEST(Groups, LabelsKeepTheirCharacters) {
   EXPECT_FALSE(p(s.notes()[2]));
 }
 
+// Issue #40 (found by fuzzing): a long label of bytes that are all UTF-8 continuation bytes (not
+// UTF-8, e.g. a MIDI track name in another encoding) was cut back to nothing, an empty file stem.
+TEST(Groups, LongLabelOfContinuationBytesKeepsAStem) {
+  const std::string odd(2 * kMaxGroupName, '\x89');
+  const std::string utf8 = std::string(kMaxGroupName - 1, 'a') + "\xc3\xa9";  // 'e' with an accent across the cut
+  const std::vector<std::string> stems = file_stems({odd, odd + "x", utf8});
+  EXPECT_GE(stems[0].size(), kMaxGroupName - 3);
+  EXPECT_LE(stems[0].size(), kMaxGroupName);
+  EXPECT_NE(stems[0], stems[1]);
+  EXPECT_EQ(stems[2], std::string(kMaxGroupName - 1, 'a'));  // not inside the two-byte character
+}
+
 // Issue #18: deep nesting and long chains are bounded or flat, never a stack overflow.
 TEST(Groups, DeepNestingIsAClearError) {
   const std::string deep = std::string(15000, '(') + "pitch>60" + std::string(15000, ')');
