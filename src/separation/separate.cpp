@@ -233,8 +233,7 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
   const std::size_t G = groups.names.size();
   // A block holds each group's masks, powers and frames: with many groups, fewer frames a block
   // (about 256 MB in all; the result does not depend on the block size).
-  const Index per_frame = static_cast<Index>(G) * (2 * K + native_stft(StftOptions{g.n_fft, g.hop}, g.sample_rate, native_rate).n_fft) *
-                          static_cast<Index>(sizeof(float));
+  const Index per_frame = static_cast<Index>(G) * (2 * K + ns.n_fft) * static_cast<Index>(sizeof(float));
   block_frames = std::min(block_frames, std::max<Index>(1, (Index{256} << 20) / per_frame));
 
   const BlockMasks block_masks(d, groups, alpha);
