@@ -114,7 +114,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     AlignOptions options;
   };
   auto a = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI or CSV) with a recording of it");
+  CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI, MusicXML or CSV) with a recording of it");
   cmd->footer(
       "Chroma and onset features of the audio and of the score (from 0.1 s before its first\n"
       "note), multiscale DTW (3 levels) with silence and breaths (frames --breath-db under the\n"
@@ -124,7 +124,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
       "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
       "energy falls, and a monotonic warp for everything else.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
-      "duration change, and a confidence column (0..1) is added; a MIDI score is written as\n"
+      "duration change, and a confidence column (0..1) is added; a MIDI or MusicXML score is written as\n"
       "start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a MIDI file,\n"
       "one track per label) and OUT's name with .warp.csv beside it (score_s,audio_s).\n"
       "Prints the normalised path cost (0.14-0.29 for the right piece, 0.64-0.72 for another,\n"
@@ -132,7 +132,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
       "passage missing from the audio, with their times (exit 1 with --strict).\n"
       "Example: notewise align rec.wav --score downloaded.mid --out aligned.csv");
   cmd->add_option("audio", a->audio, "The recording")->required();
-  cmd->add_option("-s,--score", a->score, "The score to synchronise (.csv or .mid)")->required();
+  cmd->add_option("-s,--score", a->score, "The score to synchronise (.mid, .musicxml/.xml/.mxl or .csv)")->required();
   cmd->add_option("-o,--out", a->out, "Aligned score: .csv, or .mid for a Standard MIDI File")->required();
   cmd->add_option("--warp", a->warp, "Where to write the warp (default: OUT's name with .warp.csv)");
   cmd->add_option("--step-weights", a->weights, "DTW weights of the steps (1,1),(1,0),(0,1)")

@@ -12,6 +12,7 @@
 #include "notewise/plot/figure.hpp"
 #include "notewise/separation/drums.hpp"
 #include "notewise/version.hpp"
+#include "audio_out.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 
@@ -90,6 +91,7 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     bool fix_templates = false, drums_only = false;
     int rate = 22050;
     DrumOptions o;
+    StemNameArgs names;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("drums", "Split a drum recording into its drums (kick, snare, hi-hat, ...) by its score");
@@ -137,6 +139,7 @@ void add_drums_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--reference", a->reference, "Folder of true stems <class>.wav: SDR etc. into report.json");
   cmd->add_option("--format", a->format, "Sample format: pcm16 | pcm24 | float32")
       ->capture_default_str()->check(CLI::IsMember({"pcm16", "pcm24", "float32"}));
+  a->names.add_to(*cmd);
   cmd->callback([a, &globals] {
     std::vector<GroupSpec> specs;
     validate_options([&] {
@@ -149,6 +152,7 @@ void add_drums_command(CLI::App& app, Globals& globals) {
           throw InvalidArgument("--class " + c + ": " + e.what());
         }
       if (a->fix_templates && a->templates.empty()) throw InvalidArgument("--fix-templates needs --templates");
+      a->names.validate();
     });
     const auto t0 = std::chrono::steady_clock::now();
     Score score = io::read_score(a->score);
@@ -187,9 +191,10 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     // (a track named '../../x' or '/abs/x' must not leave the output folder).
     std::vector<std::string> all_names = pitched_groups.names;
     all_names.insert(all_names.end(), groups.names.begin(), groups.names.end());
-    const std::vector<std::string> stems = file_stems(all_names);
+    const std::vector<std::string> stems = a->names.stems(all_names, true);
     const std::size_t first = pitched_groups.names.size();
     const auto stem_of = [&](std::size_t k) { return stems[k] + ".wav"; };  // k over all_names
+    const std::vector<std::string> template_stems = file_stems(all_names);  // --templates DIR/<class>.wav, without --filename
     std::vector<std::string> files = {"W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png", "report.json"};
     for (std::size_t k = 0; k < stems.size(); ++k) files.push_back(stem_of(k));
     const auto run = prepare_outputs(a->out, files, globals);
@@ -203,12 +208,12 @@ void add_drums_command(CLI::App& app, Globals& globals) {
       for (std::size_t k = 0; k < groups.names.size(); ++k) {
         const std::string& n = groups.names[k];
         const int T = a->o.template_frames(a->rate, n);
-        const auto f = std::filesystem::path(a->templates) / stem_of(first + k);
+        const auto f = std::filesystem::path(a->templates) / (template_stems[first + k] + ".wav");
         if (!std::filesystem::exists(f)) continue;  // that class is learnt from a flat start
         starts.push_back({n, template_from(f.string(), a->rate, a->o, T)});
         if (a->fix_templates) a->o.fixed_templates.push_back(n);
       }
-      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + stem_of(first) + ", ...)");
+      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + template_stems[first] + ".wav, ...)");
     }
     ProgressBar bar("drums", globals.quiet);
     const auto progress = nmf_progress(bar, a->o.template_iterations + a->o.iterations);

@@ -39,6 +39,10 @@ std::pair<std::string, double> parse_gain(const std::string& text) {
     throw InvalidArgument("--gain " + text + ": '" + value + "' is not a number");
   }
   const double gain = db ? std::pow(10.0, v / 20.0) : v;
+  // A number without a unit is a factor; "-6" meant as decibels is the likely mistake.
+  if (!db && std::isfinite(v) && (v < 0 || v > 1000))
+    throw InvalidArgument("--gain " + text + ": a gain without a unit is a factor in 0 .. 1000; use " + value +
+                          "dB for decibels");
   if (!std::isfinite(gain) || gain < 0 || gain > 1000) throw InvalidArgument("--gain " + text + ": gain must be in 0 .. 1000 (60 dB)");
   return {name, gain};
 }

@@ -21,6 +21,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, out, reference, ext = "wav";
     AudioOutArgs audio_out;
+    StemNameArgs names;
     bool no_report = false;
     ModelArgs model;
   };
@@ -51,6 +52,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--ext", a->ext, "File format of the stems: wav | flac | ogg | opus | mp3 | aiff")
       ->capture_default_str()->check(CLI::IsMember({"wav", "flac", "ogg", "opus", "mp3", "aiff"}));
   a->audio_out.add_to(*cmd);
+  a->names.add_to(*cmd);
   cmd->add_option("--reference", a->reference,
                   "Folder with the true stems (<group>.wav, .flac, ... any format): scores the result (SDR, SIR,\n"
                   "SAR, SI-SDR); checked before the work")
@@ -66,14 +68,20 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->callback([a, &globals] {
     a->model.prepare();
     io::Encoding encoding;
-    validate_options([&] { encoding = a->audio_out.encoding(io::parse_file_format(a->ext)); });
+    validate_options([&] {
+      encoding = a->audio_out.encoding(io::parse_file_format(a->ext));
+      a->names.validate();
+    });
     const std::string ext = "." + io::extension_of(encoding.format);
     check_output_channels(a->audio, a->out, encoding);
     const auto t0 = std::chrono::steady_clock::now();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
-    if (!a->reference.empty()) {
-      // The reference stems are checked before any work (reading the audio, aligning,
-      // decomposing): the groups' names come from the score alone.
+    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
+    if (!a->no_report) files.push_back("report.html");
+    // The groups' names come from the score alone: the stems' files are refused (without
+    // --force) and the reference stems checked before any work (reading the audio, aligning,
+    // decomposing).
+    const auto score_stems = [&] {
       const Score score = io::read_score(a->model.score, a->model.midi_options());
       std::vector<GroupSpec> specs;
       for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
@@ -90,8 +98,21 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
         names.drum_stems = a->model.drums == "kit" ? PipelineOptions::Drums::Kit : PipelineOptions::Drums::Classes;
       }
-      check_reference_stems(a->reference, stem_groups(names).files);
+      return a->names.stems(stem_groups(names).names, false);
+    };
+    std::vector<std::string> early = files;
+    if (!a->reference.empty()) {
+      const std::vector<std::string> stems = score_stems();
+      check_reference_stems(a->reference, stems);
+      for (const auto& n : stems) early.push_back(n + ext);
+    } else {
+      try {
+        for (const auto& n : score_stems()) early.push_back(n + ext);
+      } catch (const Error&) {
+        // A score that cannot be read or grouped: load_input says so, in its turn.
+      }
     }
+    run->expect(early);
     const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
     ProgressBar load_bar("load", globals.quiet);
     load_bar.stage(1, stages);
@@ -102,12 +123,11 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     if (!a->no_report) a->model.options.view_columns = kViewColumns;
     Input in = load_input(a->audio, a->model, globals, "", true, true);
     load_bar.finish();
-    const Grouping groups = stem_groups(in);  // the pitched groups, then the drum classes
+    Grouping groups = stem_groups(in);  // the pitched groups, then the drum classes
+    groups.files = a->names.stems(groups.names, true);
     const bool band = !in.drums.empty();
-    std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     if (band) files.insert(files.end(), {"drums_W.npy", "drums_H.npy"});
     for (const auto& n : groups.files) files.push_back(n + ext);
-    if (!a->no_report) files.push_back("report.html");
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
     const double t_load = seconds_since(t0);
@@ -157,6 +177,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
           synth_bar.update(f);
         },
         spectrogram.get());
+    s.groups.files = groups.files;  // the report links the files as named here
     spectrogram.reset();  // its disk space back before the outputs are written
     synth_bar.finish();
     const double t_sep = seconds_since(t1);
@@ -191,6 +212,9 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                         {"template_frames", T},
                         {"classes", classes}};
     }
+    nlohmann::json index_groups = nlohmann::json::array();  // which file holds which group
+    for (std::size_t k = 0; k < groups.names.size(); ++k) index_groups.push_back({{"name", groups.names[k]}, {"file", groups.files[k] + ext}});
+    index["groups"] = index_groups;
     io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
     nlohmann::json jg = nlohmann::json::array();

@@ -201,6 +201,19 @@ int main(int argc, char** argv) {
       c = c->get_subcommands().back();
       path += " " + c->get_name();
     }
+    if (what == "a command is required" && hint.empty()) {
+      // "notewise" (or "notewise nae") alone: the commands to choose from, one line each.
+      const CLI::App* c = &app;
+      while (!c->get_subcommands().empty()) c = c->get_subcommands().back();
+      std::fprintf(stderr, "notewise: error: %sa command is required\n\nCommands:\n", path.empty() ? "" : (path.substr(1) + ": ").c_str());
+      for (const CLI::App* sub : c->get_subcommands([](const CLI::App*) { return true; })) {
+        std::string d = sub->get_description();
+        d = d.substr(0, d.find('\n'));
+        std::fprintf(stderr, "  %-12s %s\n", sub->get_name().c_str(), d.c_str());
+      }
+      std::fprintf(stderr, "\nRun 'notewise%s <command> --help' for its options, 'notewise --help' for examples.\n", path.c_str());
+      return 2;
+    }
     if (!hint.empty()) std::fprintf(stderr, "notewise: error: %s\n", hint.c_str());
     else std::fprintf(stderr, "notewise: error: %s%s (see notewise%s --help)\n", path.empty() ? "" : (path.substr(1) + ": ").c_str(),
                       what.c_str(), path.c_str());

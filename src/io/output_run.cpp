@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "notewise/core/error.hpp"
@@ -28,6 +29,8 @@ namespace {
 // ---- cleanup registry: fixed storage, so that a signal handler can read it -----------------
 constexpr int kSlots = 32;
 constexpr std::size_t kPathMax = 4096;
+constexpr const char* kManifest = kRunManifest;
+constexpr const char* kManifestHeader = "notewise outputs 1";
 struct Slot {
   std::atomic<int> kind{-1};  // -1 free, -2 being written, 0 file, 1 tree, 2 empty folder
   char path[kPathMax];
@@ -115,6 +118,32 @@ void list_files(const fs::path& root, const fs::path& rel, std::vector<fs::path>
     if (e.is_directory()) list_files(root, rel / e.path().filename(), out);
     else out.push_back(rel / e.path().filename());
   }
+}
+
+// The outputs an old run of DIR listed in its manifest (relative paths, one a line): only those
+// that stay inside DIR (relative, no "." or ".." parts, no folder on the way that is a link) and
+// are a file or a link, so a manifest written by hand cannot remove anything else.
+std::vector<fs::path> old_outputs(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::ifstream in(dir / kManifest);
+  std::string line;
+  if (!std::getline(in, line) || line != kManifestHeader) return out;
+  std::error_code ec;
+  while (std::getline(in, line)) {
+    const fs::path rel(line);
+    if (line.empty() || line.size() >= kPathMax || rel.is_absolute() || rel.has_root_name()) continue;
+    bool inside = true;
+    for (const auto& part : rel) inside = inside && !part.empty() && part != "." && part != "..";
+    if (!inside || rel == fs::path(kManifest)) continue;
+    fs::path at = dir;
+    for (auto it = rel.begin(); inside && std::next(it) != rel.end(); ++it) {
+      at /= *it;
+      inside = fs::symlink_status(at, ec).type() == fs::file_type::directory;
+    }
+    const auto type = fs::symlink_status(dir / rel, ec).type();
+    if (inside && (type == fs::file_type::regular || type == fs::file_type::symlink)) out.push_back(rel);
+  }
+  return out;
 }
 
 // The prefix of DIR's sibling staging folder, ".NAME.notewise-" (mkdtemp adds six characters):
@@ -273,6 +302,15 @@ void OutputRun::commit(const std::string& marker) {
     for (const auto& f : files)
       if (fs::exists(fs::path(dir_) / f, ec))
         throw IoError((fs::path(dir_) / f).string(), "exists already (use --force to overwrite)");
+  {
+    // The manifest: what this run wrote, so that a later run with --force into DIR can remove
+    // what it does not write again (old stems, a report it leaves out), and nothing else.
+    std::ofstream m(fs::path(staging_) / kManifest);
+    m << kManifestHeader << '\n';
+    for (const auto& f : files) m << f.generic_string() << '\n';
+    m.close();
+    if (!m) throw IoError((fs::path(dir_) / kManifest).string(), "cannot write");
+  }
   int idle = 0;
   if (!g_phase.compare_exchange_strong(idle, 1))
     for (;;) ::pause();  // a signal handler is removing the run; it ends the process
@@ -292,6 +330,15 @@ void OutputRun::commit(const std::string& marker) {
   // Into an existing folder: the old marker goes first, the new one last.
   const fs::path d(dir_), s(staging_);
   if (!marker.empty()) fs::remove(d / marker, ec);
+  if (overwrite_) {
+    // The old run's outputs that this one does not write again, and the folders they leave empty.
+    for (const auto& old : old_outputs(d)) {
+      if (std::find(files.begin(), files.end(), old) != files.end()) continue;
+      fs::remove(d / old, ec);
+      for (fs::path up = old.parent_path(); !up.empty(); up = up.parent_path())
+        if (::rmdir((d / up).c_str()) != 0) break;  // not empty: something else is in it
+    }
+  }
   auto move = [&](const fs::path& f) {
     fs::create_directories((d / f).parent_path(), ec);
     if (::rename((s / f).c_str(), (d / f).c_str()) != 0)
@@ -299,6 +346,7 @@ void OutputRun::commit(const std::string& marker) {
   };
   for (const auto& f : files)
     if (f != fs::path(marker)) move(f);
+  move(kManifest);
   for (const auto& f : files)
     if (f == fs::path(marker)) move(f);
   committed_ = true;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <memory>
+#include <string_view>
 
 #include "notewise/core/error.hpp"
 
@@ -248,32 +249,159 @@ std::string folded(const std::string& s) {
   return o;
 }
 
-// The name as a file-name stem: '/' and control characters (which no file system takes, or
-// which break terminals) become '_'; everything else, spaces and ':' included, is kept.
-std::string file_safe(const std::string& name) {
-  std::string s = name.empty() ? std::string("unlabelled") : name;
-  for (char& c : s)
-    if (c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
-  if (s == "." || s == "..") s = "label" + s;
-  if (s.size() > kMaxGroupName) {
-    std::size_t n = kMaxGroupName;
-    // Not inside a UTF-8 character: back over at most 3 continuation bytes (a longer run is not
-    // UTF-8, and backing over all of it could leave nothing).
-    for (int k = 0; k < 3 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80; ++k) --n;
-    s.resize(n);
+// The length of the valid UTF-8 sequence at s[i] (1..4), or 0 if it is not one (a stray
+// continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or cut short).
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  const unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;       // overlong
+    if (c == 0xed) hi = 0x9f;       // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;       // overlong
+    if (c == 0xf4) hi = 0x8f;       // beyond U+10FFFF
+  } else {
+    return 0;
   }
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+bool reserved_device_name(std::string base) {
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  base = folded(base);
+  if (base == "con" || base == "prn" || base == "aux" || base == "nul") return true;
+  return base.size() == 4 && (base.rfind("com", 0) == 0 || base.rfind("lpt", 0) == 0) && base[3] >= '0' && base[3] <= '9';
+}
+
+// A stem that is a reserved device name before its first '.' gets a '_' there ("CON" ->
+// "CON_", "nul.x" -> "nul_.x").
+std::string unreserved(std::string s) {
+  const std::size_t dot = s.find('.');
+  if (reserved_device_name(s.substr(0, dot))) s.insert(dot == std::string::npos ? s.size() : dot, "_");
   return s;
+}
+
+// Cut to at most n bytes, at a character boundary (s is valid UTF-8 here).
+void cut_utf8(std::string& s, std::size_t n) {
+  if (s.size() <= n) return;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  s.resize(n);
+}
+
+bool forbidden_ascii(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f || std::string_view("/\\:,<>\"|?*").find(c) != std::string_view::npos;
+}
+
+// "{index}" as text: from 1, zero-padded to the width of `count`.
+std::string index_text(std::size_t k, std::size_t count) {
+  const std::string n = std::to_string(k + 1), width = std::to_string(count);
+  return std::string(width.size() > n.size() ? width.size() - n.size() : 0, '0') + n;
 }
 
 }  // namespace
 
-std::vector<std::string> file_stems(const std::vector<std::string>& names) {
+std::string safe_file_name(const std::string& label, bool keep_spaces, std::size_t max_bytes) {
+  max_bytes = std::max<std::size_t>(max_bytes, 12);  // room for "unlabelled" and a reserved name's '_'
+  const std::string& in = label.empty() ? std::string("unlabelled") : label;
+  std::string s;
+  s.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    const std::size_t n = utf8_length(in, i);
+    if (n == 0) {  // not UTF-8 (APFS refuses such names; others show them garbled)
+      s += '_';
+      ++i;
+      continue;
+    }
+    const bool c1 = n == 2 && static_cast<unsigned char>(in[i]) == 0xc2 && static_cast<unsigned char>(in[i + 1]) < 0xa0;
+    if (c1 || (n == 1 && (forbidden_ascii(in[i]) || (in[i] == ' ' && !keep_spaces)))) s += '_';
+    else s.append(in, i, n);
+    i += n;
+  }
+  if (s[0] == '.') s[0] = '_';  // hidden files, "." and ".."
+  cut_utf8(s, max_bytes - 1);    // a byte spare for a reserved name's '_'
+  if (s.back() == '.' || s.back() == ' ') s.back() = '_';  // Windows drops them
+  return unreserved(s);
+}
+
+void FileNaming::validate() const {
+  const std::string what = "file-name template '" + pattern + "': ";
+  const std::string tail = ".{ext}";
+  if (pattern.size() < tail.size() || pattern.compare(pattern.size() - tail.size(), tail.size(), tail) != 0)
+    throw InvalidArgument(what + "must end in .{ext}");
+  bool distinct = false;
+  std::size_t own = 0, fields = 0;
+  const std::string body = pattern.substr(0, pattern.size() - tail.size());
+  for (std::size_t i = 0; i < body.size();) {
+    if (body[i] == '{') {
+      const std::size_t close = body.find('}', i);
+      const std::string field = body.substr(i, close == std::string::npos ? std::string::npos : close - i + 1);
+      if (field == "{ext}") throw InvalidArgument(what + "{ext} only at the end");
+      if (field != "{label}" && field != "{index}")
+        throw InvalidArgument(what + "unknown field '" + field + "' (fields: {label}, {index}, {ext})");
+      distinct = true;
+      if (++fields > 4) throw InvalidArgument(what + "more than 4 fields");
+      i += field.size();
+      continue;
+    }
+    if (body[i] == '}') throw InvalidArgument(what + "a '}' without its '{'");
+    if (body[i] == '/' || body[i] == '\\' || body.compare(i, 2, "..") == 0)
+      throw InvalidArgument(what + "would write outside the output folder; it names a file, not a path");
+    if (forbidden_ascii(body[i])) throw InvalidArgument(what + "holds a character that is not safe in a file name");
+    ++own;
+    ++i;
+  }
+  if (!distinct) throw InvalidArgument(what + "needs {label} or {index}, which tell the groups' files apart");
+  if (!body.empty() && body[0] == '.') throw InvalidArgument(what + "would make hidden files (a leading '.')");
+  if (own > 64) throw InvalidArgument(what + "more than 64 characters of its own");
+}
+
+std::vector<std::string> file_stems(const std::vector<std::string>& names, const FileNaming& naming,
+                                    std::vector<std::string>* renamed) {
+  naming.validate();
+  const std::string body = naming.pattern.substr(0, naming.pattern.size() - std::string(".{ext}").size());
   std::vector<std::string> out;
   std::vector<std::string> taken;  // case-folded
-  for (const auto& name : names) {
-    const std::string base = file_safe(name);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    // The template's text and fields but {label}, then the label in the room left.
+    std::string fixed;
+    std::vector<std::size_t> label_at;
+    for (std::size_t i = 0; i < body.size();) {
+      if (body.compare(i, 7, "{label}") == 0) {
+        label_at.push_back(fixed.size());
+        i += 7;
+      } else if (body.compare(i, 7, "{index}") == 0) {
+        fixed += index_text(k, names.size());
+        i += 7;
+      } else {
+        fixed += body[i++];
+      }
+    }
+    std::string base = fixed;
+    if (!label_at.empty()) {
+      const std::size_t room = kMaxGroupName > fixed.size() + 12 ? (kMaxGroupName - fixed.size()) / label_at.size() : 12;
+      const std::string label = safe_file_name(names[k], naming.keep_spaces, room);
+      for (std::size_t j = label_at.size(); j-- > 0;) base.insert(label_at[j], label);
+    }
+    base = unreserved(base);
     std::string s = base;
-    for (int k = 2; std::find(taken.begin(), taken.end(), folded(s)) != taken.end(); ++k) s = base + " " + std::to_string(k);
+    for (int n = 2; std::find(taken.begin(), taken.end(), folded(s)) != taken.end(); ++n) {
+      // Within the bound (a byte spare, as safe_file_name leaves one, so the result is stable).
+      const std::string suffix = "-" + std::to_string(n);
+      s = base;
+      cut_utf8(s, kMaxGroupName - 1 - suffix.size());
+      s += suffix;
+    }
+    if (s != base && renamed != nullptr) renamed->push_back(names[k] + " -> " + s);
     taken.push_back(folded(s));
     out.push_back(s);
   }

@@ -46,15 +46,44 @@ GroupSpec parse_group_spec(const std::string& text);
 
 struct Grouping {
   std::vector<std::string> names;                 // in the order given; labels as written
-  std::vector<std::string> files;                 // per group: a distinct, file-safe stem (see file_stems)
+  std::vector<std::string> files;                 // per group: its file's stem, without extension (file_stems)
   std::vector<std::vector<std::size_t>> notes;    // per group: indices into the score
   int automatic_rest = -1;                        // the group made for notes no group took, or -1
 };
 
-// File-name stems for group names: each name as written where a file system allows it ('/',
-// control characters -> '_'; "", "." and ".." get a prefix; cut to kMaxGroupName bytes), made
-// distinct without regard to case (macOS and Windows fold it) by " 2", " 3", ...
-std::vector<std::string> file_stems(const std::vector<std::string>& names);
+// File names of the stems. The group *names* (labels) stay as written everywhere else
+// (reports, --gain selectors); only the files are named by this.
+//
+// safe_file_name: a label made into a file-name stem that every common file system takes
+// (ext4, APFS, NTFS, FAT, SMB shares): empty -> "unlabelled"; bytes that are not UTF-8, control
+// characters (C0, DEL, C1) and / \ : , < > " | ? * -> '_'; spaces -> '_' unless keep_spaces; a
+// leading '.' (hidden, "." and "..") and a trailing '.' or space -> '_'; a reserved Windows
+// device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, any case, also before a '.') gets a '_'
+// after it; cut to `max_bytes` (never inside a UTF-8 character). Idempotent: a safe stem comes
+// back unchanged.
+std::string safe_file_name(const std::string& label, bool keep_spaces = false, std::size_t max_bytes = kMaxGroupName);
+
+// How stem files are named: a template of the fields {label} (the safe label), {index} (the
+// group's number from 1, zero-padded to the width of the count) and {ext} (the file format's
+// extension), e.g. "{label}.{ext}" (the default) or "{index}-{label}.{ext}".
+struct FileNaming {
+  std::string pattern = "{label}.{ext}";
+  bool keep_spaces = false;
+  // InvalidArgument naming the template unless it ends in ".{ext}", holds {label} or {index}
+  // (a field that tells the groups apart; at most 4 fields), has no other {field} ({ext} only
+  // at the end), no '{' or '}' of its own, no
+  // character safe_file_name would replace (/ and \ would leave the output folder) outside its
+  // fields, does not start with '.', and has at most 64 bytes of its own text.
+  void validate() const;
+};
+
+// The stems (file names without ".ext") of groups `names` under `naming`, distinct without
+// regard to case (macOS and Windows fold it): a name that another took already gets "-2",
+// "-3", ... (first come, first served, so the result depends only on the names and their
+// order). Each stem is at most kMaxGroupName bytes. `renamed`, if given, receives one entry
+// "NAME -> STEM" per name made distinct that way.
+std::vector<std::string> file_stems(const std::vector<std::string>& names, const FileNaming& naming = {},
+                                    std::vector<std::string>* renamed = nullptr);
 
 // One group per score label, named after the label as written ("unlabelled" for an empty one).
 std::vector<GroupSpec> label_group_specs(const Score& score);
