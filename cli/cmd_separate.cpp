@@ -9,6 +9,7 @@
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
 #include "align_output.hpp"
+#include "help.hpp"
 #include "audio_out.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
@@ -27,6 +28,19 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("separate", "Split a recording into one audio file per group of notes");
+  const char* examples =
+      "Examples:\n"
+      "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
+      "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
+      "      --group melody='label==right && pitch>=72'                     # melody.wav, rest.wav\n"
+      "  notewise separate mix.wav --score score.mid --out stems/ --ext flac --format pcm24\n";
+  // --help: what it writes and the examples; --help-all: the whole story.
+  if (!show_all_options())
+    cmd->footer(
+        "Writes DIR/<group>.wav per group (file names made safe: --filename), report.json, W.npy, H.npy,\n"
+        "index.json, loss.csv, and report.html with plots/ and report/ (open it in any browser).\n" +
+        std::string(examples));
+  else
   cmd->footer(
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
       "Writes DIR/<group>.wav (or --ext: flac, ogg, opus, mp3, aiff) at the input's rate and channels\n"
@@ -36,17 +50,20 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
       "masks, loss) and report/ (its interactive views, the mix, listening copies): open it in any\n"
       "browser, from any place the folder is copied to.\n"
-      "Examples:\n"
-      "  notewise separate mix.wav --score score.mid --out stems/            # one stem per label\n"
-      "  notewise separate mix.wav --score score.csv --out stems/ \\\n"
-      "      --group melody='label==right && pitch>=72'                     # melody.wav, rest.wav\n"
-      "  notewise separate mix.wav --score score.mid --out stems/ --ext flac --format pcm24\n"
+      "File names: <group> is the group's name (a label as written) made safe for any file system:\n"
+      "/ \\ : , < > \" | ? * and control characters, spaces (unless --keep-spaces), a leading '.' and a\n"
+      "trailing '.' become '_', Windows device names (CON, NUL, ...) get a '_'; names that are then the\n"
+      "same get -2, -3, ... (said on stderr). report.json and index.json say which file holds which group.\n"
+      "--filename '{index}-{label}.{ext}' numbers them (fields: {label}, {index}, {ext}).\n" +
+      std::string(examples) +
       "Drums: drum notes (MIDI channel 10, MusicXML unpitched notes, CSV rows labelled drums) get\n"
       "NMFD drum templates by General MIDI class (as 'drums' does) in one model with the pitched\n"
       "notes' harmonic templates; --drums classes (default) writes kick.wav, snare.wav, hihat.wav,\n"
       "toms.wav, cymbals.wav, percussion.wav (the classes the score has) beside the pitched groups,\n"
       "--drums kit one drums.wav, --drums ignore leaves them out (their sound goes to the pitched\n"
-      "stems). --group selects among the pitched notes. Also DIR/drums_W.npy, DIR/drums_H.npy.");
+      "stems). --group selects among the pitched notes. Also DIR/drums_W.npy, DIR/drums_H.npy.\n"
+      "With --force into a folder of an earlier run, that run's outputs this one does not write again\n"
+      "(stems of other groups, a report left out) are removed; other files stay.");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
   cmd->add_option("--ext", a->ext, "File format of the stems: wav | flac | ogg | opus | mp3 | aiff")
@@ -65,6 +82,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       ->capture_default_str()->check(CLI::IsMember({"classes", "kit", "ignore"}));
   a->model.add_to(*cmd, true, true);
   a->model.add_spectrogram_option(*cmd);
+  shorten_help(*cmd, {"ext", "group", "align", "iterations", "no-report"});
   cmd->callback([a, &globals] {
     a->model.prepare();
     io::Encoding encoding;

@@ -54,7 +54,8 @@ int rank(const std::string& group) {
   if (group == "Options") return 1;
   if (group == kCommonModelGroup) return 2;
   if (group == kModelGroup) return 4;
-  if (group == "Help") return 5;
+  if (group == kMoreGroup) return 5;
+  if (group == "Help") return 6;
   return 3;
 }
 
@@ -66,16 +67,28 @@ void organise(CLI::App* app) {
     else if (o->get_required()) o->group("Required");
     else if (detail_group(o->get_group())) ++hidden;
   }
+  std::string path = app->get_name();  // "nae train"
+  for (const CLI::App* up = app->get_parent(); up != nullptr && up->get_parent() != nullptr; up = up->get_parent())
+    path = up->get_name() + " " + path;
   if (hidden > 0 && !g_show_all)
-    app->footer(app->get_footer() + "\n" + std::to_string(hidden) + " more options (model details): notewise " + app->get_name() +
-                " --help-all");
+    app->footer(app->get_footer() + "\n" + std::to_string(hidden) + " more options: notewise " + path + " --help-all");
   for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) organise(sub);
 }
 
 }  // namespace
 
 bool show_all_options() { return g_show_all; }
-bool detail_group(const std::string& g) { return g == kModelGroup || g == "Advanced" || g == "Ablation"; }
+bool detail_group(const std::string& g) { return g == kModelGroup || g == kMoreGroup || g == "Advanced" || g == "Ablation"; }
+
+void shorten_help(CLI::App& cmd, const std::vector<std::string>& shown) {
+  if (g_show_all) return;
+  for (CLI::Option* o : cmd.get_options([](const CLI::Option*) { return true; })) {
+    if (!o->nonpositional() || o->get_required() || o == cmd.get_help_ptr() || detail_group(o->get_group())) continue;
+    const auto& names = o->get_lnames();
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return std::find(shown.begin(), shown.end(), n) != shown.end(); }))
+      o->group(kMoreGroup);
+  }
+}
 void set_show_all_options(bool on) { g_show_all = on; }
 
 HelpFormatter::HelpFormatter() { column_width(kColumn); }

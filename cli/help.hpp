@@ -13,6 +13,8 @@ void set_show_all_options(bool on);
 // Group names the commands use.
 inline constexpr const char* kCommonModelGroup = "Score and model";
 inline constexpr const char* kModelGroup = "Model options";
+// The options --help leaves out of a command given a short list (shorten_help).
+inline constexpr const char* kMoreGroup = "More options";
 // Groups shown only with --help-all (the model's details).
 bool detail_group(const std::string& group);
 
@@ -27,6 +29,11 @@ class HelpFormatter : public CLI::Formatter {
   std::string make_subcommand(const CLI::App* sub) const override;
   std::string make_footer(const CLI::App* app) const override;
 };
+
+// --help of `cmd` shows only the required options, the positionals and the options named in
+// `shown` (long names without "--"); the others move to kMoreGroup, shown by --help-all, where
+// every option keeps its own group. Call after the command's options are registered.
+void shorten_help(CLI::App& cmd, const std::vector<std::string>& shown);
 
 // Required options into "Required", the help flag last, and a footer line naming what
 // --help-all adds; for every command and subcommand of app.

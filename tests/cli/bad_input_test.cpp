@@ -565,9 +565,10 @@ TEST(Hostile, DrumsTrackNamesStayInsideTheOutputFolder) {
   for (auto it = fs::recursive_directory_iterator(dir.path()); it != fs::recursive_directory_iterator(); ++it)
     if (it->path().string().rfind(out, 0) != 0) outside.insert(fs::relative(it->path(), dir.path()).string());
   EXPECT_EQ(outside, (std::set<std::string>{"a", "a/b", "mix.wav", "score.csv", "V.npy", "band.mid"}));
-  EXPECT_TRUE(fs::exists(out + "/.._.._escaped.wav"));
+  EXPECT_TRUE(fs::exists(out + "/_._.._escaped.wav"));  // issue #41: '/' and a leading '.' -> '_'
   std::string flat = absolute;
-  std::replace(flat.begin(), flat.end(), '/', '_');
+  for (char& c : flat)
+    if (std::string("/ :,").find(c) != std::string::npos) c = '_';
   EXPECT_TRUE(fs::exists(out + "/" + flat + ".wav")) << flat;
   const nlohmann::json report = nlohmann::json::parse(test::read_bytes(out + "/report.json"));
   for (const auto& c : report["classes"]) EXPECT_EQ(c["file"].get<std::string>().find('/'), std::string::npos) << c.dump();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "notewise/io/audio.hpp"
@@ -70,7 +71,6 @@ TEST(Cli, UsageErrorsExitTwo) {
   // One line, "notewise: error:", naming the command and pointing at its own help.
   for (const auto& [args, want] : std::vector<std::pair<std::string, std::string>>{
            {"separate " + kExample + "/mix.wav", "notewise: error: separate: --out is required (see notewise separate --help)"},
-           {"nae", "notewise: error: nae: a command is required (see notewise nae --help)"},
            {"separate " + kExample + "/mix.wav --score x.csv --out " + dir.file("o") + " --quality 11",
             "notewise: error: separate: --quality: Value 11 not in range 0 to 10 (see notewise separate --help)"}}) {
     const CliRun r = notewise_cli(args);
@@ -781,7 +781,7 @@ TEST(Cli, Separate_TracksOfOneNameAndChannelsOfOneTrackGiveTwoStems) {
   test::write_bytes(dir.file("type0.mid"), midi_of(score, 0, {"Piano"}, [](const std::string&) { return 0; }, hand));
   const io::Audio mix = io::read_audio(kExample + "/mix.wav");
   for (const auto& [file, stems] : std::vector<std::pair<std::string, std::vector<std::string>>>{
-           {"piano.mid", {"Piano", "Piano 2"}}, {"type0.mid", {"channel0", "channel1"}}}) {
+           {"piano.mid", {"Piano", "Piano_2"}}, {"type0.mid", {"channel0", "channel1"}}}) {
     const CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file(file) + " -n 10 --no-report --out " +
                                   dir.file(file + ".out"));
     ASSERT_EQ(r.code, 0) << r.err;
@@ -823,13 +823,15 @@ TEST(Cli, Separate_AutomaticRestAndLabelsAsWritten) {
   EXPECT_TRUE(report["groups"][1]["automatic"].get<bool>());
   EXPECT_FALSE(report["groups"][0]["automatic"].get<bool>());
   EXPECT_TRUE(std::filesystem::exists(dir.file("o/rest.wav")));
-  // Default groups keep the labels' characters, in file names and in the report page.
+  // Default groups keep the labels' characters in the reports; their files are made safe
+  // (issue #41: ':' and ' ' -> '_'), in the report page too.
   r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --out " + dir.file("p"));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::filesystem::exists(dir.file("p/lh: bass.wav")));
-  EXPECT_TRUE(std::filesystem::exists(dir.file("p/rh:.wav")));
-  EXPECT_TRUE(std::filesystem::exists(dir.file("p/plots/stem_lh: bass.png")));
-  EXPECT_NE(read_text(dir.file("p/report.html")).find("src=\"lh%3A%20bass.wav\""), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/lh__bass.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/rh_.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("p/plots/stem_lh__bass.png")));
+  EXPECT_NE(read_text(dir.file("p/report.html")).find("src=\"lh__bass.wav\""), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir.file("p/report.json")))["groups"][0]["name"], "rh:");
   // --gain takes the label as written; --mute selects it bare.
   r = notewise_cli("-q edit " + kExample + "/mix.wav --score " + dir.file("s.csv") + " -n 5 --gain 'lh: bass=-12dB' --out " +
                    dir.file("e.wav"));
@@ -983,4 +985,199 @@ TEST(Cli, Separate_MusicXmlIsAlignedByDefault) {
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* stem : {"Grand Piano, left", "Grand Piano, right staff 1", "Grand Piano, right staff 2"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("s/") + stem + ".wav"))) << stem;
+}
+
+// ---- issue #41: safe stem names, --force over an old run, help and usage --------------------
+
+namespace {
+// Two seconds of two tones (220 Hz and 330 Hz, both 0.2 .. 1.8 s) at 22.05 kHz, and a CSV score
+// of them labelled `a` and `b`.
+void two_tones(TempDir& dir, const std::string& a, const std::string& b, const std::string& csv = "s.csv") {
+  const int rate = 22050;
+  MatrixXf x(2 * rate, 1);
+  for (Index i = 0; i < x.rows(); ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const double on = t > 0.2 && t < 1.8 ? 0.2 : 0.0;
+    x(i, 0) = static_cast<float>(on * (std::sin(2 * 3.14159265 * 220.0 * t) + std::sin(2 * 3.14159265 * 329.63 * t)));
+  }
+  if (!std::filesystem::exists(dir.file("mix.wav"))) io::write_wav(dir.file("mix.wav"), x, rate, io::SampleFormat::Float32);
+  const auto quoted = [](const std::string& l) { return "\"" + l + "\""; };
+  test::write_bytes(dir.file(csv), "start,duration,pitch,velocity,label\n0.2,1.6,57,100," + quoted(a) + "\n0.2,1.6,64,100," +
+                                       quoted(b) + "\n");
+}
+std::set<std::string> names_in(const std::string& folder) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(folder)) out.insert(e.path().filename().string());
+  return out;
+}
+int occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST(Cli, StemNames_MidiTrackNamesAndCsvLabelsGiveSafeFiles) {
+  TempDir dir;
+  two_tones(dir, "Grand Piano, right", "Grand Piano, left");
+  // The Mutopia MIDI's track names: "rh:" and "lh:".
+  const Score score = io::read_score(dir.file("s.csv"));
+  test::write_bytes(dir.file("hands.mid"), midi_of(score, 1, {"rh:", "lh:"},
+                                                   [](const std::string& l) { return l == "Grand Piano, right" ? 0 : 1; },
+                                                   [](const std::string&) { return 0; }));
+  const std::string base = "-q separate " + dir.file("mix.wav") + " -n 3 --no-report --score ";
+  CliRun r = notewise_cli(base + dir.file("hands.mid") + " --out " + dir.file("midi"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(names_in(dir.file("midi")).count("rh_.wav")) << r.err;
+  EXPECT_TRUE(names_in(dir.file("midi")).count("lh_.wav"));
+  r = notewise_cli(base + dir.file("s.csv") + " --out " + dir.file("csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& n : names_in(dir.file("csv")))
+    EXPECT_EQ(n.find_first_of(" :,"), std::string::npos) << "unsafe file name: " << n;
+  // The labels stay as written; report.json and index.json say which file holds which.
+  const auto report = nlohmann::json::parse(read_text(dir.file("csv/report.json")));
+  const auto index = nlohmann::json::parse(read_text(dir.file("csv/index.json")));
+  ASSERT_EQ(report["groups"].size(), 2u);
+  ASSERT_EQ(index["groups"].size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const std::string name = k == 0 ? "Grand Piano, right" : "Grand Piano, left";
+    const std::string file = k == 0 ? "Grand_Piano__right.wav" : "Grand_Piano__left.wav";
+    EXPECT_EQ(report["groups"][k]["name"], name);
+    EXPECT_EQ(report["groups"][k]["file"], file);
+    EXPECT_EQ(index["groups"][k]["name"], name);
+    EXPECT_EQ(index["groups"][k]["file"], file);
+    EXPECT_TRUE(std::filesystem::exists(dir.file("csv/" + file))) << file;
+  }
+  // --keep-spaces keeps the spaces (and still replaces the comma).
+  r = notewise_cli(base + dir.file("s.csv") + " --keep-spaces --out " + dir.file("spaces"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("spaces/Grand Piano_ right.wav")));
+  // --gain takes the label as written.
+  r = notewise_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 3 --gain 'Grand Piano, left=-6dB' --out " +
+                   dir.file("e.wav"));
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST(Cli, StemNames_CollisionsAndTemplates) {
+  TempDir dir;
+  two_tones(dir, "a:b", "a,b");
+  const std::string base = "separate " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 3 --no-report ";
+  CliRun r = notewise_cli(base + "--out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/a_b.wav")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/a_b-2.wav")));
+  EXPECT_EQ(occurrences(r.err, "a,b -> a_b-2"), 1) << "reported once: " << r.err;
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  EXPECT_EQ(report["groups"][1]["name"], "a,b");
+  EXPECT_EQ(report["groups"][1]["file"], "a_b-2.wav");
+  // A template: the index tells them apart, so nothing is renamed; --ext fills {ext}.
+  r = notewise_cli(base + "--filename '{index}-{label}.{ext}' --ext flac --out " + dir.file("t"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("t/1-a_b.flac")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("t/2-a_b.flac")));
+  EXPECT_EQ(r.err.find("a_b-2"), std::string::npos) << r.err;
+  // Templates that leave the folder or cannot tell the groups apart: usage errors, nothing made.
+  for (const char* bad : {"../{label}.{ext}", "/tmp/{label}.{ext}", "stem.{ext}", "{label}", "{name}.{ext}"}) {
+    r = notewise_cli(base + "--filename '" + bad + "' --out " + dir.file("bad"));
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("file-name template"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("bad"))) << bad;
+  }
+}
+
+TEST(Cli, Force_RemovesTheOldRunsOutputsOnly) {
+  TempDir dir;
+  two_tones(dir, "a", "b");
+  two_tones(dir, "a", "c", "s2.csv");
+  const std::string base = "-q separate " + dir.file("mix.wav") + " -n 3 --out " + dir.file("o") + " --score ";
+  ASSERT_EQ(notewise_cli(base + dir.file("s.csv")).code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir.file("o/report.html")));
+  ASSERT_TRUE(std::filesystem::is_directory(dir.file("o/plots")));
+  // The user's own files in the folder, one in plots/; and a manifest edited to reach outside.
+  test::write_bytes(dir.file("o/notes.txt"), "mine");
+  test::write_bytes(dir.file("o/plots/mine.png"), "mine");
+  test::write_bytes(dir.file("outside.txt"), "mine");
+  {
+    std::ofstream m(dir.file("o/.notewise-outputs"), std::ios::app);
+    m << "../outside.txt\n" << dir.file("outside.txt") << "\n";
+  }
+  // Without --force: refused, nothing changed.
+  CliRun r = notewise_cli(base + dir.file("s2.csv") + " --no-report");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("exists already"), std::string::npos) << r.err;
+  r = notewise_cli("--force " + base + dir.file("s2.csv") + " --no-report");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::set<std::string> now = names_in(dir.file("o"));
+  for (const char* gone : {"report.html", "report", "b.wav"}) EXPECT_FALSE(now.count(gone)) << gone;
+  for (const char* kept : {"a.wav", "c.wav", "report.json", "W.npy", "notes.txt", "plots", ".notewise-outputs"})
+    EXPECT_TRUE(now.count(kept)) << kept;
+  EXPECT_EQ(names_in(dir.file("o/plots")), (std::set<std::string>{"mine.png"}));  // only notewise's figures went
+  EXPECT_TRUE(std::filesystem::exists(dir.file("outside.txt")));
+  // The new manifest lists what this run wrote.
+  const std::string manifest = read_text(dir.file("o/.notewise-outputs"));
+  EXPECT_NE(manifest.find("\nc.wav\n"), std::string::npos) << manifest;
+  EXPECT_EQ(manifest.find("b.wav"), std::string::npos) << manifest;
+  EXPECT_EQ(manifest.find("outside"), std::string::npos) << manifest;
+}
+
+TEST(Cli, Help_ShortSeparateAllWithHelpAll) {
+  const CliRun h = notewise_cli("separate --help");
+  ASSERT_EQ(h.code, 0);
+  EXPECT_LE(lines(h.out), 40) << h.out;
+  for (const char* common : {"--out", "--score", "--ext", "--group", "--help-all"}) EXPECT_NE(h.out.find(common), std::string::npos) << common;
+  const CliRun all = notewise_cli("separate --help-all");
+  ASSERT_EQ(all.code, 0);
+  EXPECT_GT(lines(all.out), lines(h.out));
+  for (const char* every : {"--filename", "--keep-spaces", "--quality", "--no-mix-copy", "--drums"})
+    EXPECT_NE(all.out.find(every), std::string::npos) << every;
+  // The --quality sentence ends (it used to stop at "resampled to the next").
+  std::string flat = std::regex_replace(all.out, std::regex(R"(\s+)"), " ");
+  EXPECT_NE(flat.find("resampled to the next of these above it (48 kHz above the highest)"), std::string::npos) << flat;
+  EXPECT_NE(notewise_cli("align --help").out.find("MusicXML"), std::string::npos);
+}
+
+TEST(Cli, Usage_BareCommandListsTheCommands) {
+  const CliRun r = notewise_cli("");
+  EXPECT_EQ(r.code, 2);
+  for (const char* c : {"separate", "decompose", "edit", "align", "drums", "batch", "factorize"})
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(std::string("\n  ") + c + " +[A-Z][^\n]+\n"))) << c << ":\n" << r.err;
+  EXPECT_NE(r.err.find("a command is required"), std::string::npos) << r.err;
+  const CliRun nae = notewise_cli("nae");
+  EXPECT_EQ(nae.code, 2);
+  EXPECT_NE(nae.err.find("\n  train "), std::string::npos) << nae.err;
+}
+
+TEST(Cli, Usage_GainWithoutUnitSuggestsDecibels) {
+  const CliRun r = notewise_cli("edit " + kExample + "/mix.wav --score " + kExample + "/score.csv --gain left=-6 --out x.wav");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("use -6dB for decibels"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("x.wav"));
+}
+
+// "exists already" comes before the audio is read: the audio here is not audio at all, so any
+// command that read it first would fail on it instead.
+TEST(Cli, ExistsAlready_BeforeTheAudioIsRead) {
+  TempDir dir;
+  test::write_bytes(dir.file("text.wav"), "not audio\n");
+  test::write_bytes(dir.file("s.csv"), "start,duration,pitch,velocity,label\n0.1,0.5,60,100,a\n");
+  test::write_bytes(dir.file("d.csv"), "start,duration,pitch,velocity,label\n0.1,0.5,36,100,drums\n");
+  test::write_bytes(dir.file("V.npy"), "not npy\n");
+  for (const char* folder : {"sep", "stem", "dec", "drm", "spec", "fac", "cmp", "nae"}) std::filesystem::create_directories(dir.file(folder));
+  for (const char* f : {"sep/report.json", "stem/a.wav", "dec/W.npy", "drm/report.json", "spec/V.npy", "fac/W.npy", "cmp/loss.csv",
+                        "nae/model.json", "e.wav", "al.csv", "m.wav"})
+    test::write_bytes(dir.file(f), "old");
+  const std::string a = dir.file("text.wav"), s = " --score " + dir.file("s.csv");
+  for (const std::string& args :
+       {"separate " + a + s + " --out " + dir.file("sep"), "separate " + a + s + " --out " + dir.file("stem"),
+        "decompose " + a + s + " --out " + dir.file("dec"), "edit " + a + s + " --gain a=-6dB --out " + dir.file("e.wav"),
+        "align " + a + s + " --out " + dir.file("al.csv"), "drums " + a + " --score " + dir.file("d.csv") + " --out " + dir.file("drm"),
+        "mosaic " + a + " --source " + a + " --out " + dir.file("m.wav"), "spectrogram " + a + " --out " + dir.file("spec"),
+        "factorize " + dir.file("V.npy") + " --rank 2 --out " + dir.file("fac"), "compare " + a + s + " --out " + dir.file("cmp"),
+        "nae train --audio " + a + s + " --out " + dir.file("nae")}) {
+    const CliRun r = notewise_cli("-q " + args);
+    EXPECT_EQ(r.code, 1) << args;
+    EXPECT_NE(r.err.find("exists already"), std::string::npos) << args << ": " << r.err;
+  }
 }
