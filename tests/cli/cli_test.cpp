@@ -315,7 +315,8 @@ TEST(Cli, Separate_StreamedStemsEqualTheWholeOnes_BadSampleLeavesNothing) {
   }
   // No temporary files beside the stems.
   int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir.file("streamed"))) files += e.path().filename().string()[0] == '.';
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("streamed")))  // the run's manifest is no temporary file
+    files += e.path().filename().string()[0] == '.' && e.path().filename() != ".notewise.outputs";
   EXPECT_EQ(files, 0);
   // A sample beyond any plausible level late in the file: one line, exit 1, no folder.
   x(n - 100, 1) = 5000.0f;
@@ -358,7 +359,8 @@ TEST(Cli, Separate_SpectrogramOnDiskGivesTheStemsOfVInMemory) {
     EXPECT_GT(d.samples.cwiseAbs().maxCoeff(), 0.01f) << stem;
   }
   int hidden = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir.file("disk"))) hidden += e.path().filename().string()[0] == '.';
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("disk")))  // the run's manifest is no temporary file
+    hidden += e.path().filename().string()[0] == '.' && e.path().filename() != ".notewise.outputs";
   EXPECT_EQ(hidden, 0);
   r = notewise_cli("-q edit " + dir.file("mix.wav") + " --score " + dir.file("s.csv") + " -n 12 --gain a=0.5 --spectrogram disk --out " +
                    dir.file("edited.wav"));
@@ -1099,7 +1101,7 @@ TEST(Cli, Force_RemovesTheOldRunsOutputsOnly) {
   test::write_bytes(dir.file("o/plots/mine.png"), "mine");
   test::write_bytes(dir.file("outside.txt"), "mine");
   {
-    std::ofstream m(dir.file("o/.notewise-outputs"), std::ios::app);
+    std::ofstream m(dir.file("o/.notewise.outputs"), std::ios::app);
     m << "../outside.txt\n" << dir.file("outside.txt") << "\n";
   }
   // Without --force: refused, nothing changed.
@@ -1110,31 +1112,39 @@ TEST(Cli, Force_RemovesTheOldRunsOutputsOnly) {
   ASSERT_EQ(r.code, 0) << r.err;
   const std::set<std::string> now = names_in(dir.file("o"));
   for (const char* gone : {"report.html", "report", "b.wav"}) EXPECT_FALSE(now.count(gone)) << gone;
-  for (const char* kept : {"a.wav", "c.wav", "report.json", "W.npy", "notes.txt", "plots", ".notewise-outputs"})
+  for (const char* kept : {"a.wav", "c.wav", "report.json", "W.npy", "notes.txt", "plots", ".notewise.outputs"})
     EXPECT_TRUE(now.count(kept)) << kept;
   EXPECT_EQ(names_in(dir.file("o/plots")), (std::set<std::string>{"mine.png"}));  // only notewise's figures went
   EXPECT_TRUE(std::filesystem::exists(dir.file("outside.txt")));
   // The new manifest lists what this run wrote.
-  const std::string manifest = read_text(dir.file("o/.notewise-outputs"));
+  const std::string manifest = read_text(dir.file("o/.notewise.outputs"));
   EXPECT_NE(manifest.find("\nc.wav\n"), std::string::npos) << manifest;
   EXPECT_EQ(manifest.find("b.wav"), std::string::npos) << manifest;
   EXPECT_EQ(manifest.find("outside"), std::string::npos) << manifest;
 }
 
+namespace {
+// What the program writes on stdout for `args` (its help); exit status 0 asserted.
+std::string stdout_of(const std::string& args) {
+  TempDir scratch;
+  const int status = std::system((std::string(NOTEWISE_BINARY) + " " + args + " > " + scratch.file("out.txt")).c_str());
+  EXPECT_EQ(status, 0) << args;
+  return test::read_bytes(scratch.file("out.txt"));
+}
+}  // namespace
+
 TEST(Cli, Help_ShortSeparateAllWithHelpAll) {
-  const CliRun h = notewise_cli("separate --help");
-  ASSERT_EQ(h.code, 0);
-  EXPECT_LE(lines(h.out), 40) << h.out;
-  for (const char* common : {"--out", "--score", "--ext", "--group", "--help-all"}) EXPECT_NE(h.out.find(common), std::string::npos) << common;
-  const CliRun all = notewise_cli("separate --help-all");
-  ASSERT_EQ(all.code, 0);
-  EXPECT_GT(lines(all.out), lines(h.out));
-  for (const char* every : {"--filename", "--keep-spaces", "--quality", "--no-mix-copy", "--drums"})
-    EXPECT_NE(all.out.find(every), std::string::npos) << every;
+  const std::string h = stdout_of("separate --help");
+  EXPECT_LE(lines(h), 40) << h;
+  for (const char* common : {"--out", "--score", "--ext", "--group", "--help-all"}) EXPECT_NE(h.find(common), std::string::npos) << common;
+  const std::string all = stdout_of("separate --help-all");
+  EXPECT_GT(lines(all), lines(h));
+  for (const char* every : {"--filename", "--keep-spaces", "--quality", "--no-mix-copy", "--drums", "--reference"})
+    EXPECT_NE(all.find(every), std::string::npos) << every;
   // The --quality sentence ends (it used to stop at "resampled to the next").
-  std::string flat = std::regex_replace(all.out, std::regex(R"(\s+)"), " ");
+  const std::string flat = std::regex_replace(all, std::regex(R"(\s+)"), " ");
   EXPECT_NE(flat.find("resampled to the next of these above it (48 kHz above the highest)"), std::string::npos) << flat;
-  EXPECT_NE(notewise_cli("align --help").out.find("MusicXML"), std::string::npos);
+  EXPECT_NE(stdout_of("align --help").find("MusicXML"), std::string::npos);
 }
 
 TEST(Cli, Usage_BareCommandListsTheCommands) {

@@ -11,7 +11,7 @@
 //  - DIR existed: the files are staged in `DIR/.notewise-run-XXXXXX` and the commit moves them
 //    into DIR; an old marker is removed first and the new one moved last, so a reader that
 //    checks the marker never takes a mixed set for a complete one.
-//  - The commit also writes DIR/.notewise-outputs, the list of the files the run wrote. With
+//  - The commit also writes DIR/.notewise.outputs, the list of the files the run wrote. With
 //    overwriting on, the files an earlier run listed there that this run does not write again
 //    (stems of groups no longer there, a report left out) are removed, with the folders that
 //    leaves empty, between the old marker and the new; files notewise did not write are kept.
@@ -22,7 +22,7 @@
 namespace notewise::io {
 
 // The manifest a committed run leaves in DIR: "notewise outputs 1", then a path a line.
-inline constexpr const char* kRunManifest = ".notewise-outputs";
+inline constexpr const char* kRunManifest = ".notewise.outputs";
 
 class OutputRun {
  public:
