@@ -305,9 +305,14 @@ void OutputRun::commit(const std::string& marker) {
   {
     // The manifest: what this run wrote, so that a later run with --force into DIR can remove
     // what it does not write again (old stems, a report it leaves out), and nothing else.
+    // Without overwriting, the earlier run's files stay beside these, and so do their entries.
+    std::vector<fs::path> listed = files;
+    if (!overwrite_ && !sibling_)
+      for (const auto& old : old_outputs(dir_))
+        if (std::find(listed.begin(), listed.end(), old) == listed.end()) listed.push_back(old);
     std::ofstream m(fs::path(staging_) / kManifest);
     m << kManifestHeader << '\n';
-    for (const auto& f : files) m << f.generic_string() << '\n';
+    for (const auto& f : listed) m << f.generic_string() << '\n';
     m.close();
     if (!m) throw IoError((fs::path(dir_) / kManifest).string(), "cannot write");
   }

@@ -955,7 +955,7 @@ TEST(Cli, Separate_MusicXmlIsAlignedByDefault) {
   EXPECT_TRUE(report.contains("alignment"));
   const io::Audio mix = io::read_audio(kExample + "/mix.wav");
   MatrixXf sum = MatrixXf::Zero(mix.frames(), 1);
-  for (const char* stem : {"Grand Piano, right", "Grand Piano, left"}) {
+  for (const char* stem : {"Grand_Piano__right", "Grand_Piano__left"}) {  // the parts' names made safe (issue #41)
     const io::Audio a = io::read_audio(dir.file(std::string("o/") + stem + ".wav"));
     EXPECT_LT(a.samples.squaredNorm(), 0.8 * mix.samples.squaredNorm()) << stem;
     sum += a.samples;
@@ -985,7 +985,7 @@ TEST(Cli, Separate_MusicXmlIsAlignedByDefault) {
   r = notewise_cli("-q separate " + kExample + "/mix.wav --score " + mxl + " --label-by staff --align=no -n 5 --no-report --out " +
                    dir.file("s"));
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* stem : {"Grand Piano, left", "Grand Piano, right staff 1", "Grand Piano, right staff 2"})
+  for (const char* stem : {"Grand_Piano__left", "Grand_Piano__right_staff_1", "Grand_Piano__right_staff_2"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("s/") + stem + ".wav"))) << stem;
 }
 
@@ -1121,6 +1121,17 @@ TEST(Cli, Force_RemovesTheOldRunsOutputsOnly) {
   EXPECT_NE(manifest.find("\nc.wav\n"), std::string::npos) << manifest;
   EXPECT_EQ(manifest.find("b.wav"), std::string::npos) << manifest;
   EXPECT_EQ(manifest.find("outside"), std::string::npos) << manifest;
+  // A run without --force beside an earlier one (no file in common) keeps that run's entries, so a
+  // later --force run still knows them.
+  std::filesystem::create_directories(dir.file("s"));
+  test::write_bytes(dir.file("s/old.txt"), "an earlier run's output");
+  test::write_bytes(dir.file("s/.notewise.outputs"), "notewise outputs 1\nold.txt\n");
+  ASSERT_EQ(notewise_cli("-q spectrogram " + dir.file("mix.wav") + " --out " + dir.file("s")).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("s/old.txt")));
+  EXPECT_NE(read_text(dir.file("s/.notewise.outputs")).find("\nold.txt\n"), std::string::npos);
+  ASSERT_EQ(notewise_cli("-q --force spectrogram " + dir.file("mix.wav") + " --out " + dir.file("s")).code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("s/old.txt")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("s/V.npy")));
 }
 
 namespace {

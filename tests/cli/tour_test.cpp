@@ -98,7 +98,7 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   // A few of the outputs, looked at: the melody run's automatic rest, the edit's length.
   EXPECT_TRUE(fs::exists(dir.file("melody/melody.wav")));
   EXPECT_TRUE(fs::exists(dir.file("melody/rest.wav")));
-  EXPECT_TRUE(fs::exists(dir.file("piece/Grand Piano, left.flac")));
+  EXPECT_TRUE(fs::exists(dir.file("piece/Grand_Piano__left.flac")));  // the part's name made safe (issue #41)
   EXPECT_TRUE(fs::exists(dir.file("piece/aligned.csv")));
   EXPECT_EQ(test::read_bytes(dir.file("edited.flac")).substr(0, 4), "fLaC");
   EXPECT_EQ(io::read_audio(dir.file("edited.flac")).frames(), mix.frames());
