@@ -181,7 +181,9 @@ TEST(FileNames, AlwaysSafeAndDistinct) {
       EXPECT_TRUE(safe_everywhere(stems[k])) << "label #" << k;
       EXPECT_TRUE(safe_everywhere(safe_file_name(labels[k], keep_spaces))) << "label #" << k;
       EXPECT_TRUE(folded.insert(lower(stems[k])).second) << "two labels share the file " << stems[k];
-      if (!keep_spaces) EXPECT_EQ(stems[k].find(' '), std::string::npos) << stems[k];
+      if (!keep_spaces) {
+        EXPECT_EQ(stems[k].find(' '), std::string::npos) << stems[k];
+      }
     }
     EXPECT_FALSE(renamed.empty());  // "a,b" after "a:b", ...
   }
