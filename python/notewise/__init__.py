@@ -24,14 +24,46 @@ import warnings
 
 import numpy as np
 
-from . import _notewise
-from ._nmf import NMF
+# OpenMP reads its wait policy once, when its runtime loads (with the extension below): threads
+# that spin while they wait take the cores other processes need. Passive unless the user chose.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _notewise  # noqa: E402
+from ._nmf import NMF  # noqa: E402
 
 __version__ = _notewise.__version__
 version_info = _notewise.version_info
 
+
+
+def set_threads(n=0):
+    """Threads notewise may use from now on: a count, or 0 / "auto" for the CPUs this process may
+    use (its affinity mask and cgroup CPU quota; fewer if OMP_NUM_THREADS says so). Small jobs
+    run on one thread whatever the limit. Returns the limit now in force. The environment
+    variable NOTEWISE_THREADS sets it when the module is imported."""
+    if isinstance(n, str) and n == "auto":
+        n = 0
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= int(n) <= 1024:
+        raise ValueError("set_threads: n must be 'auto' or a count 0 .. 1024, not %r" % (n,))
+    _notewise.set_threads(int(n))
+    return _notewise.threads()
+
+
+def _threads_from_environment():
+    value = os.environ.get("NOTEWISE_THREADS", "").strip()
+    if not value:
+        return
+    try:
+        set_threads("auto" if value == "auto" else int(value))
+    except ValueError:
+        warnings.warn("NOTEWISE_THREADS=%r is not 'auto' or a count 0 .. 1024; ignored" % value, RuntimeWarning,
+                      stacklevel=3)
+
+
+_threads_from_environment()
+
 __all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
-           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array"]
+           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array", "set_threads"]
 
 
 class ScoreWarning(UserWarning):

@@ -19,6 +19,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
+#include "notewise/core/threads.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/nmf/nmf.hpp"
@@ -418,6 +419,11 @@ PYBIND11_MODULE(_notewise, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
+
+  // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
+  m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
+  m.def("threads", [] { return threads::limit(); });
+  m.def("available_cpus", [] { return threads::available_cpus(); });
 
   m.def("run", &run, py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options"), py::arg("mode"),
         py::arg("gains"), py::arg("progress"));
