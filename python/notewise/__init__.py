@@ -19,19 +19,20 @@ cannot be read; the message is the library's. Long calls release the GIL and tak
 ``progress=callable(stage, fraction, loss)``: return ``False`` to stop the iterations early.
 """
 
+import contextlib
 import os
-import warnings
 
 import numpy as np
 
 from . import _notewise
-from ._nmf import NMF
+from ._messages import keyword_text, warn
+from ._nmf import NMF, non_negative_factorization
 
 __version__ = _notewise.__version__
 version_info = _notewise.version_info
 
 __all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
-           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array"]
+           "NMF", "non_negative_factorization", "Separation", "Alignment", "ScoreWarning", "score_array"]
 
 
 class ScoreWarning(UserWarning):
@@ -133,7 +134,19 @@ def _options(kw):
 def _warn(messages):
     for level, text in messages:
         if level == "warning":
-            warnings.warn(text, ScoreWarning, stacklevel=3)
+            warn(keyword_text(text), ScoreWarning)
+
+
+@contextlib.contextmanager
+def _keyword_errors():
+    """The library's ValueError/OSError messages with its flag names as this module's keywords."""
+    try:
+        yield
+    except (ValueError, OSError) as e:
+        text = str(e)
+        if "--" not in text or len(e.args) != 1:
+            raise
+        raise type(e)(keyword_text(text)) from None
 
 
 class Separation:
@@ -176,7 +189,7 @@ class Separation:
         self.score_fit = r["score_fit"]
         self.timbre = r["timbre"]
         self.alpha_used = r["alpha_used"]
-        self.messages = [text for _, text in r["messages"]]
+        self.messages = [keyword_text(text) for _, text in r["messages"]]
 
     def __repr__(self):
         shape = None if self.W is None else self.W.shape
@@ -221,7 +234,8 @@ def _run(mode, audio, sr, score, gains, progress, kw):
     label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
-    r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
+    with _keyword_errors():
+        r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
     _warn(r["messages"])
     return r, mono
 
@@ -283,7 +297,8 @@ edit.__doc__ += _MODEL_DOC
 def align(audio, sr, score, *, label_by="auto", pedal=False):
     """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
     a, _ = _audio(audio)
-    return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
+    with _keyword_errors():
+        return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
 
 
 def factorize(V, rank=None, *, W=None, H=None, loss="euclidean", iterations=100, tol=0.0, rel_loss_tol=0.0,
