@@ -61,12 +61,14 @@ def read_score(path, *, label_by="auto", pedal=False):
     pedal: extend notes held by the sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
     velocity (0..127), label. OSError if the file cannot be read, ValueError if it is malformed.
     """
-    return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
+    with _keyword_errors():
+        return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
 
 
 def _score_columns(score, label_by="auto", pedal=False):
     if isinstance(score, (str, os.PathLike)):
-        score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
+        with _keyword_errors():
+            score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
     if isinstance(score, np.ndarray) and score.dtype.names:
         names = score.dtype.names
         start = "start" if "start" in names else "onset" if "onset" in names else None

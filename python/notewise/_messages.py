@@ -14,13 +14,18 @@ import warnings
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 # Flags whose Python spelling is not the flag's name with dashes as underscores, or that carry a
-# value. Longest first: "--align=auto" before "--align".
+# value (regular expressions and their replacements, in order: "--align=auto" before "--align").
+# Any other "--flag-name" becomes "flag_name=".
 _FLAGS = (
     (r"--align=auto\b", "align='auto'"),
     (r"--align\b(?![=-])", "align=True"),
     (r"--mute '", "mute='"),
     (r"--drums ignore\b", "drums='ignore'"),
     (r"--method nmf\b", "method='nmf'"),
+    (r"--label-by ([\w-]+)", r"label_by='\1'"),
+    (r"--timbre ([\w-]+)", r"timbre='\1'"),
+    (r"--instrument LABEL=FAMILY", "instruments={label: family}"),
+    (r"--instrument\b(?!-)", "instruments="),
     (r"--sr\b(?!-)", "analysis_sr="),
     (r"--group\b(?!-)", "groups="),
 )

@@ -3,9 +3,13 @@ for the comparison with the command-line program's stems."""
 
 import json
 import os
+import shutil
 import subprocess
+import sys
+import sysconfig
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -296,6 +300,140 @@ def test_nmf_estimator_interface_and_errors():
         notewise.NMF(3, beta_loss="nope").fit(X)
     with pytest.raises(ValueError):
         notewise.NMF(3).transform(X)
+
+
+@pytest.mark.parametrize("beta_loss", [-0.5, 0.5, "kullback-leibler", "frobenius", 3.0])
+def test_nmf_penalties_equal_sklearn_mu_from_the_same_start(beta_loss):
+    # alpha_W, alpha_H, l1_ratio: scikit-learn's objective (scaled by n_features / n_samples) for
+    # every beta, checked against scikit-learn itself from one start.
+    sk = pytest.importorskip("sklearn.decomposition")
+    rng = np.random.default_rng(8)
+    X = rng.random((15, 12)) + 0.05
+    W0, H0 = rng.random((15, 4)) + 0.1, rng.random((4, 12)) + 0.1
+    kw = dict(init="custom", beta_loss=beta_loss, max_iter=60, tol=0, alpha_W=0.02, alpha_H=0.05, l1_ratio=0.3)
+    ours = notewise.NMF(4, **kw)
+    theirs = sk.NMF(4, solver="mu", **kw)
+    Wn = ours.fit_transform(X, W=W0.copy(), H=H0.copy())
+    Ws = theirs.fit_transform(X, W=W0.copy(), H=H0.copy())
+    assert np.allclose(Wn, Ws, rtol=1e-7, atol=1e-12) and np.allclose(ours.components_, theirs.components_,
+                                                                       rtol=1e-7, atol=1e-12)
+    assert ours.reconstruction_err_ == pytest.approx(theirs.reconstruction_err_, rel=1e-9)
+    # The penalty changed the result (the comparison above is not of two unpenalised runs).
+    plain = notewise.NMF(4, **dict(kw, alpha_W=0.0, alpha_H=0.0)).fit_transform(X, W=W0.copy(), H=H0.copy())
+    assert not np.allclose(plain, Wn, rtol=1e-3)
+
+
+def test_nmf_sklearn_defaults_sparse_input_and_dtypes():
+    m = notewise.NMF()
+    assert m.get_params() == dict(n_components=None, init=None, solver="mu", beta_loss="frobenius", tol=1e-4,
+                                  max_iter=200, random_state=None, alpha_W=0.0, alpha_H="same", l1_ratio=0.0,
+                                  verbose=0, shuffle=False, progress=None)
+    rng = np.random.default_rng(9)
+    X = rng.random((10, 8))
+    X[:, ::2] = 0
+    # init=None: nndsvda (n_components <= min(n_samples, n_features)), whose zeros are mean(X).
+    W0, H0 = notewise._nmf._initialize_nmf(X, 3)
+    Wd, Hd = notewise._nmf._initialize_nmf(X, 3, init="nndsvd")
+    assert np.all(W0[Wd == 0] == X.mean()) and np.array_equal(W0[Wd != 0], Wd[Wd != 0])
+    assert np.all(Hd[:, ::2] == 0)  # zero columns of X give zero columns of H (exact SVD)
+    with pytest.raises(ValueError, match=r"n_components <= min\(n_samples, n_features\)"):
+        notewise.NMF(9, init="nndsvda").fit(X)
+    dense = notewise.NMF(3, random_state=0, max_iter=50, tol=0, alpha_W=0.01)
+    Wdense = dense.fit_transform(X)
+    sparse = pytest.importorskip("scipy.sparse")
+    for fmt in (sparse.csr_matrix, sparse.csc_matrix):
+        s = notewise.NMF(3, random_state=0, max_iter=50, tol=0, alpha_W=0.01)
+        assert np.array_equal(s.fit_transform(fmt(X)), Wdense) and np.array_equal(s.components_, dense.components_)
+    # dtypes: float32 stays, the rest becomes float64; a custom start must match X's dtype.
+    assert notewise.NMF(3, max_iter=5, tol=0).fit_transform(X.astype(np.float32)).dtype == np.float32
+    assert notewise.NMF(3, max_iter=5, tol=0).fit((X * 10).astype(np.int64)).components_.dtype == np.float64
+    with pytest.raises(TypeError, match="same dtype as X"):
+        notewise.NMF(3, init="custom").fit(X, W=np.ones((10, 3), np.float32), H=np.ones((3, 8)))
+    assert list(dense.get_feature_names_out()) == ["nmf0", "nmf1", "nmf2"] and dense.n_features_in_ == 8
+    with pytest.raises(ValueError, match="solver='cd'"):
+        notewise.NMF(3, solver="cd").fit(X)
+    with pytest.raises(ValueError, match="l1_ratio=2"):
+        notewise.NMF(3, l1_ratio=2).fit(X)
+    with pytest.raises(ValueError, match="X has 5 features, but NMF is expecting 8"):
+        dense.transform(X[:, :5])
+
+
+# --- warnings point at the caller; messages name keywords -------------------------------------
+
+def test_warnings_point_at_the_callers_line():
+    X = np.random.default_rng(10).random((6, 5))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m = notewise.NMF(2, max_iter=1).fit(X)
+        m.transform(X)
+        notewise.non_negative_factorization(X, n_components=2, max_iter=1, alpha_W=0.1)
+        notewise.NMF(2, init="nndsvd", max_iter=300, tol=1e-2).fit(X)
+        a, b = two_tones(2 * SR)
+        notewise.separate(a + b, SR, [[0.1, 1.4, 60, 100, "l"], [0.5, 3.0, 67, 100, "r"]], **FAST)
+    kinds = [x.category.__name__ for x in w]
+    assert kinds.count("ConvergenceWarning") == 3 and "UserWarning" in kinds and "ScoreWarning" in kinds
+    assert all(x.filename == __file__ for x in w), [(x.filename, x.lineno) for x in w]
+    assert "Maximum number of iterations 1 reached" in str(w[0].message)
+
+
+def test_messages_name_keywords_not_command_line_flags(tmp_path):
+    from notewise._messages import keyword_text
+    assert keyword_text("use --align (or --align=auto)") == "use align=True (or align='auto')"
+    assert keyword_text("a smaller --n-fft, a lower --sr, fewer --group") == "a smaller n_fft=, a lower analysis_sr=, fewer groups="
+    assert keyword_text("--drums ignore") == "drums='ignore'" and keyword_text("x -- y") == "x -- y"
+    assert keyword_text("--label-by chan: expected") == "label_by='chan': expected"
+    assert keyword_text("give --instrument LABEL=FAMILY") == "give instruments={label: family}"
+    # The library's own texts, as the module raises and warns them.
+    a, b = two_tones(2 * SR)
+    with pytest.raises(ValueError) as e:
+        notewise.edit(a + b, SR, ROWS, mute="pitch==99", **FAST)
+    assert "mute='pitch==99'" in str(e.value) and "--" not in str(e.value)
+    late = [[s + 0.6, d, p, v, l] for s, d, p, v, l in ROWS]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        sep = notewise.decompose(a + b, SR, late, iterations=2)
+    texts = [str(x.message) for x in w] + sep.messages
+    assert any("use align=True (or align='auto')" in t for t in texts) and not any("--" in t for t in texts), texts
+    with pytest.raises(ValueError, match="label_by='nope'"):
+        notewise.read_score(tmp_path / "s.csv", label_by="nope")
+
+
+# --- python3 -m notewise is the program -------------------------------------------------------
+
+def _module_run(args, env, **kw):
+    return subprocess.run([sys.executable, "-m", "notewise"] + args, env=env, capture_output=True, text=True, **kw)
+
+
+def test_python_m_notewise_runs_the_program_and_passes_its_exit_status(tmp_path):
+    package = os.path.dirname(os.path.abspath(notewise.__file__))
+    built = os.path.join(os.path.dirname(os.path.dirname(package)), "notewise")
+    if not os.path.isfile(built):
+        pytest.skip("not a build tree (no %s)" % built)
+    env = {k: v for k, v in os.environ.items() if k != "NOTEWISE_BINARY"}
+    env["PYTHONPATH"] = os.path.dirname(package)
+    direct = subprocess.run([built, "--version"], capture_output=True, text=True)
+    r = _module_run(["--version"], env)
+    assert r.returncode == direct.returncode == 0 and r.stdout == direct.stdout and r.stdout.strip()
+    for args in (["--no-such-option"], ["separate", str(tmp_path / "missing.wav"), "--score", str(tmp_path / "s.csv"),
+                                        "--out", str(tmp_path / "out")]):
+        direct = subprocess.run([built] + args, capture_output=True, text=True)
+        r = _module_run(args, env)
+        assert r.returncode == direct.returncode != 0 and r.stderr == direct.stderr
+    # A copy of the package with no program beside it: PATH is searched; with none there, one line
+    # on stderr and status 1.
+    copy = tmp_path / "site" / "notewise"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    fake = tmp_path / "bin" / "notewise"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho \"fake $*\"\nexit 7\n")
+    fake.chmod(0o755)
+    env = dict(env, PYTHONPATH=str(copy.parent), PATH=str(fake.parent))
+    r = _module_run(["a b", "c"], env)
+    if os.path.isfile(os.path.join(sysconfig.get_path("scripts"), "notewise")):
+        pytest.skip("a notewise program is installed in %s; the PATH case cannot be isolated" % sysconfig.get_path("scripts"))
+    assert r.returncode == 7 and r.stdout == "fake a b c\n"
+    r = _module_run(["--version"], dict(env, PATH=str(tmp_path / "empty")))
+    assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and "NOTEWISE_BINARY" in r.stderr
 
 
 def test_factorize_loss_never_rises_and_keeps_zeros():
