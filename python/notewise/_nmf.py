@@ -106,6 +106,8 @@ def _as_matrix(X, whom="NMF (input X)", dtype=None):
         X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError("%s: expected a 2-D array (n_samples, n_features), got shape %r" % (whom, X.shape))
+    if 0 in X.shape:
+        raise ValueError("%s is empty: shape %r" % (whom, X.shape))
     if X.dtype.kind not in "biuf":
         raise ValueError("%s: expected numbers, got dtype %s" % (whom, X.dtype))
     if dtype is None:
@@ -152,7 +154,7 @@ def _beta_divergence(X, W, H, beta, square_root=False):
             res = (float(np.sum(x ** beta)) + (beta - 1) * float(np.sum(WH ** beta))
                    - beta * float(np.dot(x, y ** (beta - 1)))) / (beta * (beta - 1))
     if square_root:
-        return np.sqrt(2 * max(res, 0.0))
+        return np.sqrt(2 * res) if res > 0 else 0.0  # rounding can make an exact fit's d negative
     return res
 
 
@@ -307,7 +309,7 @@ def _multiplicative_update(X, W, H, beta, max_iter, tol, l1_W, l1_H, l2_W, l2_H,
             error = _beta_divergence(X, W, H, beta, square_root=True)
             if verbose:
                 print("Epoch %02d reached after %.3f seconds, error: %f" % (n_iter, time.time() - start, error))
-            if (previous - error) / initial < tol:
+            if initial == 0 or (previous - error) / initial < tol:  # 0: X = W H exactly from the start
                 break
             previous = error
     if verbose and (tol == 0 or n_iter % 10 != 0):
@@ -520,14 +522,14 @@ class NMF:
                 previous = errors[it - 11] if it > 10 else initial
                 if verbose:
                     print("Epoch %02d reached after %.3f seconds, error: %f" % (it, time.time() - start, errors[-1]))
-                if (previous - errors[-1]) / initial < tol:
+                if initial == 0 or (previous - errors[-1]) / initial < tol:
                     return False
             return True
 
         initial = np.sqrt(max(_notewise.factorize(X.T, H.T, W.T, 0, 0, loss, 0, 0.0, 0.0, "auto", True, True,
                                                   float64, None)["initial_loss"], 0.0))
         r = _notewise.factorize(X.T, H.T, W.T, 0, 0, loss, int(self.max_iter), 0.0, 0.0, "auto", not update_H, False,
-                                float64, watch if initial > 0 else user)
+                                float64, watch)
         if verbose and (tol == 0 or r["iterations"] % 10 != 0):
             print("Epoch %02d reached after %.3f seconds." % (r["iterations"], time.time() - start))
         return np.ascontiguousarray(r["H"].T), np.ascontiguousarray(r["W"].T), r["iterations"]
