@@ -120,7 +120,7 @@ def _options(kw):
             k = "sr"
         if k == "align" and isinstance(v, str):
             if v not in ("auto", "yes", "no"):
-                raise ValueError("align %r: expected True, False or 'auto'" % (v,))
+                raise ValueError("align=%r: expected True, False or 'auto'" % (v,))
             out["align_auto"] = v == "auto"
             v = v == "yes"
         if k == "groups":
@@ -128,7 +128,7 @@ def _options(kw):
                                                                  for g in v]
             for g in v:
                 if len(g) != 2:
-                    raise ValueError("groups: expected {name: selection} or ['name=selection', ...]")
+                    raise ValueError("groups=: expected {name: selection} or ['name=selection', ...]")
         out[k] = v
     return out
 
@@ -286,7 +286,7 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, p
     Returns the edited audio, shaped like the input.
     """
     if not gains and not mute:
-        raise ValueError("nothing to do: give gains and/or mute")
+        raise ValueError("nothing to do: give gains= and/or mute=")
     g = {str(k): _gain(k, v) for k, v in (gains or {}).items()}
     r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute))
     out = r["edited"]
