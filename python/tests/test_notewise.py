@@ -359,6 +359,21 @@ def test_nmf_sklearn_defaults_sparse_input_and_dtypes():
         dense.transform(X[:, :5])
 
 
+def test_nndsvd_of_a_large_matrix_uses_the_leading_triplets():
+    # Above 300 rows and columns a few triplets come from a randomized subspace iteration: the
+    # same singular values and (up to sign) vectors as the exact SVD on a matrix of rank ~8 plus
+    # noise, and the same start from the same X.
+    rng = np.random.default_rng(11)
+    X = rng.random((420, 8)) @ rng.random((8, 380)) + 0.01 * rng.random((420, 380))
+    U, S, Vt = np.linalg.svd(X, full_matrices=False)
+    u, s, vt = notewise._nmf._leading_svd(X, 5)
+    assert np.allclose(s, S[:5], rtol=1e-9)
+    assert np.allclose(np.abs(np.sum(u * U[:, :5], axis=0)), 1, atol=1e-8)
+    W1, H1 = notewise._nmf._initialize_nmf(X, 5, init="nndsvd")
+    W2, H2 = notewise._nmf._initialize_nmf(X, 5, init="nndsvd")
+    assert np.array_equal(W1, W2) and np.array_equal(H1, H2) and W1.min() >= 0 and H1.min() >= 0
+
+
 # --- warnings point at the caller; messages name keywords -------------------------------------
 
 def test_warnings_point_at_the_callers_line():
