@@ -46,6 +46,9 @@ def find_program():
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     program = find_program()
+    if program is None and os.environ.get("NOTEWISE_BINARY"):
+        sys.stderr.write("notewise: NOTEWISE_BINARY=%s is not an executable file\n" % os.environ["NOTEWISE_BINARY"])
+        return 1
     if program is None:
         sys.stderr.write("notewise: the notewise program was not found (not beside the Python package, not in %s, "
                          "not on PATH); install it, or set NOTEWISE_BINARY to its path\n"

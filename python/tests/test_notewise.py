@@ -451,6 +451,8 @@ def test_python_m_notewise_runs_the_program_and_passes_its_exit_status(tmp_path)
     assert r.returncode == 7 and r.stdout == "fake a b c\n"
     r = _module_run(["--version"], dict(env, PATH=str(tmp_path / "empty")), tmp_path)
     assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and "NOTEWISE_BINARY" in r.stderr
+    r = _module_run(["--version"], dict(env, NOTEWISE_BINARY=str(tmp_path / "nope")), tmp_path)
+    assert r.returncode == 1 and r.stderr == "notewise: NOTEWISE_BINARY=%s is not an executable file\n" % (tmp_path / "nope")
 
 
 def test_factorize_loss_never_rises_and_keeps_zeros():
