@@ -359,6 +359,20 @@ def test_nmf_sklearn_defaults_sparse_input_and_dtypes():
         dense.transform(X[:, :5])
 
 
+@pytest.mark.parametrize("alpha_W", [0.0, 0.1])  # the library's engine, the NumPy solver
+def test_nmf_progress_callback_stops_either_solver(alpha_W):
+    X = np.random.default_rng(12).random((9, 7))
+    calls = []
+    m = notewise.NMF(3, alpha_W=alpha_W, max_iter=50,
+                     progress=lambda stage, f, loss: calls.append((stage, f, loss)) or len(calls) < 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stopped by the callback: no ConvergenceWarning
+        m.fit(X)
+    assert m.n_iter_ == 6 and len(calls) == 6 and calls[0][0] == "factorize"
+    assert np.allclose([c[1] for c in calls], np.arange(1, 7) / 50)
+    assert all(c[2] > 0 for c in calls) and calls[-1][2] < calls[0][2]
+
+
 def test_nndsvd_of_a_large_matrix_uses_the_leading_triplets():
     # Above 300 rows and columns a few triplets come from a randomized subspace iteration: the
     # same singular values and (up to sign) vectors as the exact SVD on a matrix of rank ~8 plus
