@@ -19,8 +19,8 @@ cannot be read; the message is the library's. Long calls release the GIL and tak
 ``progress=callable(stage, fraction, loss)``: return ``False`` to stop the iterations early.
 """
 
+import contextlib
 import os
-import warnings
 
 import numpy as np
 
@@ -29,7 +29,8 @@ import numpy as np
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from . import _notewise  # noqa: E402
-from ._nmf import NMF  # noqa: E402
+from ._messages import keyword_text, warn  # noqa: E402
+from ._nmf import NMF, non_negative_factorization  # noqa: E402
 
 __version__ = _notewise.__version__
 version_info = _notewise.version_info
@@ -56,14 +57,14 @@ def _threads_from_environment():
     try:
         set_threads("auto" if value == "auto" else int(value))
     except ValueError:
-        warnings.warn("NOTEWISE_THREADS=%r is not 'auto' or a count 0 .. 1024; ignored" % value, RuntimeWarning,
-                      stacklevel=3)
+        warn("NOTEWISE_THREADS=%r is not 'auto' or a count 0 .. 1024; ignored" % value, RuntimeWarning)
 
 
 _threads_from_environment()
 
 __all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
-           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array", "set_threads"]
+           "NMF", "non_negative_factorization", "Separation", "Alignment", "ScoreWarning", "score_array",
+           "set_threads"]
 
 
 class ScoreWarning(UserWarning):
@@ -92,12 +93,14 @@ def read_score(path, *, label_by="auto", pedal=False):
     pedal: extend notes held by the sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
     velocity (0..127), label. OSError if the file cannot be read, ValueError if it is malformed.
     """
-    return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
+    with _keyword_errors():
+        return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
 
 
 def _score_columns(score, label_by="auto", pedal=False):
     if isinstance(score, (str, os.PathLike)):
-        score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
+        with _keyword_errors():
+            score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
     if isinstance(score, np.ndarray) and score.dtype.names:
         names = score.dtype.names
         start = "start" if "start" in names else "onset" if "onset" in names else None
@@ -149,7 +152,7 @@ def _options(kw):
             k = "sr"
         if k == "align" and isinstance(v, str):
             if v not in ("auto", "yes", "no"):
-                raise ValueError("align %r: expected True, False or 'auto'" % (v,))
+                raise ValueError("align=%r: expected True, False or 'auto'" % (v,))
             out["align_auto"] = v == "auto"
             v = v == "yes"
         if k == "groups":
@@ -157,7 +160,7 @@ def _options(kw):
                                                                  for g in v]
             for g in v:
                 if len(g) != 2:
-                    raise ValueError("groups: expected {name: selection} or ['name=selection', ...]")
+                    raise ValueError("groups=: expected {name: selection} or ['name=selection', ...]")
         out[k] = v
     return out
 
@@ -165,7 +168,19 @@ def _options(kw):
 def _warn(messages):
     for level, text in messages:
         if level == "warning":
-            warnings.warn(text, ScoreWarning, stacklevel=3)
+            warn(keyword_text(text), ScoreWarning)
+
+
+@contextlib.contextmanager
+def _keyword_errors():
+    """The library's ValueError/OSError messages with its flag names as this module's keywords."""
+    try:
+        yield
+    except (ValueError, OSError) as e:
+        text = str(e)
+        if "--" not in text or len(e.args) != 1:
+            raise
+        raise type(e)(keyword_text(text)) from None
 
 
 class Separation:
@@ -208,7 +223,7 @@ class Separation:
         self.score_fit = r["score_fit"]
         self.timbre = r["timbre"]
         self.alpha_used = r["alpha_used"]
-        self.messages = [text for _, text in r["messages"]]
+        self.messages = [keyword_text(text) for _, text in r["messages"]]
 
     def __repr__(self):
         shape = None if self.W is None else self.W.shape
@@ -253,7 +268,8 @@ def _run(mode, audio, sr, score, gains, progress, kw):
     label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
-    r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
+    with _keyword_errors():
+        r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
     _warn(r["messages"])
     return r, mono
 
@@ -302,7 +318,7 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, p
     Returns the edited audio, shaped like the input.
     """
     if not gains and not mute:
-        raise ValueError("nothing to do: give gains and/or mute")
+        raise ValueError("nothing to do: give gains= and/or mute=")
     g = {str(k): _gain(k, v) for k, v in (gains or {}).items()}
     r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute))
     out = r["edited"]
@@ -315,7 +331,8 @@ edit.__doc__ += _MODEL_DOC
 def align(audio, sr, score, *, label_by="auto", pedal=False):
     """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
     a, _ = _audio(audio)
-    return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
+    with _keyword_errors():
+        return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
 
 
 def factorize(V, rank=None, *, W=None, H=None, loss="euclidean", iterations=100, tol=0.0, rel_loss_tol=0.0,

@@ -158,7 +158,7 @@ T take(py::dict& d, const char* key) {
   try {
     return v.cast<T>();
   } catch (const py::cast_error&) {
-    throw InvalidArgument(std::string(key) + ": " + py::str(v).cast<std::string>() + " has the wrong type");
+    throw InvalidArgument(std::string(key) + "=" + py::repr(v).cast<std::string>() + ": the wrong type");
   }
 }
 
@@ -166,7 +166,7 @@ T take(py::dict& d, const char* key) {
 // is absent keeps the default, as an option not given on the command line).
 PipelineOptions pipeline_options(py::dict o) {
   const std::string preset = o.contains("preset") ? take<std::string>(o, "preset") : "tuned";
-  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset " + preset + ": expected tuned or libfmp");
+  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset='" + preset + "': expected 'tuned' or 'libfmp'");
   PipelineOptions p = preset == "libfmp" ? PipelineOptions::libfmp() : PipelineOptions{};
   auto& m = p.model;
   auto& c = m.decompose.constraints;
@@ -196,7 +196,7 @@ PipelineOptions pipeline_options(py::dict o) {
   if (has("alpha")) m.alpha = take<double>(o, "alpha");
   if (has("nmf_path")) {
     const auto s = take<std::string>(o, "nmf_path");
-    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path " + s + ": expected auto, dense or sparse");
+    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path='" + s + "': expected 'auto', 'dense' or 'sparse'");
     n.path = s == "dense" ? nmf::Path::Dense : s == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
   }
   if (has("timbre")) p.timbre = parse_timbre(take<std::string>(o, "timbre"));
@@ -215,8 +215,11 @@ PipelineOptions pipeline_options(py::dict o) {
   p.overrides.after |= after;
   if (!o.empty()) {
     std::string keys;
-    for (const auto& kv : o) keys += (keys.empty() ? "" : ", ") + py::str(kv.first).cast<std::string>();
-    throw InvalidArgument("unknown option(s): " + keys);
+    for (const auto& kv : o) {
+      if (!keys.empty()) keys += ", ";
+      keys += py::str(kv.first).cast<std::string>();
+    }
+    throw InvalidArgument("unknown keyword argument(s): " + keys);
   }
   p.audio_name = "audio";
   p.score_name = "score";
@@ -495,7 +498,7 @@ PYBIND11_MODULE(_notewise, m) {
         o.max_iterations = iterations;
         o.tol = tol;
         o.rel_loss_tol = rel_loss_tol;
-        if (path != "auto" && path != "dense" && path != "sparse") throw InvalidArgument("path " + path + ": expected auto, dense or sparse");
+        if (path != "auto" && path != "dense" && path != "sparse") throw InvalidArgument("path='" + path + "': expected 'auto', 'dense' or 'sparse'");
         o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
         o.fix_w = fix_w;
         o.fix_h = fix_h;
