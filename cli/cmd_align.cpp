@@ -115,7 +115,7 @@ std::string alignment_summary(const Alignment& al) {
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, score, out, warp, label_by = "auto";
+    std::string audio, score, out, warp, label_by = "auto", excerpt = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
@@ -171,6 +171,10 @@ void add_align_command(CLI::App& app, Globals& globals) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
+  cmd->add_option("--excerpt", a->excerpt,
+                  "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
+                  "lasts under 0.6 times the score), yes, no")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "yes", "no"}));
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
   cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
       ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
@@ -180,6 +184,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
       a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
       a->options.onset_features = !a->no_onsets;
       a->options.refine = !a->no_refine;
+      a->options.subsequence = a->excerpt == "yes"  ? AlignOptions::Subsequence::On
+                               : a->excerpt == "no" ? AlignOptions::Subsequence::Off
+                                                    : AlignOptions::Subsequence::Auto;
       a->options.validate();
     });
     const std::filesystem::path out(a->out);
