@@ -620,6 +620,15 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         out.score_notes.push_back(i);
       }
     }
+    // A recording inside one held note or chord: the notes sounding there.
+    const bool none = kept.empty();
+    for (std::size_t i = 0; none && i < score.size(); ++i) {
+      const Note& n = score.notes()[i];
+      if (n.onset < out.score_end && n.offset() > out.score_start) {
+        kept.push_back(n);
+        out.score_notes.push_back(i);
+      }
+    }
     return Score(std::move(kept));
   }();
   if (!excerpt)

@@ -376,6 +376,29 @@ TEST(Align, ExcerptOfAWholePiece_ItsSpanFound_NotesInsideOnTime_NoneOutside) {
   EXPECT_NEAR(a.warp.front().first, a.score_start, 0.02);
 }
 
+TEST(Align, ExcerptInsideAHeldChord_TheChordsNotesAreAligned) {
+  // Notes, a chord held 10 s, notes; the recording of 3 s from inside the chord. No note starts
+  // in the span found: the notes sounding there are the excerpt's.
+  const int sr = 22050;
+  std::vector<Note> notes;
+  for (int k = 0; k < 4; ++k) notes.push_back({0.5 * k, 0.5, 62 + 3 * k, 90, "a", notes.size()});
+  for (int p : {48, 55, 64}) notes.push_back({2.0, 10.0, p, 90, "a", notes.size()});
+  for (int k = 0; k < 4; ++k) notes.push_back({12.0 + 0.5 * k, 0.5, 71 - 2 * k, 90, "a", notes.size()});
+  VectorXf x = VectorXf::Zero(15 * sr);
+  for (const Note& n : notes)  // sustained harmonic tones (an organ), 10 ms ramps
+    for (Index i = static_cast<Index>(n.onset * sr); i < static_cast<Index>(n.offset() * sr); ++i) {
+      const double t = static_cast<double>(i) / sr - n.onset;
+      const double env = std::min({1.0, t / 0.01, (n.duration - t) / 0.01});
+      for (int m = 1; m <= 4; ++m) x(i) += static_cast<float>(0.05 * env * std::sin(2 * M_PI * m * pitch_to_hz(n.pitch) * t) / m);
+    }
+  const Alignment a = align_score(x.segment(5 * sr, 3 * sr), sr, Score(notes));
+  EXPECT_TRUE(a.excerpt);
+  EXPECT_GE(a.score_start, 2.0);
+  EXPECT_LE(a.score_end, 12.1);
+  ASSERT_EQ(a.score_notes, (std::vector<std::size_t>{4, 5, 6}));
+  for (const Note& n : a.aligned.notes()) EXPECT_EQ(n.onset, 0.0);  // started before the recording
+}
+
 TEST(Align, WholeRecording_NoExcerpt_SameResultAsWithoutSubsequence) {
   // A recording of the whole piece (its score 10 % slower and 0.5 s late): Auto does what the
   // whole alignment did, to the last value; forced subsequence finds the whole piece too.
