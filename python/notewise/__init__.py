@@ -259,7 +259,9 @@ _MODEL_DOC = """
     rel_loss_tol; tolerance, tolerance_cents, partials, inharmonicity, partial_power, before,
     after, onsets (bool), onset_before, onset_after, velocity_start; alpha (0: by instrument);
     timbre "auto" | "shared" | "per-label"; instruments {label: family}; nmf_path;
-    check_fit (True: warn if the score does not fit as given); label_by, pedal (MIDI scores).
+    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError
+    where it matches neither as given nor aligned); as_given (True: use the score as given even
+    where it does not fit, with a warning); label_by, pedal (MIDI scores).
 """
 
 

@@ -210,6 +210,7 @@ PipelineOptions pipeline_options(py::dict o) {
   if (has("align")) p.align = take<bool>(o, "align");
   if (has("align_auto")) p.align_auto = take<bool>(o, "align_auto");
   if (has("check_fit")) p.check_fit = take<bool>(o, "check_fit");
+  if (has("as_given")) p.as_given = take<bool>(o, "as_given");
   p.overrides.band |= band;
   p.overrides.partials |= partials;
   p.overrides.after |= after;
@@ -414,6 +415,10 @@ PYBIND11_MODULE(_notewise, m) {
       if (p) std::rethrow_exception(p);
     } catch (const IoError& e) {
       PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const ScoreMismatch& e) {  // the library's words, then the keywords that decide
+      const bool alignable = e.kind() != ScoreMismatch::Kind::NotAlignable;
+      PyErr_SetString(PyExc_ValueError, (std::string(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
+                                         "as_given=True uses it as given").c_str());
     } catch (const ParseError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const InvalidArgument& e) {
