@@ -83,7 +83,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       ->capture_default_str()->check(CLI::IsMember({"classes", "kit", "ignore"}));
   a->model.add_to(*cmd, true, true);
   a->model.add_spectrogram_option(*cmd);
-  shorten_help(*cmd, {"ext", "group", "align", "iterations", "no-report"});
+  shorten_help(*cmd, {"ext", "group", "iterations", "no-report"});  // --align (auto by default) with --help-all
   cmd->callback([a, &globals] {
     a->model.prepare();
     io::Encoding encoding;
