@@ -52,6 +52,14 @@ if(NOTEWISE_PYTHON_BUILT AND NOTEWISE_PYTHON_INSTALL_DIR MATCHES "python([0-9]+)
       "python3 (>= ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}), python3 (<< ${CMAKE_MATCH_1}.${next_minor}), python3-numpy")
   set(CPACK_NOTEWISE_PYTHON_DIR ${NOTEWISE_PYTHON_INSTALL_DIR})
 endif()
+# dpkg-shlibdeps names OpenBLAS's soname package (libopenblas0, either build); the program and
+# module are linked to the OpenMP build's folder (RPATH), so that is the one they want.
+if(OPENBLAS_OPENMP)
+  if(CPACK_DEBIAN_PACKAGE_DEPENDS)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", ")
+  endif()
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-openmp")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, pkg-config, libeigen3-dev, libopenblas-openmp-dev, libfftw3-dev, \
 libsndfile1-dev, libsoxr-dev, libpugixml-dev, libzip-dev, libcairo2-dev, libjpeg62-turbo-dev, librubberband-dev, \
 nlohmann-json3-dev, python3-soundfile, bash-completion")

@@ -24,7 +24,10 @@ echo "Depends: $depends"
 for want in libsndfile1 libfftw3-single3 librubberband2 libcairo2 python3-numpy 'python3 (>= 3'; do
   grep -qF "$want" <<<"$depends" || fail "Depends lacks $want"
 done
-grep -qE 'libopenblas0-openmp|libopenblas0' <<<"$depends" || fail "Depends lacks OpenBLAS"
+grep -qE 'libopenblas0' <<<"$depends" || fail "Depends lacks OpenBLAS"
+if grep -q 'openblas-openmp' "$build/CMakeCache.txt"; then  # linked to the OpenMP build's folder
+  grep -qF libopenblas0-openmp <<<"$depends" || fail "Depends lacks libopenblas0-openmp"
+fi
 # Every dependency resolvable on this machine (no download, no root: apt-get --simulate).
 if command -v apt-get >/dev/null; then
   apt-get --simulate -o Debug::NoLocking=1 install "$deb" >"$work/apt.log" 2>&1 ||

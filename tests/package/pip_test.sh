@@ -7,7 +7,7 @@
 set -euo pipefail
 build=$1 src=$2 work=$3
 py=/usr/bin/python3
-if ! "$py" -c 'import venv, pip, setuptools, wheel' 2>/dev/null; then
+if ! "$py" -c 'import setuptools, wheel, venv' 2>/dev/null || ! "$py" -m pip --version >/dev/null 2>&1; then
   echo "skipped: Debian's python3-venv, python3-pip, python3-setuptools and python3-wheel are needed"
   exit 77
 fi
