@@ -60,7 +60,8 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
     return;
   }
   std::string text;
-  if (ends_with_ci(score_path, ".csv") || ends_with_ci(score_path, ".tsv") || ends_with_ci(score_path, ".txt")) {
+  // An excerpt's notes are a part of the score's rows: written as a table of their own.
+  if (!al.excerpt && (ends_with_ci(score_path, ".csv") || ends_with_ci(score_path, ".tsv") || ends_with_ci(score_path, ".txt"))) {
     std::ifstream f(score_path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -85,7 +86,8 @@ nlohmann::json alignment_json(const Alignment& al) {
   for (const AlignIssue& is : al.issues)
     issues.push_back({{"audio_s", {is.audio_start, is.audio_end}}, {"score_s", {is.score_start, is.score_end}}, {"what", is.what}});
   return {{"normalised_cost", al.cost}, {"mean_confidence", al.mean_confidence}, {"poor", al.poor}, {"problem", al.problem},
-          {"issues", issues}, {"warp_score_audio_s", warp}};
+          {"issues", issues}, {"excerpt", al.excerpt}, {"score_span_s", {al.score_start, al.score_end}},
+          {"warp_score_audio_s", warp}};
 }
 
 void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force) {
@@ -99,6 +101,11 @@ std::string alignment_summary(const Alignment& al) {
   std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f, mean note confidence %.2f", al.aligned.size(), al.cost,
                 al.mean_confidence);
   std::string s = line;
+  if (al.excerpt) {
+    std::snprintf(line, sizeof line, "\nthe recording plays the score's %.2f-%.2f s (an excerpt; the notes outside it are left out)",
+                  al.score_start, al.score_end);
+    s += line;
+  }
   if (al.poor) {
     s += " (POOR: " + al.problem + "; is this the right score for this recording?)";
     for (const AlignIssue& is : al.issues) s += "\n  flagged: " + is.what;
@@ -108,7 +115,7 @@ std::string alignment_summary(const Alignment& al) {
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, score, out, warp, label_by = "auto";
+    std::string audio, score, out, warp, label_by = "auto", excerpt = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
@@ -123,10 +130,14 @@ void add_align_command(CLI::App& app, Globals& globals) {
       "(--refine-weight) from the DTW estimate to where its own pitches' energy rises (within\n"
       "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
       "energy falls, and a monotonic warp for everything else.\n"
+      "A recording much shorter than the score (under 0.6 times) is taken for an excerpt: it is\n"
+      "matched to the stretch of the score that fits it best (subsequence DTW, free start and end\n"
+      "in the score), printed as the score span it plays; the notes outside it are left out.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
-      "duration change, and a confidence column (0..1) is added; a MIDI score is written as\n"
-      "start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a MIDI file,\n"
-      "one track per label) and OUT's name with .warp.csv beside it (score_s,audio_s).\n"
+      "duration change, and a confidence column (0..1) is added; a MIDI score or an excerpt's notes\n"
+      "are written as start,duration,pitch,velocity,label,confidence; an OUT ending in .mid gets a\n"
+      "MIDI file, one track per label) and OUT's name with .warp.csv beside it (score_s,audio_s,\n"
+      "over the span the recording plays).\n"
       "Prints the normalised path cost (0.14-0.29 for the right piece, 0.64-0.72 for another,\n"
       "measured) and flags as poor a cost above 0.45, a passage that does not match and a score\n"
       "passage missing from the audio, with their times (exit 1 with --strict).\n"
@@ -160,6 +171,10 @@ void add_align_command(CLI::App& app, Globals& globals) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
+  cmd->add_option("--excerpt", a->excerpt,
+                  "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
+                  "lasts under 0.6 times the score), yes, no")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "yes", "no"}));
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
   cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
       ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
@@ -169,6 +184,9 @@ void add_align_command(CLI::App& app, Globals& globals) {
       a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
       a->options.onset_features = !a->no_onsets;
       a->options.refine = !a->no_refine;
+      a->options.subsequence = a->excerpt == "yes"  ? AlignOptions::Subsequence::On
+                               : a->excerpt == "no" ? AlignOptions::Subsequence::Off
+                                                    : AlignOptions::Subsequence::Auto;
       a->options.validate();
     });
     const std::filesystem::path out(a->out);

@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -40,6 +41,7 @@
 #include "batch_ranks.hpp"
 #include "commands.hpp"
 #include "notewise/core/error.hpp"
+#include "notewise/core/threads.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/folder_lock.hpp"
@@ -457,11 +459,26 @@ void add_batch_command(CLI::App& app, Globals& globals) {
       order.push_back(i);
     }
     std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rows[x].audio_seconds > rows[y].audio_seconds; });
+    // Each row's threads: what --threads / NOTEWISE_THREADS says, else this process's CPUs
+    // shared among the rows that run at once on this machine (the jobs, or the MPI ranks
+    // started on this node), so that the rows do not outnumber the cores. A row's own
+    // --threads option comes later on its command line and wins.
+    int row_threads = globals.threads;
+    if (row_threads <= 0) {
+      int at_once = mpi.size() > 1 ? 1 : a->jobs;
+      if (mpi.size() > 1)
+        for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+          if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 0) {
+            at_once = std::atoi(n);
+            break;
+          }
+      row_threads = std::max(1, threads::limit() / std::max(1, at_once));
+    }
     std::vector<std::string> tasks;
     for (std::size_t i : order) {
       const Row& r = rows[i];
       const fs::path dir = fs::path(a->out) / r.name;
-      std::vector<std::string> args{"notewise", "-q"};
+      std::vector<std::string> args{"notewise", "-q", "--threads", std::to_string(row_threads)};
       if (globals.force) args.push_back("--force");
       for (const auto& s : std::vector<std::string>{a->command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
       if (!r.reference.empty()) args.insert(args.end(), {"--reference", r.reference});

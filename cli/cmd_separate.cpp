@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/threads.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/column_file.hpp"
 #include "notewise/io/npy.hpp"
@@ -226,6 +227,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
                        : nlohmann::json(nullptr)},
         {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
                        {"total", seconds_since(t0)}}},
+        {"threads", threads::limit()},  // the limit the timings ran under (small jobs ran on one)
     };
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
     nlohmann::json scores;  // null without a reference

@@ -11,6 +11,7 @@ namespace notewise::cli {
 struct Globals {
   bool quiet = false;  // -q: no progress or info lines (errors and warnings still go to stderr)
   bool force = false;  // --force: replace existing outputs
+  int threads = -1;    // --threads / NOTEWISE_THREADS: 0 auto, N; -1 not given (threads.hpp)
 };
 
 void add_spectrogram_command(CLI::App& app, Globals& globals);

@@ -12,6 +12,7 @@
 #include "report_page.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
+#include "notewise/core/threads.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
@@ -118,6 +119,17 @@ std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
 
 }  // namespace notewise::cli
 
+// OpenMP reads OMP_WAIT_POLICY once, when its runtime loads, before main(): waiting threads
+// that spin take the cores other processes need (a run beside two busy processes was 100x
+// slower with two spinning threads on a small factorisation). Passive waiting unless the user
+// chose: set from the executable's preinit array, which runs before any shared library's
+// initialisers.
+namespace {
+void prefer_passive_waiting(int, char**, char**) { ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+[[gnu::section(".preinit_array"), gnu::used]] void (*const g_prefer_passive_waiting)(int, char**, char**) =
+    &prefer_passive_waiting;
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace notewise;
   cli::use_best_blas_kernels(argv);
@@ -152,6 +164,21 @@ int main(int argc, char** argv) {
   cli::Globals globals;
   app.add_flag("-q,--quiet", globals.quiet, "No progress or information on stderr (errors and warnings still)");
   app.add_flag("--force", globals.force, "Replace existing output files");
+  // The thread count applies before any command runs: option callbacks run before the
+  // command's. Not given: the CPUs this process may use (affinity, cgroup quota).
+  threads::set_limit(0);
+  app.add_option_function<std::string>(
+         "--threads",
+         [&globals](const std::string& v) {
+           const int n = threads::parse_count(v.c_str());
+           if (n < 0) throw CLI::ValidationError("--threads", "must be auto or a count 1 .. 1024, not '" + v + "'");
+           globals.threads = n;
+           threads::set_limit(n);
+         },
+         "Threads to use (default auto: the CPUs this process may use; small jobs run on one)")
+      ->envname("NOTEWISE_THREADS")
+      ->type_name("N|auto")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   cli::add_separate_command(app, globals);
   cli::add_decompose_command(app, globals);

@@ -57,8 +57,11 @@ void ModelArgs::add_to(CLI::App& cmd, bool with_groups, bool with_model, bool wi
                    "[label]; header optional), MIDI (.mid) or MusicXML (.musicxml .xml .mxl; aligned unless --align=no)")
         ->required();
     cmd.add_flag("--align{yes}", align_mode,
-                 "Synchronise the score with the recording first (as 'notewise align'); --align=auto:\n"
-                 "only when the score does not fit the recording as given (the check every run makes)")
+                 "Synchronise the score with the recording first (as 'notewise align'; a recording of an\n"
+                 "excerpt is matched to its stretch of the score, the notes outside it left out).\n"
+                 "--align=auto (the default; MusicXML: --align): only a score that does not fit the recording\n"
+                 "as given (the check every run makes); one that matches the recording neither as given nor\n"
+                 "aligned is refused (exit 1). --align=no: use the score as given, even one that does not fit")
         ->check(CLI::IsMember({"yes", "auto", "no"}));
   }
   if (with_groups)
@@ -157,6 +160,7 @@ void ModelArgs::finish() {
   if (!align_mode.empty()) {
     align = align_mode == "yes";
     align_auto = align_mode == "auto";
+    as_given = align_mode == "no";
   } else if (io::is_musicxml_path(score)) {
     // A notation program's score has the score's times, not the recording's: align it unless
     // told otherwise (--align=no).
@@ -270,7 +274,7 @@ nlohmann::json ModelArgs::to_json() const {
           {"alpha", options.alpha},
           {"alpha_used", mask_alpha(options)},
           {"align", align},
-          {"align_mode", align ? "yes" : align_auto ? "auto" : "no"},
+          {"align_mode", align ? "yes" : as_given ? "no" : align_auto ? "auto" : "refuse"},
           {"nmf_path", path},
           {"method", method},
           {"nae_optimizer", nae_optimizer},
@@ -316,7 +320,9 @@ ModelArgs ModelArgs::from_json(const nlohmann::json& j) {
   m.options.alpha = j.value("alpha", 2.0);  // runs before the choice by instrument used 2
   m.path = j.value("nmf_path", m.path);
   m.align = j.value("align", false);
+  // A run is replayed as it ran: one without align_mode (before --align=auto) used its score as given.
   m.align_auto = j.value("align_mode", std::string()) == "auto";
+  m.as_given = !m.align && !m.align_auto;
   m.method = j.value("method", m.method);
   m.nae_optimizer = j.value("nae_optimizer", m.nae_optimizer);
   m.nae_start = j.value("nae_start", m.nae_start);
@@ -345,6 +351,7 @@ PipelineOptions ModelArgs::pipeline_options(const std::string& audio_name) const
   p.analysis_rate = rate;
   p.align = align;
   p.align_auto = align_auto;
+  p.as_given = as_given;
   p.timbre = parse_timbre(timbre);
   for (const auto& spec : instruments) {
     const auto eq = spec.find('=');
@@ -362,6 +369,20 @@ PipelineOptions ModelArgs::pipeline_options(const std::string& audio_name) const
   p.audio_name = audio_name;
   p.score_name = score;
   return p;
+}
+
+std::string mismatch_advice(const ScoreMismatch& e) {
+  const std::string head = e.score_name() + " does not fit " + e.audio_name();
+  switch (e.kind()) {
+    case ScoreMismatch::Kind::NotAlignable:
+      return head + " and cannot be aligned to it (" + e.problem() + "): is it the score of this recording? --align=no uses it as given";
+    case ScoreMismatch::Kind::NoMatch:
+      return head + " as given (" + e.problem() + "), nor aligned (" + e.alignment_problem() +
+             "): is it the score of this recording? --align aligns it all the same, --align=no uses it as given";
+    case ScoreMismatch::Kind::NotSynchronised:
+    default:
+      return head + " (" + e.problem() + "): use --align to synchronise it, or --align=no to use it as given";
+  }
 }
 
 nlohmann::json fit_json(const std::optional<ScoreFit>& fit) {
@@ -503,12 +524,16 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   info(g.quiet, "read " + audio_path + ": " + std::to_string(in.channels) + " channel(s), " +
                     std::to_string(in.audio.sample_rate) + " Hz, " + format_seconds(in.seconds()) + "; " +
                     m.score + ": " + std::to_string(score.size()) + " notes");
-  if (in.reader)
-    static_cast<PreparedRecording&>(in) =
-        prepare_analysis(analysis_signal(in.source(), in.frames, in.channels, in.audio.sample_rate, po.analysis_rate),
-                         in.frames, in.audio.sample_rate, std::move(score), po);
-  else
-    static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
+  try {
+    if (in.reader)
+      static_cast<PreparedRecording&>(in) =
+          prepare_analysis(analysis_signal(in.source(), in.frames, in.channels, in.audio.sample_rate, po.analysis_rate),
+                           in.frames, in.audio.sample_rate, std::move(score), po);
+    else
+      static_cast<PreparedRecording&>(in) = prepare_recording(in.audio.samples, in.audio.sample_rate, std::move(score), po);
+  } catch (const ScoreMismatch& e) {
+    throw Error(mismatch_advice(e));  // before any output is written
+  }
   for (const auto& msg : in.messages) {
     if (msg.level == PipelineMessage::Level::Warning) warn(msg.text);
     else info(g.quiet, msg.text);

@@ -29,7 +29,8 @@ struct ModelArgs {
   bool pedal = false;
   bool no_onsets = false;
   bool align = false;       // --align: synchronise the score with the audio first
-  bool align_auto = false;  // --align=auto: only when the score does not fit the audio as given
+  bool align_auto = PipelineOptions{}.align_auto;  // --align=auto (the default): only when the score does not fit as given
+  bool as_given = false;    // --align=no: use the score as given even where it does not fit
   std::string align_mode;   // as given: "" (not given), yes, auto, no
   bool align_by_default = false;  // a MusicXML score without --align: aligned (and said so)
   int rate = 22050;
@@ -95,6 +96,9 @@ struct Input : PreparedRecording {
 // caller resynthesises from source(); else it is read whole, as without.
 Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, const std::string& mute = "",
                  bool resynthesise = true, bool stream = false);
+
+// The advice for a score that does not fit (the library's ScoreMismatch, worded with the flags).
+std::string mismatch_advice(const ScoreMismatch& e);
 
 // The timbre plan as the report shows it.
 nlohmann::json timbre_json(const TimbrePlan& plan);

@@ -19,19 +19,52 @@ cannot be read; the message is the library's. Long calls release the GIL and tak
 ``progress=callable(stage, fraction, loss)``: return ``False`` to stop the iterations early.
 """
 
+import contextlib
 import os
-import warnings
 
 import numpy as np
 
-from . import _notewise
-from ._nmf import NMF
+# OpenMP reads its wait policy once, when its runtime loads (with the extension below): threads
+# that spin while they wait take the cores other processes need. Passive unless the user chose.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _notewise  # noqa: E402
+from ._messages import keyword_text, warn  # noqa: E402
+from ._nmf import NMF, non_negative_factorization  # noqa: E402
 
 __version__ = _notewise.__version__
 version_info = _notewise.version_info
 
+
+
+def set_threads(n=0):
+    """Threads notewise may use from now on: a count, or 0 / "auto" for the CPUs this process may
+    use (its affinity mask and cgroup CPU quota; fewer if OMP_NUM_THREADS says so). Small jobs
+    run on one thread whatever the limit. Returns the limit now in force. The environment
+    variable NOTEWISE_THREADS sets it when the module is imported."""
+    if isinstance(n, str) and n == "auto":
+        n = 0
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= int(n) <= 1024:
+        raise ValueError("set_threads: n must be 'auto' or a count 0 .. 1024, not %r" % (n,))
+    _notewise.set_threads(int(n))
+    return _notewise.threads()
+
+
+def _threads_from_environment():
+    value = os.environ.get("NOTEWISE_THREADS", "").strip()
+    if not value:
+        return
+    try:
+        set_threads("auto" if value == "auto" else int(value))
+    except ValueError:
+        warn("NOTEWISE_THREADS=%r is not 'auto' or a count 0 .. 1024; ignored" % value, RuntimeWarning)
+
+
+_threads_from_environment()
+
 __all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
-           "NMF", "Separation", "Alignment", "ScoreWarning", "score_array"]
+           "NMF", "non_negative_factorization", "Separation", "Alignment", "ScoreWarning", "score_array",
+           "set_threads"]
 
 
 class ScoreWarning(UserWarning):
@@ -60,12 +93,14 @@ def read_score(path, *, label_by="auto", pedal=False):
     pedal: extend notes held by the sustain pedal. Returns a structured array with fields start (s), duration (s), pitch (MIDI),
     velocity (0..127), label. OSError if the file cannot be read, ValueError if it is malformed.
     """
-    return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
+    with _keyword_errors():
+        return score_array(_notewise.read_score(os.fspath(path), label_by, bool(pedal)))
 
 
 def _score_columns(score, label_by="auto", pedal=False):
     if isinstance(score, (str, os.PathLike)):
-        score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
+        with _keyword_errors():
+            score = _notewise.read_score(os.fspath(score), label_by, bool(pedal))
     if isinstance(score, np.ndarray) and score.dtype.names:
         names = score.dtype.names
         start = "start" if "start" in names else "onset" if "onset" in names else None
@@ -117,7 +152,7 @@ def _options(kw):
             k = "sr"
         if k == "align" and isinstance(v, str):
             if v not in ("auto", "yes", "no"):
-                raise ValueError("align %r: expected True, False or 'auto'" % (v,))
+                raise ValueError("align=%r: expected True, False or 'auto'" % (v,))
             out["align_auto"] = v == "auto"
             v = v == "yes"
         if k == "groups":
@@ -125,7 +160,7 @@ def _options(kw):
                                                                  for g in v]
             for g in v:
                 if len(g) != 2:
-                    raise ValueError("groups: expected {name: selection} or ['name=selection', ...]")
+                    raise ValueError("groups=: expected {name: selection} or ['name=selection', ...]")
         out[k] = v
     return out
 
@@ -133,7 +168,19 @@ def _options(kw):
 def _warn(messages):
     for level, text in messages:
         if level == "warning":
-            warnings.warn(text, ScoreWarning, stacklevel=3)
+            warn(keyword_text(text), ScoreWarning)
+
+
+@contextlib.contextmanager
+def _keyword_errors():
+    """The library's ValueError/OSError messages with its flag names as this module's keywords."""
+    try:
+        yield
+    except (ValueError, OSError) as e:
+        text = str(e)
+        if "--" not in text or len(e.args) != 1:
+            raise
+        raise type(e)(keyword_text(text)) from None
 
 
 class Separation:
@@ -176,7 +223,7 @@ class Separation:
         self.score_fit = r["score_fit"]
         self.timbre = r["timbre"]
         self.alpha_used = r["alpha_used"]
-        self.messages = [text for _, text in r["messages"]]
+        self.messages = [keyword_text(text) for _, text in r["messages"]]
 
     def __repr__(self):
         shape = None if self.W is None else self.W.shape
@@ -212,7 +259,9 @@ _MODEL_DOC = """
     rel_loss_tol; tolerance, tolerance_cents, partials, inharmonicity, partial_power, before,
     after, onsets (bool), onset_before, onset_after, velocity_start; alpha (0: by instrument);
     timbre "auto" | "shared" | "per-label"; instruments {label: family}; nmf_path;
-    check_fit (True: warn if the score does not fit as given); label_by, pedal (MIDI scores).
+    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError
+    where it matches neither as given nor aligned); as_given (True: use the score as given even
+    where it does not fit, with a warning); label_by, pedal (MIDI scores).
 """
 
 
@@ -221,7 +270,8 @@ def _run(mode, audio, sr, score, gains, progress, kw):
     label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
-    r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
+    with _keyword_errors():
+        r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
     _warn(r["messages"])
     return r, mono
 
@@ -270,7 +320,7 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, p
     Returns the edited audio, shaped like the input.
     """
     if not gains and not mute:
-        raise ValueError("nothing to do: give gains and/or mute")
+        raise ValueError("nothing to do: give gains= and/or mute=")
     g = {str(k): _gain(k, v) for k, v in (gains or {}).items()}
     r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute))
     out = r["edited"]
@@ -283,7 +333,8 @@ edit.__doc__ += _MODEL_DOC
 def align(audio, sr, score, *, label_by="auto", pedal=False):
     """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
     a, _ = _audio(audio)
-    return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
+    with _keyword_errors():
+        return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
 
 
 def factorize(V, rank=None, *, W=None, H=None, loss="euclidean", iterations=100, tol=0.0, rel_loss_tol=0.0,

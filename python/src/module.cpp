@@ -19,6 +19,7 @@
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
+#include "notewise/core/threads.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/nmf/nmf.hpp"
@@ -157,7 +158,7 @@ T take(py::dict& d, const char* key) {
   try {
     return v.cast<T>();
   } catch (const py::cast_error&) {
-    throw InvalidArgument(std::string(key) + ": " + py::str(v).cast<std::string>() + " has the wrong type");
+    throw InvalidArgument(std::string(key) + "=" + py::repr(v).cast<std::string>() + ": the wrong type");
   }
 }
 
@@ -165,7 +166,7 @@ T take(py::dict& d, const char* key) {
 // is absent keeps the default, as an option not given on the command line).
 PipelineOptions pipeline_options(py::dict o) {
   const std::string preset = o.contains("preset") ? take<std::string>(o, "preset") : "tuned";
-  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset " + preset + ": expected tuned or libfmp");
+  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset='" + preset + "': expected 'tuned' or 'libfmp'");
   PipelineOptions p = preset == "libfmp" ? PipelineOptions::libfmp() : PipelineOptions{};
   auto& m = p.model;
   auto& c = m.decompose.constraints;
@@ -195,7 +196,7 @@ PipelineOptions pipeline_options(py::dict o) {
   if (has("alpha")) m.alpha = take<double>(o, "alpha");
   if (has("nmf_path")) {
     const auto s = take<std::string>(o, "nmf_path");
-    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path " + s + ": expected auto, dense or sparse");
+    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path='" + s + "': expected 'auto', 'dense' or 'sparse'");
     n.path = s == "dense" ? nmf::Path::Dense : s == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
   }
   if (has("timbre")) p.timbre = parse_timbre(take<std::string>(o, "timbre"));
@@ -209,13 +210,17 @@ PipelineOptions pipeline_options(py::dict o) {
   if (has("align")) p.align = take<bool>(o, "align");
   if (has("align_auto")) p.align_auto = take<bool>(o, "align_auto");
   if (has("check_fit")) p.check_fit = take<bool>(o, "check_fit");
+  if (has("as_given")) p.as_given = take<bool>(o, "as_given");
   p.overrides.band |= band;
   p.overrides.partials |= partials;
   p.overrides.after |= after;
   if (!o.empty()) {
     std::string keys;
-    for (const auto& kv : o) keys += (keys.empty() ? "" : ", ") + py::str(kv.first).cast<std::string>();
-    throw InvalidArgument("unknown option(s): " + keys);
+    for (const auto& kv : o) {
+      if (!keys.empty()) keys += ", ";
+      keys += py::str(kv.first).cast<std::string>();
+    }
+    throw InvalidArgument("unknown keyword argument(s): " + keys);
   }
   p.audio_name = "audio";
   p.score_name = "score";
@@ -410,6 +415,10 @@ PYBIND11_MODULE(_notewise, m) {
       if (p) std::rethrow_exception(p);
     } catch (const IoError& e) {
       PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const ScoreMismatch& e) {  // the library's words, then the keywords that decide
+      const bool alignable = e.kind() != ScoreMismatch::Kind::NotAlignable;
+      PyErr_SetString(PyExc_ValueError, (std::string(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
+                                         "as_given=True uses it as given").c_str());
     } catch (const ParseError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const InvalidArgument& e) {
@@ -418,6 +427,11 @@ PYBIND11_MODULE(_notewise, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
+
+  // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
+  m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
+  m.def("threads", [] { return threads::limit(); });
+  m.def("available_cpus", [] { return threads::available_cpus(); });
 
   m.def("run", &run, py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options"), py::arg("mode"),
         py::arg("gains"), py::arg("progress"));
@@ -489,7 +503,7 @@ PYBIND11_MODULE(_notewise, m) {
         o.max_iterations = iterations;
         o.tol = tol;
         o.rel_loss_tol = rel_loss_tol;
-        if (path != "auto" && path != "dense" && path != "sparse") throw InvalidArgument("path " + path + ": expected auto, dense or sparse");
+        if (path != "auto" && path != "dense" && path != "sparse") throw InvalidArgument("path='" + path + "': expected 'auto', 'dense' or 'sparse'");
         o.path = path == "dense" ? nmf::Path::Dense : path == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
         o.fix_w = fix_w;
         o.fix_h = fix_h;

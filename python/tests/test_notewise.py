@@ -3,9 +3,13 @@ for the comparison with the command-line program's stems."""
 
 import json
 import os
+import shutil
 import subprocess
+import sys
+import sysconfig
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -116,9 +120,10 @@ def test_groups_and_options_by_the_cli_names():
                             loss="euclidean", check_fit=False)
     assert sep.names == ["low", "rest"] and sep.iterations == 5 and len(sep.loss) == 5
     assert sep.group_notes == {"low": [0], "rest": [1]}
-    with pytest.raises(ValueError, match="iterations"):
+    with pytest.raises(ValueError, match="iterations") as e:
         notewise.separate(a + b, SR, ROWS, iterations=-1)
-    with pytest.raises(ValueError, match="unknown option"):
+    assert "--" not in str(e.value)
+    with pytest.raises(ValueError, match="unknown keyword argument"):
         notewise.separate(a + b, SR, ROWS, no_such_option=3)
     with pytest.raises(ValueError, match="loss"):
         notewise.separate(a + b, SR, ROWS, loss="nope")
@@ -298,6 +303,172 @@ def test_nmf_estimator_interface_and_errors():
         notewise.NMF(3).transform(X)
 
 
+@pytest.mark.parametrize("beta_loss", [-0.5, 0.5, "kullback-leibler", "frobenius", 3.0])
+def test_nmf_penalties_equal_sklearn_mu_from_the_same_start(beta_loss):
+    # alpha_W, alpha_H, l1_ratio: scikit-learn's objective (scaled by n_features / n_samples) for
+    # every beta, checked against scikit-learn itself from one start.
+    sk = pytest.importorskip("sklearn.decomposition")
+    rng = np.random.default_rng(8)
+    X = rng.random((15, 12)) + 0.05
+    W0, H0 = rng.random((15, 4)) + 0.1, rng.random((4, 12)) + 0.1
+    kw = dict(init="custom", beta_loss=beta_loss, max_iter=60, tol=0, alpha_W=0.02, alpha_H=0.05, l1_ratio=0.3)
+    ours = notewise.NMF(4, **kw)
+    theirs = sk.NMF(4, solver="mu", **kw)
+    Wn = ours.fit_transform(X, W=W0.copy(), H=H0.copy())
+    Ws = theirs.fit_transform(X, W=W0.copy(), H=H0.copy())
+    assert np.allclose(Wn, Ws, rtol=1e-7, atol=1e-12) and np.allclose(ours.components_, theirs.components_,
+                                                                       rtol=1e-7, atol=1e-12)
+    assert ours.reconstruction_err_ == pytest.approx(theirs.reconstruction_err_, rel=1e-9)
+    # The penalty changed the result (the comparison above is not of two unpenalised runs).
+    plain = notewise.NMF(4, **dict(kw, alpha_W=0.0, alpha_H=0.0)).fit_transform(X, W=W0.copy(), H=H0.copy())
+    assert not np.allclose(plain, Wn, rtol=1e-3)
+
+
+def test_nmf_sklearn_defaults_sparse_input_and_dtypes():
+    m = notewise.NMF()
+    assert m.get_params() == dict(n_components=None, init=None, solver="mu", beta_loss="frobenius", tol=1e-4,
+                                  max_iter=200, random_state=None, alpha_W=0.0, alpha_H="same", l1_ratio=0.0,
+                                  verbose=0, shuffle=False, progress=None)
+    rng = np.random.default_rng(9)
+    X = rng.random((10, 8))
+    X[:, ::2] = 0
+    # init=None: nndsvda (n_components <= min(n_samples, n_features)), whose zeros are mean(X).
+    W0, H0 = notewise._nmf._initialize_nmf(X, 3)
+    Wd, Hd = notewise._nmf._initialize_nmf(X, 3, init="nndsvd")
+    assert np.all(W0[Wd == 0] == X.mean()) and np.array_equal(W0[Wd != 0], Wd[Wd != 0])
+    assert np.all(Hd[:, ::2] == 0)  # zero columns of X give zero columns of H (exact SVD)
+    with pytest.raises(ValueError, match=r"n_components <= min\(n_samples, n_features\)"):
+        notewise.NMF(9, init="nndsvda").fit(X)
+    dense = notewise.NMF(3, random_state=0, max_iter=50, tol=0, alpha_W=0.01)
+    Wdense = dense.fit_transform(X)
+    sparse = pytest.importorskip("scipy.sparse")
+    for fmt in (sparse.csr_matrix, sparse.csc_matrix):
+        s = notewise.NMF(3, random_state=0, max_iter=50, tol=0, alpha_W=0.01)
+        assert np.array_equal(s.fit_transform(fmt(X)), Wdense) and np.array_equal(s.components_, dense.components_)
+    # dtypes: float32 stays, the rest becomes float64; a custom start must match X's dtype.
+    assert notewise.NMF(3, max_iter=5, tol=0).fit_transform(X.astype(np.float32)).dtype == np.float32
+    assert notewise.NMF(3, max_iter=5, tol=0).fit((X * 10).astype(np.int64)).components_.dtype == np.float64
+    with pytest.raises(TypeError, match="same dtype as X"):
+        notewise.NMF(3, init="custom").fit(X, W=np.ones((10, 3), np.float32), H=np.ones((3, 8)))
+    assert list(dense.get_feature_names_out()) == ["nmf0", "nmf1", "nmf2"] and dense.n_features_in_ == 8
+    with pytest.raises(ValueError, match="solver='cd'"):
+        notewise.NMF(3, solver="cd").fit(X)
+    with pytest.raises(ValueError, match="l1_ratio=2"):
+        notewise.NMF(3, l1_ratio=2).fit(X)
+    with pytest.raises(ValueError, match="X has 5 features, but NMF is expecting 8"):
+        dense.transform(X[:, :5])
+
+
+@pytest.mark.parametrize("alpha_W", [0.0, 0.1])  # the library's engine, the NumPy solver
+def test_nmf_progress_callback_stops_either_solver(alpha_W):
+    X = np.random.default_rng(12).random((9, 7))
+    calls = []
+    m = notewise.NMF(3, alpha_W=alpha_W, max_iter=50,
+                     progress=lambda stage, f, loss: calls.append((stage, f, loss)) or len(calls) < 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stopped by the callback: no ConvergenceWarning
+        m.fit(X)
+    assert m.n_iter_ == 6 and len(calls) == 6 and calls[0][0] == "factorize"
+    assert np.allclose([c[1] for c in calls], np.arange(1, 7) / 50)
+    assert all(c[2] > 0 for c in calls) and calls[-1][2] < calls[0][2]
+
+
+def test_nndsvd_of_a_large_matrix_uses_the_leading_triplets():
+    # Above 300 rows and columns a few triplets come from a randomized subspace iteration: the
+    # same singular values and (up to sign) vectors as the exact SVD on a matrix of rank ~8 plus
+    # noise, and the same start from the same X.
+    rng = np.random.default_rng(11)
+    X = rng.random((420, 8)) @ rng.random((8, 380)) + 0.01 * rng.random((420, 380))
+    U, S, Vt = np.linalg.svd(X, full_matrices=False)
+    u, s, vt = notewise._nmf._leading_svd(X, 5)
+    assert np.allclose(s, S[:5], rtol=1e-9)
+    assert np.allclose(np.abs(np.sum(u * U[:, :5], axis=0)), 1, atol=1e-8)
+    W1, H1 = notewise._nmf._initialize_nmf(X, 5, init="nndsvd")
+    W2, H2 = notewise._nmf._initialize_nmf(X, 5, init="nndsvd")
+    assert np.array_equal(W1, W2) and np.array_equal(H1, H2) and W1.min() >= 0 and H1.min() >= 0
+
+
+# --- warnings point at the caller; messages name keywords -------------------------------------
+
+def test_warnings_point_at_the_callers_line():
+    X = np.random.default_rng(10).random((6, 5))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        m = notewise.NMF(2, max_iter=1).fit(X)
+        m.transform(X)
+        notewise.non_negative_factorization(X, n_components=2, max_iter=1, alpha_W=0.1)
+        notewise.NMF(2, init="nndsvd", max_iter=300, tol=1e-2).fit(X)
+        a, b = two_tones(2 * SR)
+        notewise.separate(a + b, SR, [[0.1, 1.4, 60, 100, "l"], [0.5, 3.0, 67, 100, "r"]], **FAST)
+    kinds = [x.category.__name__ for x in w]
+    assert kinds.count("ConvergenceWarning") == 3 and "UserWarning" in kinds and "ScoreWarning" in kinds
+    assert all(x.filename == __file__ for x in w), [(x.filename, x.lineno) for x in w]
+    assert "Maximum number of iterations 1 reached" in str(w[0].message)
+
+
+def test_messages_name_keywords_not_command_line_flags(tmp_path):
+    from notewise._messages import keyword_text
+    assert keyword_text("use --align (or --align=auto)") == "use align=True (or align='auto')"
+    assert keyword_text("a smaller --n-fft, a lower --sr, fewer --group") == "a smaller n_fft=, a lower analysis_sr=, fewer groups="
+    assert keyword_text("--drums ignore") == "drums='ignore'" and keyword_text("x -- y") == "x -- y"
+    assert keyword_text("--label-by chan: expected") == "label_by='chan': expected"
+    assert keyword_text("give --instrument LABEL=FAMILY") == "give instruments={label: family}"
+    # The library's own texts, as the module raises and warns them.
+    a, b = two_tones(2 * SR)
+    with pytest.raises(ValueError) as e:
+        notewise.edit(a + b, SR, ROWS, mute="pitch==99", **FAST)
+    assert "mute='pitch==99'" in str(e.value) and "--" not in str(e.value)
+    late = [[s + 0.6, d, p, v, l] for s, d, p, v, l in ROWS]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        sep = notewise.decompose(a + b, SR, late, iterations=2)
+    texts = [str(x.message) for x in w] + sep.messages
+    assert any("use align=True (or align='auto')" in t for t in texts) and not any("--" in t for t in texts), texts
+    with pytest.raises(ValueError, match="label_by='nope'"):
+        notewise.read_score(tmp_path / "s.csv", label_by="nope")
+
+
+# --- python3 -m notewise is the program -------------------------------------------------------
+
+def _module_run(args, env, cwd):
+    # cwd: `-m` puts the working folder first on sys.path (ctest's is build/python).
+    return subprocess.run([sys.executable, "-m", "notewise"] + args, env=env, cwd=cwd, capture_output=True, text=True)
+
+
+def test_python_m_notewise_runs_the_program_and_passes_its_exit_status(tmp_path):
+    package = os.path.dirname(os.path.abspath(notewise.__file__))
+    built = os.path.join(os.path.dirname(os.path.dirname(package)), "notewise")
+    if not os.path.isfile(built):
+        pytest.skip("not a build tree (no %s)" % built)
+    env = {k: v for k, v in os.environ.items() if k != "NOTEWISE_BINARY"}
+    env["PYTHONPATH"] = os.path.dirname(package)
+    direct = subprocess.run([built, "--version"], capture_output=True, text=True)
+    r = _module_run(["--version"], env, tmp_path)
+    assert r.returncode == direct.returncode == 0 and r.stdout == direct.stdout and r.stdout.strip()
+    for args in (["--no-such-option"], ["separate", str(tmp_path / "missing.wav"), "--score", str(tmp_path / "s.csv"),
+                                        "--out", str(tmp_path / "out")]):
+        direct = subprocess.run([built] + args, capture_output=True, text=True)
+        r = _module_run(args, env, tmp_path)
+        assert r.returncode == direct.returncode != 0 and r.stderr == direct.stderr
+    # A copy of the package with no program beside it: PATH is searched; with none there, one line
+    # on stderr and status 1.
+    copy = tmp_path / "site" / "notewise"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    fake = tmp_path / "bin" / "notewise"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho \"fake $*\"\nexit 7\n")
+    fake.chmod(0o755)
+    env = dict(env, PYTHONPATH=str(copy.parent), PATH=str(fake.parent))
+    r = _module_run(["a b", "c"], env, tmp_path)
+    if os.path.isfile(os.path.join(sysconfig.get_path("scripts"), "notewise")):
+        pytest.skip("a notewise program is installed in %s; the PATH case cannot be isolated" % sysconfig.get_path("scripts"))
+    assert r.returncode == 7 and r.stdout == "fake a b c\n"
+    r = _module_run(["--version"], dict(env, PATH=str(tmp_path / "empty")), tmp_path)
+    assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and "NOTEWISE_BINARY" in r.stderr
+    r = _module_run(["--version"], dict(env, NOTEWISE_BINARY=str(tmp_path / "nope")), tmp_path)
+    assert r.returncode == 1 and r.stderr == "notewise: NOTEWISE_BINARY=%s is not an executable file\n" % (tmp_path / "nope")
+
+
 def test_factorize_loss_never_rises_and_keeps_zeros():
     rng = np.random.default_rng(6)
     V = rng.random((50, 40)).astype(np.float32)
@@ -347,3 +518,33 @@ def test_readme_example_runs(tmp_path):
     left, sr = sf.read(str(tmp_path / "left.wav"), always_2d=True)
     mix, mix_sr = sf.read(os.path.join(root, "examples", "chopin_op64_1", "mix.wav"), always_2d=True)
     assert sr == mix_sr and left.shape == mix.shape
+
+
+def test_set_threads_limits_and_checks_its_argument():
+    before = notewise.set_threads("auto")
+    try:
+        assert before >= 1
+        assert notewise.set_threads(1) == 1
+        X = np.abs(np.random.default_rng(3).standard_normal((40, 50))).astype(np.float32)
+        one = notewise.NMF(3, init="random", random_state=0, max_iter=20, tol=0).fit_transform(X)
+        assert notewise.set_threads(2) == 2
+        two = notewise.NMF(3, init="random", random_state=0, max_iter=20, tol=0).fit_transform(X)
+        np.testing.assert_array_equal(one, two)  # a small job runs on one thread either way
+        for bad in (-1, 1025, 1.5, "two", True):
+            with pytest.raises(ValueError, match="set_threads"):
+                notewise.set_threads(bad)
+    finally:
+        notewise.set_threads("auto")
+
+
+def test_threads_and_wait_policy_from_the_environment():
+    code = ("import os, notewise; print(notewise.set_threads(notewise._notewise.threads()), "
+            "os.environ['OMP_WAIT_POLICY'])")
+    env = dict(os.environ, NOTEWISE_THREADS="3", PYTHONPATH=os.pathsep.join(sys.path))
+    env.pop("OMP_WAIT_POLICY", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["3", "PASSIVE"]
+    env["NOTEWISE_THREADS"] = "lots"
+    out = subprocess.run([sys.executable, "-W", "always", "-c", "import notewise"], env=env, capture_output=True,
+                         text=True, check=True)
+    assert "NOTEWISE_THREADS" in out.stderr

@@ -271,6 +271,7 @@ void AlignOptions::validate() const {
   require(refine_weight >= 0 && refine_weight <= 1, "refine_weight", refine_weight, "in [0, 1]");
   require(passage_seconds > 0, "passage_seconds", passage_seconds, "> 0");
   require(missing_seconds > 0, "missing_seconds", missing_seconds, "> 0");
+  require(excerpt_ratio >= 0 && excerpt_ratio <= 1, "excerpt_ratio", excerpt_ratio, "in [0, 1]");
 }
 
 MatrixXf audio_features(const Eigen::Ref<const VectorXf>& audio, double sr, const AlignOptions& o) {
@@ -543,7 +544,9 @@ std::string seconds_range(double a, double b) {
 
 }  // namespace
 
-double max_alignable_score_seconds(double audio_seconds) { return kMaxScoreRatio * audio_seconds + kMaxScoreSlack; }
+double max_alignable_score_seconds(double audio_seconds) {
+  return std::max(kMaxScoreRatio * audio_seconds + kMaxScoreSlack, kMaxExcerptScore);
+}
 
 std::string score_length_problem(const Score& score, double audio_seconds) {
   if (score.empty()) return "";
@@ -553,9 +556,9 @@ std::string score_length_problem(const Score& score, double audio_seconds) {
   if (span <= max_alignable_score_seconds(audio_seconds)) return "";
   char why[240];
   std::snprintf(why, sizeof why,
-                "the score lasts %.6g s, the audio %.1f s: a score more than %g times as long as its recording (+%g s) "
-                "cannot be aligned to it",
-                span, audio_seconds, kMaxScoreRatio, kMaxScoreSlack);
+                "the score lasts %.6g s, the audio %.1f s: a score longer than %g s and more than %g times as long as "
+                "its recording (+%g s) cannot be aligned to it",
+                span, audio_seconds, kMaxExcerptScore, kMaxScoreRatio, kMaxScoreSlack);
   return why;
 }
 
@@ -587,7 +590,11 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const Index M = static_cast<Index>(std::ceil(trimmed.end() / dt)) + 2;
   const MatrixXf S = score_features(trimmed, M, dt, o);
   const double silence_cost = o.silence_cost, entry_cost = o.entry_cost;
+  const double audio_seconds = static_cast<double>(audio.size()) / sr;
+  const bool excerpt = o.subsequence == AlignOptions::Subsequence::On ||
+                       (o.subsequence == AlignOptions::Subsequence::Auto && audio_seconds < o.excerpt_ratio * (score.end() - first));
   MultiscaleOptions dtw_options = o.dtw;
+  dtw_options.subsequence = excerpt;
   // Rows [kOnset, kSilent), the onset and entry rows: an onset or an entry in a coarse frame stays one.
   dtw_options.peak_rows = {feature_rows::kOnset, feature_rows::kSilent};
   const WarpingPath path = multiscale_dtw(
@@ -595,6 +602,38 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
       dtw_options);
 
   Alignment out;
+  // The score frames the path covers: all of them, or an excerpt's span. The notes starting
+  // within it (up to 50 ms before its first frame: the path may enter a note's frames a few
+  // frames late, its onset tail still fading in) are the ones the recording plays; the others
+  // are left out of what follows.
+  const Index j0 = path.front().second, j1 = path.back().second;
+  out.excerpt = excerpt;
+  out.score_start = excerpt ? std::max(first, static_cast<double>(j0) * dt + lead) : first;
+  out.score_end = excerpt ? std::min(score.end(), static_cast<double>(j1 + 1) * dt + lead) : score.end();
+  const Score part = [&] {
+    if (!excerpt) return score;
+    std::vector<Note> kept;
+    for (std::size_t i = 0; i < score.size(); ++i) {
+      const Note& n = score.notes()[i];
+      if (n.onset >= out.score_start - 0.05 && n.onset < out.score_end) {
+        kept.push_back(n);
+        out.score_notes.push_back(i);
+      }
+    }
+    // A recording inside one held note or chord: the notes sounding there.
+    const bool none = kept.empty();
+    for (std::size_t i = 0; none && i < score.size(); ++i) {
+      const Note& n = score.notes()[i];
+      if (n.onset < out.score_end && n.offset() > out.score_start) {
+        kept.push_back(n);
+        out.score_notes.push_back(i);
+      }
+    }
+    return Score(std::move(kept));
+  }();
+  if (!excerpt)
+    for (std::size_t i = 0; i < score.size(); ++i) out.score_notes.push_back(i);
+  if (part.empty()) throw InvalidArgument("align: no note of the score starts within the stretch the recording matches");
   std::vector<double> chroma_at(path.size());
   double chroma = 0;
   for (std::size_t k = 0; k < path.size(); ++k) {
@@ -612,7 +651,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     if (enter[j] < 0) enter[j] = i;
   std::vector<std::pair<double, double>> dtw_warp;
   double last = -1e300;
-  for (Index j = 0; j < M; ++j) {
+  for (Index j = j0; j <= j1; ++j) {
     double a = static_cast<double>(enter[j]) * dt;
     if (a <= last) a = last + 1e-4;  // strictly monotonic before onsets and offsets are mapped
     dtw_warp.emplace_back(j * dt + lead, a);
@@ -621,11 +660,11 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
 
   // Note-level refinement: events moved to their pitches' rises; the warp follows by the
   // correction interpolated between events.
-  const std::vector<Event> events = onset_events(score);
+  const std::vector<Event> events = onset_events(part);
   std::vector<double> at(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
-  const std::vector<VectorXf> rise = pitch_rises(E, score, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const std::vector<double> attack = o.refine ? refine_events(events, at, score, rise, N, dt, o) : at;
+  const std::vector<VectorXf> rise = pitch_rises(E, part, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, N, dt, o) : at;
   std::vector<double> refined(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + o.refine_weight * (attack[k] - at[k]);
   out.warp = dtw_warp;
@@ -655,7 +694,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     std::erase_if(out.warp, [from](const auto& p) { return p.first <= from; });
     out.warp.insert(out.warp.begin(), {from, at_from});
   }
-  std::vector<Note> notes = score.notes();
+  std::vector<Note> notes = part.notes();
   out.confidence.assign(notes.size(), 0.0);
   for (std::size_t k = 0; k < events.size(); ++k)
     for (std::size_t i : events[k].notes) {
@@ -672,7 +711,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     n.onset = std::max(0.0, on);
     n.duration = std::max(0.0, off - n.onset);
   }
-  if (o.refine) refine_offsets(score, notes, E, N, dt, o);
+  if (o.refine) refine_offsets(part, notes, E, N, dt, o);
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 
@@ -736,7 +775,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
     Index audible = 0;
     for (Index i = 0; i < N; ++i) audible += silent(i) < 0.5f;
-    const double rate = static_cast<double>(sounding[M]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
+    const double rate = static_cast<double>(sounding[j1 + 1] - sounding[j0]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
     std::size_t k = 0;
     while (k < path.size()) {
       double best = 0;
@@ -784,10 +823,13 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
 
   // A recording of the score plays it at roughly its tempo: half or twice its length means the
   // wrong recording (or a fragment), whatever the path cost says.
-  const double ratio = static_cast<double>(audio.size()) / sr / std::max(score.end(), 1e-3);
+  // An excerpt: the stretch found is the score it plays.
+  const double score_length = excerpt ? out.score_end - out.score_start : score.end();
+  const double ratio = audio_seconds / std::max(score_length, 1e-3);
   char why[200] = "";
   if (ratio < 0.5 || ratio > 2.0)
-    std::snprintf(why, sizeof why, "the audio lasts %.1f s, the score %.1f s", static_cast<double>(audio.size()) / sr, score.end());
+    std::snprintf(why, sizeof why, "the audio lasts %.1f s, the score%s %.1f s", audio_seconds, excerpt ? "'s stretch it matches" : "",
+                  score_length);
   else if (out.cost > o.poor_cost)
     std::snprintf(why, sizeof why, "the features do not match (normalised cost %.2f > %.2f)", out.cost, o.poor_cost);
   out.problem = why;

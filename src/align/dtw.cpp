@@ -11,6 +11,12 @@ WarpingPath dtw(const MatrixXf& C, const DtwWeights& w) {
   return dtw_band(C.rows(), C.cols(), full, [&](Index i, Index j) { return static_cast<double>(C(i, j)); }, w);
 }
 
+WarpingPath subsequence_dtw(const MatrixXf& C, const DtwWeights& w) {
+  if (C.size() == 0) throw InvalidArgument("dtw: empty cost matrix");
+  const Band full(static_cast<std::size_t>(C.rows()), {0, C.cols() - 1});
+  return dtw_band(C.rows(), C.cols(), full, [&](Index i, Index j) { return static_cast<double>(C(i, j)); }, w, true);
+}
+
 double path_cost(const MatrixXf& C, const WarpingPath& path, const DtwWeights& w) {
   double total = 0;
   for (std::size_t k = 0; k < path.size(); ++k) {
@@ -42,8 +48,9 @@ MatrixXf coarsen(const MatrixXf& X, int factor, std::pair<Index, Index> peak) {
 }
 
 // The band around a coarse path projected to the finer level (scale `factor`), widened by
-// `radius` fine cells, and made contiguous so that a monotonic path always exists.
-Band project(const WarpingPath& coarse, int factor, Index rows, Index cols, Index radius) {
+// `radius` fine cells, and made contiguous so that a monotonic path always exists (from corner
+// to corner; a subsequence path from row 0 to the last row, anywhere in the band).
+Band project(const WarpingPath& coarse, int factor, Index rows, Index cols, Index radius, bool subsequence) {
   Band band(static_cast<std::size_t>(rows), {cols, -1});
   for (const auto& [ci, cj] : coarse)
     for (Index i = ci * factor; i < std::min(rows, (ci + 1) * factor); ++i) {
@@ -57,8 +64,10 @@ Band project(const WarpingPath& coarse, int factor, Index rows, Index cols, Inde
   // Rows must overlap their neighbours so that the path can pass from one to the next.
   for (Index i = 1; i < rows; ++i) band[i].second = std::max(band[i].second, band[i - 1].first);
   for (Index i = rows - 1; i > 0; --i) band[i - 1].first = std::min(band[i - 1].first, band[i].second);
-  band[0].first = 0;
-  band[rows - 1].second = cols - 1;
+  if (!subsequence) {
+    band[0].first = 0;
+    band[rows - 1].second = cols - 1;
+  }
   return band;
 }
 
@@ -115,8 +124,11 @@ WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cos
     const MatrixXf& a = As[l];
     const MatrixXf& b = Bs[l];
     const bool coarsest = l == static_cast<int>(As.size()) - 1;
-    Band band = coarsest ? Band(static_cast<std::size_t>(a.cols()), {0, b.cols() - 1}) : project(path, o.factor, a.cols(), b.cols(), o.radius);
-    const auto run = [&] { return dtw_band(a.cols(), b.cols(), band, [&](Index i, Index j) { return cost(a.col(i), b.col(j)); }, o.weights); };
+    Band band = coarsest ? Band(static_cast<std::size_t>(a.cols()), {0, b.cols() - 1})
+                        : project(path, o.factor, a.cols(), b.cols(), o.radius, o.subsequence);
+    const auto run = [&] {
+      return dtw_band(a.cols(), b.cols(), band, [&](Index i, Index j) { return cost(a.col(i), b.col(j)); }, o.weights, o.subsequence);
+    };
     path = run();
     // Where the path runs along its band, the band is widened there and the level run again
     // (at most three times, by the radius, twice and four times it: the work stays linear).

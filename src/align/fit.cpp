@@ -44,7 +44,8 @@ ScoreFit score_fit(const Eigen::Ref<const VectorXf>& audio, double sr, const Sco
   std::vector<double> shift;
   const auto& given = score.notes();
   const auto& aligned = fit.alignment.aligned.notes();
-  for (std::size_t i = 0; i < given.size(); ++i) shift.push_back(std::abs(aligned[i].onset - given[i].onset));
+  for (std::size_t i = 0; i < aligned.size(); ++i)
+    shift.push_back(std::abs(aligned[i].onset - given[fit.alignment.score_notes[i]].onset));
   std::nth_element(shift.begin(), shift.begin() + static_cast<std::ptrdiff_t>(shift.size() / 2), shift.end());
   fit.median_shift = shift[shift.size() / 2];
 

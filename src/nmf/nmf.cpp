@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/threads.hpp"
 // One file per engine (each a class with h_step / w_step / loss_after_iteration); this file is
 // the driver: start checks, the path choice, the loop, stop rules, normalisation, callback.
 #include "dense_beta.hpp"
@@ -184,6 +185,7 @@ Result<T> factorize_any(const SegmentedV<T>& sv, const Eigen::Ref<const Matrix<T
 
   bool sparse = false;
   detail::SparsePattern pattern;
+  double sparse_work = 0;  // the sparse path's entries per step (below), where it runs
   if (d != Divergence::Beta && o.path != Path::Dense) {
     // The sparse work from counts alone (the pattern itself is built only when the sparse path
     // runs), against the dense path's K*N*R,
@@ -214,8 +216,13 @@ Result<T> factorize_any(const SegmentedV<T>& sv, const Eigen::Ref<const Matrix<T
     sparse = !whole || o.path == Path::Sparse || (o.path == Path::Auto && work < limit * static_cast<double>(K) * N * R);
     const auto extras = d == Divergence::Euclidean ? detail::PatternFor::Euclidean : detail::PatternFor::KullbackLeibler;
     if (sparse) pattern = detail::build_pattern(nonzero_w, nonzero_h, extras);
+    sparse_work = work;
   }
   result.sparse_path = sparse;
+  // A small factorisation runs on one thread: waking and joining a second costs more than it
+  // saves (core/threads.hpp; the engines size their buffers by the threads they find here).
+  const threads::Scope serial_if_small(
+      threads::for_work(sparse ? sparse_work : static_cast<double>(K) * static_cast<double>(N) * static_cast<double>(R)));
   if (d == Divergence::Euclidean) {
     if (sparse) {
       SparseEuclidean<T> e(*whole, W, H, f, pattern, vnorm2);

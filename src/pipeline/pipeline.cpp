@@ -30,6 +30,30 @@ void PipelineOptions::validate() const {
   drum_model.validate();
 }
 
+namespace {
+std::string mismatch_text(ScoreMismatch::Kind kind, const std::string& score, const std::string& audio, const std::string& problem,
+                          const std::string& alignment_problem) {
+  switch (kind) {
+    case ScoreMismatch::Kind::NotAlignable:
+      return score + " does not fit " + audio + " and cannot be aligned to it: " + problem;
+    case ScoreMismatch::Kind::NoMatch:
+      return score + " does not fit " + audio + " as given (" + problem + "), nor aligned (" + alignment_problem +
+             "): is it the score of this recording?";
+    case ScoreMismatch::Kind::NotSynchronised:
+    default:
+      return score + " does not fit " + audio + " (" + problem + "): the stems would follow the wrong frames";
+  }
+}
+}  // namespace
+
+ScoreMismatch::ScoreMismatch(Kind kind, std::string score_name, std::string audio_name, std::string problem, std::string alignment_problem)
+    : InvalidArgument(mismatch_text(kind, score_name, audio_name, problem, alignment_problem)),
+      kind_(kind),
+      score_name_(std::move(score_name)),
+      audio_name_(std::move(audio_name)),
+      problem_(std::move(problem)),
+      alignment_problem_(std::move(alignment_problem)) {}
+
 PipelineOptions PipelineOptions::libfmp() {
   PipelineOptions o;
   o.model.decompose.constraints = ConstraintOptions{};
@@ -73,6 +97,10 @@ void split_drums(PreparedRecording& p, Score score, const PipelineOptions& o) {
   p.drum_model.stft = o.model.stft;  // one spectrogram for both kinds of template
 }
 
+// An alignment taken: the score in audio time (an excerpt's notes only, said in a message), the
+// drum notes through its warp (an excerpt's within its span). `what` begins the message.
+void take_alignment(PreparedRecording& p, std::shared_ptr<Alignment> al, const std::string& what);
+
 // The notes' onsets and offsets through an alignment's warp (drum notes beside the aligned ones).
 Score warp_score(const Score& s, const std::vector<std::pair<double, double>>& warp) {
   std::vector<Note> out = s.notes();
@@ -82,6 +110,27 @@ Score warp_score(const Score& s, const std::vector<std::pair<double, double>>& w
     n.duration = std::max(0.0, off - on);
   }
   return Score(std::move(out));
+}
+
+void take_alignment(PreparedRecording& p, std::shared_ptr<Alignment> al, const std::string& what) {
+  const std::size_t before = p.score.size() + p.drums.size();
+  p.score = al->aligned;
+  if (al->excerpt) {
+    const double a = al->score_start, b = al->score_end;
+    p.drums = p.drums.select([a, b](const Note& n) { return n.onset >= a - 0.05 && n.onset < b; });
+  }
+  p.drums = warp_score(p.drums, al->warp);
+  char line[200];
+  std::snprintf(line, sizeof line, "%snormalised path cost %.3f", what.c_str(), al->cost);
+  std::string text = line;
+  if (al->excerpt) {
+    std::snprintf(line, sizeof line, "; the recording plays the score's %.2f-%.2f s (an excerpt): %zu note(s) outside it left out",
+                  al->score_start, al->score_end, before - p.score.size() - p.drums.size());
+    text += line;
+  }
+  if (al->poor) warn(p, text + " (POOR: " + al->problem + "; is this the right score for this recording?)");
+  else info(p, text);
+  p.alignment = std::move(al);
 }
 
 // The timbre sources of the score into p.model (none with a trained model: it is one piano).
@@ -153,40 +202,33 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   if (o.align) {
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(p.score, length); !why.empty()) throw InvalidArgument(o.score_name + ": " + why);
-    auto al = std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score));
-    p.score = al->aligned;
-    p.drums = warp_score(p.drums, al->warp);
-    char line[200];
-    std::snprintf(line, sizeof line, "aligned the score to the audio: normalised path cost %.3f", al->cost);
-    if (al->poor) warn(p, std::string(line) + " (POOR: " + al->problem + "; is this the right score for this recording?)");
-    else info(p, line);
-    p.alignment = std::move(al);
+    take_alignment(p, std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score)), "aligned the score to the audio: ");
   }
-  if (!o.align && (o.check_fit || o.align_auto) && !silent) {
-    // A score that is not synchronised gives stems worse than the mix: say so before the work
-    // (or, with align_auto, take the alignment the check has computed anyway).
+  if (!o.align && o.check_fit && !silent) {
+    // A score that is not synchronised gives stems worse than the mix: decided before the work
+    // (PipelineOptions::align says how).
     p.fit = score_fit(p.analysis, o.analysis_rate, p.score);
     char line[300];
     std::snprintf(line, sizeof line, "score fit: median onset shift %.3f s when aligned, chroma cost %.3f as given, %.3f aligned",
                   p.fit->median_shift, p.fit->cost_as_given, p.fit->cost_aligned);
-    const bool alignable = !p.fit->alignment.warp.empty();  // not: far longer than the recording
-    if (!p.fit->fits && o.align_auto && !alignable) throw InvalidArgument(o.score_name + ": " + p.fit->problem);
-    if (!p.fit->fits && !alignable) {
-      warn(p, o.score_name + " does not fit " + o.audio_name + ": " + p.fit->problem);
-    } else if (!p.fit->fits && o.align_auto) {
-      auto al = std::make_shared<Alignment>(p.fit->alignment);
-      p.score = al->aligned;
-      p.drums = warp_score(p.drums, al->warp);
-      std::snprintf(line, sizeof line, "; aligned it (--align=auto): normalised path cost %.3f", al->cost);
-      const std::string what = o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + ")" + line;
-      if (al->poor) warn(p, what + " (POOR: " + al->problem + "; is this the right score for this recording?)");
-      else info(p, what);
-      p.alignment = std::move(al);
-    } else if (!p.fit->fits) {
-      warn(p, o.score_name + " does not seem synchronised with " + o.audio_name + ": " + p.fit->problem +
-                  "; the stems would follow the wrong frames: use --align (or --align=auto)");
+    const Alignment& al = p.fit->alignment;
+    const bool alignable = !al.warp.empty();  // not: far longer than the recording
+    const bool matches = alignable && al.cost <= AlignOptions{}.poor_cost;
+    using Kind = ScoreMismatch::Kind;
+    if (p.fit->fits) {
+      info(p, std::string(line) + "; fits as given, not aligned");
+    } else if (o.as_given) {
+      warn(p, o.score_name + " does not seem synchronised with " + o.audio_name + " (" + p.fit->problem +
+                  "); used as given, the stems follow the score's times");
+    } else if (o.align_auto && matches) {
+      take_alignment(p, std::make_shared<Alignment>(al),
+                     o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + "); aligned it: ");
+    } else if (!alignable) {
+      throw ScoreMismatch(Kind::NotAlignable, o.score_name, o.audio_name, p.fit->problem);
+    } else if (o.align_auto) {
+      throw ScoreMismatch(Kind::NoMatch, o.score_name, o.audio_name, p.fit->problem, "POOR: " + al.problem);
     } else {
-      info(p, std::string(line) + (o.align_auto ? "; fits as given, not aligned (--align=auto)" : ""));
+      throw ScoreMismatch(Kind::NotSynchronised, o.score_name, o.audio_name, p.fit->problem);
     }
   }
   if (p.drums.end() > length + 1e-6) p.drums.cut_at(length);  // counted with the pitched notes' below

@@ -609,15 +609,20 @@ TEST(Hostile, MosaicWritesTheFormatItsExtensionNames) {
   }
 }
 
-TEST(Hostile, ScoreFarLongerThanItsRecordingIsCutWithoutAligningIt) {
+TEST(Hostile, ScoreFarLongerThanItsRecordingIsRefused_CutWithAlignNo) {
   TempDir dir;
   basics(dir.path());
   test::write_bytes((dir.path() / "s.csv").string(), "start,duration,pitch,velocity,label\n0.1,0.8,60,90,a\n0.5,80000,64,90,b\n");
-  const CliResult r = run_in(dir, "separate {d}/mix.wav --score {d}/s.csv --no-report -n 5 --out {d}/out");
+  CliResult r = run_in(dir, "separate {d}/mix.wav --score {d}/s.csv --no-report -n 5 --out {d}/out");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot be aligned"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--align=no uses it as given"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("use --align "), std::string::npos) << "advice that cannot work: " << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+  r = run_in(dir, "separate {d}/mix.wav --score {d}/s.csv --align=no --no-report -n 5 --out {d}/out");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("cannot be aligned"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cut or dropped"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("use --align"), std::string::npos) << "advice that cannot work: " << r.err;
   EXPECT_TRUE(fs::exists(dir.path() / "out/a.wav"));
   EXPECT_TRUE(fs::exists(dir.path() / "out/b.wav"));
 }

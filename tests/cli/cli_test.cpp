@@ -530,7 +530,7 @@ TEST(Cli, Separate_WithAlign) {
   EXPECT_LT(mean, 0.03);
 }
 
-// --align auto aligns a score that does not fit (and says so), and leaves one that fits as it is.
+// --align auto (the default) aligns a score that does not fit (and says so), and leaves one that fits as it is.
 TEST(Cli, Separate_AlignAuto) {
   TempDir dir;
   const Score truth = io::read_score(kExample + "/score.csv");
@@ -538,7 +538,8 @@ TEST(Cli, Separate_AlignAuto) {
   CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + dir.file("late.csv") +
                           " --align auto -n 5 --no-report --out " + dir.file("late"));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("--align=auto"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not fit " + kExample + "/mix.wav as given"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("aligned it"), std::string::npos) << r.err;
   auto report = nlohmann::json::parse(read_text(dir.file("late/report.json")));
   EXPECT_EQ(report["parameters"]["align_mode"], "auto");
   EXPECT_TRUE(report.contains("alignment"));
@@ -559,6 +560,60 @@ TEST(Cli, Separate_AlignAuto) {
   // Any other value is a usage error.
   EXPECT_EQ(notewise_cli("separate " + kExample + "/mix.wav --score " + kExample + "/score.csv --align=sometimes --out " +
                          dir.file("bad")).code, 2);
+}
+
+// A score of another piece matches the recording neither as given nor aligned: refused before
+// anything is written, with the advice; --align=no uses it all the same.
+TEST(Cli, Separate_ScoreThatMatchesNeitherWayIsRefused_AlignNoInsists) {
+  TempDir dir;
+  const std::string wrong = std::string(NOTEWISE_FIXTURES) + "/scores/mozart_k545_1_score.csv";
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + wrong + " -n 2 --no-report --out " + dir.file("o"));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("notewise: error: " + wrong + " does not fit " + kExample + "/mix.wav as given"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nor aligned (POOR"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--align=no uses it as given"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o")));
+  r = notewise_cli("decompose " + kExample + "/mix.wav --score " + wrong + " -n 2 --out " + dir.file("d"));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("d")));
+  r = notewise_cli("separate " + kExample + "/mix.wav --score " + wrong + " --align=no -n 2 --no-report --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("does not seem synchronised"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("used as given"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("o/right.wav")));
+  const auto report = nlohmann::json::parse(read_text(dir.file("o/report.json")));
+  EXPECT_EQ(report["parameters"]["align_mode"], "no");
+  EXPECT_FALSE(report["score_fit"]["fits"].get<bool>());
+}
+
+// A recording of an excerpt (the example's 6-16 s) and the whole score: align finds the span,
+// writes only the notes the recording plays, at their onsets in the excerpt.
+TEST(Cli, Align_ExcerptOfTheScore) {
+  TempDir dir;
+  const io::Audio audio = io::read_audio(kExample + "/mix.wav");
+  const int sr = audio.sample_rate;
+  io::write_wav(dir.file("excerpt.wav"), audio.samples.middleRows(6 * sr, 10 * sr), sr);
+  const Score truth = io::read_score(kExample + "/score.csv");
+  const CliRun r = notewise_cli("align " + dir.file("excerpt.wav") + " --score " + kExample + "/score.csv --out " + dir.file("a.csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("the recording plays the score's"), std::string::npos) << r.err;
+  const Score aligned = io::read_score(dir.file("a.csv"));
+  std::size_t inside = 0;
+  for (const Note& n : truth.notes()) inside += n.onset > 6.1 && n.onset < 15.9;
+  EXPECT_GE(aligned.size(), inside);
+  EXPECT_LE(aligned.size(), inside + 8);  // chords at the cuts
+  // Each aligned note against the nearest true onset of its pitch in the excerpt's time.
+  double mean = 0;
+  for (const Note& a : aligned.notes()) {
+    double best = 1e9;
+    for (const Note& t : truth.notes())
+      if (t.pitch == a.pitch) best = std::min(best, std::abs(a.onset - (t.onset - 6)));
+    mean += best / static_cast<double>(aligned.size());
+  }
+  EXPECT_LT(mean, 0.03);
+  const std::string warp = read_text(dir.file("a.warp.csv"));
+  EXPECT_EQ(warp.rfind("score_s,audio_s\n", 0), 0u);
+  EXPECT_GT(std::stod(warp.substr(warp.find('\n') + 1)), 5.5);  // the warp starts at the span, not at 0
 }
 
 TEST(Cli, Separate_WithAutoencoders) {

@@ -70,6 +70,15 @@ struct AlignOptions {
   // missing_seconds more sounding score than the piece's overall tempo would.
   double passage_seconds = 4;
   double missing_seconds = 2;
+  // Subsequence alignment (Mueller, FMP ch. 7.2.3; dtw.hpp): a recording of an excerpt of the
+  // score (a movement's middle, a take of a passage) is matched whole to the stretch of the
+  // score that fits it best, found by a DTW path free to start and end anywhere in the score;
+  // the notes outside that span are left out of the result. Auto: when the audio lasts less
+  // than excerpt_ratio times the score (from its first note to its end). A performance of
+  // the whole score plays it at roughly its tempo (half its length is flagged poor).
+  enum class Subsequence { Auto, Off, On };
+  Subsequence subsequence = Subsequence::Auto;
+  double excerpt_ratio = 0.6;
 
   void validate() const;
 };
@@ -86,8 +95,15 @@ struct Alignment {
   double cost = 0;                              // normalised chroma path cost
   bool poor = false;                            // cost > poor_cost, the lengths do not fit, or an issue
   std::string problem;                          // why it is poor, in words (empty if not)
-  Score aligned;                                // the score in audio time, same notes, same order
-  // Per note (same order as the score), in [0, 1]: how clearly the note's own pitch energy rises
+  // The score in audio time: its notes in the same order, all of them, or with an excerpt the
+  // ones within [score_start, score_end] (score_notes says which).
+  Score aligned;
+  std::vector<std::size_t> score_notes;         // per note of `aligned`: its index in the score
+  bool excerpt = false;                         // subsequence alignment (AlignOptions::subsequence)
+  // The score's stretch the recording plays (score s): its first note's onset to its end for a
+  // whole alignment, the span the subsequence path found for an excerpt.
+  double score_start = 0, score_end = 0;
+  // Per note of `aligned`, in [0, 1]: how clearly the note's own pitch energy rises
   // at its aligned onset, against the strongest rises of that pitch in the recording. A note
   // repeated or tied at the same pitch rises little and so gets a low confidence even when it
   // is placed right; a note whose pitch is absent gets about 0.
@@ -97,11 +113,13 @@ struct Alignment {
 };
 
 // The longest score (from its first note to its last note's end, s) that can be aligned to a
-// recording of `audio_seconds`: kMaxScoreRatio times as long, plus kMaxScoreSlack. A performance
-// plays its score at about its tempo (half or twice the length is flagged poor already); a score
-// longer than this cannot be the recording's, and its features (128 values a frame) would be
-// sized by the score file alone.
-inline constexpr double kMaxScoreRatio = 4, kMaxScoreSlack = 30;
+// recording of `audio_seconds`: kMaxScoreRatio times as long plus kMaxScoreSlack, and at least
+// kMaxExcerptScore. A performance plays its score at about its tempo (half or twice the length
+// is flagged poor already), and a recording of an excerpt is matched to a stretch of the score
+// (subsequence alignment), so any score up to an hour is accepted whatever the recording;
+// beyond, a score longer than this cannot be the recording's, and its features (128 values a
+// frame, 184 MB an hour) would be sized by the score file alone.
+inline constexpr double kMaxScoreRatio = 4, kMaxScoreSlack = 30, kMaxExcerptScore = 3600;
 double max_alignable_score_seconds(double audio_seconds);
 // Why `score` cannot be aligned to `audio_seconds` of audio (too long by the bound above), in
 // words; empty if it can.

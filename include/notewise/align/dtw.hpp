@@ -23,15 +23,23 @@ using WarpingPath = std::vector<std::pair<Index, Index>>;  // (row i, column j),
 // Optimal path through the cost matrix C (N x M, nonnegative). Throws for an empty C.
 WarpingPath dtw(const MatrixXf& C, const DtwWeights& w = {});
 
+// Subsequence DTW (Mueller, FMP ch. 7.2.3): the optimal path from row 0 to row N-1 that may
+// start and end at any column: the rows (a query, e.g. a recording of an excerpt) matched to
+// the columns' best-fitting stretch (a whole piece's score). D(0, j) = C(0, j), the end is the
+// cheapest cell of the last row. Throws for an empty C.
+WarpingPath subsequence_dtw(const MatrixXf& C, const DtwWeights& w = {});
+
 // Cost of the cells of a path, summed with the step weights, as DTW minimises it.
 double path_cost(const MatrixXf& C, const WarpingPath& path, const DtwWeights& w = {});
 
 // Per row i: the columns [first, last] DTW may use. Rows must allow a monotonic path.
 using Band = std::vector<std::pair<Index, Index>>;
 
-// dtw restricted to `band`; cost(i, j) is evaluated only inside it.
+// dtw restricted to `band`; cost(i, j) is evaluated only inside it. subsequence: free start in
+// row 0 and free end in the last row, within the band (subsequence_dtw).
 template <class CostFn>
-WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cost, const DtwWeights& w = {});
+WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cost, const DtwWeights& w = {},
+                     bool subsequence = false);
 
 // Multiscale DTW of feature sequences A (d x N) and B (d x M) under the cost
 // cost(A.col(i), B.col(j)). levels >= 1; each coarser level averages `factor` frames; the band
@@ -54,6 +62,9 @@ struct MultiscaleOptions {
   // their path by chroma alone and the finer bands could miss the onsets' path.
   std::pair<Index, Index> peak_rows{0, 0};
   DtwWeights weights;
+  // Subsequence DTW at every level: A (the query) is matched whole, B from and to wherever fits
+  // best (the coarse levels find the stretch, the finer ones refine it inside their band).
+  bool subsequence = false;
 };
 using FeatureCost = std::function<double(const Eigen::Ref<const VectorXf>& a, const Eigen::Ref<const VectorXf>& b)>;
 WarpingPath multiscale_dtw(const MatrixXf& A, const MatrixXf& B, FeatureCost cost, const MultiscaleOptions& o = {});

@@ -10,7 +10,7 @@
 namespace notewise {
 
 template <class CostFn>
-WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cost, const DtwWeights& w) {
+WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cost, const DtwWeights& w, bool subsequence) {
   if (rows <= 0 || cols <= 0) throw InvalidArgument("dtw: empty sequence");
   if (static_cast<Index>(band.size()) != rows) throw InvalidArgument("dtw: band has the wrong number of rows");
   constexpr double inf = std::numeric_limits<double>::infinity();
@@ -37,7 +37,7 @@ WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cos
       const double c = cost(i, j);
       const auto x = static_cast<std::size_t>(j - first);
       const std::size_t k = offset[i] + x;
-      if (i == 0 && j == 0) {
+      if (i == 0 && (j == 0 || subsequence)) {  // subsequence: the path may start at any column
         cur[x] = c;
         continue;
       }
@@ -56,13 +56,19 @@ WarpingPath dtw_band(Index rows, Index cols, const Band& band, const CostFn& cos
     }
     std::swap(prev, cur);
   }
-  // prev is the last row now.
-  if (band[rows - 1].second != cols - 1 || !(prev.back() < inf))
+  // prev is the last row now. Subsequence: the path ends at the cheapest column of the last row
+  // (the first of equals).
+  Index end = cols - 1;
+  if (subsequence) {
+    end = band[rows - 1].first + static_cast<Index>(std::min_element(prev.begin(), prev.end()) - prev.begin());
+    if (!(prev[static_cast<std::size_t>(end - band[rows - 1].first)] < inf)) throw InvalidArgument("dtw: the band admits no path to the end");
+  } else if (band[rows - 1].second != cols - 1 || !(prev.back() < inf)) {
     throw InvalidArgument("dtw: the band admits no path to the end");
+  }
   WarpingPath path;
-  Index i = rows - 1, j = cols - 1;
+  Index i = rows - 1, j = end;
   path.emplace_back(i, j);
-  while (i > 0 || j > 0) {
+  while (i > 0 || (j > 0 && !subsequence)) {
     const std::uint8_t s = step[offset[i] + static_cast<std::size_t>(j - band[i].first)];
     if (s == 0) {
       --i;

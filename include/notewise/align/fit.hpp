@@ -21,7 +21,7 @@ struct ScoreFit {
   // align.poor_cost) cost_as_given - cost_aligned <= max_cost_gain
   bool fits = true;
   std::string problem;       // why it does not fit, in words (empty if it fits)
-  // The alignment computed on the way (for --align auto); none (an empty warp) for a score too
+  // The alignment computed on the way (for PipelineOptions::align_auto); none (an empty warp) for a score too
   // long for the recording (score_length_problem), which does not fit.
   Alignment alignment;
 };

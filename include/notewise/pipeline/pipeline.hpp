@@ -42,14 +42,23 @@ struct SourceOverrides {
 struct PipelineOptions {
   SeparationOptions model = SeparationOptions::tuned();  // STFT, decomposition, masks (analysis rate)
   int analysis_rate = 22050;  // Hz, 1000 .. 768000: the mono mix-down is resampled to it
-  bool align = false;         // synchronise the score with the audio first (align_score)
-  // Without align: compare the score with the audio as given and aligned (score_fit), and warn
-  // when it does not fit. Costs one alignment's features and DTW.
+  // What becomes of the score's times (the first that applies):
+  //   align:      synchronised with the audio first (align_score; an excerpt's recording is
+  //               matched to its stretch of the score and the notes outside it left out);
+  //   !check_fit: used as given, unchecked;
+  //   otherwise the score is compared with the audio as given and aligned (score_fit; costs one
+  //   alignment's features and DTW), and one that fits is used as given. One that does not:
+  //   as_given:   used as given all the same, with a warning (the caller insists);
+  //   align_auto: takes the alignment the check computed, unless that does not match the audio
+  //               either (its chroma cost above AlignOptions::poor_cost) or cannot be computed
+  //               (a score far longer than the recording, score_length_problem);
+  //   and where none of these takes it: ScoreMismatch is thrown, before any decomposition.
+  // The default (align_auto) was measured never to change the stems of a synchronised score:
+  // the check leaves every one as given (docs/RESULTS.md, "Whether to align").
+  bool align = false;
   bool check_fit = true;
-  // Without align: a score that does not fit as given takes the alignment the fit check
-  // computed (--align=auto; the check runs then even without check_fit), one that fits is
-  // used as given.
-  bool align_auto = false;
+  bool as_given = false;
+  bool align_auto = true;
   Timbre timbre = Timbre::Auto;
   std::map<std::string, Family> instruments;  // label -> family (else from the program or the name)
   SourceOverrides overrides;
@@ -82,6 +91,29 @@ struct PipelineOptions {
   // one shared template per pitch, and every source's defaults replaced by those values.
   // The default-constructed options are the measured best ("tuned", SeparationOptions::tuned()).
   static PipelineOptions libfmp();
+};
+
+// A score that does not fit the recording as given, which the options do not let the pipeline
+// align or use as given (PipelineOptions: align_auto, as_given). An InvalidArgument whose
+// message names the score and the audio (options' names) and says why; the front ends word
+// their own advice (which of their settings align or insist) from `kind`.
+class ScoreMismatch : public InvalidArgument {
+ public:
+  enum class Kind {
+    NotSynchronised,  // does not fit as given; aligning was not asked for (align_auto false)
+    NotAlignable,     // does not fit, and cannot be aligned (score_length_problem)
+    NoMatch,          // does not fit as given, and aligned it does not match the audio either
+  };
+  ScoreMismatch(Kind kind, std::string score_name, std::string audio_name, std::string problem, std::string alignment_problem = {});
+  Kind kind() const { return kind_; }
+  const std::string& score_name() const { return score_name_; }
+  const std::string& audio_name() const { return audio_name_; }
+  const std::string& problem() const { return problem_; }                    // why it does not fit as given
+  const std::string& alignment_problem() const { return alignment_problem_; }  // NoMatch: why the alignment is poor
+
+ private:
+  Kind kind_;
+  std::string score_name_, audio_name_, problem_, alignment_problem_;
 };
 
 struct PipelineMessage {
@@ -121,7 +153,8 @@ VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples);
 
 // Steps 1-6 above. samples: frames x channels (at least one of each), float, full scale 1, at
 // sample_rate Hz. Throws InvalidArgument (options, shapes, a silent recording to align, groups
-// that match nothing) and ParseError naming options.score_name (no note within the audio).
+// that match nothing), ScoreMismatch (a score that does not fit, see PipelineOptions::align)
+// and ParseError naming options.score_name (no note within the audio).
 PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, Score score,
                                     const PipelineOptions& options);
 

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "notewise/core/error.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
+#include "unit/align/piece_signals.hpp"
 
 using namespace notewise;
 
@@ -178,6 +180,75 @@ TEST(Dtw, MultiscalePoolsOnsetRowsByTheirMaximum) {
   EXPECT_LT(peak_excess, mean_excess);
 }
 
+TEST(Dtw, Subsequence_FindsTheStretchThatMatches_NoPathIsCheaper) {
+  // B: 60 random columns; A: B's columns 20..39, some of them twice (played slower).
+  std::mt19937 g(11);
+  std::uniform_real_distribution<float> u(0.05f, 1.0f);
+  const MatrixXf B = MatrixXf::NullaryExpr(5, 60, [&](Index, Index) { return u(g); });
+  std::vector<Index> src;
+  for (Index j = 20; j < 40; ++j) {
+    src.push_back(j);
+    if (j % 3 == 0) src.push_back(j);
+  }
+  MatrixXf A(5, static_cast<Index>(src.size()));
+  for (std::size_t k = 0; k < src.size(); ++k) A.col(static_cast<Index>(k)) = B.col(src[k]);
+  MatrixXf C(A.cols(), B.cols());
+  for (Index i = 0; i < A.cols(); ++i)
+    for (Index j = 0; j < B.cols(); ++j) C(i, j) = static_cast<float>(cosine_cost(A.col(i), B.col(j)));
+  const WarpingPath p = subsequence_dtw(C);
+  EXPECT_EQ(p.front(), (std::pair<Index, Index>{0, 20}));
+  EXPECT_EQ(p.back(), (std::pair<Index, Index>{A.cols() - 1, 39}));
+  for (std::size_t k = 1; k < p.size(); ++k) {
+    const Index di = p[k].first - p[k - 1].first, dj = p[k].second - p[k - 1].second;
+    EXPECT_TRUE((di == 1 && dj == 1) || (di == 1 && dj == 0) || (di == 0 && dj == 1));
+  }
+  // No cheaper path from row 0 to the last row: a dynamic programme written here.
+  MatrixXd D(C.rows(), C.cols());
+  for (Index i = 0; i < C.rows(); ++i)
+    for (Index j = 0; j < C.cols(); ++j) {
+      double best = i == 0 ? 0 : 1e300;
+      if (i > 0) best = std::min(best, D(i - 1, j));
+      if (i > 0 && j > 0) best = std::min({best, D(i, j - 1), D(i - 1, j - 1)});
+      D(i, j) = best + C(i, j);
+    }
+  EXPECT_NEAR(path_cost(C, p), D.row(C.rows() - 1).minCoeff(), 1e-4);
+  EXPECT_NEAR(path_cost(C, p), 0.0, 1e-4);
+  // The whole DTW must start at column 0 and end at the last: it costs more.
+  EXPECT_GT(path_cost(C, dtw(C)), path_cost(C, p) + 1);
+}
+
+TEST(Dtw, MultiscaleSubsequenceFindsTheStretchOfALongSequence) {
+  // B: 800 frames of short random events (2-7 frames each); A: a tempo-varied copy of its frames
+  // 300..499. The coarse levels find the stretch, the finer ones keep to it: the path starts
+  // and ends in the events of the copy's ends (their frames are equal, so any of them is
+  // optimal) and costs what the full subsequence DTW's does.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  MatrixXf B(4, 800);
+  for (Index n = 0; n < B.cols();) {
+    const VectorXf v = VectorXf::NullaryExpr(4, [&](Index) { return 0.05f + u(rng); });
+    for (Index len = 2 + static_cast<Index>(u(rng) * 6); len > 0 && n < B.cols(); --len) B.col(n++) = v;
+  }
+  std::vector<Index> src;
+  for (double t = 300; t < 499.5; t += 0.8 + 0.4 * u(rng)) src.push_back(static_cast<Index>(t));
+  src.push_back(499);
+  MatrixXf A(4, static_cast<Index>(src.size()));
+  for (std::size_t k = 0; k < src.size(); ++k) A.col(static_cast<Index>(k)) = B.col(src[k]);
+  MatrixXf C(A.cols(), B.cols());
+  for (Index i = 0; i < A.cols(); ++i)
+    for (Index j = 0; j < B.cols(); ++j) C(i, j) = static_cast<float>(cosine_cost(A.col(i), B.col(j)));
+  MultiscaleOptions o;
+  o.subsequence = true;
+  const WarpingPath p = multiscale_dtw(A, B, &cosine_cost, o);
+  EXPECT_TRUE(B.col(p.front().second) == B.col(300)) << p.front().second;
+  EXPECT_TRUE(B.col(p.back().second) == B.col(499)) << p.back().second;
+  EXPECT_NEAR(static_cast<double>(p.front().second), 300.0, 7.0);
+  EXPECT_NEAR(static_cast<double>(p.back().second), 499.0, 7.0);
+  EXPECT_EQ(p.front().first, 0);
+  EXPECT_EQ(p.back().first, A.cols() - 1);
+  EXPECT_NEAR(path_cost(C, p), path_cost(C, subsequence_dtw(C)), 1e-4);
+}
+
 TEST(Dtw, EmptyAndInvalid) {
   EXPECT_THROW(dtw(MatrixXf()), InvalidArgument);
   EXPECT_THROW(multiscale_dtw(MatrixXf(3, 0), MatrixXf(3, 4), &cosine_cost), InvalidArgument);
@@ -243,12 +314,129 @@ TEST(Align, ScoreOfAnotherPieceIsFlagged) {
   EXPECT_LT(align_score(audio.mono(), audio.sample_rate, right).cost, AlignOptions{}.poor_cost);
 }
 
-TEST(Align, AudioMuchShorterThanTheScoreIsFlagged) {
+TEST(Align, OpeningOfTheRecording_AlignedAsAnExcerpt_FlaggedWithoutSubsequence) {
+  // The first 8 s of the example against its whole (synchronised) score: an excerpt, matched to
+  // the score's opening. Without subsequence alignment the whole score is squeezed into 8 s.
   const io::Audio audio = io::read_audio(NOTEWISE_EXAMPLES "/chopin_op64_1/mix.wav");
   const Score score = io::read_score(NOTEWISE_EXAMPLES "/chopin_op64_1/score.csv");
-  const Alignment a = align_score(audio.mono().head(5 * audio.sample_rate), audio.sample_rate, score);
-  EXPECT_TRUE(a.poor);
-  EXPECT_NE(a.problem.find("lasts"), std::string::npos) << a.problem;
+  const VectorXf head = audio.mono().head(8 * audio.sample_rate);
+  const Alignment a = align_score(head, audio.sample_rate, score);
+  EXPECT_TRUE(a.excerpt);
+  EXPECT_FALSE(a.poor) << a.problem;
+  EXPECT_NEAR(a.score_end, 8.0, 0.3);
+  ASSERT_EQ(a.aligned.size(), a.score_notes.size());
+  ASSERT_EQ(a.confidence.size(), a.aligned.size());
+  double mean = 0;
+  for (std::size_t k = 0; k < a.aligned.size(); ++k)
+    mean += std::abs(a.aligned.notes()[k].onset - score.notes()[a.score_notes[k]].onset) / static_cast<double>(a.aligned.size());
+  EXPECT_LT(mean, 0.03);
+  AlignOptions off;
+  off.subsequence = AlignOptions::Subsequence::Off;
+  const Alignment b = align_score(head, audio.sample_rate, score, off);
+  EXPECT_FALSE(b.excerpt);
+  EXPECT_EQ(b.aligned.size(), score.size());
+  EXPECT_TRUE(b.poor);
+  EXPECT_NE(b.problem.find("lasts"), std::string::npos) << b.problem;
+}
+
+TEST(Align, ExcerptOfAWholePiece_ItsSpanFound_NotesInsideOnTime_NoneOutside) {
+  // A 60 s piece, its recording cut to 20-45 s, aligned with the whole score.
+  const int sr = 22050;
+  const double from = 20, to = 45;
+  const Score score = test::random_piece(60, 11);
+  const VectorXf full = test::piano_like(score.notes(), 60, sr);
+  const VectorXf excerpt = full.segment(static_cast<Index>(from * sr), static_cast<Index>((to - from) * sr));
+  const Alignment a = align_score(excerpt, sr, score);
+  EXPECT_TRUE(a.excerpt);
+  EXPECT_FALSE(a.poor) << a.problem;
+  EXPECT_NEAR(a.score_start, from, 0.1);
+  EXPECT_NEAR(a.score_end, to, 0.3);
+  ASSERT_EQ(a.aligned.size(), a.score_notes.size());
+  ASSERT_EQ(a.confidence.size(), a.aligned.size());
+  // Every note starting inside (0.1 s from the cuts: where the path enters and leaves) is
+  // there, at its true onset within 3 frames (30 ms); no note from outside is.
+  std::vector<double> e;
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    const Note& n = score.notes()[i];
+    const auto at = std::find(a.score_notes.begin(), a.score_notes.end(), i);
+    if (n.onset < from - 0.1 || n.onset > to + 0.1) {
+      EXPECT_EQ(at, a.score_notes.end()) << "note " << i << " at " << n.onset;
+    }
+    if (n.onset < from + 0.1 || n.onset > to - 0.1) continue;
+    ASSERT_NE(at, a.score_notes.end()) << "note " << i << " at " << n.onset << " s is missing";
+    const Note& got = a.aligned.notes()[static_cast<std::size_t>(at - a.score_notes.begin())];
+    EXPECT_EQ(got.pitch, n.pitch);
+    EXPECT_EQ(got.index, n.index);
+    e.push_back(std::abs(got.onset - (n.onset - from)) * 1000);
+  }
+  ASSERT_GT(e.size(), 50u);
+  EXPECT_LE(*std::max_element(e.begin(), e.end()), 30.0);
+  EXPECT_LE(std::accumulate(e.begin(), e.end(), 0.0) / static_cast<double>(e.size()), 20.0);  // measured 16.5
+  for (std::size_t k = 1; k < a.warp.size(); ++k) EXPECT_GT(a.warp[k].second, a.warp[k - 1].second);
+  EXPECT_NEAR(a.warp.front().first, a.score_start, 0.02);
+}
+
+TEST(Align, ExcerptInsideAHeldChord_TheChordsNotesAreAligned) {
+  // Notes, a chord held 10 s, notes; the recording of 3 s from inside the chord. No note starts
+  // in the span found: the notes sounding there are the excerpt's.
+  const int sr = 22050;
+  std::vector<Note> notes;
+  for (int k = 0; k < 4; ++k) notes.push_back({0.5 * k, 0.5, 62 + 3 * k, 90, "a", notes.size()});
+  for (int p : {48, 55, 64}) notes.push_back({2.0, 10.0, p, 90, "a", notes.size()});
+  for (int k = 0; k < 4; ++k) notes.push_back({12.0 + 0.5 * k, 0.5, 71 - 2 * k, 90, "a", notes.size()});
+  VectorXf x = VectorXf::Zero(15 * sr);
+  for (const Note& n : notes)  // sustained harmonic tones (an organ), 10 ms ramps
+    for (Index i = static_cast<Index>(n.onset * sr); i < static_cast<Index>(n.offset() * sr); ++i) {
+      const double t = static_cast<double>(i) / sr - n.onset;
+      const double env = std::min({1.0, t / 0.01, (n.duration - t) / 0.01});
+      for (int m = 1; m <= 4; ++m) x(i) += static_cast<float>(0.05 * env * std::sin(2 * M_PI * m * pitch_to_hz(n.pitch) * t) / m);
+    }
+  const Alignment a = align_score(x.segment(5 * sr, 3 * sr), sr, Score(notes));
+  EXPECT_TRUE(a.excerpt);
+  EXPECT_GE(a.score_start, 2.0);
+  EXPECT_LE(a.score_end, 12.1);
+  ASSERT_EQ(a.score_notes, (std::vector<std::size_t>{4, 5, 6}));
+  for (const Note& n : a.aligned.notes()) EXPECT_EQ(n.onset, 0.0);  // started before the recording
+}
+
+TEST(Align, WholeRecording_NoExcerpt_SameResultAsWithoutSubsequence) {
+  // A recording of the whole piece (its score 10 % slower and 0.5 s late): Auto does what the
+  // whole alignment did, to the last value; forced subsequence finds the whole piece too.
+  const int sr = 22050;
+  const Score truth = test::random_piece(25, 5);
+  const VectorXf audio = test::piano_like(truth.notes(), 26, sr);
+  const Score late = truth.warped(1.1, 0.5);
+  const Alignment a = align_score(audio, sr, late);
+  EXPECT_FALSE(a.excerpt);
+  ASSERT_EQ(a.aligned.size(), truth.size());
+  for (std::size_t i = 0; i < truth.size(); ++i) EXPECT_EQ(a.score_notes[i], i);
+  EXPECT_DOUBLE_EQ(a.score_end, late.end());
+  AlignOptions off;
+  off.subsequence = AlignOptions::Subsequence::Off;
+  const Alignment b = align_score(audio, sr, late, off);
+  EXPECT_EQ(a.warp, b.warp);
+  for (std::size_t i = 0; i < truth.size(); ++i) EXPECT_EQ(a.aligned.notes()[i].onset, b.aligned.notes()[i].onset);
+  AlignOptions on;
+  on.subsequence = AlignOptions::Subsequence::On;
+  const Alignment c = align_score(audio, sr, late, on);
+  EXPECT_TRUE(c.excerpt);
+  EXPECT_EQ(c.aligned.size(), truth.size());
+  std::vector<double> e;
+  for (std::size_t k = 0; k < c.aligned.size(); ++k) e.push_back(std::abs(c.aligned.notes()[k].onset - truth.notes()[c.score_notes[k]].onset));
+  EXPECT_LE(*std::max_element(e.begin(), e.end()), 0.03);
+}
+
+TEST(Align, ScoreLengthBound_AnHourOnAnyClip_NotADay) {
+  // A whole piece's score may be aligned to an excerpt of any length, up to an hour; a day's
+  // score on a 4 s clip is refused before any work.
+  const Score hour({{0.1, 3500, 60, 90, "a", 0}});
+  const Score day({{0.1, 86400, 60, 90, "a", 0}});
+  EXPECT_EQ(score_length_problem(hour, 4.0), "");
+  EXPECT_NE(score_length_problem(day, 4.0).find("cannot be aligned"), std::string::npos);
+  EXPECT_EQ(score_length_problem(day, 30000.0), "");  // 4 x 30000 s + 30 s
+  EXPECT_DOUBLE_EQ(max_alignable_score_seconds(4.0), kMaxExcerptScore);
+  EXPECT_DOUBLE_EQ(max_alignable_score_seconds(10000.0), 40030.0);
+  EXPECT_THROW(align_score(VectorXf::Ones(4 * 22050), 22050, day), InvalidArgument);
 }
 
 TEST(Align, InvalidInput) {

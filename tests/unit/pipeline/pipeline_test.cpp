@@ -10,6 +10,7 @@
 #include "notewise/core/resample.hpp"
 #include "notewise/pipeline/memory.hpp"
 #include "unit/separation/drum_signals.hpp"
+#include "unit/align/piece_signals.hpp"
 
 using namespace notewise;
 
@@ -393,5 +394,98 @@ TEST(Pipeline, DrumNotesGetDrumClassesBesideThePitchedGroups_KitSumsThem_IgnoreL
     ADD_FAILURE() << "accepted";
   } catch (const ParseError& e) {
     EXPECT_NE(std::string(e.what()).find("notewise drums"), std::string::npos) << e.what();
+  }
+}
+
+namespace {
+bool said(const PreparedRecording& p, PipelineMessage::Level level, const std::string& text) {
+  return std::any_of(p.messages.begin(), p.messages.end(),
+                     [&](const PipelineMessage& m) { return m.level == level && m.text.find(text) != std::string::npos; });
+}
+}  // namespace
+
+TEST(Pipeline, ScoreThatDoesNotFit_AlignedByDefault_RefusedWithoutAuto_UsedAsGivenWhenInsisted) {
+  const int sr = 22050;
+  const Score truth = test::random_piece(20, 5);
+  const MatrixXf x = test::piano_like(truth.notes(), 21, sr);
+  const Score late = truth.warped(1.1, 1.5);  // not synchronised: 1.5 s late, 10 % slow
+  PipelineOptions o;
+  o.score_name = "late.csv";
+  o.audio_name = "mix.wav";
+  // The default: the check finds it does not fit and takes the alignment.
+  const PreparedRecording p = prepare_recording(x, sr, late, o);
+  ASSERT_TRUE(p.alignment);
+  ASSERT_TRUE(p.fit);
+  EXPECT_FALSE(p.fit->fits);
+  EXPECT_TRUE(said(p, PipelineMessage::Level::Info, "late.csv does not fit mix.wav as given"));
+  ASSERT_EQ(p.score.size(), truth.size());
+  double mean = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) mean += std::abs(p.score.notes()[i].onset - truth.notes()[i].onset) / static_cast<double>(truth.size());
+  EXPECT_LT(mean, 0.03);
+  // Without align_auto: refused, by a ScoreMismatch naming the score, the audio and why, no setting.
+  o.align_auto = false;
+  try {
+    prepare_recording(x, sr, late, o);
+    ADD_FAILURE() << "no ScoreMismatch";
+  } catch (const ScoreMismatch& e) {
+    EXPECT_EQ(e.kind(), ScoreMismatch::Kind::NotSynchronised);
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("late.csv does not fit mix.wav"), 0u) << what;
+    EXPECT_NE(e.problem().find("moves its onsets"), std::string::npos) << e.problem();
+    EXPECT_EQ(what.find("--"), std::string::npos) << "a library message names a flag: " << what;
+  }
+  // Insisted: used as given, with a warning.
+  o.as_given = true;
+  const PreparedRecording given = prepare_recording(x, sr, late, o);
+  EXPECT_FALSE(given.alignment);
+  EXPECT_TRUE(said(given, PipelineMessage::Level::Warning, "used as given"));
+  EXPECT_DOUBLE_EQ(given.score.notes()[0].onset, late.notes()[0].onset);
+  for (const auto& m : given.messages) EXPECT_EQ(m.text.find("--"), std::string::npos) << m.text;
+  // A synchronised score fits: used as given, whatever the mode.
+  o = PipelineOptions{};
+  const PreparedRecording fits = prepare_recording(x, sr, truth, o);
+  EXPECT_FALSE(fits.alignment);
+  ASSERT_TRUE(fits.fit);
+  EXPECT_TRUE(fits.fit->fits) << fits.fit->problem;
+  for (std::size_t i = 0; i < truth.size(); ++i) EXPECT_EQ(fits.score.notes()[i].onset, truth.notes()[i].onset);
+}
+
+TEST(Pipeline, ScoreOfAnotherPiece_RefusedByDefault_AsGivenWhenInsisted) {
+  const int sr = 22050;
+  const MatrixXf x = test::piano_like(test::random_piece(20, 5).notes(), 21, sr);
+  const Score other = test::random_piece(20, 99);
+  PipelineOptions o;
+  try {
+    prepare_recording(x, sr, other, o);
+    ADD_FAILURE() << "no ScoreMismatch";
+  } catch (const ScoreMismatch& e) {
+    EXPECT_EQ(e.kind(), ScoreMismatch::Kind::NoMatch) << e.what();
+    EXPECT_NE(e.alignment_problem().find("POOR"), std::string::npos) << e.alignment_problem();
+  }
+  o.as_given = true;
+  EXPECT_NO_THROW(prepare_recording(x, sr, other, o));
+}
+
+TEST(Pipeline, ExcerptOfAWholeScore_AlignedToItsSpan_NotesOutsideLeftOut) {
+  const int sr = 22050;
+  const double from = 20, to = 40;
+  const Score score = test::random_piece(50, 11);
+  const VectorXf full = test::piano_like(score.notes(), 50, sr);
+  const MatrixXf x = full.segment(static_cast<Index>(from * sr), static_cast<Index>((to - from) * sr));
+  for (const bool align : {false, true}) {  // the default (auto) and align
+    PipelineOptions o;
+    o.align = align;
+    const PreparedRecording p = prepare_recording(x, sr, score, o);
+    ASSERT_TRUE(p.alignment) << align;
+    EXPECT_TRUE(p.alignment->excerpt);
+    EXPECT_TRUE(said(p, PipelineMessage::Level::Info, "(an excerpt)")) << align;
+    std::size_t inside = 0;
+    for (const Note& n : score.notes()) inside += n.onset > from + 0.1 && n.onset < to - 0.1;
+    EXPECT_GE(p.score.size(), inside);
+    EXPECT_LE(p.score.size(), inside + 4);  // a note or two at each cut
+    for (const Note& n : p.score.notes()) {
+      EXPECT_GE(n.onset, 0.0);
+      EXPECT_LE(n.onset, to - from);
+    }
   }
 }
