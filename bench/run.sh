@@ -2,7 +2,7 @@
 # Runs every benchmark and prints the ratio tables of docs/PERFORMANCE.md.
 #   bash bench/run.sh            # build (Release) if needed, then run all
 #   QUICK=1 bash bench/run.sh    # smaller NMF shapes only (a minute)
-# Needs the build dependencies (scripts/install-deps.sh) and, for the scikit-learn columns,
+# Needs the build dependencies (scripts/install-deps.sh --all) and, for the scikit-learn columns,
 # Debian's python3-sklearn (installed here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."

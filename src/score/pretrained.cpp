@@ -98,7 +98,10 @@ PianoModel train_piano_model(const std::vector<TrainingPiece>& given, const Geom
     if (p.V.rows() != geometry.bins())
       throw InvalidArgument("train_piano_model: a spectrogram has " + std::to_string(p.V.rows()) + " bins, the geometry " +
                             std::to_string(geometry.bins()));
-    model_rows(m, Layout{p.score.pitches(), constraints.onset_templates});  // range check
+    Layout layout;  // the rest of its fields at their defaults
+    layout.pitches = p.score.pitches();
+    layout.onset_templates = constraints.onset_templates;
+    model_rows(m, layout);  // range check
     for (int t = -transpositions; t <= transpositions; ++t) {
       Score s = t == 0 ? p.score : transpose_score(p.score, t);
       if (s.empty()) continue;

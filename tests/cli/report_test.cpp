@@ -24,7 +24,7 @@ const std::string kChromium =
 }  // namespace
 
 TEST(Report, LoadsInHeadlessChromiumWithEveryImageAndAudio) {
-  ASSERT_EQ(run("command -v chromium > /dev/null"), 0) << "chromium is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_EQ(run("command -v chromium > /dev/null"), 0) << "chromium is not installed (scripts/install-deps.sh --all installs it)";
   TempDir dir;
   ASSERT_EQ(run(std::string(NOTEWISE_BINARY) + " -q separate " + kExample + "/mix.wav --score " + kExample +
                 "/score.csv -n 10 --out " + dir.file("run")),

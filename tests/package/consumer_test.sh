@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The installed package as a user meets it: install the build into a fresh prefix, configure
 # and build examples/cpp against it with find_package(notewise CONFIG), build the same program
-# with pkg-config's flags alone, run both on the shipped example and check the stems.
+# with pkg-config's flags alone, run both on the shipped example and check the stems. Then a
+# program that calls every installed library (every_layer/) linked through notewise::notewise,
+# through each library's own target, and through pkg-config: all three must link and agree.
 # Arguments: BUILD_DIR SOURCE_DIR WORK_DIR
 set -euo pipefail
 build=$1 src=$2 work=$3
@@ -30,6 +32,35 @@ cmake --build "$work/example" >"$work/build.log"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 c++ -std=c++20 -O1 "$src/examples/cpp/separate_stems.cpp" -o "$work/separate_stems_pc" \
   $(pkg-config --cflags notewise) $(pkg-config --libs notewise)
+
+# Every library through both: one compile for CMake (two links), one for pkg-config.
+cmake -S "$src/tests/package/every_layer" -B "$work/every_layer" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  "${launcher[@]}" >"$work/every_layer_configure.log"
+cmake --build "$work/every_layer" >"$work/every_layer_build.log"
+compile=(c++)
+command -v ccache >/dev/null && compile=(ccache c++)
+"${compile[@]}" -std=c++20 -O1 -c "$src/tests/package/every_layer/every_layer.cpp" \
+  -o "$work/every_layer_pc.o" $(pkg-config --cflags notewise)
+c++ "$work/every_layer_pc.o" -o "$work/every_layer_pc" $(pkg-config --libs notewise)
+mkdir -p "$work/layers"
+expected="core 4.000
+nmf 20
+nae 1
+score 440.0
+separation 1
+align 3
+pipeline 8.0
+edit 22050
+mosaic 5
+eval 1
+plot 1.00
+io 1"
+for variant in all each pc; do
+  [ "$variant" = pc ] && program=$work/every_layer_pc || program=$work/every_layer/every_layer_$variant
+  got=$("$program" "$work/layers")
+  [ "$got" = "$expected" ] || { echo "every_layer ($variant) printed:"; echo "$got"; echo "expected:"; echo "$expected"; exit 1; }
+done
+echo "every library links and runs through notewise::notewise, its own target and pkg-config"
 
 ex=$src/examples/chopin_op64_1
 mkdir -p "$work/stems_cmake" "$work/stems_pc"

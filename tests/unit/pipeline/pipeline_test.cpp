@@ -251,7 +251,9 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   double sum = 0;
   for (std::size_t i = 0; i < ten.parts.size(); ++i) {
     sum += ten.parts[i].bytes;
-    if (i) EXPECT_GE(ten.parts[i - 1].bytes, ten.parts[i].bytes);
+    if (i) {
+      EXPECT_GE(ten.parts[i - 1].bytes, ten.parts[i].bytes);
+    }
     EXPECT_FALSE(ten.parts[i].lower.empty());
   }
   EXPECT_GT(sum, 0.9 * ten.bytes);

@@ -1,0 +1,65 @@
+# Writes the man page notewise.1 from the program's help with help2man: the top-level help and
+# version, then a COMMANDS section with each subcommand's full help (`notewise CMD --help-all`).
+# cmake -DPROGRAM=... -DHELP2MAN=... -DOUT=.../notewise.1 -P man_page.cmake
+foreach(v PROGRAM HELP2MAN OUT)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "man_page.cmake: ${v} is not set")
+  endif()
+endforeach()
+execute_process(COMMAND ${PROGRAM} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "man_page.cmake: '${PROGRAM} --help' failed (${rc})")
+endif()
+# The subcommands: the lines of the help's "Subcommands:" block that start with a name.
+string(REPLACE ";" "\\;" help "${help}")
+string(REPLACE "\n" ";" lines "${help}")
+set(in_block OFF)
+set(commands "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^Subcommands:")
+    set(in_block ON)
+  elseif(in_block AND line MATCHES "^  ([a-z][a-z0-9_-]*)")
+    list(APPEND commands ${CMAKE_MATCH_1})
+  elseif(in_block AND line MATCHES "^[^ ]")
+    set(in_block OFF)
+  endif()
+endforeach()
+if(NOT commands)
+  message(FATAL_ERROR "man_page.cmake: no subcommands in '${PROGRAM} --help'")
+endif()
+
+# roff: backslashes escaped, and a line that starts with a dot or quote is text, not a request.
+function(roff_text in out)
+  string(REPLACE "\\" "\\e" t "${in}")
+  string(REGEX REPLACE "(^|\n)([.'])" "\\1\\\\&\\2" t "${t}")
+  set(${out} "${t}" PARENT_SCOPE)
+endfunction()
+set(include "[COMMANDS]\nEach command has its own options: \\fBnotewise\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR\n(\\fB\\-\\-help\\-all\\fR for every option). Their full help follows.\n")
+foreach(cmd IN LISTS commands)
+  execute_process(COMMAND ${PROGRAM} ${cmd} --help-all OUTPUT_VARIABLE sub RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "man_page.cmake: '${PROGRAM} ${cmd} --help-all' failed (${rc})")
+  endif()
+  roff_text("${sub}" sub)
+  string(APPEND include ".SS ${cmd}\n.nf\n${sub}\n.fi\n")
+endforeach()
+# The help's "Typical use:" block (command lines with comments) as a preformatted EXAMPLES
+# section: help2man would fill it into running text.
+string(REPLACE ";" "\n" help_text "${lines}")
+if(help_text MATCHES "\nTypical use:\n(([^\n]+\n)+)")
+  roff_text("${CMAKE_MATCH_1}" examples)
+  string(APPEND include "[EXAMPLES]\n.nf\n${examples}.fi\n")
+endif()
+string(APPEND include "[SEE ALSO]\nThe README and docs/ of the source, and the Python module: \\fBpython3 \\-c 'import notewise; help(notewise)'\\fR.\n")
+file(WRITE ${OUT}.include "${include}")
+# help2man reads the help through a wrapper that leaves the examples out.
+file(WRITE ${OUT}.help "#!/bin/sh\nif [ \"$1\" = --help ]; then \"${PROGRAM}\" --help | sed '/^Typical use:/,/^$/d'; else exec \"${PROGRAM}\" \"$@\"; fi\n")
+file(CHMOD ${OUT}.help PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+execute_process(COMMAND ${HELP2MAN} --no-info --section=1
+                        "--name=score-informed music source separation"
+                        --include=${OUT}.include --output=${OUT}.tmp ${OUT}.help
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "man_page.cmake: help2man failed (${rc})")
+endif()
+file(RENAME ${OUT}.tmp ${OUT})
