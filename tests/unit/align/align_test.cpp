@@ -478,14 +478,14 @@ Performance chorale(double sr, const std::vector<int>& fermata, double breath, i
   const int chords = 24;
   const char* labels[4] = {"bassoon", "saxophone", "clarinet", "violin"};
   std::vector<Note> notes;
-  std::vector<double> start(chords), length(chords);
+  std::vector<double> start, length;  // appended (GCC 12 warns falsely of start[-1] when indexed)
   double t = 0.3;
   for (int c = 0; c < chords; ++c) {
     const bool held = std::find(fermata.begin(), fermata.end(), c) != fermata.end();
     const bool skipped = c >= skip_from && c <= skip_to;
-    start[c] = t;
-    length[c] = skipped ? 0 : 0.5 * 1.08 * (held ? 3.0 : 1.0);
-    t += length[c] + (held && !skipped ? breath : 0.0);
+    start.push_back(t);
+    length.push_back(skipped ? 0 : 0.5 * 1.08 * (held ? 3.0 : 1.0));
+    t += length.back() + (held && !skipped ? breath : 0.0);
     const bool after_fermata = c > 0 && std::find(fermata.begin(), fermata.end(), c - 1) != fermata.end();
     const int from = repeat && after_fermata ? c - 1 : c;
     for (int v = 0; v < 4; ++v)
