@@ -11,6 +11,8 @@
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/core/resample.hpp"
+#include "notewise/core/stft.hpp"
+#include "notewise/separation/separate.hpp"
 
 namespace notewise::cli {
 namespace {
@@ -128,6 +130,53 @@ nlohmann::json evaluate_stems(const std::string& reference, const std::string& e
   j["mean_SDR"] = number(mean_sdr);
   j["mean_SI_SDR"] = number(mean_si);
   return j;
+}
+
+namespace {
+
+nlohmann::json scores_json(const std::vector<std::string>& stems, const BssScores& s) {
+  double mean_sdr = 0, mean_si = 0;
+  nlohmann::json j;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    mean_sdr += s.sdr[i] / static_cast<double>(stems.size());
+    mean_si += s.si_sdr[i] / static_cast<double>(stems.size());
+    j["stems"][stems[i]] = {{"SDR", number(s.sdr[i])}, {"SIR", number(s.sir[i])}, {"SAR", number(s.sar[i])}, {"SI_SDR", number(s.si_sdr[i])}};
+  }
+  j["mean_SDR"] = number(mean_sdr);
+  j["mean_SI_SDR"] = number(mean_si);
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json evaluate_baselines(const std::string& reference, std::vector<std::string> stems_in, const StftOptions& analysis,
+                                  double analysis_rate, int filter_length) {
+  const References refs = load_references(reference, std::move(stems_in), filter_length);
+  const StftOptions stft = native_stft(analysis, analysis_rate, refs.rate);
+  const MatrixXd& R = refs.R;
+  const Index S = R.rows(), n = R.cols();
+  const VectorXd mix = R.colwise().sum().transpose();
+  const MatrixXd as_mix = mix.transpose().replicate(S, 1);
+  // The ideal ratio (power) mask of each reference on the mix's STFT.
+  const VectorXf mixf = mix.cast<float>();
+  const MatrixXcf X = notewise::stft(mixf, stft);
+  MatrixXf total = MatrixXf::Zero(X.rows(), X.cols());
+  std::vector<MatrixXf> power;
+  for (Index i = 0; i < S; ++i) {
+    const VectorXf r = R.row(i).transpose().cast<float>();
+    power.push_back(notewise::stft(r, stft).cwiseAbs2());
+    total += power.back();
+  }
+  MatrixXd ideal(S, n);
+  for (Index i = 0; i < S; ++i) {
+    // Bins where every reference is silent: split evenly (as the run's masks split what no
+    // group explains).
+    const MatrixXf mask = (total.array() > 0).select(power[static_cast<std::size_t>(i)].array() / total.array().max(1e-30f),
+                                                     1.0f / static_cast<float>(S));
+    ideal.row(i) = istft(X.cwiseProduct(mask), stft, n).cast<double>().transpose();
+  }
+  return {{"mix", scores_json(refs.stems, bss_eval_sources(R, as_mix, filter_length))},
+          {"ideal_mask", scores_json(refs.stems, bss_eval_sources(R, ideal, filter_length))}};
 }
 
 void add_eval_command(CLI::App& app, Globals& globals) {

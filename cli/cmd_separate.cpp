@@ -16,6 +16,7 @@
 #include "progress.hpp"
 #include "report.hpp"
 #include "report_page.hpp"
+#include "report_verdict.hpp"
 
 namespace notewise::cli {
 
@@ -272,14 +273,23 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"threads", threads::limit()},  // the limit the timings ran under (small jobs ran on one)
     };
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
+    // The reference-free estimates of the verdict, from V made again a chunk at a time from the
+    // analysis signal (the NMF freed it): bounded as the listening copies are, so that a long
+    // recording's run does not hold its analysis signal again (report_verdict.hpp).
+    if (in.seconds() <= viewer_options().preview_max_seconds)
+      report["quality"] = estimate_quality(s, in.groups.names.size(),
+                                           analysis_signal(in.source(), in.frames, in.channels, rate, in.analysis_rate),
+                                           in.model.stft, mask_alpha(in.model));
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
       std::vector<std::string> stems = groups.files;
       scores = evaluate_stems(a->reference, run->staging(), stems);
+      scores["baselines"] = evaluate_baselines(a->reference, stems, in.model.stft, in.analysis_rate);
       report["scores"] = scores;
       const auto& m = scores["mean_SDR"];
       info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
     }
+    report["verdict"] = make_verdict(report);
     const Score all_notes = stem_score(in);  // the notes the groups index
     if (!a->no_report) {
       const auto t3 = std::chrono::steady_clock::now();
@@ -290,6 +300,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       view.stem_ext = a->ext;
       view.stems_written = true;
       view.seconds = in.seconds();
+      view.out_dir = a->out;
       view.progress = "report 4/4";
       view.quiet = globals.quiet;
       write_report(run->staging(), view, report, a->audio, scores, globals.force);

@@ -2,6 +2,7 @@
 
 #include "progress.hpp"
 #include "report_page.hpp"
+#include "report_verdict.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -92,6 +93,47 @@ std::string url_escape(const std::string& s) {
     }
   }
   return o;
+}
+
+// A value of report.json for a person: numbers to `digits` significant digits (0.10932098999999995
+// -> 0.1093), yes/no, lists joined, null as a dash.
+std::string format_value(const nlohmann::json& v, int digits) {
+  if (v.is_null()) return "&ndash;";
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  if (v.is_number()) {
+    char b[48];
+    std::snprintf(b, sizeof b, "%.*g", digits, v.get<double>());
+    return b;
+  }
+  if (v.is_string()) return html_escape(v.get<std::string>());
+  if (v.is_array()) {
+    if (v.empty()) return "&ndash;";
+    std::string o;
+    for (const auto& x : v) o += (o.empty() ? "" : ", ") + format_value(x, digits);
+    return o;
+  }
+  return html_escape(v.dump());
+}
+
+// A table of an object's keys and values, `per_row` pairs a row.
+std::string json_table(const nlohmann::json& j, int per_row) {
+  std::string h = "<table class=\"nw-params\">";
+  int i = 0;
+  for (const auto& [k, v] : j.items()) {
+    if (i % per_row == 0) h += i ? "</tr><tr>" : "<tr>";
+    h += "<th>" + html_escape(k) + "</th><td>" + format_value(v, 4) + "</td>";
+    ++i;
+  }
+  return h + (i ? "</tr>" : "") + "</table>\n";
+}
+
+// A number with `decimals` decimals, or a dash for null (a score of -inf).
+std::string format_number(const nlohmann::json& v, int decimals) {
+  if (!v.is_number()) return "&ndash;";
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v.get<double>());
+  return b;
 }
 
 }  // namespace
@@ -255,26 +297,50 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
     << "<style>body{font-family:sans-serif;max-width:1060px;margin:1em auto;color:#222}"
        "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
        "th{background:#eee}figure{margin:0.5em 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
-       ".audio td{text-align:left}</style>\n</head><body>\n";
+       ".audio td,.nw-params td:nth-child(odd){text-align:left}h1{margin:0.2em 0;font-size:1.6em}"
+       ".nw-verdict{border:2px solid #888;border-radius:8px;padding:6px 14px;margin:8px 0}"
+       ".nw-verdict ul{margin:4px 0;padding-left:1.3em}.nw-verdict li{margin:1px 0}"
+       ".nw-verdict-head{font-size:1.15em}.nw-verdict-word{font-weight:bold;font-size:1.5em;text-transform:uppercase;margin-right:0.4em}"
+       ".nw-good{border-color:#2e7d32;background:#edf7ee}.nw-good .nw-verdict-word{color:#2e7d32}"
+       ".nw-doubtful{border-color:#b26a00;background:#fff6e6}.nw-doubtful .nw-verdict-word{color:#b26a00}"
+       ".nw-poor{border-color:#c62828;background:#fdecea}.nw-poor .nw-verdict-word{color:#c62828}"
+       "li.nw-warning::marker{content:'\\26A0  '}li.nw-problem::marker{content:'\\2716  '}li.nw-ok::marker{content:'\\2714  '}"
+       ".nw-stems{margin:4px 0;background:#fff}.nw-stems td:first-child{text-align:left}"
+       ".nw-next{font-size:13px}.nw-next ul{margin:2px 0}.nw-next code{word-break:break-all}</style>\n</head><body>\n";
   h << "<h1>notewise " << (run.stems_written ? "separation" : "decomposition") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
     << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
-    << " notes in " << s.groups.names.size() << " groups. <span id=\"selfcheck\">checking...</span></p>\n";
+    << " notes in " << s.groups.names.size() << " groups.</p>\n";
+  // What a user asks first: did it work? (report_verdict.hpp)
+  std::vector<std::string> stem_files;
+  if (run.stems_written)
+    for (const auto& f : s.groups.files) stem_files.push_back(url_escape(f + "." + run.stem_ext));
+  if (report.contains("verdict")) h << verdict_html(report, stem_files, next_commands(report, run.out_dir.empty() ? dir : run.out_dir));
   h << viewer.html;
-  h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th></tr>\n";
-  h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td></tr>\n";
-  if (run.stems_written)  // decompose writes no stems
-    for (std::size_t k = 0; k < s.groups.names.size(); ++k)
-      h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td><audio controls preload=\"metadata\" src=\""
-        << url_escape(s.groups.files[k] + "." + run.stem_ext) << "\"></audio></td></tr>\n";
+  h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th><th>file</th></tr>\n";
+  h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td><td><a href=\""
+    << html_escape(mix_rel) << "\">" << html_escape(mix_rel) << "</a></td></tr>\n";
+  for (std::size_t k = 0; k < stem_files.size(); ++k)  // decompose writes no stems
+    h << "<tr><td>" << html_escape(s.groups.names[k]) << "</td><td><audio controls preload=\"metadata\" src=\"" << stem_files[k]
+      << "\"></audio></td><td><a href=\"" << stem_files[k] << "\">" << html_escape(s.groups.files[k] + "." + run.stem_ext) << "</a></td></tr>\n";
   h << "</table>\n";
   if (!scores.is_null()) {
-    h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
+    const bool base = scores.contains("baselines");
+    h << "<h2>Quality against the reference stems</h2>\n<table><tr><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th>"
+      << (base ? "<th>SDR of the mix alone</th><th>SDR of the ideal mask</th>" : "") << "</tr>\n";
     for (const auto& [stem, v] : scores["stems"].items()) {
-      h << "<tr><td>" << html_escape(stem) << "</td>" << score_cells(v) << "</tr>\n";
+      h << "<tr><td>" << html_escape(stem) << "</td>" << score_cells(v);
+      if (base)
+        for (const char* b : {"mix", "ideal_mask"}) {
+          const auto& x = scores["baselines"][b]["stems"];
+          h << "<td>" << format_number(x.contains(stem) ? x[stem]["SDR"] : nlohmann::json(), 2) << "</td>";
+        }
+      h << "</tr>\n";
     }
-    char b[64];
-    std::snprintf(b, sizeof b, "%.2f dB", scores["mean_SDR"].is_null() ? NAN : scores["mean_SDR"].get<double>());
-    h << "</table><p>mean SDR " << b << " (BSS Eval v3, as mir_eval)</p>\n";
+    h << "</table><p>mean SDR " << format_number(scores["mean_SDR"], 2) << " dB";
+    if (base)
+      h << " (the mix alone " << format_number(scores["baselines"]["mix"]["mean_SDR"], 2) << " dB, the ideal ratio mask on the same STFT "
+        << format_number(scores["baselines"]["ideal_mask"]["mean_SDR"], 2) << " dB)";
+    h << "; BSS Eval v3, as mir_eval</p>\n";
   }
   h << "<h2>Spectrograms</h2>\n";
   img("spectrogram", "mix spectrogram");
@@ -290,7 +356,8 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
     h << "<h2>Alignment</h2>\n";
     img("warp", "score-to-audio warp");
     if (report.contains("alignment"))
-      h << "<p>normalised path cost " << report["alignment"].value("normalised_cost", 0.0) << "</p>\n";
+      h << "<p>normalised path cost " << format_number(report["alignment"]["normalised_cost"], 3) << ", mean note confidence "
+        << format_number(report["alignment"]["mean_confidence"], 2) << "</p>\n";
   }
   h << "<h2>Groups</h2>\n<table><tr><th>group</th><th>notes</th></tr>\n";
   for (std::size_t k = 0; k < s.groups.names.size(); ++k)
@@ -306,11 +373,12 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
         << html_escape(i.value("from", "")) << ")</li>\n";
     h << "</ul>\n";
   }
-  h << "<h2>Parameters</h2>\n<pre>" << html_escape(report["parameters"].dump(1)) << "</pre>\n"
-    << "<h2>Run</h2>\n<pre>" << html_escape(nlohmann::json{{"version", report["version"]}, {"timings_s", report["timings_s"]},
-                                                             {"nmf_iterations", report["nmf"]["iterations"]}}.dump(1))
-    << "</pre>\n";
-  // A self-check the browser test reads: did every image and audio file load, any errors?
+  h << "<h2>Parameters</h2>\n" << json_table(report["parameters"], 3);
+  nlohmann::json run_info = {{"version", report["version"]}, {"NMF iterations", report["nmf"]["iterations"]}};
+  for (const auto& [k, v] : report["timings_s"].items()) run_info[k + " (s)"] = v;
+  h << "<h2>Run</h2>\n" << json_table(run_info, 3);
+  // A check the tests read (report_test.cpp, browser_test.js), out of the user's sight: did every
+  // image and audio file load, any errors? It lands in <body data-selfcheck>.
   h << "<script>\n"
        "const errors=[];window.addEventListener('error',e=>errors.push(e.message||(e.target&&e.target.src)||'error'),true);\n"
        "window.addEventListener('load',()=>{const imgs=[...document.images];"
@@ -318,7 +386,7 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
        "const auds=[...document.querySelectorAll('audio')];"
        "Promise.all(auds.map(a=>a.readyState>=1?true:new Promise(r=>{a.addEventListener('loadedmetadata',()=>r(true));"
        "a.addEventListener('error',()=>r(false));}))).then(res=>{const aok=res.filter(x=>x).length;"
-       "document.getElementById('selfcheck').textContent=`[self-check: images ${ok}/${imgs.length}, audio ${aok}/${auds.length}, errors ${errors.length}]`;});});\n"
+       "document.body.dataset.selfcheck=`self-check: images ${ok}/${imgs.length}, audio ${aok}/${auds.length}, errors ${errors.length}`;});});\n"
        "</script>\n</body></html>\n";
   io::write_text((root / "report.html").string(), h.str(), overwrite);
   bar.finish();

@@ -22,6 +22,7 @@ struct RunView {
   bool stems_written = false;    // the run wrote stems (separate); their samples are in
                                  // separation->stems only where the page's listening copies need them
   double seconds = 0;            // the recording's length
+  std::string out_dir;           // the output folder as the user named it (the page's next commands)
 };
 
 // Columns of the views a report draws (SeparationOptions::view_columns): the page's fine level,

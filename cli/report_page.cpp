@@ -48,14 +48,6 @@ std::string base64(const std::string& bytes) {
 }
 
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == std::string::npos)
-    return s;
-  std::string o = "'";
-  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return o + "'";
-}
-
 // Per note of the page (notes[i] = score note index), its share of the mix for the page's
 // per-note solo: in bands of 1/6 octave from C1 (bin k in band round(6 log2(k bin_hz / C1))),
 // at one column per `step` analysis frames over the frames its activations may use, the note's
@@ -138,6 +130,14 @@ nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::siz
 }
 
 }  // namespace
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == std::string::npos)
+    return s;
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
 
 std::string html_escape(const std::string& s) {
   std::string o;

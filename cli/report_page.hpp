@@ -43,6 +43,9 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
 std::string html_escape(const std::string& s);
 std::string score_cells(const nlohmann::json& stem_scores);
 
+// A word for a POSIX shell: as it is when it holds only safe characters, else in single quotes.
+std::string shell_quote(const std::string& s);
+
 // The command line of this process, shell-quoted (set once by main).
 void set_command_line(int argc, char** argv);
 const std::string& command_line();

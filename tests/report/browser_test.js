@@ -1,6 +1,7 @@
 // Drives headless Chromium over a notewise report as a user would, from file:// (no server):
 //   node tests/report/browser_test.js DIR/report.html SCREENSHOT.png
-// Asserts: the page loads with no console error and every image and view loads; the zoom
+// Asserts: at 1280x800 the verdict block is in the first screen and says "good" (--verdict WORD:
+// only that, for another run); the page loads with no console error and every image and view loads; the zoom
 // button halves the visible span and a wheel zooms in; a click on a view seeks there; playing
 // moves the cursor; soloing a group changes the page's audio graph (the other groups' gains go
 // to zero, the soloed group's stays at one); A/B to the mix silences the stems; clicking a
@@ -8,12 +9,22 @@
 // are silent, and the note's audio has far less energy an octave below its pitch than the mix
 // there, where the other hand plays). Exit 1 on the first failed check, naming it.
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [page_path, shot] = process.argv.slice(2);
+// With --verdict WORD: only the first-viewport checks (the verdict block says WORD), e.g. for a
+// run on a wrong score.
+const args = process.argv.slice(2);
+let want_verdict = 'good', verdict_only = false;
+if (args[0] === '--verdict') {
+  want_verdict = args[1];
+  verdict_only = true;
+  args.splice(0, 2);
+}
+const [page_path, shot] = args;
 if (!page_path || !shot) {
-  console.error('usage: node browser_test.js REPORT.html SCREENSHOT.png');
+  console.error('usage: node browser_test.js [--verdict WORD] REPORT.html SCREENSHOT.png');
   process.exit(2);
 }
 function check(ok, what) {
@@ -30,6 +41,39 @@ function check(ok, what) {
     args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
   });
   try {
+    // The first screen: at 1280 x 800, before any scrolling, the verdict block is wholly in view
+    // and says what the run should say; its stem links, and every other link of the page to a
+    // file, resolve to files of the output folder.
+    {
+      const first = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await first.goto('file://' + path.resolve(page_path));
+      const v = await first.evaluate(() => {
+        const el = document.getElementById('nw-verdict');
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        const word = el.querySelector('.nw-verdict-word');
+        return { top: r.top, bottom: r.bottom, height: r.height, scroll: window.scrollY, data: el.dataset.verdict,
+                 word: word ? word.textContent.trim() : '', visible: r.width > 0 && getComputedStyle(el).visibility === 'visible',
+                 stems: [...el.querySelectorAll('a.nw-stem')].map((a) => a.getAttribute('href')),
+                 links: [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
+                 next: [...el.querySelectorAll('.nw-next code')].map((c) => c.textContent) };
+      });
+      check(v !== null, 'the page has a verdict block');
+      check(v.visible && v.scroll === 0 && v.top >= 0 && v.bottom <= 800,
+            'the verdict block lies within the first 1280x800 screen (top ' + v.top.toFixed(0) + ', bottom ' + v.bottom.toFixed(0) + ' px)');
+      check(v.word.toLowerCase() === want_verdict && v.data === want_verdict, 'the verdict says ' + want_verdict + ' (' + v.word + ')');
+      const dir = path.dirname(path.resolve(page_path));
+      const local = v.links.filter((h) => !/^[a-z]+:/i.test(h) && !h.startsWith('#'));
+      check(v.stems.length >= 2 && v.stems.every((h) => fs.existsSync(path.join(dir, decodeURIComponent(h)))),
+            'the verdict links every stem to its file (' + v.stems.join(', ') + ')');
+      check(local.every((h) => !h.startsWith('/') && fs.existsSync(path.join(dir, decodeURIComponent(h)))),
+            'every link of the page is relative and names an existing file (' + local.length + ' links)');
+      check(v.next.some((c) => c.startsWith('notewise edit ')) && v.next.some((c) => c.startsWith('notewise separate ') && c.includes('--group')),
+            'the verdict gives the next commands (edit, regroup)');
+      await first.screenshot({ path: shot.replace(/\.png$/, '') + '-first-screen.png', fullPage: false });
+      await first.close();
+      if (verdict_only) return;
+    }
     const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
     // Until `condition` holds in the page (at most a minute; the check after it says what failed).
     const settle = (condition) => page.waitForFunction(condition, null, { timeout: 60000, polling: 50 }).catch(() => {});
@@ -38,7 +82,8 @@ function check(ok, what) {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto('file://' + path.resolve(page_path));
     await page.waitForFunction(() => window.notewiseViewer && window.notewiseViewer.ready(), null, { timeout: 60000 });
-    const self = await page.textContent('#selfcheck');
+    await page.waitForFunction(() => document.body.dataset.selfcheck, null, { timeout: 60000 }).catch(() => {});
+    const self = await page.evaluate(() => document.body.dataset.selfcheck);
     const m = /images (\d+)\/(\d+), audio (\d+)\/(\d+), errors (\d+)/.exec(self || '');
     check(m && m[1] === m[2] && m[3] === m[4] && m[5] === '0', 'every image and audio file of the page loads (' + self + ')');
     const views = await page.$$('#nw-viewer canvas[data-view]');

@@ -1,0 +1,58 @@
+#pragma once
+// "How well did it work?": the verdict a separation's report opens with (report.json's
+// "verdict", the block at the top of report.html). Without reference stems it rests on what the
+// run itself has: whether the score fits the recording (or how confidently it was aligned), each
+// stem's level, and estimates read from the model against the spectrogram it explains. With
+// reference stems, SDR beside two baselines on the same references: the mix as every estimate,
+// and the ideal ratio mask on the resynthesis STFT.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "notewise/core/types.hpp"
+#include "notewise/separation/separate.hpp"
+
+namespace notewise::cli {
+
+// Reference-free estimates of a separation (pitched groups; the drum classes of a band get
+// null), from V recomputed a chunk of frames at a time from `analysis` (the run's mono analysis
+// signal, from which V was made) and the model W H_g of each group:
+//   "unexplained": the share of V's energy the model leaves unexplained, sum (V - WH)_+^2 / sum V^2
+//                  (a score that is not the recording's leaves much of the sound unmodelled);
+//   per group "fit_db": 10 log10(sum V^2 / sum (V - WH)^2) over the cells the group's mask
+//                  dominates (> 1/2): how well the model explains the group's own region;
+//   per group "leakage": the share of the stem's energy (M_g V) in frames where the score has
+//                  none of the group's notes (outside every note window of the model, so after
+//                  each offset's allowance): sound the stem took from elsewhere;
+//   per group "share_db": the stem's energy as a share of all stems' (dB).
+// alpha: the mask exponent of the run (mask_alpha). Frames follow options.stft of the run.
+nlohmann::json estimate_quality(const Separation& s, std::size_t pitched_groups, const Eigen::Ref<const VectorXf>& analysis,
+                                const StftOptions& stft, double alpha);
+
+// The verdict from report.json's parts: "score_fit" or "alignment", "groups" (rms), "quality"
+// (estimate_quality) and, with a reference, "scores" (with "baselines"). Returns
+// {"verdict": "good" | "doubtful" | "poor", "reasons": [...], "stems": [...], "thresholds": {...}}.
+nlohmann::json make_verdict(const nlohmann::json& report);
+
+// The thresholds make_verdict uses (measured: docs/RESULTS.md, "The report's verdict").
+struct VerdictThresholds {
+  double unexplained_doubtful = 0.25;  // share of V's energy the model leaves unexplained
+  double unexplained_poor = 0.45;
+  double leakage_doubtful = 0.10;      // share of a stem's energy outside its notes' windows
+  double leakage_poor = 0.30;
+  double silent_stem_db = -30;         // a stem this far below the stems' total: near-silent
+  double alignment_confidence_doubtful = 0.3;
+  double sdr_gain_poor = 1.0;          // dB over the mix as estimate (with a reference)
+};
+const VerdictThresholds& verdict_thresholds();
+
+// The verdict block of report.html (the first thing on the page): `stem_files` the stems'
+// file names relative to the page (empty: decompose, no stems), `next` the next commands.
+std::string verdict_html(const nlohmann::json& report, const std::vector<std::string>& stem_files,
+                         const std::vector<std::pair<std::string, std::string>>& next);
+
+// The next commands of a run (what to do with its stems), built from its paths, shell-quoted:
+// an edit of the first group's level and a regrouping. {label, command}.
+std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::json& report, const std::string& out_dir);
+
+}  // namespace notewise::cli
