@@ -156,6 +156,9 @@ nlohmann::json make_verdict(const nlohmann::json& report) {
         if (qg.value("name", std::string()) == name) {
           st["fit_db"] = qg["fit_db"];
           st["leakage"] = qg["leakage"];
+          const double fit_db = num(qg, "fit_db");
+          if (fit_db < th.fit_doubtful_db)
+            reason(1, "the model explains stem '" + name + "' poorly (fit " + fmt("%.1f", fit_db) + " dB over its own cells)");
           const double leak = num(qg, "leakage");
           if (leak > th.leakage_poor)
             reason(2, "stem '" + name + "' holds " + fmt("%.0f", 100 * leak) + " % of its energy where the score has none of its notes");
@@ -189,6 +192,7 @@ nlohmann::json make_verdict(const nlohmann::json& report) {
                           {"unexplained_poor", th.unexplained_poor},
                           {"leakage_doubtful", th.leakage_doubtful},
                           {"leakage_poor", th.leakage_poor},
+                          {"fit_doubtful_db", th.fit_doubtful_db},
                           {"silent_stem_db", th.silent_stem_db},
                           {"alignment_confidence_doubtful", th.alignment_confidence_doubtful},
                           {"sdr_gain_poor_db", th.sdr_gain_poor}}}};
@@ -204,6 +208,11 @@ std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::j
   const std::string align = p.value("align_mode", std::string("no"));
   const std::string align_flag = align == "yes" ? " --align" : align == "auto" ? " --align=auto" : "";
   std::vector<std::pair<std::string, std::string>> out;
+  std::string dir = out_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  // A score that does not fit: first of all, the run again with the score aligned.
+  if (report.contains("score_fit") && report["score_fit"].is_object() && !report["score_fit"].value("fits", true) && align != "yes")
+    out.push_back({"align the score to the recording first", common + groups + " --align --out " + shell_quote(dir + "-aligned")});
   const auto& gs = report.value("groups", nlohmann::json::array());
   if (!gs.empty()) {
     const std::string first = gs[0].value("name", std::string("left"));
@@ -211,8 +220,6 @@ std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::j
                    "notewise edit " + shell_quote(audio) + " --score " + shell_quote(score) + align_flag + groups + " --gain " +
                        shell_quote(first + "=-6dB") + " --out edited.wav"});
   }
-  std::string dir = out_dir;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   out.push_back({"group the notes otherwise (e.g. a melody and the rest)",
                  common + align_flag + " --group " + shell_quote("melody=pitch>=72") + " --out " + shell_quote(dir + "-regrouped")});
   if (!report.contains("scores"))
@@ -250,7 +257,8 @@ std::string verdict_html(const nlohmann::json& report, const std::vector<std::st
   for (std::size_t k = 0; k < stems.size(); ++k) {
     const auto& s = stems[k];
     const std::string name = html_escape(s.value("name", std::string()));
-    h += "<tr><td>" + (k < stem_files.size() ? "<a class=\"nw-stem\" href=\"" + html_escape(stem_files[k]) + "\">" + name + "</a>" : name) + "</td>";
+    h += "<tr><td>" + name + (k < stem_files.size() ? " <a class=\"nw-stem\" href=\"" + html_escape(stem_files[k]) + "\">" +
+                                   html_escape(s.value("file", std::string())) + "</a>" : std::string()) + "</td>";
     h += cell(s, "level_dbfs", "%.1f dBFS") + cell(s, "share_db", "%.1f dB");
     if (fit) h += cell(s, "fit_db", "%.1f dB") + cell(s, "leakage", "%.1f %%", 100);
     if (sdr) h += cell(s, "SDR", "%.2f dB") + cell(s, "SDR_mix", "%.2f dB") + cell(s, "SDR_ideal_mask", "%.2f dB");

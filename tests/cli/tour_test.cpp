@@ -101,7 +101,9 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   for (const std::string& command : commands) {
     // What the command says it writes is there (in the example folder, where the tour runs).
     std::smatch m;
-    if (std::regex_search(command, m, std::regex("--out ([^ ]+)"))) EXPECT_TRUE(fs::exists(ex / m[1].str())) << command;
+    if (std::regex_search(command, m, std::regex("--out ([^ ]+)"))) {
+      EXPECT_TRUE(fs::exists(ex / m[1].str())) << command;
+    }
   }
   // A few of the outputs, looked at: the melody run's automatic rest, the edit's length, the
   // scored run's verdict beside its baselines.
@@ -120,8 +122,9 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   EXPECT_GT(sc["baselines"]["ideal_mask"]["mean_SDR"].get<double>(), sc["mean_SDR"].get<double>());
   // Nothing the tour needed was made for it: the shipped files are as they were.
   for (const std::string& f : shipped)
-    if (fs::is_regular_file(ex / f))
+    if (fs::is_regular_file(ex / f)) {
       EXPECT_EQ(test::read_bytes((ex / f).string()), test::read_bytes(std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1/" + f)) << f;
+    }
 }
 
 // The applications' block ("### Applications"), on generated signals: a drum beat and a band
