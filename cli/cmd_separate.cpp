@@ -47,7 +47,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
       "Score-informed NMF (Ewert & Mueller 2012) models every note; soft masks split the recording.\n"
       "Writes DIR/<group>.wav (or --ext: flac, ogg, opus, mp3, aiff) at the input's rate and channels\n"
       "(Opus and MP3 where they have it, else the next rate they have); lossless stems sum to the input.\n"
-      "DIR/report.json (parameters, groups, loss per iteration, timings), DIR/W.npy, DIR/H.npy,\n"
+      "DIR/report.json (the verdict: good, doubtful or poor, and why; parameters, groups, loss per\n"
+      "iteration, timings), DIR/W.npy, DIR/H.npy,\n"
       "DIR/index.json (what each row of W/H is, as 'decompose' writes it), DIR/loss.csv, and\n"
       "DIR/report.html with DIR/plots/ (spectrograms, templates, activations over the score,\n"
       "masks, loss) and report/ (its interactive views, the mix, listening copies): open it in any\n"
@@ -74,7 +75,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   a->names.add_to(*cmd);
   cmd->add_option("--reference", a->reference,
                   "Folder with the true stems (<group>.wav, .flac, ... any format): scores the result (SDR, SIR,\n"
-                  "SAR, SI-SDR); checked before the work")
+                  "SAR, SI-SDR) beside the mix's and the ideal ratio mask's; checked before the work")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
   cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
