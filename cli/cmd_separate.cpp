@@ -277,10 +277,15 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     // The reference-free estimates of the verdict, from V made again a chunk at a time from the
     // analysis signal (the NMF freed it): bounded as the listening copies are, so that a long
     // recording's run does not hold its analysis signal again (report_verdict.hpp).
-    if (in.seconds() <= viewer_options().preview_max_seconds)
-      report["quality"] = estimate_quality(s, in.groups.names.size(),
-                                           analysis_signal(in.source(), in.frames, in.channels, rate, in.analysis_rate),
-                                           in.model.stft, mask_alpha(in.model));
+    if (in.seconds() <= viewer_options().preview_max_seconds) {
+      try {
+        report["quality"] = estimate_quality(s, in.groups.names.size(),
+                                             analysis_signal(in.source(), in.frames, in.channels, rate, in.analysis_rate),
+                                             in.model.stft, mask_alpha(in.model));
+      } catch (const InvalidArgument& e) {  // the stems are written: the verdict goes without the estimates
+        warn(std::string("no quality estimate: ") + e.what());
+      }
+    }
     nlohmann::json scores;  // null without a reference
     if (!a->reference.empty()) {
       std::vector<std::string> stems = groups.files;
