@@ -206,12 +206,13 @@ std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::j
   std::string groups;
   for (const auto& g : p.value("groups", std::vector<std::string>{})) groups += " --group " + shell_quote(g);
   const std::string align = p.value("align_mode", std::string("no"));
-  const std::string align_flag = align == "yes" ? " --align" : align == "auto" ? " --align=auto" : "";
+  const std::string align_flag = align == "yes" ? " --align" : align == "no" ? " --align=no" : "";
   std::vector<std::pair<std::string, std::string>> out;
   std::string dir = out_dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   // A score that does not fit: first of all, the run again with the score aligned.
-  if (report.contains("score_fit") && report["score_fit"].is_object() && !report["score_fit"].value("fits", true) && align != "yes")
+  if (report.contains("score_fit") && report["score_fit"].is_object() && !report["score_fit"].value("fits", true) &&
+      !report.contains("alignment"))
     out.push_back({"align the score to the recording first", common + groups + " --align --out " + shell_quote(dir + "-aligned")});
   const auto& gs = report.value("groups", nlohmann::json::array());
   if (!gs.empty()) {
