@@ -61,7 +61,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   // two onset curves and two release curves per pitch the score uses, and about 150 floats of
   // features, cost rows and DTW path (fitted to the hour's measured peak: docs/PERFORMANCE.md).
   std::vector<MemoryPart> fit = base;
-  if (o.align || o.check_fit || o.align_auto) {
+  if (o.align || o.check_fit) {  // align_auto acts on the fit check only: it costs nothing without it
     std::set<int> pitches;
     for (const auto& n : score.notes()) pitches.insert(n.pitch);
     const double frames_aligned = L / sample_rate * AlignOptions{}.feature_rate;  // the rate prepare_recording aligns at
