@@ -42,8 +42,8 @@ TEST(Threads, OptionAndEnvironmentAreChecked) {
     EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(d.path() / "x"));
   }
-  const auto env = test::notewise_cli("separate " + in + " --out " + (d.path() / "y").string() + " --no-report");
-  EXPECT_EQ(env.code, 0) << env.err;
+  const auto plain = test::notewise_cli("separate " + in + " --out " + (d.path() / "y").string() + " --no-report");
+  EXPECT_EQ(plain.code, 0) << plain.err;  // without --threads: auto
   // From the environment, and as a global option after the command.
   const std::string bin = NOTEWISE_BINARY;
   const auto r = test::notewise_cli("separate " + in + " --out " + (d.path() / "one").string() + " --no-report --threads 1");
