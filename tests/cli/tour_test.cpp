@@ -13,8 +13,6 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
 #include "test_util.hpp"
-#include "unit/separation/drum_signals.hpp"
-#include "unit/separation/pitch_signals.hpp"
 
 using namespace notewise;
 using notewise::test::TempDir;
@@ -64,40 +62,66 @@ std::string quoted(const std::string& s) {
   return o + "'";
 }
 
+// A fresh clone after the set-up, as far as a README block can tell: build/notewise and the
+// shipped example folders, copied as they ship (nothing added).
+std::filesystem::path make_clone(const TempDir& dir) {
+  namespace fs = std::filesystem;
+  const fs::path root = dir.path() / "clone";
+  fs::create_directories(root / "build");
+  fs::create_symlink(fs::absolute(NOTEWISE_BINARY), root / "build" / "notewise");
+  fs::copy(std::string(NOTEWISE_EXAMPLES), root / "examples", fs::copy_options::recursive);
+  return root;
+}
+
+// Runs `commands` in one shell from `root`, as a reader pastes the block (its `export` and `cd`
+// carry over): each command's stdout dropped, its stderr kept in the log after a marker line;
+// the first failure stops it and names its index. Returns the log; fails the test on a failure.
+std::string run_block(const std::vector<std::string>& commands, const std::filesystem::path& root, const TempDir& dir) {
+  const std::string log = dir.file("block.log");
+  std::string script = "cd " + quoted(root.string()) + "\n";
+  for (std::size_t i = 0; i < commands.size(); ++i)
+    script += "echo '### command " + std::to_string(i) + "' >&2\n" + commands[i] + " </dev/null >/dev/null || { echo 'FAILED " +
+              std::to_string(i) + "' >&2; exit 1; }\n";
+  std::ofstream(dir.file("block.sh")) << script;
+  const int status = std::system(("bash --noprofile --norc " + dir.file("block.sh") + " 2>" + log).c_str());
+  const std::string log_text = test::read_bytes(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text.substr(log_text.size() > 4000 ? log_text.size() - 4000 : 0);
+  EXPECT_EQ(log_text.find("notewise: error"), std::string::npos) << log_text;
+  return log_text;
+}
+
+// The files of a shipped example folder (relative paths).
+std::set<std::string> shipped_files(const std::filesystem::path& ex) {
+  std::set<std::string> shipped;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(ex)) shipped.insert(std::filesystem::relative(e.path(), ex).string());
+  return shipped;
+}
+
+// Nothing a block needed was made for it: the shipped files are as they were.
+void expect_unchanged(const std::filesystem::path& ex, const std::set<std::string>& shipped, const std::string& name) {
+  for (const std::string& f : shipped)
+    if (std::filesystem::is_regular_file(ex / f)) {
+      EXPECT_EQ(test::read_bytes((ex / f).string()), test::read_bytes(std::string(NOTEWISE_EXAMPLES) + "/" + name + "/" + f)) << f;
+    }
+}
+
 }  // namespace
 
-// A fresh clone after the set-up, as far as the tour can tell: build/notewise and the shipped
-// example folder, copied as it ships (nothing added). The block runs in one shell, as a reader
-// pastes it: its `export` and `cd` carry over to the commands after them.
+// The tour's block from a fresh clone after the set-up (build/notewise and the shipped example
+// folders, nothing added), run in one shell as a reader pastes it.
 TEST(Tour, ReadmeCommandsRunAsWritten) {
   const std::string readme = test::read_bytes(NOTEWISE_SOURCE "/README.md");
   const std::vector<std::string> commands = tour_commands(readme);
   ASSERT_GE(commands.size(), 10u);
   TempDir dir;
   namespace fs = std::filesystem;
-  const fs::path root = dir.path() / "clone";
-  fs::create_directories(root / "build");
-  fs::create_directories(root / "examples");
-  fs::create_symlink(fs::absolute(NOTEWISE_BINARY), root / "build" / "notewise");
-  fs::copy(std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1", root / "examples" / "chopin_op64_1", fs::copy_options::recursive);
+  const fs::path root = make_clone(dir);
   const fs::path ex = root / "examples" / "chopin_op64_1";
-  std::set<std::string> shipped;
-  for (const auto& e : fs::recursive_directory_iterator(ex)) shipped.insert(fs::relative(e.path(), ex).string());
+  const std::set<std::string> shipped = shipped_files(ex);
   for (const char* f : {"mix.wav", "score.mid", "score.csv", "score.mxl", "truth/left.wav", "truth/right.wav"})
     ASSERT_TRUE(shipped.count(f)) << "the example does not ship " << f;
-
-  // One script: each command's stdout dropped, its stderr kept in the log after a marker line;
-  // the first failure stops it and names its index.
-  const std::string log = dir.file("tour.log");
-  std::string script = "cd " + quoted(root.string()) + "\n";
-  for (std::size_t i = 0; i < commands.size(); ++i)
-    script += "echo '### command " + std::to_string(i) + "' >&2\n" + commands[i] + " </dev/null >/dev/null || { echo 'FAILED " +
-              std::to_string(i) + "' >&2; exit 1; }\n";
-  std::ofstream(dir.file("tour.sh")) << script;
-  const int status = std::system(("bash --noprofile --norc " + dir.file("tour.sh") + " 2>" + log).c_str());
-  const std::string log_text = test::read_bytes(log);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text.substr(log_text.size() > 4000 ? log_text.size() - 4000 : 0);
-  EXPECT_EQ(log_text.find("notewise: error"), std::string::npos) << log_text;
+  run_block(commands, root, dir);
+  if (HasFailure()) return;
   for (const std::string& command : commands) {
     // What the command says it writes is there (in the example folder, where the tour runs).
     std::smatch m;
@@ -120,72 +144,36 @@ TEST(Tour, ReadmeCommandsRunAsWritten) {
   const auto& sc = scored["scores"];
   EXPECT_GT(sc["mean_SDR"].get<double>(), sc["baselines"]["mix"]["mean_SDR"].get<double>() + 5);
   EXPECT_GT(sc["baselines"]["ideal_mask"]["mean_SDR"].get<double>(), sc["mean_SDR"].get<double>());
-  // Nothing the tour needed was made for it: the shipped files are as they were.
-  for (const std::string& f : shipped)
-    if (fs::is_regular_file(ex / f)) {
-      EXPECT_EQ(test::read_bytes((ex / f).string()), test::read_bytes(std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1/" + f)) << f;
-    }
+  expect_unchanged(ex, shipped, "chopin_op64_1");
 }
 
-// The applications' block ("### Applications"), on generated signals: a drum beat and a band
-// (the beat with piano triads) with their MIDI scores (drums on channel 10), the example's
-// recording cut into a target and a source for the mosaic, and its score with an E4 after 10 s
-// for the note edits.
+// The applications' block ("### Applications"), as written, from the same kind of clone: in
+// examples/band (a rendered band and its drum beat with their MIDI scores), the mosaic's source
+// taken from the waltz's folder beside it.
 TEST(Tour, ApplicationCommandsRunAsWritten) {
   const std::string readme = test::read_bytes(NOTEWISE_SOURCE "/README.md");
   const std::vector<std::string> commands = tour_commands(readme, "### Applications");
-  ASSERT_GE(commands.size(), 6u);
+  ASSERT_GE(commands.size(), 8u);
   TempDir dir;
   namespace fs = std::filesystem;
-  const std::string ex = std::string(NOTEWISE_EXAMPLES) + "/chopin_op64_1/";
-  const io::Audio mix = io::read_audio(ex + "mix.wav");
-  const int rate = mix.sample_rate;
-  fs::copy_file(ex + "mix.wav", dir.file("mix.wav"));
-  io::write_wav(dir.file("target.wav"), mix.samples.middleRows(2 * rate, 3 * rate), rate);
-  io::write_wav(dir.file("bees.wav"), mix.samples.middleRows(10 * rate, 4 * rate), rate);
-  std::vector<Note> s = io::read_score(ex + "score.mid").notes();
-  Note e4 = s.back();
-  e4.onset = 12.0;
-  e4.duration = 0.5;
-  e4.pitch = 64;
-  s.push_back(e4);
-  io::write_midi_score(dir.file("s.mid"), Score(s), false);
-  const test::DrumMix beat = test::rock_beat(4, rate);
-  std::vector<Note> drums = beat.notes, piano;
-  for (Note& n : drums) {
-    n.label = "drums";
-    n.channel = 9;
-  }
-  io::write_wav(dir.file("beat.wav"), beat.mix, rate);
-  io::write_midi_score(dir.file("beat.mid"), Score(drums), false);
-  for (int b = 0; b < 4; ++b)
-    for (int p : {60, 64, 67}) {
-      Note n;
-      n.onset = 0.1 + b * 2.0;
-      n.duration = 1.8;
-      n.pitch = p + (b % 2) * 2;
-      n.label = "piano";
-      piano.push_back(n);
-    }
-  VectorXf band = test::piano_like(piano, static_cast<double>(beat.mix.size()) / rate, rate);
-  band.conservativeResize(beat.mix.size());
-  band += beat.mix;
-  io::write_wav(dir.file("band.wav"), band, rate);
-  piano.insert(piano.end(), drums.begin(), drums.end());
-  io::write_midi_score(dir.file("band.mid"), Score(piano), false);
-  const std::string binary = NOTEWISE_BINARY;
-  for (const std::string& command : commands) {
-    ASSERT_EQ(command.rfind("build/notewise ", 0), 0u) << command;
-    const std::string err = dir.file("stderr.txt");
-    const std::string run = "cd " + dir.path().string() + " && " + binary + command.substr(14) + " >/dev/null 2>" + err + " </dev/null";
-    const int status = std::system(run.c_str());
-    const std::string stderr_text = test::read_bytes(err);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command << "\n" << stderr_text;
-    EXPECT_EQ(stderr_text.find("notewise: error"), std::string::npos) << command << "\n" << stderr_text;
-  }
-  for (const char* f : {"mosaic.wav", "fig/activations.png", "drums/kick.wav", "drums/snare.wav", "drums/hihat.wav", "band/piano.wav",
-                        "band/kick.wav", "band/snare.wav", "band/hihat.wav", "kit/piano.wav", "kit/drums.wav"})
-    EXPECT_TRUE(fs::exists(dir.file(f))) << f;
-  EXPECT_FALSE(fs::exists(dir.file("kit/kick.wav")));
-  for (const char* f : {"edited.wav", "later.wav"}) EXPECT_EQ(io::read_audio(dir.file(f)).frames(), mix.frames()) << f;
+  const fs::path root = make_clone(dir);
+  const fs::path ex = root / "examples" / "band";
+  const std::set<std::string> shipped = shipped_files(ex);
+  for (const char* f : {"band.flac", "band.mid", "beat.flac", "beat.mid"}) ASSERT_TRUE(shipped.count(f)) << "the example does not ship " << f;
+  run_block(commands, root, dir);
+  if (HasFailure()) return;
+  for (const char* f : {"mosaic.wav", "fig/activations.png", "drums/kick.wav", "drums/snare.wav", "drums/hihat.wav", "band/bass.wav",
+                        "band/piano.wav", "band/kick.wav", "band/snare.wav", "band/hihat.wav", "kit/bass.wav", "kit/piano.wav",
+                        "kit/drums.wav"})
+    EXPECT_TRUE(fs::exists(ex / f)) << f;
+  EXPECT_FALSE(fs::exists(ex / "kit/kick.wav"));
+  const Index frames = io::read_audio((ex / "band.flac").string()).frames();
+  for (const char* f : {"edited.wav", "later.wav"}) EXPECT_EQ(io::read_audio((ex / f).string()).frames(), frames) << f;
+  // The transposition changed the recording after 7 s.
+  const io::Audio band = io::read_audio((ex / "band.flac").string());
+  const io::Audio edited = io::read_audio((ex / "edited.wav").string());
+  const int rate = band.sample_rate;
+  EXPECT_GT((edited.samples.bottomRows(frames - 8 * rate) - band.samples.bottomRows(frames - 8 * rate)).norm(), 0.05 * band.samples.bottomRows(frames - 8 * rate).norm());
+  expect_unchanged(ex, shipped, "band");
+  expect_unchanged(root / "examples" / "chopin_op64_1", shipped_files(root / "examples" / "chopin_op64_1"), "chopin_op64_1");
 }
