@@ -6,6 +6,7 @@
 #include <string>
 
 #include "notewise/core/error.hpp"
+#include "engine_common.hpp"
 
 namespace notewise::nmf {
 namespace {
@@ -142,7 +143,6 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
 
   double beta = o.divergence == Divergence::Euclidean ? 2.0 : o.divergence == Divergence::KullbackLeibler ? 1.0 : o.beta;
   const double gamma = beta < 1 ? 1.0 / (2.0 - beta) : 1.0;
-  Options loss_options = o;
   NmfdResult<T> res;
   res.W = std::move(W0);
   res.H = std::move(H0);
@@ -150,9 +150,18 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   const Index M = static_cast<Index>(pairs.size());
   Matrix<T> Ws = stacked_w(res.W, pairs);  // K x M, kept in step with res.W
   Matrix<T> L, A, B;
+  // L of the current (Ws, H), or stale: an update or a normalisation makes it stale; the loss
+  // after an iteration computes it, and the next H step uses it as it is (the same product of
+  // the same factors: the same numbers as computing it again).
+  bool L_current = false;
+  const auto model = [&] {
+    if (L_current) return;
+    L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
+    L_current = true;
+  };
   // A = V .* L^(beta-2) and B = L^(beta-1) of the current model (L floored at eps).
   const auto weights = [&] {
-    L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
+    model();
     A.resize(K, N);
     if (beta != 1) B.resize(K, N);
 #pragma omp parallel for schedule(static)
@@ -187,8 +196,17 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       res.H.row(r) *= s;
     }
     Ws = stacked_w(res.W, pairs);
+    L_current = false;
   };
-  const auto current_loss = [&] { return loss<T>(V, Ws, stacked_h(res.H, pairs), loss_options); };
+  // As loss(V, Ws, stacked H), from L (computed here if stale).
+  const double loss_beta = beta;
+  const auto current_loss = [&] {
+    model();
+    double total = 0;
+    for (Index n = 0; n < N; ++n)
+      for (Index k = 0; k < K; ++k) total += engine::beta_div<T>(V(k, n), L(k, n), loss_beta);
+    return total;
+  };
 
   res.initial_loss = current_loss();
   Matrix<T> W_prev, H_prev;
@@ -214,6 +232,7 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       for (Index n = 0; n < N; ++n)
         for (Index r = 0; r < R; ++r)
           if (!fixed_h[static_cast<std::size_t>(r)]) mu(res.H(r, n), num(r, n), den(r, n));
+      L_current = false;
     }
     if (!o.fix_w) {
       weights();
@@ -231,6 +250,7 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
         for (Index k = 0; k < K; ++k) mu(res.W[static_cast<std::size_t>(tau)](k, r), num(k, m), den(k, m));
       }
       Ws = stacked_w(res.W, pairs);
+      L_current = false;
     }
     if (o.normalize_every_iteration) normalize();
     const double l = current_loss();
