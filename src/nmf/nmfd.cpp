@@ -7,6 +7,7 @@
 
 #include "notewise/core/error.hpp"
 #include "engine_common.hpp"
+#include "kernels.hpp"
 
 namespace notewise::nmf {
 namespace {
@@ -149,6 +150,10 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   const std::vector<Pair> pairs = active_pairs(res.W);
   const Index M = static_cast<Index>(pairs.size());
   Matrix<T> Ws = stacked_w(res.W, pairs);  // K x M, kept in step with res.W
+  std::vector<Index> h_free;                // the pairs whose H row is not fixed
+  for (Index m = 0; m < M; ++m)
+    if (!fixed_h[static_cast<std::size_t>(pairs[static_cast<std::size_t>(m)].r)]) h_free.push_back(m);
+  const bool all_h_free = static_cast<Index>(h_free.size()) == M;
   Matrix<T> L, A, B;
   // L of the current (Ws, H), or stale: an update or a normalisation makes it stale; the loss
   // after an iteration computes it, and the next H step uses it as it is (the same product of
@@ -159,8 +164,33 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
     L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
     L_current = true;
   };
+  // KL: A = V ./ max(L, eps) of the current factors (the ratio written over L), and, with_loss,
+  // their divergence, per column in parallel and summed in column order (the same sum for any
+  // number of threads). A then stays current until an update; the loss after an iteration
+  // leaves it for the next H step.
+  bool A_current = false;
+  std::vector<double> column_loss;
+  const auto kl_weights = [&](bool with_loss) {
+    model();
+    A.swap(L);
+    L_current = false;
+    column_loss.assign(with_loss ? static_cast<std::size_t>(N) : 0, 0.0);
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n) {
+      const double l = detail::kl_ratio(V.data() + n * V.outerStride(), A.data() + n * K, K, with_loss);
+      if (with_loss) column_loss[static_cast<std::size_t>(n)] = l;
+    }
+    A_current = true;
+    double total = 0;
+    for (double l : column_loss) total += l;
+    return total;
+  };
   // A = V .* L^(beta-2) and B = L^(beta-1) of the current model (L floored at eps).
   const auto weights = [&] {
+    if (beta == 1) {
+      if (!A_current) kl_weights(false);
+      return;
+    }
     model();
     A.resize(K, N);
     if (beta != 1) B.resize(K, N);
@@ -196,11 +226,12 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       res.H.row(r) *= s;
     }
     Ws = stacked_w(res.W, pairs);
-    L_current = false;
+    L_current = A_current = false;
   };
   // As loss(V, Ws, stacked H), from L (computed here if stale).
   const double loss_beta = beta;
   const auto current_loss = [&] {
+    if (beta == 1) return kl_weights(true);
     model();
     double total = 0;
     for (Index n = 0; n < N; ++n)
@@ -218,21 +249,30 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
     if (!o.fix_h) {
       weights();
       // sum_tau W_tau' S_-tau(X): column n collects W_tau' X(:, n + tau), one product for all pairs.
+      // Only the pairs of rows the step updates take part (a band's drum rows are held while the
+      // pitched templates settle: most pairs then need no product).
+      Matrix<T> Wfree;
+      if (!all_h_free) {
+        Wfree.resize(K, static_cast<Index>(h_free.size()));
+        for (std::size_t j = 0; j < h_free.size(); ++j) Wfree.col(static_cast<Index>(j)) = Ws.col(h_free[j]);
+      }
+      const Matrix<T>& Wh = all_h_free ? Ws : Wfree;
       Matrix<T> num = Matrix<T>::Zero(R, N), den = Matrix<T>::Zero(R, N);
-      const Matrix<T> GA = Ws.transpose() * A;
+      const Matrix<T> GA = Wh.transpose() * A;
       Matrix<T> GB;
-      if (beta != 1) GB = Ws.transpose() * B;
-      for (Index m = 0; m < M; ++m) {
-        const Index tau = pairs[static_cast<std::size_t>(m)].tau, r = pairs[static_cast<std::size_t>(m)].r;
+      if (beta != 1) GB = Wh.transpose() * B;
+      for (Index j = 0; j < Wh.cols(); ++j) {
+        const Pair& p = pairs[static_cast<std::size_t>(all_h_free ? j : h_free[static_cast<std::size_t>(j)])];
+        const Index tau = p.tau, r = p.r;
         if (tau >= N) continue;
-        num.row(r).leftCols(N - tau) += GA.row(m).rightCols(N - tau);
-        if (beta == 1) den.row(r).leftCols(N - tau).array() += Ws.col(m).sum();
-        else den.row(r).leftCols(N - tau) += GB.row(m).rightCols(N - tau);
+        num.row(r).leftCols(N - tau) += GA.row(j).rightCols(N - tau);
+        if (beta == 1) den.row(r).leftCols(N - tau).array() += Wh.col(j).sum();
+        else den.row(r).leftCols(N - tau) += GB.row(j).rightCols(N - tau);
       }
       for (Index n = 0; n < N; ++n)
         for (Index r = 0; r < R; ++r)
           if (!fixed_h[static_cast<std::size_t>(r)]) mu(res.H(r, n), num(r, n), den(r, n));
-      L_current = false;
+      L_current = A_current = false;
     }
     if (!o.fix_w) {
       weights();
@@ -250,7 +290,7 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
         for (Index k = 0; k < K; ++k) mu(res.W[static_cast<std::size_t>(tau)](k, r), num(k, m), den(k, m));
       }
       Ws = stacked_w(res.W, pairs);
-      L_current = false;
+      L_current = A_current = false;
     }
     if (o.normalize_every_iteration) normalize();
     const double l = current_loss();
