@@ -86,7 +86,8 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     view.progress = "report 3/3";
     view.quiet = globals.quiet;
     nlohmann::json report = {{"version", kVersion},
-                                   {"parameters", a->model.to_json()},
+                                   {"parameters", a->model.to_json(&in.decisions)},
+        {"decisions", decisions_json(in.decisions)},
                                    {"timbre", timbre_json(in.timbre)},
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},

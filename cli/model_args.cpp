@@ -72,14 +72,20 @@ void ModelArgs::add_to(CLI::App& c, unsigned command, bool with_score, const std
     const std::string names = flag_names(s);
     if (s.type == SettingType::Bool) {
       bool& b = flags_[s.name] = start == "true";
-      o = c.add_flag(names, b, s.help);
+      o = c.add_flag(names, b, flag_text(s.help));
     } else if (s.type == SettingType::List) {
-      o = c.add_option(names, lists_[s.name], s.help);
+      o = c.add_option(names, lists_[s.name], flag_text(s.help));
     } else if (names.find('{') != std::string::npos) {
-      o = c.add_flag(names, text_[s.name], s.help);  // a flag that may take a value (--align, --align=no)
+      o = c.add_flag(names, text_[s.name], flag_text(s.help));  // a flag that may take a value (--align, --align=no)
+    } else if (s.type == SettingType::Int) {
+      long long& v = ints_[s.name] = std::stoll(start);  // CLI11 converts (and words its errors) as for any number
+      o = c.add_option(names, v, flag_text(s.help))->capture_default_str();
+    } else if (s.type == SettingType::Real) {
+      double& v = reals_[s.name] = std::stod(start);
+      o = c.add_option(names, v, flag_text(s.help))->capture_default_str();
     } else {
       text_[s.name] = start;
-      o = c.add_option(names, text_[s.name], s.help);
+      o = c.add_option(names, text_[s.name], flag_text(s.help));
       if (!start.empty()) o->capture_default_str();
     }
     if (s.type == SettingType::Choice) o->check(CLI::IsMember(s.choices));
@@ -91,19 +97,6 @@ void ModelArgs::add_to(CLI::App& c, unsigned command, bool with_score, const std
     if (s.type == SettingType::Real) {
       o->type_name("FLOAT");
       if (s.has_range) o->check(CLI::Range(s.min, s.max));
-    }
-    if (s.type == SettingType::Int || s.type == SettingType::Real) {
-      const Setting* p = &s;  // the table lives as long as the program
-      o->check(CLI::Validator(
-          [p](std::string& v) {
-            try {
-              check_setting(*p, v);
-            } catch (const InvalidArgument& e) {
-              return std::string(e.what());
-            }
-            return std::string();
-          },
-          "", "setting"));
     }
     o->group(group_name(s.group));
     options_[s.name] = o;
@@ -121,6 +114,8 @@ void ModelArgs::finish() {
     if (o->count() == 0) continue;
     const Setting& s = setting(name);
     if (s.type == SettingType::Bool) values.set(name, flags_[name] ? "true" : "false");
+    else if (s.type == SettingType::Int) values.set(name, std::to_string(ints_[name]));
+    else if (s.type == SettingType::Real) values.set(name, setting_number(reals_[name]));
     else if (s.type == SettingType::List) values.set_list(name, lists_[name]);
     else values.set(name, text_[name]);
   }
@@ -195,7 +190,16 @@ io::MidiOptions ModelArgs::midi_options() const {
   return mo;
 }
 
-nlohmann::json ModelArgs::to_json() const {
+nlohmann::json decisions_json(const Decisions& d) {
+  nlohmann::json j = nlohmann::json::object();
+  const std::pair<const char*, const Decision*> all[] = {
+      {"alpha", &d.alpha}, {"align", &d.align}, {"drums", &d.drums}, {"timbre", &d.timbre}, {"spectrogram", &d.spectrogram}};
+  for (const auto& [name, x] : all)
+    if (!x->value.empty()) j[name] = {{"value", x->value}, {"reason", flag_text(x->reason)}};
+  return j;
+}
+
+nlohmann::json ModelArgs::to_json(const Decisions* decisions) const {
   const SettingValues all = settings_of(pipeline_options(""), values);
   nlohmann::json j = {{"score", score}};
   for (const Setting& s : settings()) {
@@ -210,7 +214,7 @@ nlohmann::json ModelArgs::to_json() const {
     }
   }
   j["align"] = align;  // before align_mode, reports said only this
-  j["alpha_used"] = mask_alpha(options);
+  j["alpha_used"] = decisions != nullptr && !decisions->alpha.value.empty() ? std::stod(decisions->alpha.value) : mask_alpha(options);
   j["given"] = std::vector<std::string>(values.given.begin(), values.given.end());
   // Older readers: whether the band and the partials were given (every source takes them).
   j["explicit_band"] = values.was_given("tolerance") || values.was_given("tolerance_cents");

@@ -19,6 +19,9 @@ std::string setting_flag(const Setting& s, const std::string& value = "");
 // A library message with its "{setting:...}" names spelt as flags.
 std::string flag_text(const std::string& library_text);
 
+// report.json's "decisions": {name: {value, reason}}.
+nlohmann::json decisions_json(const Decisions& d);
+
 struct ModelArgs {
   std::string score;
   CLI::App* cmd = nullptr;
@@ -49,7 +52,8 @@ struct ModelArgs {
   // validate_options(finish), then reads --model if given (IoError/ParseError naming the file)
   // and takes its geometry and constraints (a usage error if explicit options contradict them).
   void prepare();
-  nlohmann::json to_json() const;
+  // report.json's "parameters"; alpha_used from the run's decisions where given.
+  nlohmann::json to_json(const Decisions* decisions = nullptr) const;
   io::MidiOptions midi_options() const;
   // The library pipeline's options (after finish/prepare); names for messages.
   PipelineOptions pipeline_options(const std::string& audio_name) const;
@@ -60,6 +64,8 @@ struct ModelArgs {
   std::map<std::string, std::string> text_;
   std::map<std::string, std::vector<std::string>> lists_;
   std::map<std::string, bool> flags_;
+  std::map<std::string, long long> ints_;
+  std::map<std::string, double> reals_;
   std::map<std::string, CLI::Option*> options_;
 };
 

@@ -76,32 +76,15 @@ nlohmann::json timbre_json(const TimbrePlan& plan) {
                        {"tolerance_cents", s.tolerance_cents},
                        {"partials", s.partials},
                        {"after_offset_s", s.after < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.after)}});
-  return {{"chosen", timbre_name(plan.chosen)}, {"reason", plan.reason}, {"instruments", instruments}, {"sources", sources}};
+  return {{"chosen", timbre_name(plan.chosen)}, {"reason", flag_text(plan.reason)}, {"instruments", instruments}, {"sources", sources}};
 }
 
 namespace {
 
-// /proc/meminfo's MemAvailable in bytes; 0 where it cannot be read (then nothing is refused).
-double memory_available() {
-  std::ifstream in("/proc/meminfo");
-  std::string key, unit;
-  double kb = 0;
-  while (in >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024;
-  return 0;
-}
-
-// Auto keeps V in memory up to this size (about 24 minutes at the defaults) and puts it on disk
-// above, where memory would otherwise grow with the recording. On disk the NMF reads V through
-// a mapping of the page cache, within a few per cent of its time in memory (docs/PERFORMANCE.md);
-// short runs keep it in memory all the same, so that nothing touches the disk for them.
-constexpr double kSpectrogramInMemory = 512e6;
-
-// The honest limit: a run that cannot fit stops here, before the audio is decoded or any
-// output is written, instead of being killed by the kernel half-way. Returns whether V goes to
-// disk (can_spill: the command streams and its options allow it).
-bool check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
-                  bool resynthesise, bool streamed, bool can_spill) {
+// The library's plan of where V is kept (plan_spectrogram), from the file's header and the
+// limit (--max-memory, else MemAvailable): before the audio is decoded or any output written.
+SpectrogramPlan check_memory(const std::string& audio_path, const Score& score, const PipelineOptions& po, const ModelArgs& m,
+                             bool resynthesise, bool streamed, bool can_spill) {
   double limit = 0;
   std::string source = "MemAvailable";
   if (!m.max_memory.empty()) {
@@ -112,7 +95,7 @@ bool check_memory(const std::string& audio_path, const Score& score, const Pipel
         throw InvalidArgument(std::string("--max-memory ") + e.what());
       }
     });
-    source = "--max-memory";
+    source = "{setting:max_memory}";
   } else {
     limit = memory_available();
   }
@@ -120,26 +103,13 @@ bool check_memory(const std::string& audio_path, const Score& score, const Pipel
   // A header outside read_audio's bounds: read_audio says what is wrong.
   if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
       info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
-    return m.spectrogram == "disk" && can_spill;
+    return {m.spectrogram == "disk" && can_spill, {}};
   // A report's listening copies keep a short run's stems whole (report_page.hpp).
   const std::size_t groups = po.groups.empty() ? std::max<std::size_t>(1, score.labels().size()) : po.groups.size();
   const bool copies = streamed && resynthesise && po.model.view_columns > 0 &&
                       keeps_listening_copies(static_cast<double>(info.frames) / info.sample_rate, info.channels, groups);
-  const auto estimate = [&](bool spilled) {
-    return estimate_memory(info.frames, info.sample_rate, info.channels, score, po, resynthesise, streamed, copies, spilled);
-  };
-  bool spill = m.spectrogram == "disk" && can_spill;
-  MemoryEstimate e = estimate(spill);
-  if (m.spectrogram == "auto" && can_spill &&
-      (spectrogram_bytes(info.frames, info.sample_rate, po) > kSpectrogramInMemory || (limit > 0 && e.bytes > limit))) {
-    spill = true;
-    e = estimate(true);
-  }
-  if (limit <= 0 || e.bytes <= limit) return spill;
-  const MemoryPart& big = e.parts.front();
-  throw Error(audio_path + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +
-              format_bytes(limit) + " available (" + source + "); the largest part is " + big.what + " (" +
-              format_bytes(big.bytes) + "): lower it with " + big.lower + ", or set --max-memory");
+  return plan_spectrogram(info.frames, info.sample_rate, info.channels, score, po, m.spectrogram, limit, source, audio_path,
+                          resynthesise, streamed, copies, can_spill);
 }
 
 }  // namespace
@@ -157,7 +127,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
                  bool stream) {
   Input in;
   in.score_file = io::read_score_file(m.score, m.midi_options());
-  for (const auto& line : in.score_file.notices) notice(g.quiet, line);
+  for (const auto& line : in.score_file.notices) notice(g.quiet, flag_text(line));
   if (m.align_by_default)
     notice(g.quiet, m.score + " is MusicXML, timed as written rather than as played: aligning it to the recording "
                     "first (--align=no keeps its times)");
@@ -174,7 +144,8 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   const bool can_spill = stream && spills_spectrogram(po.model, false);
   if (m.spectrogram == "disk" && !can_spill)
     throw CLI::ValidationError("--spectrogram disk: V is read from disk by NMF with --loss kl only (no --model, no autoencoder)");
-  in.spectrogram_on_disk = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr, can_spill);
+  const SpectrogramPlan place = check_memory(audio_path, score, po, m, resynthesise, in.reader != nullptr, can_spill);
+  in.spectrogram_on_disk = place.on_disk;
   if (in.reader) {
     in.audio.sample_rate = in.reader->sample_rate();
     in.frames = in.reader->frames();
@@ -197,6 +168,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   } catch (const ScoreMismatch& e) {
     throw Error(mismatch_advice(e));  // before any output is written
   }
+  in.decisions.spectrogram = place.decision;
   for (const auto& msg : in.messages) {
     if (msg.level == PipelineMessage::Level::Warning) warn(flag_text(msg.text));
     else info(g.quiet, flag_text(msg.text));
@@ -204,6 +176,7 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   if (in.spectrogram_on_disk && !in.drums.empty()) {
     // A band's joint model (drum notes) reads V whole (separate_prepared ignores the store).
     in.spectrogram_on_disk = false;
+    in.decisions.spectrogram = {"memory", "the drum notes' joint model reads V whole"};
     if (m.spectrogram == "disk") notice(g.quiet, "--spectrogram disk: the drum notes' joint model keeps V in memory");
   }
   if (in.spectrogram_on_disk)
@@ -214,7 +187,6 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
     in.warp = in.alignment->warp;
     in.align_cost = in.alignment->cost;
   }
-  m.options.decompose.constraints.sources = in.model.decompose.constraints.sources;
   warn_single_group(in, m);
   return in;
 }

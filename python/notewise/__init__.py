@@ -211,6 +211,8 @@ class Separation:
     geometry: sample_rate, n_fft, hop, bins, frames, bin_hz, frame_seconds of V/W/H
     loss, initial_loss, iterations: the fit's loss history;  alignment, score_fit, timbre,
     alpha_used, messages: what the CLI's report.json says of them
+    decisions: {name: (value, reason)} for alpha, align, drums, timbre, spectrogram: what the
+    library chose where the settings leave a choice, and why (report.json "decisions")
     """
 
     def __init__(self, r, mono):
@@ -234,8 +236,10 @@ class Separation:
         self.cancelled = r["cancelled"]
         self.alignment = Alignment(r["alignment"]) if r["alignment"] is not None else None
         self.score_fit = r["score_fit"]
-        self.timbre = r["timbre"]
+        self.timbre = dict(r["timbre"], reason=keyword_text(r["timbre"]["reason"]))
         self.alpha_used = r["alpha_used"]
+        # What the library chose where the settings leave a choice: {name: (value, reason)}.
+        self.decisions = {k: (v, keyword_text(why)) for k, (v, why) in r["decisions"].items()}
         self.messages = [keyword_text(text) for _, text in r["messages"]]
 
     def __repr__(self):
@@ -277,7 +281,8 @@ def _settings_doc(command):
             rng = " >= %g" % s["min"] if s["max"] == float("inf") else " in %g .. %g" % (s["min"], s["max"])
         unit = " " + s["unit"] if s["unit"] else ""
         default = (" = %s" % s["default"]) if s["default"] else ""
-        lines.append("    %s (%s%s%s)%s: %s" % (name, kind, rng, unit, default, " ".join(s["help"].split())))
+        text = keyword_text(" ".join(s["help"].split()))
+        lines.append("    %s (%s%s%s)%s: %s" % (name, kind, rng, unit, default, text))
     lines.append("    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError where it")
     lines.append("    matches neither as given nor aligned; False: used as given, unchecked).")
     return "\n".join(lines) + "\n"

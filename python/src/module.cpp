@@ -24,6 +24,7 @@
 #include "notewise/io/score_io.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/io/model_io.hpp"
+#include "notewise/pipeline/memory.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/pipeline/settings.hpp"
 #include "notewise/version.hpp"
@@ -191,7 +192,7 @@ std::string setting_text(const Setting& s, const py::handle& v) {
 // The options of separate/decompose/edit from keyword arguments named as the settings (a key
 // that is absent keeps the default, as an option not given on the command line), resolved by
 // the library as the CLI's are. Besides the settings: mute (edit), check_fit.
-PipelineOptions pipeline_options(py::dict o, const std::string& mode) {
+PipelineOptions pipeline_options(py::dict o, const std::string& mode, std::string& max_memory) {
   SettingValues v;
   PipelineOptions extra;
   std::string keys;
@@ -224,6 +225,7 @@ PipelineOptions pipeline_options(py::dict o, const std::string& mode) {
     throw InvalidArgument("spectrogram='disk': the arrays of a Python call are in memory (the notewise program reads a file's V from disk)");
   if (mode != "separate") v.set("drums", "ignore", false);  // edit's gains and decompose's rows: pitched groups
   PipelineOptions p = resolve_settings(v);
+  max_memory = v.text("max_memory");
   p.mute = extra.mute;
   p.check_fit = extra.check_fit;
   if (!v.text("model").empty()) use_piano_model(p, std::make_shared<PianoModel>(io::read_piano_model(v.text("model"))), v);
@@ -321,9 +323,16 @@ py::dict alignment_dict(const Alignment& al) {
 py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
              const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress) {
   if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
-  PipelineOptions po = pipeline_options(options.attr("copy")(), mode);
+  std::string max_memory;
+  PipelineOptions po = pipeline_options(options.attr("copy")(), mode, max_memory);
   Score score = score_of(score_columns);
   const auto samples = audio_view(audio);
+  if (!max_memory.empty()) {
+    // The same honest limit as the program's (the arrays are in memory already: not streamed).
+    const double limit = parse_bytes(max_memory);
+    plan_spectrogram(samples.rows(), sample_rate, static_cast<int>(samples.cols()), score, po, "memory", limit,
+                     "{setting:max_memory}", "audio", mode != "decompose", false, false, false);
+  }
   Progress prog{progress, std::nullopt};
   PreparedRecording prep;
   Separation sep;
@@ -372,7 +381,14 @@ py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score
   r["cancelled"] = d.run.cancelled;
   r["sparse_path"] = d.run.sparse_path;
   r["fit_seconds"] = d.fit_seconds;
-  r["alpha_used"] = mask_alpha(prep.model);
+  r["alpha_used"] = prep.model.alpha;  // resolved once by the library (Decisions::alpha)
+  py::dict decisions;
+  const std::pair<const char*, const Decision*> all[] = {{"alpha", &prep.decisions.alpha}, {"align", &prep.decisions.align},
+                                                         {"drums", &prep.decisions.drums}, {"timbre", &prep.decisions.timbre}};
+  for (const auto& [name, x] : all)
+    if (!x->value.empty()) decisions[name] = py::make_tuple(x->value, x->reason);
+  decisions["spectrogram"] = py::make_tuple("memory", "a Python call's arrays are in memory");
+  r["decisions"] = decisions;
   r["timbre"] = timbre_dict(prep.timbre);
   if (prep.fit) {
     py::dict f;
@@ -433,6 +449,20 @@ py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::o
   return r;
 }
 
+// A library message with the settings it names spelt as this module's keywords (the analysis
+// rate: analysis_sr, as the audio's rate is sr).
+std::string python_text(const std::string& text) {
+  return render_setting_names(text, [](const Setting& s, const std::string& value) {
+    const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
+    if (value.empty()) return name + "=";
+    const auto eq = value.find('=');
+    if (s.type == SettingType::List && eq != std::string::npos)  // a dict's entry: instruments={'violin': 'strings'}
+      return name + "={'" + value.substr(0, eq) + "': '" + value.substr(eq + 1) + "'}";
+    if (s.type == SettingType::Choice || s.type == SettingType::Text || s.type == SettingType::List) return name + "='" + value + "'";
+    return name + "=" + value;
+  });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_notewise, m) {
@@ -445,31 +475,23 @@ PYBIND11_MODULE(_notewise, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const IoError& e) {
-      PyErr_SetString(PyExc_OSError, e.what());
+      PyErr_SetString(PyExc_OSError, python_text(e.what()).c_str());
     } catch (const ScoreMismatch& e) {  // the library's words, then the keywords that decide
       const bool alignable = e.kind() != ScoreMismatch::Kind::NotAlignable;
-      PyErr_SetString(PyExc_ValueError, (std::string(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
+      PyErr_SetString(PyExc_ValueError, (python_text(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
                                          "as_given=True uses it as given").c_str());
     } catch (const ParseError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(PyExc_ValueError, python_text(e.what()).c_str());
     } catch (const InvalidArgument& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(PyExc_ValueError, python_text(e.what()).c_str());
     } catch (const Error& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
+      PyErr_SetString(PyExc_RuntimeError, python_text(e.what()).c_str());
     }
   });
 
   // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
   m.def("settings", &settings_list);
-  m.def("render_settings", [](const std::string& text) {
-    // Python's spelling of a setting: its keyword (the analysis rate: analysis_sr, as the audio's rate is sr).
-    return render_setting_names(text, [](const Setting& s, const std::string& value) {
-      const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
-      if (value.empty()) return name + "=";
-      if (s.type == SettingType::Choice || s.type == SettingType::Text) return name + "='" + value + "'";
-      return name + "=" + value;
-    });
-  });
+  m.def("render_settings", &python_text);
   m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
   m.def("threads", [] { return threads::limit(); });
   m.def("available_cpus", [] { return threads::available_cpus(); });

@@ -87,9 +87,9 @@ std::vector<Setting> build() {
     Setting s = choice("align", {"yes", "auto", "no"},
                        "Synchronise the score with the recording first (as 'notewise align'; a recording of an\n"
                        "excerpt is matched to its stretch of the score, the notes outside it left out).\n"
-                       "--align=auto (the default; MusicXML: --align): only a score that does not fit the recording\n"
+                       "{setting:align=auto} (the default; MusicXML: {setting:align}): only a score that does not fit the recording\n"
                        "as given (the check every run makes); one that matches the recording neither as given nor\n"
-                       "aligned is refused (exit 1). --align=no: use the score as given, even one that does not fit");
+                       "aligned is refused (exit 1). {setting:align=no}: use the score as given, even one that does not fit");
     s.default_text = "auto";
     s.group = SettingGroup::Common;
     s.flag = "--align{yes}";  // a flag (yes) that takes a value
@@ -152,7 +152,7 @@ std::vector<Setting> build() {
     Setting s;
     s.name = "model";
     s.help = "A piano model trained by 'notewise nae train': its encoder gives the activations in one pass,\n"
-             "then --iterations NMF iterations refine them (default here 10; 0: the encoder alone). The\n"
+             "then {setting:iterations} NMF iterations refine them (default here 10; 0: the encoder alone). The\n"
              "model's sample rate, FFT, hop and template/window options are used";
     s.group = SettingGroup::Common;
     s.commands = kSeparate | kDecompose;
@@ -231,8 +231,8 @@ std::vector<Setting> build() {
     Setting s = choice("method", {"nmf", "nae-mu", "nae-pgd", "nae-relu"},
                        "nmf | nae-mu | nae-pgd | nae-relu: NMF, or a nonnegative autoencoder trained by multiplicative\n"
                        "updates, projected gradients, or free-sign gradients (nonnegative through the ReLUs only);\n"
-                       "the autoencoders minimise --loss (euclidean or kl; nae-pgd and nae-relu default to euclidean)\n"
-                       "for --iterations epochs (default for them: 200)");
+                       "the autoencoders minimise {setting:loss} (euclidean or kl; nae-pgd and nae-relu default to euclidean)\n"
+                       "for {setting:iterations} epochs (default for them: 200)");
     s.group = SettingGroup::Common;
     s.set = NW_SET(o.model.decompose.method = t == "nae-mu"     ? Method::NaeMultiplicative
                                               : t == "nae-pgd"  ? Method::NaeProjectedGradient
@@ -270,7 +270,7 @@ std::vector<Setting> build() {
     add(s);
   }
   {
-    Setting s = number("nae_seed", SettingType::Int, "", "Seed of --nae-start random");
+    Setting s = number("nae_seed", SettingType::Int, "", "Seed of {setting:nae_start=random}");
     range(s, 0, HUGE_VAL);
     s.group = SettingGroup::Advanced;
     s.set = NW_SET(o.model.decompose.nae_seed = static_cast<std::uint64_t>(to_int(t)));
@@ -292,7 +292,7 @@ std::vector<Setting> build() {
     add(s);
   }
   {
-    Setting s = number("tolerance_cents", SettingType::Real, "cents", "Template band in cents (overrides --tolerance)");
+    Setting s = number("tolerance_cents", SettingType::Real, "cents", "Template band in cents (overrides {setting:tolerance})");
     s.set = NW_SET(o.model.decompose.constraints.tolerance_cents = to_real(t));
     s.get = NW_GET(setting_number(o.model.decompose.constraints.tolerance_cents));
     add(s);
@@ -402,7 +402,7 @@ std::vector<Setting> build() {
                        "Where the spectrogram V lives during the NMF: memory; disk (a temporary file without a name in\n"
                        "the output folder, read back a segment at a time, so that memory does not grow with V: 1.27 GB\n"
                        "an hour at the defaults); auto: disk when V exceeds 512 MB (about 24 minutes) or the run would\n"
-                       "not fit in memory otherwise. Needs --loss kl (the default) and NMF");
+                       "not fit in memory otherwise. Needs {setting:loss=kl} (the default) and NMF");
     s.default_text = "auto";
     s.group = SettingGroup::Advanced;
     add(s);  // decided where the recording is read (a file's length and header)
