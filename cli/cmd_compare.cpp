@@ -37,10 +37,9 @@ void add_compare_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--reference", a->reference,
                   "Folder with the true stems (<group>.wav, any audio format): separate with each method and score")
       ->check(CLI::ExistingDirectory);
-  a->model.loss = "euclidean";  // the lecture's comparison; --loss kl for the other
-  a->model.add_to(*cmd, true);
-  // compare runs every method; a --method option would be ignored.
-  if (CLI::Option* m = cmd->get_option_no_throw("--method")) cmd->remove_option(m);
+  a->model.set_default("loss", "euclidean");  // the lecture's comparison; --loss kl for the other
+  // compare runs every method (a --method option would be ignored), in memory.
+  a->model.add_to(*cmd, kEdit, true, {"method", "spectrogram"});
   cmd->callback([a, &globals] {
     validate_options([&] { a->model.finish(); });
     const char* names[] = {"nmf", "nae_pgd", "nae_mu", "nae_relu"};

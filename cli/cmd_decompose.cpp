@@ -36,8 +36,7 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
       "Example: notewise decompose mix.wav --score score.mid --out run/");
   cmd->add_option("audio", a->audio, "The recording (WAV, FLAC, OGG, MP3, ...)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder (created if needed)")->required();
-  a->model.add_to(*cmd, false, true);
-  a->model.add_spectrogram_option(*cmd);
+  a->model.add_to(*cmd, kDecompose);
   cmd->callback([a, &globals] {
     a->model.prepare();
     const auto t0 = std::chrono::steady_clock::now();
@@ -87,7 +86,8 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     view.progress = "report 3/3";
     view.quiet = globals.quiet;
     nlohmann::json report = {{"version", kVersion},
-                                   {"parameters", a->model.to_json()},
+                                   {"parameters", a->model.to_json(&in.decisions)},
+        {"decisions", decisions_json(in.decisions)},
                                    {"timbre", timbre_json(in.timbre)},
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},

@@ -114,8 +114,7 @@ void add_edit_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--transpose", a->transpose, "SELECTION=SEMITONES: shift these notes' pitch, e.g. 'pitch==64'=+1; repeatable");
   cmd->add_option("--shift-time", a->shift_time, "SELECTION=SECONDS: move these notes in time, e.g. 'pitch==64'=+0.25; repeatable");
   a->audio_out.add_to(*cmd);
-  a->model.add_to(*cmd, true);
-  a->model.add_spectrogram_option(*cmd);
+  a->model.add_to(*cmd, kEdit);
   cmd->callback([a, &globals] {
     std::vector<std::pair<std::string, double>> gains;
     std::vector<Transposition> transpositions;

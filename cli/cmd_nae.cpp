@@ -48,10 +48,9 @@ void add_nae_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--deep-width", a->deep.width, "Units per hidden layer")->capture_default_str()->check(CLI::Range(1, 4096))->group("Experimental");
   cmd->add_option("--deep-epochs", a->deep.epochs, "Adam epochs of the deeper encoder")->capture_default_str()->check(CLI::Range(0, 100000))->group("Experimental");
   cmd->add_option("--deep-rate", a->deep.rate, "Adam's rate, relative to each layer's starting RMS")->capture_default_str()->check(CLI::PositiveNumber)->group("Experimental");
-  a->model.method = "nae-mu";
-  a->model.nae_epochs = 100;  // measured enough with transpositions (docs/RESULTS.md)
-  a->model.options.decompose.nmf.max_iterations = a->model.nae_epochs;
-  a->model.add_to(*cmd, false, false, false);
+  a->model.set_default("method", "nae-mu");
+  a->model.set_default("iterations", "100");  // measured enough with transpositions (docs/RESULTS.md)
+  a->model.add_to(*cmd, kDecompose, false, {"model", "spectrogram"});
   cmd->callback([a, &globals] {
     validate_options([&] {
       a->model.finish();

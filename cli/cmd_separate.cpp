@@ -80,11 +80,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
   cmd->add_flag("--no-report", a->no_report, "Do not draw plots/ and report.html");
   cmd->add_flag("--no-mix-copy{false}", viewer_options().copy_mix,
                 "The report plays the input from where it is (no copy in report/; the folder is then not portable)");
-  a->model.drums = "classes";
-  cmd->add_option("--drums", a->model.drums, "Drum notes: classes (a stem per drum class) | kit (one stem 'drums') | ignore")
-      ->capture_default_str()->check(CLI::IsMember({"classes", "kit", "ignore"}));
-  a->model.add_to(*cmd, true, true);
-  a->model.add_spectrogram_option(*cmd);
+  a->model.add_to(*cmd, kSeparate);
   shorten_help(*cmd, {"ext", "group", "iterations", "no-report"});  // --align (auto by default) with --help-all
   cmd->callback([a, &globals] {
     a->model.prepare();
@@ -251,7 +247,8 @@ void add_separate_command(CLI::App& app, Globals& globals) {
         {"command", "separate"},
         {"input", {{"audio", a->audio}, {"sample_rate", in.audio.sample_rate}, {"channels", in.channels},
                    {"seconds", in.seconds()}, {"notes", in.score.size()}}},
-        {"parameters", a->model.to_json()},
+        {"parameters", a->model.to_json(&in.decisions)},
+        {"decisions", decisions_json(in.decisions)},
         {"timbre", timbre_json(in.timbre)},
         {"score_fit", fit_json(in.fit)},
         {"groups", jg},

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "help.hpp"
+#include "model_args.hpp"
 #include "report_page.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // Usage errors in the same one-line form as the others (CLI11 would print two lines),
     // with a guess at what was meant where a name is mistyped.
-    std::string what = e.what();
+    std::string what = cli::flag_text(e.what());  // the library names settings, the command line spells them as flags
     std::replace(what.begin(), what.end(), '\n', ' ');
     what = std::regex_replace(what, std::regex(R"((\d)\.0+\b)"), "$1");  // CLI11's ranges: "0.000000 to 10.000000"
     if (what == "A subcommand is required") what = "a command is required";
@@ -246,7 +247,7 @@ int main(int argc, char** argv) {
                       what.c_str(), path.c_str());
     return 2;
   } catch (const Error& e) {
-    std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(e.what()).c_str());
+    std::fprintf(stderr, "notewise: error: %s\n", io::staged_to_final(cli::flag_text(e.what())).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "notewise: error: out of memory\n");

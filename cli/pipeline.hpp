@@ -10,62 +10,12 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "model_args.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 
 namespace notewise::cli {
-
-struct ModelArgs {
-  std::string score;
-  std::string loss = "kl";
-  std::string label_by = "auto";
-  std::string path = "auto";
-  std::string method = "nmf";
-  std::string nae_optimizer = "auto";
-  std::string nae_start = "templates";
-  int nae_epochs = 200;  // autoencoder methods' epochs when --iterations is not given
-  std::string model;  // --model: a trained piano model's folder
-  bool pedal = false;
-  bool no_onsets = false;
-  bool align = false;       // --align: synchronise the score with the audio first
-  bool align_auto = PipelineOptions{}.align_auto;  // --align=auto (the default): only when the score does not fit as given
-  bool as_given = false;    // --align=no: use the score as given even where it does not fit
-  std::string align_mode;   // as given: "" (not given), yes, auto, no
-  bool align_by_default = false;  // a MusicXML score without --align: aligned (and said so)
-  int rate = 22050;
-  std::vector<std::string> groups;
-  // Drum notes: classes | kit | ignore (PipelineOptions::Drums). Only separate models them
-  // (its --drums, default classes); the other commands leave them out.
-  std::string drums = "ignore";
-  std::string preset = "tuned";
-  std::string max_memory;                 // --max-memory SIZE (else /proc/meminfo MemAvailable)
-  std::string spectrogram = "auto";       // --spectrogram memory | disk | auto (commands that stream)
-  std::string timbre = "auto";            // --timbre (libfmp preset: shared)
-  std::vector<std::string> instruments;   // --instrument LABEL=FAMILY
-  bool explicit_band = false;             // --tolerance/--tolerance-cents given: every source uses it
-  bool explicit_partials = false;         // --partials given: every source uses it
-  SeparationOptions options = SeparationOptions::tuned();
-  CLI::App* cmd = nullptr;
-
-  // Registers the options on a subcommand (with_groups: --group too; with_model: --model;
-  // with_score: --score and --align, which a command with several scores registers itself).
-  void add_to(CLI::App& cmd, bool with_groups, bool with_model = false, bool with_score = true);
-  // --spectrogram, for the commands whose NMF can read V from a temporary file (separate, edit).
-  void add_spectrogram_option(CLI::App& cmd);
-  // Fills `options` from the flags; throws InvalidArgument for bad values.
-  void finish();
-  // validate_options(finish), then reads --model if given (IoError/ParseError naming the file)
-  // and takes its geometry and constraints (a usage error if explicit options contradict them).
-  void prepare();
-  nlohmann::json to_json() const;
-  // --label-by and --pedal as the score readers take them.
-  io::MidiOptions midi_options() const;
-  // The library pipeline's options for these flags (after finish/prepare); names for messages.
-  PipelineOptions pipeline_options(const std::string& audio_name) const;
-  // The inverse of to_json (for re-running a recorded run); then call finish().
-  static ModelArgs from_json(const nlohmann::json& j);
-};
 
 // A recording read from its file and prepared by the library (mixed down, resampled, aligned,
 // fitted, cut, timbre planned, grouped).

@@ -142,25 +142,38 @@ def _audio(audio):
     raise ValueError("audio: expected a 1-D array or (channels, samples), got shape %r" % (a.shape,))
 
 
+def _pairs(name, v, what):
+    v = list(v.items()) if isinstance(v, dict) else [tuple(g.split("=", 1)) if isinstance(g, str) else tuple(g) for g in v]
+    for g in v:
+        if len(g) != 2:
+            raise ValueError("%s=: expected {%s} or ['%s', ...]" % (name, what, what.replace(": ", "=")))
+    return [(str(a), str(b)) for a, b in v]
+
+
 def _options(kw):
-    """Keyword options -> the library's option names; None means not given (the default)."""
+    """Keyword arguments -> the library's settings (the table's names); None: not given (the
+    default). The analysis rate is analysis_sr here (sr is the audio's rate)."""
     out = {}
+    if kw.pop("as_given", None):  # the older spelling of align="no"
+        kw.setdefault("align", "no")
     for k, v in kw.items():
         if v is None:
             continue
         if k == "analysis_sr":
             k = "sr"
-        if k == "align" and isinstance(v, str):
+        elif k == "sr":
+            raise ValueError("unknown keyword argument(s): sr (the analysis rate is analysis_sr)")
+        if k == "align":
+            if v is True or v is False:
+                v = "yes" if v else "no"
             if v not in ("auto", "yes", "no"):
-                raise ValueError("align=%r: expected True, False or 'auto'" % (v,))
-            out["align_auto"] = v == "auto"
-            v = v == "yes"
+                raise ValueError("align=%r: expected True, False, 'auto', 'yes' or 'no'" % (v,))
         if k == "groups":
-            v = list(v.items()) if isinstance(v, dict) else [tuple(g.split("=", 1)) if isinstance(g, str) else tuple(g)
-                                                                 for g in v]
-            for g in v:
-                if len(g) != 2:
-                    raise ValueError("groups=: expected {name: selection} or ['name=selection', ...]")
+            v = _pairs(k, v, "name: selection")
+        if k == "instruments":
+            v = _pairs(k, v, "label: family")
+        if isinstance(v, os.PathLike):
+            v = os.fspath(v)
         out[k] = v
     return out
 
@@ -198,6 +211,8 @@ class Separation:
     geometry: sample_rate, n_fft, hop, bins, frames, bin_hz, frame_seconds of V/W/H
     loss, initial_loss, iterations: the fit's loss history;  alignment, score_fit, timbre,
     alpha_used, messages: what the CLI's report.json says of them
+    decisions: {name: (value, reason)} for alpha, align, drums, timbre, spectrogram: what the
+    library chose where the settings leave a choice, and why (report.json "decisions")
     """
 
     def __init__(self, r, mono):
@@ -221,8 +236,10 @@ class Separation:
         self.cancelled = r["cancelled"]
         self.alignment = Alignment(r["alignment"]) if r["alignment"] is not None else None
         self.score_fit = r["score_fit"]
-        self.timbre = r["timbre"]
+        self.timbre = dict(r["timbre"], reason=keyword_text(r["timbre"]["reason"]))
         self.alpha_used = r["alpha_used"]
+        # What the library chose where the settings leave a choice: {name: (value, reason)}.
+        self.decisions = {k: (v, keyword_text(why)) for k, (v, why) in r["decisions"].items()}
         self.messages = [keyword_text(text) for _, text in r["messages"]]
 
     def __repr__(self):
@@ -252,17 +269,55 @@ class Alignment:
         return "<notewise.Alignment notes=%d cost=%.3f poor=%s>" % (len(self.score), self.cost, self.poor)
 
 
-_MODEL_DOC = """
-    Model options (None: the CLI's default; see ``notewise separate --help``):
-    preset "tuned" | "libfmp"; analysis_sr (22050 Hz); n_fft (4096), hop (512) at analysis_sr;
-    iterations (50); loss "kl" | "euclidean" | "is" | "beta=B"; template_iterations (50);
-    rel_loss_tol; tolerance, tolerance_cents, partials, inharmonicity, partial_power, before,
-    after, onsets (bool), onset_before, onset_after, velocity_start; alpha (0: by instrument);
-    timbre "auto" | "shared" | "per-label"; instruments {label: family}; nmf_path;
-    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError
-    where it matches neither as given nor aligned); as_given (True: use the score as given even
-    where it does not fit, with a warning); label_by, pedal (MIDI scores).
-"""
+def _settings_doc(command):
+    lines = ["", "    Settings (the library's table, as ``notewise %s --help-all`` lists them; None: the default):" % command]
+    for s in _notewise.settings():
+        if command not in s["commands"]:
+            continue
+        name = "analysis_sr" if s["name"] == "sr" else s["name"]
+        kind = "|".join(repr(c) for c in s["choices"]) if s["choices"] else s["type"]
+        rng = ""
+        if s["min"] is not None:
+            rng = " >= %g" % s["min"] if s["max"] == float("inf") else " in %g .. %g" % (s["min"], s["max"])
+        unit = " " + s["unit"] if s["unit"] else ""
+        default = (" = %s" % s["default"]) if s["default"] else ""
+        text = keyword_text(" ".join(s["help"].split()))
+        lines.append("    %s (%s%s%s)%s: %s" % (name, kind, rng, unit, default, text))
+    lines.append("    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError where it")
+    lines.append("    matches neither as given nor aligned; False: used as given, unchecked).")
+    return "\n".join(lines) + "\n"
+
+
+def _default(s):
+    t = s["default"]
+    if s["type"] == "list" or t == "":
+        return None
+    if s["type"] == "bool":
+        return t == "true"
+    if s["type"] == "int":
+        return int(t)
+    if s["type"] == "real":
+        return float(t)
+    return t
+
+
+def _with_settings(fn, command, first):
+    """fn's signature with the settings of `command` as keyword-only arguments (the table's
+    names and defaults) after the parameters named in `first`."""
+    import inspect
+    sig = inspect.signature(fn)
+    params = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD and p.name not in ("progress",)]
+    names = {p.name for p in params}
+    for s in _notewise.settings():
+        name = "analysis_sr" if s["name"] == "sr" else s["name"]
+        if command in s["commands"] and name not in names:
+            params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_default(s)))
+            names.add(name)
+    params.append(inspect.Parameter("check_fit", inspect.Parameter.KEYWORD_ONLY, default=True))
+    params.append(inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None))
+    fn.__signature__ = sig.replace(parameters=params)
+    fn.__doc__ += _settings_doc(command)
+    return fn
 
 
 def _run(mode, audio, sr, score, gains, progress, kw):
@@ -276,31 +331,32 @@ def _run(mode, audio, sr, score, gains, progress, kw):
     return r, mono
 
 
-def separate(audio, sr, score, *, groups=None, align=False, progress=None, **options):
+def separate(audio, sr, score, *, groups=None, align="auto", progress=None, **options):
     """Split a recording into one stem per group of notes (``notewise separate``).
 
     audio: 1-D or (channels, samples), at ``sr`` Hz (any rate, any channel count);
     score: a path, a list of [start, duration, pitch, velocity, label] rows, or a structured
     array; groups: {name: selection} (e.g. {"melody": "label==right && pitch>=72",
     "rest": "others"}), default one group per label; align: synchronise the score first
-    (True), or "auto": only if it does not fit the recording as given.
+    ("yes" or True), "auto" (the default): only if it does not fit the recording as given, or
+    "no" (False): use it as given.
     Returns a :class:`Separation`; its stems have the input's rate and layout and sum to it.
     """
     r, mono = _run("separate", audio, sr, score, {}, progress, dict(options, groups=groups, align=align))
     return Separation(r, mono)
 
 
-separate.__doc__ += _MODEL_DOC
+_with_settings(separate, "separate", ())
 
 
-def decompose(audio, sr, score, *, align=False, progress=None, **options):
+def decompose(audio, sr, score, *, align="auto", progress=None, **options):
     """The score-informed decomposition alone (``notewise decompose``): a :class:`Separation`
     with W, H, the row index, H_notes (notes, frames), label masks and no stems."""
     r, mono = _run("decompose", audio, sr, score, {}, progress, dict(options, align=align))
     return Separation(r, mono)
 
 
-decompose.__doc__ += _MODEL_DOC
+_with_settings(decompose, "decompose", ())
 
 
 def _gain(name, g):
@@ -312,7 +368,7 @@ def _gain(name, g):
     return float(g)
 
 
-def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, progress=None, **options):
+def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align="auto", progress=None, **options):
     """Re-mix a recording's note groups (``notewise edit``).
 
     gains: {group: gain}, a linear factor or a string in dB ("-6dB"); mute: a selection of notes
@@ -327,7 +383,7 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align=False, p
     return out[0] if mono else out
 
 
-edit.__doc__ += _MODEL_DOC
+_with_settings(edit, "edit", ())
 
 
 def align(audio, sr, score, *, label_by="auto", pedal=False):

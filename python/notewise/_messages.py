@@ -33,7 +33,12 @@ _FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
 
 
 def keyword_text(text):
-    """The library's message with each command-line flag named as this module's keyword."""
+    """The library's message with each setting it names spelt as this module's keyword: the
+    library's "{setting:NAME}" placeholders by the library's own rendering, then the flags that
+    some of its messages still spell (regular expressions below)."""
+    if "{setting:" in text:
+        from . import _notewise
+        text = _notewise.render_settings(text)
     if "--" not in text:
         return text
     for flag, keyword in _FLAGS:

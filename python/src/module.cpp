@@ -23,7 +23,10 @@
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/nmf/nmf.hpp"
+#include "notewise/io/model_io.hpp"
+#include "notewise/pipeline/memory.hpp"
 #include "notewise/pipeline/pipeline.hpp"
+#include "notewise/pipeline/settings.hpp"
 #include "notewise/version.hpp"
 
 namespace py = pybind11;
@@ -162,70 +165,101 @@ T take(py::dict& d, const char* key) {
   }
 }
 
-// The options of separate/decompose/edit (the CLI's names, underscores for dashes; a key that
-// is absent keeps the default, as an option not given on the command line).
-PipelineOptions pipeline_options(py::dict o) {
-  const std::string preset = o.contains("preset") ? take<std::string>(o, "preset") : "tuned";
-  if (preset != "tuned" && preset != "libfmp") throw InvalidArgument("preset='" + preset + "': expected 'tuned' or 'libfmp'");
-  PipelineOptions p = preset == "libfmp" ? PipelineOptions::libfmp() : PipelineOptions{};
-  auto& m = p.model;
-  auto& c = m.decompose.constraints;
-  auto& n = m.decompose.nmf;
-  auto has = [&](const char* k) { return o.contains(k); };
-  if (has("sr")) p.analysis_rate = take<int>(o, "sr");
-  if (has("n_fft")) m.stft.n_fft = take<int>(o, "n_fft");
-  if (has("hop")) m.stft.hop = take<int>(o, "hop");
-  if (has("iterations")) n.max_iterations = take<int>(o, "iterations");
-  if (has("loss")) nmf::parse_divergence(take<std::string>(o, "loss"), n);
-  if (has("template_iterations")) m.decompose.template_iterations = take<int>(o, "template_iterations");
-  if (has("rel_loss_tol")) n.rel_loss_tol = take<double>(o, "rel_loss_tol");
-  const bool band = has("tolerance") || has("tolerance_cents");
-  if (has("tolerance")) c.tolerance = take<double>(o, "tolerance");
-  if (has("tolerance_cents")) c.tolerance_cents = take<double>(o, "tolerance_cents");
-  const bool partials = has("partials");
-  if (partials) c.partials = take<int>(o, "partials");
-  if (has("inharmonicity")) c.inharmonicity = take<double>(o, "inharmonicity");
-  if (has("partial_power")) c.partial_power = take<double>(o, "partial_power");
-  if (has("before")) c.before = take<double>(o, "before");
-  const bool after = has("after");
-  if (after) c.after = take<double>(o, "after");
-  if (has("onsets")) c.onset_templates = take<bool>(o, "onsets");
-  if (has("onset_before")) c.onset_before = take<double>(o, "onset_before");
-  if (has("onset_after")) c.onset_after = take<double>(o, "onset_after");
-  if (has("velocity_start")) c.velocity_start = take<bool>(o, "velocity_start");
-  if (has("alpha")) m.alpha = take<double>(o, "alpha");
-  if (has("nmf_path")) {
-    const auto s = take<std::string>(o, "nmf_path");
-    if (s != "auto" && s != "dense" && s != "sparse") throw InvalidArgument("nmf_path='" + s + "': expected 'auto', 'dense' or 'sparse'");
-    n.path = s == "dense" ? nmf::Path::Dense : s == "sparse" ? nmf::Path::Sparse : nmf::Path::Auto;
+// A keyword argument's value as its setting's text (pipeline/settings.hpp).
+std::string setting_text(const Setting& s, const py::handle& v) {
+  auto wrong = [&](const char* expected) {
+    return InvalidArgument(s.name + "=" + py::repr(v).cast<std::string>() + ": expected " + expected);
+  };
+  switch (s.type) {
+    case SettingType::Bool:
+      if (!py::isinstance<py::bool_>(v)) throw wrong("True or False");
+      return v.cast<bool>() ? "true" : "false";
+    case SettingType::Int:
+      if (py::isinstance<py::bool_>(v) || !py::isinstance<py::int_>(v)) {
+        if (!py::isinstance<py::float_>(v) || std::floor(v.cast<double>()) != v.cast<double>()) throw wrong("a whole number");
+        return setting_number(v.cast<double>());
+      }
+      return py::str(v).cast<std::string>();
+    case SettingType::Real:
+      if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v))) throw wrong("a number");
+      return setting_number(v.cast<double>());
+    default:
+      if (!py::isinstance<py::str>(v)) throw wrong("a string");
+      return v.cast<std::string>();
   }
-  if (has("timbre")) p.timbre = parse_timbre(take<std::string>(o, "timbre"));
-  if (has("instruments"))
-    for (const auto& [label, family] : take<std::map<std::string, std::string>>(o, "instruments"))
-      p.instruments[label] = parse_family(family);
-  if (has("groups"))
-    for (const auto& [name, sel] : take<std::vector<std::pair<std::string, std::string>>>(o, "groups"))
-      p.groups.push_back(parse_group_spec(name + "=" + sel));
-  if (has("mute")) p.mute = take<std::string>(o, "mute");
-  if (has("align")) p.align = take<bool>(o, "align");
-  if (has("align_auto")) p.align_auto = take<bool>(o, "align_auto");
-  if (has("check_fit")) p.check_fit = take<bool>(o, "check_fit");
-  if (has("as_given")) p.as_given = take<bool>(o, "as_given");
-  p.overrides.band |= band;
-  p.overrides.partials |= partials;
-  p.overrides.after |= after;
-  if (!o.empty()) {
-    std::string keys;
-    for (const auto& kv : o) {
-      if (!keys.empty()) keys += ", ";
-      keys += py::str(kv.first).cast<std::string>();
+}
+
+// The options of separate/decompose/edit from keyword arguments named as the settings (a key
+// that is absent keeps the default, as an option not given on the command line), resolved by
+// the library as the CLI's are. Besides the settings: mute (edit), check_fit.
+PipelineOptions pipeline_options(py::dict o, const std::string& mode, std::string& max_memory) {
+  SettingValues v;
+  PipelineOptions extra;
+  std::string keys;
+  for (const auto& kv : o) {
+    const std::string name = py::str(kv.first).cast<std::string>();
+    if (name == "mute") {
+      extra.mute = kv.second.cast<std::string>();
+      continue;
     }
-    throw InvalidArgument("unknown keyword argument(s): " + keys);
+    if (name == "check_fit") {
+      extra.check_fit = kv.second.cast<bool>();
+      continue;
+    }
+    const Setting* s = find_setting(name);
+    if (s == nullptr || (mode != "separate" && name == "drums")) {
+      keys += (keys.empty() ? "" : ", ") + name;
+      continue;
+    }
+    if (s->type == SettingType::List) {
+      std::vector<std::string> items;
+      for (const auto& item : kv.second.cast<std::vector<std::pair<std::string, std::string>>>())
+        items.push_back(item.first + "=" + item.second);
+      v.set_list(name, items);
+    } else {
+      v.set(name, setting_text(*s, kv.second));
+    }
   }
+  if (!keys.empty()) throw InvalidArgument("unknown keyword argument(s): " + keys);
+  if (v.text("spectrogram") == "disk")
+    throw InvalidArgument("spectrogram='disk': the arrays of a Python call are in memory (the notewise program reads a file's V from disk)");
+  if (mode != "separate") v.set("drums", "ignore", false);  // edit's gains and decompose's rows: pitched groups
+  PipelineOptions p = resolve_settings(v);
+  max_memory = v.text("max_memory");
+  p.mute = extra.mute;
+  p.check_fit = extra.check_fit;
+  if (!v.text("model").empty()) use_piano_model(p, std::make_shared<PianoModel>(io::read_piano_model(v.text("model"))), v);
   p.audio_name = "audio";
   p.score_name = "score";
   p.validate();
   return p;
+}
+
+// The settings table for the Python side: signatures and defaults (notewise/__init__.py).
+py::list settings_list() {
+  py::list out;
+  for (const Setting& s : settings()) {
+    py::dict d;
+    d["name"] = s.name;
+    const char* types[] = {"int", "real", "bool", "choice", "text", "list"};
+    d["type"] = types[static_cast<int>(s.type)];
+    d["default"] = s.default_text;
+    d["unit"] = s.unit;
+    d["min"] = s.has_range ? py::object(py::float_(s.min)) : py::object(py::none());
+    d["max"] = s.has_range ? py::object(py::float_(s.max)) : py::object(py::none());
+    d["choices"] = s.choices;
+    d["help"] = s.help;
+    const char* groups[] = {"common", "model", "advanced", "research"};
+    d["group"] = groups[static_cast<int>(s.group)];
+    py::list commands;
+    if (s.commands & kSeparate) commands.append("separate");
+    if (s.commands & kDecompose) commands.append("decompose");
+    if (s.commands & kEdit) commands.append("edit");
+    d["commands"] = commands;
+    d["report_key"] = s.key();
+    out.append(d);
+  }
+  return out;
 }
 
 py::dict timbre_dict(const TimbrePlan& plan) {
@@ -289,10 +323,16 @@ py::dict alignment_dict(const Alignment& al) {
 py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
              const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress) {
   if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
-  PipelineOptions po = pipeline_options(options.attr("copy")());
-  if (mode != "separate") po.drums = PipelineOptions::Drums::Ignore;  // edit's gains and decompose's rows: pitched groups
+  std::string max_memory;
+  PipelineOptions po = pipeline_options(options.attr("copy")(), mode, max_memory);
   Score score = score_of(score_columns);
   const auto samples = audio_view(audio);
+  if (!max_memory.empty()) {
+    // The same honest limit as the program's (the arrays are in memory already: not streamed).
+    const double limit = parse_bytes(max_memory);
+    plan_spectrogram(samples.rows(), sample_rate, static_cast<int>(samples.cols()), score, po, "memory", limit,
+                     "{setting:max_memory}", "audio", mode != "decompose", false, false, false);
+  }
   Progress prog{progress, std::nullopt};
   PreparedRecording prep;
   Separation sep;
@@ -341,7 +381,14 @@ py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score
   r["cancelled"] = d.run.cancelled;
   r["sparse_path"] = d.run.sparse_path;
   r["fit_seconds"] = d.fit_seconds;
-  r["alpha_used"] = mask_alpha(prep.model);
+  r["alpha_used"] = prep.model.alpha;  // resolved once by the library (Decisions::alpha)
+  py::dict decisions;
+  const std::pair<const char*, const Decision*> all[] = {{"alpha", &prep.decisions.alpha}, {"align", &prep.decisions.align},
+                                                         {"drums", &prep.decisions.drums}, {"timbre", &prep.decisions.timbre}};
+  for (const auto& [name, x] : all)
+    if (!x->value.empty()) decisions[name] = py::make_tuple(x->value, x->reason);
+  decisions["spectrogram"] = py::make_tuple("memory", "a Python call's arrays are in memory");
+  r["decisions"] = decisions;
   r["timbre"] = timbre_dict(prep.timbre);
   if (prep.fit) {
     py::dict f;
@@ -402,6 +449,20 @@ py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::o
   return r;
 }
 
+// A library message with the settings it names spelt as this module's keywords (the analysis
+// rate: analysis_sr, as the audio's rate is sr).
+std::string python_text(const std::string& text) {
+  return render_setting_names(text, [](const Setting& s, const std::string& value) {
+    const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
+    if (value.empty()) return name + "=";
+    const auto eq = value.find('=');
+    if (s.type == SettingType::List && eq != std::string::npos)  // a dict's entry: instruments={'violin': 'strings'}
+      return name + "={'" + value.substr(0, eq) + "': '" + value.substr(eq + 1) + "'}";
+    if (s.type == SettingType::Choice || s.type == SettingType::Text || s.type == SettingType::List) return name + "='" + value + "'";
+    return name + "=" + value;
+  });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_notewise, m) {
@@ -414,21 +475,23 @@ PYBIND11_MODULE(_notewise, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const IoError& e) {
-      PyErr_SetString(PyExc_OSError, e.what());
+      PyErr_SetString(PyExc_OSError, python_text(e.what()).c_str());
     } catch (const ScoreMismatch& e) {  // the library's words, then the keywords that decide
       const bool alignable = e.kind() != ScoreMismatch::Kind::NotAlignable;
-      PyErr_SetString(PyExc_ValueError, (std::string(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
+      PyErr_SetString(PyExc_ValueError, (python_text(e.what()) + (alignable ? "; align=True aligns it, " : "; ") +
                                          "as_given=True uses it as given").c_str());
     } catch (const ParseError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(PyExc_ValueError, python_text(e.what()).c_str());
     } catch (const InvalidArgument& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(PyExc_ValueError, python_text(e.what()).c_str());
     } catch (const Error& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
+      PyErr_SetString(PyExc_RuntimeError, python_text(e.what()).c_str());
     }
   });
 
   // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
+  m.def("settings", &settings_list);
+  m.def("render_settings", &python_text);
   m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
   m.def("threads", [] { return threads::limit(); });
   m.def("available_cpus", [] { return threads::available_cpus(); });

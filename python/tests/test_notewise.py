@@ -429,6 +429,47 @@ def test_messages_name_keywords_not_command_line_flags(tmp_path):
         notewise.read_score(tmp_path / "s.csv", label_by="nope")
 
 
+def test_settings_table_is_every_keyword_with_its_default():
+    """Each setting of the library's table (pipeline/settings.hpp) is a keyword argument of the
+    commands that take it, with the table's default; a call giving every one at its default is
+    accepted and gives the stems of a call giving none; the decisions say what was chosen."""
+    import inspect
+    from notewise import _notewise
+    table = _notewise.settings()
+    assert len(table) >= 35
+    for fn in (notewise.separate, notewise.decompose, notewise.edit):
+        params = inspect.signature(fn).parameters
+        for s in table:
+            if fn.__name__ not in s["commands"]:
+                continue
+            name = "analysis_sr" if s["name"] == "sr" else s["name"]
+            assert name in params, (fn.__name__, name)
+            p = params[name]
+            assert p.kind == p.KEYWORD_ONLY, name
+            t = s["type"]
+            expected = (None if t == "list" or s["default"] == "" else s["default"] == "true" if t == "bool"
+                        else int(s["default"]) if t == "int" else float(s["default"]) if t == "real" else s["default"])
+            assert p.default == expected, (fn.__name__, name, p.default, s["default"])
+            assert name in fn.__doc__, name
+    for name in ("preset", "method", "drums", "model", "align", "timbre", "spectrogram", "max_memory"):
+        assert name in inspect.signature(notewise.separate).parameters, name
+    a, b = two_tones(2 * SR)
+    params = inspect.signature(notewise.separate).parameters
+    defaults = {k: p.default for k, p in params.items()
+                if p.kind == p.KEYWORD_ONLY and p.default is not None and k not in ("progress",)}
+    defaults.update(iterations=5, check_fit=False)
+    every = notewise.separate(a + b, SR, ROWS, **defaults)
+    none = notewise.separate(a + b, SR, ROWS, iterations=5, check_fit=False)
+    for g in none.names:
+        np.testing.assert_array_equal(every.stems[g], none.stems[g])
+    assert every.decisions["alpha"][0] == "2" and every.decisions["align"][0] == "unchecked"
+    assert every.decisions["timbre"][0] in ("shared", "per-label")
+    with pytest.raises(ValueError, match="n_fft = 70000"):
+        notewise.separate(a + b, SR, ROWS, n_fft=70000)
+    with pytest.raises(ValueError, match="unknown keyword"):
+        notewise.separate(a + b, SR, ROWS, no_such_setting=1)
+
+
 # --- python3 -m notewise is the program -------------------------------------------------------
 
 def _module_run(args, env, cwd):

@@ -452,7 +452,7 @@ LabelBy parse_label_by(const std::string& name) {
   if (name == "channel") return LabelBy::Channel;
   if (name == "program") return LabelBy::Program;
   if (name == "staff") return LabelBy::Staff;
-  throw InvalidArgument("--label-by " + name + ": expected " + kLabelByNames);
+  throw InvalidArgument("{setting:label_by=" + name + "}: expected " + kLabelByNames);
 }
 
 ScoreFile read_score_file(const std::string& path, const MidiOptions& options) {

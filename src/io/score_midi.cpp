@@ -279,7 +279,7 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
       std::string list;
       for (int c : used_channels) list += (list.empty() ? "" : ", ") + ("channel" + std::to_string(c));
       file.notices.push_back(name + ": all notes are in one track, on " + std::to_string(used_channels.size()) +
-                             " channels: labelled by channel (" + list + "; --label-by track keeps one label)");
+                             " channels: labelled by channel (" + list + "; {setting:label_by=track} keeps one label)");
     }
   }
   // Track labels, made distinct: two staves exported as two tracks both named "Piano" become

@@ -568,7 +568,7 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     by = file.tracks == 1 && file.staves > 1 ? LabelBy::Staff : LabelBy::Track;
     if (by == LabelBy::Staff)
       file.notices.push_back(name + ": one part on " + std::to_string(file.staves) +
-                             " staves: labelled by staff (--label-by track keeps one label)");
+                             " staves: labelled by staff ({setting:label_by=track} keeps one label)");
   }
   std::vector<Note> out;
   std::vector<std::size_t> idx(evs.size());

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "notewise/core/error.hpp"
@@ -53,9 +54,9 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   // signal grows (pipeline.hpp: analysis_signal).
   std::vector<MemoryPart> base = {
       {streamed ? "the analysis signal and the factors W, H" : "the decoded recording", streamed ? analysis + factors : audio,
-       streamed ? "a lower --sr" : "a shorter recording"},
+       streamed ? "a lower {setting:sr}" : "a shorter recording"},
   };
-  if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower --sr"});
+  if (!streamed) base.push_back({"the analysis signal and the factors W, H", analysis + factors, "a lower {setting:sr}"});
   std::vector<MemoryPart> read = base;
   // The score-fit check or the alignment (align_score): per 10 ms frame the 128 pitch energies,
   // two onset curves and two release curves per pitch the score uses, and about 150 floats of
@@ -69,28 +70,28 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
                    kFloat * frames_aligned * (128 + 4.0 * static_cast<double>(pitches.size()) + 150),
                    "a shorter recording"});
   }
-  const char* fewer = resynthesise ? "a larger --hop or fewer --group" : "a larger --hop or fewer labels";
+  const char* fewer = resynthesise ? "a larger {setting:hop} or fewer {setting:groups}" : "a larger {setting:hop} or fewer labels";
   // In a store, V is formed and read a segment at a time (columns.hpp: segments of 4096 frames).
   const double segment = kFloat * K * std::min(N, 4096.0);
-  const std::string or_disk = streamed && spills_spectrogram(o.model, false) ? "--spectrogram disk, " : "";
+  const std::string or_disk = streamed && spills_spectrogram(o.model, false) ? "{setting:spectrogram=disk}, " : "";
   std::vector<MemoryPart> spectrogram = base;
-  spectrogram.push_back(spilled ? MemoryPart{"a segment of V", segment, "a smaller --n-fft"}
-                                : MemoryPart{"spectrogram V", V, or_disk + "a larger --hop or a lower --sr"});
+  spectrogram.push_back(spilled ? MemoryPart{"a segment of V", segment, "a smaller {setting:n_fft}"}
+                                : MemoryPart{"spectrogram V", V, or_disk + "a larger {setting:hop} or a lower {setting:sr}"});
   // Streamed with stems (separate_prepared with a source), the analysis signal is freed once V
   // is formed: the two meet only while V is filled; the NMF and the resynthesis hold V alone.
-  if (streamed && resynthesise) base.front() = {"the factors W, H", factors, "a larger --hop"};
+  if (streamed && resynthesise) base.front() = {"the factors W, H", factors, "a larger {setting:hop}"};
   // The views (views.hpp) are built while V is at hand and kept to the end.
   if (o.model.view_columns > 0)
     base.push_back({"the report's views", kFloat * static_cast<double>(log_axis(o.analysis_rate / 2).rows) *
                                               std::min<double>(N, static_cast<double>(o.model.view_columns)) * (1 + 2 * G),
-                    "--no-report or fewer --group"});
+                    "--no-report or fewer {setting:groups}"});
   std::vector<MemoryPart> nmf = base;
   if (spilled)
     nmf.push_back({"a segment of V and the NMF work space", segment + nmf_work(o.model.decompose.nmf) * V,
-                   "a larger --hop or a lower --sr"});
+                   "a larger {setting:hop} or a lower {setting:sr}"});
   else
     nmf.push_back({"spectrogram V and the NMF work space", (1 + nmf_work(o.model.decompose.nmf)) * V,
-                   or_disk + "a larger --hop or a lower --sr"});
+                   or_disk + "a larger {setting:hop} or a lower {setting:sr}"});
   std::vector<MemoryPart> synth = base;
   if (views) synth.push_back({"spectrogram V and the analysis masks", V * (1 + G), fewer});
   if (resynthesise) {
@@ -102,11 +103,11 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
                      // The groups' activations on their own rows (row_activations): one H, about twice
                      // where groups share a timbre's pitch rows (a piano's hands).
                      kFloat * ((streamed ? (stems_whole ? (G + 1) * L * C : 0) : G * L * C + L) + std::min(G, 2.0) * R * N),
-                     "fewer --group"});
+                     "fewer {setting:groups}"});
     synth.push_back({"a block of the input-rate STFT, masks and frames",
                      block * (kComplex * Kn + G * kFloat * (Kn + sn.n_fft) + G * kFloat * K * 3) +
                          (streamed ? kFloat * C * (block * sn.hop + sn.n_fft) * (G + 1) : 0),
-                     "a smaller --n-fft"});
+                     "a smaller {setting:n_fft}"});
   }
   auto total = [](const std::vector<MemoryPart>& p) {
     double s = kFixed;
@@ -156,6 +157,47 @@ double parse_bytes(const std::string& text) {
   else if (!unit.empty()) throw InvalidArgument("'" + text + "': unknown unit (use K, M, G or T)");
   if (!std::isfinite(v) || v <= 0) throw InvalidArgument("'" + text + "': a size must be > 0");
   return v * scale;
+}
+
+double memory_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  double kb = 0;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+SpectrogramPlan plan_spectrogram(long long frames, int sample_rate, int channels, const Score& score,
+                                 const PipelineOptions& po, const std::string& spectrogram, double limit,
+                                 const std::string& limit_source, const std::string& audio_name, bool resynthesise,
+                                 bool streamed, bool stems_whole, bool can_spill) {
+  const auto estimate = [&](bool spilled) {
+    return estimate_memory(frames, sample_rate, channels, score, po, resynthesise, streamed, stems_whole, spilled);
+  };
+  SpectrogramPlan plan;
+  plan.on_disk = spectrogram == "disk" && can_spill;
+  plan.decision = plan.on_disk ? Decision{"disk", "asked for (spectrogram: disk)"}
+                  : spectrogram == "memory" ? Decision{"memory", "asked for (spectrogram: memory)"}
+                  : !can_spill ? Decision{"memory", "this run reads V whole (a model other than NMF with the KL loss, or held in memory)"}
+                               : Decision{"memory", "V (" + format_bytes(spectrogram_bytes(frames, sample_rate, po)) +
+                                                        ") is within " + format_bytes(kSpectrogramInMemory) + " and the run fits"};
+  MemoryEstimate e = estimate(plan.on_disk);
+  if (spectrogram == "auto" && can_spill) {
+    const double v = spectrogram_bytes(frames, sample_rate, po);
+    const bool large = v > kSpectrogramInMemory;
+    if (large || (limit > 0 && e.bytes > limit)) {
+      plan.on_disk = true;
+      plan.decision = {"disk", large ? "V (" + format_bytes(v) + ") exceeds " + format_bytes(kSpectrogramInMemory)
+                                     : "the run would not fit in " + format_bytes(limit) + " (" + limit_source + ") with V in memory"};
+      e = estimate(true);
+    }
+  }
+  if (limit <= 0 || e.bytes <= limit) return plan;
+  const MemoryPart& big = e.parts.front();
+  throw Error(audio_name + ": this run needs about " + format_bytes(e.bytes) + " of memory, more than the " +
+              format_bytes(limit) + " available (" + limit_source + "); the largest part is " + big.what + " (" +
+              format_bytes(big.bytes) + "): lower it with " + big.lower + ", or set {setting:max_memory}");
 }
 
 }  // namespace notewise

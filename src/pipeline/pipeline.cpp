@@ -78,6 +78,7 @@ void split_drums(PreparedRecording& p, Score score, const PipelineOptions& o) {
   Score drums = score.select(is_drum);
   if (drums.empty()) {
     p.score = std::move(score);
+    p.decisions.drums = {"none", "the score has no drum notes"};
     return;
   }
   p.score = score.select([](const Note& n) { return !is_drum(n); });
@@ -86,11 +87,15 @@ void split_drums(PreparedRecording& p, Score score, const PipelineOptions& o) {
                                                    "'notewise drums' separates a drum recording by its classes");
     warn(p, o.score_name + ": " + std::to_string(drums.size()) +
                 " drum note(s) (General MIDI percussion) left out of the model: their sound goes to the pitched groups");
+    p.decisions.drums = {"ignored", std::to_string(drums.size()) + " drum note(s) left out, as asked: their sound goes to the pitched groups"};
     return;
   }
   if (p.score.empty())
     throw ParseError(o.score_name, 0, "holds drum notes only (" + std::to_string(drums.size()) +
                                           "): 'notewise drums' separates a drum recording by its classes");
+  p.decisions.drums = {o.drums == PipelineOptions::Drums::Kit ? "kit" : "classes",
+                       std::to_string(drums.size()) + " drum note(s) modelled by NMFD templates per General MIDI class" +
+                           (o.drums == PipelineOptions::Drums::Kit ? ", summed into one stem" : "")};
   p.drums = std::move(drums);
   p.drum_stems = o.drums;
   p.drum_model = o.drum_model;
@@ -137,7 +142,10 @@ void take_alignment(PreparedRecording& p, std::shared_ptr<Alignment> al, const s
 void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
   auto& sources = p.model.decompose.constraints.sources;
   sources.clear();
-  if (p.model.decompose.pretrained) return;
+  if (p.model.decompose.pretrained) {
+    p.decisions.timbre = {"shared", "a trained piano model: one template per pitch"};
+    return;
+  }
   TimbrePlan plan = plan_timbre(p.score, o.timbre, o.instruments);
   for (auto& s : plan.sources) {
     if (o.overrides.band) s.tolerance_cents = 0;
@@ -151,6 +159,7 @@ void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
     line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
             plan.instruments[i].source + ")";
   info(p, line);
+  p.decisions.timbre = {timbre_name(plan.chosen), plan.reason};
   p.timbre = std::move(plan);
 }
 
@@ -203,6 +212,11 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(p.score, length); !why.empty()) throw InvalidArgument(o.score_name + ": " + why);
     take_alignment(p, std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score)), "aligned the score to the audio: ");
+    p.decisions.align = {"aligned", "asked for (align: yes)"};
+  } else if (!o.check_fit) {
+    p.decisions.align = {"unchecked", "used as given, not checked (check_fit off)"};
+  } else if (silent) {
+    p.decisions.align = {"as given", "the audio is silent: nothing to check the score against"};
   }
   if (!o.align && o.check_fit && !silent) {
     // A score that is not synchronised gives stems worse than the mix: decided before the work
@@ -215,14 +229,19 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     const bool alignable = !al.warp.empty();  // not: far longer than the recording
     const bool matches = alignable && al.cost <= AlignOptions{}.poor_cost;
     using Kind = ScoreMismatch::Kind;
+    char costs[120];
+    std::snprintf(costs, sizeof costs, " (chroma cost %.3f as given, %.3f aligned)", p.fit->cost_as_given, p.fit->cost_aligned);
     if (p.fit->fits) {
       info(p, std::string(line) + "; fits as given, not aligned");
+      p.decisions.align = {"as given", std::string("the score fits the recording as given") + costs};
     } else if (o.as_given) {
+      p.decisions.align = {"as given", "the score does not fit (" + p.fit->problem + "), used as given all the same, as asked (align: no)"};
       warn(p, o.score_name + " does not seem synchronised with " + o.audio_name + " (" + p.fit->problem +
                   "); used as given, the stems follow the score's times");
     } else if (o.align_auto && matches) {
       take_alignment(p, std::make_shared<Alignment>(al),
                      o.score_name + " does not fit " + o.audio_name + " as given (" + p.fit->problem + "); aligned it: ");
+      p.decisions.align = {"aligned", "the score does not fit as given (" + p.fit->problem + ") and aligned it matches" + costs};
     } else if (!alignable) {
       throw ScoreMismatch(Kind::NotAlignable, o.score_name, o.audio_name, p.fit->problem);
     } else if (o.align_auto) {
@@ -272,6 +291,22 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
     const auto k = static_cast<std::size_t>(p.groups.automatic_rest);
     info(p, std::to_string(p.groups.notes[k].size()) + " note(s) that no group takes go to the group '" + p.groups.names[k] + "'");
   }
+  // The mask exponent, once: given, or by instrument (a sustained source: 1, else 2).
+  const double alpha = mask_alpha(p.model);
+  std::string why = "given";
+  if (o.model.alpha <= 0) {
+    why = "by instrument: every source is struck or plucked";
+    for (const auto& s : p.model.decompose.constraints.sources)
+      if (!is_struck(s.family)) {
+        why = "by instrument: " + s.name + " is " + family_name(s.family) + " (sustained: bowed, blown or sung)";
+        break;
+      }
+    if (p.model.decompose.pretrained) why = "by instrument: a trained piano model";
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", alpha);
+  p.decisions.alpha = {text, why};
+  p.model.alpha = alpha;
   return p;
 }
 
@@ -312,7 +347,7 @@ Separation separate_band_prepared(const PreparedRecording& p, const Eigen::Ref<c
                                   bool resynthesise, const nmf::Callback& on_iteration,
                                   const std::function<void(double)>& on_resynthesis) {
   if (p.model.decompose.pretrained || p.model.decompose.method != Method::Nmf)
-    throw InvalidArgument("drum notes are modelled by NMF only: use --method nmf without --model, or --drums ignore");
+    throw InvalidArgument("drum notes are modelled by NMF only: use {setting:method=nmf} without {setting:model}, or {setting:drums=ignore}");
   DrumOptions o = p.drum_model;
   o.alpha = mask_alpha(p.model);
   const auto start = std::chrono::steady_clock::now();

@@ -179,7 +179,7 @@ Timbre parse_timbre(const std::string& name) {
   if (name == "shared") return Timbre::Shared;
   if (name == "per-label") return Timbre::PerLabel;
   if (name == "auto") return Timbre::Auto;
-  throw InvalidArgument("--timbre " + name + ": expected shared, per-label or auto");
+  throw InvalidArgument("{setting:timbre=" + name + "}: expected shared, per-label or auto");
 }
 
 namespace {
@@ -207,7 +207,7 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
     if (std::find(labels.begin(), labels.end(), label) == labels.end()) {
       std::string all;
       for (const auto& l : labels) all += (all.empty() ? "" : ", ") + l;
-      throw InvalidArgument("--instrument " + label + "=" + family_name(family) + ": the score has no label '" + label +
+      throw InvalidArgument("{setting:instruments=" + label + "=" + family_name(family) + "}: the score has no label '" + label +
                             "' (its labels: " + all + ")");
     }
   bool assumed = false;
@@ -261,10 +261,10 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
                   : one_instrument   ? "every label is played on one " + family_name(first) +
                                          ": its labels share one template per pitch"
                                      : "the labels are different instruments: each has its own templates";
-    if (assumed) plan.reason += " (some instruments assumed to be piano: give --instrument LABEL=FAMILY)";
+    if (assumed) plan.reason += " (some instruments assumed to be piano: give {setting:instruments=LABEL=FAMILY})";
   } else {
     plan.chosen = timbre;
-    plan.reason = "--timbre " + timbre_name(timbre);
+    plan.reason = "{setting:timbre=" + timbre_name(timbre) + "}";
   }
 
   if (plan.chosen == Timbre::Shared) {

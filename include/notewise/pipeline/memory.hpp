@@ -40,6 +40,32 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
 // The size of V (bins x frames, float) for a recording of `frames` at `sample_rate`.
 double spectrogram_bytes(long long frames, int sample_rate, const PipelineOptions& options);
 
+// Where V is kept, decided once, before the recording is decoded, for a front end that reads
+// a file block by block (streamed) and can give the NMF a store (can_spill: spills_spectrogram
+// and a place for a temporary file). spectrogram: the setting, "memory" | "disk" | "auto" (disk
+// when V exceeds kSpectrogramInMemory or the run would not fit `limit` otherwise). Then the
+// honest limit: a run whose estimate exceeds limit bytes (> 0; limit_source says where the
+// limit came from, e.g. "MemAvailable") throws Error naming audio_name, the estimate and its
+// largest part, so that it stops before any output is written instead of being killed half-way.
+// The other arguments as estimate_memory's.
+struct SpectrogramPlan {
+  bool on_disk = false;
+  Decision decision;  // Decisions::spectrogram
+};
+SpectrogramPlan plan_spectrogram(long long frames, int sample_rate, int channels, const Score& score,
+                                 const PipelineOptions& options, const std::string& spectrogram, double limit,
+                                 const std::string& limit_source, const std::string& audio_name, bool resynthesise,
+                                 bool streamed, bool stems_whole, bool can_spill);
+
+// Auto keeps V in memory up to this size (about 24 minutes at the defaults) and puts it on disk
+// above, where memory would otherwise grow with the recording. On disk the NMF reads V through
+// a mapping of the page cache, within a few per cent of its time in memory (docs/PERFORMANCE.md);
+// short runs keep it in memory all the same, so that nothing touches the disk for them.
+constexpr double kSpectrogramInMemory = 512e6;
+
+// /proc/meminfo's MemAvailable in bytes; 0 where it cannot be read (then nothing is refused).
+double memory_available();
+
 // "4.24 GB", "435 MB" (decimal units, as /usr/bin/time and free -h near enough).
 std::string format_bytes(double bytes);
 

@@ -122,6 +122,21 @@ struct PipelineMessage {
   std::string text;  // one line, without a prefix
 };
 
+// A choice a run made where its settings leave one: what was chosen, and why (in words for
+// people). The library decides; every front end reports these (report.json "decisions", the
+// program's notices, Python's Separation.decisions) instead of deciding again.
+struct Decision {
+  std::string value;
+  std::string reason;
+};
+struct Decisions {
+  Decision alpha;        // the mask exponent every mask of the run uses ("1", "2", or as given)
+  Decision align;        // "aligned" | "as given" | "unchecked"
+  Decision drums;        // "classes" | "kit" | "ignored" | "none"
+  Decision timbre;       // "shared" | "per-label"
+  Decision spectrogram;  // "memory" | "disk" (plan_spectrogram, where a front end reads a file)
+};
+
 // The run up to the decomposition: the analysis signal and the score as the model uses them.
 struct PreparedRecording {
   VectorXf analysis;                           // mono mix-down at analysis_rate
@@ -130,7 +145,9 @@ struct PreparedRecording {
   std::shared_ptr<const Alignment> alignment;  // with align: warp, confidence, flags
   std::optional<ScoreFit> fit;                 // without align (check_fit, audio not silent)
   TimbrePlan timbre;                           // instruments and sources (empty with a pretrained model)
-  SeparationOptions model;                     // the options with the timbre sources filled in
+  // The options with the timbre sources filled in and the mask exponent resolved (alpha 0:
+  // by instrument, mask_alpha): decided once here, every mask of the run uses model.alpha.
+  SeparationOptions model;
   Grouping groups;                             // options.groups (and mute) applied to `score`
   // Drum notes (PipelineOptions::drums Classes or Kit), aligned and cut as `score`, which then
   // holds the pitched notes only; their GM classes; the drum model's options.
@@ -139,6 +156,7 @@ struct PreparedRecording {
   PipelineOptions::Drums drum_stems = PipelineOptions::Drums::Ignore;
   DrumOptions drum_model;
   std::vector<PipelineMessage> messages;       // in the order they arose
+  Decisions decisions;                         // what was chosen where the options leave a choice
 };
 
 struct RecordingSeparation {
