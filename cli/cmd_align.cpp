@@ -10,7 +10,6 @@
 #include "notewise/align/align.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "notewise/io/resample.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
 
@@ -30,22 +29,6 @@ bool ends_with_ci(const std::string& s, const std::string& suffix) {
 
 constexpr int kAlignRate = 22050;  // Hz: the alignment's analysis rate
 
-// The recording mixed down and resampled to kAlignRate. Read block by block
-// where the file seeks (the whole recording, its mix-down and its resampled copy were 2 GB of
-// the 3.7 GB an hour of 44.1 kHz stereo took); the values are those of the whole-file path.
-VectorXf analysis_mono(const std::string& path) {
-  io::AudioReader reader(path);
-  if (!reader.seekable()) {
-    const io::Audio audio = io::read_audio(path);
-    return io::resample(audio.mono(), audio.sample_rate, kAlignRate).col(0);
-  }
-  try {
-    return analysis_signal([&](Index start, Eigen::Ref<MatrixXf> out) { reader.read(start, out); }, reader.frames(),
-                           reader.channels(), reader.sample_rate(), kAlignRate);
-  } catch (const InvalidArgument& e) {
-    throw IoError(path, e.what());
-  }
-}
 
 }  // namespace
 
@@ -198,7 +181,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     mo.label_by = io::parse_label_by(a->label_by);
     mo.sustain_pedal = a->pedal;
     const Score score = io::read_score(a->score, mo);
-    const VectorXf mono = analysis_mono(a->audio);
+    const VectorXf mono = io::read_mono(a->audio, kAlignRate);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(score, static_cast<double>(mono.size()) / kAlignRate); !why.empty())
       throw ParseError(a->score, 0, why);

@@ -8,7 +8,6 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
-#include "notewise/io/resample.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/separation/drums.hpp"
 #include "notewise/version.hpp"
@@ -21,10 +20,7 @@ namespace {
 
 // A class's start template from a one-shot recording: its first T frames' magnitudes.
 MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, int T) {
-  const io::Audio a = io::read_audio(path);
-  VectorXf x = a.mono();
-  if (a.sample_rate != rate) x = io::resample(x, a.sample_rate, rate).col(0);
-  const MatrixXf S = stft(x, o.stft).cwiseAbs();
+  const MatrixXf S = stft(io::read_mono(path, rate), o.stft).cwiseAbs();
   MatrixXf t = MatrixXf::Zero(S.rows(), T);
   const Index n = std::min<Index>(T, S.cols());
   t.leftCols(n) = S.leftCols(n);
@@ -198,11 +194,10 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files = {"W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png", "report.json"};
     for (std::size_t k = 0; k < stems.size(); ++k) files.push_back(stem_of(k));
     const auto run = prepare_outputs(a->out, files, globals);
-    const io::Audio audio = io::read_audio(a->audio);
+    const io::Audio audio = io::read_audio(a->audio);  // whole: the stems are made from its channels
     if (score.end() > audio.seconds() + 1.0)
       warn(a->score + ": the score runs to " + std::to_string(score.end()) + " s, the recording to " + std::to_string(audio.seconds()) + " s");
-    VectorXf x = audio.mono();
-    if (audio.sample_rate != a->rate) x = io::resample(x, audio.sample_rate, a->rate).col(0);
+    const VectorXf x = io::mono_at(audio, a->rate);
     std::vector<std::pair<std::string, MatrixXf>> starts;
     if (!a->templates.empty()) {
       for (std::size_t k = 0; k < groups.names.size(); ++k) {

@@ -10,7 +10,6 @@
 #include "notewise/core/error.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/audio.hpp"
-#include "notewise/core/resample.hpp"
 #include "notewise/core/stft.hpp"
 #include "notewise/separation/separate.hpp"
 
@@ -21,15 +20,12 @@ namespace {
 // cut. References must share one rate (*rate, set by the first); an estimate at another rate
 // (an Opus or MP3 stem) is resampled to it.
 VectorXd mono_of(const std::string& path, Index length, int* rate, bool resample_to_rate) {
-  const io::Audio a = io::read_audio(path);
+  const io::AudioInfo a = io::read_audio_info(path);
   if (*rate == 0) *rate = a.sample_rate;
-  VectorXf mono = a.mono();
-  if (a.sample_rate != *rate) {
-    if (!resample_to_rate)
-      throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the other references' " +
-                              std::to_string(*rate) + " Hz");
-    mono = resample(mono, a.sample_rate, *rate).col(0);
-  }
+  if (a.sample_rate != *rate && !resample_to_rate)
+    throw IoError(path, "sample rate " + std::to_string(a.sample_rate) + " Hz differs from the other references' " +
+                            std::to_string(*rate) + " Hz");
+  const VectorXf mono = io::read_mono(path, *rate);
   VectorXd x = VectorXd::Zero(length > 0 ? length : mono.size());
   const Index n = std::min<Index>(x.size(), mono.size());
   x.head(n) = mono.head(n).cast<double>();  // shorter estimates are zero-padded, longer cut

@@ -9,7 +9,6 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
-#include "notewise/io/resample.hpp"
 #include "notewise/mosaic/mosaic.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
@@ -18,12 +17,6 @@
 
 namespace notewise::cli {
 namespace {
-
-VectorXf mono_at(const io::Audio& a, int rate) {
-  const VectorXf m = a.mono();
-  if (a.sample_rate == rate) return m;
-  return io::resample(m, a.sample_rate, rate).col(0);
-}
 
 void draw_figures(const mosaic::Result& r, const mosaic::Options& o, int rate, const std::string& dir) {
   const double frame_s = static_cast<double>(o.stft.hop) / rate;
@@ -141,9 +134,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
     if (!a->figures.empty())
       figures = prepare_outputs(a->figures, {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "report.json"},
                                 globals);
-    const io::Audio target = io::read_audio(a->target);
-    const io::Audio source = io::read_audio(a->source);
-    const VectorXf t = mono_at(target, a->rate), s = mono_at(source, a->rate);
+    const VectorXf t = io::read_mono(a->target, a->rate), s = io::read_mono(a->source, a->rate);
     const Index M = a->o.stft.frames(s.size()), N = a->o.stft.frames(t.size());
     // H is M x N floats, and W H, the products and Griffin-Lim's STFTs are K x N: refuse what
     // cannot fit rather than fail deep inside.

@@ -174,6 +174,29 @@ AudioInfo read_audio_info(const std::string& path) {
   return {static_cast<long long>(info.frames), info.samplerate, info.channels};
 }
 
+VectorXf mono_at(const Audio& audio, int rate) {
+  if (rate == 0 || rate == audio.sample_rate) return audio.mono();
+  return resample(audio.mono(), audio.sample_rate, rate).col(0);
+}
+
+VectorXf read_mono(const std::string& path, int rate, AudioInfo* info) {
+  AudioReader reader(path);
+  if (info) *info = {static_cast<long long>(reader.frames()), reader.sample_rate(), reader.channels()};
+  if (!reader.seekable()) {  // MP3, Ogg: the header only estimates the length
+    const Audio audio = read_audio(path);
+    if (info) *info = {static_cast<long long>(audio.frames()), audio.sample_rate, audio.channels()};
+    return mono_at(audio, rate);
+  }
+  // Block by block: an hour of 44.1 kHz stereo, its mix-down and its resampled copy held whole
+  // were 2 GB of the 3.7 GB the alignment of one took.
+  try {
+    return mix_down_resampled([&](Index start, Eigen::Ref<MatrixXf> out) { reader.read(start, out); }, reader.frames(),
+                              reader.channels(), reader.sample_rate(), rate == 0 ? reader.sample_rate() : rate);
+  } catch (const InvalidArgument& e) {
+    throw IoError(path, e.what());
+  }
+}
+
 SampleFormat parse_sample_format(const std::string& name) {
   if (name == "pcm16") return SampleFormat::Pcm16;
   if (name == "pcm24") return SampleFormat::Pcm24;

@@ -69,6 +69,15 @@ class AudioReader {
   std::vector<float> buffer_;
 };
 
+// A recording for analysis, as every command reads one: read (block by block where the format
+// seeks, else whole), mixed down to mono (the mean of the channels) and resampled to `rate` Hz
+// (0: the file's own rate). The values are the pipeline's analysis signal's
+// (pipeline.hpp: analysis_signal) and mono_at(read_audio(path), rate)'s. `info`, if given, gets
+// the file's rate, channels and frames. IoError naming the file as read_audio/AudioReader.
+VectorXf read_mono(const std::string& path, int rate = 0, AudioInfo* info = nullptr);
+// The same for audio read already: audio.mono() resampled to `rate` (0: as it is).
+VectorXf mono_at(const Audio& audio, int rate);
+
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 SampleFormat parse_sample_format(const std::string& name);  // "pcm16" | "pcm24" | "float32"
 

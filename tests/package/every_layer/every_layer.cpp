@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   std::printf("align %zu\n", dtw(MatrixXf::Ones(3, 3)).size());                       // align
   MatrixXf stereo(4, 2);
   stereo << 1, 3, 1, 3, 1, 3, 1, 3;
-  std::printf("pipeline %.1f\n", mix_down(stereo).sum());                             // pipeline
+  const auto source = [&](Index start, Eigen::Ref<MatrixXf> out) { out = stereo.middleRows(start, out.rows()); };
+  std::printf("pipeline %.1f\n", analysis_signal(source, 4, 2, 22050, 22050).sum());  // pipeline
   const MatrixXf tone = MatrixXf::Zero(22050, 1);
   std::printf("edit %ld\n", static_cast<long>(pitch_shift(tone, 22050, 2).rows()));   // edit
   std::printf("mosaic %ld\n", static_cast<long>(mosaic::enhance_continuity(H, 2).cols()));  // mosaic
