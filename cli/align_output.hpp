@@ -21,9 +21,6 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
 // score_s,audio_s per score frame.
 void write_warp(const std::string& path, const Alignment& al, bool force);
 
-// {"normalised_cost", "mean_confidence", "poor", "problem", "issues": [...], "warp_score_audio_s": [every 10th point]}
-nlohmann::json alignment_json(const Alignment& al);
-
 // With --align (al not null): writes DIR/aligned.csv (as write_aligned_score) and sets
 // report["alignment"] to alignment_json. Without: does nothing.
 void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force);

@@ -12,6 +12,7 @@
 #include "notewise/io/atomic_file.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
 namespace {
@@ -61,16 +62,6 @@ void write_warp(const std::string& path, const Alignment& al, bool force) {
   w << std::fixed << "score_s,audio_s\n";
   for (const auto& [s, t] : al.warp) w << s << "," << t << "\n";
   io::write_text(path, w.str(), force);
-}
-
-nlohmann::json alignment_json(const Alignment& al) {
-  nlohmann::json warp = nlohmann::json::array(), issues = nlohmann::json::array();
-  for (std::size_t k = 0; k < al.warp.size(); k += 10) warp.push_back({al.warp[k].first, al.warp[k].second});
-  for (const AlignIssue& is : al.issues)
-    issues.push_back({{"audio_s", {is.audio_start, is.audio_end}}, {"score_s", {is.score_start, is.score_end}}, {"what", is.what}});
-  return {{"normalised_cost", al.cost}, {"mean_confidence", al.mean_confidence}, {"poor", al.poor}, {"problem", al.problem},
-          {"issues", issues}, {"excerpt", al.excerpt}, {"score_span_s", {al.score_start, al.score_end}},
-          {"warp_score_audio_s", warp}};
 }
 
 void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force) {

@@ -9,7 +9,7 @@
 
 #include "commands.hpp"
 #include "help.hpp"
-#include "report_page.hpp"
+#include "report_run.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/core/threads.hpp"

@@ -508,4 +508,35 @@ void AudioWriter::commit() {
   committed_ = true;
 }
 
+StemFiles::StemFiles(std::vector<std::string> paths, Index frames, int channels, int sample_rate, const Encoding& encoding,
+                     bool whole, bool overwrite)
+    : paths_(std::move(paths)), frames_(frames), channels_(channels), rate_(sample_rate), encoding_(encoding), overwrite_(overwrite),
+      filled_(paths_.size(), 0), sum_squares_(paths_.size(), 0.0) {
+  whole = whole || !AudioWriter::streams(encoding, sample_rate);
+  for (const auto& path : paths_) {
+    if (whole) stems_.emplace_back(frames, channels);
+    else writers_.push_back(std::make_unique<AudioWriter>(path, channels, sample_rate, encoding, overwrite));
+  }
+}
+
+void StemFiles::add(std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+  sum_squares_[k] += part.cast<double>().squaredNorm();
+  if (writers_.empty()) stems_[k].middleRows(filled_[k], part.rows()) = part;
+  else writers_[k]->write(part);
+  filled_[k] += part.rows();
+}
+
+int StemFiles::finish() {
+  int rate = rate_;
+  for (auto& w : writers_) w->commit();
+  for (std::size_t k = 0; k < stems_.size(); ++k) rate = write_audio(paths_[k], stems_[k], rate_, encoding_, overwrite_);
+  return rate;
+}
+
+std::vector<double> StemFiles::rms() const {
+  std::vector<double> r;
+  for (double ss : sum_squares_) r.push_back(std::sqrt(ss / std::max<double>(1, static_cast<double>(frames_) * channels_)));
+  return r;
+}
+
 }  // namespace notewise::io

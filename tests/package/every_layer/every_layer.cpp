@@ -15,6 +15,7 @@
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/plot/figure.hpp"
+#include "notewise/report/viewer.hpp"
 #include "notewise/score/score.hpp"
 #include "notewise/separation/groups.hpp"
 #include "notewise/separation/pitch_edit.hpp"
@@ -51,5 +52,6 @@ int main(int argc, char** argv) {
   const std::string npy = std::string(argv[1]) + "/v.npy";
   io::write_npy(npy, V, true);                                                         // io
   std::printf("io %d\n", io::read_npy(npy).isApprox(V) ? 1 : 0);
+  std::printf("report %d\n", report::html_escape("<a>") == "&lt;a&gt;" ? 1 : 0);         // report
   return 0;
 }
