@@ -10,7 +10,7 @@
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
 #include "commands.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 #include "report_run.hpp"
 

@@ -9,8 +9,7 @@
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
-#include "align_output.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 #include "report_run.hpp"
 

@@ -12,7 +12,7 @@
 #include "notewise/separation/drums.hpp"
 #include "notewise/version.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -26,56 +26,6 @@ MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, 
   t.leftCols(n) = S.leftCols(n);
   if (!(t.sum() > 0)) throw ParseError(path, 0, "is silent in its first " + std::to_string(T) + " frames");
   return t;
-}
-
-void draw_figures(const DrumSeparation& d, const DrumOptions& o, int rate, const std::string& dir) {
-  const double frame_s = static_cast<double>(o.stft.hop) / rate;
-  // The drum classes only (a band's pitched rows are the score's pitches, shown by 'separate').
-  const Index C = static_cast<Index>(d.classes.size()) - d.first_drum, T = static_cast<Index>(d.W.size());
-  const Index R0 = d.first_drum_row;
-  const auto name = [&](Index c) { return d.classes[static_cast<std::size_t>(d.first_drum + c)]; };
-  const MatrixXf H = d.H.middleRows(R0, C), H0 = d.H0.middleRows(R0, C);
-  plot::Heatmap h;
-  h.values = H;
-  for (Index c = 0; c < C; ++c) {
-    const float m = H.row(c).maxCoeff();
-    if (m > 0) h.values.row(c) /= m;
-  }
-  h.x_max = H.cols() * frame_s;
-  h.y_min = -0.5;
-  h.y_max = C - 0.5;
-  h.title = "Activations H per class (each row scaled to its maximum) and the score's windows";
-  h.x_label = "time (s)";
-  h.y_label = "class";
-  h.colour_label = "activation";
-  h.map = plot::Colormap::Viridis;
-  for (Index c = 0; c < C; ++c) h.y_ticks.push_back({static_cast<double>(c), name(c)});
-  for (Index c = 0; c < C; ++c)
-    for (Index n = 0; n < H0.cols(); ++n)
-      if (H0(c, n) > 0 && (n == 0 || H0(c, n - 1) == 0)) {
-        Index e = n;
-        while (e + 1 < H0.cols() && H0(c, e + 1) > 0) ++e;
-        h.outlines.push_back({n * frame_s, (e + 1) * frame_s, c - 0.45, c + 0.45, {1, 1, 1}});
-      }
-  plot::draw(h, (std::filesystem::path(dir) / "activations.png").string());
-  // Templates side by side: class c's T frames in columns c T .. c T + T - 1.
-  const Index rows = std::min<Index>(d.V.rows(), static_cast<Index>(8000.0 * o.stft.n_fft / rate) + 1);
-  MatrixXf W(rows, C * T);
-  for (Index c = 0; c < C; ++c)
-    for (Index t = 0; t < T; ++t) W.col(c * T + t) = d.W[static_cast<std::size_t>(t)].col(R0 + c).head(rows);
-  plot::Heatmap w;
-  w.values = plot::decibels(W, W.maxCoeff());
-  w.x_max = static_cast<double>(C);
-  w.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
-  w.v_min = -60;
-  w.v_max = 0;
-  w.title = "NMFD templates (each " + std::to_string(T) + " frames)";
-  w.x_label = "class";
-  w.y_label = "frequency (Hz)";
-  w.colour_label = "dB re max";
-  for (Index c = 0; c < C; ++c) w.outlines.push_back({static_cast<double>(c), c + 1.0, 0, w.y_max, {1, 1, 1}});
-  for (Index c = 0; c < C; ++c) w.legend.push_back({std::to_string(c) + ": " + name(c), {1, 1, 1}});
-  plot::draw(w, (std::filesystem::path(dir) / "templates.png").string());
 }
 
 struct Args {
@@ -186,7 +136,7 @@ void write_drum_outputs(const Args& a, const Globals& globals, const std::string
   io::write_npy((dir / "H.npy").string(), d.H, globals.force);
   io::write_npy((dir / "H0.npy").string(), d.H0, globals.force);
   io::write_text((dir / "loss.csv").string(), loss_csv(d.initial_loss, d.loss), globals.force);
-  draw_figures(d, a.o, a.rate, dir.string());
+  report::draw_drum_figures(d, a.o, a.rate, dir.string());
   nlohmann::json report = {
       {"version", kVersion},
       {"command", "drums"},

@@ -10,7 +10,7 @@
 #include "notewise/io/column_file.hpp"
 #include "notewise/separation/pitch_edit.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {

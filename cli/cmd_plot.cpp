@@ -7,7 +7,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "report_run.hpp"
 
 namespace notewise::cli {

@@ -9,10 +9,9 @@
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
-#include "align_output.hpp"
 #include "help.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 #include "report_run.hpp"
 

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notewise/report/alignment_files.hpp"
+#include "notewise/report/app_figures.hpp"
 #include "notewise/report/comparison.hpp"
 #include "notewise/report/report.hpp"
 #include "notewise/report/run_json.hpp"
@@ -22,6 +24,7 @@ namespace notewise::cli {
 class ProgressBar;
 
 using report::alignment_json;
+using report::alignment_summary;
 using report::check_reference_stems;
 using report::draw_figure;
 using report::evaluate_baselines;
@@ -36,6 +39,10 @@ using report::loss_csv;
 using report::RunView;
 using report::score_cells;
 using report::timbre_json;
+using report::warp_path_for;
+using report::write_align_outputs;
+using report::write_aligned_score;
+using report::write_warp;
 
 // The page's options of every command that writes a report (--no-mix-copy), set while parsing.
 report::ViewerOptions& viewer_options();

@@ -1,4 +1,4 @@
-#include "pipeline.hpp"
+#include "run_input.hpp"
 
 #include "help.hpp"
 
