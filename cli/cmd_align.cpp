@@ -6,112 +6,20 @@
 #include <fstream>
 #include <sstream>
 
-#include "align_output.hpp"
 #include "notewise/align/align.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "notewise/io/resample.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
 namespace {
 
-std::string unquote_lower(std::string s) {
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '"' || c == ' ' || c == '\t'; }), s.end());
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-bool ends_with_ci(const std::string& s, const std::string& suffix) {
-  if (s.size() < suffix.size()) return false;
-  return unquote_lower(s.substr(s.size() - suffix.size())) == suffix;
-}
-
 constexpr int kAlignRate = 22050;  // Hz: the alignment's analysis rate
 
-// The recording mixed down and resampled to kAlignRate. Read block by block
-// where the file seeks (the whole recording, its mix-down and its resampled copy were 2 GB of
-// the 3.7 GB an hour of 44.1 kHz stereo took); the values are those of the whole-file path.
-VectorXf analysis_mono(const std::string& path) {
-  io::AudioReader reader(path);
-  if (!reader.seekable()) {
-    const io::Audio audio = io::read_audio(path);
-    return io::resample(audio.mono(), audio.sample_rate, kAlignRate).col(0);
-  }
-  try {
-    return analysis_signal([&](Index start, Eigen::Ref<MatrixXf> out) { reader.read(start, out); }, reader.frames(),
-                           reader.channels(), reader.sample_rate(), kAlignRate);
-  } catch (const InvalidArgument& e) {
-    throw IoError(path, e.what());
-  }
-}
 
 }  // namespace
-
-std::string warp_path_for(const std::string& aligned_score) {
-  const std::filesystem::path p(aligned_score);
-  return (p.parent_path() / (p.stem().string() + ".warp.csv")).string();
-}
-
-void write_aligned_score(const std::string& out, const std::string& score_path, const Alignment& al, bool force) {
-  if (ends_with_ci(out, ".mid") || ends_with_ci(out, ".midi")) {
-    io::write_midi_score(out, al.aligned, force);
-    return;
-  }
-  std::string text;
-  // An excerpt's notes are a part of the score's rows: written as a table of their own.
-  if (!al.excerpt && (ends_with_ci(score_path, ".csv") || ends_with_ci(score_path, ".tsv") || ends_with_ci(score_path, ".txt"))) {
-    std::ifstream f(score_path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    text = io::replace_csv_times(ss.str(), al.aligned, score_path);
-  } else {
-    text = io::csv_score_text(al.aligned);
-  }
-  io::write_text(out, io::with_csv_column(text, "confidence", al.confidence, score_path), force);
-}
-
-void write_warp(const std::string& path, const Alignment& al, bool force) {
-  std::ostringstream w;
-  w.precision(6);
-  w << std::fixed << "score_s,audio_s\n";
-  for (const auto& [s, t] : al.warp) w << s << "," << t << "\n";
-  io::write_text(path, w.str(), force);
-}
-
-nlohmann::json alignment_json(const Alignment& al) {
-  nlohmann::json warp = nlohmann::json::array(), issues = nlohmann::json::array();
-  for (std::size_t k = 0; k < al.warp.size(); k += 10) warp.push_back({al.warp[k].first, al.warp[k].second});
-  for (const AlignIssue& is : al.issues)
-    issues.push_back({{"audio_s", {is.audio_start, is.audio_end}}, {"score_s", {is.score_start, is.score_end}}, {"what", is.what}});
-  return {{"normalised_cost", al.cost}, {"mean_confidence", al.mean_confidence}, {"poor", al.poor}, {"problem", al.problem},
-          {"issues", issues}, {"excerpt", al.excerpt}, {"score_span_s", {al.score_start, al.score_end}},
-          {"warp_score_audio_s", warp}};
-}
-
-void write_align_outputs(const std::string& dir, const std::string& score_path, const Alignment* al, nlohmann::json& report, bool force) {
-  if (!al) return;
-  write_aligned_score((std::filesystem::path(dir) / "aligned.csv").string(), score_path, *al, force);
-  report["alignment"] = alignment_json(*al);
-}
-
-std::string alignment_summary(const Alignment& al) {
-  char line[200];
-  std::snprintf(line, sizeof line, "aligned %zu notes; normalised path cost %.3f, mean note confidence %.2f", al.aligned.size(), al.cost,
-                al.mean_confidence);
-  std::string s = line;
-  if (al.excerpt) {
-    std::snprintf(line, sizeof line, "\nthe recording plays the score's %.2f-%.2f s (an excerpt; the notes outside it are left out)",
-                  al.score_start, al.score_end);
-    s += line;
-  }
-  if (al.poor) {
-    s += " (POOR: " + al.problem + "; is this the right score for this recording?)";
-    for (const AlignIssue& is : al.issues) s += "\n  flagged: " + is.what;
-  }
-  return s;
-}
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
@@ -198,7 +106,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
     mo.label_by = io::parse_label_by(a->label_by);
     mo.sustain_pedal = a->pedal;
     const Score score = io::read_score(a->score, mo);
-    const VectorXf mono = analysis_mono(a->audio);
+    const VectorXf mono = io::read_mono(a->audio, kAlignRate);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(score, static_cast<double>(mono.size()) / kAlignRate); !why.empty())
       throw ParseError(a->score, 0, why);

@@ -43,7 +43,7 @@
 #include "notewise/core/error.hpp"
 #include "notewise/core/threads.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "notewise/io/audio.hpp"
+#include "notewise/io/batch.hpp"
 #include "notewise/io/folder_lock.hpp"
 #include "progress.hpp"
 
@@ -53,106 +53,6 @@ namespace notewise::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Row {
-  std::size_t line = 0;
-  std::string audio, score, name, reference;
-  std::vector<std::string> options;
-  double audio_seconds = -1;  // from the header; -1 when it cannot be read
-  // Outcome.
-  std::string status = "pending";  // done | skipped | failed
-  int exit_code = 0;
-  double seconds = 0;
-  std::string error, host;
-  int rank = -1;
-  nlohmann::json scores;  // null without a reference
-};
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
-    } else if (c == '"') quoted = true;
-    else if (c == ',') out.emplace_back();
-    else if (c != '\r') out.back() += c;
-  }
-  return out;
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> w;
-  for (std::string x; in >> x;) w.push_back(x);
-  return w;
-}
-
-// Names are compared as macOS and Windows compare file names: ignoring (ASCII) case.
-std::string folded(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// A row's folder name: a plain name the file system takes (at most NAME_MAX bytes), not hidden
-// (hidden names are the temporary and staging files of the batch and of its rows), not one of
-// the files the batch writes beside the rows.
-void check_row_name(const std::string& path, std::size_t line, const std::string& name) {
-  if (name.empty()) throw ParseError(path, line, "the row's name is empty (give a name column)");
-  if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos || name == "." || name == "..")
-    throw ParseError(path, line, "name '" + name + "' must be a plain folder name");
-  if (name.size() > NAME_MAX)
-    throw ParseError(path, line, "name '" + name.substr(0, 40) + "...' is " + std::to_string(name.size()) +
-                                     " bytes long; a folder name may have at most " + std::to_string(NAME_MAX));
-  if (name[0] == '.')
-    throw ParseError(path, line, "name '" + name + "' starts with '.': hidden names are kept for notewise's temporary files");
-  if (const std::string f = folded(name); f == "summary.csv" || f == "summary.json")
-    throw ParseError(path, line, "name '" + name + "' is a file the batch writes beside the rows (summary.csv, summary.json)");
-}
-
-// Columns: audio, score (required), name, options, reference (optional; options: words
-// separated by spaces, passed to the command; reference: a folder of reference stems, scored
-// as `eval` does). Paths relative to the manifest's folder.
-std::vector<Row> read_manifest(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw IoError(path, "cannot read the manifest");
-  const fs::path base = fs::path(path).parent_path();
-  std::string line;
-  if (!std::getline(in, line)) throw ParseError(path, 1, "empty manifest (expected a header: audio,score[,name][,options][,reference])");
-  if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (spreadsheets write one)
-  const auto header = split_csv_line(line);
-  auto col = [&](const std::string& n) {
-    const auto it = std::find(header.begin(), header.end(), n);
-    return it == header.end() ? -1 : static_cast<int>(it - header.begin());
-  };
-  const int ca = col("audio"), cs = col("score"), cn = col("name"), co = col("options"), cr = col("reference");
-  if (ca < 0 || cs < 0) throw ParseError(path, 1, "the header needs the columns audio and score (and optionally name, options, reference)");
-  std::vector<Row> rows;
-  for (std::size_t ln = 2; std::getline(in, line); ++ln) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto f = split_csv_line(line);
-    auto at = [&](int c) { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string(); };
-    Row r;
-    r.line = ln;
-    if (at(ca).empty() || at(cs).empty()) throw ParseError(path, ln, "audio and score must not be empty");
-    r.audio = (base / at(ca)).string();
-    r.score = (base / at(cs)).string();
-    if (!at(cr).empty()) r.reference = (base / at(cr)).string();
-    r.name = at(cn).empty() ? fs::path(at(ca)).stem().string() : at(cn);
-    check_row_name(path, ln, r.name);
-    r.options = split_words(at(co));
-    rows.push_back(std::move(r));
-  }
-  if (rows.empty()) throw ParseError(path, 2, "the manifest has no rows");
-  std::set<std::string> names;
-  for (const auto& r : rows)
-    if (!names.insert(folded(r.name)).second)
-      throw ParseError(path, r.line, "name '" + r.name + "' appears twice, ignoring case as macOS and Windows do (give a name column)");
-  return rows;
-}
 
 // The batch's rows (child processes) and the signals that stop them. SIGINT, SIGTERM and SIGHUP
 // are blocked in every thread of the batch (this is made before the MPI session and the worker
@@ -331,20 +231,6 @@ int run_child(RowProcesses& rows, const std::vector<std::string>& args, std::str
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
-// The scores a finished row's report.json holds (null if none or unreadable).
-nlohmann::json scores_of(const fs::path& report) {
-  std::ifstream in(report);
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  return j.is_object() && j.contains("scores") ? j["scores"] : nlohmann::json();
-}
-
 // One row run as a task (the same on every rank): the task and its outcome are JSON text, so
 // batch_ranks.hpp can carry them between ranks without knowing what they hold.
 std::string run_task(RowProcesses& rows, const std::string& task, int rank, const std::string& host) noexcept {
@@ -363,7 +249,7 @@ std::string run_task(RowProcesses& rows, const std::string& task, int rank, cons
     if (ok) message.clear();
     else if (message.empty()) message = "exit status " + std::to_string(code);
     out["error"] = message;
-    out["scores"] = ok ? scores_of(fs::path(dir) / marker) : nlohmann::json();
+    out["scores"] = ok ? io::scores_of((fs::path(dir) / marker).string()) : nlohmann::json();
   } catch (const std::exception& e) {
     out["status"] = "failed";
     out["exit_code"] = 1;
@@ -372,21 +258,91 @@ std::string run_task(RowProcesses& rows, const std::string& task, int rank, cons
   return out.dump();
 }
 
-// "SDR:left" etc.: a number or empty.
-std::string score_cell(const nlohmann::json& v) {
-  if (!v.is_number()) return "";
-  std::ostringstream s;
-  s << v.get<double>();
-  return s.str();
+struct Args {
+  std::string manifest, out, command = "separate";
+  int jobs = 1;
+};
+
+int threads_per_row(const Globals& globals, int ranks, int jobs) {
+  // Each row's threads: what --threads / NOTEWISE_THREADS says, else this process's CPUs
+  // shared among the rows that run at once on this machine (the jobs, or the MPI ranks
+  // started on this node), so that the rows do not outnumber the cores. A row's own
+  // --threads option comes later on its command line and wins.
+  int row_threads = globals.threads;
+  if (row_threads <= 0) {
+    int at_once = ranks > 1 ? 1 : jobs;
+    if (ranks > 1)
+      for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+        if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 0) {
+          at_once = std::atoi(n);
+          break;
+        }
+    row_threads = std::max(1, threads::limit() / std::max(1, at_once));
+  }
+  return row_threads;
+}
+
+// Each row as a task (batch_ranks.hpp carries it as JSON text): this program's command line for
+// it, its folder and the marker its run commits last.
+std::vector<std::string> row_tasks(const std::vector<io::BatchRow>& rows, const std::vector<std::size_t>& order, const Args& a,
+                                   const Globals& globals, int row_threads, const std::string& marker) {
+  std::vector<std::string> tasks;
+  for (std::size_t i : order) {
+    const io::BatchRow& r = rows[i];
+    const fs::path dir = fs::path(a.out) / r.name;
+    std::vector<std::string> args{"notewise", "-q", "--threads", std::to_string(row_threads)};
+    if (globals.force) args.push_back("--force");
+    for (const auto& s : std::vector<std::string>{a.command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
+    if (!r.reference.empty()) args.insert(args.end(), {"--reference", r.reference});
+    for (const auto& o : r.options) args.push_back(o);
+    tasks.push_back(nlohmann::json{{"args", args}, {"dir", dir.string()}, {"marker", marker}}.dump());
+  }
+
+  return tasks;
+}
+
+// Runs the tasks (on this machine's --jobs threads, or handed out to the MPI ranks), each row's
+// outcome into `rows`, with the corpus's progress. {rows run, rows failed}.
+std::pair<std::size_t, std::size_t> run_rows(RowProcesses& processes, ranks::Session& mpi,
+                                             const std::function<std::string(const std::string&)>& work,
+                                             std::vector<io::BatchRow>& rows, const std::vector<std::size_t>& order,
+                                             const std::vector<std::string>& tasks, double total_audio, int jobs, bool quiet) {
+  // Progress over the corpus: the fraction of the audio done (rows are of unequal length,
+  // so the ETA follows the seconds of audio, not the count of rows).
+  ProgressBar bar("batch", quiet);
+  std::size_t ran = 0, failed = 0;
+  double audio_done = 0;
+  std::mutex m;
+  const auto done = [&](std::size_t k, const std::string& outcome) {
+    if (processes.stopping()) return;  // the batch dies of a signal once its rows have stopped
+    std::lock_guard<std::mutex> lock(m);
+    io::BatchRow& r = rows[order[k]];
+    io::set_outcome(r, nlohmann::json::parse(outcome, nullptr, false));
+    ++ran;
+    if (r.status != "done") ++failed;
+    audio_done += std::max(r.audio_seconds, 0.0);
+    const double f = total_audio > 0 ? audio_done / total_audio : static_cast<double>(ran) / static_cast<double>(tasks.size());
+    bar.update(f, std::to_string(ran) + "/" + std::to_string(tasks.size()) + " rows, " + std::to_string(failed) + " failed");
+  };
+  if (mpi.size() > 1) {
+    mpi.distribute(tasks, work, done);
+  } else {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> pool;
+    for (int j = 0; j < std::min<int>(jobs, static_cast<int>(tasks.size())); ++j)
+      pool.emplace_back([&] {
+        for (std::size_t k; (k = next++) < tasks.size();) done(k, work(tasks[k]));
+      });
+    for (auto& t : pool) t.join();
+  }
+  const std::size_t skipped = rows.size() - tasks.size();
+  bar.finish(std::to_string(ran - failed) + " done, " + std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
+  return {ran, failed};
 }
 
 }  // namespace
 
 void add_batch_command(CLI::App& app, Globals& globals) {
-  struct Args {
-    std::string manifest, out, command = "separate";
-    int jobs = 1;
-  };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("batch", "Run separate (or decompose) on every row of a manifest, resumably");
   cmd->footer(
@@ -421,7 +377,7 @@ void add_batch_command(CLI::App& app, Globals& globals) {
     }
     if (mpi.size() > 1 && a->jobs > 1)
       throw CLI::ValidationError("--jobs: under MPI every rank runs one row at a time; start more ranks instead (mpirun -np N)");
-    std::vector<Row> rows = read_manifest(a->manifest);
+    std::vector<io::BatchRow> rows = io::read_manifest(a->manifest);
     if (a->command != "separate")
       for (const auto& r : rows)
         if (!r.reference.empty())
@@ -439,137 +395,19 @@ void add_batch_command(CLI::App& app, Globals& globals) {
 
     // Complete rows are skipped (their scores taken from their report); the others are run
     // longest first.
-    std::vector<std::size_t> order;
     double total_audio = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      Row& r = rows[i];
-      const fs::path dir = fs::path(a->out) / r.name;
-      if (fs::exists(dir / marker)) {
-        r.status = "skipped";
-        r.scores = scores_of(dir / marker);
-        continue;
-      }
-      try {
-        const io::AudioInfo info = io::read_audio_info(r.audio);
-        if (info.sample_rate > 0) r.audio_seconds = static_cast<double>(info.frames) / info.sample_rate;
-      } catch (const std::exception&) {
-        // The row's own run reports what is wrong with the file.
-      }
-      total_audio += std::max(r.audio_seconds, 0.0);
-      order.push_back(i);
-    }
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rows[x].audio_seconds > rows[y].audio_seconds; });
-    // Each row's threads: what --threads / NOTEWISE_THREADS says, else this process's CPUs
-    // shared among the rows that run at once on this machine (the jobs, or the MPI ranks
-    // started on this node), so that the rows do not outnumber the cores. A row's own
-    // --threads option comes later on its command line and wins.
-    int row_threads = globals.threads;
-    if (row_threads <= 0) {
-      int at_once = mpi.size() > 1 ? 1 : a->jobs;
-      if (mpi.size() > 1)
-        for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
-          if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 0) {
-            at_once = std::atoi(n);
-            break;
-          }
-      row_threads = std::max(1, threads::limit() / std::max(1, at_once));
-    }
-    std::vector<std::string> tasks;
-    for (std::size_t i : order) {
-      const Row& r = rows[i];
-      const fs::path dir = fs::path(a->out) / r.name;
-      std::vector<std::string> args{"notewise", "-q", "--threads", std::to_string(row_threads)};
-      if (globals.force) args.push_back("--force");
-      for (const auto& s : std::vector<std::string>{a->command, r.audio, "--score", r.score, "--out", dir.string()}) args.push_back(s);
-      if (!r.reference.empty()) args.insert(args.end(), {"--reference", r.reference});
-      for (const auto& o : r.options) args.push_back(o);
-      tasks.push_back(nlohmann::json{{"args", args}, {"dir", dir.string()}, {"marker", marker}}.dump());
-    }
-
-    // Progress over the corpus: the fraction of the audio done (rows are of unequal length,
-    // so the ETA follows the seconds of audio, not the count of rows).
-    ProgressBar bar("batch", globals.quiet);
-    std::size_t ran = 0, failed = 0;
-    double audio_done = 0;
-    std::mutex m;
-    const auto done = [&](std::size_t k, const std::string& outcome) {
-      if (processes.stopping()) return;  // the batch dies of a signal once its rows have stopped
-      std::lock_guard<std::mutex> lock(m);
-      Row& r = rows[order[k]];
-      const auto o = nlohmann::json::parse(outcome, nullptr, false);
-      if (!o.is_object()) {
-        r.status = "failed", r.error = "batch: unreadable outcome from a rank";
-      } else {
-        r.status = o.value("status", "failed");
-        r.exit_code = o.value("exit_code", 1);
-        r.seconds = o.value("seconds", 0.0);
-        r.error = o.value("error", "");
-        r.rank = o.value("rank", -1);
-        r.host = o.value("host", "");
-        r.scores = o.value("scores", nlohmann::json());
-      }
-      ++ran;
-      if (r.status != "done") ++failed;
-      audio_done += std::max(r.audio_seconds, 0.0);
-      const double f = total_audio > 0 ? audio_done / total_audio : static_cast<double>(ran) / static_cast<double>(tasks.size());
-      bar.update(f, std::to_string(ran) + "/" + std::to_string(tasks.size()) + " rows, " + std::to_string(failed) + " failed");
-    };
-    if (mpi.size() > 1) {
-      mpi.distribute(tasks, work, done);
-    } else {
-      std::atomic<std::size_t> next{0};
-      std::vector<std::thread> pool;
-      for (int j = 0; j < std::min<int>(a->jobs, static_cast<int>(tasks.size())); ++j)
-        pool.emplace_back([&] {
-          for (std::size_t k; (k = next++) < tasks.size();) done(k, work(tasks[k]));
-        });
-      for (auto& t : pool) t.join();
-    }
+    const std::vector<std::size_t> order = io::plan_batch(rows, a->out, marker, &total_audio);
+    const int row_threads = threads_per_row(globals, mpi.size(), a->jobs);
+    const std::vector<std::string> tasks = row_tasks(rows, order, *a, globals, row_threads, marker);
+    const auto [ran, failed] = run_rows(processes, mpi, work, rows, order, tasks, total_audio, a->jobs, globals.quiet);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::size_t skipped = rows.size() - tasks.size();
-    bar.finish(std::to_string(ran - failed) + " done, " + std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
 
-    // Quality columns: one SDR and SI-SDR column per stem any row was scored on, and the means.
-    std::set<std::string> stems;
-    for (const auto& r : rows)
-      if (r.scores.is_object() && r.scores.contains("stems"))
-        for (const auto& [s, v] : r.scores["stems"].items()) stems.insert(s);
-    const bool scored = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.scores.is_object(); });
-    std::ostringstream csv;
-    nlohmann::json js = nlohmann::json::array();
-    csv << "name,audio,score,status,exit_code,seconds,audio_seconds,rank,host,error";
-    if (scored) {
-      csv << ",mean_SDR,mean_SI_SDR";
-      for (const auto& s : stems) csv << "," << csv_field("SDR:" + s) << "," << csv_field("SI_SDR:" + s);
-    }
-    csv << "\n";
-    for (const auto& r : rows) {
-      csv << csv_field(r.name) << "," << csv_field(r.audio) << "," << csv_field(r.score) << "," << r.status << "," << r.exit_code
-          << "," << r.seconds << "," << (r.audio_seconds >= 0 ? std::to_string(r.audio_seconds) : "") << ","
-          << (r.rank >= 0 ? std::to_string(r.rank) : "") << "," << csv_field(r.host) << "," << csv_field(r.error);
-      if (scored) {
-        const auto get = [&](const std::string& s, const char* k) {
-          return r.scores.is_object() && r.scores.contains("stems") && r.scores["stems"].contains(s) ? r.scores["stems"][s].value(k, nlohmann::json())
-                                                                                                      : nlohmann::json();
-        };
-        csv << "," << score_cell(r.scores.is_object() ? r.scores.value("mean_SDR", nlohmann::json()) : nlohmann::json()) << ","
-            << score_cell(r.scores.is_object() ? r.scores.value("mean_SI_SDR", nlohmann::json()) : nlohmann::json());
-        for (const auto& s : stems) csv << "," << score_cell(get(s, "SDR")) << "," << score_cell(get(s, "SI_SDR"));
-      }
-      csv << "\n";
-      nlohmann::json row{{"name", r.name},       {"audio", r.audio},     {"score", r.score},
-                         {"status", r.status},   {"exit_code", r.exit_code}, {"seconds", r.seconds},
-                         {"error", r.error},     {"scores", r.scores}};
-      row["audio_seconds"] = r.audio_seconds >= 0 ? nlohmann::json(r.audio_seconds) : nlohmann::json();
-      row["rank"] = r.rank >= 0 ? nlohmann::json(r.rank) : nlohmann::json();
-      row["host"] = r.host;
-      js.push_back(row);
-    }
     const RowProcesses::Summary writing(processes);  // a signal now waits for both files
-    io::write_text((fs::path(a->out) / "summary.csv").string(), csv.str(), true);
+    io::write_text((fs::path(a->out) / "summary.csv").string(), io::summary_csv(rows), true);
     io::write_text((fs::path(a->out) / "summary.json").string(),
                    nlohmann::json{{"command", a->command},
-                                  {"rows", js},
+                                  {"rows", io::summary_rows(rows)},
                                   {"failed", failed},
                                   {"skipped", skipped},
                                   {"ranks", mpi.size()},

@@ -10,9 +10,9 @@
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
 #include "commands.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
-#include "report_page.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
 
@@ -76,55 +76,10 @@ void add_compare_command(CLI::App& app, Globals& globals) {
       }
     }
     if (!a->reference.empty()) io::write_text((dir / "scores.json").string(), scores.dump(1) + "\n", globals.force);
-    std::ostringstream csv;
-    csv.precision(10);
-    csv << "epoch,nmf,nae_pgd,nae_mu,nae_relu\n";
-    for (std::size_t e = 0; e < curves[0].size(); ++e) {
-      csv << e;
-      for (const auto& c : curves) csv << "," << c[e];
-      csv << "\n";
-    }
-    io::write_text((dir / "loss.csv").string(), csv.str(), globals.force);
-    plot::LinePlot p;
-    p.title = std::string(a->model.loss == "kl" ? "KL divergence" : "Approximation loss ||V - V^||^2") + " against iterations/epochs";
-    p.x_label = "iteration / epoch";
-    p.y_label = "loss (log scale)";
-    p.log_y = true;
-    for (int k = 0; k < kMethods; ++k) {
-      plot::Series s{names[k], {}, curves[k], plot::group_colour(static_cast<std::size_t>(k))};
-      for (std::size_t e = 0; e < curves[k].size(); ++e) s.x.push_back(static_cast<double>(e));
-      p.series.push_back(s);
-    }
-    io::write_atomically((dir / "loss.png").string(), globals.force, [&](const std::string& tmp) {
-      plot::draw(p, tmp);  // the temporary name ends in .png too
-    });
-    std::ostringstream h;
-    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>notewise compare</title></head>"
-      << "<body style=\"font-family:sans-serif;max-width:1060px;margin:1em auto\">\n<h1>NMF and nonnegative autoencoders</h1>\n"
-      << "<p>Input <code>" << a->audio << "</code>, " << in.score.size() << " notes, " << curves[0].size() - 1
-      << " iterations/epochs from the same constrained start.</p>\n<img src=\"loss.png\" alt=\"loss curves\" style=\"max-width:100%\">\n"
-      << "<table border=\"1\" cellpadding=\"4\"><tr><th>method</th><th>start</th><th>final loss</th><th>final / NMF final</th></tr>\n";
-    for (int k = 0; k < kMethods; ++k)
-      h << "<tr><td>" << names[k] << "</td><td>" << curves[k].front() << "</td><td>" << curves[k].back() << "</td><td>"
-        << curves[k].back() / curves[0].back() << "</td></tr>\n";
-    h << "</table>\n";
-    if (!a->reference.empty()) {
-      // Quality per method and stem: what a user choosing a method wants beside the loss.
-      h << "<h2>Separation quality against " << html_escape(a->reference) << "</h2>\n<table border=\"1\" cellpadding=\"4\">"
-        << "<tr><th>method</th><th>stem</th><th>SDR</th><th>SIR</th><th>SAR</th><th>SI-SDR</th></tr>\n";
-      for (int k = 0; k < kMethods; ++k) {
-        const auto& sc = scores[names[k]];
-        for (const auto& [stem, v] : sc["stems"].items()) {
-          h << "<tr><td>" << names[k] << "</td><td>" << html_escape(stem) << "</td>" << score_cells(v) << "</tr>\n";
-        }
-        char b[64];
-        std::snprintf(b, sizeof b, "%.2f", sc["mean_SDR"].is_null() ? NAN : sc["mean_SDR"].get<double>());
-        h << "<tr><th>" << names[k] << "</th><th>mean</th><th>" << b << "</th><td></td><td></td><td></td></tr>\n";
-      }
-      h << "</table>\n";
-    }
-    h << "<pre>" << a->model.to_json().dump(1) << "</pre>\n</body></html>\n";
-    io::write_text((dir / "report.html").string(), h.str(), globals.force);
+    const std::vector<std::string> methods_named(names, names + kMethods);
+    report::write_comparison(run->staging(), methods_named, curves, scores, a->reference, a->audio, in.score.size(),
+                             a->model.loss == "kl" ? "KL divergence" : "Approximation loss ||V - V^||^2", a->model.to_json(),
+                             globals.force);
     run->commit("report.html");
     std::string line = "final loss: nmf " + std::to_string(curves[0].back());
     for (int k = 1; k < kMethods; ++k) {

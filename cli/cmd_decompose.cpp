@@ -9,10 +9,9 @@
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
-#include "align_output.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
-#include "report.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
 
@@ -64,36 +63,26 @@ void add_decompose_command(CLI::App& app, Globals& globals) {
     const Decomposition& d = view_data.decomposition;
 
     const auto dir = std::filesystem::path(run->staging());
-    const auto& notes = in.score.notes();
     const MatrixXf Hn = note_activations(d);
     const nlohmann::json index = index_json(d, in.score);
-    const std::vector<double> energy = note_energies(d);
-    std::ostringstream csv;
-    csv.precision(6);
-    csv << std::fixed << "index,onset,offset,pitch,label,energy\n";
-    for (std::size_t i = 0; i < notes.size(); ++i)
-      csv << i << "," << notes[i].onset << "," << notes[i].offset() << "," << notes[i].pitch << "," << notes[i].label << ","
-          << energy[i] << "\n";
     io::write_npy((dir / "W.npy").string(), d.W, globals.force);
     io::write_npy((dir / "H.npy").string(), d.H, globals.force);
     io::write_npy((dir / "H_notes.npy").string(), Hn, globals.force);
     io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
-    io::write_text((dir / "notes.csv").string(), csv.str(), globals.force);
+    io::write_text((dir / "notes.csv").string(), report::notes_csv(in.score, note_energies(d)), globals.force);
     io::write_text((dir / "loss.csv").string(), loss_csv(d.run.initial_loss, d.run.loss), globals.force);
-    RunView view;
-    view.separation = &view_data;
-    view.score = &in.score;
-    view.progress = "report 3/3";
-    view.quiet = globals.quiet;
+    ProgressBar report_bar("report 3/3", globals.quiet);
+    const RunView view = run_view(view_data, in.score, &report_bar);
     nlohmann::json report = {{"version", kVersion},
                                    {"parameters", a->model.to_json(&in.decisions)},
         {"decisions", decisions_json(in.decisions)},
-                                   {"timbre", timbre_json(in.timbre)},
+                                   {"timbre", timbre_json(in.timbre, flag_text)},
                                    {"input", {{"audio", a->audio}, {"notes", in.score.size()}}},
                                    {"timings_s", {{"total", seconds_since(t0)}}},
                                    {"nmf", {{"iterations", d.run.iterations}}}};
     write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
-    write_report(run->staging(), view, report, a->audio, nullptr, globals.force);
+    report::write_report(run->staging(), view, report, a->audio, nullptr, globals.force);
+    report_bar.finish();
     report["timings_s"]["total"] = seconds_since(t0);
     // The same name and layout as separate's run file (plot reads either).
     io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);

@@ -8,12 +8,11 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
-#include "notewise/io/resample.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/separation/drums.hpp"
 #include "notewise/version.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -21,10 +20,7 @@ namespace {
 
 // A class's start template from a one-shot recording: its first T frames' magnitudes.
 MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, int T) {
-  const io::Audio a = io::read_audio(path);
-  VectorXf x = a.mono();
-  if (a.sample_rate != rate) x = io::resample(x, a.sample_rate, rate).col(0);
-  const MatrixXf S = stft(x, o.stft).cwiseAbs();
+  const MatrixXf S = stft(io::read_mono(path, rate), o.stft).cwiseAbs();
   MatrixXf t = MatrixXf::Zero(S.rows(), T);
   const Index n = std::min<Index>(T, S.cols());
   t.leftCols(n) = S.leftCols(n);
@@ -32,67 +28,141 @@ MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, 
   return t;
 }
 
-void draw_figures(const DrumSeparation& d, const DrumOptions& o, int rate, const std::string& dir) {
-  const double frame_s = static_cast<double>(o.stft.hop) / rate;
-  // The drum classes only (a band's pitched rows are the score's pitches, shown by 'separate').
-  const Index C = static_cast<Index>(d.classes.size()) - d.first_drum, T = static_cast<Index>(d.W.size());
-  const Index R0 = d.first_drum_row;
-  const auto name = [&](Index c) { return d.classes[static_cast<std::size_t>(d.first_drum + c)]; };
-  const MatrixXf H = d.H.middleRows(R0, C), H0 = d.H0.middleRows(R0, C);
-  plot::Heatmap h;
-  h.values = H;
-  for (Index c = 0; c < C; ++c) {
-    const float m = H.row(c).maxCoeff();
-    if (m > 0) h.values.row(c) /= m;
+struct Args {
+  std::string audio, score, out, format = "pcm16", reference, templates;
+  std::vector<std::string> classes;
+  bool fix_templates = false, drums_only = false;
+  int rate = 22050;
+  DrumOptions o;
+  StemNameArgs names;
+};
+
+// The score's drum notes grouped by class (--class, else the GM classes) and, in a band's score,
+// its pitched tracks (by label).
+struct DrumScore {
+  Score drums, pitched;
+  std::vector<GroupSpec> specs;  // of the classes
+  Grouping groups, pitched_groups;
+};
+
+DrumScore read_drum_score(const Args& a, std::vector<GroupSpec> specs, bool quiet) {
+  DrumScore ds;
+  Score score = io::read_score(a.score);
+  // Drum notes as 'separate' tells them (is_drum: GM channel 10, MusicXML unpitched notes, CSV
+  // rows labelled drums); every other note is pitched.
+  Score pitched = score.select([](const Note& n) { return !is_drum(n); });
+  score = score.select(is_drum);
+  if (score.empty())
+    throw ParseError(a.score, 0, "holds no drum notes (MIDI channel 10, MusicXML unpitched notes, or CSV rows labelled "
+                                  "drums): 'notewise separate' separates pitched notes");
+  if (a.drums_only && !pitched.empty()) {
+    info(quiet, a.score + ": " + std::to_string(pitched.size()) + " pitched note(s) ignored (--drums-only)");
+    pitched = Score();
   }
-  h.x_max = H.cols() * frame_s;
-  h.y_min = -0.5;
-  h.y_max = C - 0.5;
-  h.title = "Activations H per class (each row scaled to its maximum) and the score's windows";
-  h.x_label = "time (s)";
-  h.y_label = "class";
-  h.colour_label = "activation";
-  h.map = plot::Colormap::Viridis;
-  for (Index c = 0; c < C; ++c) h.y_ticks.push_back({static_cast<double>(c), name(c)});
-  for (Index c = 0; c < C; ++c)
-    for (Index n = 0; n < H0.cols(); ++n)
-      if (H0(c, n) > 0 && (n == 0 || H0(c, n - 1) == 0)) {
-        Index e = n;
-        while (e + 1 < H0.cols() && H0(c, e + 1) > 0) ++e;
-        h.outlines.push_back({n * frame_s, (e + 1) * frame_s, c - 0.45, c + 0.45, {1, 1, 1}});
-      }
-  plot::draw(h, (std::filesystem::path(dir) / "activations.png").string());
-  // Templates side by side: class c's T frames in columns c T .. c T + T - 1.
-  const Index rows = std::min<Index>(d.V.rows(), static_cast<Index>(8000.0 * o.stft.n_fft / rate) + 1);
-  MatrixXf W(rows, C * T);
-  for (Index c = 0; c < C; ++c)
-    for (Index t = 0; t < T; ++t) W.col(c * T + t) = d.W[static_cast<std::size_t>(t)].col(R0 + c).head(rows);
-  plot::Heatmap w;
-  w.values = plot::decibels(W, W.maxCoeff());
-  w.x_max = static_cast<double>(C);
-  w.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
-  w.v_min = -60;
-  w.v_max = 0;
-  w.title = "NMFD templates (each " + std::to_string(T) + " frames)";
-  w.x_label = "class";
-  w.y_label = "frequency (Hz)";
-  w.colour_label = "dB re max";
-  for (Index c = 0; c < C; ++c) w.outlines.push_back({static_cast<double>(c), c + 1.0, 0, w.y_max, {1, 1, 1}});
-  for (Index c = 0; c < C; ++c) w.legend.push_back({std::to_string(c) + ": " + name(c), {1, 1, 1}});
-  plot::draw(w, (std::filesystem::path(dir) / "templates.png").string());
+  Grouping pitched_groups;
+  if (!pitched.empty()) {
+    if (!a.templates.empty()) throw InvalidArgument("--templates: not with a band's score (use --drums-only)");
+    try {
+      pitched_groups = group_notes(pitched, label_group_specs(pitched));
+    } catch (const InvalidArgument& e) {
+      throw ParseError(a.score, 0, e.what());
+    }
+    for (const auto& n : pitched_groups.names)
+      if (std::find_if(specs.begin(), specs.end(), [&](const GroupSpec& g) { return g.name == n; }) != specs.end() ||
+          (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))
+        throw InvalidArgument(a.score + ": the track '" + n + "' has the name of a drum class");
+  }
+  if (specs.empty()) specs = gm_drum_classes(score);
+  Grouping groups;
+  try {
+    groups = group_notes(score, specs);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(a.score + ": " + e.what());
+  }
+  ds.drums = std::move(score);
+  ds.pitched = std::move(pitched);
+  ds.specs = std::move(specs);
+  ds.groups = std::move(groups);
+  ds.pitched_groups = std::move(pitched_groups);
+  return ds;
+}
+
+// --templates DIR: the start templates of the classes that have DIR/<class>.wav (named as
+// file_stems makes them, without --filename); the others are learnt from a flat start.
+std::vector<std::pair<std::string, MatrixXf>> template_starts(Args& a, const Grouping& groups, const std::vector<std::string>& template_stems,
+                                                              std::size_t first) {
+  std::vector<std::pair<std::string, MatrixXf>> starts;
+  if (!a.templates.empty()) {
+    for (std::size_t k = 0; k < groups.names.size(); ++k) {
+      const std::string& n = groups.names[k];
+      const int T = a.o.template_frames(a.rate, n);
+      const auto f = std::filesystem::path(a.templates) / (template_stems[first + k] + ".wav");
+      if (!std::filesystem::exists(f)) continue;  // that class is learnt from a flat start
+      starts.push_back({n, template_from(f.string(), a.rate, a.o, T)});
+      if (a.fix_templates) a.o.fixed_templates.push_back(n);
+    }
+    if (starts.empty()) throw IoError(a.templates, "holds no <class>.wav for any class (" + template_stems[first] + ".wav, ...)");
+  }
+  return starts;
+}
+
+// DIR/<stem>.wav per track and class, W.npy (frame t of class c in column t * classes + c),
+// H.npy, H0.npy, loss.csv, the figures and report.json (with the scores against a reference).
+void write_drum_outputs(const Args& a, const Globals& globals, const std::string& staging, const DrumScore& ds,
+                        const DrumSeparation& d, const io::Audio& audio, const std::vector<std::string>& stems,
+                        const std::vector<std::pair<std::string, MatrixXf>>& starts, std::chrono::steady_clock::time_point t0) {
+  const Grouping &groups = ds.groups, &pitched_groups = ds.pitched_groups;
+  const std::size_t first = pitched_groups.names.size();
+  const auto stem_of = [&](std::size_t k) { return stems[k] + ".wav"; };  // k over the tracks, then the classes
+  const auto dir = std::filesystem::path(staging);
+  const auto fmt = io::parse_sample_format(a.format);
+  nlohmann::json jc = nlohmann::json::array();
+  for (std::size_t k = 0; k < pitched_groups.names.size(); ++k) {
+    io::write_wav((dir / stem_of(k)).string(), d.stems[k], audio.sample_rate, fmt, globals.force);
+    jc.push_back({{"name", pitched_groups.names[k]}, {"notes", pitched_groups.notes[k].size()},
+                  {"file", stem_of(k)}, {"template", "harmonic (pitched track)"}});
+  }
+  for (std::size_t k = 0; k < groups.names.size(); ++k) {
+    io::write_wav((dir / stem_of(first + k)).string(), d.stems[first + k], audio.sample_rate, fmt, globals.force);
+    jc.push_back({{"name", groups.names[k]}, {"selection", ds.specs[k].selection}, {"notes", groups.notes[k].size()},
+                  {"file", stem_of(first + k)},
+                  {"template", std::any_of(starts.begin(), starts.end(), [&](const auto& s) { return s.first == groups.names[k]; })
+                                   ? (a.fix_templates ? "given, fixed" : "given") : "learnt"}});
+  }
+  const Index C = d.W[0].cols(), T = static_cast<Index>(d.W.size());
+  MatrixXf W(d.V.rows(), C * T);
+  for (Index t = 0; t < T; ++t) W.middleCols(t * C, C) = d.W[static_cast<std::size_t>(t)];
+  io::write_npy((dir / "W.npy").string(), W, globals.force);
+  io::write_npy((dir / "H.npy").string(), d.H, globals.force);
+  io::write_npy((dir / "H0.npy").string(), d.H0, globals.force);
+  io::write_text((dir / "loss.csv").string(), loss_csv(d.initial_loss, d.loss), globals.force);
+  report::draw_drum_figures(d, a.o, a.rate, dir.string());
+  nlohmann::json report = {
+      {"version", kVersion},
+      {"command", "drums"},
+      {"input", {{"audio", a.audio}, {"score", a.score}, {"sample_rate", audio.sample_rate}, {"channels", audio.channels()},
+                 {"seconds", audio.seconds()}, {"notes", ds.drums.size()}}},
+      {"parameters", {{"rate", a.rate}, {"n_fft", a.o.stft.n_fft}, {"hop", a.o.stft.hop},
+                      {"template_seconds", a.o.template_seconds}, {"cymbal_seconds", a.o.class_template_seconds[0].second}, {"template_frames", T},
+                      {"pre_onset", a.o.pre_onset}, {"post_onset", a.o.post_onset}, {"decay", a.o.decay},
+                      {"template_iterations", a.o.template_iterations}, {"iterations", a.o.iterations},
+                      {"alpha", a.o.alpha}, {"divergence", "kl"}}},
+      {"classes", jc},
+      {"nmfd", {{"initial_loss", d.initial_loss}, {"loss", d.loss}}},
+  };
+  if (!a.reference.empty()) {
+    const nlohmann::json scores = evaluate_stems(a.reference, staging, stems);
+    report["scores"] = scores;
+    const auto& m = scores["mean_SDR"];
+    info(globals.quiet, "against " + a.reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
+  }
+  report["seconds"] = seconds_since(t0);
+  io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
 }
 
 }  // namespace
 
 void add_drums_command(CLI::App& app, Globals& globals) {
-  struct Args {
-    std::string audio, score, out, format = "pcm16", reference, templates;
-    std::vector<std::string> classes;
-    bool fix_templates = false, drums_only = false;
-    int rate = 22050;
-    DrumOptions o;
-    StemNameArgs names;
-  };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("drums", "Split a drum recording into its drums (kick, snare, hi-hat, ...) by its score");
   cmd->footer(
@@ -155,38 +225,8 @@ void add_drums_command(CLI::App& app, Globals& globals) {
       a->names.validate();
     });
     const auto t0 = std::chrono::steady_clock::now();
-    Score score = io::read_score(a->score);
-    // Drum notes as 'separate' tells them (is_drum: GM channel 10, MusicXML unpitched notes, CSV
-    // rows labelled drums); every other note is pitched.
-    Score pitched = score.select([](const Note& n) { return !is_drum(n); });
-    score = score.select(is_drum);
-    if (score.empty())
-      throw ParseError(a->score, 0, "holds no drum notes (MIDI channel 10, MusicXML unpitched notes, or CSV rows labelled "
-                                    "drums): 'notewise separate' separates pitched notes");
-    if (a->drums_only && !pitched.empty()) {
-      info(globals.quiet, a->score + ": " + std::to_string(pitched.size()) + " pitched note(s) ignored (--drums-only)");
-      pitched = Score();
-    }
-    Grouping pitched_groups;
-    if (!pitched.empty()) {
-      if (!a->templates.empty()) throw InvalidArgument("--templates: not with a band's score (use --drums-only)");
-      try {
-        pitched_groups = group_notes(pitched, label_group_specs(pitched));
-      } catch (const InvalidArgument& e) {
-        throw ParseError(a->score, 0, e.what());
-      }
-      for (const auto& n : pitched_groups.names)
-        if (std::find_if(specs.begin(), specs.end(), [&](const GroupSpec& g) { return g.name == n; }) != specs.end() ||
-            (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))
-          throw InvalidArgument(a->score + ": the track '" + n + "' has the name of a drum class");
-    }
-    if (specs.empty()) specs = gm_drum_classes(score);
-    Grouping groups;
-    try {
-      groups = group_notes(score, specs);
-    } catch (const InvalidArgument& e) {
-      throw InvalidArgument(a->score + ": " + e.what());
-    }
+    const DrumScore ds = read_drum_score(*a, std::move(specs), globals.quiet);
+    const Grouping &groups = ds.groups, &pitched_groups = ds.pitched_groups;
     // Stem files: the pitched tracks' and the classes' names made file-safe and distinct together
     // (a track named '../../x' or '/abs/x' must not leave the output folder).
     std::vector<std::string> all_names = pitched_groups.names;
@@ -198,75 +238,20 @@ void add_drums_command(CLI::App& app, Globals& globals) {
     std::vector<std::string> files = {"W.npy", "H.npy", "H0.npy", "loss.csv", "activations.png", "templates.png", "report.json"};
     for (std::size_t k = 0; k < stems.size(); ++k) files.push_back(stem_of(k));
     const auto run = prepare_outputs(a->out, files, globals);
-    const io::Audio audio = io::read_audio(a->audio);
-    if (score.end() > audio.seconds() + 1.0)
-      warn(a->score + ": the score runs to " + std::to_string(score.end()) + " s, the recording to " + std::to_string(audio.seconds()) + " s");
-    VectorXf x = audio.mono();
-    if (audio.sample_rate != a->rate) x = io::resample(x, audio.sample_rate, a->rate).col(0);
-    std::vector<std::pair<std::string, MatrixXf>> starts;
-    if (!a->templates.empty()) {
-      for (std::size_t k = 0; k < groups.names.size(); ++k) {
-        const std::string& n = groups.names[k];
-        const int T = a->o.template_frames(a->rate, n);
-        const auto f = std::filesystem::path(a->templates) / (template_stems[first + k] + ".wav");
-        if (!std::filesystem::exists(f)) continue;  // that class is learnt from a flat start
-        starts.push_back({n, template_from(f.string(), a->rate, a->o, T)});
-        if (a->fix_templates) a->o.fixed_templates.push_back(n);
-      }
-      if (starts.empty()) throw IoError(a->templates, "holds no <class>.wav for any class (" + template_stems[first] + ".wav, ...)");
-    }
+    const io::Audio audio = io::read_audio(a->audio);  // whole: the stems are made from its channels
+    if (ds.drums.end() > audio.seconds() + 1.0)
+      warn(a->score + ": the score runs to " + std::to_string(ds.drums.end()) + " s, the recording to " + std::to_string(audio.seconds()) + " s");
+    const VectorXf x = io::mono_at(audio, a->rate);
+    const auto starts = template_starts(*a, groups, template_stems, first);
     ProgressBar bar("drums", globals.quiet);
     const auto progress = nmf_progress(bar, a->o.template_iterations + a->o.iterations);
     const DrumSeparation d =
-        pitched.empty()
-            ? separate_drums(x, a->rate, audio.samples, audio.sample_rate, score, groups, a->o, starts, progress)
-            : separate_band(x, a->rate, audio.samples, audio.sample_rate, pitched, pitched_groups,
-                            SeparationOptions::tuned().decompose.constraints, score, groups, a->o, progress);
+        ds.pitched.empty()
+            ? separate_drums(x, a->rate, audio.samples, audio.sample_rate, ds.drums, groups, a->o, starts, progress)
+            : separate_band(x, a->rate, audio.samples, audio.sample_rate, ds.pitched, pitched_groups,
+                            SeparationOptions::tuned().decompose.constraints, ds.drums, groups, a->o, progress);
     bar.finish();
-    const auto dir = std::filesystem::path(run->staging());
-    const auto fmt = io::parse_sample_format(a->format);
-    nlohmann::json jc = nlohmann::json::array();
-    for (std::size_t k = 0; k < pitched_groups.names.size(); ++k) {
-      io::write_wav((dir / stem_of(k)).string(), d.stems[k], audio.sample_rate, fmt, globals.force);
-      jc.push_back({{"name", pitched_groups.names[k]}, {"notes", pitched_groups.notes[k].size()},
-                    {"file", stem_of(k)}, {"template", "harmonic (pitched track)"}});
-    }
-    for (std::size_t k = 0; k < groups.names.size(); ++k) {
-      io::write_wav((dir / stem_of(first + k)).string(), d.stems[first + k], audio.sample_rate, fmt, globals.force);
-      jc.push_back({{"name", groups.names[k]}, {"selection", specs[k].selection}, {"notes", groups.notes[k].size()},
-                    {"file", stem_of(first + k)},
-                    {"template", std::any_of(starts.begin(), starts.end(), [&](const auto& s) { return s.first == groups.names[k]; })
-                                     ? (a->fix_templates ? "given, fixed" : "given") : "learnt"}});
-    }
-    const Index C = d.W[0].cols(), T = static_cast<Index>(d.W.size());
-    MatrixXf W(d.V.rows(), C * T);
-    for (Index t = 0; t < T; ++t) W.middleCols(t * C, C) = d.W[static_cast<std::size_t>(t)];
-    io::write_npy((dir / "W.npy").string(), W, globals.force);
-    io::write_npy((dir / "H.npy").string(), d.H, globals.force);
-    io::write_npy((dir / "H0.npy").string(), d.H0, globals.force);
-    io::write_text((dir / "loss.csv").string(), loss_csv(d.initial_loss, d.loss), globals.force);
-    draw_figures(d, a->o, a->rate, dir.string());
-    nlohmann::json report = {
-        {"version", kVersion},
-        {"command", "drums"},
-        {"input", {{"audio", a->audio}, {"score", a->score}, {"sample_rate", audio.sample_rate}, {"channels", audio.channels()},
-                   {"seconds", audio.seconds()}, {"notes", score.size()}}},
-        {"parameters", {{"rate", a->rate}, {"n_fft", a->o.stft.n_fft}, {"hop", a->o.stft.hop},
-                        {"template_seconds", a->o.template_seconds}, {"cymbal_seconds", a->o.class_template_seconds[0].second}, {"template_frames", T},
-                        {"pre_onset", a->o.pre_onset}, {"post_onset", a->o.post_onset}, {"decay", a->o.decay},
-                        {"template_iterations", a->o.template_iterations}, {"iterations", a->o.iterations},
-                        {"alpha", a->o.alpha}, {"divergence", "kl"}}},
-        {"classes", jc},
-        {"nmfd", {{"initial_loss", d.initial_loss}, {"loss", d.loss}}},
-    };
-    if (!a->reference.empty()) {
-      const nlohmann::json scores = evaluate_stems(a->reference, run->staging(), stems);
-      report["scores"] = scores;
-      const auto& m = scores["mean_SDR"];
-      info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
-    }
-    report["seconds"] = seconds_since(t0);
-    io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    write_drum_outputs(*a, globals, run->staging(), ds, d, audio, stems, starts, t0);
     run->commit("report.json");
     std::string names;
     for (std::size_t k = 0; k < stems.size(); ++k) names += (names.empty() ? "" : ", ") + stem_of(k);

@@ -10,7 +10,7 @@
 #include "notewise/io/column_file.hpp"
 #include "notewise/separation/pitch_edit.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -77,17 +77,118 @@ Transposition parse_transpose(const std::string& text, bool time = false) {
   return t;
 }
 
+struct Args {
+  std::string audio, out;
+  AudioOutArgs audio_out;
+  std::vector<std::string> gains;
+  std::string mute;
+  std::vector<std::string> transpose, shift_time;
+  ModelArgs model;
+};
+
+// --transpose / --shift-time: the notes moved in pitch or time (load, decompose and shift).
+void transpose_edit(Args& a, const Globals& globals, const std::vector<Transposition>& transpositions, const io::Encoding& encoding) {
+  ProgressBar load_bar("load", globals.quiet);
+  load_bar.stage(1, 2);  // load, decompose (and shift)
+  const Input in = load_input(a.audio, a.model, globals);
+  load_bar.finish();
+  ProgressBar bar("decompose", globals.quiet);
+  bar.stage(2, 2);
+  const PitchEdit e = transpose_notes(in.analysis, in.analysis_rate, in.audio.samples, in.audio.sample_rate, in.score,
+                                      transpositions, in.model, {},
+                                      nmf_progress(bar, in.model.decompose.nmf.max_iterations));
+  bar.finish();
+  for (std::size_t k = 0; k < transpositions.size(); ++k)
+    info(globals.quiet, (transpositions[k].seconds != 0 ? "moved " : "transposed ") +
+                            std::to_string(e.separation.groups.notes[k].size()) + " notes (" + transpositions[k].selection +
+                            ") by " + (transpositions[k].seconds != 0 ? std::to_string(transpositions[k].seconds) + " s"
+                                                                      : std::to_string(transpositions[k].semitones) + " semitones"));
+  const float peak = e.audio.cwiseAbs().maxCoeff();
+  if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
+    warn(a.out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
+         " dBFS and is clipped; write float32 WAV/AIFF");
+  const int rate = io::write_audio(a.out, e.audio, in.audio.sample_rate, encoding, globals.force);
+  if (rate != in.audio.sample_rate)
+    notice(globals.quiet, a.out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
+                              " Hz; resampled from " + std::to_string(in.audio.sample_rate) + " Hz");
+  info(globals.quiet, "wrote " + a.out);
+}
+
+// --gain / --mute: the groups' stems times their gains, summed (load, decompose, resynthesise).
+void remix_edit(Args& a, const Globals& globals, const std::vector<std::pair<std::string, double>>& gains, const io::Encoding& encoding) {
+  ProgressBar load_bar("load", globals.quiet);
+  load_bar.stage(1, 3);  // load, decompose, resynthesise
+  // The remix is written block by block as the stems come (in the formats that store the
+  // input's rate), from a recording read block by block: nothing of the length is held whole.
+  a.model.options.keep_views = false;
+  Input in = load_input(a.audio, a.model, globals, a.mute, true, true);
+  load_bar.finish();
+  std::map<std::string, double> named;
+  for (const auto& [name, g] : gains) named[name] = g;
+  std::vector<double> gain;
+  try {
+    gain = group_gains(in.groups, named);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--gain ") + e.what());
+  }
+  ProgressBar nmf_bar("decompose", globals.quiet);
+  nmf_bar.stage(2, 3);
+  ProgressBar synth_bar("resynthesise", globals.quiet);
+  synth_bar.stage(3, 3);
+  bool synthesising = false;
+  const int in_rate = in.audio.sample_rate;
+  const bool whole = !io::AudioWriter::streams(encoding, in_rate);
+  std::unique_ptr<io::AudioWriter> writer;
+  if (!whole) writer = std::make_unique<io::AudioWriter>(a.out, in.channels, in_rate, encoding, globals.force);
+  MatrixXf out = whole ? MatrixXf(in.frames, in.channels) : MatrixXf(), part_sum;
+  Index filled = 0;
+  float peak = 0;
+  const std::size_t G = in.groups.names.size();
+  // remix(): the groups' stems times their gains, summed in group order (the sink hands
+  // each block to every group in turn).
+  // V in a temporary file beside the output (--spectrogram): the NMF holds a segment of it.
+  std::unique_ptr<io::ColumnFile> spectrogram;
+  if (in.spectrogram_on_disk) {
+    const auto folder = std::filesystem::absolute(a.out).parent_path();
+    spectrogram = std::make_unique<io::ColumnFile>(folder.string());
+  }
+  separate_prepared(
+      in, in.frames, in.channels, in_rate, in.source(),
+      [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+        if (k == 0) part_sum = MatrixXf::Zero(part.rows(), part.cols());
+        part_sum += static_cast<float>(gain[k]) * part;
+        if (k + 1 < G) return;
+        peak = std::max(peak, part_sum.cwiseAbs().maxCoeff());
+        if (whole) out.middleRows(filled, part_sum.rows()) = part_sum;
+        else writer->write(part_sum);
+        filled += part_sum.rows();
+      },
+      nmf_progress(nmf_bar, a.model.options.decompose.nmf.max_iterations),
+      [&](double f) {
+        if (!synthesising) {
+          nmf_bar.finish();
+          synth_bar.restart();
+          synthesising = true;
+        }
+        synth_bar.update(f);
+      },
+      spectrogram.get());
+  spectrogram.reset();
+  synth_bar.finish();
+  if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
+    warn(a.out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
+         " dBFS and is clipped; lower the gains or write float32 WAV/AIFF");
+  const int rate = whole ? io::write_audio(a.out, out, in_rate, encoding, globals.force) : in_rate;
+  if (writer) writer->commit();
+  if (rate != in_rate)
+    notice(globals.quiet, a.out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
+                              " Hz; resampled from " + std::to_string(in_rate) + " Hz");
+  info(globals.quiet, "wrote " + a.out);
+}
+
 }  // namespace
 
 void add_edit_command(CLI::App& app, Globals& globals) {
-  struct Args {
-    std::string audio, out;
-    AudioOutArgs audio_out;
-    std::vector<std::string> gains;
-    std::string mute;
-    std::vector<std::string> transpose, shift_time;
-    ModelArgs model;
-  };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("edit", "Re-mix a recording's note groups with new gains; mute notes");
   cmd->footer(
@@ -139,101 +240,8 @@ void add_edit_command(CLI::App& app, Globals& globals) {
     io::ensure_output_dir(out_dir.empty() ? "." : out_dir.string());
     io::check_writable(a->out, globals.force);
     check_output_channels(a->audio, a->out, encoding);
-    if (!transpositions.empty()) {
-      ProgressBar load_bar("load", globals.quiet);
-      load_bar.stage(1, 2);  // load, decompose (and shift)
-      const Input in = load_input(a->audio, a->model, globals);
-      load_bar.finish();
-      ProgressBar bar("decompose", globals.quiet);
-      bar.stage(2, 2);
-      const PitchEdit e = transpose_notes(in.analysis, in.analysis_rate, in.audio.samples, in.audio.sample_rate, in.score,
-                                          transpositions, in.model, {},
-                                          nmf_progress(bar, in.model.decompose.nmf.max_iterations));
-      bar.finish();
-      for (std::size_t k = 0; k < transpositions.size(); ++k)
-        info(globals.quiet, (transpositions[k].seconds != 0 ? "moved " : "transposed ") +
-                                std::to_string(e.separation.groups.notes[k].size()) + " notes (" + transpositions[k].selection +
-                                ") by " + (transpositions[k].seconds != 0 ? std::to_string(transpositions[k].seconds) + " s"
-                                                                          : std::to_string(transpositions[k].semitones) + " semitones"));
-      const float peak = e.audio.cwiseAbs().maxCoeff();
-      if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
-        warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
-             " dBFS and is clipped; write float32 WAV/AIFF");
-      const int rate = io::write_audio(a->out, e.audio, in.audio.sample_rate, encoding, globals.force);
-      if (rate != in.audio.sample_rate)
-        notice(globals.quiet, a->out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
-                                  " Hz; resampled from " + std::to_string(in.audio.sample_rate) + " Hz");
-      info(globals.quiet, "wrote " + a->out);
-      return;
-    }
-    ProgressBar load_bar("load", globals.quiet);
-    load_bar.stage(1, 3);  // load, decompose, resynthesise
-    // The remix is written block by block as the stems come (in the formats that store the
-    // input's rate), from a recording read block by block: nothing of the length is held whole.
-    a->model.options.keep_views = false;
-    Input in = load_input(a->audio, a->model, globals, a->mute, true, true);
-    load_bar.finish();
-    std::map<std::string, double> named;
-    for (const auto& [name, g] : gains) named[name] = g;
-    std::vector<double> gain;
-    try {
-      gain = group_gains(in.groups, named);
-    } catch (const InvalidArgument& e) {
-      throw InvalidArgument(std::string("--gain ") + e.what());
-    }
-    ProgressBar nmf_bar("decompose", globals.quiet);
-    nmf_bar.stage(2, 3);
-    ProgressBar synth_bar("resynthesise", globals.quiet);
-    synth_bar.stage(3, 3);
-    bool synthesising = false;
-    const int in_rate = in.audio.sample_rate;
-    const bool whole = !io::AudioWriter::streams(encoding, in_rate);
-    std::unique_ptr<io::AudioWriter> writer;
-    if (!whole) writer = std::make_unique<io::AudioWriter>(a->out, in.channels, in_rate, encoding, globals.force);
-    MatrixXf out = whole ? MatrixXf(in.frames, in.channels) : MatrixXf(), part_sum;
-    Index filled = 0;
-    float peak = 0;
-    const std::size_t G = in.groups.names.size();
-    // remix(): the groups' stems times their gains, summed in group order (the sink hands
-    // each block to every group in turn).
-    // V in a temporary file beside the output (--spectrogram): the NMF holds a segment of it.
-    std::unique_ptr<io::ColumnFile> spectrogram;
-    if (in.spectrogram_on_disk) {
-      const auto folder = std::filesystem::absolute(a->out).parent_path();
-      spectrogram = std::make_unique<io::ColumnFile>(folder.string());
-    }
-    separate_prepared(
-        in, in.frames, in.channels, in_rate, in.source(),
-        [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
-          if (k == 0) part_sum = MatrixXf::Zero(part.rows(), part.cols());
-          part_sum += static_cast<float>(gain[k]) * part;
-          if (k + 1 < G) return;
-          peak = std::max(peak, part_sum.cwiseAbs().maxCoeff());
-          if (whole) out.middleRows(filled, part_sum.rows()) = part_sum;
-          else writer->write(part_sum);
-          filled += part_sum.rows();
-        },
-        nmf_progress(nmf_bar, a->model.options.decompose.nmf.max_iterations),
-        [&](double f) {
-          if (!synthesising) {
-            nmf_bar.finish();
-            synth_bar.restart();
-            synthesising = true;
-          }
-          synth_bar.update(f);
-        },
-        spectrogram.get());
-    spectrogram.reset();
-    synth_bar.finish();
-    if (peak > 1.0f && encoding.sample != io::SampleFormat::Float32)
-      warn(a->out + ": the edit peaks at " + std::to_string(20 * std::log10(peak)) +
-           " dBFS and is clipped; lower the gains or write float32 WAV/AIFF");
-    const int rate = whole ? io::write_audio(a->out, out, in_rate, encoding, globals.force) : in_rate;
-    if (writer) writer->commit();
-    if (rate != in_rate)
-      notice(globals.quiet, a->out + ": " + io::extension_of(encoding.format) + " stores " + std::to_string(rate) +
-                                " Hz; resampled from " + std::to_string(in_rate) + " Hz");
-    info(globals.quiet, "wrote " + a->out);
+    if (!transpositions.empty()) return transpose_edit(*a, globals, transpositions, encoding);
+    remix_edit(*a, globals, gains, encoding);
   });
 }
 

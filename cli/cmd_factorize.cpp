@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/npy.hpp"

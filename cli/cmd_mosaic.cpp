@@ -9,71 +9,15 @@
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
-#include "notewise/io/resample.hpp"
 #include "notewise/mosaic/mosaic.hpp"
 #include "notewise/plot/figure.hpp"
 #include "notewise/version.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
+#include "report_run.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
 namespace {
-
-VectorXf mono_at(const io::Audio& a, int rate) {
-  const VectorXf m = a.mono();
-  if (a.sample_rate == rate) return m;
-  return io::resample(m, a.sample_rate, rate).col(0);
-}
-
-void draw_figures(const mosaic::Result& r, const mosaic::Options& o, int rate, const std::string& dir) {
-  const double frame_s = static_cast<double>(o.stft.hop) / rate;
-  const auto path = [&](const char* f) { return (std::filesystem::path(dir) / f).string(); };
-  // The activation matrix as the paper shows it: source time up, target time across.
-  plot::Heatmap h;
-  const float hmax = r.H.maxCoeff();
-  h.values = plot::decibels(r.H, hmax);
-  h.x_max = r.H.cols() * frame_s;
-  h.y_max = r.H.rows() * frame_s;
-  h.v_min = -40;
-  h.v_max = 0;
-  h.title = "Activations H: which source frame sounds in each target frame";
-  h.x_label = "target time (s)";
-  h.y_label = "source time (s)";
-  h.colour_label = "dB re max";
-  h.map = plot::Colormap::Viridis;
-  plot::draw(h, path("activations.png"), 800, 700);
-  const float ref = std::max(r.target_V.maxCoeff(), r.model.maxCoeff());
-  const Index rows = std::min<Index>(r.target_V.rows(), static_cast<Index>(5000.0 * o.stft.n_fft / rate) + 1);
-  for (const auto& [file, m, title] : {std::tuple{"target.png", &r.target_V, "Target: log-magnitude spectrogram"},
-                                       std::tuple{"mosaic.png", &r.model, "Mosaic (W H): log-magnitude spectrogram"}}) {
-    plot::Heatmap s;
-    s.values = plot::decibels(m->topRows(rows), ref);
-    s.x_max = m->cols() * frame_s;
-    s.y_max = rows * static_cast<double>(rate) / o.stft.n_fft;
-    s.v_min = -80;
-    s.v_max = 0;
-    s.title = title;
-    s.x_label = "time (s)";
-    s.y_label = "frequency (Hz)";
-    s.colour_label = "dB re max";
-    plot::draw(s, path(file));
-  }
-  plot::LinePlot lp;
-  plot::Series se{"KL divergence", {}, {}, plot::group_colour(0)};
-  se.x.push_back(0);
-  se.y.push_back(r.initial_loss);
-  for (std::size_t i = 0; i < r.loss.size(); ++i) {
-    se.x.push_back(static_cast<double>(i + 1));
-    se.y.push_back(r.loss[i]);
-  }
-  lp.series.push_back(se);
-  lp.title = "Loss (restrictions act at iterations " + std::to_string(o.restrict_every) + ", " +
-             std::to_string(2 * o.restrict_every) + ", ...)";
-  lp.x_label = "iteration";
-  lp.y_label = "KL divergence";
-  lp.log_y = true;
-  plot::draw(lp, path("loss.png"));
-}
 
 }  // namespace
 
@@ -141,9 +85,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
     if (!a->figures.empty())
       figures = prepare_outputs(a->figures, {"activations.png", "target.png", "mosaic.png", "loss.png", "H.npy", "loss.csv", "report.json"},
                                 globals);
-    const io::Audio target = io::read_audio(a->target);
-    const io::Audio source = io::read_audio(a->source);
-    const VectorXf t = mono_at(target, a->rate), s = mono_at(source, a->rate);
+    const VectorXf t = io::read_mono(a->target, a->rate), s = io::read_mono(a->source, a->rate);
     const Index M = a->o.stft.frames(s.size()), N = a->o.stft.frames(t.size());
     // H is M x N floats, and W H, the products and Griffin-Lim's STFTs are K x N: refuse what
     // cannot fit rather than fail deep inside.
@@ -157,7 +99,7 @@ void add_mosaic_command(CLI::App& app, Globals& globals) {
     bar.finish();
     if (figures) {
       const std::string dir = figures->staging();
-      draw_figures(r, a->o, a->rate, dir);
+      report::draw_mosaic_figures(r, a->o, a->rate, dir);
       io::write_npy((std::filesystem::path(dir) / "H.npy").string(), r.H, globals.force);
       io::write_text((std::filesystem::path(dir) / "loss.csv").string(), loss_csv(r.initial_loss, r.loss), globals.force);
       nlohmann::json j = {{"notewise", kVersion},

@@ -7,7 +7,7 @@
 #include "notewise/io/model_io.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {

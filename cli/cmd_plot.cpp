@@ -7,10 +7,86 @@
 #include "notewise/core/error.hpp"
 #include "notewise/io/npy.hpp"
 #include "notewise/io/atomic_file.hpp"
-#include "pipeline.hpp"
-#include "report.hpp"
+#include "run_input.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
+
+namespace {
+
+// The run's report.json and its parameters (as the run's options), and the input where the run
+// read it, else the copy its report keeps (a moved or copied folder). ParseError naming
+// report.json for what it lacks or holds out of range.
+ModelArgs read_run(const std::string& run, nlohmann::json& report, std::string& audio) {
+  const std::string report_path = (std::filesystem::path(run) / "report.json").string();
+  std::ifstream f(report_path);
+  if (!f) throw IoError(report_path, "cannot open (is this a folder written by 'notewise separate'?)");
+  try {
+    report = nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    throw ParseError(report_path, 0, std::string("not valid JSON: ") + e.what());
+  }
+  ModelArgs m;
+  // Whole-number parameters are read with get<int>; a float beyond int's range there would
+  // convert with undefined behaviour. No parameter is legitimately that large.
+  if (report.contains("parameters") && report["parameters"].is_object())
+    for (const auto& [key, v] : report["parameters"].items())
+      if (v.is_number_float() && !(std::abs(v.get<double>()) < 1e9))
+        throw ParseError(report_path, 0, "parameters: " + key + " = " + v.dump() + " is out of range");
+  try {
+    m = ModelArgs::from_json(report.at("parameters"));
+    audio = report.at("input").at("audio").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
+  }
+  try {  // the settings' one range check (report.json may have been edited)
+    m.prepare();  // its values come from report.json: a bad one is that file's fault, not a usage error
+  } catch (const CLI::ValidationError& e) {
+    throw ParseError(report_path, 0, std::string("parameters: ") + e.what());
+  }
+  // The input where the run read it, else the copy its report keeps (a moved or copied folder).
+  if (!std::filesystem::exists(audio) && std::filesystem::is_directory(std::filesystem::path(run) / "report")) {
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(run) / "report", std::filesystem::directory_options::skip_permission_denied))
+      if (e.path().stem() == "mix") audio = e.path().string();
+  }
+  return m;
+}
+
+struct Saved {
+  std::filesystem::path W, H;
+  bool found = false;
+};
+
+Saved saved_model(const std::string& run) {
+  Saved s{std::filesystem::path(run) / "W.npy", std::filesystem::path(run) / "H.npy"};
+  s.found = std::filesystem::exists(s.W) && std::filesystem::exists(s.H);
+  return s;
+}
+
+// The saved W and H (and the loss report.json records) in place of the rebuilt run's, with the
+// masks made from them as model_groups makes them.
+void use_saved_model(Separation& s, const Input& in, const Saved& saved, const nlohmann::json& report, const std::string& run) {
+  const std::string report_path = (std::filesystem::path(run) / "report.json").string();
+  const auto& W_path = saved.W;
+  MatrixXf W = io::read_npy(W_path.string()), H = io::read_npy(saved.H.string());
+  Decomposition& d = s.decomposition;
+  if (W.rows() != d.W.rows() || W.cols() != d.W.cols() || H.rows() != d.H.rows() || H.cols() != d.H.cols())
+    throw ParseError(W_path.string(), 0, "W.npy/H.npy do not have the shapes this run's parameters give (" +
+                                             std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) + ", " +
+                                             std::to_string(d.H.rows()) + "x" + std::to_string(d.H.cols()) + ")");
+  d.W = std::move(W);
+  d.H = std::move(H);
+  s.masks = group_masks(d, s.groups, mask_alpha(in.model));  // as model_groups computes them
+  try {
+    const auto& nmf = report.contains("nmf") ? report["nmf"] : nlohmann::json::object();
+    d.run.initial_loss = nmf.value("initial_loss", 0.0);
+    d.run.loss = nmf.value("loss", std::vector<double>{});
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(report_path, 0, std::string("nmf: ") + e.what());
+  }
+}
+
+}  // namespace
 
 void add_plot_command(CLI::App& app, Globals& globals) {
   struct Args {
@@ -37,67 +113,19 @@ void add_plot_command(CLI::App& app, Globals& globals) {
   cmd->add_flag("--list", a->list, "List the figures this run has");
   cmd->callback([a, &globals] {
     if (!a->list && a->figure.empty()) throw CLI::ValidationError("--figure is required (or --list)");
-    const std::string report_path = (std::filesystem::path(a->run) / "report.json").string();
-    std::ifstream f(report_path);
-    if (!f) throw IoError(report_path, "cannot open (is this a folder written by 'notewise separate'?)");
     nlohmann::json report;
-    try {
-      report = nlohmann::json::parse(f);
-    } catch (const std::exception& e) {
-      throw ParseError(report_path, 0, std::string("not valid JSON: ") + e.what());
-    }
-    ModelArgs m;
     std::string audio;
-    // Whole-number parameters are read with get<int>; a float beyond int's range there would
-    // convert with undefined behaviour. No parameter is legitimately that large.
-    if (report.contains("parameters") && report["parameters"].is_object())
-      for (const auto& [key, v] : report["parameters"].items())
-        if (v.is_number_float() && !(std::abs(v.get<double>()) < 1e9))
-          throw ParseError(report_path, 0, "parameters: " + key + " = " + v.dump() + " is out of range");
-    try {
-      m = ModelArgs::from_json(report.at("parameters"));
-      audio = report.at("input").at("audio").get<std::string>();
-    } catch (const nlohmann::json::exception& e) {
-      throw ParseError(report_path, 0, std::string("lacks the run's parameters: ") + e.what());
-    }
-    try {  // the settings' one range check (report.json may have been edited)
-      m.prepare();  // its values come from report.json: a bad one is that file's fault, not a usage error
-    } catch (const CLI::ValidationError& e) {
-      throw ParseError(report_path, 0, std::string("parameters: ") + e.what());
-    }
-    // The input where the run read it, else the copy its report keeps (a moved or copied folder).
-    if (!std::filesystem::exists(audio) && std::filesystem::is_directory(std::filesystem::path(a->run) / "report")) {
-      for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(a->run) / "report", std::filesystem::directory_options::skip_permission_denied))
-        if (e.path().stem() == "mix") audio = e.path().string();
-    }
+    ModelArgs m = read_run(a->run, report, audio);
     // Drawn from the saved run: the saved W and H (no NMF iterations); the score, its windows and
     // the spectrogram are rebuilt (cheap) from the input and the parameters.
-    const auto W_path = std::filesystem::path(a->run) / "W.npy", H_path = std::filesystem::path(a->run) / "H.npy";
-    const bool saved = std::filesystem::exists(W_path) && std::filesystem::exists(H_path);
-    if (saved) m.options.decompose.nmf.max_iterations = 0;
+    const Saved saved = saved_model(a->run);
+    if (saved.found) m.options.decompose.nmf.max_iterations = 0;
     m.drums = "ignore";  // the figures show the pitched rows, which W.npy and H.npy hold
     Globals quiet = globals;
     quiet.quiet = true;
     const Input in = load_input(audio, m, quiet);
     Separation s = separate_prepared(in, in.audio.samples, in.audio.sample_rate, false);  // figures need no audio out
-    if (saved) {
-      MatrixXf W = io::read_npy(W_path.string()), H = io::read_npy(H_path.string());
-      Decomposition& d = s.decomposition;
-      if (W.rows() != d.W.rows() || W.cols() != d.W.cols() || H.rows() != d.H.rows() || H.cols() != d.H.cols())
-        throw ParseError(W_path.string(), 0, "W.npy/H.npy do not have the shapes this run's parameters give (" +
-                                                 std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()) + ", " +
-                                                 std::to_string(d.H.rows()) + "x" + std::to_string(d.H.cols()) + ")");
-      d.W = std::move(W);
-      d.H = std::move(H);
-      s.masks = group_masks(d, s.groups, mask_alpha(in.model));  // as model_groups computes them
-      try {
-        const auto& nmf = report.contains("nmf") ? report["nmf"] : nlohmann::json::object();
-        d.run.initial_loss = nmf.value("initial_loss", 0.0);
-        d.run.loss = nmf.value("loss", std::vector<double>{});
-      } catch (const nlohmann::json::exception& e) {
-        throw ParseError(report_path, 0, std::string("nmf: ") + e.what());
-      }
-    }
+    if (saved.found) use_saved_model(s, in, saved, report, a->run);
     s.views = run_views(s.V, s.masks, s.decomposition.geometry, kViewColumns);  // what the report drew from
     RunView view;
     view.separation = &s;

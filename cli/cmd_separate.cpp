@@ -9,25 +9,156 @@
 #include "notewise/io/npy.hpp"
 #include "notewise/io/output_run.hpp"
 #include "notewise/version.hpp"
-#include "align_output.hpp"
 #include "help.hpp"
 #include "audio_out.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 #include "progress.hpp"
-#include "report.hpp"
-#include "report_page.hpp"
-#include "report_verdict.hpp"
+#include "report_run.hpp"
 
 namespace notewise::cli {
 
+namespace {
+
+struct Args {
+  std::string audio, out, reference, ext = "wav";
+  AudioOutArgs audio_out;
+  StemNameArgs names;
+  bool no_report = false;
+  ModelArgs model;
+};
+
+// The stems' file names as the score alone makes them (the groups as the run makes them: the
+// pitched groups, then the drum classes), so that existing files are refused (without --force)
+// and the reference stems checked before any work (reading the audio, aligning, decomposing).
+std::vector<std::string> stems_of_score(const Args& a) {
+  const Score score = io::read_score(a.model.score, a.model.midi_options());
+  std::vector<GroupSpec> specs;
+  for (const auto& g : a.model.groups) specs.push_back(parse_group_spec(g));
+  PreparedRecording names;
+  names.score = score.select([](const Note& n) { return !is_drum(n); });
+  try {
+    names.groups = group_notes(names.score.empty() ? score : names.score, specs);
+  } catch (const InvalidArgument& e) {
+    if (!specs.empty()) throw;
+    throw ParseError(a.model.score, 0, e.what());  // the score's labels
+  }
+  if (a.model.drums != "ignore" && !names.score.empty()) {
+    names.drums = score.select(is_drum);
+    if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
+    names.drum_stems = a.model.drums == "kit" ? PipelineOptions::Drums::Kit : PipelineOptions::Drums::Classes;
+  }
+  return a.names.stems(stem_groups(names).names, false);
+}
+
+void expect_before_work(const io::OutputRun& run, const Args& a, std::vector<std::string> files, const std::string& ext) {
+  if (!a.reference.empty()) {
+    const std::vector<std::string> stems = stems_of_score(a);
+    check_reference_stems(a.reference, stems);
+    for (const auto& n : stems) files.push_back(n + ext);
+  } else {
+    try {
+      for (const auto& n : stems_of_score(a)) files.push_back(n + ext);
+    } catch (const Error&) {
+      // A score that cannot be read or grouped: load_input says so, in its turn.
+    }
+  }
+  run.expect(files);
+}
+
+// Stages 2 and 3 with their progress bars: the decomposition, and the stems handed to `stems`
+// as they are resynthesised; their timings into facts.
+Separation decompose_and_resynthesise(const Args& a, const Globals& globals, Input& in, io::StemFiles& stems,
+                                      const std::string& staging, int stages, report::SeparationFacts& facts) {
+  ProgressBar nmf_bar("decompose", globals.quiet);
+  nmf_bar.stage(2, stages);
+  ProgressBar synth_bar("resynthesise", globals.quiet);
+  synth_bar.stage(3, stages);
+  const auto t1 = std::chrono::steady_clock::now();
+  // V in a temporary file beside the stems (--spectrogram): the NMF holds a segment of it.
+  std::unique_ptr<io::ColumnFile> spectrogram;
+  if (in.spectrogram_on_disk) spectrogram = std::make_unique<io::ColumnFile>(staging);
+  double t_nmf = 0;
+  const bool band = !in.drums.empty();
+  Separation s = separate_prepared(
+      in, in.frames, in.channels, in.audio.sample_rate, in.source(),
+      [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) { stems.add(k, part); },
+      nmf_progress(nmf_bar, band ? in.drum_model.template_iterations + in.drum_model.iterations
+                                 : a.model.options.decompose.nmf.max_iterations),
+      [&](double f) {
+        if (t_nmf == 0) {
+          t_nmf = seconds_since(t1);
+          nmf_bar.finish();
+          synth_bar.restart();
+        }
+        synth_bar.update(f);
+      },
+      spectrogram.get());
+  spectrogram.reset();  // its disk space back before the outputs are written
+  synth_bar.finish();
+  facts.timings["decompose"] = t_nmf;
+  facts.timings["resynthesise"] = seconds_since(t1) - t_nmf;
+  return s;
+}
+
+// report.json's "stems": what the files hold.
+nlohmann::json stems_json(const Args& a, const io::Encoding& encoding, int stem_rate) {
+  const bool lossy = io::is_lossy(encoding.format);
+  return {{"format", a.ext},
+          {"sample_rate", stem_rate},
+          {"sample_format", lossy ? nlohmann::json(nullptr) : nlohmann::json(a.audio_out.sample)},
+          {"quality", lossy ? nlohmann::json(encoding.quality) : nlohmann::json(nullptr)}};
+}
+
+// What a separation leaves beside its stems and model files: report.json (with the alignment,
+// the estimates, the scores against a reference and the verdict) and the page.
+void write_run_files(const Args& a, const Globals& globals, const io::OutputRun& run, const Input& in, const Separation& s,
+                     report::SeparationFacts facts) {
+  facts.audio = a.audio;
+  facts.parameters = a.model.to_json(&in.decisions);
+  facts.decisions = decisions_json(in.decisions);
+  facts.spell = flag_text;  // the library's setting names, as the command line spells them
+  facts.drums_mode = a.model.drums;
+  facts.stem_ext = a.ext;
+  nlohmann::json report = report::separation_json(in, in.frames, in.channels, in.audio.sample_rate, s, facts);
+  write_align_outputs(run.staging(), a.model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
+  // The reference-free estimates of the verdict, from V made again a chunk at a time from the
+  // analysis signal (the NMF freed it): bounded as the listening copies are, so that a long
+  // recording's run does not hold its analysis signal again (report/verdict.hpp).
+  if (in.seconds() <= viewer_options().preview_max_seconds) {
+    const std::string why = report::add_quality(report, in, s, [&] {
+      return analysis_signal(in.source(), in.frames, in.channels, in.audio.sample_rate, in.analysis_rate);
+    });
+    if (!why.empty()) warn("no quality estimate: " + why);
+  }
+  nlohmann::json scores;  // null without a reference
+  if (!a.reference.empty()) {
+    scores = evaluate_stems(a.reference, run.staging(), s.groups.files);
+    scores["baselines"] = evaluate_baselines(a.reference, s.groups.files, in.model.stft, in.analysis_rate);
+    report["scores"] = scores;
+    const auto& m = scores["mean_SDR"];
+    info(globals.quiet, "against " + a.reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
+  }
+  report["verdict"] = report::make_verdict(report);
+  if (!a.no_report) {
+    const auto t = std::chrono::steady_clock::now();
+    const Score all_notes = stem_score(in);  // the notes the groups index
+    ProgressBar report_bar("report 4/4", globals.quiet);
+    RunView view = run_view(s, all_notes, &report_bar);
+    view.warp = &in.warp;
+    view.stem_ext = a.ext;
+    view.stems_written = true;
+    view.seconds = in.seconds();
+    view.next = next_commands(report, a.out);
+    report::write_report(run.staging(), view, report, a.audio, scores, globals.force);
+    report_bar.finish();
+    report["timings_s"]["report"] = seconds_since(t);
+  }
+  io::write_text((std::filesystem::path(run.staging()) / "report.json").string(), report.dump(1) + "\n", globals.force);
+}
+
+}  // namespace
+
 void add_separate_command(CLI::App& app, Globals& globals) {
-  struct Args {
-    std::string audio, out, reference, ext = "wav";
-    AudioOutArgs audio_out;
-    StemNameArgs names;
-    bool no_report = false;
-    ModelArgs model;
-  };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("separate", "Split a recording into one audio file per group of notes");
   const char* examples =
@@ -95,41 +226,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     if (!a->no_report) files.push_back("report.html");
-    // The groups' names come from the score alone: the stems' files are refused (without
-    // --force) and the reference stems checked before any work (reading the audio, aligning,
-    // decomposing).
-    const auto score_stems = [&] {
-      const Score score = io::read_score(a->model.score, a->model.midi_options());
-      std::vector<GroupSpec> specs;
-      for (const auto& g : a->model.groups) specs.push_back(parse_group_spec(g));
-      PreparedRecording names;  // the groups as the run makes them (drum classes after the pitched groups)
-      names.score = score.select([](const Note& n) { return !is_drum(n); });
-      try {
-        names.groups = group_notes(names.score.empty() ? score : names.score, specs);
-      } catch (const InvalidArgument& e) {
-        if (!specs.empty()) throw;
-        throw ParseError(a->model.score, 0, e.what());  // the score's labels
-      }
-      if (a->model.drums != "ignore" && !names.score.empty()) {
-        names.drums = score.select(is_drum);
-        if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
-        names.drum_stems = a->model.drums == "kit" ? PipelineOptions::Drums::Kit : PipelineOptions::Drums::Classes;
-      }
-      return a->names.stems(stem_groups(names).names, false);
-    };
-    std::vector<std::string> early = files;
-    if (!a->reference.empty()) {
-      const std::vector<std::string> stems = score_stems();
-      check_reference_stems(a->reference, stems);
-      for (const auto& n : stems) early.push_back(n + ext);
-    } else {
-      try {
-        for (const auto& n : score_stems()) early.push_back(n + ext);
-      } catch (const Error&) {
-        // A score that cannot be read or grouped: load_input says so, in its turn.
-      }
-    }
-    run->expect(early);
+    expect_before_work(*run, *a, files, ext);
     const int stages = a->no_report ? 3 : 4;  // load, decompose, resynthesise, report
     ProgressBar load_bar("load", globals.quiet);
     load_bar.stage(1, stages);
@@ -144,178 +241,36 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     groups.files = a->names.stems(groups.names, true);
     const bool band = !in.drums.empty();
     if (band) files.insert(files.end(), {"drums_W.npy", "drums_H.npy"});
-    for (const auto& n : groups.files) files.push_back(n + ext);
+    std::vector<std::string> stem_paths;
+    for (const auto& n : groups.files) files.push_back(n + ext), stem_paths.push_back(run->staging() + "/" + n + ext);
     if (a->model.align || a->model.align_auto) files.push_back("aligned.csv");  // auto: only if it aligns
     run->expect(files);
-    const double t_load = seconds_since(t0);
+    report::SeparationFacts facts;
+    facts.timings["load"] = seconds_since(t0);
 
-    ProgressBar nmf_bar("decompose", globals.quiet);
-    nmf_bar.stage(2, stages);
-    ProgressBar synth_bar("resynthesise", globals.quiet);
-    synth_bar.stage(3, stages);
-    const auto t1 = std::chrono::steady_clock::now();
-    const auto dir = std::filesystem::path(run->staging());
-    const std::size_t G = groups.names.size();
     const int rate = in.audio.sample_rate;
     // The report's listening copies need the stems whole (short runs only), and so do formats
-    // that store another rate (write_audio resamples them); else each stem goes to its file as
-    // it comes.
-    const bool whole = (!a->no_report && keeps_listening_copies(in.seconds(), in.channels, G)) ||
-                       !io::AudioWriter::streams(encoding, rate);
-    std::vector<std::unique_ptr<io::AudioWriter>> writers;
-    std::vector<MatrixXf> stems;
-    std::vector<Index> filled(G, 0);
-    std::vector<double> sum_squares(G, 0.0);
-    for (std::size_t k = 0; k < G; ++k) {
-      if (whole) stems.emplace_back(in.frames, in.channels);
-      else writers.push_back(std::make_unique<io::AudioWriter>((dir / (groups.files[k] + ext)).string(), in.channels, rate,
-                                                               encoding, globals.force));
-    }
-    // V in a temporary file beside the stems (--spectrogram): the NMF holds a segment of it.
-    std::unique_ptr<io::ColumnFile> spectrogram;
-    if (in.spectrogram_on_disk) spectrogram = std::make_unique<io::ColumnFile>(dir.string());
-    double t_nmf = 0;
-    Separation s = separate_prepared(
-        in, in.frames, in.channels, rate, in.source(),
-        [&](std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
-          sum_squares[k] += part.cast<double>().squaredNorm();
-          if (whole) stems[k].middleRows(filled[k], part.rows()) = part;
-          else writers[k]->write(part);
-          filled[k] += part.rows();
-        },
-        nmf_progress(nmf_bar, band ? in.drum_model.template_iterations + in.drum_model.iterations
-                                   : a->model.options.decompose.nmf.max_iterations),
-        [&](double f) {
-          if (t_nmf == 0) {
-            t_nmf = seconds_since(t1);
-            nmf_bar.finish();
-            synth_bar.restart();
-          }
-          synth_bar.update(f);
-        },
-        spectrogram.get());
+    // that store another rate; else each stem goes to its file as it comes.
+    io::StemFiles stems(stem_paths, in.frames, in.channels, rate, encoding,
+                        !a->no_report && keeps_listening_copies(in.seconds(), in.channels, groups.names.size()), globals.force);
+    Separation s = decompose_and_resynthesise(*a, globals, in, stems, run->staging(), stages, facts);
     s.groups.files = groups.files;  // the report links the files as named here
-    spectrogram.reset();  // its disk space back before the outputs are written
-    synth_bar.finish();
-    const double t_sep = seconds_since(t1);
 
     const auto t2 = std::chrono::steady_clock::now();
-    int stem_rate = rate;
-    for (auto& w : writers) w->commit();
-    for (std::size_t k = 0; k < stems.size(); ++k)
-      stem_rate = io::write_audio((dir / (groups.files[k] + ext)).string(), stems[k], rate, encoding, globals.force);
-    s.stems = std::move(stems);
-    if (stem_rate != in.audio.sample_rate)
-      notice(globals.quiet, "the stems are at " + std::to_string(stem_rate) + " Hz: " + a->ext + " does not store " +
-                                std::to_string(in.audio.sample_rate) + " Hz");
-    io::write_npy((dir / "W.npy").string(), s.decomposition.W, globals.force);
-    io::write_npy((dir / "H.npy").string(), s.decomposition.H, globals.force);
-    nlohmann::json index = index_json(s.decomposition, in.score);
-    if (band) {
-      // The drum rows of the joint model: frame t of class c's template in column t * C + c.
-      const DrumSeparation& d = s.drums;
-      const Index P = d.first_drum_row, C = d.H.rows() - P, T = static_cast<Index>(d.W.size());
-      MatrixXf W(d.W[0].rows(), C * T);
-      for (Index t = 0; t < T; ++t) W.middleCols(t * C, C) = d.W[static_cast<std::size_t>(t)].rightCols(C);
-      io::write_npy((dir / "drums_W.npy").string(), W, globals.force);
-      io::write_npy((dir / "drums_H.npy").string(), MatrixXf(d.H.bottomRows(C)), globals.force);
-      nlohmann::json classes = nlohmann::json::array();
-      for (Index c = 0; c < C; ++c)
-        classes.push_back({{"row", c}, {"class", in.drum_classes.names[static_cast<std::size_t>(c)]},
-                           {"notes", in.drum_classes.notes[static_cast<std::size_t>(c)].size()},
-                           {"frames", in.drum_model.template_frames(in.analysis_rate, in.drum_classes.names[static_cast<std::size_t>(c)])}});
-      index["drums"] = {{"W", "drums_W.npy: bins x (template frames * classes), frame t of class c in column t * classes + c"},
-                        {"H", "drums_H.npy: classes x frames"},
-                        {"template_frames", T},
-                        {"classes", classes}};
-    }
-    nlohmann::json index_groups = nlohmann::json::array();  // which file holds which group
-    for (std::size_t k = 0; k < groups.names.size(); ++k) index_groups.push_back({{"name", groups.names[k]}, {"file", groups.files[k] + ext}});
-    index["groups"] = index_groups;
-    io::write_text((dir / "index.json").string(), index.dump(1) + "\n", globals.force);
-    io::write_text((dir / "loss.csv").string(), loss_csv(s.decomposition.run.initial_loss, s.decomposition.run.loss), globals.force);
-    nlohmann::json jg = nlohmann::json::array();
-    for (std::size_t k = 0; k < groups.names.size(); ++k)
-      jg.push_back({{"name", groups.names[k]},
-                    {"notes", groups.notes[k].size()},
-                    {"file", groups.files[k] + ext},
-                    {"automatic", static_cast<int>(k) == groups.automatic_rest},  // notes no --group took
-                    {"model", k < in.groups.names.size() ? "harmonic" : "drum template (NMFD)"},
-                    {"rms", std::sqrt(sum_squares[k] / std::max<double>(1, static_cast<double>(in.frames) * in.channels))}});
-    nlohmann::json report = {
-        {"version", kVersion},
-        {"command", "separate"},
-        {"input", {{"audio", a->audio}, {"sample_rate", in.audio.sample_rate}, {"channels", in.channels},
-                   {"seconds", in.seconds()}, {"notes", in.score.size()}}},
-        {"parameters", a->model.to_json(&in.decisions)},
-        {"decisions", decisions_json(in.decisions)},
-        {"timbre", timbre_json(in.timbre)},
-        {"score_fit", fit_json(in.fit)},
-        {"groups", jg},
-        {"stems", {{"format", a->ext},
-                   {"sample_rate", stem_rate},
-                   {"sample_format", io::is_lossy(encoding.format) ? nlohmann::json(nullptr) : nlohmann::json(a->audio_out.sample)},
-                   {"quality", io::is_lossy(encoding.format) ? nlohmann::json(encoding.quality) : nlohmann::json(nullptr)}}},
-        {"nmf", {{"iterations", s.decomposition.run.iterations},
-                 {"sparse_path", s.decomposition.run.sparse_path},
-                 {"templates", s.decomposition.W.cols()},
-                 {"initial_loss", s.decomposition.run.initial_loss},
-                 {"loss", s.decomposition.run.loss}}},
-        {"drums", band ? nlohmann::json{{"mode", a->model.drums}, {"notes", in.drums.size()}, {"classes", in.drum_classes.names},
-                                        {"template_seconds", in.drum_model.template_seconds},
-                                        {"template_iterations", in.drum_model.template_iterations},
-                                        {"iterations", in.drum_model.iterations}, {"divergence", "kl"}}
-                       : nlohmann::json(nullptr)},
-        {"timings_s", {{"load", t_load}, {"decompose", t_nmf}, {"fit", s.decomposition.fit_seconds}, {"resynthesise", t_sep - t_nmf}, {"write", seconds_since(t2)},
-                       {"total", seconds_since(t0)}}},
-        {"threads", threads::limit()},  // the limit the timings ran under (small jobs ran on one)
-    };
-    write_align_outputs(run->staging(), a->model.score, in.alignment.get(), report, globals.force);  // aligned.csv, report["alignment"]
-    // The reference-free estimates of the verdict, from V made again a chunk at a time from the
-    // analysis signal (the NMF freed it): bounded as the listening copies are, so that a long
-    // recording's run does not hold its analysis signal again (report_verdict.hpp).
-    if (in.seconds() <= viewer_options().preview_max_seconds) {
-      try {
-        report["quality"] = estimate_quality(s, in.groups.names.size(),
-                                             analysis_signal(in.source(), in.frames, in.channels, rate, in.analysis_rate),
-                                             in.model.stft, mask_alpha(in.model));
-      } catch (const InvalidArgument& e) {  // the stems are written: the verdict goes without the estimates
-        warn(std::string("no quality estimate: ") + e.what());
-      }
-    }
-    nlohmann::json scores;  // null without a reference
-    if (!a->reference.empty()) {
-      std::vector<std::string> stems = groups.files;
-      scores = evaluate_stems(a->reference, run->staging(), stems);
-      scores["baselines"] = evaluate_baselines(a->reference, stems, in.model.stft, in.analysis_rate);
-      report["scores"] = scores;
-      const auto& m = scores["mean_SDR"];
-      info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
-    }
-    report["verdict"] = make_verdict(report);
-    const Score all_notes = stem_score(in);  // the notes the groups index
-    if (!a->no_report) {
-      const auto t3 = std::chrono::steady_clock::now();
-      RunView view;
-      view.separation = &s;
-      view.score = &all_notes;
-      view.warp = &in.warp;
-      view.stem_ext = a->ext;
-      view.stems_written = true;
-      view.seconds = in.seconds();
-      view.out_dir = a->out;
-      view.progress = "report 4/4";
-      view.quiet = globals.quiet;
-      write_report(run->staging(), view, report, a->audio, scores, globals.force);
-      report["timings_s"]["report"] = seconds_since(t3);
-    }
-    io::write_text((dir / "report.json").string(), report.dump(1) + "\n", globals.force);
+    const int stem_rate = stems.finish();
+    s.stems = std::move(stems.whole());
+    if (stem_rate != rate)
+      notice(globals.quiet, "the stems are at " + std::to_string(stem_rate) + " Hz: " + a->ext + " does not store " + std::to_string(rate) + " Hz");
+    report::write_model_files(run->staging(), in, s, a->ext, globals.force);  // W, H, index.json, loss.csv, drums_W/H
+    facts.rms = stems.rms();
+    facts.stems = stems_json(*a, encoding, stem_rate);
+    facts.timings.update({{"fit", s.decomposition.fit_seconds}, {"write", seconds_since(t2)}, {"total", seconds_since(t0)}});
+    write_run_files(*a, globals, *run, in, s, facts);
     run->commit("report.json");
     std::string names;
-    for (const auto& n : groups.files) names += (names.empty() ? "" : ", ") + n + ext;
-    info(globals.quiet, "wrote " + a->out + ": " + names + ", report.json, W.npy, H.npy, index.json, loss.csv" +
-                            (band ? std::string(", drums_W.npy, drums_H.npy") : std::string()) +
-                            (a->no_report ? std::string() : ", report.html") + " (" +
+    for (const auto& n : groups.files) names += n + ext + ", ";
+    info(globals.quiet, "wrote " + a->out + ": " + names + "report.json, W.npy, H.npy, index.json, loss.csv" +
+                            (band ? ", drums_W.npy, drums_H.npy" : "") + (a->no_report ? "" : ", report.html") + " (" +
                             format_seconds(seconds_since(t0)) + ")");
   });
 }

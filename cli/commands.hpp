@@ -6,10 +6,6 @@
 #include <string>
 #include <vector>
 
-namespace notewise {
-struct StftOptions;
-}
-
 namespace notewise::cli {
 
 struct Globals {
@@ -43,21 +39,6 @@ void validate_options(F&& check) {
   }
 }
 
-// SDR/SIR/SAR/SI-SDR of DIR estimate's stems against DIR reference's (stems: names without
-// .wav; empty = every .wav of reference but mix.wav). JSON: {"stems": {name: {...}}, "mean_SDR", ...}.
-nlohmann::json evaluate_stems(const std::string& reference, const std::string& estimate, std::vector<std::string> stems,
-                              int filter_length = 512);
-// What evaluate_stems checks of the references, alone (IoError naming the file): for a run that
-// scores its stems, before the work.
-void check_reference_stems(const std::string& reference, const std::vector<std::string>& stems, int filter_length = 512);
-// The same scores for two baselines on the same references, to read a run's scores against:
-// "mix" (the sum of the references as every estimate: doing nothing) and "ideal_mask" (the ideal
-// ratio mask |S_g|^2 / sum_j |S_j|^2 of the references' STFTs, applied to the sum's STFT: what
-// a mask does at best on that STFT, which is the run's resynthesis STFT: `analysis` at
-// analysis_rate, scaled to the references' rate as native_stft does). {"mix": {...},
-// "ideal_mask": {...}}, each as evaluate_stems gives it.
-nlohmann::json evaluate_baselines(const std::string& reference, std::vector<std::string> stems, const StftOptions& analysis,
-                                  double analysis_rate, int filter_length = 512);
 
 }  // namespace notewise::cli
 namespace notewise::io {

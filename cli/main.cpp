@@ -10,7 +10,7 @@
 #include "commands.hpp"
 #include "help.hpp"
 #include "model_args.hpp"
-#include "report_page.hpp"
+#include "report_run.hpp"
 #include "cpu_setup.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/core/threads.hpp"

@@ -8,7 +8,7 @@
 #include "help.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/io/model_io.hpp"
-#include "pipeline.hpp"
+#include "run_input.hpp"
 
 namespace notewise::cli {
 

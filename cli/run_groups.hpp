@@ -1,7 +1,7 @@
 #pragma once
 // What the user must be told about a run's groups that the library cannot know: the file's
 // structure (tracks, channels, parts, staves) behind a single group.
-#include "pipeline.hpp"
+#include "run_input.hpp"
 
 namespace notewise::cli {
 

@@ -3,7 +3,7 @@
 # ";" would split the custom command's arguments).
 string(REPLACE "|" ";" NAMES "${NAMES}")
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
-set(text "#pragma once\n// Generated from cli/report/ by cmake/embed_assets.cmake; do not edit.\n")
+set(text "#pragma once\n// Generated from src/report/ by cmake/embed_assets.cmake; do not edit.\n")
 list(LENGTH NAMES n)
 math(EXPR last "${n} - 1")
 foreach(i RANGE ${last})

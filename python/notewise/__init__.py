@@ -20,6 +20,7 @@ cannot be read; the message is the library's. Long calls release the GIL and tak
 """
 
 import contextlib
+import json
 import os
 
 import numpy as np
@@ -213,9 +214,11 @@ class Separation:
     alpha_used, messages: what the CLI's report.json says of them
     decisions: {name: (value, reason)} for alpha, align, drums, timbre, spectrogram: what the
     library chose where the settings leave a choice, and why (report.json "decisions")
+    report:  report.json's content (a dict) with ``separate(..., report=DIR)``, else None
     """
 
     def __init__(self, r, mono):
+        self.report = json.loads(r["report"]) if r.get("report") else None
         self.names = list(r["names"])
         self.group_notes = dict(zip(self.names, [list(x) for x in r["group_notes"]]))
         if "stems" in r:
@@ -320,18 +323,31 @@ def _with_settings(fn, command, first):
     return fn
 
 
-def _run(mode, audio, sr, score, gains, progress, kw):
+def _report_args(report, sr, score, options):
+    """report= -> (folder, report.json's parameters as JSON, the call the page shows)."""
+    if report is None:
+        return "", "", ""
+    params = {k: v for k, v in options.items()}
+    params["score"] = os.fspath(score) if isinstance(score, (str, os.PathLike)) else "(rows given in Python)"
+    given = ", ".join("%s=%r" % (k, v) for k, v in sorted(options.items()))
+    call = "notewise.separate(audio, %d, %r%s, report=%r)" % (int(sr), params["score"], ", " + given if given else "",
+                                                             os.fspath(report))
+    return os.fspath(report), json.dumps(params, default=str), call
+
+
+def _run(mode, audio, sr, score, gains, progress, kw, report=None):
     a, mono = _audio(audio)
     label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
+    options = _options(kw)
     with _keyword_errors():
-        r = _notewise.run(a, int(sr), cols, _options(kw), mode, gains, progress)
+        r = _notewise.run(a, int(sr), cols, options, mode, gains, progress, *_report_args(report, sr, score, options))
     _warn(r["messages"])
     return r, mono
 
 
-def separate(audio, sr, score, *, groups=None, align="auto", progress=None, **options):
+def separate(audio, sr, score, *, groups=None, align="auto", progress=None, report=None, **options):
     """Split a recording into one stem per group of notes (``notewise separate``).
 
     audio: 1-D or (channels, samples), at ``sr`` Hz (any rate, any channel count);
@@ -341,8 +357,13 @@ def separate(audio, sr, score, *, groups=None, align="auto", progress=None, **op
     ("yes" or True), "auto" (the default): only if it does not fit the recording as given, or
     "no" (False): use it as given.
     Returns a :class:`Separation`; its stems have the input's rate and layout and sum to it.
+    report: a folder to write the report into, as ``notewise separate`` does (the library writes
+    both): report.html with plots/ and report/ (the interactive views, the mix), report.json with
+    the verdict (good, doubtful or poor, and why), and the stems as <group>.wav (float), which
+    the page plays. Written as one run (nothing of it is left on an error); an earlier report in
+    the folder is replaced. ``Separation.report`` holds report.json's content.
     """
-    r, mono = _run("separate", audio, sr, score, {}, progress, dict(options, groups=groups, align=align))
+    r, mono = _run("separate", audio, sr, score, {}, progress, dict(options, groups=groups, align=align), report)
     return Separation(r, mono)
 
 

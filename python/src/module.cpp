@@ -27,6 +27,7 @@
 #include "notewise/pipeline/memory.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/pipeline/settings.hpp"
+#include "notewise/report/separation_report.hpp"
 #include "notewise/version.hpp"
 
 namespace py = pybind11;
@@ -320,11 +321,16 @@ py::dict alignment_dict(const Alignment& al) {
 }
 
 // mode: "separate" (stems), "decompose" (no stems; H_notes), "edit" (stems, then the remix).
+// report_dir (separate): the library writes the report there (report/separation_report.hpp),
+// with report_parameters (JSON) as report.json's "parameters" and `call` as the page's command.
 py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
-             const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress) {
+             const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress,
+             const std::string& report_dir, const std::string& report_parameters, const std::string& call) {
   if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
+  if (!report_dir.empty() && mode != "separate") throw InvalidArgument("report: only separate writes one");
   std::string max_memory;
   PipelineOptions po = pipeline_options(options.attr("copy")(), mode, max_memory);
+  if (!report_dir.empty()) po.model.view_columns = report::kViewColumns;  // what the page draws from
   Score score = score_of(score_columns);
   const auto samples = audio_view(audio);
   if (!max_memory.empty()) {
@@ -347,6 +353,19 @@ py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score
   }
   prog.rethrow();
   py::dict r;
+  if (!report_dir.empty()) {
+    report::SeparationFacts facts;
+    facts.audio = "(array)";
+    facts.parameters = nlohmann::json::parse(report_parameters);
+    report::RunView view;
+    view.command = call;
+    nlohmann::json written;
+    {
+      py::gil_scoped_release nogil;
+      written = report::write_separation_report(report_dir, prep, samples, sample_rate, sep, std::move(facts), std::move(view), true);
+    }
+    r["report"] = written.dump();
+  }
   const Decomposition& d = sep.decomposition;
   py::list messages;
   for (const auto& m : prep.messages)
@@ -497,7 +516,7 @@ PYBIND11_MODULE(_notewise, m) {
   m.def("available_cpus", [] { return threads::available_cpus(); });
 
   m.def("run", &run, py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options"), py::arg("mode"),
-        py::arg("gains"), py::arg("progress"));
+        py::arg("gains"), py::arg("progress"), py::arg("report_dir") = "", py::arg("report_parameters") = "", py::arg("call") = "");
 
   m.def(
       "align",

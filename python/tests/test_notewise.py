@@ -114,6 +114,27 @@ def test_separate_keeps_the_input_layout_and_rate_and_the_stems_sum_to_it():
     assert mono.stems["l"].shape == (n,)
 
 
+def test_separate_writes_the_report_the_cli_writes(tmp_path):
+    # report=: the library writes the page, report.json with its verdict and the stems it plays.
+    a, b = two_tones(2 * SR)
+    out = tmp_path / "run"
+    sep = notewise.separate(np.stack([a + b, a + 0.5 * b]), SR, ROWS, report=out, **FAST)
+    for f in ("report.html", "report.json", "l.wav", "r.wav", "report/data.js", "report/viewer.js", "report/viewer.css",
+              "report/audio.js", "report/mix.wav"):
+        assert (out / f).is_file(), f
+    assert (out / "plots" / "spectrogram.png").is_file()
+    j = json.loads((out / "report.json").read_text())
+    assert j == sep.report
+    assert j["verdict"]["verdict"] in ("good", "doubtful", "poor") and j["verdict"]["reasons"]
+    assert "quality" in j and j["input"]["channels"] == 2 and j["input"]["sample_rate"] == SR
+    assert [g["name"] for g in j["groups"]] == ["l", "r"] and [g["file"] for g in j["groups"]] == ["l.wav", "r.wav"]
+    assert j["parameters"]["iterations"] == 20
+    html = (out / "report.html").read_text()
+    assert 'id="nw-verdict"' in html and "notewise.separate(" in html
+    # Without report= nothing is written and Separation.report is None.
+    assert notewise.separate(a + b, SR, ROWS, **FAST).report is None
+
+
 def test_groups_and_options_by_the_cli_names():
     a, b = two_tones(2 * SR)
     sep = notewise.separate(a + b, SR, ROWS, groups={"low": "pitch<64", "rest": "others"}, iterations=5,

@@ -102,4 +102,25 @@ VectorXf resample_mono(const Eigen::Ref<const VectorXf>& samples, int from_rate,
   return r.finish();
 }
 
+VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples) {
+  if (samples.cols() == 1) return samples.col(0);
+  return samples.rowwise().mean();
+}
+
+VectorXf mix_down_resampled(const BlockReader& read, Index frames, int channels, int from_rate, int to_rate) {
+  if (frames <= 0 || channels <= 0) throw InvalidArgument("analysis_signal: no samples");
+  // Mixed down and resampled block by block: the mix-down at the input rate is never whole (an
+  // hour at 44.1 kHz: 0.64 GB).
+  MonoResampler resampler(frames, from_rate, to_rate);
+  MatrixXf block;
+  const Index step = 1 << 16;
+  for (Index i = 0; i < frames; i += step) {
+    block.resize(std::min(step, frames - i), channels);
+    read(i, block);
+    if (!block.allFinite()) throw InvalidArgument("the samples are not all finite");
+    resampler.push(mix_down(block));
+  }
+  return resampler.finish();
+}
+
 }  // namespace notewise

@@ -174,6 +174,29 @@ AudioInfo read_audio_info(const std::string& path) {
   return {static_cast<long long>(info.frames), info.samplerate, info.channels};
 }
 
+VectorXf mono_at(const Audio& audio, int rate) {
+  if (rate == 0 || rate == audio.sample_rate) return audio.mono();
+  return resample(audio.mono(), audio.sample_rate, rate).col(0);
+}
+
+VectorXf read_mono(const std::string& path, int rate, AudioInfo* info) {
+  AudioReader reader(path);
+  if (info) *info = {static_cast<long long>(reader.frames()), reader.sample_rate(), reader.channels()};
+  if (!reader.seekable()) {  // MP3, Ogg: the header only estimates the length
+    const Audio audio = read_audio(path);
+    if (info) *info = {static_cast<long long>(audio.frames()), audio.sample_rate, audio.channels()};
+    return mono_at(audio, rate);
+  }
+  // Block by block: an hour of 44.1 kHz stereo, its mix-down and its resampled copy held whole
+  // were 2 GB of the 3.7 GB the alignment of one took.
+  try {
+    return mix_down_resampled([&](Index start, Eigen::Ref<MatrixXf> out) { reader.read(start, out); }, reader.frames(),
+                              reader.channels(), reader.sample_rate(), rate == 0 ? reader.sample_rate() : rate);
+  } catch (const InvalidArgument& e) {
+    throw IoError(path, e.what());
+  }
+}
+
 SampleFormat parse_sample_format(const std::string& name) {
   if (name == "pcm16") return SampleFormat::Pcm16;
   if (name == "pcm24") return SampleFormat::Pcm24;
@@ -483,6 +506,37 @@ void AudioWriter::commit() {
   std::filesystem::rename(tmp_, path_, ec);
   if (ec) throw IoError(path_, "cannot write: " + ec.message());
   committed_ = true;
+}
+
+StemFiles::StemFiles(std::vector<std::string> paths, Index frames, int channels, int sample_rate, const Encoding& encoding,
+                     bool whole, bool overwrite)
+    : paths_(std::move(paths)), frames_(frames), channels_(channels), rate_(sample_rate), encoding_(encoding), overwrite_(overwrite),
+      filled_(paths_.size(), 0), sum_squares_(paths_.size(), 0.0) {
+  whole = whole || !AudioWriter::streams(encoding, sample_rate);
+  for (const auto& path : paths_) {
+    if (whole) stems_.emplace_back(frames, channels);
+    else writers_.push_back(std::make_unique<AudioWriter>(path, channels, sample_rate, encoding, overwrite));
+  }
+}
+
+void StemFiles::add(std::size_t k, const Eigen::Ref<const MatrixXf>& part) {
+  sum_squares_[k] += part.cast<double>().squaredNorm();
+  if (writers_.empty()) stems_[k].middleRows(filled_[k], part.rows()) = part;
+  else writers_[k]->write(part);
+  filled_[k] += part.rows();
+}
+
+int StemFiles::finish() {
+  int rate = rate_;
+  for (auto& w : writers_) w->commit();
+  for (std::size_t k = 0; k < stems_.size(); ++k) rate = write_audio(paths_[k], stems_[k], rate_, encoding_, overwrite_);
+  return rate;
+}
+
+std::vector<double> StemFiles::rms() const {
+  std::vector<double> r;
+  for (double ss : sum_squares_) r.push_back(std::sqrt(ss / std::max<double>(1, static_cast<double>(frames_) * channels_)));
+  return r;
 }
 
 }  // namespace notewise::io

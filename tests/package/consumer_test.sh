@@ -54,7 +54,8 @@ edit 22050
 mosaic 5
 eval 1
 plot 1.00
-io 1"
+io 1
+report 1"
 for variant in all each pc; do
   [ "$variant" = pc ] && program=$work/every_layer_pc || program=$work/every_layer/every_layer_$variant
   got=$("$program" "$work/layers")

@@ -40,7 +40,7 @@ need=(/usr/bin/notewise /usr/include/notewise/version.hpp /usr/include/notewise/
       /usr/lib/cmake/notewise/notewiseConfig.cmake /usr/lib/cmake/notewise/notewiseTargets.cmake
       /usr/lib/python3/dist-packages/notewise/__init__.py /usr/share/bash-completion/completions/notewise
       /usr/share/doc/notewise/LICENSE /usr/share/doc/notewise/CHANGELOG.md)
-for layer in core nmf nae score separation align pipeline edit mosaic eval plot io; do
+for layer in core nmf nae score separation align pipeline edit mosaic eval plot io report; do
   need+=("/usr/lib/libnotewise_$layer.a")
 done
 [ -e "$build/notewise.1" ] && need+=(/usr/share/man/man1/notewise.1)
@@ -52,7 +52,7 @@ dpkg-deb -x "$deb" "$work/root"
 root=$work/root
 ! grep -rlF "$build" "$root/usr/lib/cmake" "$root/usr/lib/pkgconfig" || fail "files name the build tree"
 PKG_CONFIG_PATH=$root/usr/lib/pkgconfig pkg-config --libs notewise >"$work/libs"
-for layer in edit mosaic io core; do grep -q -- "-lnotewise_$layer" "$work/libs" || fail "notewise.pc lacks -lnotewise_$layer"; done
+for layer in report edit mosaic io core; do grep -q -- "-lnotewise_$layer" "$work/libs" || fail "notewise.pc lacks -lnotewise_$layer"; done
 [ "$("$root/usr/bin/notewise" --version)" = "$("$build/notewise" --version)" ] || fail "the extracted program's version differs"
 (cd "$work" && PYTHONPATH=$root/usr/lib/python3/dist-packages /usr/bin/python3 - "$root" <<'PY'
 import sys, numpy as np, notewise

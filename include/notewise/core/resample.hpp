@@ -2,6 +2,8 @@
 // Sample-rate conversion with soxr at its high-quality setting (SOXR_HQ: 20-bit precision,
 // linear phase, passband to 91 % of Nyquist). Pure DSP (no I/O): the pipeline resamples the
 // analysis signal with it. src/core/resample.cpp is the only soxr user.
+#include <functional>
+
 #include "notewise/core/types.hpp"
 
 struct soxr;  // soxr.h's resampler (soxr_t), kept out of this header
@@ -35,5 +37,18 @@ class MonoResampler {
   Index input_frames_, pushed_ = 0, out_pos_ = 0;
   VectorXf out_;
 };
+
+// The mono mix-down (mean of the channels) of samples (frames x channels).
+VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples);
+
+// Frames [start, start + out.rows()) of a recording into out (frames x channels).
+using BlockReader = std::function<void(Index start, Eigen::Ref<MatrixXf> out)>;
+
+// A recording of `frames` x `channels` at from_rate, read block by block from `read`, mixed down
+// (mix_down) and resampled to to_rate a block at a time (MonoResampler): the same values as
+// resample_mono(mix_down(whole), ...), without the whole recording or its mix-down ever held at
+// its own rate. InvalidArgument for no samples or a sample that is not finite. The analysis
+// signal of every front end (pipeline.hpp: analysis_signal; io/audio.hpp: read_mono).
+VectorXf mix_down_resampled(const BlockReader& read, Index frames, int channels, int from_rate, int to_rate);
 
 }  // namespace notewise

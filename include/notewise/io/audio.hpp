@@ -1,6 +1,7 @@
 #pragma once
 // Audio files through libsndfile (WAV, FLAC, OGG/Vorbis, Opus, MP3 and the rest libsndfile 1.2
 // reads). Samples are float, full scale = 1, stored samples x channels.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,15 @@ class AudioReader {
   std::vector<float> buffer_;
 };
 
+// A recording for analysis, as every command reads one: read (block by block where the format
+// seeks, else whole), mixed down to mono (the mean of the channels) and resampled to `rate` Hz
+// (0: the file's own rate). The values are the pipeline's analysis signal's
+// (pipeline.hpp: analysis_signal) and mono_at(read_audio(path), rate)'s. `info`, if given, gets
+// the file's rate, channels and frames. IoError naming the file as read_audio/AudioReader.
+VectorXf read_mono(const std::string& path, int rate = 0, AudioInfo* info = nullptr);
+// The same for audio read already: audio.mono() resampled to `rate` (0: as it is).
+VectorXf mono_at(const Audio& audio, int rate);
+
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 SampleFormat parse_sample_format(const std::string& name);  // "pcm16" | "pcm24" | "float32"
 
@@ -125,6 +135,34 @@ class AudioWriter {
   int channels_ = 0, slot_ = -1;
   bool committed_ = false;
   std::vector<float> buffer_;
+};
+
+// The stems of a run as they come (separate_prepared's StemSink), one file per group: written
+// block by block (AudioWriter) where the format stores the rate, else, or with `whole`, kept
+// whole and written by finish() (write_audio, which resamples them). Keeps each stem's sum of
+// squares for its level. paths: one file per group; frames x channels at sample_rate each.
+class StemFiles {
+ public:
+  StemFiles(std::vector<std::string> paths, Index frames, int channels, int sample_rate, const Encoding& encoding, bool whole,
+            bool overwrite);
+  void add(std::size_t group, const Eigen::Ref<const MatrixXf>& part);  // the group's next part.rows() frames
+  // Closes (renames) the streamed files or writes the whole ones; returns the rate the files
+  // store (stored_rate). Once, after the last add.
+  int finish();
+  std::vector<MatrixXf>& whole() { return stems_; }  // the samples kept whole (empty when streamed)
+  // Each stem's RMS over all its samples and channels.
+  std::vector<double> rms() const;
+
+ private:
+  std::vector<std::string> paths_;
+  Index frames_;
+  int channels_, rate_;
+  Encoding encoding_;
+  bool overwrite_;
+  std::vector<std::unique_ptr<AudioWriter>> writers_;
+  std::vector<MatrixXf> stems_;
+  std::vector<Index> filled_;
+  std::vector<double> sum_squares_;
 };
 
 // InvalidArgument naming `path` where `format` cannot hold `channels` (MP3 two, FLAC and Opus

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "notewise/align/align.hpp"
+#include "notewise/core/resample.hpp"
 #include "notewise/align/fit.hpp"
 #include "notewise/score/instrument.hpp"
 #include "notewise/separation/drums.hpp"
@@ -166,8 +167,7 @@ struct RecordingSeparation {
   Separation separation;
 };
 
-// The mono mix-down (mean of the channels) of samples (frames x channels).
-VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples);
+// mix_down (the mono mix-down of frames x channels) is core's (core/resample.hpp).
 
 // Steps 1-6 above. samples: frames x channels (at least one of each), float, full scale 1, at
 // sample_rate Hz. Throws InvalidArgument (options, shapes, a silent recording to align, groups

@@ -15,6 +15,7 @@
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/plot/figure.hpp"
+#include "notewise/report/viewer.hpp"
 #include "notewise/score/score.hpp"
 #include "notewise/separation/groups.hpp"
 #include "notewise/separation/pitch_edit.hpp"
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
   std::printf("align %zu\n", dtw(MatrixXf::Ones(3, 3)).size());                       // align
   MatrixXf stereo(4, 2);
   stereo << 1, 3, 1, 3, 1, 3, 1, 3;
-  std::printf("pipeline %.1f\n", mix_down(stereo).sum());                             // pipeline
+  const auto source = [&](Index start, Eigen::Ref<MatrixXf> out) { out = stereo.middleRows(start, out.rows()); };
+  std::printf("pipeline %.1f\n", analysis_signal(source, 4, 2, 22050, 22050).sum());  // pipeline
   const MatrixXf tone = MatrixXf::Zero(22050, 1);
   std::printf("edit %ld\n", static_cast<long>(pitch_shift(tone, 22050, 2).rows()));   // edit
   std::printf("mosaic %ld\n", static_cast<long>(mosaic::enhance_continuity(H, 2).cols()));  // mosaic
@@ -50,5 +52,6 @@ int main(int argc, char** argv) {
   const std::string npy = std::string(argv[1]) + "/v.npy";
   io::write_npy(npy, V, true);                                                         // io
   std::printf("io %d\n", io::read_npy(npy).isApprox(V) ? 1 : 0);
+  std::printf("report %d\n", report::html_escape("<a>") == "&lt;a&gt;" ? 1 : 0);         // report
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/resample.hpp"
 #include "test_util.hpp"
 
 using namespace notewise;
@@ -32,6 +33,28 @@ TEST(Audio, RoundTrip_Float32_StereoExact) {
   EXPECT_EQ(a.frames(), 1000);
   EXPECT_EQ((a.samples - x).cwiseAbs().maxCoeff(), 0.0f);
   EXPECT_NEAR((a.mono() - x.rowwise().mean()).cwiseAbs().maxCoeff(), 0.0f, 1e-7);
+}
+
+// The one way every command reads a recording for analysis: streamed where the file seeks
+// (WAV), with the same values as the whole file's mix-down resampled at once; longer than one
+// block (65536 frames), so that the blocks' seams are crossed.
+TEST(Audio, ReadMono_StreamedEqualsWholeFile_StereoResampled) {
+  TempDir dir;
+  const MatrixXf x = tone(150000, 2);
+  io::write_wav(dir.file("a.wav"), x, 44100, io::SampleFormat::Float32);
+  const io::Audio whole = io::read_audio(dir.file("a.wav"));
+  io::AudioInfo info;
+  const VectorXf at_22050 = io::read_mono(dir.file("a.wav"), 22050, &info);
+  EXPECT_EQ(info.sample_rate, 44100);
+  EXPECT_EQ(info.channels, 2);
+  EXPECT_EQ(info.frames, 150000);
+  const VectorXf expected = resample(whole.mono(), 44100, 22050).col(0);
+  ASSERT_EQ(at_22050.size(), expected.size());
+  EXPECT_EQ((at_22050 - expected).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_EQ((at_22050 - io::mono_at(whole, 22050)).cwiseAbs().maxCoeff(), 0.0f);
+  // Rate 0 (or the file's own): the mix-down itself.
+  EXPECT_EQ((io::read_mono(dir.file("a.wav")) - whole.mono()).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_THROW(io::read_mono(dir.file("missing.wav"), 22050), IoError);
 }
 
 TEST(Audio, RoundTrip_Pcm16And24_WithinQuantisation) {

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "model_args.hpp"
+#include "report_run.hpp"  // timbre_json, fit_json, index_json, loss_csv: the library's (report/run_json.hpp)
 #include "notewise/io/audio.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/pipeline/pipeline.hpp"
@@ -50,11 +51,6 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
 // The advice for a score that does not fit (the library's ScoreMismatch, worded with the flags).
 std::string mismatch_advice(const ScoreMismatch& e);
 
-// The timbre plan as the report shows it.
-nlohmann::json timbre_json(const TimbrePlan& plan);
-// The score's fit as the report shows it (null if not checked).
-nlohmann::json fit_json(const std::optional<ScoreFit>& fit);
-
 // ParseError naming `path` if a pitch of the score lies outside the piano models' 88 keys
 // (`what`: whose range, for the message).
 void require_piano_range(const Score& score, const std::string& path, const std::string& what);
@@ -62,14 +58,8 @@ void require_piano_range(const Score& score, const std::string& path, const std:
 // "kl" | "euclidean" | "is" | "beta=B" -> the divergence fields of `o`; InvalidArgument otherwise.
 void set_divergence(const std::string& loss, nmf::Options& o);
 
-// loss.csv: "iteration,loss", row 0 the start.
-std::string loss_csv(double initial_loss, const std::vector<double>& loss);
-
 // Seconds since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
-
-// DIR/index.json of a decomposition: what each row of W/H is, and the geometry.
-nlohmann::json index_json(const Decomposition& d, const Score& score);
 
 // NMF progress on stderr for a run of `iterations`.
 nmf::Callback nmf_progress(class ProgressBar& bar, int iterations);

@@ -1,4 +1,4 @@
-#include "report_page.hpp"
+#include "notewise/report/viewer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,16 +11,14 @@
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/plot/figure.hpp"
-#include "report_assets.hpp"  // generated from cli/report/viewer.{js,css}
+#include "report_assets.hpp"  // generated from src/report/viewer.{js,css}
 
 namespace fs = std::filesystem;
 
-namespace notewise::cli {
+namespace notewise::report {
 namespace {
 
 constexpr Index kOverview = 1024, kFine = kViewColumns, kTile = 1024;  // columns of the views' images
-
-std::string g_command;
 
 
 std::string hex_colour(const std::array<double, 3>& rgb) {
@@ -131,14 +129,6 @@ nlohmann::json note_envelopes(const Decomposition& d, const std::vector<std::siz
 
 }  // namespace
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == std::string::npos)
-    return s;
-  std::string o = "'";
-  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return o + "'";
-}
-
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -161,27 +151,13 @@ std::string score_cells(const nlohmann::json& v) {
   return cells;
 }
 
-void set_command_line(int argc, char** argv) {
-  g_command.clear();
-  for (int i = 0; i < argc; ++i) {
-    if (i > 0) g_command += ' ';
-    g_command += shell_quote(i == 0 ? std::string("notewise") : std::string(argv[i]));
-  }
-}
-
-const std::string& command_line() { return g_command; }
-
-ViewerOptions& viewer_options() {
-  static ViewerOptions o;
-  return o;
-}
-
-bool keeps_listening_copies(double seconds, int channels, std::size_t groups) {
-  return channels <= 2 && seconds * static_cast<double>(groups + 1) <= viewer_options().preview_max_seconds;
+bool keeps_listening_copies(double seconds, int channels, std::size_t groups, const ViewerOptions& options) {
+  return channels <= 2 && seconds * static_cast<double>(groups + 1) <= options.preview_max_seconds;
 }
 
 ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohmann::json& report, const std::string& audio,
-                         const ViewerOptions& options, bool overwrite) {
+                         bool overwrite) {
+  const ViewerOptions& options = run.viewer;
   const fs::path root = fs::path(dir) / "report";
   fs::create_directories(root);
   const Separation& s = *run.separation;
@@ -285,7 +261,10 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   // The input recording, copied beside the page (a copied report keeps its mix).
   nlohmann::json mix = nullptr;
   std::string mix_note;
-  if (options.copy_mix) {
+  if (run.mix_samples != nullptr) {
+    io::write_wav((root / "mix.wav").string(), *run.mix_samples, run.mix_rate, io::SampleFormat::Float32, overwrite);
+    mix = "report/mix.wav";
+  } else if (options.copy_mix) {
     const std::string name = "mix" + fs::path(audio).extension().string();
     io::write_atomically((root / name).string(), overwrite, [&](const std::string& tmp) {
       fs::copy_file(audio, tmp, fs::copy_options::overwrite_existing);
@@ -331,7 +310,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   io::write_text((root / "notes.js").string(), "window.NW_NOTES=" + envelopes.dump() + ";\n", overwrite);
 
   const nlohmann::json data = {{"title", stems ? "separation" : "decomposition"},
-                               {"command", command_line()},
+                               {"command", run.command},
                                {"duration", stems ? length : seconds},
                                {"image_seconds", seconds},
                                {"freq", {{"fmin", axis.fmin}, {"bins_per_octave", axis.per_octave}, {"rows", axis.rows}}},
@@ -349,10 +328,10 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   io::write_text((root / "viewer.css").string(), kViewerCss, overwrite);
 
   std::ostringstream h;
-  h << "<section id=\"nw-viewer\"><noscript>The interactive views need JavaScript; the figures below do not.</noscript></section>\n"
-    << "<p class=\"nw-command\">Reproduce this run: <code>" << html_escape(command_line()) << "</code></p>\n"
-    << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/notes.js\"></script><script src=\"report/viewer.js\"></script>\n";
+  h << "<section id=\"nw-viewer\"><noscript>The interactive views need JavaScript; the figures below do not.</noscript></section>\n";
+  if (!run.command.empty()) h << "<p class=\"nw-command\">Reproduce this run: <code>" << html_escape(run.command) << "</code></p>\n";
+  h << "<script src=\"report/data.js\"></script><script src=\"report/audio.js\"></script><script src=\"report/notes.js\"></script><script src=\"report/viewer.js\"></script>\n";
   return {h.str(), mix.get<std::string>()};
 }
 
-}  // namespace notewise::cli
+}  // namespace notewise::report

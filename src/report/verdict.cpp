@@ -1,4 +1,4 @@
-#include "report_verdict.hpp"
+#include "notewise/report/verdict.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,9 @@
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
 #include "notewise/score/decompose.hpp"
-#include "report_page.hpp"
+#include "notewise/report/viewer.hpp"
 
-namespace notewise::cli {
+namespace notewise::report {
 namespace {
 
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
@@ -198,37 +198,6 @@ nlohmann::json make_verdict(const nlohmann::json& report) {
                           {"sdr_gain_poor_db", th.sdr_gain_poor}}}};
 }
 
-std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::json& report, const std::string& out_dir) {
-  const std::string audio = report["input"].value("audio", std::string());
-  const nlohmann::json& p = report["parameters"];
-  const std::string score = p.value("score", std::string());
-  std::string common = "notewise separate " + shell_quote(audio) + " --score " + shell_quote(score);
-  std::string groups;
-  for (const auto& g : p.value("groups", std::vector<std::string>{})) groups += " --group " + shell_quote(g);
-  const std::string align = p.value("align_mode", std::string("no"));
-  const std::string align_flag = align == "yes" ? " --align" : align == "no" ? " --align=no" : "";
-  std::vector<std::pair<std::string, std::string>> out;
-  std::string dir = out_dir;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  // A score that does not fit: first of all, the run again with the score aligned.
-  if (report.contains("score_fit") && report["score_fit"].is_object() && !report["score_fit"].value("fits", true) &&
-      !report.contains("alignment"))
-    out.push_back({"align the score to the recording first", common + groups + " --align --out " + shell_quote(dir + "-aligned")});
-  const auto& gs = report.value("groups", nlohmann::json::array());
-  if (!gs.empty()) {
-    const std::string first = gs[0].value("name", std::string("left"));
-    out.push_back({"turn '" + first + "' down by 6 dB in a new mix",
-                   "notewise edit " + shell_quote(audio) + " --score " + shell_quote(score) + align_flag + groups + " --gain " +
-                       shell_quote(first + "=-6dB") + " --out edited.wav"});
-  }
-  out.push_back({"group the notes otherwise (e.g. a melody and the rest)",
-                 common + align_flag + " --group " + shell_quote("melody=pitch>=72") + " --out " + shell_quote(dir + "-regrouped")});
-  if (!report.contains("scores"))
-    out.push_back({"score the stems against true stems, if you have them",
-                   "notewise eval --reference TRUE_STEMS/ --estimate " + shell_quote(dir)});
-  return out;
-}
-
 std::string verdict_html(const nlohmann::json& report, const std::vector<std::string>& stem_files,
                          const std::vector<std::pair<std::string, std::string>>& next) {
   const nlohmann::json& v = report["verdict"];
@@ -275,4 +244,4 @@ std::string verdict_html(const nlohmann::json& report, const std::vector<std::st
   return h;
 }
 
-}  // namespace notewise::cli
+}  // namespace notewise::report

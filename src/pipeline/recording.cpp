@@ -63,11 +63,6 @@ PipelineOptions PipelineOptions::libfmp() {
   return o;
 }
 
-VectorXf mix_down(const Eigen::Ref<const MatrixXf>& samples) {
-  if (samples.cols() == 1) return samples.col(0);
-  return samples.rowwise().mean();
-}
-
 namespace {
 
 void info(PreparedRecording& p, std::string text) { p.messages.push_back({PipelineMessage::Level::Info, std::move(text)}); }
@@ -179,19 +174,7 @@ PreparedRecording prepare_recording(const Eigen::Ref<const MatrixXf>& samples, i
 
 VectorXf analysis_signal(const SampleSource& source, Index frames, int channels, int sample_rate, int analysis_rate) {
   require(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "in 1000 .. 768000 Hz");
-  if (frames <= 0 || channels <= 0) throw InvalidArgument("analysis_signal: no samples");
-  // Mixed down and resampled block by block: the mix-down at the input rate is never whole (an
-  // hour at 44.1 kHz: 0.64 GB).
-  MonoResampler resampler(frames, sample_rate, analysis_rate);
-  MatrixXf block;
-  const Index step = 1 << 16;
-  for (Index i = 0; i < frames; i += step) {
-    block.resize(std::min(step, frames - i), channels);
-    source(i, block);
-    if (!block.allFinite()) throw InvalidArgument("the samples are not all finite");
-    resampler.push(mix_down(block));
-  }
-  return resampler.finish();
+  return mix_down_resampled(source, frames, channels, sample_rate, analysis_rate);
 }
 
 

@@ -12,7 +12,7 @@
 #include "notewise/core/types.hpp"
 #include "notewise/separation/separate.hpp"
 
-namespace notewise::cli {
+namespace notewise::report {
 
 // Reference-free estimates of a separation (pitched groups; the drum classes of a band get
 // null), from V recomputed a chunk of frames at a time from `analysis` (the run's mono analysis
@@ -52,12 +52,8 @@ struct VerdictThresholds {
 const VerdictThresholds& verdict_thresholds();
 
 // The verdict block of report.html (the first thing on the page): `stem_files` the stems'
-// file names relative to the page (empty: decompose, no stems), `next` the next commands.
+// file names relative to the page (empty: decompose, no stems), `next` the next steps {what, command} (RunView::next).
 std::string verdict_html(const nlohmann::json& report, const std::vector<std::string>& stem_files,
                          const std::vector<std::pair<std::string, std::string>>& next);
 
-// The next commands of a run (what to do with its stems), built from its paths, shell-quoted:
-// an edit of the first group's level and a regrouping. {label, command}.
-std::vector<std::pair<std::string, std::string>> next_commands(const nlohmann::json& report, const std::string& out_dir);
-
-}  // namespace notewise::cli
+}  // namespace notewise::report

@@ -10,7 +10,6 @@
 #include "notewise/io/output_run.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/npy.hpp"
-#include "notewise/io/resample.hpp"
 #include "notewise/version.hpp"
 #include "progress.hpp"
 
@@ -45,8 +44,7 @@ void add_spectrogram_command(CLI::App& app, Globals& globals) {
     const io::Audio audio = io::read_audio(args->audio);
     info(globals.quiet, "read " + args->audio + ": " + std::to_string(audio.channels()) + " channel(s), " +
                             std::to_string(audio.sample_rate) + " Hz, " + format_seconds(audio.seconds()));
-    const MatrixXf mono = io::resample(audio.mono(), audio.sample_rate, args->rate);
-    const MatrixXf V = stft(mono.col(0), args->stft).cwiseAbs();
+    const MatrixXf V = stft(io::mono_at(audio, args->rate), args->stft).cwiseAbs();
 
     // Resynthesis at the input's own rate, with frames covering the same times as the analysis.
     const StftOptions native = native_stft(args->stft, args->rate, audio.sample_rate);

@@ -1,8 +1,4 @@
-#include "report.hpp"
-
-#include "progress.hpp"
-#include "report_page.hpp"
-#include "report_verdict.hpp"
+#include "notewise/report/report.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -14,10 +10,12 @@
 #include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/plot/figure.hpp"
+#include "notewise/report/verdict.hpp"
+#include "notewise/report/viewer.hpp"
 
 namespace fs = std::filesystem;
 
-namespace notewise::cli {
+namespace notewise::report {
 namespace {
 
 const Geometry& geometry(const RunView& r) { return r.separation->decomposition.geometry; }
@@ -279,19 +277,21 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   const Separation& s = *run.separation;
   auto png = [&run](const std::string& name) { return "plots/" + figure_file(run, name) + ".png"; };
   const std::vector<std::string> figures = figure_names(run);
-  ProgressBar bar(run.progress, run.quiet || run.progress.empty());
+  const auto progress = [&](std::size_t done, const std::string& detail) {
+    if (run.on_progress) run.on_progress(static_cast<long>(done), static_cast<long>(figures.size() + 1), detail);
+  };
   for (std::size_t i = 0; i < figures.size(); ++i) {
-    bar.update(static_cast<long>(i), static_cast<long>(figures.size() + 1), "figures");
+    progress(i, "");
     io::write_atomically((root / png(figures[i])).string(), overwrite, [&](const std::string& tmp) {
       draw_figure(run, figures[i], tmp);  // the temporary name ends in .png too
     });
   }
-  bar.update(static_cast<long>(figures.size()), static_cast<long>(figures.size() + 1), "figures", "interactive views");
+  progress(figures.size(), "interactive views");
   std::ostringstream h;
   const auto img = [&](const std::string& name, const std::string& alt) {
     h << "<figure><img src=\"" << "plots/" << url_escape(figure_file(run, name) + ".png") << "\" alt=\"" << html_escape(alt) << "\"></figure>\n";
   };
-  const ViewerPage viewer = write_viewer(dir, run, report, audio, viewer_options(), overwrite);
+  const ViewerPage viewer = write_viewer(dir, run, report, audio, overwrite);
   const std::string& mix_rel = viewer.mix;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>notewise report</title>\n"
     << "<style>body{font-family:sans-serif;max-width:1060px;margin:1em auto;color:#222}"
@@ -310,11 +310,11 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
   h << "<h1>notewise " << (run.stems_written ? "separation" : "decomposition") << " report</h1>\n<p>Input <code>" << html_escape(audio) << "</code>, score <code>"
     << html_escape(report["parameters"].value("score", "")) << "</code>; " << report["input"].value("notes", 0)
     << " notes in " << s.groups.names.size() << " groups.</p>\n";
-  // What a user asks first: did it work? (report_verdict.hpp)
+  // What a user asks first: did it work? (verdict.hpp)
   std::vector<std::string> stem_files;
   if (run.stems_written)
     for (const auto& f : s.groups.files) stem_files.push_back(url_escape(f + "." + run.stem_ext));
-  if (report.contains("verdict")) h << verdict_html(report, stem_files, next_commands(report, run.out_dir.empty() ? dir : run.out_dir));
+  if (report.contains("verdict")) h << verdict_html(report, stem_files, run.next);
   h << viewer.html;
   h << "<h2>Listen</h2>\n<table class=\"audio\"><tr><th>track</th><th>audio</th><th>file</th></tr>\n";
   h << "<tr><td>mix (input)</td><td><audio controls preload=\"metadata\" src=\"" << html_escape(mix_rel) << "\"></audio></td><td><a href=\""
@@ -389,7 +389,6 @@ void write_report(const std::string& dir, const RunView& run, const nlohmann::js
        "document.body.dataset.selfcheck=`self-check: images ${ok}/${imgs.length}, audio ${aok}/${auds.length}, errors ${errors.length}`;});});\n"
        "</script>\n</body></html>\n";
   io::write_text((root / "report.html").string(), h.str(), overwrite);
-  bar.finish();
 }
 
-}  // namespace notewise::cli
+}  // namespace notewise::report

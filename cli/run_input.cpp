@@ -1,4 +1,4 @@
-#include "pipeline.hpp"
+#include "run_input.hpp"
 
 #include "help.hpp"
 
@@ -13,7 +13,6 @@
 #include "notewise/io/model_io.hpp"
 #include "notewise/pipeline/memory.hpp"
 #include "progress.hpp"
-#include "report_page.hpp"
 #include "run_groups.hpp"
 
 namespace notewise::cli {
@@ -24,14 +23,6 @@ void set_divergence(const std::string& s, nmf::Options& o) {
   } catch (const InvalidArgument& e) {
     throw InvalidArgument(std::string("--") + e.what());
   }
-}
-
-std::string loss_csv(double initial_loss, const std::vector<double>& loss) {
-  std::ostringstream csv;
-  csv.precision(10);
-  csv << "iteration,loss\n0," << initial_loss << "\n";
-  for (std::size_t i = 0; i < loss.size(); ++i) csv << i + 1 << "," << loss[i] << "\n";
-  return csv.str();
 }
 
 void require_piano_range(const Score& score, const std::string& path, const std::string& what) {
@@ -55,29 +46,6 @@ std::string mismatch_advice(const ScoreMismatch& e) {
   }
 }
 
-nlohmann::json fit_json(const std::optional<ScoreFit>& fit) {
-  if (!fit) return nullptr;
-  return {{"fits", fit->fits},
-          {"problem", fit->problem},
-          {"median_onset_shift_s", fit->median_shift},
-          {"chroma_cost_as_given", fit->cost_as_given},
-          {"chroma_cost_aligned", fit->cost_aligned}};
-}
-
-nlohmann::json timbre_json(const TimbrePlan& plan) {
-  nlohmann::json instruments = nlohmann::json::array(), sources = nlohmann::json::array();
-  for (const auto& i : plan.instruments)
-    instruments.push_back({{"label", i.label}, {"instrument", family_name(i.family)}, {"from", i.source}});
-  for (const auto& s : plan.sources)
-    sources.push_back({{"name", s.name},
-                       {"labels", s.labels},
-                       {"instrument", family_name(s.family)},
-                       {"onset_templates", s.onset_templates},
-                       {"tolerance_cents", s.tolerance_cents},
-                       {"partials", s.partials},
-                       {"after_offset_s", s.after < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.after)}});
-  return {{"chosen", timbre_name(plan.chosen)}, {"reason", flag_text(plan.reason)}, {"instruments", instruments}, {"sources", sources}};
-}
 
 namespace {
 
@@ -104,7 +72,7 @@ SpectrogramPlan check_memory(const std::string& audio_path, const Score& score, 
   if (info.frames <= 0 || info.channels < 1 || info.channels > io::kMaxChannels || info.sample_rate < io::kMinSampleRate ||
       info.sample_rate > io::kMaxSampleRate || info.frames * info.channels > io::kMaxAudioSamples)
     return {m.spectrogram == "disk" && can_spill, {}};
-  // A report's listening copies keep a short run's stems whole (report_page.hpp).
+  // A report's listening copies keep a short run's stems whole (report/viewer.hpp).
   const std::size_t groups = po.groups.empty() ? std::max<std::size_t>(1, score.labels().size()) : po.groups.size();
   const bool copies = streamed && resynthesise && po.model.view_columns > 0 &&
                       keeps_listening_copies(static_cast<double>(info.frames) / info.sample_rate, info.channels, groups);
@@ -189,20 +157,6 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
   }
   warn_single_group(in, m);
   return in;
-}
-
-nlohmann::json index_json(const Decomposition& d, const Score& score) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const RowInfo& r : row_index(d, score))
-    rows.push_back({{"row", r.row}, {"kind", r.onset ? "onset" : "pitch"}, {"pitch", r.pitch}, {"source", r.source},
-                    {"notes", r.notes}, {"labels", r.labels}});
-  const Geometry& g = d.geometry;
-  return {{"rows", rows},
-          {"bins", g.bins()},
-          {"frames", g.frames},
-          {"bin_hz", g.bin_hz()},
-          {"frame_seconds", g.frame_seconds()},
-          {"H_notes_rows", "notes in score order (notes.csv)"}};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
