@@ -69,7 +69,17 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
   } else {
     text = io::csv_score_text(al.aligned);
   }
-  io::write_text(out, io::with_csv_column(text, "confidence", al.confidence, score_path), force);
+  text = io::with_csv_column(text, "confidence", al.confidence, score_path);
+  // Per-voice refinement: the confidence at each note's own onset and its part's mean, after the
+  // existing columns.
+  if (al.voice_confidence.size() == al.aligned.size() && !al.voice_confidence.empty()) {
+    std::vector<double> part(al.aligned.size(), 0.0);
+    for (std::size_t i = 0; i < part.size(); ++i)
+      if (const auto it = al.part_confidence.find(al.aligned.notes()[i].label); it != al.part_confidence.end()) part[i] = it->second;
+    text = io::with_csv_column(text, "voice_confidence", al.voice_confidence, score_path);
+    text = io::with_csv_column(text, "part_confidence", part, score_path);
+  }
+  io::write_text(out, text, force);
 }
 
 void write_warp(const std::string& path, const Alignment& al, bool force) {
@@ -117,6 +127,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, score, out, warp, label_by = "auto", excerpt = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
+    std::string per_voice = "yes";
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
   };
@@ -171,6 +182,18 @@ void add_align_command(CLI::App& app, Globals& globals) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
+  cmd->add_option("--per-voice", a->per_voice,
+                  "Per-voice refinement: each part's notes moved on their own to their pitches' rise (yes, no)")
+      ->capture_default_str()->check(CLI::IsMember({"yes", "no"}));
+  cmd->add_option("--voice-window", a->options.voice_window, "Per-voice refinement: seconds either side of the event's time")
+      ->capture_default_str();
+  cmd->add_option("--voice-prior", a->options.voice_prior, "Per-voice refinement: cost per second away from the event's time")
+      ->capture_default_str();
+  cmd->add_option("--voice-weight", a->options.voice_weight,
+                  "Per-voice refinement: how far the onset moves from the event's time to the part's rise (0..1)")
+      ->capture_default_str();
+  cmd->add_option("--voice-lead", a->options.voice_lead, "Per-voice refinement: seconds the onset is placed before the rise")
+      ->capture_default_str();
   cmd->add_option("--excerpt", a->excerpt,
                   "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
                   "lasts under 0.6 times the score), yes, no")
@@ -184,6 +207,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
       a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
       a->options.onset_features = !a->no_onsets;
       a->options.refine = !a->no_refine;
+      a->options.per_voice = a->per_voice == "yes";
       a->options.subsequence = a->excerpt == "yes"  ? AlignOptions::Subsequence::On
                                : a->excerpt == "no" ? AlignOptions::Subsequence::Off
                                                     : AlignOptions::Subsequence::Auto;

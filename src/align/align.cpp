@@ -269,6 +269,10 @@ void AlignOptions::validate() const {
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
   require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
   require(refine_weight >= 0 && refine_weight <= 1, "refine_weight", refine_weight, "in [0, 1]");
+  require(voice_window >= 0 && voice_window <= 1, "voice_window", voice_window, "in [0, 1] s");
+  require(voice_prior >= 0 && std::isfinite(voice_prior), "voice_prior", voice_prior, ">= 0");
+  require(voice_weight >= 0 && voice_weight <= 1, "voice_weight", voice_weight, "in [0, 1]");
+  require(std::abs(voice_lead) <= 0.1, "voice_lead", voice_lead, "in [-0.1, 0.1] s");
   require(passage_seconds > 0, "passage_seconds", passage_seconds, "> 0");
   require(missing_seconds > 0, "missing_seconds", missing_seconds, "> 0");
   require(excerpt_ratio >= 0 && excerpt_ratio <= 1, "excerpt_ratio", excerpt_ratio, "in [0, 1]");
@@ -536,6 +540,129 @@ void refine_offsets(const Score& score, std::vector<Note>& notes, const MatrixXf
   }
 }
 
+// Per-voice refinement (AlignOptions::per_voice). `notes` are the aligned notes of `written`
+// (same order); each part's notes that start together in the score (a voice event) are moved
+// together, by their own pitches' evidence. Fills `voice_conf` (per note) and `part_conf`.
+void refine_voices(const Score& written, std::vector<Note>& notes, const MatrixXf& E, Index N, double dt, const AlignOptions& o,
+                   const std::vector<VectorXf>& rise, std::vector<double>& voice_conf, std::map<std::string, double>& part_conf) {
+  const std::vector<Note>& w = written.notes();
+  const std::size_t count = notes.size();
+  // Voice events per label, in written order.
+  struct VoiceEvent {
+    double written = 0, at = 0, moved = 0;
+    std::vector<std::size_t> notes;
+  };
+  std::map<std::string, std::vector<VoiceEvent>> parts;
+  {
+    std::vector<std::size_t> order(count);
+    for (std::size_t i = 0; i < count; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return w[a].onset < w[b].onset; });
+    for (std::size_t i : order) {
+      std::vector<VoiceEvent>& v = parts[w[i].label];
+      if (v.empty() || w[i].onset - v.back().written > 1e-3) v.push_back({w[i].onset, notes[i].onset, notes[i].onset, {}});
+      v.back().notes.push_back(i);
+    }
+  }
+  // The notes sounding in each 0.5 s of audio, to find the other parts' partials near an event.
+  constexpr double kBin = 0.5;
+  const double total = static_cast<double>(N) * dt;
+  const std::size_t bins = static_cast<std::size_t>(total / kBin) + 1;
+  std::vector<std::vector<std::size_t>> sounding(bins);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t b0 = static_cast<std::size_t>(std::clamp(notes[i].onset / kBin, 0.0, static_cast<double>(bins - 1)));
+    const std::size_t b1 = static_cast<std::size_t>(std::clamp(notes[i].offset() / kBin, 0.0, static_cast<double>(bins - 1)));
+    for (std::size_t b = b0; b <= b1; ++b) sounding[b].push_back(i);
+  }
+  const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
+  const Index span = std::max<Index>(1, static_cast<Index>(std::lround(0.03 / dt)));
+  const Index W = static_cast<Index>(std::lround(o.voice_window / dt));
+  constexpr int kComb[4] = {0, 12, 19, 24};            // partials 1..4 of a note, in semitones
+  constexpr int kOthers[6] = {0, 12, 19, 24, 28, 31};  // partials 1..6 of the other parts' notes
+  std::vector<float> L;
+  for (auto& [label, events] : parts) {
+    for (VoiceEvent& ev : events) {
+      const double t0 = ev.at;
+      // The other parts' partials sounding within the window (and 0.1 s around it).
+      std::vector<bool> taken(128, false);
+      const double lo = t0 - o.voice_window - 0.1, hi = t0 + o.voice_window + 0.1;
+      const std::size_t b0 = static_cast<std::size_t>(std::clamp(lo / kBin, 0.0, static_cast<double>(bins - 1)));
+      const std::size_t b1 = static_cast<std::size_t>(std::clamp(hi / kBin, 0.0, static_cast<double>(bins - 1)));
+      for (std::size_t b = b0; b <= b1; ++b)
+        for (std::size_t j : sounding[b])
+          if (w[j].label != label && notes[j].onset < hi && notes[j].offset() > lo)
+            for (int m : kOthers)
+              if (const int q = notes[j].pitch + m; q >= 0 && q < 128) taken[static_cast<std::size_t>(q)] = true;
+      std::vector<int> comb;
+      for (bool own_only : {true, false}) {
+        for (std::size_t i : ev.notes)
+          for (int m : kComb)
+            if (const int q = notes[i].pitch + m; q >= 0 && q < 128 && (!own_only || !taken[static_cast<std::size_t>(q)]) &&
+                                                  std::find(comb.begin(), comb.end(), q) == comb.end())
+              comb.push_back(q);
+        if (!comb.empty()) break;  // every partial shared: all of them
+      }
+      if (comb.empty() || W == 0) continue;
+      const Index c = static_cast<Index>(std::lround(t0 / dt));
+      const Index a = std::max<Index>(0, c - W - span), b = std::min<Index>(N - 1, c + W + span);
+      if (b - a < 2 * span + 1) continue;
+      L.assign(static_cast<std::size_t>(b - a + 1), 0.0f);
+      for (Index n = a; n <= b; ++n) {
+        float e = 0;
+        for (int q : comb) e += E(q, n);
+        L[static_cast<std::size_t>(n - a)] = std::log(1.0f + static_cast<float>(o.gamma) * e / peak);
+      }
+      double best = -std::numeric_limits<double>::infinity();
+      Index arg = -1;
+      for (Index n = std::max(a + span, c - W); n <= std::min(b - span, c + W); ++n) {
+        double before = 0, after = 0;
+        for (Index m = 1; m <= span; ++m) before += L[static_cast<std::size_t>(n - m - a)];
+        for (Index m = 0; m < span; ++m) after += L[static_cast<std::size_t>(n + m - a)];
+        const double v = (after - before) / static_cast<double>(span) - o.voice_prior * std::abs(static_cast<double>(n) * dt - t0);
+        if (v > best) {
+          best = v;
+          arg = n;
+        }
+      }
+      if (arg >= 0) ev.moved = t0 + o.voice_weight * (static_cast<double>(arg) * dt - o.voice_lead - t0);
+    }
+    // In order within the part: at least half the event's interval (and at most 30 ms) after
+    // the previous voice event.
+    for (std::size_t k = 1; k < events.size(); ++k) {
+      const double gap = std::min(0.03, 0.5 * std::max(0.0, events[k].at - events[k - 1].at));
+      events[k].moved = std::max(events[k].moved, events[k - 1].moved + gap);
+    }
+    // Onsets move; a note's end moves with the onset of the part's voice event that starts where
+    // it ends (legato, within 50 ms of its written end), else it stays (refine_offsets' release).
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const double d = events[k].moved - events[k].at;
+      for (std::size_t i : events[k].notes) {
+        const double end_written = w[i].offset();
+        double end = notes[i].offset();
+        const auto next = std::find_if(events.begin() + static_cast<std::ptrdiff_t>(k) + 1, events.end(),
+                                       [&](const VoiceEvent& e) { return std::abs(e.written - end_written) <= 0.05; });
+        if (next != events.end()) end += next->moved - next->at;
+        notes[i].onset = std::max(0.0, notes[i].onset + d);
+        notes[i].duration = std::max(0.25 * notes[i].duration, end - notes[i].onset);
+      }
+    }
+  }
+  // Confidence at the per-voice onsets (as Alignment::confidence).
+  voice_conf.assign(count, 0.0);
+  std::map<std::string, std::pair<double, std::size_t>> sums;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Index n = std::clamp<Index>(static_cast<Index>(std::lround(notes[i].onset / dt)), 0, N - 1);
+    const VectorXf& rp = rise[static_cast<std::size_t>(std::clamp(notes[i].pitch, 0, 127))];
+    float r = 0;
+    for (Index m = std::max<Index>(0, n - 3); m <= std::min<Index>(N - 1, n + 3); ++m) r = std::max(r, rp(m));
+    voice_conf[i] = r;
+    auto& [sum, k] = sums[w[i].label];
+    sum += r;
+    ++k;
+  }
+  part_conf.clear();
+  for (const auto& [label, sk] : sums) part_conf[label] = sk.first / static_cast<double>(sk.second);
+}
+
 std::string seconds_range(double a, double b) {
   char s[64];
   std::snprintf(s, sizeof s, "%.1f-%.1f s", a, b);
@@ -712,6 +839,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     n.duration = std::max(0.0, off - n.onset);
   }
   if (o.refine) refine_offsets(part, notes, E, N, dt, o);
+  if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 
