@@ -305,6 +305,16 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
     const double v = std::max(n.velocity, 1.0) / 127.0;
     const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
     const Index b = std::clamp<Index>(static_cast<Index>(std::lround(n.offset() / dt)), a + 1, frames);
+    if (o.drums_as_rhythm && is_drum(n)) {
+      // A drum note's "pitch" is a key of the drum map, not a pitch: it adds no pitch energy (no
+      // chroma), and its hit, a broadband attack, rises in every pitch class alike. It sounds
+      // (no silence) for its first 50 ms at least.
+      const float each = static_cast<float>(v / std::sqrt(12.0));
+      for (int c = 0; c < 12; ++c) impulses(c, a) += each;
+      silent.segment(a, std::max<Index>(1, std::min<Index>(b, a + static_cast<Index>(std::lround(0.05 / dt))) - a)).setZero();
+      entries.segment(a, std::min<Index>(kAfterFrames, frames - a)).setOnes();
+      continue;
+    }
     for (Index f = a; f < b; ++f) {
       for (int m = 1; m <= 4; ++m) {
         const int p = n.pitch + static_cast<int>(std::lround(12 * std::log2(m)));
@@ -403,17 +413,50 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
   return rise;
 }
 
+// Onset strength of the whole sound (drum hits): the rise of the log of the frames' total pitch
+// energy, as pitch_rises does for one pitch's comb (the mean of `span` frames after a frame minus
+// the mean of `span` frames before it, floored at zero, its 98th percentile scaled to 1).
+VectorXf energy_rise(const VectorXf& power, const AlignOptions& o, int span) {
+  const Index N = power.size();
+  const float peak = N > 0 && power.maxCoeff() > 0 ? power.maxCoeff() : 1.0f;
+  VectorXd cum(N + 1);
+  cum(0) = 0;
+  for (Index n = 0; n < N; ++n) cum(n + 1) = cum(n) + std::log(1.0 + o.gamma * power(n) / peak);
+  VectorXf r = VectorXf::Zero(N);
+  for (Index n = 0; n < N; ++n) {
+    const Index a0 = std::max<Index>(0, n - span), b1 = std::min<Index>(N, n + span);
+    if (a0 >= n || b1 <= n) continue;
+    r(n) = static_cast<float>(std::max(0.0, (cum(b1) - cum(n)) / static_cast<double>(b1 - n) - (cum(n) - cum(a0)) / static_cast<double>(n - a0)));
+  }
+  if (N == 0) return r;
+  std::vector<float> sorted(r.data(), r.data() + N);
+  const std::size_t q = static_cast<std::size_t>(0.98 * static_cast<double>(N - 1));
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(q), sorted.end());
+  return (r / (sorted[q] > 1e-6f ? sorted[q] : 1.0f)).cwiseMin(1.0f);
+}
+
 // Refines the events' audio times (`at`, seconds, from the DTW warp) in one Viterbi pass:
 // each event may move within +-window of its estimate; its gain at a frame is the mean onset
 // strength of its notes' pitches there; moving away from the estimate costs `prior` per
 // second and changing an inter-onset interval of the estimate costs `tempo` per second; events
 // stay in order, at least a third of the estimated interval apart.
 std::vector<double> refine_events(const std::vector<Event>& events, const std::vector<double>& at, const Score& score,
-                                  const std::vector<VectorXf>& rise, Index N, double dt, const AlignOptions& o) {
+                                  const std::vector<VectorXf>& rise, const VectorXf& broadband, Index N, double dt,
+                                  const AlignOptions& o) {
   const std::size_t K = events.size();
   const Index W = static_cast<Index>(std::lround(o.refine_window / dt));
   if (K == 0 || W == 0) return at;
   constexpr double inf = std::numeric_limits<double>::infinity();
+  // An event's gain at a frame: the mean onset strength of its notes' pitches; a drum note has no
+  // pitch, its hit rises in every band: the rise of the frames' total energy (`broadband`).
+  auto gain = [&](std::size_t k, Index n) {
+    double g = 0;
+    for (std::size_t i : events[k].notes) {
+      const Note& note = score.notes()[i];
+      g += o.drums_as_rhythm && is_drum(note) ? broadband(n) : rise[static_cast<std::size_t>(std::clamp(note.pitch, 0, 127))](n);
+    }
+    return g / static_cast<double>(events[k].notes.size());
+  };
   std::vector<Index> first(K);
   std::vector<std::vector<double>> D(K);
   std::vector<std::vector<int>> back(K);
@@ -432,9 +475,7 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
     std::vector<double> unary(static_cast<std::size_t>(C));
     for (Index x = 0; x < C; ++x) {
       const Index n = first[k] + x;
-      double g = 0;
-      for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
-      g /= static_cast<double>(events[k].notes.size());
+      const double g = gain(k, n);
       unary[x] = -g + o.refine_prior * std::abs(n * dt - at[k]);
     }
     D[k].assign(static_cast<std::size_t>(C), inf);
@@ -477,11 +518,6 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
   // the earliest frame, at most `lead` frames before and after the previous event, whose rise
   // is still half the strongest (a slow wind or string attack peaks 20-30 ms after it starts).
   const Index lead = std::max<Index>(1, static_cast<Index>(std::lround(0.06 / dt)));
-  auto gain = [&](std::size_t k, Index n) {
-    double g = 0;
-    for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
-    return g / static_cast<double>(events[k].notes.size());
-  };
   std::vector<double> out(K);
   for (std::size_t k = 0; k < K; ++k) {
     const double peak = gain(k, chosen[k]);
@@ -519,6 +555,7 @@ void refine_offsets(const Score& score, std::vector<Note>& notes, const MatrixXf
   for (auto& v : pitch_starts) std::sort(v.begin(), v.end());
   constexpr double legato = 0.05;
   for (std::size_t i = 0; i < notes.size(); ++i) {
+    if (o.drums_as_rhythm && is_drum(written[i])) continue;  // no pitch to fall
     const std::vector<double>& s = starts[written[i].label];
     const double end = written[i].offset();
     const auto it = std::lower_bound(s.begin(), s.end(), end - legato);
@@ -807,7 +844,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   std::vector<double> at(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
   const std::vector<VectorXf> rise = pitch_rises(E, part, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, N, dt, o) : at;
+  const VectorXf broadband = energy_rise(power, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, broadband, N, dt, o) : at;
   std::vector<double> refined(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + o.refine_weight * (attack[k] - at[k]);
   out.warp = dtw_warp;

@@ -37,6 +37,11 @@ struct AlignOptions {
   // semitones below MIDI 55, so a low note's energy fell in another pitch class).
   int low_pitch_doublings = 2;
   bool onset_features = true;
+  // Drum notes (is_drum: GM channel 10, unpitched, drum rows) as rhythm: in the score's features
+  // they add no pitch energy (their "pitch" is a key of the drum map) and their onsets rise in
+  // every pitch class's onset row alike (a hit is a broadband attack); the note-level
+  // refinement leaves them out of its pitches' rises. false: taken as pitched notes (before #37).
+  bool drums_as_rhythm = true;
   MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 48 cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
   // Silence: an audio frame whose energy lies below a third of the way (dB) from the noise

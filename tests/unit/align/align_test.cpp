@@ -977,3 +977,77 @@ TEST(Align, PerVoice_EachPartOnItsOwnTime) {
     }
   }
 }
+
+namespace {
+// A flute melody (a note a bar, 2 s, harmonic tones) over a drum groove: a kick (a 0.15 s
+// falling sine from 90 to 45 Hz) on every beat and a snare (0.12 s of decaying noise) half way
+// between, for 12 bars with rubato (each beat 0.5 s +-20 %, drawn). The score is at constant
+// tempo (0.5 s a beat) from 1 s; its drum notes are GM drum keys on channel 10 (36 kick, 38
+// snare). Between the melody's notes only the drums say where the beats are.
+Ensemble flute_and_drums(double sr, unsigned seed) {
+  constexpr int beats = 48;
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<double> swing(0.8, 1.2);
+  std::vector<double> beat(beats + 1);
+  beat[0] = 0.4;
+  for (int b = 1; b <= beats; ++b) beat[b] = beat[b - 1] + 0.5 * swing(g);
+  Ensemble out;
+  out.audio = VectorXf::Zero(static_cast<Index>((beat[beats] + 0.5) * sr));
+  std::vector<Note> notes;
+  std::normal_distribution<float> noise(0, 1);
+  const int melody[6] = {72, 74, 76, 77, 79, 76};
+  for (int b = 0; b < beats; ++b) {
+    for (int d = 0; d < 2; ++d) {  // kick on the beat, snare half way to the next
+      const double at = d == 0 ? beat[b] : 0.5 * (beat[b] + beat[b + 1]);
+      Note n{1.0 + 0.5 * b + 0.25 * d, 0.1, d == 0 ? 36 : 38, 100, "drums", notes.size()};
+      n.channel = 9;
+      notes.push_back(n);
+      out.onsets.push_back(at);
+      const Index a = static_cast<Index>(at * sr);
+      double phase = 0;
+      for (Index k = 0; k < static_cast<Index>(0.15 * sr) && a + k < out.audio.size(); ++k) {
+        const double s = static_cast<double>(k) / sr;
+        if (d == 0) {
+          phase += 2 * M_PI * (45 + 45 * std::exp(-s / 0.03)) / sr;
+          out.audio(a + k) += static_cast<float>(0.4 * std::exp(-s / 0.05) * std::sin(phase));
+        } else {
+          out.audio(a + k) += static_cast<float>(0.15 * std::exp(-s / 0.03)) * noise(g);
+        }
+      }
+    }
+    if (b % 4 == 0) {  // the melody: a note a bar, legato
+      const int pitch = melody[(b / 4) % 6];
+      notes.push_back({1.0 + 0.5 * b, 2.0, pitch, 80, "flute", notes.size()});
+      out.onsets.push_back(beat[b]);
+      const double f0 = 440.0 * std::pow(2.0, (pitch - 69) / 12.0), len = beat[std::min(beats, b + 4)] - beat[b];
+      const Index a = static_cast<Index>(beat[b] * sr);
+      for (Index k = 0; k < static_cast<Index>(len * sr) && a + k < out.audio.size(); ++k) {
+        const double s = static_cast<double>(k) / sr;
+        const double env = std::min({1.0, s / 0.03, (len - s) / 0.03});
+        double x = 0;
+        for (int m = 1; m <= 4; ++m) x += std::sin(2 * M_PI * m * f0 * s) / (m * m);
+        out.audio(a + k) += static_cast<float>(0.05 * env * x);
+      }
+    }
+  }
+  out.score = Score(notes);
+  add_room_noise(out.audio, seed + 1);
+  return out;
+}
+}  // namespace
+
+TEST(Align, DrumNotesAreRhythmNotPitches) {
+  const Ensemble p = flute_and_drums(22050, 5);
+  AlignOptions pitched;
+  pitched.drums_as_rhythm = false;
+  const Alignment a = align_score(p.audio, 22050, p.score), b = align_score(p.audio, 22050, p.score, pitched);
+  const std::vector<double> e = errors_ms(p, a.aligned), f = errors_ms(p, b.aligned);
+  const double beyond = static_cast<double>(std::count_if(e.begin(), e.end(), [](double x) { return x > 50; }));
+  std::printf("drums as rhythm: mean %.1f ms, %.0f beyond 50 ms of %zu, max %.0f; as pitches: mean %.1f ms, max %.0f\n", mean_of(e),
+              beyond, e.size(), *std::max_element(e.begin(), e.end()), mean_of(f), *std::max_element(f.begin(), f.end()));
+  EXPECT_LT(mean_of(e), 25.0);
+  EXPECT_LE(beyond, 0.05 * static_cast<double>(e.size()));
+  // Taken as pitches (keys 36 and 38 as C2 and D2 in the chroma, their hits as those pitches'
+  // rises), the same drums were placed worse (measured: mean 45 ms, one hit 0.32 s off).
+  EXPECT_GT(mean_of(f), mean_of(e));
+}
