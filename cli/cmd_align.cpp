@@ -25,6 +25,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
     std::string audio, score, out, warp, label_by = "auto", excerpt = "auto";
     std::vector<double> weights{1.0, 1.0, 1.0};
+    std::string per_voice = "yes";
     bool no_onsets = false, strict = false, pedal = false, no_refine = false;
     AlignOptions options;
   };
@@ -37,13 +38,18 @@ void add_align_command(CLI::App& app, Globals& globals) {
       "paired with an onset (--entry-cost); then each onset event placed half way\n"
       "(--refine-weight) from the DTW estimate to where its own pitches' energy rises (within\n"
       "--refine-window s, between frames), the ends of notes before a rest where their pitch's\n"
-      "energy falls, and a monotonic warp for everything else.\n"
+      "energy falls, and a monotonic warp for everything else. Then each part of a sustained\n"
+      "instrument (bowed, blown, sung) is moved on its own, within --voice-window s, towards\n"
+      "where its own pitches rise (--per-voice; players do not start together). Drum notes\n"
+      "(channel 10) are rhythm: they add onsets, not pitches.\n"
       "A recording much shorter than the score (under 0.6 times) is taken for an excerpt: it is\n"
       "matched to the stretch of the score that fits it best (subsequence DTW, free start and end\n"
       "in the score), printed as the score span it plays; the notes outside it are left out.\n"
       "Writes OUT (the same rows in the same order; a CSV score keeps its columns, only start and\n"
-      "duration change, and a confidence column (0..1) is added; a MIDI or MusicXML score or an\n"
-      "excerpt's notes are written as start,duration,pitch,velocity,label,confidence; an OUT ending\n"
+      "duration change, and confidence columns (0..1) are added: confidence (the note's pitch rise\n"
+      "at its event's onset), voice_confidence (at its own onset) and part_confidence (its part's\n"
+      "mean; not with --per-voice no); a MIDI or MusicXML score or an excerpt's notes are written as\n"
+      "start,duration,pitch,velocity,label and those columns; an OUT ending\n"
       "in .mid gets a MIDI file, one track per label) and OUT's name with .warp.csv beside it\n"
       "(score_s,audio_s, over the span the recording plays).\n"
       "Prints the normalised path cost (0.14-0.29 for the right piece, 0.64-0.72 for another,\n"
@@ -79,6 +85,18 @@ void add_align_command(CLI::App& app, Globals& globals) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
+  cmd->add_option("--per-voice", a->per_voice,
+                  "Per-voice refinement: each part's notes moved on their own to their pitches' rise (yes, no)")
+      ->capture_default_str()->check(CLI::IsMember({"yes", "no"}));
+  cmd->add_option("--voice-window", a->options.voice_window, "Per-voice refinement: seconds either side of the event's time")
+      ->capture_default_str();
+  cmd->add_option("--voice-prior", a->options.voice_prior, "Per-voice refinement: cost per second away from the event's time")
+      ->capture_default_str();
+  cmd->add_option("--voice-weight", a->options.voice_weight,
+                  "Per-voice refinement: how far the onset moves from the event's time to the part's rise (0..1)")
+      ->capture_default_str();
+  cmd->add_option("--voice-lead", a->options.voice_lead, "Per-voice refinement: seconds the onset is placed before the rise")
+      ->capture_default_str();
   cmd->add_option("--excerpt", a->excerpt,
                   "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
                   "lasts under 0.6 times the score), yes, no")
@@ -92,6 +110,7 @@ void add_align_command(CLI::App& app, Globals& globals) {
       a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
       a->options.onset_features = !a->no_onsets;
       a->options.refine = !a->no_refine;
+      a->options.per_voice = a->per_voice == "yes";
       a->options.subsequence = a->excerpt == "yes"  ? AlignOptions::Subsequence::On
                                : a->excerpt == "no" ? AlignOptions::Subsequence::Off
                                                     : AlignOptions::Subsequence::Auto;

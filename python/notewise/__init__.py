@@ -255,7 +255,9 @@ class Alignment:
 
     score: the aligned score (structured array); warp: (points, 2) array of (score s, audio s);
     cost: normalised chroma path cost; poor / problem: flagged as doubtful, and why;
-    confidence: per note 0..1; mean_confidence; issues: flagged passages (dicts).
+    confidence: per note 0..1; mean_confidence; voice_confidence: per note 0..1 at its own
+    (per-voice) onset, empty without the per-voice refinement; part_confidence: per label, the
+    mean of its notes' voice_confidence; issues: flagged passages (dicts).
     """
 
     def __init__(self, d):
@@ -266,6 +268,8 @@ class Alignment:
         self.problem = d["problem"]
         self.confidence = np.asarray(d["confidence"], dtype=float)
         self.mean_confidence = d["mean_confidence"]
+        self.voice_confidence = np.asarray(d.get("voice_confidence", []), dtype=float)
+        self.part_confidence = dict(d.get("part_confidence", {}))
         self.issues = list(d["issues"])
 
     def __repr__(self):

@@ -305,6 +305,8 @@ py::dict alignment_dict(const Alignment& al) {
   d["problem"] = al.problem;
   d["confidence"] = al.confidence;
   d["mean_confidence"] = al.mean_confidence;
+  d["voice_confidence"] = al.voice_confidence;
+  d["part_confidence"] = al.part_confidence;
   py::list issues;
   for (const auto& i : al.issues) {
     py::dict x;

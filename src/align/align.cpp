@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
+#include "notewise/score/instrument.hpp"
 
 namespace notewise {
 namespace {
@@ -269,6 +271,10 @@ void AlignOptions::validate() const {
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
   require(refine_tempo >= 0, "refine_tempo", refine_tempo, ">= 0");
   require(refine_weight >= 0 && refine_weight <= 1, "refine_weight", refine_weight, "in [0, 1]");
+  require(voice_window >= 0 && voice_window <= 1, "voice_window", voice_window, "in [0, 1] s");
+  require(voice_prior >= 0 && std::isfinite(voice_prior), "voice_prior", voice_prior, ">= 0");
+  require(voice_weight >= 0 && voice_weight <= 1, "voice_weight", voice_weight, "in [0, 1]");
+  require(std::abs(voice_lead) <= 0.1, "voice_lead", voice_lead, "in [-0.1, 0.1] s");
   require(passage_seconds > 0, "passage_seconds", passage_seconds, "> 0");
   require(missing_seconds > 0, "missing_seconds", missing_seconds, "> 0");
   require(excerpt_ratio >= 0 && excerpt_ratio <= 1, "excerpt_ratio", excerpt_ratio, "in [0, 1]");
@@ -299,6 +305,16 @@ MatrixXf score_features(const Score& score, Index frames, double dt, const Align
     const double v = std::max(n.velocity, 1.0) / 127.0;
     const Index a = std::clamp<Index>(static_cast<Index>(std::lround(n.onset / dt)), 0, frames - 1);
     const Index b = std::clamp<Index>(static_cast<Index>(std::lround(n.offset() / dt)), a + 1, frames);
+    if (o.drums_as_rhythm && is_drum(n)) {
+      // A drum note's "pitch" is a key of the drum map, not a pitch: it adds no pitch energy (no
+      // chroma), and its hit, a broadband attack, rises in every pitch class alike. It sounds
+      // (no silence) for its first 50 ms at least.
+      const float each = static_cast<float>(v / std::sqrt(12.0));
+      for (int c = 0; c < 12; ++c) impulses(c, a) += each;
+      silent.segment(a, std::max<Index>(1, std::min<Index>(b, a + static_cast<Index>(std::lround(0.05 / dt))) - a)).setZero();
+      entries.segment(a, std::min<Index>(kAfterFrames, frames - a)).setOnes();
+      continue;
+    }
     for (Index f = a; f < b; ++f) {
       for (int m = 1; m <= 4; ++m) {
         const int p = n.pitch + static_cast<int>(std::lround(12 * std::log2(m)));
@@ -397,17 +413,50 @@ std::vector<VectorXf> pitch_rises(const MatrixXf& E, const Score& score, const A
   return rise;
 }
 
+// Onset strength of the whole sound (drum hits): the rise of the log of the frames' total pitch
+// energy, as pitch_rises does for one pitch's comb (the mean of `span` frames after a frame minus
+// the mean of `span` frames before it, floored at zero, its 98th percentile scaled to 1).
+VectorXf energy_rise(const VectorXf& power, const AlignOptions& o, int span) {
+  const Index N = power.size();
+  const float peak = N > 0 && power.maxCoeff() > 0 ? power.maxCoeff() : 1.0f;
+  VectorXd cum(N + 1);
+  cum(0) = 0;
+  for (Index n = 0; n < N; ++n) cum(n + 1) = cum(n) + std::log(1.0 + o.gamma * power(n) / peak);
+  VectorXf r = VectorXf::Zero(N);
+  for (Index n = 0; n < N; ++n) {
+    const Index a0 = std::max<Index>(0, n - span), b1 = std::min<Index>(N, n + span);
+    if (a0 >= n || b1 <= n) continue;
+    r(n) = static_cast<float>(std::max(0.0, (cum(b1) - cum(n)) / static_cast<double>(b1 - n) - (cum(n) - cum(a0)) / static_cast<double>(n - a0)));
+  }
+  if (N == 0) return r;
+  std::vector<float> sorted(r.data(), r.data() + N);
+  const std::size_t q = static_cast<std::size_t>(0.98 * static_cast<double>(N - 1));
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(q), sorted.end());
+  return (r / (sorted[q] > 1e-6f ? sorted[q] : 1.0f)).cwiseMin(1.0f);
+}
+
 // Refines the events' audio times (`at`, seconds, from the DTW warp) in one Viterbi pass:
 // each event may move within +-window of its estimate; its gain at a frame is the mean onset
 // strength of its notes' pitches there; moving away from the estimate costs `prior` per
 // second and changing an inter-onset interval of the estimate costs `tempo` per second; events
 // stay in order, at least a third of the estimated interval apart.
 std::vector<double> refine_events(const std::vector<Event>& events, const std::vector<double>& at, const Score& score,
-                                  const std::vector<VectorXf>& rise, Index N, double dt, const AlignOptions& o) {
+                                  const std::vector<VectorXf>& rise, const VectorXf& broadband, Index N, double dt,
+                                  const AlignOptions& o) {
   const std::size_t K = events.size();
   const Index W = static_cast<Index>(std::lround(o.refine_window / dt));
   if (K == 0 || W == 0) return at;
   constexpr double inf = std::numeric_limits<double>::infinity();
+  // An event's gain at a frame: the mean onset strength of its notes' pitches; a drum note has no
+  // pitch, its hit rises in every band: the rise of the frames' total energy (`broadband`).
+  auto gain = [&](std::size_t k, Index n) {
+    double g = 0;
+    for (std::size_t i : events[k].notes) {
+      const Note& note = score.notes()[i];
+      g += o.drums_as_rhythm && is_drum(note) ? broadband(n) : rise[static_cast<std::size_t>(std::clamp(note.pitch, 0, 127))](n);
+    }
+    return g / static_cast<double>(events[k].notes.size());
+  };
   std::vector<Index> first(K);
   std::vector<std::vector<double>> D(K);
   std::vector<std::vector<int>> back(K);
@@ -426,9 +475,7 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
     std::vector<double> unary(static_cast<std::size_t>(C));
     for (Index x = 0; x < C; ++x) {
       const Index n = first[k] + x;
-      double g = 0;
-      for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
-      g /= static_cast<double>(events[k].notes.size());
+      const double g = gain(k, n);
       unary[x] = -g + o.refine_prior * std::abs(n * dt - at[k]);
     }
     D[k].assign(static_cast<std::size_t>(C), inf);
@@ -471,11 +518,6 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
   // the earliest frame, at most `lead` frames before and after the previous event, whose rise
   // is still half the strongest (a slow wind or string attack peaks 20-30 ms after it starts).
   const Index lead = std::max<Index>(1, static_cast<Index>(std::lround(0.06 / dt)));
-  auto gain = [&](std::size_t k, Index n) {
-    double g = 0;
-    for (std::size_t i : events[k].notes) g += rise[static_cast<std::size_t>(std::clamp(score.notes()[i].pitch, 0, 127))](n);
-    return g / static_cast<double>(events[k].notes.size());
-  };
   std::vector<double> out(K);
   for (std::size_t k = 0; k < K; ++k) {
     const double peak = gain(k, chosen[k]);
@@ -513,6 +555,7 @@ void refine_offsets(const Score& score, std::vector<Note>& notes, const MatrixXf
   for (auto& v : pitch_starts) std::sort(v.begin(), v.end());
   constexpr double legato = 0.05;
   for (std::size_t i = 0; i < notes.size(); ++i) {
+    if (o.drums_as_rhythm && is_drum(written[i])) continue;  // no pitch to fall
     const std::vector<double>& s = starts[written[i].label];
     const double end = written[i].offset();
     const auto it = std::lower_bound(s.begin(), s.end(), end - legato);
@@ -534,6 +577,143 @@ void refine_offsets(const Score& score, std::vector<Note>& notes, const MatrixXf
       }
     if (best >= 0) n.duration = std::max(0.0, static_cast<double>(best) * dt - n.onset);
   }
+}
+
+// Per-voice refinement (AlignOptions::per_voice). `notes` are the aligned notes of `written`
+// (same order); each part's notes that start together in the score (a voice event) are moved
+// together, by their own pitches' evidence. Fills `voice_conf` (per note) and `part_conf`.
+void refine_voices(const Score& written, std::vector<Note>& notes, const MatrixXf& E, Index N, double dt, const AlignOptions& o,
+                   const std::vector<VectorXf>& rise, std::vector<double>& voice_conf, std::map<std::string, double>& part_conf) {
+  const std::vector<Note>& w = written.notes();
+  const std::size_t count = notes.size();
+  // Voice events per label, in written order.
+  struct VoiceEvent {
+    double written = 0, at = 0, moved = 0;
+    std::vector<std::size_t> notes;
+  };
+  std::map<std::string, std::vector<VoiceEvent>> parts;
+  {
+    std::vector<std::size_t> order(count);
+    for (std::size_t i = 0; i < count; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return w[a].onset < w[b].onset; });
+    for (std::size_t i : order) {
+      std::vector<VoiceEvent>& v = parts[w[i].label];
+      if (v.empty() || w[i].onset - v.back().written > 1e-3) v.push_back({w[i].onset, notes[i].onset, notes[i].onset, {}});
+      v.back().notes.push_back(i);
+    }
+  }
+  // The notes sounding in each 0.5 s of audio, to find the other parts' partials near an event.
+  constexpr double kBin = 0.5;
+  const double total = static_cast<double>(N) * dt;
+  const std::size_t bins = static_cast<std::size_t>(total / kBin) + 1;
+  std::vector<std::vector<std::size_t>> sounding(bins);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t b0 = static_cast<std::size_t>(std::clamp(notes[i].onset / kBin, 0.0, static_cast<double>(bins - 1)));
+    const std::size_t b1 = static_cast<std::size_t>(std::clamp(notes[i].offset() / kBin, 0.0, static_cast<double>(bins - 1)));
+    for (std::size_t b = b0; b <= b1; ++b) sounding[b].push_back(i);
+  }
+  const float peak = E.maxCoeff() > 0 ? E.maxCoeff() : 1.0f;
+  const Index span = std::max<Index>(1, static_cast<Index>(std::lround(0.03 / dt)));
+  const Index W = static_cast<Index>(std::lround(o.voice_window / dt));
+  constexpr int kComb[4] = {0, 12, 19, 24};            // partials 1..4 of a note, in semitones
+  constexpr int kOthers[6] = {0, 12, 19, 24, 28, 31};  // partials 1..6 of the other parts' notes
+  // The frame time, within +-voice_window of t0, where the comb of `comb`'s pitch rows rises
+  // most (less the prior); -1 if the window holds too few frames.
+  std::vector<float> L;
+  const auto rise_peak = [&](const std::vector<int>& comb, double t0) -> double {
+    const Index c = static_cast<Index>(std::lround(t0 / dt));
+    const Index a = std::max<Index>(0, c - W - span), b = std::min<Index>(N - 1, c + W + span);
+    if (b - a < 2 * span + 1) return -1;
+    L.assign(static_cast<std::size_t>(b - a + 1), 0.0f);
+    for (Index n = a; n <= b; ++n) {
+      float e = 0;
+      for (int q : comb) e += E(q, n);
+      L[static_cast<std::size_t>(n - a)] = std::log(1.0f + static_cast<float>(o.gamma) * e / peak);
+    }
+    double best = -std::numeric_limits<double>::infinity();
+    Index arg = -1;
+    for (Index n = std::max(a + span, c - W); n <= std::min(b - span, c + W); ++n) {
+      double before = 0, after = 0;
+      for (Index m = 1; m <= span; ++m) before += L[static_cast<std::size_t>(n - m - a)];
+      for (Index m = 0; m < span; ++m) after += L[static_cast<std::size_t>(n + m - a)];
+      const double v = (after - before) / static_cast<double>(span) - o.voice_prior * std::abs(static_cast<double>(n) * dt - t0);
+      if (v > best) {
+        best = v;
+        arg = n;
+      }
+    }
+    return arg < 0 ? -1.0 : static_cast<double>(arg) * dt;
+  };
+  // The parts of struck instruments (a piano's hands, plucked strings, drums; unknown names are
+  // taken for a piano, as the separation does) keep their event's time: their attack is sharp
+  // and the note-level refinement finds it; the hands of one player play together, and the
+  // piano pieces measured 8.7 -> 10.1 ms with them moved (docs/RESULTS.md).
+  std::set<std::string> sustained;
+  for (const InstrumentOf& i : plan_timbre(written, Timbre::Auto).instruments)
+    if (!is_struck(i.family)) sustained.insert(i.label);
+  for (auto& [label, events] : parts) {
+    if (!sustained.count(label)) continue;
+    for (VoiceEvent& ev : events) {
+      const double t0 = ev.at;
+      // The other parts' partials sounding within the window (and 0.1 s around it).
+      std::vector<bool> taken(128, false);
+      const double lo = t0 - o.voice_window - 0.1, hi = t0 + o.voice_window + 0.1;
+      const std::size_t b0 = static_cast<std::size_t>(std::clamp(lo / kBin, 0.0, static_cast<double>(bins - 1)));
+      const std::size_t b1 = static_cast<std::size_t>(std::clamp(hi / kBin, 0.0, static_cast<double>(bins - 1)));
+      for (std::size_t b = b0; b <= b1; ++b)
+        for (std::size_t j : sounding[b])
+          if (w[j].label != label && notes[j].onset < hi && notes[j].offset() > lo)
+            for (int m : kOthers)
+              if (const int q = notes[j].pitch + m; q >= 0 && q < 128) taken[static_cast<std::size_t>(q)] = true;
+      std::vector<int> comb;
+      for (bool own_only : {true, false}) {
+        for (std::size_t i : ev.notes)
+          for (int m : kComb)
+            if (const int q = notes[i].pitch + m; q >= 0 && q < 128 && (!own_only || !taken[static_cast<std::size_t>(q)]) &&
+                                                  std::find(comb.begin(), comb.end(), q) == comb.end())
+              comb.push_back(q);
+        if (!comb.empty()) break;  // every partial shared: all of them
+      }
+      if (comb.empty() || W == 0) continue;
+      const double found = rise_peak(comb, t0);
+      if (found >= 0) ev.moved = t0 + o.voice_weight * (found - o.voice_lead - t0);
+    }
+    // In order within the part: at least half the event's interval (and at most 30 ms) after
+    // the previous voice event.
+    for (std::size_t k = 1; k < events.size(); ++k) {
+      const double gap = std::min(0.03, 0.5 * std::max(0.0, events[k].at - events[k - 1].at));
+      events[k].moved = std::max(events[k].moved, events[k - 1].moved + gap);
+    }
+    // Onsets move; a note's end moves with the onset of the part's voice event that starts where
+    // it ends (legato, within 50 ms of its written end), else it stays (refine_offsets' release).
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const double d = events[k].moved - events[k].at;
+      for (std::size_t i : events[k].notes) {
+        const double end_written = w[i].offset();
+        double end = notes[i].offset();
+        const auto next = std::find_if(events.begin() + static_cast<std::ptrdiff_t>(k) + 1, events.end(),
+                                       [&](const VoiceEvent& e) { return std::abs(e.written - end_written) <= 0.05; });
+        if (next != events.end()) end += next->moved - next->at;
+        notes[i].onset = std::max(0.0, notes[i].onset + d);
+        notes[i].duration = std::max(0.25 * notes[i].duration, end - notes[i].onset);
+      }
+    }
+  }
+  // Confidence at the per-voice onsets (as Alignment::confidence).
+  voice_conf.assign(count, 0.0);
+  std::map<std::string, std::pair<double, std::size_t>> sums;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Index n = std::clamp<Index>(static_cast<Index>(std::lround(notes[i].onset / dt)), 0, N - 1);
+    const VectorXf& rp = rise[static_cast<std::size_t>(std::clamp(notes[i].pitch, 0, 127))];
+    float r = 0;
+    for (Index m = std::max<Index>(0, n - 3); m <= std::min<Index>(N - 1, n + 3); ++m) r = std::max(r, rp(m));
+    voice_conf[i] = r;
+    auto& [sum, k] = sums[w[i].label];
+    sum += r;
+    ++k;
+  }
+  part_conf.clear();
+  for (const auto& [label, sk] : sums) part_conf[label] = sk.first / static_cast<double>(sk.second);
 }
 
 std::string seconds_range(double a, double b) {
@@ -664,7 +844,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   std::vector<double> at(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
   const std::vector<VectorXf> rise = pitch_rises(E, part, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, N, dt, o) : at;
+  const VectorXf broadband = energy_rise(power, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, broadband, N, dt, o) : at;
   std::vector<double> refined(events.size());
   for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + o.refine_weight * (attack[k] - at[k]);
   out.warp = dtw_warp;
@@ -712,6 +893,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     n.duration = std::max(0.0, off - n.onset);
   }
   if (o.refine) refine_offsets(part, notes, E, N, dt, o);
+  if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 

@@ -464,8 +464,10 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("normalised path cost"), std::string::npos);
   const std::string text = test::read_bytes(dir.file("a/aligned.csv"));
-  // The columns are kept; a confidence column (0..1 per note) is added in the same layout.
-  EXPECT_EQ(text.substr(0, text.find('\n')), "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\";\"confidence\"");
+  // The columns are kept; a confidence column (0..1 per note) is added in the same layout, then
+  // the per-voice refinement's confidence per note and per part.
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\";\"confidence\";\"voice_confidence\";\"part_confidence\"");
   const Score aligned = io::read_score(dir.file("a/aligned.csv"));
   ASSERT_EQ(aligned.size(), truth.size());
   double mean = 0;
@@ -484,10 +486,16 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
   std::getline(rows, row);
   int confident = 0, n = 0;
   while (std::getline(rows, row)) {
-    const double c = std::stod(row.substr(row.rfind(';') + 1));
-    EXPECT_GE(c, 0.0);
-    EXPECT_LE(c, 1.0);
-    confident += c > 0.5;
+    std::vector<std::string> fields;
+    std::istringstream cells(row);
+    for (std::string cell; std::getline(cells, cell, ';');) fields.push_back(cell);
+    ASSERT_EQ(fields.size(), 8u) << row;
+    const std::vector<double> cols = {std::stod(fields[5]), std::stod(fields[6]), std::stod(fields[7])};  // confidence, voice, part
+    for (double c : cols) {
+      EXPECT_GE(c, 0.0);
+      EXPECT_LE(c, 1.0);
+    }
+    confident += cols[0] > 0.5;
     ++n;
   }
   EXPECT_EQ(n, static_cast<int>(truth.size()));

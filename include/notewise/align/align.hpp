@@ -17,6 +17,7 @@
 // Cost of a pair of frames: (1 - <chroma_a, chroma_s>) + |onsets_a - onsets_s| / 2.
 // The normalised path cost reported is the chroma part alone, averaged along the path: a
 // score of the right piece gave 0.14-0.29, a score of another piece 0.64-0.72 (docs/RESULTS.md).
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,11 @@ struct AlignOptions {
   // semitones below MIDI 55, so a low note's energy fell in another pitch class).
   int low_pitch_doublings = 2;
   bool onset_features = true;
+  // Drum notes (is_drum: GM channel 10, unpitched, drum rows) as rhythm: in the score's features
+  // they add no pitch energy (their "pitch" is a key of the drum map) and their onsets rise in
+  // every pitch class's onset row alike (a hit is a broadband attack); the note-level
+  // refinement leaves them out of its pitches' rises. false: taken as pitched notes (before #37).
+  bool drums_as_rhythm = true;
   MultiscaleOptions dtw;       // 3 levels (40 ms, 160 ms coarse), band radius 48 cells
   double poor_cost = 0.45;     // above: flagged poor (right scores 0.14-0.29, other pieces 0.64-0.72 measured)
   // Silence: an audio frame whose energy lies below a third of the way (dB) from the noise
@@ -65,6 +71,20 @@ struct AlignOptions {
   // onsets than either (measured on Bach10 01-05 against the annotation and the pitch-tracked
   // onsets, docs/RESULTS.md).
   double refine_weight = 0.5;
+  // Per-voice refinement, after the note-level one: the players of one score event do not
+  // start together (Bach10's four players at one event spread by a median of 70 ms), so each
+  // part's (each label's) notes that start together are moved on their own, within
+  // +-voice_window s of their event's time, to where the harmonic comb of their own pitches
+  // rises most (partials 1..4, leaving out the partials that other parts' notes sounding there
+  // share; log energy, the mean of 30 ms after a frame minus the mean of 30 ms before it),
+  // less voice_prior per second away from the event's time; the onset is placed voice_weight of
+  // the way there and voice_lead s earlier (the rise's centre lags the played onset), kept in
+  // order within the part. A legato note's end follows its successor's onset in the part.
+  bool per_voice = true;
+  double voice_window = 0.12;  // seconds either side of the event's time
+  double voice_prior = 1.0;    // rise (log-energy units) per second away from the event's time
+  double voice_weight = 0.7;   // 0: the event's time, 1: the part's own rise
+  double voice_lead = 0.01;    // seconds
   // Flags: a passage whose chroma cost, averaged over `passage_seconds`, exceeds poor_cost;
   // a missing section: within at most 2 * missing_seconds of audio the path crosses at least
   // missing_seconds more sounding score than the piece's overall tempo would.
@@ -109,6 +129,11 @@ struct Alignment {
   // is placed right; a note whose pitch is absent gets about 0.
   std::vector<double> confidence;
   double mean_confidence = 0;                   // over the notes
+  // With per-voice refinement (AlignOptions::per_voice), per note of `aligned`: the confidence
+  // as above, at the note's own (per-voice) onset; per label: the mean of its notes'. Without:
+  // empty.
+  std::vector<double> voice_confidence;
+  std::map<std::string, double> part_confidence;
   std::vector<AlignIssue> issues;               // flagged passages, in time order
 };
 
