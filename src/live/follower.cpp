@@ -51,7 +51,7 @@ struct ScoreFollower::Impl {
   std::vector<double> note_onset;     // per note
   std::vector<std::size_t> order;     // notes by onset
   std::size_t next_note = 0;
-  std::vector<double> onsets, onset_conf;
+  std::vector<double> onsets, onset_conf, onset_tempo;
   // DP
   std::vector<float> D, Dn;
   Index lo = 0, hi = -1;              // the window computed last
@@ -146,6 +146,7 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
                    [&](std::size_t a, std::size_t b) { return m.note_onset[a] < m.note_onset[b]; });
   m.onsets.assign(score.size(), std::numeric_limits<double>::quiet_NaN());
   m.onset_conf.assign(score.size(), 0.0);
+  m.onset_tempo.assign(score.size(), 1.0);
   // Start: anywhere up to the first note (a count-in's rests cost nothing against silence).
   m.D.assign(M, kInf);
   m.Dn.assign(M, kInf);
@@ -169,6 +170,7 @@ ScoreFollower& ScoreFollower::operator=(ScoreFollower&&) noexcept = default;
 const FollowerState& ScoreFollower::state() const { return impl_->state; }
 const std::vector<double>& ScoreFollower::onsets() const { return impl_->onsets; }
 const std::vector<double>& ScoreFollower::onset_confidence() const { return impl_->onset_conf; }
+const std::vector<double>& ScoreFollower::onset_tempo() const { return impl_->onset_tempo; }
 
 const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, double audio_time) {
   Impl& m = *impl_;
@@ -278,6 +280,7 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
     if (m.t > 1 && p1 > p0 && on > p0) when = m.prev_time + (on - p0) / (p1 - p0) * (audio_time - m.prev_time);
     m.onsets[n] = when;
     m.onset_conf[n] = s.confidence;
+    m.onset_tempo[n] = s.tempo;
   }
   m.prev_time = audio_time;
   m.prev_score = p1;

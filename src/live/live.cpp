@@ -4,6 +4,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <map>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/fft.hpp"
@@ -42,6 +43,7 @@ struct LiveNote {
 }  // namespace
 
 struct LiveSeparator::Impl {
+  Score score;
   LiveOptions o;
   Grouping groups;
   double rate = 0;
@@ -73,8 +75,7 @@ struct LiveSeparator::Impl {
 
   Impl(const Score& score, const Grouping& g, double sample_rate, int channels, const LiveOptions& options, int hop_,
        ScoreFollower&& f)
-      : o(options), groups(g), rate(sample_rate), C(channels), hop(hop_), N(4 * hop_), follower(std::move(f)), fft(4 * hop_) {
-    (void)score;
+      : score(score), o(options), groups(g), rate(sample_rate), C(channels), hop(hop_), N(4 * hop_), follower(std::move(f)), fft(4 * hop_) {
   }
 
   void process_frame(std::vector<MatrixXf>& stems, Index at);
@@ -273,6 +274,37 @@ void LiveSeparator::Impl::process_frame(std::vector<MatrixXf>& stems, Index at) 
     }
   }
   ++frames_done;
+}
+
+Score LiveSeparator::followed_score(std::vector<double>* confidence) const {
+  const Impl& m = *impl_;
+  const ScoreFollower& f = m.follower;
+  const FollowerState& st = f.state();
+  std::vector<Note> notes = m.score.notes();
+  if (confidence) confidence->assign(notes.size(), 0.0);
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    double on = f.onsets()[i], tempo = f.onset_tempo()[i];
+    if (std::isfinite(on)) {
+      if (confidence) (*confidence)[i] = f.onset_confidence()[i];
+    } else {
+      tempo = st.tempo;
+      on = st.audio_time + (notes[i].onset - st.score_time) / tempo;
+    }
+    notes[i].onset = std::max(0.0, on);
+    notes[i].duration /= tempo;
+  }
+  return Score(std::move(notes));
+}
+
+MatrixXf LiveSeparator::mix(const LiveBlock& block, const std::vector<bool>& include) {
+  if (include.size() != block.stems.size())
+    throw InvalidArgument("live: a mix of " + std::to_string(include.size()) + " flags for " +
+                          std::to_string(block.stems.size()) + " groups");
+  const Index C = block.stems.empty() ? 0 : block.stems[0].cols();
+  MatrixXf out = MatrixXf::Zero(block.frames, C);
+  for (std::size_t g = 0; g < include.size(); ++g)
+    if (include[g]) out += block.stems[g];
+  return out;
 }
 
 LiveBlock LiveSeparator::push(const Eigen::Ref<const MatrixXf>& samples) {

@@ -98,6 +98,7 @@ class ScoreFollower {
   // confidence then.
   const std::vector<double>& onsets() const;
   const std::vector<double>& onset_confidence() const;
+  const std::vector<double>& onset_tempo() const;  // the tempo then (1 if not yet)
 
  private:
   struct Impl;
@@ -152,6 +153,16 @@ class LiveSeparator {
   const ScoreFollower& follower() const;
   Index input_samples() const;   // pushed so far
   Index output_samples() const;  // given back so far
+
+  // The score as followed so far, for `align`'s outputs: every note in the score's order, its
+  // onset where the follower passed it (a note not passed yet: extrapolated from the last
+  // position at the last tempo), its duration divided by the tempo then; `confidence`, if
+  // given, receives the follower's confidence per note (0 for a note not passed).
+  Score followed_score(std::vector<double>* confidence = nullptr) const;
+
+  // A practice mix of a block: the sum of the stems of the groups with include[g] (one flag per
+  // group; InvalidArgument otherwise), frames x channels.
+  static MatrixXf mix(const LiveBlock& block, const std::vector<bool>& include);
 
  private:
   struct Impl;
