@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <cstdio>
+#include <cstdlib>
 
 #include "notewise/core/error.hpp"
 #include "notewise/live/live.hpp"
@@ -27,6 +29,9 @@ void FollowerOptions::validate() const {
   check_range("max_step", max_step, 1, 8);
   check_range("step_cost", step_cost, 0, 100);
   check_range("jump_cost", jump_cost, 0, 1e6);
+  check_range("stay_cost", stay_cost, 0, 100);
+  check_range("steady_cost", steady_cost, 0, 100);
+  check_range("ahead_factor", ahead_factor, 0, 100);
   check_range("forget", forget, 0, 0.5);
   check_range("min_tempo", min_tempo, 0.05, 1);
   check_range("max_tempo", max_tempo, 1, 8);
@@ -35,6 +40,7 @@ void FollowerOptions::validate() const {
   check_range("silence_db", silence_db, -200, 0);
   check_range("silence_cost", silence_cost, 0, 10);
   check_range("rest_cost", rest_cost, 0, 10);
+  check_range("count_in_cost", count_in_cost, 0, 10);
   check_range("onset_weight", onset_weight, 0, 10);
   check_range("lost_cost", lost_cost, 1e-3, 10);
   check_range("lost_seconds", lost_seconds, 0.1, 60);
@@ -44,6 +50,7 @@ struct ScoreFollower::Impl {
   FollowerOptions o;
   double dt = 0;  // s per frame
   Index M = 0;    // score frames
+  Index first_frame = 0;  // the first note's
   std::vector<Index> bin_pitch;       // per bin: pitch - kLowPitch, or -1
   // Score features per frame: unit chroma (12), onset vector (12, unit or zero), sounding.
   std::vector<float> chroma_s, onset_s;
@@ -69,7 +76,7 @@ struct ScoreFollower::Impl {
   float local_cost(Index j, const float* ca, const float* oa, bool silent) const {
     const bool s = sounding_s[static_cast<std::size_t>(j)] != 0;
     if (silent) return static_cast<float>(s ? o.silence_cost : 0.0);
-    if (!s) return static_cast<float>(o.rest_cost);
+    if (!s) return static_cast<float>(j < first_frame ? o.count_in_cost : o.rest_cost);
     const float* cs = &chroma_s[static_cast<std::size_t>(j) * 12];
     float dot = 0;
     for (int c = 0; c < 12; ++c) dot += ca[c] * cs[c];
@@ -153,6 +160,7 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
   double first = end;
   for (const Note& n : score.notes()) first = std::min(first, n.onset);
   const Index f0 = std::clamp<Index>(frame_of(first), 0, m.M - 1);
+  m.first_frame = f0;
   for (Index j = 0; j <= f0; ++j) m.D[static_cast<std::size_t>(j)] = 0;
   m.lo = 0;
   m.hi = f0;
@@ -231,8 +239,13 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   const float jump = best_prev * keep + static_cast<float>(o.jump_cost);
   float pen[9];
   for (int k = 0; k <= o.max_step; ++k)
-    pen[k] = static_cast<float>(o.step_cost * (k - r) * (k - r) / std::max(r, 1.0));
-  if (silent) pen[0] = 0;
+    pen[k] = static_cast<float>(o.step_cost * (k - r) * (k - r) / std::max(r, 1.0) * (k > r ? o.ahead_factor : 1.0));
+  {
+    float strength = 0;  // how clearly a note starts in this frame, 0..1
+    for (int c = 0; c < 12; ++c) strength += oa[c] * oa[c];
+    strength = std::min(1.0f, std::sqrt(strength));
+    pen[0] = silent ? 0.0f : static_cast<float>(o.steady_cost + (o.stay_cost - o.steady_cost) * strength);
+  }
   float best = kInf;
   Index arg = m.pos;
   for (Index j = lo; j <= hi; ++j) {
@@ -284,6 +297,7 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   }
   m.prev_time = audio_time;
   m.prev_score = p1;
+  if (std::getenv("NW_DEBUG")) std::fprintf(stderr, "DBG %.3f %.3f %.2f %.3f %d %.3f best=%.2f\n", audio_time, s.score_time, s.tempo, d, silent ? 1 : 0, m.mean_cost, best);
   return s;
 }
 

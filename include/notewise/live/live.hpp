@@ -55,11 +55,14 @@ namespace notewise {
 // the follower re-enter anywhere in it after a skipped or repeated bar; when lost, the window
 // doubles. The position is argmin_j D_t(j); forget makes old evidence fade so that it recovers.
 struct FollowerOptions {
-  double ahead_seconds = 6;    // search window ahead of the position (score s)
+  double ahead_seconds = 3;    // search window ahead of the position (score s)
   double back_seconds = 3;     // and behind
   int max_step = 3;            // score frames per audio frame at most (3x the score's tempo)
   double step_cost = 0.1;
-  double jump_cost = 4;
+  double stay_cost = 0.2;      // k = 0 (the score held) while the audio sounds and a note starts
+  double steady_cost = 0.2;    // k = 0 while the audio sounds without a new onset (a held note)
+  double ahead_factor = 1;     // steps faster than the tempo cost this many times more
+  double jump_cost = 30;
   double forget = 0.02;        // per frame
   double min_tempo = 0.5, max_tempo = 2.0;
   double tempo_seconds = 3;    // audio s over which the tempo is measured
@@ -67,6 +70,7 @@ struct FollowerOptions {
   double silence_db = -30;     // a frame this far below the loudest so far is silent
   double silence_cost = 0.5;
   double rest_cost = 0.9;
+  double count_in_cost = 0.3;  // sound against the rests before the first note (noise, a count-in)
   double onset_weight = 0.5;
   double lost_cost = 0.45;     // mean local cost over lost_seconds above this: lost
   double lost_seconds = 2;
