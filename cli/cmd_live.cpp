@@ -1,7 +1,6 @@
 // notewise live: separate a performance while it is played, following its score (issue #36).
 // Thin: the work is LiveSeparator's (live/live.hpp); this reads blocks, writes what comes back.
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -65,28 +64,6 @@ void add_live_command(CLI::App& app, Globals& globals) {
     if (a->rate > 0 && !from_stdin) throw CLI::ValidationError("--rate and --channels are for raw samples on standard input (-)");
     LiveOptions options = LiveOptions::tuned();
     options.latency_seconds = a->latency_ms / 1000;
-    if (const char* t = std::getenv("NW_TUNE")) {  // TEMPORARY tuning hook
-      std::string s = t;
-      std::size_t i = 0;
-      while (i < s.size()) {
-        std::size_t j = s.find(',', i);
-        if (j == std::string::npos) j = s.size();
-        const std::string kv = s.substr(i, j - i);
-        const std::size_t e = kv.find('=');
-        const std::string k = kv.substr(0, e);
-        const double v = std::stod(kv.substr(e + 1));
-        auto& f = options.follower;
-        if (k == "step") f.step_cost = v; else if (k == "jump") f.jump_cost = v; else if (k == "forget") f.forget = v;
-        else if (k == "sil") f.silence_db = v; else if (k == "silc") f.silence_cost = v; else if (k == "rest") f.rest_cost = v;
-        else if (k == "onw") f.onset_weight = v; else if (k == "ahead") f.ahead_seconds = v; else if (k == "back") f.back_seconds = v;
-        else if (k == "tempos") f.tempo_seconds = v; else if (k == "gamma") f.gamma = v; else if (k == "maxstep") f.max_step = (int)v;
-        else if (k == "before") options.before = v; else if (k == "after") options.after = v; else if (k == "it") options.iterations = (int)v;
-        else if (k == "alpha") options.alpha = v; else if (k == "oafter") options.onset_after = v;
-        else if (k == "steady") options.follower.steady_cost = v; else if (k == "cic") options.follower.count_in_cost = v; else if (k == "mint") options.follower.min_tempo = v; else if (k == "maxt") options.follower.max_tempo = v;
-        else if (k == "pp") options.constraints.partial_power = v; else if (k == "stay") f.stay_cost = v; else if (k == "ahead_pen") f.ahead_factor = v;
-        i = j + 1;
-      }
-    }
     std::vector<GroupSpec> specs;
     validate_options([&] {
       options.validate();

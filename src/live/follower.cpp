@@ -4,8 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <cstdio>
-#include <cstdlib>
 
 #include "notewise/core/error.hpp"
 #include "notewise/live/live.hpp"
@@ -297,7 +295,6 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   }
   m.prev_time = audio_time;
   m.prev_score = p1;
-  if (std::getenv("NW_DEBUG")) std::fprintf(stderr, "DBG %.3f %.3f %.2f %.3f %d %.3f best=%.2f\n", audio_time, s.score_time, s.tempo, d, silent ? 1 : 0, m.mean_cost, best);
   return s;
 }
 

@@ -113,8 +113,8 @@ struct LiveOptions {
   double latency_seconds = 0.1;  // upper bound; the latency is 3 hop (latency_samples())
   FollowerOptions follower;
   ConstraintOptions constraints;  // templates (sources: the timbre plan; empty: plan_timbre Auto)
-  double before = 0.15;          // score s a note's rows switch on before its onset
-  double after = -1;             // score s after its offset (< 0: the source's or constraints.after)
+  double before = 0.05;          // score s a note's rows switch on before its onset
+  double after = 0;              // score s after its offset (< 0: the source's or constraints.after)
   double onset_after = 0.1;      // score s an onset row stays on after the onset
   int iterations = 10;           // KL multiplicative updates of h per frame
   double alpha = 0;              // mask exponent; 0: mask_alpha's choice by instrument
