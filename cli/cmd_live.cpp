@@ -25,6 +25,7 @@ void add_live_command(CLI::App& app, Globals& globals) {
     std::string audio, score, out, raw = "float32", label_by = "auto";
     std::vector<std::string> groups, minus, only;
     double latency_ms = 100;
+    int overlap = 4;
     int rate = 0, channels = 0;
     bool realtime = false;
   };
@@ -48,6 +49,8 @@ void add_live_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-s,--score", a->score, "The score (.mid, .musicxml/.xml/.mxl or .csv)")->required();
   cmd->add_option("-o,--out", a->out, "Output folder")->required();
   cmd->add_option("--latency", a->latency_ms, "Latency bound in ms")->capture_default_str()->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--overlap", a->overlap, "Window length / hop (2..8): the latency is (overlap - 1) hops")
+      ->capture_default_str()->check(CLI::Range(2, 8));
   cmd->add_option("-g,--group", a->groups, "A group NAME=SELECTION (repeatable; default: one per label)");
   cmd->add_option("--minus", a->minus, "Also write a mix of every group but this one (repeatable)");
   cmd->add_option("--only", a->only, "Also write a mix of this group alone (repeatable)");
@@ -64,6 +67,7 @@ void add_live_command(CLI::App& app, Globals& globals) {
     if (a->rate > 0 && !from_stdin) throw CLI::ValidationError("--rate and --channels are for raw samples on standard input (-)");
     LiveOptions options = LiveOptions::tuned();
     options.latency_seconds = a->latency_ms / 1000;
+    options.overlap = a->overlap;
     std::vector<GroupSpec> specs;
     validate_options([&] {
       options.validate();

@@ -24,6 +24,7 @@ void LiveOptions::validate() const {
   if (!(after <= 10)) throw InvalidArgument("live: after = " + std::to_string(after) + " s is above 10");
   if (!(onset_after >= 0 && onset_after <= 10))
     throw InvalidArgument("live: onset_after = " + std::to_string(onset_after) + " s is outside 0 .. 10");
+  if (overlap < 2 || overlap > 8) throw InvalidArgument("live: overlap = " + std::to_string(overlap) + " is outside 2 .. 8");
   if (iterations < 0 || iterations > 1000) throw InvalidArgument("live: iterations = " + std::to_string(iterations) + " is outside 0 .. 1000");
   if (!(alpha >= 0 && alpha <= 10)) throw InvalidArgument("live: alpha = " + std::to_string(alpha) + " is outside 0 .. 10");
 }
@@ -75,15 +76,15 @@ struct LiveSeparator::Impl {
 
   Impl(const Score& score, const Grouping& g, double sample_rate, int channels, const LiveOptions& options, int hop_,
        ScoreFollower&& f)
-      : score(score), o(options), groups(g), rate(sample_rate), C(channels), hop(hop_), N(4 * hop_), follower(std::move(f)), fft(4 * hop_) {
+      : score(score), o(options), groups(g), rate(sample_rate), C(channels), hop(hop_), N(options.overlap * hop_), follower(std::move(f)), fft(options.overlap * hop_) {
   }
 
   void process_frame(std::vector<MatrixXf>& stems, Index at);
 };
 
 namespace {
-int hop_for(double latency_seconds, double rate) {
-  return static_cast<int>(std::floor(latency_seconds * rate / 3));
+int hop_for(double latency_seconds, double rate, int overlap) {
+  return static_cast<int>(std::floor(latency_seconds * rate / (overlap - 1)));
 }
 }  // namespace
 
@@ -97,11 +98,11 @@ LiveSeparator::LiveSeparator(const Score& score, const Grouping& groups, double 
   for (const Note& n : score.notes())
     if (is_drum(n)) throw InvalidArgument("live: drum notes are not modelled live (note " + std::to_string(n.index) + ")");
   if (groups.names.empty() || groups.notes.size() != groups.names.size()) throw InvalidArgument("live: no groups");
-  const int hop = hop_for(options.latency_seconds, sample_rate);
+  const int hop = hop_for(options.latency_seconds, sample_rate, options.overlap);
   if (hop < 16)
     throw InvalidArgument("live: a latency of " + std::to_string(options.latency_seconds) + " s at " +
                           std::to_string(sample_rate) + " Hz leaves a hop under 16 samples");
-  ScoreFollower follower(score, sample_rate, 4 * hop, hop, options.follower);
+  ScoreFollower follower(score, sample_rate, options.overlap * hop, hop, options.follower);
   impl_ = std::make_unique<Impl>(score, groups, sample_rate, channels, options, hop, std::move(follower));
   Impl& m = *impl_;
   m.K = m.N / 2 + 1;
@@ -154,7 +155,7 @@ LiveSeparator::LiveSeparator(const Score& score, const Grouping& groups, double 
   m.norm.resize(hop);
   for (int i = 0; i < hop; ++i) {
     double s = 0;
-    for (int q = 0; q < 4; ++q) s += static_cast<double>(m.window[i + q * hop]) * m.window[i + q * hop];
+    for (int q = 0; q < m.N / hop; ++q) s += static_cast<double>(m.window[i + q * hop]) * m.window[i + q * hop];
     m.norm[i] = static_cast<float>(1.0 / s);
   }
   m.frame.assign(static_cast<std::size_t>(channels), VectorXf::Zero(m.N));
@@ -177,7 +178,7 @@ LiveSeparator::~LiveSeparator() = default;
 LiveSeparator::LiveSeparator(LiveSeparator&&) noexcept = default;
 LiveSeparator& LiveSeparator::operator=(LiveSeparator&&) noexcept = default;
 
-Index LiveSeparator::latency_samples() const { return 3 * static_cast<Index>(impl_->hop); }
+Index LiveSeparator::latency_samples() const { return static_cast<Index>(impl_->N - impl_->hop); }
 double LiveSeparator::latency_seconds() const { return static_cast<double>(latency_samples()) / impl_->rate; }
 int LiveSeparator::hop() const { return impl_->hop; }
 int LiveSeparator::n_fft() const { return impl_->N; }

@@ -131,6 +131,9 @@ TEST(Live, InvalidArgumentsAreRefused) {
   MatrixXf bad = MatrixXf::Zero(10, 2);
   bad(3, 1) = std::nanf("");
   EXPECT_THROW(live.push(bad), InvalidArgument);
+  o = LiveOptions::tuned();
+  o.overlap = 1;
+  EXPECT_THROW(LiveSeparator(score, g, kRate, 1, o), InvalidArgument);
   live.finish();
   EXPECT_THROW(live.push(MatrixXf::Zero(10, 2)), InvalidArgument);  // after the end
 }
@@ -197,6 +200,18 @@ TEST(Live, StemsSumToTheDelayedInput) {
   ASSERT_EQ(sum.rows(), x.rows() + L);
   EXPECT_LT(sum.topRows(L).cwiseAbs().maxCoeff(), 1e-6f);
   EXPECT_LT((sum.bottomRows(x.rows()) - x).cwiseAbs().maxCoeff(), 1e-5f);
+  // Other overlaps: the latency is (overlap - 1) hops, the overlap-add as exact.
+  for (int overlap : {2, 3}) {
+    LiveOptions o = LiveOptions::tuned();
+    o.overlap = overlap;
+    LiveSeparator other(r.score, label_groups(r.score), kRate, 2, o);
+    EXPECT_EQ(other.n_fft(), overlap * other.hop());
+    EXPECT_EQ(other.latency_samples(), (overlap - 1) * other.hop());
+    EXPECT_LE(other.latency_seconds(), 0.1);
+    const auto s2 = run(other, x, 1000);
+    EXPECT_LT(((s2[0] + s2[1]).bottomRows(x.rows()) - x).cwiseAbs().maxCoeff(), 1e-5f) << overlap;
+    EXPECT_GT(s2[0].cwiseAbs().maxCoeff(), 0.01f) << overlap;
+  }
 }
 
 double snr_db(const VectorXf& estimate, const VectorXf& reference) {
