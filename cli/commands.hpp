@@ -27,6 +27,7 @@ void add_nae_command(CLI::App& app, Globals& globals);
 void add_batch_command(CLI::App& app, Globals& globals);
 void add_mosaic_command(CLI::App& app, Globals& globals);
 void add_drums_command(CLI::App& app, Globals& globals);
+void add_live_command(CLI::App& app, Globals& globals);
 
 // Runs check(); an InvalidArgument it throws becomes a usage error (exit 2), since option
 // values are what it checks.

@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
   cli::add_batch_command(app, globals);
   cli::add_mosaic_command(app, globals);
   cli::add_drums_command(app, globals);
+  cli::add_live_command(app, globals);
   cli::add_spectrogram_command(app, globals);
   cli::add_factorize_command(app, globals);
   cli::organise_help(app);

@@ -65,7 +65,7 @@ _threads_from_environment()
 
 __all__ = ["separate", "decompose", "edit", "align", "factorize", "bss_eval", "read_score", "stft", "istft",
            "NMF", "non_negative_factorization", "Separation", "Alignment", "ScoreWarning", "score_array",
-           "set_threads"]
+           "set_threads", "Live", "live"]
 
 
 class ScoreWarning(UserWarning):
@@ -464,3 +464,45 @@ def istft(X, *, n_fft=2048, hop=512, length=None):
     """Inverse of :func:`stft` (istft(stft(x)) == x): float32, ``length`` samples (default
     hop * (frames - 1))."""
     return _notewise.istft(np.asarray(X), int(n_fft), int(hop), -1 if length is None else int(length))
+
+
+class Live:
+    """Live separation (issue #36): push blocks of samples as they arrive, get blocks of stems.
+
+    ``Live(sr, score, channels=1, groups=None, latency=0.1)``; ``push(block)`` takes a 1-D block
+    (mono) or (channels, samples) of any length and returns a dict {group: array} of the stems
+    finished so far (whole hops; 1-D for a mono stream), delayed by ``latency_samples``;
+    ``finish()`` returns the rest. The same samples give the same stems whatever the block sizes.
+    ``position`` says where the follower is (score_time, tempo, confidence, lost); ``onsets``
+    the audio time each note's onset was passed (NaN if not yet).
+    """
+
+    def __init__(self, sr, score, *, channels=1, groups=None, latency=0.1, label_by="auto", pedal=False):
+        self._mono = channels == 1
+        self._live = _notewise.Live(_score_columns(score, label_by, pedal), float(sr), int(channels), float(latency),
+                                    list(groups or []))
+
+    def _stems(self, result):
+        _, stems = result
+        return {n: (s[0] if self._mono else s) for n, s in zip(self._live.names, stems)}
+
+    def push(self, block):
+        a, _ = _audio(block)
+        return self._stems(self._live.push(a))
+
+    def finish(self):
+        return self._stems(self._live.finish())
+
+    names = property(lambda self: list(self._live.names))
+    latency_samples = property(lambda self: self._live.latency_samples)
+    position = property(lambda self: self._live.position)
+    onsets = property(lambda self: np.asarray(self._live.onsets))
+
+
+def live(blocks, sr, score, **options):
+    """Generator over ``Live``: for each block of ``blocks`` (an iterable of arrays), yields the
+    dict of stems it finished; after the last, the rest (``Live.finish``)."""
+    sep = Live(sr, score, **options)
+    for b in blocks:
+        yield sep.push(b)
+    yield sep.finish()

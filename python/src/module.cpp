@@ -22,6 +22,7 @@
 #include "notewise/core/threads.hpp"
 #include "notewise/eval/bss_eval.hpp"
 #include "notewise/io/score_io.hpp"
+#include "notewise/live/live.hpp"
 #include "notewise/nmf/nmf.hpp"
 #include "notewise/io/model_io.hpp"
 #include "notewise/pipeline/memory.hpp"
@@ -617,4 +618,51 @@ PYBIND11_MODULE(_notewise, m) {
         return d;
       },
       py::arg("reference"), py::arg("estimate"), py::arg("filter_length"));
+
+  // Live separation (issue #36; live/live.hpp): blocks in, stems out, following the score.
+  py::class_<LiveSeparator>(m, "Live")
+      .def(py::init([](const ScoreColumns& score, double sample_rate, int channels, double latency,
+                       const std::vector<std::string>& group_specs) {
+             const Score s = score_of(score);
+             std::vector<GroupSpec> specs;
+             for (const auto& g : group_specs) specs.push_back(parse_group_spec(g));
+             if (specs.empty()) specs = label_group_specs(s);
+             LiveOptions o = LiveOptions::tuned();
+             o.latency_seconds = latency;
+             return LiveSeparator(s, group_notes(s, specs), sample_rate, channels, o);
+           }),
+           py::arg("score"), py::arg("sample_rate"), py::arg("channels"), py::arg("latency"), py::arg("groups"))
+      .def("push",
+           [](LiveSeparator& live, const FloatArray& block) {
+             LiveBlock b;
+             {
+               const auto view = audio_view(block);
+               py::gil_scoped_release nogil;
+               b = live.push(view);
+             }
+             py::list stems;
+             for (auto& st : b.stems) stems.append(owned_transposed(std::move(st)));
+             return py::make_tuple(b.first, stems);
+           })
+      .def("finish",
+           [](LiveSeparator& live) {
+             LiveBlock b = live.finish();
+             py::list stems;
+             for (auto& st : b.stems) stems.append(owned_transposed(std::move(st)));
+             return py::make_tuple(b.first, stems);
+           })
+      .def_property_readonly("names", [](const LiveSeparator& l) { return l.groups().names; })
+      .def_property_readonly("latency_samples", &LiveSeparator::latency_samples)
+      .def_property_readonly("hop", &LiveSeparator::hop)
+      .def_property_readonly("position", [](const LiveSeparator& l) {
+        const FollowerState& st = l.follower().state();
+        py::dict d;
+        d["audio_time"] = st.audio_time;
+        d["score_time"] = st.score_time;
+        d["tempo"] = st.tempo;
+        d["confidence"] = st.confidence;
+        d["lost"] = st.lost;
+        return d;
+      })
+      .def_property_readonly("onsets", [](const LiveSeparator& l) { return l.follower().onsets(); });
 }

@@ -611,3 +611,36 @@ def test_threads_and_wait_policy_from_the_environment():
     out = subprocess.run([sys.executable, "-W", "always", "-c", "import notewise"], env=env, capture_output=True,
                          text=True, check=True)
     assert "NOTEWISE_THREADS" in out.stderr
+
+
+# --- Live separation (issue #36) ------------------------------------------------------------
+
+def test_live_blocks_of_any_size_give_the_same_stems_that_sum_to_the_delayed_mix():
+    n = int(2.3 * SR)
+    l, r = two_tones(n)
+    x = l + r
+    score = {"start": [0.1, 0.5], "duration": [1.4, 1.4], "pitch": [60, 67], "velocity": [100, 100], "label": ["l", "r"]}
+
+    def run(block):
+        parts = {}
+        for d in notewise.live((x[i:i + block] for i in range(0, n, block)), SR, score):
+            for k, v in d.items():
+                parts.setdefault(k, []).append(v)
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    a, b = run(100), run(n)
+    sep = notewise.Live(SR, score)
+    L = sep.latency_samples
+    assert list(a) == ["l", "r"] and L <= 0.1 * SR
+    for k in a:
+        assert a[k].shape == (n + L,) and np.array_equal(a[k], b[k])
+    delayed = np.concatenate([np.zeros(L, np.float32), x])
+    assert np.abs(a["l"] + a["r"] - delayed).max() < 1e-5
+    # Each stem holds mostly its own tone (the other's energy is far below its own).
+    for k, own in (("l", l), ("r", r)):
+        est = a[k][L:]
+        assert np.sum((est - own) ** 2) < 0.1 * np.sum(own ** 2)
+    p = sep.position
+    assert set(p) == {"audio_time", "score_time", "tempo", "confidence", "lost"}
+    with pytest.raises(ValueError):
+        sep.push(np.zeros((2, 10), np.float32))  # two channels to a mono stream

@@ -450,7 +450,8 @@ void AudioReader::read(Index start, Eigen::Ref<MatrixXf> out) {
     }
 }
 
-AudioWriter::AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite)
+AudioWriter::AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite,
+                         bool followable)
     : path_(path), channels_(channels) {
   require(sample_rate > 0, "sample_rate", sample_rate, "> 0");
   require(channels >= 1, "channels", channels, ">= 1");
@@ -463,11 +464,14 @@ AudioWriter::AudioWriter(const std::string& path, int channels, int sample_rate,
   const std::filesystem::path target(path);
   std::random_device rd;
   // As write_atomically: hidden, in the same folder, the extension last.
-  tmp_ = (target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(rd() % 1000000) +
-                                  target.extension().string())).string();
+  tmp_ = followable ? path + ".part"
+                    : (target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(rd() % 1000000) +
+                                               target.extension().string())).string();
   slot_ = register_cleanup(tmp_, 0);
   try {
     file_ = open_for_writing(path, tmp_, channels, sample_rate, encoding);
+    if (followable && (encoding.format == FileFormat::Wav || encoding.format == FileFormat::Aiff))
+      sf_command(static_cast<SNDFILE*>(file_), SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
   } catch (...) {
     unregister_cleanup(slot_);
     std::error_code ignore;

@@ -40,7 +40,7 @@ need=(/usr/bin/notewise /usr/include/notewise/version.hpp /usr/include/notewise/
       /usr/lib/cmake/notewise/notewiseConfig.cmake /usr/lib/cmake/notewise/notewiseTargets.cmake
       /usr/lib/python3/dist-packages/notewise/__init__.py /usr/share/bash-completion/completions/notewise
       /usr/share/doc/notewise/LICENSE /usr/share/doc/notewise/CHANGELOG.md)
-for layer in core nmf nae score separation align pipeline edit mosaic eval plot io report; do
+for layer in core nmf nae score separation align pipeline live edit mosaic eval plot io report; do
   need+=("/usr/lib/libnotewise_$layer.a")
 done
 [ -e "$build/notewise.1" ] && need+=(/usr/share/man/man1/notewise.1)

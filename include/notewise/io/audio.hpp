@@ -118,9 +118,14 @@ int write_audio(const std::string& path, const Eigen::Ref<const MatrixXf>& sampl
 // on destruction without commit, and by the signal cleanup), renamed over `path` by commit().
 // Only where the format stores the rate as given (streams(); write_audio resamples the
 // others). Same encoding, clipping and checks as write_audio. Not thread safe.
+//
+// followable: the file being written is `path` + ".part" (visible, beside it) and, for WAV and
+// AIFF, its header is rewritten after every write(), so that a reader can follow it as it grows
+// (a live run's stems); commit() renames it over `path` as before.
 class AudioWriter {
  public:
-  AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite = false);
+  AudioWriter(const std::string& path, int channels, int sample_rate, const Encoding& encoding, bool overwrite = false,
+              bool followable = false);
   ~AudioWriter();
   AudioWriter(const AudioWriter&) = delete;
   AudioWriter& operator=(const AudioWriter&) = delete;

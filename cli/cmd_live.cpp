@@ -1,0 +1,207 @@
+// notewise live: separate a performance while it is played, following its score (issue #36).
+// Thin: the work is LiveSeparator's (live/live.hpp); this reads blocks, writes what comes back.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "notewise/report/alignment_files.hpp"
+#include "commands.hpp"
+#include "notewise/core/error.hpp"
+#include "notewise/io/atomic_file.hpp"
+#include "notewise/io/audio.hpp"
+#include "notewise/io/audio_stream.hpp"
+#include "notewise/io/score_io.hpp"
+#include "notewise/live/live.hpp"
+#include "progress.hpp"
+
+namespace notewise::cli {
+
+void add_live_command(CLI::App& app, Globals& globals) {
+  struct Args {
+    std::string audio, score, out, raw = "float32", label_by = "auto";
+    std::vector<std::string> groups, minus, only;
+    double latency_ms = 100;
+    int overlap = 4;
+    int rate = 0, channels = 0;
+    bool realtime = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("live", "Separate a performance while it is played, following its score");
+  cmd->footer(
+      "Reads AUDIO (a file, or - for standard input: WAV, or raw samples with --rate and\n"
+      "--channels) block by block, follows the performance through the score (online, causal)\n"
+      "and writes one stem per group (as separate: one per label, or --group) into DIR as it is\n"
+      "made, delayed by a fixed latency (at most --latency ms: 3 hops of a 4-hop window).\n"
+      "Streaming contract: while the run goes on, every stem grows in DIR/NAME.wav.part (a WAV\n"
+      "whose header is rewritten after every block, so a player can follow it); at the end the\n"
+      "latency is taken off, each is renamed to DIR/NAME.wav and DIR/aligned.csv is written (the\n"
+      "columns and row order of align's output; each note's onset where the follower placed it\n"
+      "when it was played, its confidence then). On an error or an interrupt the .part files\n"
+      "are removed. --minus LABEL / --only LABEL also write practice mixes (minus-LABEL.wav:\n"
+      "every group but LABEL's; only-LABEL.wav). The run is single-threaded (--threads has no\n"
+      "effect); --realtime paces the reading at the recording's speed.\n"
+      "Example: notewise live quartet.flac --score score.csv --out live/ --minus violin");
+  cmd->add_option("audio", a->audio, "The recording, or - for standard input")->required();
+  cmd->add_option("-s,--score", a->score, "The score (.mid, .musicxml/.xml/.mxl or .csv)")->required();
+  cmd->add_option("-o,--out", a->out, "Output folder")->required();
+  cmd->add_option("--latency", a->latency_ms, "Latency bound in ms")->capture_default_str()->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--overlap", a->overlap, "Window length / hop (2..8): the latency is (overlap - 1) hops")
+      ->capture_default_str()->check(CLI::Range(2, 8));
+  cmd->add_option("-g,--group", a->groups, "A group NAME=SELECTION (repeatable; default: one per label)");
+  cmd->add_option("--minus", a->minus, "Also write a mix of every group but this one (repeatable)");
+  cmd->add_option("--only", a->only, "Also write a mix of this group alone (repeatable)");
+  cmd->add_flag("--realtime", a->realtime, "Read at the recording's pace instead of as fast as possible");
+  cmd->add_option("--rate", a->rate, "Standard input: raw samples at this rate (Hz)")->check(CLI::Range(1, 10000000));
+  cmd->add_option("--channels", a->channels, "Standard input: raw samples of this many channels")->check(CLI::Range(1, 100000));
+  cmd->add_option("--raw-format", a->raw, "Raw samples: float32 or int16 (little-endian, interleaved)")
+      ->capture_default_str()->check(CLI::IsMember({"float32", "int16"}));
+  cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
+      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
+  cmd->callback([a, &globals] {
+    const bool from_stdin = a->audio == "-";
+    if ((a->rate > 0) != (a->channels > 0)) throw CLI::ValidationError("--rate and --channels go together (raw samples)");
+    if (a->rate > 0 && !from_stdin) throw CLI::ValidationError("--rate and --channels are for raw samples on standard input (-)");
+    LiveOptions options = LiveOptions::tuned();
+    options.latency_seconds = a->latency_ms / 1000;
+    options.overlap = a->overlap;
+    std::vector<GroupSpec> specs;
+    validate_options([&] {
+      options.validate();
+      for (const auto& g : a->groups) specs.push_back(parse_group_spec(g));
+    });
+    io::MidiOptions mo;
+    mo.label_by = io::parse_label_by(a->label_by);
+    const Score score = io::read_score(a->score, mo);
+    if (specs.empty()) specs = label_group_specs(score);
+    const Grouping groups = group_notes(score, specs);
+    const auto group_index = [&](const std::string& name) {
+      for (std::size_t g = 0; g < groups.names.size(); ++g)
+        if (groups.names[g] == name) return g;
+      std::string known;
+      for (const auto& n : groups.names) known += (known.empty() ? "" : ", ") + n;
+      throw CLI::ValidationError("no group '" + name + "' (groups: " + known + ")");
+    };
+    struct Mix {
+      std::string file;
+      std::vector<bool> include;
+    };
+    std::vector<Mix> mixes;
+    for (const auto& l : a->minus) {
+      Mix m{"minus-" + safe_file_name(l), std::vector<bool>(groups.names.size(), true)};
+      m.include[group_index(l)] = false;
+      mixes.push_back(m);
+    }
+    for (const auto& l : a->only) {
+      Mix m{"only-" + safe_file_name(l), std::vector<bool>(groups.names.size(), false)};
+      m.include[group_index(l)] = true;
+      mixes.push_back(m);
+    }
+
+    // The input.
+    std::unique_ptr<io::AudioReader> file;
+    std::unique_ptr<io::AudioStreamReader> stream;
+    io::Audio whole;
+    int rate = 0, channels = 0;
+    if (from_stdin) {
+      io::StreamFormat f;
+      if (a->rate > 0) {
+        f.kind = a->raw == "int16" ? io::StreamFormat::Kind::RawInt16 : io::StreamFormat::Kind::RawFloat32;
+        f.sample_rate = a->rate;
+        f.channels = a->channels;
+      }
+      validate_options([&] { if (a->rate > 0) io::AudioStreamReader(stdin, "standard input", f); });
+      stream = std::make_unique<io::AudioStreamReader>(stdin, "standard input", f);
+      rate = stream->sample_rate();
+      channels = stream->channels();
+    } else {
+      file = std::make_unique<io::AudioReader>(a->audio);
+      if (!file->seekable()) {
+        whole = io::read_audio(a->audio);
+        file.reset();
+        rate = whole.sample_rate;
+        channels = whole.channels();
+      } else {
+        rate = file->sample_rate();
+        channels = file->channels();
+      }
+    }
+    LiveSeparator live(score, groups, rate, channels, options);
+
+    // The outputs: checked before the work, written as they grow.
+    io::ensure_output_dir(a->out);
+    const std::filesystem::path dir(a->out);
+    std::vector<std::string> names = file_stems(groups.names);
+    for (const auto& m : mixes) names.push_back(m.file);
+    const std::string aligned = (dir / "aligned.csv").string();
+    io::check_writable(aligned, globals.force);
+    io::Encoding enc;
+    enc.format = io::FileFormat::Wav;
+    enc.sample = io::SampleFormat::Float32;
+    std::vector<std::unique_ptr<io::AudioWriter>> writers;
+    for (const auto& n : names)
+      writers.push_back(std::make_unique<io::AudioWriter>((dir / (n + ".wav")).string(), channels, rate, enc, globals.force, true));
+
+    const Index L = live.latency_samples();
+    Index skipped = 0;  // of the delayed timeline's first L samples
+    const auto write = [&](const LiveBlock& b) {
+      const Index skip = std::min(b.frames, std::max<Index>(0, L - skipped));
+      skipped += skip;
+      const Index n = b.frames - skip;
+      if (n == 0) return;
+      for (std::size_t g = 0; g < groups.names.size(); ++g) writers[g]->write(b.stems[g].bottomRows(n));
+      for (std::size_t k = 0; k < mixes.size(); ++k)
+        writers[groups.names.size() + k]->write(LiveSeparator::mix(b, mixes[k].include).bottomRows(n));
+    };
+    info(globals.quiet, "live: " + std::to_string(groups.names.size()) + " groups, latency " +
+                            std::to_string(static_cast<int>(std::lround(live.latency_seconds() * 1000))) + " ms (" +
+                            std::to_string(L) + " samples at " + std::to_string(rate) + " Hz)");
+    const Index block = std::max<Index>(1, live.hop());
+    const auto wall0 = std::chrono::steady_clock::now();
+    const std::clock_t cpu0 = std::clock();
+    MatrixXf buf(block, channels);
+    Index total = whole.samples.rows() > 0 ? whole.samples.rows() : (file ? file->frames() : -1);
+    for (Index at = 0;;) {
+      Index n = 0;
+      if (stream) {
+        n = stream->read(buf, block);
+      } else {
+        n = std::min(block, total - at);
+        if (n > 0) {
+          buf.resize(n, channels);
+          if (file) file->read(at, buf);
+          else buf = whole.samples.middleRows(at, n);
+        }
+      }
+      if (n <= 0) break;
+      at += n;
+      write(live.push(buf.topRows(n)));
+      if (a->realtime) std::this_thread::sleep_until(wall0 + std::chrono::duration<double>(static_cast<double>(at) / rate));
+    }
+    write(live.finish());
+    const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+    const double seconds = static_cast<double>(live.input_samples()) / rate;
+    if (live.input_samples() == 0) throw IoError(a->audio, "no samples");
+    for (auto& w : writers) w->commit();
+    Alignment al;
+    al.aligned = live.followed_score(&al.confidence);
+    double mean = 0;
+    for (double c : al.confidence) mean += c;
+    al.mean_confidence = al.confidence.empty() ? 0 : mean / static_cast<double>(al.confidence.size());
+    report::write_aligned_score(aligned, a->score, al, globals.force);
+    std::size_t passed = 0;
+    for (double o : live.follower().onsets()) passed += std::isfinite(o) ? 1 : 0;
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "followed %zu of %zu notes (mean confidence %.2f%s); %.1f s of audio in %.2f s of CPU time (real-time "
+                  "factor %.4f); wrote %zu files and aligned.csv in %s",
+                  passed, score.size(), al.mean_confidence, live.follower().state().lost ? ", lost at the end" : "", seconds,
+                  cpu, seconds > 0 ? cpu / seconds : 0.0, names.size(), a->out.c_str());
+    info(globals.quiet, line);
+  });
+}
+
+}  // namespace notewise::cli
