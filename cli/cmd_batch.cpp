@@ -258,7 +258,7 @@ std::string run_task(RowProcesses& rows, const std::string& task, int rank, cons
   return out.dump();
 }
 
-struct Args {
+struct BatchArgs {
   std::string manifest, out, command = "separate";
   int jobs = 1;
 };
@@ -284,7 +284,7 @@ int threads_per_row(const Globals& globals, int ranks, int jobs) {
 
 // Each row as a task (batch_ranks.hpp carries it as JSON text): this program's command line for
 // it, its folder and the marker its run commits last.
-std::vector<std::string> row_tasks(const std::vector<io::BatchRow>& rows, const std::vector<std::size_t>& order, const Args& a,
+std::vector<std::string> row_tasks(const std::vector<io::BatchRow>& rows, const std::vector<std::size_t>& order, const BatchArgs& a,
                                    const Globals& globals, int row_threads, const std::string& marker) {
   std::vector<std::string> tasks;
   for (std::size_t i : order) {
@@ -343,7 +343,7 @@ std::pair<std::size_t, std::size_t> run_rows(RowProcesses& processes, ranks::Ses
 }  // namespace
 
 void add_batch_command(CLI::App& app, Globals& globals) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<BatchArgs>();
   CLI::App* cmd = app.add_subcommand("batch", "Run separate (or decompose) on every row of a manifest, resumably");
   cmd->footer(
       "MANIFEST.csv: a header with the columns audio, score and optionally name (the output folder\n"

@@ -28,7 +28,7 @@ MatrixXf template_from(const std::string& path, int rate, const DrumOptions& o, 
   return t;
 }
 
-struct Args {
+struct DrumsArgs {
   std::string audio, score, out, format = "pcm16", reference, templates;
   std::vector<std::string> classes;
   bool fix_templates = false, drums_only = false;
@@ -45,7 +45,7 @@ struct DrumScore {
   Grouping groups, pitched_groups;
 };
 
-DrumScore read_drum_score(const Args& a, std::vector<GroupSpec> specs, bool quiet) {
+DrumScore read_drum_score(const DrumsArgs& a, std::vector<GroupSpec> specs, bool quiet) {
   DrumScore ds;
   Score score = io::read_score(a.score);
   // Drum notes as 'separate' tells them (is_drum: GM channel 10, MusicXML unpitched notes, CSV
@@ -89,7 +89,7 @@ DrumScore read_drum_score(const Args& a, std::vector<GroupSpec> specs, bool quie
 
 // --templates DIR: the start templates of the classes that have DIR/<class>.wav (named as
 // file_stems makes them, without --filename); the others are learnt from a flat start.
-std::vector<std::pair<std::string, MatrixXf>> template_starts(Args& a, const Grouping& groups, const std::vector<std::string>& template_stems,
+std::vector<std::pair<std::string, MatrixXf>> template_starts(DrumsArgs& a, const Grouping& groups, const std::vector<std::string>& template_stems,
                                                               std::size_t first) {
   std::vector<std::pair<std::string, MatrixXf>> starts;
   if (!a.templates.empty()) {
@@ -108,7 +108,7 @@ std::vector<std::pair<std::string, MatrixXf>> template_starts(Args& a, const Gro
 
 // DIR/<stem>.wav per track and class, W.npy (frame t of class c in column t * classes + c),
 // H.npy, H0.npy, loss.csv, the figures and report.json (with the scores against a reference).
-void write_drum_outputs(const Args& a, const Globals& globals, const std::string& staging, const DrumScore& ds,
+void write_drum_outputs(const DrumsArgs& a, const Globals& globals, const std::string& staging, const DrumScore& ds,
                         const DrumSeparation& d, const io::Audio& audio, const std::vector<std::string>& stems,
                         const std::vector<std::pair<std::string, MatrixXf>>& starts, std::chrono::steady_clock::time_point t0) {
   const Grouping &groups = ds.groups, &pitched_groups = ds.pitched_groups;
@@ -163,7 +163,7 @@ void write_drum_outputs(const Args& a, const Globals& globals, const std::string
 }  // namespace
 
 void add_drums_command(CLI::App& app, Globals& globals) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<DrumsArgs>();
   CLI::App* cmd = app.add_subcommand("drums", "Split a drum recording into its drums (kick, snare, hi-hat, ...) by its score");
   cmd->footer(
       "Score-informed drum decomposition (Dittmar & Mueller, IEEE/ACM TASLP 2016): one NMFD template\n"

@@ -77,7 +77,7 @@ Transposition parse_transpose(const std::string& text, bool time = false) {
   return t;
 }
 
-struct Args {
+struct EditArgs {
   std::string audio, out;
   AudioOutArgs audio_out;
   std::vector<std::string> gains;
@@ -87,7 +87,7 @@ struct Args {
 };
 
 // --transpose / --shift-time: the notes moved in pitch or time (load, decompose and shift).
-void transpose_edit(Args& a, const Globals& globals, const std::vector<Transposition>& transpositions, const io::Encoding& encoding) {
+void transpose_edit(EditArgs& a, const Globals& globals, const std::vector<Transposition>& transpositions, const io::Encoding& encoding) {
   ProgressBar load_bar("load", globals.quiet);
   load_bar.stage(1, 2);  // load, decompose (and shift)
   const Input in = load_input(a.audio, a.model, globals);
@@ -115,7 +115,7 @@ void transpose_edit(Args& a, const Globals& globals, const std::vector<Transposi
 }
 
 // --gain / --mute: the groups' stems times their gains, summed (load, decompose, resynthesise).
-void remix_edit(Args& a, const Globals& globals, const std::vector<std::pair<std::string, double>>& gains, const io::Encoding& encoding) {
+void remix_edit(EditArgs& a, const Globals& globals, const std::vector<std::pair<std::string, double>>& gains, const io::Encoding& encoding) {
   ProgressBar load_bar("load", globals.quiet);
   load_bar.stage(1, 3);  // load, decompose, resynthesise
   // The remix is written block by block as the stems come (in the formats that store the
@@ -189,7 +189,7 @@ void remix_edit(Args& a, const Globals& globals, const std::vector<std::pair<std
 }  // namespace
 
 void add_edit_command(CLI::App& app, Globals& globals) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<EditArgs>();
   CLI::App* cmd = app.add_subcommand("edit", "Re-mix a recording's note groups with new gains; mute notes");
   cmd->footer(
       "The recording is separated into groups (as 'separate'), each group is scaled by its gain and\n"

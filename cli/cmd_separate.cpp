@@ -19,7 +19,7 @@ namespace notewise::cli {
 
 namespace {
 
-struct Args {
+struct SeparateArgs {
   std::string audio, out, reference, ext = "wav";
   AudioOutArgs audio_out;
   StemNameArgs names;
@@ -30,7 +30,7 @@ struct Args {
 // The stems' file names as the score alone makes them (the groups as the run makes them: the
 // pitched groups, then the drum classes), so that existing files are refused (without --force)
 // and the reference stems checked before any work (reading the audio, aligning, decomposing).
-std::vector<std::string> stems_of_score(const Args& a) {
+std::vector<std::string> stems_of_score(const SeparateArgs& a) {
   const Score score = io::read_score(a.model.score, a.model.midi_options());
   std::vector<GroupSpec> specs;
   for (const auto& g : a.model.groups) specs.push_back(parse_group_spec(g));
@@ -50,7 +50,7 @@ std::vector<std::string> stems_of_score(const Args& a) {
   return a.names.stems(stem_groups(names).names, false);
 }
 
-void expect_before_work(const io::OutputRun& run, const Args& a, std::vector<std::string> files, const std::string& ext) {
+void expect_before_work(const io::OutputRun& run, const SeparateArgs& a, std::vector<std::string> files, const std::string& ext) {
   if (!a.reference.empty()) {
     const std::vector<std::string> stems = stems_of_score(a);
     check_reference_stems(a.reference, stems);
@@ -67,7 +67,7 @@ void expect_before_work(const io::OutputRun& run, const Args& a, std::vector<std
 
 // Stages 2 and 3 with their progress bars: the decomposition, and the stems handed to `stems`
 // as they are resynthesised; their timings into facts.
-Separation decompose_and_resynthesise(const Args& a, const Globals& globals, Input& in, io::StemFiles& stems,
+Separation decompose_and_resynthesise(const SeparateArgs& a, const Globals& globals, Input& in, io::StemFiles& stems,
                                       const std::string& staging, int stages, report::SeparationFacts& facts) {
   ProgressBar nmf_bar("decompose", globals.quiet);
   nmf_bar.stage(2, stages);
@@ -101,7 +101,7 @@ Separation decompose_and_resynthesise(const Args& a, const Globals& globals, Inp
 }
 
 // report.json's "stems": what the files hold.
-nlohmann::json stems_json(const Args& a, const io::Encoding& encoding, int stem_rate) {
+nlohmann::json stems_json(const SeparateArgs& a, const io::Encoding& encoding, int stem_rate) {
   const bool lossy = io::is_lossy(encoding.format);
   return {{"format", a.ext},
           {"sample_rate", stem_rate},
@@ -111,7 +111,7 @@ nlohmann::json stems_json(const Args& a, const io::Encoding& encoding, int stem_
 
 // What a separation leaves beside its stems and model files: report.json (with the alignment,
 // the estimates, the scores against a reference and the verdict) and the page.
-void write_run_files(const Args& a, const Globals& globals, const io::OutputRun& run, const Input& in, const Separation& s,
+void write_run_files(const SeparateArgs& a, const Globals& globals, const io::OutputRun& run, const Input& in, const Separation& s,
                      report::SeparationFacts facts) {
   facts.audio = a.audio;
   facts.parameters = a.model.to_json(&in.decisions);
@@ -159,7 +159,7 @@ void write_run_files(const Args& a, const Globals& globals, const io::OutputRun&
 }  // namespace
 
 void add_separate_command(CLI::App& app, Globals& globals) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<SeparateArgs>();
   CLI::App* cmd = app.add_subcommand("separate", "Split a recording into one audio file per group of notes");
   const char* examples =
       "Examples:\n"
