@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <regex>
+#include <sstream>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -36,14 +37,24 @@ std::string long_flag(const Setting& s) {
   return flag;
 }
 
-// The option's entry in the help: from its flag to the next option's line.
+// The option's entry in the help: the line that names it ("  -n,--iterations INT=50 ...", the
+// names up to the first space, '=' or '[') and the lines that continue its description.
 std::string entry(const std::string& help, const std::string& flag) {
-  const std::regex re("(^|[ ,])" + flag + "([ =,\\n]|$)");
-  std::smatch m;
-  if (!std::regex_search(help, m, re)) return "";
-  const std::size_t at = static_cast<std::size_t>(m.position(0));
-  const std::size_t next = help.find("\n  -", at);
-  return help.substr(at, next == std::string::npos ? std::string::npos : next - at);
+  std::istringstream in(help);
+  std::string line, out;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("  -", 0) == 0) {
+      if (inside) break;
+      const std::string names = line.substr(2, line.find_first_of(" =[", 2) - 2);
+      std::istringstream parts(names);
+      for (std::string n; std::getline(parts, n, ',');) inside = inside || n == flag;
+    } else if (inside && line.rfind("   ", 0) != 0) {
+      break;
+    }
+    if (inside) out += line + "\n";
+  }
+  return out;
 }
 
 }  // namespace
