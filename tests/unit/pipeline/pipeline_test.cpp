@@ -300,8 +300,9 @@ TEST(MemoryEstimate, GrowsWithLengthAndLowersWithTheOptionsItNames) {
   EXPECT_FALSE(holds(spilled, "spectrogram V"));
   const double growth = spilled.bytes - estimate_memory(10 * minute, kRate, 2, score, kl, true, true, false, true).bytes;
   EXPECT_LT(growth, 0.5 * (V_hour - V_ten));
-  // The message for a run that does not fit names --spectrogram disk where it applies.
-  EXPECT_NE(kept.parts.front().lower.find("--spectrogram disk"), std::string::npos) << kept.parts.front().what;
+  // The message for a run that does not fit names the spectrogram setting (disk) where it
+  // applies, as a setting the front ends spell (--spectrogram disk, spectrogram="disk").
+  EXPECT_NE(kept.parts.front().lower.find("{setting:spectrogram=disk}"), std::string::npos) << kept.parts.front().what;
   // The score-fit check (or the alignment) holds its features for the whole recording: with V
   // on disk, its phase is the peak, and it grows with the pitches the score uses.
   PipelineOptions checked = kl;
