@@ -12,8 +12,7 @@
 namespace notewise::nmf {
 namespace {
 
-template <class T>
-constexpr T kEps = std::numeric_limits<T>::epsilon();
+using engine::kEps;
 
 // [S_0(H); S_1(H); ...; S_{T-1}(H)]: (R T) x N, so that L = [W_0 .. W_{T-1}] times it.
 template <class T>

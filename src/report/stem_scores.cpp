@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "json_number.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
 #include "notewise/eval/bss_eval.hpp"
@@ -29,8 +30,6 @@ VectorXd mono_of(const std::string& path, Index length, int* rate, bool resample
   x.head(n) = mono.head(n).cast<double>();  // shorter estimates are zero-padded, longer cut
   return x;
 }
-
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 // Audio files libsndfile reads, by extension (lower case).
 bool is_audio_file(const std::filesystem::path& p) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "json_number.hpp"
 #include "notewise/core/error.hpp"
 #include "notewise/core/stft.hpp"
 #include "notewise/score/decompose.hpp"
@@ -11,8 +12,6 @@
 
 namespace notewise::report {
 namespace {
-
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 double num(const nlohmann::json& j, const char* key, double otherwise = NAN) {
   return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : otherwise;
