@@ -209,7 +209,8 @@ PipelineOptions pipeline_options(py::dict o, const std::string& mode, std::strin
       continue;
     }
     const Setting* s = find_setting(name);
-    if (s == nullptr || (mode != "separate" && name == "drums")) {
+    const unsigned takes = mode == "align" ? unsigned{kAlign} : unsigned{kSeparate | kDecompose | kEdit};
+    if (s == nullptr || (s->commands & takes) == 0 || (mode != "separate" && name == "drums")) {
       keys += (keys.empty() ? "" : ", ") + name;
       continue;
     }
@@ -257,6 +258,7 @@ py::list settings_list() {
     if (s.commands & kSeparate) commands.append("separate");
     if (s.commands & kDecompose) commands.append("decompose");
     if (s.commands & kEdit) commands.append("edit");
+    if (s.commands & kAlign) commands.append("align");
     d["commands"] = commands;
     d["report_key"] = s.key();
     out.append(d);
@@ -475,6 +477,10 @@ py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::o
 // rate: analysis_sr, as the audio's rate is sr).
 std::string python_text(const std::string& text) {
   return render_setting_names(text, [](const Setting& s, const std::string& value) {
+    if (s.commands == 0 && value.empty())  // the program's own options, in Python's terms
+      return s.name == "out" ? std::string("report=") : s.name == "no_report" ? std::string("report=None")
+             : s.name == "mute"                ? s.name  // "mute 'pitch==60' matches no note"
+                                               : s.name + "=";
     const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
     if (value.empty()) return name + "=";
     const auto eq = value.find('=');
@@ -523,17 +529,19 @@ PYBIND11_MODULE(_notewise, m) {
 
   m.def(
       "align",
-      [](const FloatArray& audio, int sample_rate, const ScoreColumns& score) {
+      [](const FloatArray& audio, int sample_rate, const ScoreColumns& score, py::dict options) {
         const Score s = score_of(score);
         const auto samples = audio_view(audio);
+        std::string max_memory;
+        const AlignOptions o = pipeline_options(options, "align", max_memory).alignment;  // the table's align settings
         Alignment al;
         {
           py::gil_scoped_release nogil;
-          al = align_recording(samples, sample_rate, s);
+          al = align_recording(samples, sample_rate, s, o);
         }
         return alignment_dict(al);
       },
-      py::arg("audio"), py::arg("sample_rate"), py::arg("score"));
+      py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options") = py::dict());
 
   m.def(
       "read_score",
