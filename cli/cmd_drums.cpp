@@ -37,6 +37,22 @@ DrumScore read_drum_score(const DrumsArgs& a, std::vector<GroupSpec> specs, bool
   return ds;
 }
 
+// The run's files (report::write_drum_files) and report.json, with the scores against
+// --reference and the run's time.
+void write_drum_run(const DrumsArgs& a, const Globals& globals, const std::string& staging, report::DrumRun dr,
+                    const std::vector<std::pair<std::string, MatrixXf>>& starts, std::chrono::steady_clock::time_point t0) {
+  for (const auto& s : starts) dr.started.push_back(s.first);
+  nlohmann::json report = report::write_drum_files(staging, dr, io::parse_sample_format(a.format), globals.force);
+  if (!a.reference.empty()) {
+    const nlohmann::json scores = evaluate_stems(a.reference, staging, dr.stems);
+    report["scores"] = scores;
+    const auto& m = scores["mean_SDR"];
+    info(globals.quiet, "against " + a.reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
+  }
+  report["seconds"] = seconds_since(t0);
+  io::write_text((std::filesystem::path(staging) / "report.json").string(), report.dump(1) + "\n", globals.force);
+}
+
 }  // namespace
 
 void add_drums_command(CLI::App& app, Globals& globals) {
@@ -134,17 +150,8 @@ void add_drums_command(CLI::App& app, Globals& globals) {
             : separate_band(x, a->rate, audio.samples, audio.sample_rate, ds.pitched, pitched_groups,
                             SeparationOptions::tuned().decompose.constraints, ds.drums, groups, a->o, progress);
     bar.finish();
-    report::DrumRun dr{a->audio, a->score, a->rate, a->o, &ds, &d, &audio, stems, {}, a->fix_templates};
-    for (const auto& s : starts) dr.started.push_back(s.first);
-    nlohmann::json report = report::write_drum_files(run->staging(), dr, io::parse_sample_format(a->format), globals.force);
-    if (!a->reference.empty()) {
-      const nlohmann::json scores = evaluate_stems(a->reference, run->staging(), stems);
-      report["scores"] = scores;
-      const auto& m = scores["mean_SDR"];
-      info(globals.quiet, "against " + a->reference + ": mean SDR " + (m.is_null() ? std::string("-inf") : std::to_string(m.get<double>())) + " dB");
-    }
-    report["seconds"] = seconds_since(t0);
-    io::write_text((std::filesystem::path(run->staging()) / "report.json").string(), report.dump(1) + "\n", globals.force);
+    write_drum_run(*a, globals, run->staging(), {a->audio, a->score, a->rate, a->o, &ds, &d, &audio, stems, {}, a->fix_templates},
+                   starts, t0);
     run->commit("report.json");
     std::string names;
     for (std::size_t k = 0; k < stems.size(); ++k) names += (names.empty() ? "" : ", ") + stem_of(k);

@@ -390,11 +390,11 @@ _with_settings(decompose, "decompose", ())
 
 
 def _gain(name, g):
-    if isinstance(g, str):
-        t = g.strip()
-        if t.lower().endswith("db"):
-            return 10.0 ** (float(t[:-2]) / 20.0)
-        return float(t)
+    if isinstance(g, str):  # "-6dB", "+3 dB", "0.5": read as the program reads --gain
+        try:
+            return _notewise.parse_gain("g=" + g.strip())
+        except ValueError as e:
+            raise ValueError("gains[%r] = %r: %s" % (name, g, e)) from None
     return float(g)
 
 

@@ -266,13 +266,15 @@ py::list settings_list() {
   return out;
 }
 
+std::string python_text(const std::string& text);  // below: the library's setting names as keywords
+
 py::dict timbre_dict(const TimbrePlan& plan) {
   py::list instruments, sources;
   for (const auto& i : plan.instruments) {
     py::dict d;
     d["label"] = i.label;
     d["instrument"] = family_name(i.family);
-    d["from"] = i.source;
+    d["from"] = python_text(i.source);
     instruments.append(d);
   }
   for (const auto& s : plan.sources) {
@@ -519,6 +521,8 @@ PYBIND11_MODULE(_notewise, m) {
 
   // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
   m.def("settings", &settings_list);
+  // edit's "GROUP=GAIN" ("-6dB", "0.5") as the program reads it: the linear gain.
+  m.def("parse_gain", [](const std::string& text) { return parse_group_gain(text).second; }, py::arg("text"));
   m.def("render_settings", &python_text);
   m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
   m.def("threads", [] { return threads::limit(); });

@@ -174,6 +174,9 @@ def test_edit_unit_gains_give_the_input_and_mute_removes_notes():
     assert np.linalg.norm(muted - a) < np.linalg.norm(mix - a) / 3
     with pytest.raises(ValueError, match="no such group"):
         notewise.edit(mix, SR, ROWS, gains={"nope": 0.5}, **FAST)
+    # A gain in words is read as the program reads --gain (the library's parse_group_gain).
+    with pytest.raises(ValueError, match="use -6dB for decibels"):
+        notewise.edit(mix, SR, ROWS, gains={"l": "-6"}, **FAST)
     with pytest.raises(ValueError):
         notewise.edit(mix, SR, ROWS)
 

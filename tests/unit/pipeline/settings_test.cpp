@@ -205,8 +205,13 @@ TEST(Settings, LibraryTextsNameNoFlags) {
       std::ifstream in(e.path());
       std::string line;
       for (int n = 1; std::getline(in, line); ++n) {
-        const std::size_t code = line.find_first_not_of(" \t");
-        if (code == std::string::npos || line.compare(code, 2, "//") == 0 || line.find(".flag = ") != std::string::npos) continue;
+        if (line.find(".flag = ") != std::string::npos) continue;
+        bool quoted = false;  // the code before a comment: "//" outside a string literal
+        for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+          if (line[i] == '\\' && quoted) ++i;
+          else if (line[i] == '"') quoted = !quoted;
+          else if (!quoted && line[i] == '/' && line[i + 1] == '/') line.erase(i);
+        }
         for (std::sregex_iterator m(line.begin(), line.end(), literal), end; m != end; ++m)
           if (std::regex_search(m->str(), flag)) found.push_back(e.path().string() + ":" + std::to_string(n) + ": " + m->str());
       }
