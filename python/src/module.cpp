@@ -478,11 +478,9 @@ py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::o
 // A library message with the settings it names spelt as this module's keywords (the analysis
 // rate: analysis_sr, as the audio's rate is sr).
 std::string python_text(const std::string& text) {
-  return render_setting_names(text, [](const Setting& s, const std::string& value) {
+  std::string out = render_setting_names(text, [](const Setting& s, const std::string& value) {
     if (s.commands == 0 && value.empty())  // the program's own options, in Python's terms
-      return s.name == "out" ? std::string("report=") : s.name == "no_report" ? std::string("report=None")
-             : s.name == "mute"                ? s.name  // "mute 'pitch==60' matches no note"
-                                               : s.name + "=";
+      return s.name == "out" ? std::string("report=") : s.name == "no_report" ? std::string("report=None") : s.name + "=";
     const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
     if (value.empty()) return name + "=";
     const auto eq = value.find('=');
@@ -491,6 +489,9 @@ std::string python_text(const std::string& text) {
     if (s.type == SettingType::Choice || s.type == SettingType::Text || s.type == SettingType::List) return name + "='" + value + "'";
     return name + "=" + value;
   });
+  // "{setting:mute} 'pitch==60'": the selection is the keyword's value, mute='pitch==60'.
+  for (std::size_t at; (at = out.find("mute= '")) != std::string::npos;) out.erase(at + 5, 1);
+  return out;
 }
 
 }  // namespace

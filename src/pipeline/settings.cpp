@@ -527,6 +527,8 @@ std::vector<Setting> build() {
 }  // namespace
 
 std::string setting_number(double v) {
+  // Whole numbers in full ("100000", where the shortest form is "1e+05"), as help texts show them.
+  if (std::abs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);

@@ -88,7 +88,7 @@ const Setting* find_setting(std::string_view name);
 // range or choices. Throws InvalidArgument "NAME = TEXT: must be ..." (the setting's name).
 void check_setting(const Setting& s, const std::string& text);
 
-// A number as text, shortest form that reads back to the same double.
+// A number as text, shortest form that reads back to the same double (whole numbers in full).
 std::string setting_number(double v);
 
 // The values a caller gave (text, as typed on a command line; lists one text per entry), and
