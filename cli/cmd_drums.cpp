@@ -1,5 +1,6 @@
 // notewise drums: score-informed drum decomposition (Dittmar & Mueller 2016). The work is
 // separate_drums (separation/drums.hpp); this file reads, writes and reports.
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
