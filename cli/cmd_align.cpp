@@ -23,11 +23,9 @@ constexpr int kAlignRate = 22050;  // Hz: the alignment's analysis rate
 
 void add_align_command(CLI::App& app, Globals& globals) {
   struct Args {
-    std::string audio, score, out, warp, label_by = "auto", excerpt = "auto";
-    std::vector<double> weights{1.0, 1.0, 1.0};
-    std::string per_voice = "yes";
-    bool no_onsets = false, strict = false, pedal = false, no_refine = false;
-    AlignOptions options;
+    std::string audio, score, out, warp;
+    bool strict = false;
+    ModelArgs settings;  // the library's table: align's own settings, label_by, pedal
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("align", "Synchronise a score (MIDI, MusicXML or CSV) with a recording of it");
@@ -60,76 +58,22 @@ void add_align_command(CLI::App& app, Globals& globals) {
   cmd->add_option("-s,--score", a->score, "The score to synchronise (.mid, .musicxml/.xml/.mxl or .csv)")->required();
   cmd->add_option("-o,--out", a->out, "Aligned score: .csv, or .mid for a Standard MIDI File")->required();
   cmd->add_option("--warp", a->warp, "Where to write the warp (default: OUT's name with .warp.csv)");
-  cmd->add_option("--step-weights", a->weights, "DTW weights of the steps (1,1),(1,0),(0,1)")
-      ->delimiter(',')->expected(3)->capture_default_str();
-  cmd->add_option("--feature-rate", a->options.feature_rate, "Feature frames per second")->capture_default_str()->check(CLI::Range(1.0, 1000.0));
-  cmd->add_option("--levels", a->options.dtw.levels, "Multiscale DTW levels")->capture_default_str()->check(CLI::Range(1, 8));
-  cmd->add_option("--radius", a->options.dtw.radius, "Band radius around the coarser path, in frames")->capture_default_str()->check(CLI::Range(1, 100000));
-  cmd->add_flag("--no-onset-features", a->no_onsets, "Chroma features only");
-  cmd->add_option("--low-pitch-doublings", a->options.low_pitch_doublings,
-                  "Chroma of low pitches from windows up to 2^N times the STFT size, each the shortest that resolves "
-                  "its semitone (0: one window for all)")
-      ->capture_default_str()->check(CLI::Range(0, 3));
-  cmd->add_option("--silence-db", a->options.silence_db, "Audio frames this far below the loud level are silent (dB)")->capture_default_str();
-  cmd->add_option("--silence-cost", a->options.silence_cost, "DTW cost of a silent audio frame against a sounding score frame")->capture_default_str();
-  cmd->add_option("--breath-db", a->options.breath_db, "Audio frames this far below the level of the second around them are breaths (dB, 0: off)")
-      ->capture_default_str();
-  cmd->add_option("--entry-cost", a->options.entry_cost,
-                  "DTW cost of sound resuming after a pause away from the score's onsets, per frame (0: off)")
-      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
-  cmd->add_flag("--no-refine", a->no_refine, "Keep the DTW path's onsets (no note-level refinement)");
-  cmd->add_option("--refine-window", a->options.refine_window, "Refinement: seconds either side of the DTW estimate")->capture_default_str();
-  cmd->add_option("--refine-prior", a->options.refine_prior, "Refinement: cost per second away from the DTW estimate")->capture_default_str();
-  cmd->add_option("--refine-weight", a->options.refine_weight,
-                  "Refinement: how far the onset moves from the DTW estimate to the attack (0..1)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  cmd->add_option("--refine-tempo", a->options.refine_tempo, "Refinement: cost per second of inter-onset change")->capture_default_str();
-  cmd->add_option("--per-voice", a->per_voice,
-                  "Per-voice refinement: each part's notes moved on their own to their pitches' rise (yes, no)")
-      ->capture_default_str()->check(CLI::IsMember({"yes", "no"}));
-  cmd->add_option("--voice-window", a->options.voice_window, "Per-voice refinement: seconds either side of the event's time")
-      ->capture_default_str();
-  cmd->add_option("--voice-prior", a->options.voice_prior, "Per-voice refinement: cost per second away from the event's time")
-      ->capture_default_str();
-  cmd->add_option("--voice-weight", a->options.voice_weight,
-                  "Per-voice refinement: how far the onset moves from the event's time to the part's rise (0..1)")
-      ->capture_default_str();
-  cmd->add_option("--voice-lead", a->options.voice_lead, "Per-voice refinement: seconds the onset is placed before the rise")
-      ->capture_default_str();
-  cmd->add_option("--excerpt", a->excerpt,
-                  "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
-                  "lasts under 0.6 times the score), yes, no")
-      ->capture_default_str()->check(CLI::IsMember({"auto", "yes", "no"}));
   cmd->add_flag("--strict", a->strict, "Exit with 1 when the alignment is flagged as poor");
-  cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
-      ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
-  cmd->add_flag("--pedal", a->pedal, "MIDI: extend notes held by the sustain pedal");
+  a->settings.add_to(*cmd, kAlign, false);
   cmd->callback([a, &globals] {
-    validate_options([&] {
-      a->options.dtw.weights = {a->weights.at(0), a->weights.at(1), a->weights.at(2)};
-      a->options.onset_features = !a->no_onsets;
-      a->options.refine = !a->no_refine;
-      a->options.per_voice = a->per_voice == "yes";
-      a->options.subsequence = a->excerpt == "yes"  ? AlignOptions::Subsequence::On
-                               : a->excerpt == "no" ? AlignOptions::Subsequence::Off
-                                                    : AlignOptions::Subsequence::Auto;
-      a->options.validate();
-    });
+    validate_options([&] { a->settings.finish(); });
+    const AlignOptions& options = a->settings.resolved.alignment;
     const std::filesystem::path out(a->out);
     const std::string warp = a->warp.empty() ? warp_path_for(a->out) : a->warp;
     io::ensure_output_dir(out.parent_path().empty() ? "." : out.parent_path().string());
     io::check_writable(a->out, globals.force);
     io::check_writable(warp, globals.force);
-    io::MidiOptions mo;
-    mo.label_by = io::parse_label_by(a->label_by);
-    mo.sustain_pedal = a->pedal;
-    const Score score = io::read_score(a->score, mo);
+    const Score score = io::read_score(a->score, a->settings.midi_options());
     const VectorXf mono = io::read_mono(a->audio, kAlignRate);
     if (mono.cwiseAbs().maxCoeff() == 0.0f) throw IoError(a->audio, "the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(score, static_cast<double>(mono.size()) / kAlignRate); !why.empty())
       throw ParseError(a->score, 0, why);
-    const Alignment al = align_score(mono, kAlignRate, score, a->options);
+    const Alignment al = align_score(mono, kAlignRate, score, options);
     write_aligned_score(a->out, a->score, al, globals.force);
     write_warp(warp, al, globals.force);
     const std::string line = alignment_summary(al) + "\nwrote " + a->out + " and " + warp;

@@ -16,65 +16,21 @@
 namespace notewise::cli {
 namespace {
 
-// "NAME=-6dB", "NAME=+3 dB" or "NAME=0.5" (linear factor) -> (name, linear gain).
+// The library's parsers (parse_group_gain, parse_transposition), their messages headed by the option and its text.
 std::pair<std::string, double> parse_gain(const std::string& text) {
-  // The last '=': a group named after a label may hold one, a gain never does.
-  const std::size_t eq = text.rfind('=');
-  if (eq == std::string::npos || eq == 0) throw InvalidArgument("--gain " + text + ": expected GROUP=GAIN, e.g. left=-6dB");
-  const std::string name = text.substr(0, eq);
-  std::string value = text.substr(eq + 1);
-  bool db = false;
-  for (const char* suffix : {"dB", "db", "DB"})
-    if (value.size() > 2 && value.compare(value.size() - 2, 2, suffix) == 0) {
-      db = true;
-      value = value.substr(0, value.size() - 2);
-    }
-  while (!value.empty() && value.back() == ' ') value.pop_back();
-  double v = 0;
   try {
-    std::size_t used = 0;
-    v = std::stod(value, &used);
-    if (used != value.size()) throw std::invalid_argument(value);
-  } catch (const std::exception&) {
-    throw InvalidArgument("--gain " + text + ": '" + value + "' is not a number");
+    return parse_group_gain(text);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument("--gain " + text + ": " + e.what());
   }
-  const double gain = db ? std::pow(10.0, v / 20.0) : v;
-  // A number without a unit is a factor; "-6" meant as decibels is the likely mistake.
-  if (!db && std::isfinite(v) && (v < 0 || v > 1000))
-    throw InvalidArgument("--gain " + text + ": a gain without a unit is a factor in 0 .. 1000; use " + value +
-                          "dB for decibels");
-  if (!std::isfinite(gain) || gain < 0 || gain > 1000) throw InvalidArgument("--gain " + text + ": gain must be in 0 .. 1000 (60 dB)");
-  return {name, gain};
 }
 
-// "SELECTION=+N" (semitones, or with time: seconds; the last '=' splits, since selections hold "==").
 Transposition parse_transpose(const std::string& text, bool time = false) {
-  const std::string option = time ? "--shift-time " : "--transpose ";
-  const std::size_t eq = text.rfind('=');
-  const std::string value = eq == std::string::npos ? "" : text.substr(eq + 1);
-  if (eq == std::string::npos || eq == 0 || value.empty() || text[eq - 1] == '=' || text[eq - 1] == '!' ||
-      text[eq - 1] == '<' || text[eq - 1] == '>')
-    throw InvalidArgument(option + text + (time ? ": expected SELECTION=SECONDS, e.g. 'pitch==64 && start>10'=+0.25"
-                                                : ": expected SELECTION=SEMITONES, e.g. 'pitch==64 && start>10'=+1"));
-  Transposition t;
-  t.selection = text.substr(0, eq);
-  double v = 0;
   try {
-    std::size_t used = 0;
-    v = std::stod(value, &used);
-    if (used != value.size()) throw std::invalid_argument(value);
-  } catch (const std::exception&) {
-    throw InvalidArgument(option + text + ": '" + value + "' is not a number of " + (time ? "seconds" : "semitones"));
-  }
-  if (time ? !std::isfinite(v) || std::abs(v) > 60 : !std::isfinite(v) || std::abs(v) > 24)
-    throw InvalidArgument(option + text + (time ? ": seconds must be in -60 .. 60" : ": semitones must be in -24 .. 24"));
-  (time ? t.seconds : t.semitones) = v;
-  try {
-    parse_selection(t.selection);
+    return parse_transposition(text, time);
   } catch (const InvalidArgument& e) {
-    throw InvalidArgument(option + text + ": " + e.what());
+    throw InvalidArgument((time ? "--shift-time " : "--transpose ") + text + ": " + e.what());
   }
-  return t;
 }
 
 struct EditArgs {

@@ -62,9 +62,8 @@ void add_live_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--label-by", a->label_by, std::string("MIDI/MusicXML labels from: ") + io::kLabelByNames)
       ->capture_default_str()->check(CLI::IsMember({"auto", "track", "channel", "program", "staff"}));
   cmd->callback([a, &globals] {
-    const bool from_stdin = a->audio == "-";
     if ((a->rate > 0) != (a->channels > 0)) throw CLI::ValidationError("--rate and --channels go together (raw samples)");
-    if (a->rate > 0 && !from_stdin) throw CLI::ValidationError("--rate and --channels are for raw samples on standard input (-)");
+    if (a->rate > 0 && a->audio != "-") throw CLI::ValidationError("--rate and --channels are for raw samples on standard input (-)");
     LiveOptions options = LiveOptions::tuned();
     options.latency_seconds = a->latency_ms / 1000;
     options.overlap = a->overlap;
@@ -102,33 +101,16 @@ void add_live_command(CLI::App& app, Globals& globals) {
     }
 
     // The input.
-    std::unique_ptr<io::AudioReader> file;
-    std::unique_ptr<io::AudioStreamReader> stream;
-    io::Audio whole;
-    int rate = 0, channels = 0;
-    if (from_stdin) {
-      io::StreamFormat f;
-      if (a->rate > 0) {
-        f.kind = a->raw == "int16" ? io::StreamFormat::Kind::RawInt16 : io::StreamFormat::Kind::RawFloat32;
-        f.sample_rate = a->rate;
-        f.channels = a->channels;
-      }
-      validate_options([&] { if (a->rate > 0) io::AudioStreamReader(stdin, "standard input", f); });
-      stream = std::make_unique<io::AudioStreamReader>(stdin, "standard input", f);
-      rate = stream->sample_rate();
-      channels = stream->channels();
-    } else {
-      file = std::make_unique<io::AudioReader>(a->audio);
-      if (!file->seekable()) {
-        whole = io::read_audio(a->audio);
-        file.reset();
-        rate = whole.sample_rate;
-        channels = whole.channels();
-      } else {
-        rate = file->sample_rate();
-        channels = file->channels();
-      }
+    io::StreamFormat f;
+    if (a->rate > 0) {
+      f.kind = a->raw == "int16" ? io::StreamFormat::Kind::RawInt16 : io::StreamFormat::Kind::RawFloat32;
+      f.sample_rate = a->rate;
+      f.channels = a->channels;
     }
+    std::unique_ptr<io::AudioBlocks> input;
+    if (a->rate > 0) validate_options([&] { input = std::make_unique<io::AudioBlocks>(a->audio, stdin, f); });
+    else input = std::make_unique<io::AudioBlocks>(a->audio, stdin, f);
+    const int rate = input->sample_rate(), channels = input->channels();
     LiveSeparator live(score, groups, rate, channels, options);
 
     // The outputs: checked before the work, written as they grow.
@@ -163,20 +145,7 @@ void add_live_command(CLI::App& app, Globals& globals) {
     const auto wall0 = std::chrono::steady_clock::now();
     const std::clock_t cpu0 = std::clock();
     MatrixXf buf(block, channels);
-    Index total = whole.samples.rows() > 0 ? whole.samples.rows() : (file ? file->frames() : -1);
-    for (Index at = 0;;) {
-      Index n = 0;
-      if (stream) {
-        n = stream->read(buf, block);
-      } else {
-        n = std::min(block, total - at);
-        if (n > 0) {
-          buf.resize(n, channels);
-          if (file) file->read(at, buf);
-          else buf = whole.samples.middleRows(at, n);
-        }
-      }
-      if (n <= 0) break;
+    for (Index at = 0, n; (n = input->read(buf, block)) > 0;) {
       at += n;
       write(live.push(buf.topRows(n)));
       if (a->realtime) std::this_thread::sleep_until(wall0 + std::chrono::duration<double>(static_cast<double>(at) / rate));

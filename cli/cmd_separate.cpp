@@ -32,22 +32,7 @@ struct SeparateArgs {
 // and the reference stems checked before any work (reading the audio, aligning, decomposing).
 std::vector<std::string> stems_of_score(const SeparateArgs& a) {
   const Score score = io::read_score(a.model.score, a.model.midi_options());
-  std::vector<GroupSpec> specs;
-  for (const auto& g : a.model.groups) specs.push_back(parse_group_spec(g));
-  PreparedRecording names;
-  names.score = score.select([](const Note& n) { return !is_drum(n); });
-  try {
-    names.groups = group_notes(names.score.empty() ? score : names.score, specs);
-  } catch (const InvalidArgument& e) {
-    if (!specs.empty()) throw;
-    throw ParseError(a.model.score, 0, e.what());  // the score's labels
-  }
-  if (a.model.drums != "ignore" && !names.score.empty()) {
-    names.drums = score.select(is_drum);
-    if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
-    names.drum_stems = a.model.drums == "kit" ? PipelineOptions::Drums::Kit : PipelineOptions::Drums::Classes;
-  }
-  return a.names.stems(stem_groups(names).names, false);
+  return a.names.stems(stem_names_of_score(score, a.model.pipeline_options(a.audio)), false);
 }
 
 void expect_before_work(const io::OutputRun& run, const SeparateArgs& a, std::vector<std::string> files, const std::string& ext) {

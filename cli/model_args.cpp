@@ -75,6 +75,8 @@ void ModelArgs::add_to(CLI::App& c, unsigned command, bool with_score, const std
       o = c.add_flag(names, b, flag_text(s.help));
     } else if (s.type == SettingType::List) {
       o = c.add_option(names, lists_[s.name], flag_text(s.help));
+    } else if (s.numbers > 0) {  // "1,1,1" or three words
+      o = c.add_option(names, lists_[s.name], flag_text(s.help))->delimiter(',')->expected(s.numbers)->default_str(start);
     } else if (names.find('{') != std::string::npos) {
       o = c.add_flag(names, text_[s.name], flag_text(s.help));  // a flag that may take a value (--align, --align=no)
     } else if (s.type == SettingType::Int) {
@@ -117,6 +119,11 @@ void ModelArgs::finish() {
     else if (s.type == SettingType::Int) values.set(name, std::to_string(ints_[name]));
     else if (s.type == SettingType::Real) values.set(name, setting_number(reals_[name]));
     else if (s.type == SettingType::List) values.set_list(name, lists_[name]);
+    else if (s.numbers > 0) {
+      std::string joined;
+      for (const auto& n : lists_[name]) joined += (joined.empty() ? "" : ",") + n;
+      values.set(name, joined);
+    }
     else values.set(name, text_[name]);
   }
   if (cmd != nullptr && !options_.count("drums")) values.set("drums", "ignore", false);  // only separate models drums
@@ -203,6 +210,7 @@ nlohmann::json ModelArgs::to_json(const Decisions* decisions) const {
   const SettingValues all = settings_of(pipeline_options(""), values);
   nlohmann::json j = {{"score", score}};
   for (const Setting& s : settings()) {
+    if ((s.commands & (kSeparate | kDecompose | kEdit)) == 0) continue;  // align's own: not a separation's
     const std::vector<std::string> v = all.list(s.name);
     const std::string t = v.empty() ? std::string() : v.front();
     switch (s.type) {

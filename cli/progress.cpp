@@ -13,27 +13,7 @@ double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// mm:ss (h:mm:ss past an hour), as tqdm's elapsed<remaining.
-std::string clock(double s) {
-  if (!std::isfinite(s) || s < 0) return "--:--";
-  const long t = std::lround(s);
-  char b[32];
-  if (t >= 3600) std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(b, sizeof b, "%02ld:%02ld", t / 60, t % 60);
-  return b;
-}
-
 }  // namespace
-
-std::string format_seconds(double s) {
-  char b[48];
-  if (!std::isfinite(s) || s < 0) return "? s";
-  if (s < 1) std::snprintf(b, sizeof b, "%.2f s", s);
-  else if (s < 60) std::snprintf(b, sizeof b, "%.1f s", s);
-  else if (s < 3600) std::snprintf(b, sizeof b, "%ld min %02ld s", std::lround(s) / 60, std::lround(s) % 60);
-  else std::snprintf(b, sizeof b, "%ld h %02ld min", std::lround(s) / 3600, std::lround(s) / 60 % 60);
-  return b;
-}
 
 ProgressBar::ProgressBar(std::string label, bool quiet)
     : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
@@ -52,11 +32,7 @@ void ProgressBar::restart() { start_ = std::chrono::steady_clock::now(); }
 void ProgressBar::update(double fraction, const std::string& detail) { draw(fraction, "", detail); }
 
 void ProgressBar::update(long done, long total, const std::string& unit, const std::string& detail) {
-  const double elapsed = since(start_);
-  char b[96];
-  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-  std::snprintf(b, sizeof b, "%ld/%ld %s %.*f %s/s", done, total, unit.c_str(), rate < 10 ? 1 : 0, rate, unit.c_str());
-  draw(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0, b, detail);
+  draw(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0, format_rate(done, total, unit, since(start_)), detail);
 }
 
 void ProgressBar::draw(double fraction, const std::string& counts, const std::string& detail) {
@@ -64,10 +40,9 @@ void ProgressBar::draw(double fraction, const std::string& counts, const std::st
   const auto now = std::chrono::steady_clock::now();
   fraction = std::clamp(fraction, 0.0, 1.0);
   const double elapsed = since(start_);
-  const double remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : NAN;
   const int percent = static_cast<int>(fraction * 100.0);
   std::string tail = counts;
-  tail += (tail.empty() ? "" : " ") + clock(elapsed) + "<" + clock(remaining);
+  tail += (tail.empty() ? "" : " ") + format_clock(elapsed) + "<" + format_clock(seconds_left(elapsed, fraction));
   if (!detail.empty()) tail += " " + detail;
   if (tty_) {
     // At most 10 redraws a second: a terminal that redraws on every iteration slows the work.

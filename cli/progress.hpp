@@ -7,6 +7,8 @@
 #include <chrono>
 #include <string>
 
+#include "notewise/core/progress.hpp"
+
 namespace notewise::cli {
 
 class ProgressBar {
@@ -31,8 +33,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
-// A duration as a person reads it: "0.42 s", "3.4 s", "1 min 05 s", "1 h 02 min".
-std::string format_seconds(double s);
+using notewise::format_seconds;  // core/progress.hpp: "0.42 s", "1 min 05 s"
 
 // One informational line on stderr unless quiet.
 void info(bool quiet, const std::string& line);

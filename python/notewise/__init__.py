@@ -173,6 +173,8 @@ def _options(kw):
             v = _pairs(k, v, "name: selection")
         if k == "instruments":
             v = _pairs(k, v, "label: family")
+        if k == "step_weights" and isinstance(v, (list, tuple)):
+            v = ",".join(repr(float(x)) for x in v)
         if isinstance(v, os.PathLike):
             v = os.fspath(v)
         out[k] = v
@@ -276,7 +278,7 @@ class Alignment:
         return "<notewise.Alignment notes=%d cost=%.3f poor=%s>" % (len(self.score), self.cost, self.poor)
 
 
-def _settings_doc(command):
+def _settings_doc(command, run_options=True):
     lines = ["", "    Settings (the library's table, as ``notewise %s --help-all`` lists them; None: the default):" % command]
     for s in _notewise.settings():
         if command not in s["commands"]:
@@ -290,8 +292,9 @@ def _settings_doc(command):
         default = (" = %s" % s["default"]) if s["default"] else ""
         text = keyword_text(" ".join(s["help"].split()))
         lines.append("    %s (%s%s%s)%s: %s" % (name, kind, rng, unit, default, text))
-    lines.append("    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError where it")
-    lines.append("    matches neither as given nor aligned; False: used as given, unchecked).")
+    if run_options:
+        lines.append("    check_fit (True: a score that does not fit as given is aligned, or refused with ValueError where it")
+        lines.append("    matches neither as given nor aligned; False: used as given, unchecked).")
     return "\n".join(lines) + "\n"
 
 
@@ -308,9 +311,10 @@ def _default(s):
     return t
 
 
-def _with_settings(fn, command, first):
+def _with_settings(fn, command, first, run_options=True):
     """fn's signature with the settings of `command` as keyword-only arguments (the table's
-    names and defaults) after the parameters named in `first`."""
+    names and defaults) after the parameters named in `first`; run_options: with check_fit and
+    progress (a separation's)."""
     import inspect
     sig = inspect.signature(fn)
     params = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD and p.name not in ("progress",)]
@@ -320,10 +324,11 @@ def _with_settings(fn, command, first):
         if command in s["commands"] and name not in names:
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_default(s)))
             names.add(name)
-    params.append(inspect.Parameter("check_fit", inspect.Parameter.KEYWORD_ONLY, default=True))
-    params.append(inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None))
+    if run_options:
+        params.append(inspect.Parameter("check_fit", inspect.Parameter.KEYWORD_ONLY, default=True))
+        params.append(inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None))
     fn.__signature__ = sig.replace(parameters=params)
-    fn.__doc__ += _settings_doc(command)
+    fn.__doc__ += _settings_doc(command, run_options)
     return fn
 
 
@@ -385,11 +390,11 @@ _with_settings(decompose, "decompose", ())
 
 
 def _gain(name, g):
-    if isinstance(g, str):
-        t = g.strip()
-        if t.lower().endswith("db"):
-            return 10.0 ** (float(t[:-2]) / 20.0)
-        return float(t)
+    if isinstance(g, str):  # "-6dB", "+3 dB", "0.5": read as the program reads --gain
+        try:
+            return _notewise.parse_gain("g=" + g.strip())
+        except ValueError as e:
+            raise ValueError("gains[%r] = %r: %s" % (name, g, e)) from None
     return float(g)
 
 
@@ -411,11 +416,19 @@ def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align="auto", 
 _with_settings(edit, "edit", ())
 
 
-def align(audio, sr, score, *, label_by="auto", pedal=False):
-    """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`."""
+def align(audio, sr, score, *, label_by="auto", pedal=False, **options):
+    """Synchronise a score with a recording (``notewise align``): an :class:`Alignment`.
+
+    The keyword arguments are align's settings, as ``notewise align --help`` lists them (e.g.
+    ``per_voice="no"``, ``step_weights="1,1,1"``, ``refine=False``).
+    """
     a, _ = _audio(audio)
+    cols = _score_columns(score, label_by, pedal)
     with _keyword_errors():
-        return Alignment(_notewise.align(a, int(sr), _score_columns(score, label_by, pedal)))
+        return Alignment(_notewise.align(a, int(sr), cols, _options(options)))
+
+
+_with_settings(align, "align", (), run_options=False)
 
 
 def factorize(V, rank=None, *, W=None, H=None, loss="euclidean", iterations=100, tol=0.0, rel_loss_tol=0.0,

@@ -209,7 +209,8 @@ PipelineOptions pipeline_options(py::dict o, const std::string& mode, std::strin
       continue;
     }
     const Setting* s = find_setting(name);
-    if (s == nullptr || (mode != "separate" && name == "drums")) {
+    const unsigned takes = mode == "align" ? unsigned{kAlign} : unsigned{kSeparate | kDecompose | kEdit};
+    if (s == nullptr || (s->commands & takes) == 0 || (mode != "separate" && name == "drums")) {
       keys += (keys.empty() ? "" : ", ") + name;
       continue;
     }
@@ -257,6 +258,7 @@ py::list settings_list() {
     if (s.commands & kSeparate) commands.append("separate");
     if (s.commands & kDecompose) commands.append("decompose");
     if (s.commands & kEdit) commands.append("edit");
+    if (s.commands & kAlign) commands.append("align");
     d["commands"] = commands;
     d["report_key"] = s.key();
     out.append(d);
@@ -264,13 +266,15 @@ py::list settings_list() {
   return out;
 }
 
+std::string python_text(const std::string& text);  // below: the library's setting names as keywords
+
 py::dict timbre_dict(const TimbrePlan& plan) {
   py::list instruments, sources;
   for (const auto& i : plan.instruments) {
     py::dict d;
     d["label"] = i.label;
     d["instrument"] = family_name(i.family);
-    d["from"] = i.source;
+    d["from"] = python_text(i.source);
     instruments.append(d);
   }
   for (const auto& s : plan.sources) {
@@ -474,7 +478,9 @@ py::dict factorize_as(const py::array& V_in, const py::object& W_in, const py::o
 // A library message with the settings it names spelt as this module's keywords (the analysis
 // rate: analysis_sr, as the audio's rate is sr).
 std::string python_text(const std::string& text) {
-  return render_setting_names(text, [](const Setting& s, const std::string& value) {
+  std::string out = render_setting_names(text, [](const Setting& s, const std::string& value) {
+    if (s.commands == 0 && value.empty())  // the program's own options, in Python's terms
+      return s.name == "out" ? std::string("report=") : s.name == "no_report" ? std::string("report=None") : s.name + "=";
     const std::string name = s.name == "sr" ? "analysis_sr" : s.name;
     if (value.empty()) return name + "=";
     const auto eq = value.find('=');
@@ -483,6 +489,9 @@ std::string python_text(const std::string& text) {
     if (s.type == SettingType::Choice || s.type == SettingType::Text || s.type == SettingType::List) return name + "='" + value + "'";
     return name + "=" + value;
   });
+  // "{setting:mute} 'pitch==60'": the selection is the keyword's value, mute='pitch==60'.
+  for (std::size_t at; (at = out.find("mute= '")) != std::string::npos;) out.erase(at + 5, 1);
+  return out;
 }
 
 }  // namespace
@@ -513,6 +522,8 @@ PYBIND11_MODULE(_notewise, m) {
 
   // Threads (core/threads.hpp): the process-wide limit; 0 = auto.
   m.def("settings", &settings_list);
+  // edit's "GROUP=GAIN" ("-6dB", "0.5") as the program reads it: the linear gain.
+  m.def("parse_gain", [](const std::string& text) { return parse_group_gain(text).second; }, py::arg("text"));
   m.def("render_settings", &python_text);
   m.def("set_threads", [](int n) { threads::set_limit(n); }, py::arg("n"));
   m.def("threads", [] { return threads::limit(); });
@@ -523,17 +534,19 @@ PYBIND11_MODULE(_notewise, m) {
 
   m.def(
       "align",
-      [](const FloatArray& audio, int sample_rate, const ScoreColumns& score) {
+      [](const FloatArray& audio, int sample_rate, const ScoreColumns& score, py::dict options) {
         const Score s = score_of(score);
         const auto samples = audio_view(audio);
+        std::string max_memory;
+        const AlignOptions o = pipeline_options(options, "align", max_memory).alignment;  // the table's align settings
         Alignment al;
         {
           py::gil_scoped_release nogil;
-          al = align_recording(samples, sample_rate, s);
+          al = align_recording(samples, sample_rate, s, o);
         }
         return alignment_dict(al);
       },
-      py::arg("audio"), py::arg("sample_rate"), py::arg("score"));
+      py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options") = py::dict());
 
   m.def(
       "read_score",

@@ -174,6 +174,9 @@ def test_edit_unit_gains_give_the_input_and_mute_removes_notes():
     assert np.linalg.norm(muted - a) < np.linalg.norm(mix - a) / 3
     with pytest.raises(ValueError, match="no such group"):
         notewise.edit(mix, SR, ROWS, gains={"nope": 0.5}, **FAST)
+    # A gain in words is read as the program reads --gain (the library's parse_group_gain).
+    with pytest.raises(ValueError, match="use -6dB for decibels"):
+        notewise.edit(mix, SR, ROWS, gains={"l": "-6"}, **FAST)
     with pytest.raises(ValueError):
         notewise.edit(mix, SR, ROWS)
 
@@ -235,6 +238,15 @@ def test_align_moves_a_shifted_score_back():
     assert al.warp.shape[1] == 2 and len(al.confidence) == len(notes)
     with pytest.raises(ValueError, match="silent"):
         notewise.align(np.zeros(n, np.float32), SR, notes)
+    # align's own settings (the library's table) as keywords: the DTW path alone (no refinement)
+    # differs from the refined one; a setting of separate is not one of align's.
+    plain = notewise.align(x, SR, shifted, refine=False, per_voice="no", step_weights=(1, 1, 1))
+    assert np.mean(np.abs(plain.score["start"] - true)) < 0.1
+    assert not np.array_equal(plain.score["start"], al.score["start"])
+    with pytest.raises(ValueError, match="unknown keyword"):
+        notewise.align(x, SR, shifted, n_fft=1024)
+    with pytest.raises(ValueError, match="feature_rate = 5"):
+        notewise.align(x, SR, shifted, feature_rate=5)
     # separate(align="auto"): aligns the shifted score, leaves the synchronised one as given.
     auto = notewise.decompose(x, SR, shifted, align="auto", iterations=5)
     assert auto.alignment is not None and np.mean(np.abs(auto.score["start"] - true)) < 0.05
@@ -458,7 +470,7 @@ def test_settings_table_is_every_keyword_with_its_default():
     from notewise import _notewise
     table = _notewise.settings()
     assert len(table) >= 35
-    for fn in (notewise.separate, notewise.decompose, notewise.edit):
+    for fn in (notewise.separate, notewise.decompose, notewise.edit, notewise.align):
         params = inspect.signature(fn).parameters
         for s in table:
             if fn.__name__ not in s["commands"]:

@@ -17,7 +17,7 @@ namespace notewise::io {
 void check_writable(const std::string& path, bool overwrite) {
   std::error_code ec;
   if (!overwrite && fs::exists(path, ec))
-    throw IoError(path, "exists already (use --force to overwrite)");
+    throw IoError(path, "exists already (use {setting:force} to overwrite)");
 }
 
 void ensure_output_dir(const std::string& dir) {

@@ -1,7 +1,9 @@
 // Audio from a stream (audio_stream.hpp).
 #include "notewise/io/audio_stream.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <cstdint>
 #include <cstring>
 
@@ -117,6 +119,40 @@ Index AudioStreamReader::read(MatrixXf& out, Index max_frames) {
       out(i, c) = v;
     }
   return frames;
+}
+
+AudioBlocks::AudioBlocks(const std::string& path, std::FILE* in, const StreamFormat& format) {
+  if (path == "-") {
+    stream_ = std::make_unique<AudioStreamReader>(in, "standard input", format);
+    rate_ = stream_->sample_rate();
+    channels_ = stream_->channels();
+    return;
+  }
+  file_ = std::make_unique<AudioReader>(path);
+  if (!file_->seekable()) {
+    Audio a = read_audio(path);
+    file_.reset();
+    whole_ = std::move(a.samples);
+    rate_ = a.sample_rate;
+    total_ = whole_.rows();
+  } else {
+    rate_ = file_->sample_rate();
+    total_ = file_->frames();
+  }
+  channels_ = file_ ? file_->channels() : static_cast<int>(whole_.cols());
+}
+
+AudioBlocks::~AudioBlocks() = default;
+
+Index AudioBlocks::read(MatrixXf& out, Index max_frames) {
+  if (stream_) return stream_->read(out, max_frames);
+  const Index n = std::min(max_frames, total_ - at_);
+  if (n <= 0) return 0;
+  out.resize(n, channels_);
+  if (file_) file_->read(at_, out);
+  else out = whole_.middleRows(at_, n);
+  at_ += n;
+  return n;
 }
 
 }  // namespace notewise::io

@@ -224,7 +224,7 @@ int lock_folder(const std::string& dir) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int e = errno;
     ::close(fd);
-    throw IoError(dir, e == EWOULDBLOCK ? "output folder is in use by another notewise run (locked); wait for it or choose another --out"
+    throw IoError(dir, e == EWOULDBLOCK ? "output folder is in use by another notewise run (locked); wait for it or choose another {setting:out}"
                                         : std::string("cannot lock output folder: ") + std::strerror(e));
   }
   return fd;
@@ -290,7 +290,7 @@ void OutputRun::expect(const std::vector<std::string>& files) const {
   std::error_code ec;
   for (const auto& f : files) {
     const fs::path p = fs::path(dir_) / f;
-    if (fs::exists(p, ec)) throw IoError(p.string(), "exists already (use --force to overwrite)");
+    if (fs::exists(p, ec)) throw IoError(p.string(), "exists already (use {setting:force} to overwrite)");
   }
 }
 
@@ -301,7 +301,7 @@ void OutputRun::commit(const std::string& marker) {
   if (!overwrite_)
     for (const auto& f : files)
       if (fs::exists(fs::path(dir_) / f, ec))
-        throw IoError((fs::path(dir_) / f).string(), "exists already (use --force to overwrite)");
+        throw IoError((fs::path(dir_) / f).string(), "exists already (use {setting:force} to overwrite)");
   {
     // The manifest: what this run wrote, so that a later run with --force into DIR can remove
     // what it does not write again (old stems, a report it leaves out), and nothing else.

@@ -84,7 +84,7 @@ MemoryEstimate estimate_memory(long long frames, int sample_rate, int channels, 
   if (o.model.view_columns > 0)
     base.push_back({"the report's views", kFloat * static_cast<double>(log_axis(o.analysis_rate / 2).rows) *
                                               std::min<double>(N, static_cast<double>(o.model.view_columns)) * (1 + 2 * G),
-                    "--no-report or fewer {setting:groups}"});
+                    "{setting:no_report} or fewer {setting:groups}"});
   std::vector<MemoryPart> nmf = base;
   if (spilled)
     nmf.push_back({"a segment of V and the NMF work space", segment + nmf_work(o.model.decompose.nmf) * V,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -12,6 +13,7 @@ namespace notewise {
 
 void PipelineOptions::validate() const {
   model.validate();
+  alignment.validate();
   require(analysis_rate >= 1000 && analysis_rate <= 768000, "analysis_rate", analysis_rate, "in 1000 .. 768000 Hz");
   for (const auto& g : groups) {
     try {
@@ -194,7 +196,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   if (o.align) {
     if (silent) throw InvalidArgument(o.audio_name + ": the audio is silent: there is nothing to align to");
     if (const std::string why = score_length_problem(p.score, length); !why.empty()) throw InvalidArgument(o.score_name + ": " + why);
-    take_alignment(p, std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score)), "aligned the score to the audio: ");
+    take_alignment(p, std::make_shared<Alignment>(align_score(p.analysis, o.analysis_rate, p.score, o.alignment)), "aligned the score to the audio: ");
     p.decisions.align = {"aligned", "asked for (align: yes)"};
   } else if (!o.check_fit) {
     p.decisions.align = {"unchecked", "used as given, not checked (check_fit off)"};
@@ -253,7 +255,7 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   if (!o.mute.empty()) {
     const NotePredicate pick = parse_selection(o.mute);
     if (std::none_of(p.score.notes().begin(), p.score.notes().end(), pick))
-      throw InvalidArgument("--mute '" + o.mute + "' matches no note of " + o.score_name);
+      throw InvalidArgument("{setting:mute} '" + o.mute + "' matches no note of " + o.score_name);
     specs.push_back({"(muted)", o.mute});
     for (const auto& s : o.groups.empty() ? label_group_specs(p.score) : o.groups) specs.push_back(s);
   } else {
@@ -298,6 +300,23 @@ Score stem_score(const PreparedRecording& p) {
   std::vector<Note> all = p.score.notes();
   all.insert(all.end(), p.drums.notes().begin(), p.drums.notes().end());
   return Score(std::move(all));
+}
+
+std::vector<std::string> stem_names_of_score(const Score& score, const PipelineOptions& o) {
+  PreparedRecording names;
+  names.score = score.select([](const Note& n) { return !is_drum(n); });
+  try {
+    names.groups = group_notes(names.score.empty() ? score : names.score, o.groups);
+  } catch (const InvalidArgument& e) {
+    if (!o.groups.empty()) throw;
+    throw ParseError(o.score_name, 0, e.what());  // the score's labels
+  }
+  if (o.drums != PipelineOptions::Drums::Ignore && !names.score.empty()) {
+    names.drums = score.select(is_drum);
+    if (!names.drums.empty()) names.drum_classes = group_notes(names.drums, gm_drum_classes(names.drums));
+    names.drum_stems = o.drums;
+  }
+  return stem_groups(names).names;
 }
 
 Grouping stem_groups(const PreparedRecording& p) {
@@ -454,6 +473,34 @@ Alignment align_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_
   const VectorXf mono = resample(mix_down(samples), sample_rate, analysis_rate).col(0);
   if (mono.cwiseAbs().maxCoeff() == 0.0f) throw InvalidArgument("align: the audio is silent: there is nothing to align to");
   return align_score(mono, analysis_rate, score, options);
+}
+
+std::pair<std::string, double> parse_group_gain(const std::string& text) {
+  const std::size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0) throw InvalidArgument("expected GROUP=GAIN, e.g. left=-6dB");
+  const std::string name = text.substr(0, eq);
+  std::string value = text.substr(eq + 1);
+  bool db = false;
+  for (const char* suffix : {"dB", "db", "DB"})
+    if (value.size() > 2 && value.compare(value.size() - 2, 2, suffix) == 0) {
+      db = true;
+      value = value.substr(0, value.size() - 2);
+    }
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  double v = 0;
+  try {
+    std::size_t used = 0;
+    v = std::stod(value, &used);
+    if (used != value.size()) throw std::invalid_argument(value);
+  } catch (const std::exception&) {
+    throw InvalidArgument("'" + value + "' is not a number");
+  }
+  const double gain = db ? std::pow(10.0, v / 20.0) : v;
+  // A number without a unit is a factor; "-6" meant as decibels is the likely mistake.
+  if (!db && std::isfinite(v) && (v < 0 || v > 1000))
+    throw InvalidArgument("a gain without a unit is a factor in 0 .. 1000; use " + value + "dB for decibels");
+  if (!std::isfinite(gain) || gain < 0 || gain > 1000) throw InvalidArgument("gain must be in 0 .. 1000 (60 dB)");
+  return {name, gain};
 }
 
 std::vector<double> group_gains(const Grouping& groups, const std::map<std::string, double>& gains) {

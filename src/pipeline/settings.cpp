@@ -33,6 +33,17 @@ bool to_bool(const std::string& t) {
 
 std::string bool_text(bool b) { return b ? "true" : "false"; }
 
+// "1,1,1" -> its numbers (each finite; InvalidArgument otherwise).
+std::vector<double> setting_numbers(const std::string& t) {
+  std::vector<double> v;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = t.find(',', start);
+    v.push_back(to_real(t.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    if (comma == std::string::npos) return v;
+    start = comma + 1;
+  }
+}
+
 // The divergence as parse_divergence reads it back (nmf::to_string rounds beta to 6 places).
 std::string loss_text(const nmf::Options& n) {
   if (n.divergence == nmf::Divergence::Beta) return n.beta == 0 ? "is" : "beta=" + setting_number(n.beta);
@@ -65,6 +76,103 @@ Setting choice(std::string name, std::vector<std::string> choices, std::string h
 
 #define NW_GET(expr) [](const PipelineOptions& o) { return expr; }
 #define NW_SET(stmt) [](PipelineOptions& o, const std::string& t) { stmt; }
+
+// The synchronisation's own settings (the align command; PipelineOptions::alignment). Their
+// ranges are AlignOptions::validate's.
+template <class Add>
+void add_align_settings(Add& add) {
+  auto align_number = [](std::string name, SettingType type, std::string unit, std::string help, double lo, double hi) {
+    Setting s = number(std::move(name), type, std::move(unit), std::move(help));
+    range(s, lo, hi);
+    s.group = SettingGroup::Common;
+    s.commands = kAlign;
+    return s;
+  };
+#define NW_ALIGN_REAL(NAME, FIELD, UNIT, HELP, LO, HI)                                \
+  {                                                                                  \
+    Setting s = align_number(NAME, SettingType::Real, UNIT, HELP, LO, HI);           \
+    s.set = NW_SET(o.alignment.FIELD = to_real(t));                                  \
+    s.get = NW_GET(setting_number(o.alignment.FIELD));                               \
+    add(s);                                                                          \
+  }
+#define NW_ALIGN_INT(NAME, FIELD, HELP, LO, HI)                                       \
+  {                                                                                  \
+    Setting s = align_number(NAME, SettingType::Int, "", HELP, LO, HI);              \
+    s.set = NW_SET(o.alignment.FIELD = static_cast<int>(to_int(t)));                 \
+    s.get = NW_GET(std::to_string(o.alignment.FIELD));                               \
+    add(s);                                                                          \
+  }
+#define NW_ALIGN_BOOL(NAME, FIELD, HELP)                                              \
+  {                                                                                  \
+    Setting s = align_number(NAME, SettingType::Bool, "", HELP, 0, 0);               \
+    s.has_range = false;                                                             \
+    s.set = NW_SET(o.alignment.FIELD = to_bool(t));                                  \
+    s.get = NW_GET(bool_text(o.alignment.FIELD));                                    \
+    add(s);                                                                          \
+  }
+  {
+    Setting s = align_number("step_weights", SettingType::Text, "", "DTW weights of the steps (1,1),(1,0),(0,1)", 0, 0);
+    s.has_range = false;
+    s.numbers = 3;
+    s.set = [](PipelineOptions& o, const std::string& t) {
+      const std::vector<double> w = setting_numbers(t);
+      o.alignment.dtw.weights = {w.at(0), w.at(1), w.at(2)};
+    };
+    s.get = NW_GET(setting_number(o.alignment.dtw.weights.diagonal) + "," + setting_number(o.alignment.dtw.weights.down) + "," +
+                   setting_number(o.alignment.dtw.weights.right));
+    add(s);
+  }
+  NW_ALIGN_REAL("feature_rate", feature_rate, "Hz", "Feature frames per second", 10, 400)
+  NW_ALIGN_INT("levels", dtw.levels, "Multiscale DTW levels", 1, 8)
+  NW_ALIGN_INT("radius", dtw.radius, "Band radius around the coarser path, in frames", 1, 100000)
+  NW_ALIGN_BOOL("onset_features", onset_features, "Chroma features only")  // the flag turns them off
+  NW_ALIGN_INT("low_pitch_doublings", low_pitch_doublings,
+               "Chroma of low pitches from windows up to 2^N times the STFT size, each the shortest that resolves "
+               "its semitone (0: one window for all)", 0, 3)
+  NW_ALIGN_REAL("silence_db", silence_db, "dB", "Audio frames this far below the loud level are silent (dB)", -120, 0)
+  NW_ALIGN_REAL("silence_cost", silence_cost, "", "DTW cost of a silent audio frame against a sounding score frame", 0, 2)
+  NW_ALIGN_REAL("breath_db", breath_db, "dB", "Audio frames this far below the level of the second around them are breaths (dB, 0: off)",
+                0, 60)
+  NW_ALIGN_REAL("entry_cost", entry_cost, "",
+                "DTW cost of sound resuming after a pause away from the score's onsets, per frame (0: off)", 0, 100)
+  NW_ALIGN_BOOL("refine", refine, "Keep the DTW path's onsets (no note-level refinement)")  // the flag turns it off
+  NW_ALIGN_REAL("refine_window", refine_window, "s", "Refinement: seconds either side of the DTW estimate", 0, 5)
+  NW_ALIGN_REAL("refine_prior", refine_prior, "", "Refinement: cost per second away from the DTW estimate", 0, HUGE_VAL)
+  NW_ALIGN_REAL("refine_weight", refine_weight, "", "Refinement: how far the onset moves from the DTW estimate to the attack (0..1)",
+                0, 1)
+  NW_ALIGN_REAL("refine_tempo", refine_tempo, "", "Refinement: cost per second of inter-onset change", 0, HUGE_VAL)
+  {
+    Setting s = choice("per_voice", {"yes", "no"},
+                       "Per-voice refinement: each part's notes moved on their own to their pitches' rise (yes, no)");
+    s.group = SettingGroup::Common;
+    s.commands = kAlign;
+    s.set = NW_SET(o.alignment.per_voice = t == "yes");
+    s.get = NW_GET(std::string(o.alignment.per_voice ? "yes" : "no"));
+    add(s);
+  }
+  NW_ALIGN_REAL("voice_window", voice_window, "s", "Per-voice refinement: seconds either side of the event's time", 0, 1)
+  NW_ALIGN_REAL("voice_prior", voice_prior, "", "Per-voice refinement: cost per second away from the event's time", 0, HUGE_VAL)
+  NW_ALIGN_REAL("voice_weight", voice_weight, "",
+                "Per-voice refinement: how far the onset moves from the event's time to the part's rise (0..1)", 0, 1)
+  NW_ALIGN_REAL("voice_lead", voice_lead, "s", "Per-voice refinement: seconds the onset is placed before the rise", -0.1, 0.1)
+  {
+    Setting s = choice("excerpt", {"auto", "yes", "no"},
+                       "Subsequence alignment (the recording plays a stretch of the score): auto (when the audio\n"
+                       "lasts under 0.6 times the score), yes, no");
+    s.group = SettingGroup::Common;
+    s.commands = kAlign;
+    s.set = NW_SET(o.alignment.subsequence = t == "yes"  ? AlignOptions::Subsequence::On
+                                             : t == "no" ? AlignOptions::Subsequence::Off
+                                                         : AlignOptions::Subsequence::Auto);
+    s.get = NW_GET(std::string(o.alignment.subsequence == AlignOptions::Subsequence::On    ? "yes"
+                               : o.alignment.subsequence == AlignOptions::Subsequence::Off ? "no"
+                                                                                           : "auto"));
+    add(s);
+  }
+#undef NW_ALIGN_REAL
+#undef NW_ALIGN_INT
+#undef NW_ALIGN_BOOL
+}
 
 std::vector<Setting> build() {
   const PipelineOptions d;  // the defaults: the tuned preset
@@ -146,6 +254,7 @@ std::vector<Setting> build() {
                        "where one MusicXML part has several)");
     s.default_text = "auto";
     s.group = SettingGroup::Common;
+    s.commands |= kAlign;
     add(s);  // read by the front ends with the score
   }
   {
@@ -170,6 +279,7 @@ std::vector<Setting> build() {
   {
     Setting s = number("pedal", SettingType::Bool, "", "MIDI: extend notes held by the sustain pedal (CC64)");
     s.default_text = "false";
+    s.commands |= kAlign;
     add(s);
   }
   {
@@ -407,6 +517,7 @@ std::vector<Setting> build() {
     s.group = SettingGroup::Advanced;
     add(s);  // decided where the recording is read (a file's length and header)
   }
+  add_align_settings(add);
   return table;
 }
 
@@ -416,10 +527,18 @@ std::vector<Setting> build() {
 }  // namespace
 
 std::string setting_number(double v) {
+  // Whole numbers in full ("100000", where the shortest form is "1e+05"), as help texts show them.
+  if (std::abs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
+
+namespace {
+std::string s_numbers_rule(int numbers) {
+  return numbers > 0 ? std::to_string(numbers) + " numbers separated by commas" : "text";
+}
+}  // namespace
 
 std::string Setting::rule() const {
   switch (type) {
@@ -431,6 +550,8 @@ std::string Setting::rule() const {
              setting_number(max) + (unit.empty() ? "" : " " + unit);
     case SettingType::Bool:
       return "true or false";
+    case SettingType::Text:
+      return s_numbers_rule(numbers);
     case SettingType::Choice: {
       std::string r = "one of ";
       for (std::size_t i = 0; i < choices.size(); ++i) r += (i ? ", " : "") + choices[i];
@@ -444,6 +565,20 @@ std::string Setting::rule() const {
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = build();
   return table;
+}
+
+const std::vector<Setting>& front_end_options() {
+  static const std::vector<Setting> options = [] {
+    std::vector<Setting> v;
+    for (const char* name : {"out", "force", "no_report", "no_mix_copy", "mute"}) {
+      Setting s;
+      s.name = name;
+      s.commands = 0;
+      v.push_back(s);
+    }
+    return v;
+  }();
+  return options;
 }
 
 const Setting* find_setting(std::string_view name) {
@@ -477,6 +612,9 @@ void check_setting(const Setting& s, const std::string& text) {
         break;
       case SettingType::Choice:
         if (std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end()) fail();
+        break;
+      case SettingType::Text:
+        if (s.numbers > 0 && setting_numbers(text).size() != static_cast<std::size_t>(s.numbers)) fail();
         break;
       default:
         break;
@@ -583,6 +721,9 @@ std::string render_setting_names(const std::string& text,
     const std::string inner = text.substr(at + open.size(), end - at - open.size());
     const auto eq = inner.find('=');
     const Setting* s = find_setting(inner.substr(0, eq));
+    if (s == nullptr)
+      for (const Setting& f : front_end_options())
+        if (f.name == inner.substr(0, eq)) s = &f;
     out += text.substr(pos, at - pos);
     out += s ? spell(*s, eq == std::string::npos ? std::string() : inner.substr(eq + 1)) : inner;
     pos = end + 1;

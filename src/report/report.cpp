@@ -259,7 +259,7 @@ void draw_figure(const RunView& run, const std::string& name, const std::string&
       sr.y.push_back(at);
     }
     p.series.push_back(sr);
-    p.title = "Score-to-audio warp (--align)";
+    p.title = "Score-to-audio warp (the score aligned to the recording)";
     p.x_label = "score time (s)";
     p.y_label = "audio time (s)";
     plot::draw(p, path);

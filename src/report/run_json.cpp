@@ -7,7 +7,7 @@ namespace notewise::report {
 nlohmann::json timbre_json(const TimbrePlan& plan, const std::function<std::string(const std::string&)>& spell) {
   nlohmann::json instruments = nlohmann::json::array(), sources = nlohmann::json::array();
   for (const auto& i : plan.instruments)
-    instruments.push_back({{"label", i.label}, {"instrument", family_name(i.family)}, {"from", i.source}});
+    instruments.push_back({{"label", i.label}, {"instrument", family_name(i.family)}, {"from", spell ? spell(i.source) : i.source}});
   for (const auto& s : plan.sources)
     sources.push_back({{"name", s.name},
                        {"labels", s.labels},

@@ -118,7 +118,7 @@ nlohmann::json make_verdict(const nlohmann::json& report) {
     if (fit.value("fits", true))
       reason(0, "the score fits the recording (median onset shift " + fmt("%.0f", 1000 * num(fit, "median_onset_shift_s", 0)) + " ms)");
     else
-      reason(2, "the score does not fit the recording: " + fit.value("problem", std::string()) + " (try --align)");
+      reason(2, "the score does not fit the recording: " + fit.value("problem", std::string()) + " (try aligning it)");
   } else {
     reason(1, "the score's fit to the recording was not checked");
   }

@@ -273,7 +273,7 @@ ViewerPage write_viewer(const std::string& dir, const RunView& run, const nlohma
   } else {
     std::error_code ec;
     mix = fs::relative(fs::absolute(audio), fs::absolute(dir), ec).string();
-    mix_note = "the mix is played from its original place (--no-mix-copy)";
+    mix_note = "the mix is played from its original place (not copied)";
   }
 
   // Listening copies for the live remix: MP3 of each stem and of their sum (= the mix), as a

@@ -215,7 +215,7 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
     InstrumentOf io{label, Family::Unknown, ""};
     if (auto it = given.find(label); it != given.end()) {
       io.family = it->second;
-      io.source = "--instrument";
+      io.source = "{setting:instruments}";
     }
     if (io.family == Family::Unknown) {
       // The MIDI program, if every note of the label has the same one.

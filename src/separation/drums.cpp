@@ -239,4 +239,43 @@ DrumSeparation separate_band(const Eigen::Ref<const VectorXf>& analysis, double 
   return d;
 }
 
+DrumScore drum_score(Score score, std::vector<GroupSpec> specs, bool ignore_pitched, const std::string& score_name) {
+  DrumScore ds;
+  // Drum notes as 'separate' tells them; every other note is pitched.
+  Score pitched = score.select([](const Note& n) { return !is_drum(n); });
+  score = score.select(is_drum);
+  if (score.empty())
+    throw ParseError(score_name, 0, "holds no drum notes (MIDI channel 10, MusicXML unpitched notes, or CSV rows labelled "
+                                    "drums): 'notewise separate' separates pitched notes");
+  if (ignore_pitched && !pitched.empty()) {
+    ds.ignored_pitched = pitched.size();
+    pitched = Score();
+  }
+  Grouping pitched_groups;
+  if (!pitched.empty()) {
+    try {
+      pitched_groups = group_notes(pitched, label_group_specs(pitched));
+    } catch (const InvalidArgument& e) {
+      throw ParseError(score_name, 0, e.what());
+    }
+    for (const auto& n : pitched_groups.names)
+      if (std::find_if(specs.begin(), specs.end(), [&](const GroupSpec& g) { return g.name == n; }) != specs.end() ||
+          (specs.empty() && (n == "kick" || n == "snare" || n == "hihat" || n == "toms" || n == "cymbals" || n == "percussion")))
+        throw InvalidArgument(score_name + ": the track '" + n + "' has the name of a drum class");
+  }
+  if (specs.empty()) specs = gm_drum_classes(score);
+  Grouping groups;
+  try {
+    groups = group_notes(score, specs);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(score_name + ": " + e.what());
+  }
+  ds.drums = std::move(score);
+  ds.pitched = std::move(pitched);
+  ds.specs = std::move(specs);
+  ds.groups = std::move(groups);
+  ds.pitched_groups = std::move(pitched_groups);
+  return ds;
+}
+
 }  // namespace notewise

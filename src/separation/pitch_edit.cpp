@@ -3,10 +3,36 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
+#include <string>
 
 #include "notewise/core/error.hpp"
 
 namespace notewise {
+
+Transposition parse_transposition(const std::string& text, bool time) {
+  const std::size_t eq = text.rfind('=');
+  const std::string value = eq == std::string::npos ? "" : text.substr(eq + 1);
+  if (eq == std::string::npos || eq == 0 || value.empty() || text[eq - 1] == '=' || text[eq - 1] == '!' ||
+      text[eq - 1] == '<' || text[eq - 1] == '>')
+    throw InvalidArgument(time ? "expected SELECTION=SECONDS, e.g. 'pitch==64 && start>10'=+0.25"
+                               : "expected SELECTION=SEMITONES, e.g. 'pitch==64 && start>10'=+1");
+  Transposition t;
+  t.selection = text.substr(0, eq);
+  double v = 0;
+  try {
+    std::size_t used = 0;
+    v = std::stod(value, &used);
+    if (used != value.size()) throw std::invalid_argument(value);
+  } catch (const std::exception&) {
+    throw InvalidArgument("'" + value + "' is not a number of " + (time ? "seconds" : "semitones"));
+  }
+  if (time ? !std::isfinite(v) || std::abs(v) > 60 : !std::isfinite(v) || std::abs(v) > 24)
+    throw InvalidArgument(time ? "seconds must be in -60 .. 60" : "semitones must be in -24 .. 24");
+  (time ? t.seconds : t.semitones) = v;
+  (void)parse_selection(t.selection);  // InvalidArgument naming what is wrong
+  return t;
+}
 
 void PitchEditOptions::validate() const {
   require(std::isfinite(pre) && pre >= 0 && pre <= 10, "pre", pre, "in 0 .. 10 s");

@@ -5,6 +5,7 @@
 // stream) or raw interleaved little-endian samples (float32 or int16) of a given rate and
 // channel count. Samples are float, full scale = 1. Not thread safe.
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,32 @@ class AudioStreamReader {
   bool float_ = false;
   long long remaining_ = -1;  // bytes of the data chunk left, -1: to the end
   std::vector<unsigned char> buffer_;
+};
+
+class AudioReader;
+
+// A recording read block by block for a live run, wherever it comes from: a file (read block by
+// block where it seeks, else whole: MP3, Ogg) or a stream (AudioStreamReader; `format` for
+// standard input). The same blocks either way, in order, until the end. Not thread safe.
+class AudioBlocks {
+ public:
+  // path "-": `in` (standard input) in `format`, named "standard input" in messages; otherwise
+  // the file at path (IoError naming it, as read_audio).
+  AudioBlocks(const std::string& path, std::FILE* in, const StreamFormat& format);
+  ~AudioBlocks();
+  AudioBlocks(const AudioBlocks&) = delete;
+  AudioBlocks& operator=(const AudioBlocks&) = delete;
+  int sample_rate() const { return rate_; }
+  int channels() const { return channels_; }
+  // The next up to max_frames frames into out (resized to frames x channels); 0 at the end.
+  Index read(MatrixXf& out, Index max_frames);
+
+ private:
+  std::unique_ptr<AudioReader> file_;
+  std::unique_ptr<AudioStreamReader> stream_;
+  MatrixXf whole_;  // a file that does not seek, read at once
+  Index at_ = 0, total_ = 0;
+  int rate_ = 0, channels_ = 0;
 };
 
 }  // namespace notewise::io

@@ -17,7 +17,7 @@ namespace notewise {
 struct MemoryPart {
   std::string what;    // e.g. "spectrogram V and NMF work space"
   double bytes = 0;
-  std::string lower;   // how to lower it, naming the option (e.g. "a larger --hop")
+  std::string lower;   // how to lower it, naming the setting (e.g. "a larger {setting:hop}")
 };
 
 struct MemoryEstimate {

@@ -81,6 +81,9 @@ struct PipelineOptions {
   enum class Drums { Classes, Kit, Ignore };
   Drums drums = Drums::Classes;
   DrumOptions drum_model;  // the drum templates (its stft is replaced by model.stft)
+  // The synchronisation's options: align_recording's (the align command's) and
+  // prepare_recording's when `align` is set (the fit check keeps AlignOptions' defaults).
+  AlignOptions alignment;
   // Names of the inputs in messages (a file's path, or what the caller calls them).
   std::string audio_name = "the audio";
   std::string score_name = "the score";
@@ -181,6 +184,12 @@ Score stem_score(const PreparedRecording& prepared);
 // The run's groups (Separation::groups): `groups`, then the drum classes (or one group
 // "drums" with Drums::Kit) with indices into stem_score; file names distinct over all.
 Grouping stem_groups(const PreparedRecording& prepared);
+// The names of the groups a run of `score` makes with `options` (its groups, else one per
+// label, of the pitched notes; then the drum classes or "drums" as options.drums says), from the
+// score alone: before the recording is read, e.g. to refuse existing files first. The groups of
+// options.groups that do not group throw as group_notes does; the score's own labels that do
+// not, ParseError naming options.score_name.
+std::vector<std::string> stem_names_of_score(const Score& score, const PipelineOptions& options);
 
 // The decomposition, masks and (resynthesise) stems of a prepared recording. `samples` and
 // `sample_rate` must be the ones it was prepared from. on_iteration: per NMF iteration (return
@@ -227,6 +236,12 @@ RecordingSeparation separate_recording(const Eigen::Ref<const MatrixXf>& samples
 // The synchronisation alone: mix-down, resampling to analysis_rate, align_score.
 Alignment align_recording(const Eigen::Ref<const MatrixXf>& samples, int sample_rate, const Score& score,
                           const AlignOptions& options = {}, int analysis_rate = 22050);
+
+// "NAME=-6dB", "NAME=+3 dB" or "NAME=0.5" (a linear factor) -> (name, linear gain in 0 .. 1000,
+// i.e. up to 60 dB). The last '=' splits (a group named after a label may hold one, a gain
+// never does). A number without a unit outside 0 .. 1000 is refused as a likely decibel value
+// without its unit. InvalidArgument saying what is wrong (without the text: the caller names it).
+std::pair<std::string, double> parse_group_gain(const std::string& text);
 
 // Linear gain per group from `gains` (group name -> gain >= 0; groups not named keep 1, the
 // "(muted)" group 0). Throws InvalidArgument "NAME: no such group (groups: ...)".

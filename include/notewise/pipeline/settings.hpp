@@ -1,5 +1,5 @@
 #pragma once
-// The settings of a run (separate, decompose, edit), each declared once: its name, type,
+// The settings of a run (separate, decompose, edit) and of a synchronisation (align), each declared once: its name, type,
 // default, unit, range or choices, help text, group, the commands that take it, and how it maps
 // onto PipelineOptions. Every front end derives from this table: the notewise program registers
 // its options by iterating it (flag: "--" + name with '_' as '-', unless `flag` says otherwise;
@@ -44,7 +44,7 @@ enum class SettingType {
 enum class SettingGroup { Common, Model, Advanced, Research };
 
 // The commands that take a setting (a bit mask).
-enum SettingCommand : unsigned { kSeparate = 1, kDecompose = 2, kEdit = 4 };
+enum SettingCommand : unsigned { kSeparate = 1, kDecompose = 2, kEdit = 4, kAlign = 8 };
 
 struct Setting {
   std::string name;  // the setting's one name: Python keyword, report.json key (unless report_key)
@@ -54,6 +54,9 @@ struct Setting {
   bool has_range = false;    // Int and Real: min .. max inclusive (max infinite: no upper bound)
   double min = 0, max = 0;
   std::vector<std::string> choices;  // Choice
+  // Text: a fixed count of numbers, written "1,1,1" (the command line also takes them as
+  // separate words); 0: free text.
+  int numbers = 0;
   std::string help;
   SettingGroup group = SettingGroup::Model;
   unsigned commands = kSeparate | kDecompose | kEdit;
@@ -74,6 +77,9 @@ struct Setting {
 
 // Every setting, in the order the help lists them.
 const std::vector<Setting>& settings();
+// The front ends' own options that library messages name (out, force, no_report, no_mix_copy,
+// mute): not settings of a run (commands 0, no default), only names for render_setting_names.
+const std::vector<Setting>& front_end_options();
 // The setting of that name; InvalidArgument "unknown setting NAME" if none.
 const Setting& setting(std::string_view name);
 const Setting* find_setting(std::string_view name);
@@ -82,7 +88,7 @@ const Setting* find_setting(std::string_view name);
 // range or choices. Throws InvalidArgument "NAME = TEXT: must be ..." (the setting's name).
 void check_setting(const Setting& s, const std::string& text);
 
-// A number as text, shortest form that reads back to the same double.
+// A number as text, shortest form that reads back to the same double (whole numbers in full).
 std::string setting_number(double v);
 
 // The values a caller gave (text, as typed on a command line; lists one text per entry), and
@@ -119,7 +125,8 @@ void use_piano_model(PipelineOptions& options, std::shared_ptr<const PianoModel>
 SettingValues settings_of(const PipelineOptions& options, const SettingValues& values);
 
 // "{setting:NAME}" and "{setting:NAME=VALUE}" in a library message, spelt by `spell(setting,
-// value)` (value "" when none). Text without placeholders is returned as it is.
+// value)` (value "" when none); NAME a setting or one of front_end_options(). Text without
+// placeholders is returned as it is.
 std::string render_setting_names(const std::string& text,
                                  const std::function<std::string(const Setting&, const std::string&)>& spell);
 

@@ -31,6 +31,22 @@ namespace notewise {
 // and `percussion` for every other note. Only classes that have notes in `score` are returned.
 std::vector<GroupSpec> gm_drum_classes(const Score& score);
 
+// A score for a drum run, split: its drum notes (is_drum: GM channel 10, MusicXML unpitched
+// notes, CSV rows labelled drums) grouped by class (`classes`, else gm_drum_classes), and, in a
+// band's score, its pitched notes grouped by label (label_group_specs).
+struct DrumScore {
+  Score drums, pitched;
+  std::vector<GroupSpec> specs;  // of the classes
+  Grouping groups, pitched_groups;
+  std::size_t ignored_pitched = 0;  // pitched notes left out (ignore_pitched)
+};
+
+// Splits and groups `score`; ignore_pitched: the pitched notes are left out (ignored_pitched
+// counts them). score_name names the score in messages: ParseError if it holds no drum notes or
+// its labels do not group; InvalidArgument if a pitched track has a drum class's name (one of
+// `classes`, else of the GM classes) or a class does not group.
+DrumScore drum_score(Score score, std::vector<GroupSpec> classes, bool ignore_pitched, const std::string& score_name);
+
 struct DrumOptions {
   StftOptions stft{2048, 512};  // at the analysis rate
   double template_seconds = 0.5;  // a template's length: max(1, round(seconds * rate / hop)) frames

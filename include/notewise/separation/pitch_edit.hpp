@@ -31,6 +31,12 @@ struct Transposition {
   double seconds = 0;     // -60 .. 60: moved in time by this (0: not moved)
 };
 
+// "SELECTION=+N": the notes SELECTION moved by N semitones (time: by N seconds); the last '='
+// splits, since selections hold "==". InvalidArgument saying what is wrong (without the text:
+// the caller names it): no '=', not a number, outside -24 .. 24 semitones or -60 .. 60 s, or a
+// selection that does not parse.
+Transposition parse_transposition(const std::string& text, bool time = false);
+
 struct PitchEditOptions {
   double pre = 0.25;   // s before an onset where a selected note's share may already sound
   double post = 1.2;   // s after an offset (the tuned model lets activations run 1 s past it)

@@ -1,4 +1,5 @@
 #include "notewise/io/audio.hpp"
+#include "notewise/io/audio_stream.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,35 @@ TEST(Audio, ReadMono_StreamedEqualsWholeFile_StereoResampled) {
   // Rate 0 (or the file's own): the mix-down itself.
   EXPECT_EQ((io::read_mono(dir.file("a.wav")) - whole.mono()).cwiseAbs().maxCoeff(), 0.0f);
   EXPECT_THROW(io::read_mono(dir.file("missing.wav"), 22050), IoError);
+}
+
+// A live run's input: a seekable file and the same file as a stream (a WAV on a FILE*, as
+// standard input) give the same samples in blocks of the size asked for, then 0.
+TEST(Audio, Blocks_FileAndStreamGiveTheSameSamples) {
+  TempDir dir;
+  const MatrixXf x = tone(1000, 2);
+  io::write_wav(dir.file("a.wav"), x, 22050, io::SampleFormat::Float32);
+  const auto collect = [](io::AudioBlocks& b) {
+    EXPECT_EQ(b.sample_rate(), 22050);
+    EXPECT_EQ(b.channels(), 2);
+    MatrixXf all(0, 2), buf;
+    for (Index n; (n = b.read(buf, 300)) > 0;) {
+      EXPECT_LE(n, 300);
+      all.conservativeResize(all.rows() + n, 2);
+      all.bottomRows(n) = buf.topRows(n);
+    }
+    return all;
+  };
+  io::AudioBlocks file(dir.file("a.wav"), nullptr, {});
+  EXPECT_EQ((collect(file) - x).cwiseAbs().maxCoeff(), 0.0f);
+  std::FILE* in = std::fopen(dir.file("a.wav").c_str(), "rb");
+  ASSERT_NE(in, nullptr);
+  io::AudioBlocks stream("-", in, {});
+  const MatrixXf streamed = collect(stream);
+  std::fclose(in);
+  ASSERT_EQ(streamed.rows(), x.rows());
+  EXPECT_EQ((streamed - x).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_THROW(io::AudioBlocks(dir.file("missing.wav"), nullptr, {}), IoError);
 }
 
 TEST(Audio, RoundTrip_Pcm16And24_WithinQuantisation) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/resample.hpp"
@@ -491,4 +492,16 @@ TEST(Pipeline, ExcerptOfAWholeScore_AlignedToItsSpan_NotesOutsideLeftOut) {
       EXPECT_LE(n.onset, to - from);
     }
   }
+}
+
+// edit's "GROUP=GAIN" (the program's --gain, as the library reads it).
+TEST(Pipeline, ParseGroupGain) {
+  auto [name, gain] = parse_group_gain("left=-6dB");
+  EXPECT_EQ(name, "left");
+  EXPECT_NEAR(gain, std::pow(10.0, -6.0 / 20.0), 1e-12);
+  std::tie(name, gain) = parse_group_gain("a=b=0.5");  // the last '=' splits
+  EXPECT_EQ(name, "a=b");
+  EXPECT_EQ(gain, 0.5);
+  EXPECT_NEAR(parse_group_gain("x=+3 dB").second, std::pow(10.0, 3.0 / 20.0), 1e-12);
+  for (const char* bad : {"left", "=1", "x=abc", "x=-6", "x=70dB"}) EXPECT_THROW(parse_group_gain(bad), InvalidArgument) << bad;
 }

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <regex>
+#include <fstream>
+#include <filesystem>
 
 #include "notewise/core/error.hpp"
 
@@ -139,6 +142,84 @@ TEST(Settings, RenderSettingNames) {
   EXPECT_EQ(render_setting_names("no placeholder", cli), "no placeholder");
   EXPECT_EQ(render_setting_names("{setting:unknown} stays", cli), "unknown stays");
   EXPECT_EQ(render_setting_names("open {setting:drums", cli), "open {setting:drums");
+}
+
+// align's own settings are entries of the table: they set PipelineOptions::alignment, their
+// defaults are AlignOptions' own, and the one check refuses what AlignOptions refuses.
+TEST(Settings, Align_TheTableSetsTheAlignmentOptions) {
+  const AlignOptions d;
+  SettingValues v;
+  v.set("per_voice", "no");
+  v.set("step_weights", "2,1,1.5");
+  v.set("refine", "false");
+  v.set("excerpt", "yes");
+  v.set("levels", "2");
+  v.set("voice_lead", "-0.02");
+  const PipelineOptions o = resolve_settings(v);
+  EXPECT_FALSE(o.alignment.per_voice);
+  EXPECT_EQ(o.alignment.dtw.weights.diagonal, 2.0);
+  EXPECT_EQ(o.alignment.dtw.weights.right, 1.5);
+  EXPECT_FALSE(o.alignment.refine);
+  EXPECT_EQ(o.alignment.subsequence, AlignOptions::Subsequence::On);
+  EXPECT_EQ(o.alignment.dtw.levels, 2);
+  EXPECT_EQ(o.alignment.voice_lead, -0.02);
+  EXPECT_EQ(o.alignment.feature_rate, d.feature_rate);  // not given: AlignOptions' default
+  EXPECT_EQ(setting("step_weights").default_text, "1,1,1");
+  EXPECT_EQ(setting("refine_window").default_text, setting_number(d.refine_window));
+  for (const char* name : {"step_weights", "feature_rate", "per_voice", "voice_weight", "excerpt", "label_by", "pedal"})
+    EXPECT_NE(setting(name).commands & kAlign, 0u) << name;
+  EXPECT_EQ(setting("n_fft").commands & kAlign, 0u);
+  try {
+    v.set("step_weights", "1,1");
+    FAIL() << "two weights accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("step_weights = 1,1: must be 3 numbers"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(v.set("feature_rate", "500"), InvalidArgument);
+  EXPECT_THROW(v.set("per_voice", "maybe"), InvalidArgument);
+}
+
+TEST(Settings, FrontEndOptionsArePlaceholdersToo) {
+  auto cli = [](const Setting& s, const std::string& value) {
+    std::string flag = "--" + s.name;
+    for (auto& ch : flag) if (ch == '_') ch = '-';
+    return value.empty() ? flag : flag + " " + value;
+  };
+  EXPECT_EQ(render_setting_names("use {setting:force} to overwrite; {setting:no_report}", cli), "use --force to overwrite; --no-report");
+  EXPECT_EQ(find_setting("force"), nullptr);  // not a setting of a run
+}
+
+// The library's texts name settings ("{setting:NAME}"), never a flag of the program: each
+// string literal in src/ and include/ (outside comments and the table's own `flag` spellings,
+// the command line's names kept there) holds no "--name".
+TEST(Settings, LibraryTextsNameNoFlags) {
+  namespace fs = std::filesystem;
+  const std::regex literal(R"("(?:[^"\\]|\\.)*")"), flag(R"(--[a-z])");
+  std::vector<std::string> found;
+  std::size_t files = 0;
+  for (const char* top : {"src", "include"})
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(NOTEWISE_SOURCE_DIR) / top)) {
+      const std::string ext = e.path().extension().string();
+      if (ext != ".cpp" && ext != ".hpp") continue;
+      ++files;
+      std::ifstream in(e.path());
+      std::string line;
+      for (int n = 1; std::getline(in, line); ++n) {
+        if (line.find(".flag = ") != std::string::npos) continue;
+        bool quoted = false;  // the code before a comment: "//" outside a string literal
+        for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+          if (line[i] == '\\' && quoted) ++i;
+          else if (line[i] == '"') quoted = !quoted;
+          else if (!quoted && line[i] == '/' && line[i + 1] == '/') line.erase(i);
+        }
+        for (std::sregex_iterator m(line.begin(), line.end(), literal), end; m != end; ++m)
+          if (std::regex_search(m->str(), flag)) found.push_back(e.path().string() + ":" + std::to_string(n) + ": " + m->str());
+      }
+    }
+  EXPECT_GT(files, 50u);
+  std::string list;
+  for (const auto& f : found) list += f + "\n";
+  EXPECT_TRUE(found.empty()) << list;
 }
 
 }  // namespace

@@ -156,3 +156,31 @@ TEST(Drums, Band_PitchedNotesAndDrumsSeparate) {
   EXPECT_GT(sc.sdr[0], 8.0);
   EXPECT_GT(sc.sdr[1], 8.0);
 }
+
+// A drum run's score: the drum notes by GM class, a band's pitched notes by label; refused
+// without drum notes or with a track named as a drum class.
+TEST(Drums, DrumScore_SplitsAndGroups) {
+  auto note = [](double at, int pitch, int channel, const std::string& label) {
+    Note n;
+    n.onset = at;
+    n.duration = 0.2;
+    n.pitch = pitch;
+    n.channel = channel;
+    n.label = label;
+    return n;
+  };
+  const Score band({note(0, 36, 9, "drums"), note(0.5, 38, 9, "drums"), note(0, 40, 0, "bass"), note(1, 43, 0, "bass")});
+  DrumScore ds = drum_score(band, {}, false, "band.mid");
+  EXPECT_EQ(ds.drums.size(), 2u);
+  EXPECT_EQ(ds.pitched.size(), 2u);
+  EXPECT_EQ(ds.groups.names, (std::vector<std::string>{"kick", "snare"}));
+  EXPECT_EQ(ds.pitched_groups.names, (std::vector<std::string>{"bass"}));
+  ds = drum_score(band, {}, true, "band.mid");
+  EXPECT_EQ(ds.ignored_pitched, 2u);
+  EXPECT_TRUE(ds.pitched.empty());
+  EXPECT_TRUE(ds.pitched_groups.names.empty());
+  EXPECT_THROW(drum_score(Score({note(0, 40, 0, "bass")}), {}, false, "s.mid"), ParseError);
+  EXPECT_THROW(drum_score(Score({note(0, 36, 9, "drums"), note(0, 40, 0, "kick")}), {}, false, "s.mid"), InvalidArgument);
+  ds = drum_score(band, {{"all", "others"}}, true, "band.mid");
+  EXPECT_EQ(ds.groups.names, (std::vector<std::string>{"all"}));
+}

@@ -69,3 +69,17 @@ TEST(PitchEdit, OnlyTheSelectedNoteMovesAndTheRestIsUntouched) {
   EXPECT_THROW(transpose_notes(x, rate, x, rate, score, {{"pitch==99", 1.0}}, SeparationOptions::tuned()), InvalidArgument);
   EXPECT_THROW(transpose_notes(x, rate, x, rate, score, {{"pitch==64", 25.0}}, SeparationOptions::tuned()), InvalidArgument);
 }
+
+// edit's "SELECTION=+N" (the program's --transpose and --shift-time, as the library reads it).
+TEST(PitchEdit, ParseTransposition) {
+  Transposition t = parse_transposition("pitch==64 && start>10=+1");
+  EXPECT_EQ(t.selection, "pitch==64 && start>10");
+  EXPECT_EQ(t.semitones, 1.0);
+  EXPECT_EQ(t.seconds, 0.0);
+  t = parse_transposition("pitch==67=-0.25", true);
+  EXPECT_EQ(t.seconds, -0.25);
+  EXPECT_EQ(t.semitones, 0.0);
+  for (const char* bad : {"pitch==64", "=1", "pitch==64=x", "pitch==64=25", "pitch=<64=1", "nosuchfield==1=1"})
+    EXPECT_THROW(parse_transposition(bad), InvalidArgument) << bad;
+  EXPECT_THROW(parse_transposition("pitch==64=61", true), InvalidArgument);
+}
