@@ -35,6 +35,7 @@ void FollowerOptions::validate() const {
   check_range("max_tempo", max_tempo, 1, 8);
   check_range("tempo_seconds", tempo_seconds, 0.1, 60);
   check_range("gamma", gamma, 1e-3, 1e6);
+  check_range("release_seconds", release_seconds, 0, 10);
   check_range("silence_db", silence_db, -200, 0);
   check_range("silence_cost", silence_cost, 0, 10);
   check_range("rest_cost", rest_cost, 0, 10);
@@ -89,10 +90,13 @@ struct ScoreFollower::Impl {
   }
 };
 
-ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, int hop, const FollowerOptions& options)
+ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, int hop, const FollowerOptions& options,
+                             const std::vector<bool>& rings)
     : impl_(std::make_unique<Impl>()) {
   options.validate();
   if (score.empty()) throw InvalidArgument("live following: the score has no notes");
+  if (!rings.empty() && rings.size() != score.size())
+    throw InvalidArgument("live following: " + std::to_string(rings.size()) + " ringing flags for " + std::to_string(score.size()) + " notes");
   if (!(sample_rate >= 1000) || n_fft < 4 || hop < 1) throw InvalidArgument("live following: bad frame geometry");
   Impl& m = *impl_;
   m.o = options;
@@ -107,19 +111,27 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
     if (p >= kLowPitch && p <= kHighPitch) m.bin_pitch[static_cast<std::size_t>(k)] = static_cast<Index>(p) - kLowPitch;
   }
   // Score features: each sounding note adds velocity^2 at its pitch class and, at 1/m^2, at
-  // its partials m = 2..4; log-compressed against the score's loudest frame, unit length.
+  // its partials m = 2..4, and after its offset the same fading as exp(-t / release_seconds)
+  // for 3 release_seconds (what still rings); log-compressed against the score's loudest
+  // frame, unit length.
   const std::size_t M = static_cast<std::size_t>(m.M);
   std::vector<float> energy(M * 12, 0.0f);
   m.onset_s.assign(M * 12, 0.0f);
   m.sounding_s.assign(M, 0);
   const auto frame_of = [&](double s) { return static_cast<Index>(std::floor(s / m.dt + 0.5)); };
-  for (const Note& n : score.notes()) {
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    const Note& n = score.notes()[i];
     const double v2 = std::max(n.velocity, 1.0) * std::max(n.velocity, 1.0);
     const Index a = std::clamp<Index>(frame_of(n.onset), 0, m.M - 1);
     const Index b = std::clamp<Index>(frame_of(n.offset()), a + 1, m.M);
+    const double rel = rings.empty() || rings[i] ? options.release_seconds : 0.0;
+    const Index tail = rel > 0 ? std::min<Index>(m.M, b + static_cast<Index>(3 * rel / m.dt)) : b;
     for (int h = 1; h <= 4; ++h) {
       const int pc = ((n.pitch + static_cast<int>(std::lround(12 * std::log2(h)))) % 12 + 12) % 12;
       for (Index j = a; j < b; ++j) energy[static_cast<std::size_t>(j) * 12 + pc] += static_cast<float>(v2 / (h * h));
+      for (Index j = b; j < tail; ++j)
+        energy[static_cast<std::size_t>(j) * 12 + pc] +=
+            static_cast<float>(v2 / (h * h) * std::exp(-static_cast<double>(j - b + 1) * m.dt / rel));
     }
     for (Index j = a; j < b; ++j) m.sounding_s[static_cast<std::size_t>(j)] = 1;
     // Onsets: the rise spreads over the frames whose window takes the note in (4 hops).
