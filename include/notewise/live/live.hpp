@@ -127,7 +127,8 @@ class ScoreFollower {
 struct LiveOptions {
   double latency_seconds = 0.1;  // upper bound; the latency is (overlap - 1) hop (latency_samples())
   // n_fft / hop, 2 .. 8: fewer give a longer window (finer frequencies) for the same latency, and
-  // fewer frames (Bach10 01-05 at 3: SDR 4.06 dB against 3.95, following 84.7 % against 86.6 %).
+  // fewer frames (Bach10 01-05 at 3, first version: SDR 4.06 dB against 3.95, following 84.7 %
+  // against 86.6 %).
   int overlap = 4;
   FollowerOptions follower;
   ConstraintOptions constraints;  // templates (sources: the timbre plan; empty: plan_timbre Auto)
