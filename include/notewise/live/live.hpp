@@ -57,8 +57,8 @@ namespace notewise {
 //                           min_i D_{t-1}(i) + jump_cost )                 (the jump: any j in the window)
 // where r is the tempo (score frames per audio frame, estimated from the path over the last
 // tempo_seconds, clamped to [min_tempo, max_tempo]), k = 0 is free while the audio is silent
-// (a pause, a fermata's breath), and d compares the audio frame's chroma with the chroma
-// synthesised from the score (1 - cosine; a silent audio frame against sounding score costs
+// (a pause, a fermata's breath), and d compares the audio frame's chroma (per register) with
+// the chroma synthesised from the score (1 - cosine; a silent audio frame against sounding score costs
 // silence_cost, sound against a rest rest_cost), plus an onset term. Only the window
 // [position - back_seconds, position + ahead_seconds] (score seconds) is computed; the jump lets
 // the follower re-enter anywhere in it after a skipped or repeated bar; when lost, the window
@@ -80,6 +80,11 @@ struct FollowerOptions {
   // fading as exp(-t / release_seconds): a piano's pedal and release, the audio still holds
   // the pitches (piano pieces: 83.6 % -> 97.1 % of onsets within 100 ms); 0: none rings.
   double release_seconds = 0.2;
+  // The chroma is kept apart in two registers, pitches below register_split (MIDI; the bass
+  // line) and from it (24 dimensions, both in the audio and the score): chords of the same
+  // pitch classes over another bass, a melody's octave leap, differ (Bach10 01-05: 86.6 ->
+  // 88.0 % of onsets within 100 ms, mean error 0.137 -> 0.074 s); 0: one chroma of 12.
+  int register_split = 64;
   double silence_db = -30;     // a frame this far below the loudest so far is silent
   double silence_cost = 0.5;
   double rest_cost = 0.9;

@@ -308,7 +308,8 @@ TEST(Live, TemplateAndReleaseSettingsAreChecked) {
   const Grouping g = label_groups(score);
   for (auto set : {+[](LiveOptions& o) { o.peak_cents = -1; }, +[](LiveOptions& o) { o.struck_peak_cents = 700; },
                    +[](LiveOptions& o) { o.struck_inharmonicity = -1e-4; }, +[](LiveOptions& o) { o.template_prior = -1; },
-                   +[](LiveOptions& o) { o.follower.release_seconds = -0.1; }}) {
+                   +[](LiveOptions& o) { o.follower.release_seconds = -0.1; },
+                   +[](LiveOptions& o) { o.follower.register_split = 128; }}) {
     LiveOptions o = LiveOptions::tuned();
     set(o);
     EXPECT_THROW(LiveSeparator(score, g, kRate, 1, o), InvalidArgument);
@@ -316,6 +317,7 @@ TEST(Live, TemplateAndReleaseSettingsAreChecked) {
   EXPECT_THROW(ScoreFollower(score, kRate, 2048, 512, FollowerOptions{}, std::vector<bool>(score.size() + 1, true)), InvalidArgument);
   EXPECT_NO_THROW(ScoreFollower(score, kRate, 2048, 512, FollowerOptions{}, std::vector<bool>(score.size(), true)));
 }
+
 
 }  // namespace
 }  // namespace notewise
