@@ -13,6 +13,7 @@ namespace notewise {
 namespace {
 constexpr int kLowPitch = 21, kHighPitch = 108;
 constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr int kD = 24;  // feature dimensions: 12 pitch classes in each of two registers
 
 void check_range(const char* name, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi))
@@ -35,6 +36,8 @@ void FollowerOptions::validate() const {
   check_range("max_tempo", max_tempo, 1, 8);
   check_range("tempo_seconds", tempo_seconds, 0.1, 60);
   check_range("gamma", gamma, 1e-3, 1e6);
+  check_range("release_seconds", release_seconds, 0, 10);
+  check_range("register_split", register_split, 0, 127);
   check_range("silence_db", silence_db, -200, 0);
   check_range("silence_cost", silence_cost, 0, 10);
   check_range("rest_cost", rest_cost, 0, 10);
@@ -46,6 +49,9 @@ void FollowerOptions::validate() const {
 
 struct ScoreFollower::Impl {
   FollowerOptions o;
+  int split = 0;  // FollowerOptions::register_split
+  int dim(int pitch) const { return ((pitch % 12) + 12) % 12 + (pitch >= split ? 12 : 0); }
+  float uniform(int c) const { return split > 0 ? 1.0f / std::sqrt(static_cast<float>(kD)) : (c >= 12 ? 1.0f / std::sqrt(12.0f) : 0.0f); }
   double dt = 0;  // s per frame
   Index M = 0;    // score frames
   Index first_frame = 0;  // the first note's
@@ -75,27 +81,31 @@ struct ScoreFollower::Impl {
     const bool s = sounding_s[static_cast<std::size_t>(j)] != 0;
     if (silent) return static_cast<float>(s ? o.silence_cost : 0.0);
     if (!s) return static_cast<float>(j < first_frame ? o.count_in_cost : o.rest_cost);
-    const float* cs = &chroma_s[static_cast<std::size_t>(j) * 12];
+    const float* cs = &chroma_s[static_cast<std::size_t>(j) * kD];
     float dot = 0;
-    for (int c = 0; c < 12; ++c) dot += ca[c] * cs[c];
+    for (int c = 0; c < kD; ++c) dot += ca[c] * cs[c];
     float cost = 1 - dot;
     if (o.onset_weight > 0) {
-      const float* os = &onset_s[static_cast<std::size_t>(j) * 12];
+      const float* os = &onset_s[static_cast<std::size_t>(j) * kD];
       float d2 = 0;
-      for (int c = 0; c < 12; ++c) d2 += (oa[c] - os[c]) * (oa[c] - os[c]);
+      for (int c = 0; c < kD; ++c) d2 += (oa[c] - os[c]) * (oa[c] - os[c]);
       cost += static_cast<float>(o.onset_weight) * d2 / 2;
     }
     return cost;
   }
 };
 
-ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, int hop, const FollowerOptions& options)
+ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, int hop, const FollowerOptions& options,
+                             const std::vector<bool>& rings)
     : impl_(std::make_unique<Impl>()) {
   options.validate();
   if (score.empty()) throw InvalidArgument("live following: the score has no notes");
+  if (!rings.empty() && rings.size() != score.size())
+    throw InvalidArgument("live following: " + std::to_string(rings.size()) + " ringing flags for " + std::to_string(score.size()) + " notes");
   if (!(sample_rate >= 1000) || n_fft < 4 || hop < 1) throw InvalidArgument("live following: bad frame geometry");
   Impl& m = *impl_;
   m.o = options;
+  m.split = options.register_split;
   m.dt = hop / sample_rate;
   const double end = score.end();
   m.M = static_cast<Index>(std::ceil(end / m.dt)) + 2;
@@ -107,41 +117,49 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
     if (p >= kLowPitch && p <= kHighPitch) m.bin_pitch[static_cast<std::size_t>(k)] = static_cast<Index>(p) - kLowPitch;
   }
   // Score features: each sounding note adds velocity^2 at its pitch class and, at 1/m^2, at
-  // its partials m = 2..4; log-compressed against the score's loudest frame, unit length.
+  // its partials m = 2..4, and after its offset the same fading as exp(-t / release_seconds)
+  // for 3 release_seconds (what still rings); log-compressed against the score's loudest
+  // frame, unit length.
   const std::size_t M = static_cast<std::size_t>(m.M);
-  std::vector<float> energy(M * 12, 0.0f);
-  m.onset_s.assign(M * 12, 0.0f);
+  std::vector<float> energy(M * kD, 0.0f);
+  m.onset_s.assign(M * kD, 0.0f);
   m.sounding_s.assign(M, 0);
   const auto frame_of = [&](double s) { return static_cast<Index>(std::floor(s / m.dt + 0.5)); };
-  for (const Note& n : score.notes()) {
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    const Note& n = score.notes()[i];
     const double v2 = std::max(n.velocity, 1.0) * std::max(n.velocity, 1.0);
     const Index a = std::clamp<Index>(frame_of(n.onset), 0, m.M - 1);
     const Index b = std::clamp<Index>(frame_of(n.offset()), a + 1, m.M);
+    const double rel = rings.empty() || rings[i] ? options.release_seconds : 0.0;
+    const Index tail = rel > 0 ? std::min<Index>(m.M, b + static_cast<Index>(3 * rel / m.dt)) : b;
     for (int h = 1; h <= 4; ++h) {
-      const int pc = ((n.pitch + static_cast<int>(std::lround(12 * std::log2(h)))) % 12 + 12) % 12;
-      for (Index j = a; j < b; ++j) energy[static_cast<std::size_t>(j) * 12 + pc] += static_cast<float>(v2 / (h * h));
+      const int pc = m.dim(n.pitch + static_cast<int>(std::lround(12 * std::log2(h))));
+      for (Index j = a; j < b; ++j) energy[static_cast<std::size_t>(j) * kD + pc] += static_cast<float>(v2 / (h * h));
+      for (Index j = b; j < tail; ++j)
+        energy[static_cast<std::size_t>(j) * kD + pc] +=
+            static_cast<float>(v2 / (h * h) * std::exp(-static_cast<double>(j - b + 1) * m.dt / rel));
     }
     for (Index j = a; j < b; ++j) m.sounding_s[static_cast<std::size_t>(j)] = 1;
     // Onsets: the rise spreads over the frames whose window takes the note in (4 hops).
     for (int d = 0; d < 2 && a + d < m.M; ++d)
-      m.onset_s[static_cast<std::size_t>(a + d) * 12 + static_cast<std::size_t>(n.pitch % 12)] += static_cast<float>(v2);
+      m.onset_s[static_cast<std::size_t>(a + d) * kD + static_cast<std::size_t>(m.dim(n.pitch))] += static_cast<float>(v2);
   }
   const float emax = std::max(1e-12f, *std::max_element(energy.begin(), energy.end()));
-  m.chroma_s.assign(M * 12, 0.0f);
+  m.chroma_s.assign(M * kD, 0.0f);
   for (std::size_t j = 0; j < M; ++j) {
     float norm = 0;
-    for (int c = 0; c < 12; ++c) {
-      const float v = std::log1p(static_cast<float>(options.gamma) * energy[j * 12 + c] / emax);
-      m.chroma_s[j * 12 + c] = v;
+    for (int c = 0; c < kD; ++c) {
+      const float v = std::log1p(static_cast<float>(options.gamma) * energy[j * kD + c] / emax);
+      m.chroma_s[j * kD + c] = v;
       norm += v * v;
     }
     norm = std::sqrt(norm);
-    for (int c = 0; c < 12; ++c) m.chroma_s[j * 12 + c] = norm > 0 ? m.chroma_s[j * 12 + c] / norm : 1.0f / std::sqrt(12.0f);
+    for (int c = 0; c < kD; ++c) m.chroma_s[j * kD + c] = norm > 0 ? m.chroma_s[j * kD + c] / norm : m.uniform(c);
     float on = 0;
-    for (int c = 0; c < 12; ++c) on += m.onset_s[j * 12 + c] * m.onset_s[j * 12 + c];
+    for (int c = 0; c < kD; ++c) on += m.onset_s[j * kD + c] * m.onset_s[j * kD + c];
     on = std::sqrt(on);
     if (on > 0)
-      for (int c = 0; c < 12; ++c) m.onset_s[j * 12 + c] /= on;
+      for (int c = 0; c < kD; ++c) m.onset_s[j * kD + c] /= on;
   }
   m.note_onset.reserve(score.size());
   for (const Note& n : score.notes()) m.note_onset.push_back(n.onset);
@@ -163,7 +181,7 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
   m.lo = 0;
   m.hi = f0;
   m.pos = 0;
-  m.prev_log.assign(12, 0.0f);
+  m.prev_log.assign(kD, 0.0f);
   m.history.assign(static_cast<std::size_t>(std::max<Index>(2, static_cast<Index>(options.tempo_seconds / m.dt))), 0);
   m.history_silent.assign(m.history.size(), 1);
   m.state.tempo = 1;
@@ -197,11 +215,11 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   m.ref = std::max(m.ref, static_cast<double>(emax));
   m.loud = std::max(m.loud, total);
   const bool silent = !(total > 1e-12 * mag.size()) || total < m.loud * std::pow(10.0, o.silence_db / 10);
-  float logc[12] = {}, ca[12] = {}, oa[12] = {};
+  float logc[kD] = {}, ca[kD] = {}, oa[kD] = {};
   for (int p = 0; p <= kHighPitch - kLowPitch; ++p)
-    logc[(p + kLowPitch) % 12] += std::log1p(static_cast<float>(o.gamma / std::max(m.ref, 1e-30)) * E[p]);
+    logc[m.dim(p + kLowPitch)] += std::log1p(static_cast<float>(o.gamma / std::max(m.ref, 1e-30)) * E[p]);
   float norm = 0, onorm = 0;
-  for (int c = 0; c < 12; ++c) {
+  for (int c = 0; c < kD; ++c) {
     norm += logc[c] * logc[c];
     oa[c] = std::max(0.0f, logc[c] - m.prev_log[static_cast<std::size_t>(c)]);
     onorm += oa[c] * oa[c];
@@ -209,10 +227,10 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   }
   norm = std::sqrt(norm);
   onorm = std::sqrt(onorm);
-  for (int c = 0; c < 12; ++c) ca[c] = norm > 0 ? logc[c] / norm : 1.0f / std::sqrt(12.0f);
+  for (int c = 0; c < kD; ++c) ca[c] = norm > 0 ? logc[c] / norm : m.uniform(c);
   m.onset_scale = std::max(m.onset_scale * 0.995, static_cast<double>(onorm));
   const float oscale = static_cast<float>(std::max(m.onset_scale, 1e-6));
-  for (int c = 0; c < 12; ++c) oa[c] = silent ? 0.0f : oa[c] / oscale;
+  for (int c = 0; c < kD; ++c) oa[c] = silent ? 0.0f : oa[c] / oscale;
 
   // Tempo from the recent path (sounding frames only).
   const std::size_t T = m.history.size();
@@ -240,7 +258,7 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
     pen[k] = static_cast<float>(o.step_cost * (k - r) * (k - r) / std::max(r, 1.0) * (k > r ? o.ahead_factor : 1.0));
   {
     float strength = 0;  // how clearly a note starts in this frame, 0..1
-    for (int c = 0; c < 12; ++c) strength += oa[c] * oa[c];
+    for (int c = 0; c < kD; ++c) strength += oa[c] * oa[c];
     strength = std::min(1.0f, std::sqrt(strength));
     pen[0] = silent ? 0.0f : static_cast<float>(o.steady_cost + (o.stay_cost - o.steady_cost) * strength);
   }

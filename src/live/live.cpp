@@ -5,6 +5,7 @@
 #include <complex>
 #include <cstring>
 #include <map>
+#include <numbers>
 
 #include "notewise/core/error.hpp"
 #include "notewise/core/fft.hpp"
@@ -27,6 +28,14 @@ void LiveOptions::validate() const {
   if (overlap < 2 || overlap > 8) throw InvalidArgument("live: overlap = " + std::to_string(overlap) + " is outside 2 .. 8");
   if (iterations < 0 || iterations > 1000) throw InvalidArgument("live: iterations = " + std::to_string(iterations) + " is outside 0 .. 1000");
   if (!(alpha >= 0 && alpha <= 10)) throw InvalidArgument("live: alpha = " + std::to_string(alpha) + " is outside 0 .. 10");
+  if (!(peak_cents >= 0 && peak_cents <= 600))
+    throw InvalidArgument("live: peak_cents = " + std::to_string(peak_cents) + " is outside 0 .. 600");
+  if (!(struck_peak_cents >= 0 && struck_peak_cents <= 600))
+    throw InvalidArgument("live: struck_peak_cents = " + std::to_string(struck_peak_cents) + " is outside 0 .. 600");
+  if (!(struck_inharmonicity >= 0 && struck_inharmonicity <= 0.01))
+    throw InvalidArgument("live: struck_inharmonicity = " + std::to_string(struck_inharmonicity) + " is outside 0 .. 0.01");
+  if (!(template_prior >= 0 && template_prior <= 1e6))
+    throw InvalidArgument("live: template_prior = " + std::to_string(template_prior) + " is outside 0 .. 1e6");
 }
 
 LiveOptions LiveOptions::tuned() {
@@ -36,6 +45,33 @@ LiveOptions LiveOptions::tuned() {
 }
 
 namespace {
+// A pitch's template: partial m at m f0 sqrt(1 + B m^2) Hz with weight 1 / m^power, shaped as
+// the main lobe of a Hann window's transform, |sin(pi d) / (pi d (1 - d^2))| at d bins from the
+// partial (zero from 2 bins), the partial anywhere within +-cents (a flat top between).
+VectorXf peak_template(double f0, double inharmonicity, double cents, double power, int partials, double rate, int n_fft) {
+  const Index K = n_fft / 2 + 1;
+  const double df = rate / n_fft;
+  const double lo = std::pow(2.0, -cents / 1200), hi = std::pow(2.0, cents / 1200);
+  VectorXf t = VectorXf::Zero(K);
+  for (int m = 1; partials == 0 || m <= partials; ++m) {
+    const double fm = m * f0 * std::sqrt(1 + inharmonicity * m * m);
+    if (lo * fm > rate / 2) break;
+    const double a = lo * fm / df, b = hi * fm / df;  // the partial's span in bins
+    const double w = 1.0 / std::pow(m, power);
+    const Index k0 = std::max<Index>(0, static_cast<Index>(std::ceil(a - 2))), k1 = std::min<Index>(K - 1, static_cast<Index>(std::floor(b + 2)));
+    for (Index k = k0; k <= k1; ++k) {
+      const double kk = static_cast<double>(k);
+      const double d = kk < a ? a - kk : (kk > b ? kk - b : 0.0);
+      double v = 1;
+      if (d >= 2) v = 0;
+      else if (std::abs(d - 1) < 1e-6) v = 0.5;  // the limit at d = 1
+      else if (d > 1e-6) v = std::abs(std::sin(std::numbers::pi * d) / (std::numbers::pi * d * (1 - d * d)));
+      t[k] = std::max(t[k], static_cast<float>(w * v));
+    }
+  }
+  return t;
+}
+
 struct LiveNote {
   double onset = 0, offset = 0, after = 0;
   Index row = -1, onset_row = -1;
@@ -54,6 +90,12 @@ struct LiveSeparator::Impl {
   double alpha = 1;
   MatrixXf W;       // bins x rows
   VectorXf wsum;    // column sums of W
+  // Online refinement of W: the initial templates, per row the running sums of the spectrum it
+  // explained (bins x rows) and of its activations, the mean magnitude of the sounding frames.
+  MatrixXf W0, A;
+  VectorXf B;
+  double mean_total = 0;
+  Index sounding_frames = 0;
   std::vector<LiveNote> notes;
   ScoreFollower follower;
   RealFft fft;
@@ -102,25 +144,45 @@ LiveSeparator::LiveSeparator(const Score& score, const Grouping& groups, double 
   if (hop < 16)
     throw InvalidArgument("live: a latency of " + std::to_string(options.latency_seconds) + " s at " +
                           std::to_string(sample_rate) + " Hz leaves a hop under 16 samples");
-  ScoreFollower follower(score, sample_rate, options.overlap * hop, hop, options.follower);
+  // The score's timbre sources; the notes of struck ones ring on after their offsets.
+  ConstraintOptions co = options.constraints;
+  if (co.sources.empty()) co.sources = plan_timbre(score, Timbre::Auto).sources;
+  std::vector<bool> rings(score.size(), false);
+  for (std::size_t i = 0; i < score.size(); ++i)
+    for (const auto& s : co.sources)
+      if (is_struck(s.family) && std::find(s.labels.begin(), s.labels.end(), score.notes()[i].label) != s.labels.end()) rings[i] = true;
+  ScoreFollower follower(score, sample_rate, options.overlap * hop, hop, options.follower, rings);
   impl_ = std::make_unique<Impl>(score, groups, sample_rate, channels, options, hop, std::move(follower));
   Impl& m = *impl_;
   m.K = m.N / 2 + 1;
   m.G = static_cast<int>(groups.names.size());
 
-  // Templates: the score's timbre sources, build_constraints' harmonic templates.
-  ConstraintOptions co = options.constraints;
-  if (co.sources.empty()) co.sources = plan_timbre(score, Timbre::Auto).sources;
+  // Templates (live.hpp): one per pitch of each timbre source, and onset rows.
   const Geometry geo{sample_rate, m.N, hop, 1};
   ScoreConstraints sc = build_constraints(score, geo, co);
   m.W = std::move(sc.W0);
   m.R = m.W.cols();
+  for (Index r = 0; r < sc.layout.pitch_rows(); ++r) {
+    const int s = sc.layout.source_of_row(r);
+    const SourceModel* src = co.sources.empty() ? nullptr : &co.sources[static_cast<std::size_t>(s)];
+    const bool struck = src && is_struck(src->family);
+    const double cents = struck ? options.struck_peak_cents : options.peak_cents;
+    if (cents <= 0) continue;  // build_constraints' flat band
+    const int partials = src && src->partials > 0 ? src->partials : co.partials;
+    m.W.col(r) = peak_template(pitch_to_hz(sc.layout.pitches[static_cast<std::size_t>(r)]),
+                               struck ? options.struck_inharmonicity : 0.0, cents, co.partial_power, partials, sample_rate, m.N);
+  }
   // Each template scaled to unit sum: the activations then measure energy, whatever the band.
   for (Index r = 0; r < m.R; ++r) {
     const float s = m.W.col(r).sum();
     if (s > 0) m.W.col(r) /= s;
   }
   m.wsum = m.W.colwise().sum().transpose();
+  if (options.template_prior > 0) {
+    m.W0 = m.W;
+    m.A = MatrixXf::Zero(m.W.rows(), m.R);
+    m.B = VectorXf::Zero(m.R);
+  }
   SeparationOptions so;
   so.alpha = options.alpha;
   so.decompose.constraints.sources = co.sources;
@@ -238,6 +300,23 @@ void LiveSeparator::Impl::process_frame(std::vector<MatrixXf>& stems, Index at) 
         const float num = W.col(r).dot(ratio);
         h[r] = h[r] * num / std::max(wsum[r], eps);
       }
+    }
+  }
+  // Template refinement from this frame (sounding frames only: silence teaches nothing).
+  if (o.template_prior > 0 && !active.empty() && !st.silent) {
+    ++sounding_frames;
+    mean_total += (total - mean_total) / static_cast<double>(std::min<Index>(sounding_frames, 100));
+    model.setConstant(eps);
+    for (Index r : active) model.noalias() += W.col(r) * h[r];
+    ratio = mag.cwiseQuotient(model);
+    const float prior = static_cast<float>(o.template_prior * mean_total);
+    for (Index r : active) {
+      A.col(r).noalias() += W.col(r).cwiseProduct(ratio) * h[r];
+      B[r] += h[r];
+      W.col(r) = (A.col(r) + prior * W0.col(r)) / std::max(B[r] + prior, eps);
+      const float s = W.col(r).sum();
+      if (s > 0) W.col(r) /= s;
+      wsum[r] = W.col(r).sum();
     }
   }
   // Group models and masks.
