@@ -4,14 +4,14 @@
 # with pkg-config's flags alone, run both on the shipped example and check the stems. Then a
 # program that calls every installed library (every_layer/) linked through notewise::notewise,
 # through each library's own target, and through pkg-config: all three must link and agree.
-# Arguments: BUILD_DIR SOURCE_DIR WORK_DIR
+# Arguments: BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR (the install's library folder, e.g. lib/x86_64-linux-gnu)
 set -euo pipefail
-build=$1 src=$2 work=$3
+build=$1 src=$2 work=$3 libdir=$4
 rm -rf "$work" && mkdir -p "$work"
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
-for f in include/notewise/version.hpp include/notewise/pipeline/pipeline.hpp lib/cmake/notewise/notewiseConfig.cmake \
-         lib/pkgconfig/notewise.pc bin/notewise; do
+for f in include/notewise/version.hpp include/notewise/pipeline/pipeline.hpp $libdir/cmake/notewise/notewiseConfig.cmake \
+         $libdir/pkgconfig/notewise.pc bin/notewise; do
   [ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 grep -q "NOTEWISE_VERSION_MAJOR" "$prefix/include/notewise/version.hpp"
@@ -29,7 +29,7 @@ cmake -S "$src/examples/cpp" -B "$work/example" -DCMAKE_BUILD_TYPE=Release -DCMA
 cmake --build "$work/example" >"$work/build.log"
 
 # pkg-config: the same program from the .pc file's flags alone.
-export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 c++ -std=c++20 -O1 "$src/examples/cpp/separate_stems.cpp" -o "$work/separate_stems_pc" \
   $(pkg-config --cflags notewise) $(pkg-config --libs notewise)
 

@@ -4,9 +4,9 @@
 # (program, every library, headers, CMake and pkg-config files, the Python module in Debian's
 # dist-packages, man page, bash completion, licence), nothing in it naming the build tree, and
 # the program and module extracted elsewhere (dpkg -x) running from there.
-# Arguments: BUILD_DIR SOURCE_DIR WORK_DIR. Exit 77 (skipped) without dpkg-deb, dpkg-shlibdeps, file.
+# Arguments: BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR (the library folder under /usr, e.g. lib/x86_64-linux-gnu). Exit 77 (skipped) without dpkg-deb, dpkg-shlibdeps, file.
 set -euo pipefail
-build=$1 src=$2 work=$3
+build=$1 src=$2 work=$3 libdir=$4
 for tool in cpack dpkg-deb dpkg-shlibdeps file; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is needed (Debian: dpkg-dev, file)"; exit 77; }
 done
@@ -36,22 +36,23 @@ fi
 
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$work/contents"
 need=(/usr/bin/notewise /usr/include/notewise/version.hpp /usr/include/notewise/mosaic/mosaic.hpp
-      /usr/include/notewise/separation/pitch_edit.hpp /usr/lib/pkgconfig/notewise.pc
-      /usr/lib/cmake/notewise/notewiseConfig.cmake /usr/lib/cmake/notewise/notewiseTargets.cmake
+      /usr/include/notewise/separation/pitch_edit.hpp /usr/$libdir/pkgconfig/notewise.pc
+      /usr/$libdir/cmake/notewise/notewiseConfig.cmake /usr/$libdir/cmake/notewise/notewiseTargets.cmake
       /usr/lib/python3/dist-packages/notewise/__init__.py /usr/share/bash-completion/completions/notewise
       /usr/share/doc/notewise/LICENSE /usr/share/doc/notewise/CHANGELOG.md)
 for layer in core nmf nae score separation align pipeline live edit mosaic eval plot io report; do
-  need+=("/usr/lib/libnotewise_$layer.a")
+  need+=("/usr/$libdir/libnotewise_$layer.a")
 done
 [ -e "$build/notewise.1" ] && need+=(/usr/share/man/man1/notewise.1)
 for f in "${need[@]}"; do grep -qxF "$f" "$work/contents" || fail "does not hold $f"; done
 grep -qE '^/usr/lib/python3/dist-packages/notewise/_notewise\..*\.so$' "$work/contents" || fail "no Python extension"
 ! grep -q 'site-packages' "$work/contents" || fail "holds a site-packages folder (Debian's is dist-packages)"
+! grep -qE "^/usr/lib/libnotewise" "$work/contents" || fail "holds libraries outside the multiarch folder /usr/$libdir"
 
 dpkg-deb -x "$deb" "$work/root"
 root=$work/root
-! grep -rlF "$build" "$root/usr/lib/cmake" "$root/usr/lib/pkgconfig" || fail "files name the build tree"
-PKG_CONFIG_PATH=$root/usr/lib/pkgconfig pkg-config --libs notewise >"$work/libs"
+! grep -rlF "$build" "$root/usr/$libdir/cmake" "$root/usr/$libdir/pkgconfig" || fail "files name the build tree"
+PKG_CONFIG_PATH=$root/usr/$libdir/pkgconfig pkg-config --libs notewise >"$work/libs"
 for layer in report edit mosaic io core; do grep -q -- "-lnotewise_$layer" "$work/libs" || fail "notewise.pc lacks -lnotewise_$layer"; done
 [ "$("$root/usr/bin/notewise" --version)" = "$("$build/notewise" --version)" ] || fail "the extracted program's version differs"
 (cd "$work" && PYTHONPATH=$root/usr/lib/python3/dist-packages /usr/bin/python3 - "$root" <<'PY'
