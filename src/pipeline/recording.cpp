@@ -154,6 +154,7 @@ void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
     line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
             plan.instruments[i].source + ")";
   info(p, line);
+  for (const auto& w : plan.warnings) warn(p, w);
   p.decisions.timbre = {timbre_name(plan.chosen), plan.reason};
   p.timbre = std::move(plan);
 }
