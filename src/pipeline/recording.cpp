@@ -279,9 +279,9 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   const double alpha = mask_alpha(p.model);
   std::string why = "given";
   if (o.model.alpha <= 0) {
-    why = "by instrument: every source is struck or plucked";
+    why = "by instrument: every source is struck, plucked or unknown";
     for (const auto& s : p.model.decompose.constraints.sources)
-      if (!is_struck(s.family)) {
+      if (!is_struck(s.family) && s.family != Family::Unknown) {
         why = "by instrument: " + s.name + " is " + family_name(s.family) + " (sustained: bowed, blown or sung)";
         break;
       }
