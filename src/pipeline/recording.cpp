@@ -153,8 +153,8 @@ void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
   for (std::size_t i = 0; i < plan.instruments.size(); ++i)
     line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
             plan.instruments[i].source + ")";
-  info(p, line);
   for (const auto& w : plan.warnings) warn(p, w);
+  info(p, line);
   p.decisions.timbre = {timbre_name(plan.chosen), plan.reason};
   p.timbre = std::move(plan);
 }
