@@ -470,7 +470,10 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
       // sustained one 2.6 dB on the pianos (bands of +-50 cents miss a piano's stretched
       // partials, activations stop 0.3 s after the offset while the strings ring); the piano's
       // band and ring without onset templates lose least on both (0.6 and 1.6 dB).
-      if (i.family == Family::Unknown) s.onset_templates = false;
+      if (i.family == Family::Unknown) {
+        set_defaults(s, true);
+        s.onset_templates = false;
+      }
       plan.sources.push_back(s);
     }
   }
