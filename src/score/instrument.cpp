@@ -347,7 +347,7 @@ namespace {
 // The model of a label whose instrument is unknown (chosen by measurement, docs/RESULTS.md,
 // "Unknown instrument names").
 constexpr const char* kNeutralModel =
-    "an unknown instrument (templates of its own, no onset templates, the piano's band and mask exponent)";
+    "an unknown instrument (templates of its own, no onset templates, +-50 cent bands, mask exponent 2)";
 
 // Band and onsets for a source of these instruments (measured on Bach10 01-05 and the piano
 // pieces, docs/RESULTS.md): struck instruments keep the ConstraintOptions band (relative, all
@@ -442,20 +442,14 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
     SourceModel s;
     s.name = "all";
     s.labels = labels;
-    bool struck = false, all_unknown = !plan.instruments.empty();
+    bool struck = false;
     Family sustained = Family::Unknown;  // a bowed, blown or sung family among them
     for (const auto& i : plan.instruments) {
       struck = struck || is_struck(i.family);
-      all_unknown = all_unknown && i.family == Family::Unknown;
       if (!is_struck(i.family) && i.family != Family::Unknown) sustained = i.family;
     }
     s.family = one_instrument || plan.instruments.size() == 1 ? first : sustained;
-    if (all_unknown) {  // the neutral model (below)
-      set_defaults(s, true);
-      s.onset_templates = false;
-    } else {
-      set_defaults(s, struck || plan.instruments.empty());
-    }
+    set_defaults(s, struck || plan.instruments.empty());  // all unknown: the neutral model (below)
     plan.sources.push_back(s);
   } else {
     for (const auto& i : plan.instruments) {
@@ -463,17 +457,13 @@ TimbrePlan plan_timbre(const Score& score, Timbre timbre, const std::map<std::st
       s.name = i.label;
       s.labels = {i.label};
       s.family = i.family;
+      // Unknown: the neutral model, a sustained instrument's (its own templates, no onset
+      // templates, +-50 cents, 30 partials) with the piano's mask exponent 2 (mask_alpha).
+      // Labels replaced by unknown names (docs/RESULTS.md, "Unknown instrument names"): the
+      // piano's model (the old fallback) loses 3.8 dB on Bach10 01-05, its flat onset templates
+      // taking the winds' and strings' sound; this one loses 0.1 dB there and 2.0 dB on the
+      // piano pieces, and gains 0.3 dB on the rendered piano ensembles.
       set_defaults(s, is_struck(i.family));
-      // Unknown: the neutral model. Labels replaced by unknown names (Bach10 01-05, the piano
-      // pieces; docs/RESULTS.md, "Unknown instrument names"): a piano's model loses 3.8 dB on
-      // the quartets (its flat onset templates take the winds' and strings' sound), a
-      // sustained one 2.6 dB on the pianos (bands of +-50 cents miss a piano's stretched
-      // partials, activations stop 0.3 s after the offset while the strings ring); the piano's
-      // band and ring without onset templates lose least on both (0.6 and 1.6 dB).
-      if (i.family == Family::Unknown) {
-        set_defaults(s, true);
-        s.onset_templates = false;
-      }
       plan.sources.push_back(s);
     }
   }

@@ -95,16 +95,15 @@ TEST(Instrument, ProgramsAndGivenInstrumentsDecide) {
   EXPECT_EQ(dp.instruments[0].family, Family::Percussion);
   EXPECT_EQ(dp.instruments[1].family, Family::Unknown);
   EXPECT_NE(dp.instruments[1].source.find("neutral"), std::string::npos);
-  // The neutral model: its own templates, no onset templates, the piano's band and ring.
+  // The neutral model: its own templates, no onset templates, a sustained instrument's band.
   ASSERT_EQ(dp.sources.size(), 3u);
   EXPECT_FALSE(dp.sources[1].onset_templates);
-  EXPECT_EQ(dp.sources[1].tolerance_cents, 0);
-  EXPECT_EQ(dp.sources[1].partials, 0);
-  EXPECT_LT(dp.sources[1].after, 0);
+  EXPECT_EQ(dp.sources[1].tolerance_cents, 50);
+  EXPECT_EQ(dp.sources[1].partials, 30);
   const TimbrePlan one = plan_timbre(Score({note(0, 60, "zork")}), Timbre::Auto);  // shared: the same model
   ASSERT_EQ(one.sources.size(), 1u);
   EXPECT_FALSE(one.sources[0].onset_templates);
-  EXPECT_EQ(one.sources[0].tolerance_cents, 0);
+  EXPECT_EQ(one.sources[0].tolerance_cents, 50);
   EXPECT_EQ(one.sources[0].family, Family::Unknown);
   EXPECT_NE(dp.reason.find("unknown"), std::string::npos);
   ASSERT_EQ(dp.warnings.size(), 2u);
