@@ -595,7 +595,7 @@ TEST(Cli, Separate_AlignAuto) {
 TEST(Cli, Separate_ScoreThatMatchesNeitherWayIsRefused_AlignNoInsists) {
   TempDir dir;
   const std::string wrong = std::string(NOTEWISE_FIXTURES) + "/scores/mozart_k545_1_score.csv";
-  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + wrong + " --align=no -n 2 --no-report --out " + dir.file("o"));
+  CliRun r = notewise_cli("separate " + kExample + "/mix.wav --score " + wrong + " -n 2 --no-report --out " + dir.file("o"));
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("notewise: error: " + wrong + " does not fit " + kExample + "/mix.wav as given"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nor aligned (POOR"), std::string::npos) << r.err;
