@@ -303,21 +303,24 @@ LabelInstrument instrument_of_label(const std::string& label) {
       for (const auto& w : label_words(gm_program_name(p))) gm += w;
       if (gm == all) return {family_of_program(p), gm_program_name(p)};
     }
-  // Else the longest name found in up to three consecutive words ("cor anglais", "Englisch
-  // Horn"), the first of equal length; a qualifier only where no instrument name is found.
+  // Else the first name found, the longest of those starting at its word, up to three words
+  // ("cor anglais" before "cor", "Englisch Horn", "piano violin" a piano); a qualifier only
+  // where no instrument name is found ("Alto Sax" a saxophone).
   const KnownName* best = nullptr;
-  std::size_t best_length = 0;
+  std::size_t best_start = 0;
   for (std::size_t i = 0; i < words.size(); ++i) {
     std::string joined;
     for (std::size_t j = i; j < words.size() && j < i + 3; ++j) {
       joined += words[j];
       const KnownName* k = find_name(joined);
       if (k == nullptr) continue;
+      // Iterating by start, then length: a later find replaces the best only if it is longer
+      // at the same start, or the first instrument name after qualifiers.
       const bool better = best == nullptr || (best->qualifier && !k->qualifier) ||
-                          (best->qualifier == k->qualifier && joined.size() > best_length);
+                          (best->qualifier == k->qualifier && i == best_start);
       if (better) {
         best = k;
-        best_length = joined.size();
+        best_start = i;
       }
     }
   }

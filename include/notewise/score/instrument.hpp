@@ -39,9 +39,10 @@ std::string gm_program_name(int program);
 // The instrument a label names, as musicians write it: every General MIDI instrument name, and
 // the usual names, synonyms and abbreviations in English, German, French and Italian ("Fagott",
 // "cor anglais", "Vc.", "Klarinette in B", "Violino 2", "Flûtes", "Hörner"), case, accents,
-// numbers, "I/II" and "in Bb/A/F" ignored, plurals tried. The longest name found wins ("Bass
-// Clarinet" is a clarinet, "Alto Sax" a saxophone); voice ranges and "bass" count only where no
-// instrument is named ("Tenor" is a voice, "Bass" a plucked bass). family Unknown and name ""
+// numbers, "I/II" and "in Bb/A/F" ignored, plurals tried. The first name found wins, the
+// longest at its place ("cor anglais", not "cor"; "Piano left" a piano); voice ranges and
+// "bass" count only where no instrument is named ("Bass Clarinet" is a clarinet, "Alto Sax" a
+// saxophone, "Tenor" a voice, "Bass" a plucked bass). family Unknown and name ""
 // when no name is known.
 struct LabelInstrument {
   Family family = Family::Unknown;
