@@ -66,7 +66,7 @@ constexpr NameRow kNameRows[] = {
      "keyboard, keys, kbd, tastatur, electric piano, e piano, epiano, rhodes, wurlitzer, "
      "harpsichord, cembalo, clavecin, clavicembalo, hpd, hpsd, cemb, clav, spinet, spinett, virginal, "
      "clavichord, clavicordo, clavicorde, clavinet, "
-     "left, right, lh, rh, hand, hands, treble, links, rechts, linke hand, rechte hand, gauche, droite, main gauche, "
+     "left, right, l, r, lh, rh, hand, hands, treble, links, rechts, linke hand, rechte hand, gauche, droite, main gauche, "
      "main droite, sinistra, destra, mano sinistra, mano destra"},
     {Family::ChromaticPercussion, false,
      "mallets, mallet, celesta, celeste, glockenspiel, glock, glockenspiele, campanelli, carillon, vibraphone, vibraphon, "

@@ -180,6 +180,8 @@ TEST(Instrument, NamesInFourLanguages) {
   EXPECT_EQ(instrument_of_label("Fagott 1").name, "fagott");
   EXPECT_EQ(instrument_of_label("Cor Anglais").name, "cor anglais");
   EXPECT_EQ(family_of_label("piano violin"), Family::Piano);  // the first name found
+  EXPECT_EQ(family_of_label("l"), Family::Piano);             // the hands, as the examples write them
+  EXPECT_EQ(family_of_label("R"), Family::Piano);
   EXPECT_EQ(family_of_label("Violin (piano reduction)"), Family::Strings);
   // Unknown names stay unknown: no table name hidden in them.
   for (const char* name : {"Instrument 1", "Part B", "track 3", "zork", "P1", "Staff"})
