@@ -28,7 +28,7 @@ apt_install \
 [ "$all" = 1 ] || exit 0
 
 # Tests, benchmarks, MPI batches, sanitizers and fuzzing (clang), the Python tests' references,
-# packaging (help2man, dpkg-shlibdeps, pip in a venv, bash completion) , scripts/render_drums.py and
+# packaging (help2man, dpkg-shlibdeps, pip in a venv, bash completion), scripts/render_drums.py and
 # scripts/render_mixed.py (the last four).
 apt_install \
   ccache libopenmpi-dev openmpi-bin \
