@@ -656,3 +656,18 @@ def test_live_blocks_of_any_size_give_the_same_stems_that_sum_to_the_delayed_mix
     assert set(p) == {"audio_time", "score_time", "tempo", "confidence", "lost"}
     with pytest.raises(ValueError):
         sep.push(np.zeros((2, 10), np.float32))  # two channels to a mono stream
+
+
+def test_unknown_instrument_name_is_a_score_warning():
+    # A name notewise knows in another language is placed silently; an unknown one gets the
+    # neutral model and a ScoreWarning naming it and the keyword that fixes it.
+    a, b = two_tones(2 * SR)
+    rows = [[0.1, 1.4, 60, 100, "zork"], [0.5, 1.4, 67, 100, "Fagott"]]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        sep = notewise.separate(a + b, SR, rows, **FAST)
+    texts = [str(x.message) for x in w if x.category is notewise.ScoreWarning]
+    assert len([t for t in texts if "'zork'" in t]) == 1, texts
+    assert not any("Fagott" in t for t in texts), texts
+    assert not any("--" in t for t in texts), texts
+    assert [s for s in sep.messages if "'zork'" in s]

@@ -644,13 +644,13 @@ void refine_voices(const Score& written, std::vector<Note>& notes, const MatrixX
     }
     return arg < 0 ? -1.0 : static_cast<double>(arg) * dt;
   };
-  // The parts of struck instruments (a piano's hands, plucked strings, drums; unknown names are
-  // taken for a piano, as the separation does) keep their event's time: their attack is sharp
+  // The parts of struck instruments (a piano's hands, plucked strings, drums; and, as before,
+  // parts of unknown instruments) keep their event's time: their attack is sharp
   // and the note-level refinement finds it; the hands of one player play together, and the
   // piano pieces measured 8.7 -> 10.1 ms with them moved (docs/RESULTS.md).
   std::set<std::string> sustained;
   for (const InstrumentOf& i : plan_timbre(written, Timbre::Auto).instruments)
-    if (!is_struck(i.family)) sustained.insert(i.label);
+    if (!is_struck(i.family) && i.family != Family::Unknown) sustained.insert(i.label);
   for (auto& [label, events] : parts) {
     if (!sustained.count(label)) continue;
     for (VoiceEvent& ev : events) {

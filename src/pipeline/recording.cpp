@@ -155,6 +155,7 @@ void plan_sources(PreparedRecording& p, const PipelineOptions& o) {
   for (std::size_t i = 0; i < plan.instruments.size(); ++i)
     line += (i ? ", " : "") + plan.instruments[i].label + " = " + family_name(plan.instruments[i].family) + " (" +
             plan.instruments[i].source + ")";
+  for (const auto& w : plan.warnings) warn(p, w);
   info(p, line);
   p.decisions.timbre = {timbre_name(plan.chosen), plan.reason};
   p.timbre = std::move(plan);
@@ -280,9 +281,9 @@ PreparedRecording prepare_analysis(VectorXf analysis, Index frames, int sample_r
   const double alpha = mask_alpha(p.model);
   std::string why = "given";
   if (o.model.alpha <= 0) {
-    why = "by instrument: every source is struck or plucked";
+    why = "by instrument: every source is struck, plucked or unknown";
     for (const auto& s : p.model.decompose.constraints.sources)
-      if (!is_struck(s.family)) {
+      if (!is_struck(s.family) && s.family != Family::Unknown) {
         why = "by instrument: " + s.name + " is " + family_name(s.family) + " (sustained: bowed, blown or sung)";
         break;
       }

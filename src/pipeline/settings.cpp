@@ -235,7 +235,7 @@ std::vector<Setting> build() {
     s.type = SettingType::List;
     s.help = "LABEL=FAMILY (repeatable): the instrument of a label, for its model defaults (onset templates\n"
              "for struck and plucked ones; bands in cents for bowed, blown and sung ones). Families: " +
-             family_names() + ".\nDefault: from the MIDI program, else the label's name, else piano";
+             family_names() + ".\nDefault: from the MIDI program, else the label's name, else a neutral model (with a warning)";
     s.group = SettingGroup::Common;
     s.flag = "--instrument";
     s.set = [](PipelineOptions& o, const std::string& spec) {

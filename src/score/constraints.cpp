@@ -196,6 +196,22 @@ ScoreConstraints build_constraints(const Score& score, const Geometry& g, const 
     }
     c.windows.push_back(w);
   }
+  if (!o.onsets_under_sustained && L.onset_templates && !o.sources.empty()) {
+    // The frames where a sustained source's note sounds (score time: onset to offset).
+    std::vector<bool> held(static_cast<std::size_t>(g.frames), false);
+    bool any = false;
+    for (std::size_t i = 0; i < score.size(); ++i) {
+      const SourceModel& m = o.sources[static_cast<std::size_t>(source_of[i])];
+      if (m.onset_templates || is_struck(m.family)) continue;
+      const Note& n = score.notes()[i];
+      const Index f0 = std::max<Index>(0, g.frame_of(n.onset)), f1 = std::min(g.frames, g.frame_of(n.offset()) + 1);
+      for (Index f = f0; f < f1; ++f) held[static_cast<std::size_t>(f)] = any = true;
+    }
+    if (any)
+      for (Index r = L.pitch_rows(); r < L.rows(); ++r)
+        for (Index f = 0; f < g.frames; ++f)
+          if (held[static_cast<std::size_t>(f)]) c.H0(r, f) = 0;
+  }
   if (!o.constrain_activations) {
     const float start = c.H0.maxCoeff() > 0 ? c.H0.maxCoeff() : 1.0f;
     c.H0.setConstant(start);

@@ -29,7 +29,7 @@ SeparationOptions SeparationOptions::tuned() {
 double mask_alpha(const SeparationOptions& o) {
   if (o.alpha > 0) return o.alpha;
   for (const auto& s : o.decompose.constraints.sources)
-    if (!is_struck(s.family)) return 1.0;
+    if (!is_struck(s.family) && s.family != Family::Unknown) return 1.0;  // unknown: the neutral model's 2
   return 2.0;
 }
 

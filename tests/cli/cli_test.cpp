@@ -268,6 +268,24 @@ TEST(Cli, Separate_ScoreLongerThanAudioIsCutWithAWarning) {
   EXPECT_EQ(io::read_audio(dir.file("o/left.wav")).frames(), 5 * mix.sample_rate);
 }
 
+// An instrument name notewise does not know is a warning that -q does not silence; a name it
+// knows in another language ("Fagott") is not.
+TEST(Cli, Separate_UnknownInstrumentNameWarnsEvenWhenQuiet) {
+  TempDir dir;
+  const io::Audio mix = io::read_audio(kExample + "/mix.wav");
+  io::write_wav(dir.file("short.wav"), mix.samples.topRows(3 * mix.sample_rate), mix.sample_rate);
+  test::write_bytes(dir.file("score.csv"), "start,duration,pitch,velocity,label\n0.1,0.5,48,80,zork\n0.2,1.0,67,80,Fagott\n"
+                                           "1.0,0.5,50,80,zork\n1.2,1.0,69,80,Fagott\n");
+  const CliRun r = notewise_cli("-q separate " + dir.file("short.wav") + " --score " + dir.file("score.csv") +
+                                " --align=no -n 2 --no-report --out " + dir.file("o"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::istringstream in(r.err);  // quiet: warnings and nothing else
+  for (std::string line; std::getline(in, line);) EXPECT_EQ(line.rfind("notewise: warning: ", 0), 0u) << line;
+  EXPECT_NE(r.err.find("warning: label 'zork'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--instrument zork=FAMILY"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Fagott"), std::string::npos) << r.err;
+}
+
 TEST(Cli, Separate_SilentAudioGivesSilentStems) {
   TempDir dir;
   io::write_wav(dir.file("silence.wav"), MatrixXf::Zero(22050 * 3, 2), 22050);

@@ -57,6 +57,12 @@ struct ConstraintOptions {
   bool onset_templates = true;
   double onset_before = 0.3;     // s (libfmp's tol_onset)
   double onset_after = 0.1;      // s
+  // Onset rows stay zero in the frames where a note of a sustained source (a source of a
+  // bowed, blown or sung instrument, without onset templates) sounds, from its onset to its
+  // offset: a flat broadband template active there takes the sustained parts' sound, not the
+  // piano's attack (docs/RESULTS.md, "Mixed ensembles with piano"). Has no effect without such
+  // a source (a piano alone, a quartet without piano).
+  bool onsets_under_sustained = false;
 
   // Start values of the allowed activations: 1, or velocity / 127 (louder notes start higher).
   bool velocity_start = false;

@@ -36,9 +36,20 @@ std::string family_names();
 Family family_of_program(int program);
 // GM level 1 instrument name of a program ("Acoustic Grand Piano", "Violin", ...); "" out of range.
 std::string gm_program_name(int program);
-// A family from a label's words ("violin", "Clarinet in Bb", "left hand", "Soprano", "Bass
-// guitar"); Unknown when no word is known.
-Family family_of_label(const std::string& label);
+// The instrument a label names, as musicians write it: every General MIDI instrument name, and
+// the usual names, synonyms and abbreviations in English, German, French and Italian ("Fagott",
+// "cor anglais", "Vc.", "Klarinette in B", "Violino 2", "Flûtes", "Hörner"), case, accents,
+// numbers, "I/II" and "in Bb/A/F" ignored, plurals tried. The first name found wins, the
+// longest at its place ("cor anglais", not "cor"; "Piano left" a piano); voice ranges and
+// "bass" count only where no instrument is named ("Bass Clarinet" is a clarinet, "Alto Sax" a
+// saxophone, "Tenor" a voice, "Bass" a plucked bass). family Unknown and name ""
+// when no name is known.
+struct LabelInstrument {
+  Family family = Family::Unknown;
+  std::string name;  // the name found, as notewise's table writes it ("fagott", "cor anglais")
+};
+LabelInstrument instrument_of_label(const std::string& label);
+Family family_of_label(const std::string& label);  // instrument_of_label(label).family
 
 // True for families whose notes start with a broadband attack (onset templates help).
 bool is_struck(Family f);
@@ -69,6 +80,9 @@ struct TimbrePlan {
   std::string reason;                // one sentence, for the report and stderr
   std::vector<InstrumentOf> instruments;  // per label, in order of first appearance
   std::vector<SourceModel> sources;  // one (shared) or one per label
+  // One line each, for the front ends to show even when told to be quiet: labels whose
+  // instrument is unknown (no program, no known name) and get the neutral model.
+  std::vector<std::string> warnings;
 };
 
 // The instruments of the score's labels and the timbre model for them. Instrument per label,
