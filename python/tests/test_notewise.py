@@ -601,6 +601,33 @@ def test_python_m_notewise_runs_the_program_and_passes_its_exit_status(tmp_path)
     assert r.returncode == 1 and r.stderr == "notewise: NOTEWISE_BINARY=%s is not an executable file\n" % (tmp_path / "nope")
 
 
+def test_every_option_of_separate_decompose_edit_align_is_a_keyword():
+    """Each option of the program's separate, decompose, edit and align (its --help-all) is a keyword
+    of the Python function of that name (--no-X as X, --instrument as instruments, --group as
+    groups, --gain as gains), but for the files a program writes (their names, formats, the mix's
+    copy), its scoring of those files against reference files, and its exit status."""
+    import inspect
+    import re
+    package = os.path.dirname(os.path.abspath(notewise.__file__))
+    built = os.path.join(os.path.dirname(os.path.dirname(package)), "notewise")
+    if not os.path.isfile(built):
+        pytest.skip("the notewise program is not built beside the module")
+    files_only = {"help", "out", "ext", "format", "quality", "filename", "keep_spaces", "mix_copy", "warp", "reference",
+                  "strict"}
+    renamed = {"instrument": "instruments", "group": "groups", "gain": "gains"}
+    for command in ("separate", "decompose", "edit", "align"):
+        text = subprocess.run([built, command, "--help-all"], capture_output=True, text=True).stdout
+        flags = set(re.findall(r"^\s+(?:-\w, ?)?--([a-z0-9-]+)", text, re.M))
+        assert len(flags) > 8, (command, text)
+        params = inspect.signature(getattr(notewise, command)).parameters
+        for flag in sorted(flags):
+            name = flag[3:] if flag.startswith("no-") else flag
+            name = renamed.get(name, name.replace("-", "_"))
+            if name == "sr":
+                name = "analysis_sr"
+            assert name in files_only or name in params, (command, flag)
+
+
 def test_factorize_loss_never_rises_and_keeps_zeros():
     rng = np.random.default_rng(6)
     V = rng.random((50, 40)).astype(np.float32)
