@@ -1,21 +1,16 @@
 // notewise live: separate a performance while it is played, following its score (issue #36).
 // Thin: the work is LiveSeparator's (live/live.hpp); this reads blocks, writes what comes back.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
-#include <filesystem>
 #include <memory>
-#include <thread>
 
-#include "notewise/report/alignment_files.hpp"
 #include "commands.hpp"
 #include "notewise/core/error.hpp"
-#include "notewise/io/atomic_file.hpp"
 #include "notewise/io/audio.hpp"
 #include "notewise/io/audio_stream.hpp"
 #include "notewise/io/score_io.hpp"
 #include "notewise/live/live.hpp"
+#include "notewise/report/live_files.hpp"
 #include "progress.hpp"
 
 namespace notewise::cli {
@@ -77,28 +72,8 @@ void add_live_command(CLI::App& app, Globals& globals) {
     const Score score = io::read_score(a->score, mo);
     if (specs.empty()) specs = label_group_specs(score);
     const Grouping groups = group_notes(score, specs);
-    const auto group_index = [&](const std::string& name) {
-      for (std::size_t g = 0; g < groups.names.size(); ++g)
-        if (groups.names[g] == name) return g;
-      std::string known;
-      for (const auto& n : groups.names) known += (known.empty() ? "" : ", ") + n;
-      throw CLI::ValidationError("no group '" + name + "' (groups: " + known + ")");
-    };
-    struct Mix {
-      std::string file;
-      std::vector<bool> include;
-    };
-    std::vector<Mix> mixes;
-    for (const auto& l : a->minus) {
-      Mix m{"minus-" + safe_file_name(l), std::vector<bool>(groups.names.size(), true)};
-      m.include[group_index(l)] = false;
-      mixes.push_back(m);
-    }
-    for (const auto& l : a->only) {
-      Mix m{"only-" + safe_file_name(l), std::vector<bool>(groups.names.size(), false)};
-      m.include[group_index(l)] = true;
-      mixes.push_back(m);
-    }
+    std::vector<report::LiveMix> mixes;
+    validate_options([&] { mixes = report::live_mixes(groups, a->minus, a->only); });
 
     // The input.
     io::StreamFormat f;
@@ -114,61 +89,18 @@ void add_live_command(CLI::App& app, Globals& globals) {
     LiveSeparator live(score, groups, rate, channels, options);
 
     // The outputs: checked before the work, written as they grow.
-    io::ensure_output_dir(a->out);
-    const std::filesystem::path dir(a->out);
-    std::vector<std::string> names = file_stems(groups.names);
-    for (const auto& m : mixes) names.push_back(m.file);
-    const std::string aligned = (dir / "aligned.csv").string();
-    io::check_writable(aligned, globals.force);
-    io::Encoding enc;
-    enc.format = io::FileFormat::Wav;
-    enc.sample = io::SampleFormat::Float32;
-    std::vector<std::unique_ptr<io::AudioWriter>> writers;
-    for (const auto& n : names)
-      writers.push_back(std::make_unique<io::AudioWriter>((dir / (n + ".wav")).string(), channels, rate, enc, globals.force, true));
-
-    const Index L = live.latency_samples();
-    Index skipped = 0;  // of the delayed timeline's first L samples
-    const auto write = [&](const LiveBlock& b) {
-      const Index skip = std::min(b.frames, std::max<Index>(0, L - skipped));
-      skipped += skip;
-      const Index n = b.frames - skip;
-      if (n == 0) return;
-      for (std::size_t g = 0; g < groups.names.size(); ++g) writers[g]->write(b.stems[g].bottomRows(n));
-      for (std::size_t k = 0; k < mixes.size(); ++k)
-        writers[groups.names.size() + k]->write(LiveSeparator::mix(b, mixes[k].include).bottomRows(n));
-    };
+    report::LiveFiles files(a->out, groups, std::move(mixes), channels, rate, globals.force);
     info(globals.quiet, "live: " + std::to_string(groups.names.size()) + " groups, latency " +
                             std::to_string(static_cast<int>(std::lround(live.latency_seconds() * 1000))) + " ms (" +
-                            std::to_string(L) + " samples at " + std::to_string(rate) + " Hz)");
-    const Index block = std::max<Index>(1, live.hop());
-    const auto wall0 = std::chrono::steady_clock::now();
-    const std::clock_t cpu0 = std::clock();
-    MatrixXf buf(block, channels);
-    for (Index at = 0, n; (n = input->read(buf, block)) > 0;) {
-      at += n;
-      write(live.push(buf.topRows(n)));
-      if (a->realtime) std::this_thread::sleep_until(wall0 + std::chrono::duration<double>(static_cast<double>(at) / rate));
-    }
-    write(live.finish());
-    const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
-    const double seconds = static_cast<double>(live.input_samples()) / rate;
-    if (live.input_samples() == 0) throw IoError(a->audio, "no samples");
-    for (auto& w : writers) w->commit();
-    Alignment al;
-    al.aligned = live.followed_score(&al.confidence);
-    double mean = 0;
-    for (double c : al.confidence) mean += c;
-    al.mean_confidence = al.confidence.empty() ? 0 : mean / static_cast<double>(al.confidence.size());
-    report::write_aligned_score(aligned, a->score, al, globals.force);
-    std::size_t passed = 0;
-    for (double o : live.follower().onsets()) passed += std::isfinite(o) ? 1 : 0;
+                            std::to_string(live.latency_samples()) + " samples at " + std::to_string(rate) + " Hz)");
+    const report::LiveRunSummary s = files.run(*input, live, a->audio, a->score, a->realtime);
+    const double seconds = static_cast<double>(s.input_samples) / rate;
     char line[300];
     std::snprintf(line, sizeof line,
                   "followed %zu of %zu notes (mean confidence %.2f%s); %.1f s of audio in %.2f s of CPU time (real-time "
                   "factor %.4f); wrote %zu files and aligned.csv in %s",
-                  passed, score.size(), al.mean_confidence, live.follower().state().lost ? ", lost at the end" : "", seconds,
-                  cpu, seconds > 0 ? cpu / seconds : 0.0, names.size(), a->out.c_str());
+                  s.notes_passed, s.notes, s.mean_confidence, s.lost ? ", lost at the end" : "", seconds, s.cpu_seconds,
+                  seconds > 0 ? s.cpu_seconds / seconds : 0.0, s.files, a->out.c_str());
     info(globals.quiet, line);
   });
 }

@@ -111,13 +111,15 @@ def _score_columns(score, label_by="auto", pedal=False):
         velocity = score["velocity"] if "velocity" in names else np.full(n, 100.0)
         label_field = "label" if "label" in names else "instrument" if "instrument" in names else None
         labels = [str(x) for x in score[label_field]] if label_field else ["notes"] * n
+        drum = np.asarray(score["drum"]).astype(int).tolist() if "drum" in names else [-1] * n
         return (np.asarray(score[start], float).tolist(), np.asarray(score["duration"], float).tolist(),
-                np.asarray(score["pitch"]).astype(int).tolist(), np.asarray(velocity, float).tolist(), labels)
-    if isinstance(score, dict):
+                np.asarray(score["pitch"]).astype(int).tolist(), np.asarray(velocity, float).tolist(), labels, drum)
+    if isinstance(score, dict):  # read_score's columns: "drum" says which notes are (MIDI channel 10 ...)
         return (list(map(float, score["start"])), list(map(float, score["duration"])), list(map(int, score["pitch"])),
-                list(map(float, score["velocity"])), list(map(str, score["label"])))
+                list(map(float, score["velocity"])), list(map(str, score["label"])),
+                list(map(int, score["drum"])) if "drum" in score else [-1] * len(score["start"]))
     rows = list(score)
-    cols = ([], [], [], [], [])
+    cols = ([], [], [], [], [], [])
     for i, row in enumerate(rows):
         row = list(row)
         if len(row) < 3 or len(row) > 5:
@@ -130,6 +132,7 @@ def _score_columns(score, label_by="auto", pedal=False):
         cols[2].append(int(pitch))
         cols[3].append(float(row[3]) if len(row) > 3 else 100.0)
         cols[4].append(str(row[4]) if len(row) > 4 else "notes")
+        cols[5].append(-1)  # a drum note if its label names a kit ("drums"), as a table's row
     return cols
 
 
@@ -344,14 +347,15 @@ def _report_args(report, sr, score, options):
     return os.fspath(report), json.dumps(params, default=str), call
 
 
-def _run(mode, audio, sr, score, gains, progress, kw, report=None):
+def _run(mode, audio, sr, score, gains, progress, kw, report=None, transpositions=()):
     a, mono = _audio(audio)
     label_by = kw.pop("label_by", None) or "auto"
     pedal = kw.pop("pedal", None) or False
     cols = _score_columns(score, label_by, pedal)
     options = _options(kw)
     with _keyword_errors():
-        r = _notewise.run(a, int(sr), cols, options, mode, gains, progress, *_report_args(report, sr, score, options))
+        r = _notewise.run(a, int(sr), cols, options, mode, gains, progress, *_report_args(report, sr, score, options),
+                          transpositions=list(transpositions))
     _warn(r["messages"])
     return r, mono
 
@@ -398,17 +402,43 @@ def _gain(name, g):
     return float(g)
 
 
-def edit(audio, sr, score, *, gains=None, mute=None, groups=None, align="auto", progress=None, **options):
-    """Re-mix a recording's note groups (``notewise edit``).
+def _moves(kind, moves):
+    # {selection: number} or "SELECTION=N" strings (as the program's --transpose/--shift-time)
+    # -> (kind, "SELECTION=N"), read and range-checked by the library.
+    if moves is None:
+        return []
+    if isinstance(moves, str):
+        moves = [moves]
+    if isinstance(moves, dict):
+        out = []
+        for sel, n in moves.items():
+            if isinstance(n, bool) or not isinstance(n, (int, float)):
+                raise TypeError("%s[%r]: expected a number, got %r" % (kind, sel, n))
+            out.append((kind, "%s=%r" % (sel, float(n))))
+        return out
+    return [(kind, str(m)) for m in moves]
+
+
+def edit(audio, sr, score, *, gains=None, mute=None, transpose=None, shift_time=None, groups=None, align="auto",
+         progress=None, **options):
+    """Re-mix a recording's note groups, or move notes in pitch or time (``notewise edit``).
 
     gains: {group: gain}, a linear factor or a string in dB ("-6dB"); mute: a selection of notes
     to remove (e.g. "pitch==60 && start<5"). With every gain 1 the output equals the input.
-    Returns the edited audio, shaped like the input.
+    transpose: {selection: semitones} (-24 .. 24, fractions allowed) or "SELECTION=SEMITONES"
+    strings, as ``--transpose``: the selected notes' share is separated, pitch-shifted and put
+    back; shift_time: {selection: seconds} (-60 .. 60, later for > 0), as ``--shift-time``.
+    Outside the moved notes' regions the output is the input. Not combined with gains, mute or
+    groups. Returns the edited audio, shaped like the input.
     """
-    if not gains and not mute:
-        raise ValueError("nothing to do: give gains= and/or mute=")
+    moves = _moves("transpose", transpose) + _moves("shift_time", shift_time)
+    if moves and (gains or mute or groups):
+        raise ValueError("transpose= and shift_time= are not combined with gains=, mute= or groups=")
+    if not gains and not mute and not moves:
+        raise ValueError("nothing to do: give gains=, mute=, transpose= or shift_time=")
     g = {str(k): _gain(k, v) for k, v in (gains or {}).items()}
-    r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute))
+    r, mono = _run("edit", audio, sr, score, g, progress, dict(options, groups=groups, align=align, mute=mute),
+                   transpositions=moves)
     out = r["edited"]
     return out[0] if mono else out
 

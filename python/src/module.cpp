@@ -29,6 +29,7 @@
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/pipeline/settings.hpp"
 #include "notewise/report/separation_report.hpp"
+#include "notewise/separation/pitch_edit.hpp"
 #include "notewise/version.hpp"
 
 namespace py = pybind11;
@@ -80,12 +81,15 @@ Matrix<T> matrix_as(const py::array& a, const char* what) {
 }
 
 // The score as parallel columns (onset, duration, pitch, velocity, label).
-using ScoreColumns = std::tuple<std::vector<double>, std::vector<double>, std::vector<int>, std::vector<double>, std::vector<std::string>>;
+// start, duration, pitch, velocity, label, drum (1 a drum note, 0 not, -1 by its label as a
+// table's row: io::is_drum_label).
+using ScoreColumns = std::tuple<std::vector<double>, std::vector<double>, std::vector<int>, std::vector<double>,
+                                std::vector<std::string>, std::vector<int>>;
 
 Score score_of(const ScoreColumns& c) {
-  const auto& [on, du, pi, ve, la] = c;
+  const auto& [on, du, pi, ve, la, dr] = c;
   const std::size_t n = on.size();
-  if (du.size() != n || pi.size() != n || ve.size() != n || la.size() != n)
+  if (du.size() != n || pi.size() != n || ve.size() != n || la.size() != n || dr.size() != n)
     throw InvalidArgument("score: the columns differ in length");
   std::vector<Note> notes(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -94,6 +98,7 @@ Score score_of(const ScoreColumns& c) {
     if (pi[i] < 0 || pi[i] > 127) throw InvalidArgument("score row " + std::to_string(i) + ": pitch " + std::to_string(pi[i]) + " is outside 0..127");
     if (!(ve[i] >= 0 && ve[i] <= 127)) throw InvalidArgument("score row " + std::to_string(i) + ": velocity must be in 0..127");
     notes[i] = {on[i], du[i], pi[i], ve[i], la[i], i};
+    if (dr[i] > 0 || (dr[i] < 0 && io::is_drum_label(la[i]))) notes[i].channel = 9;  // is_drum
   }
   return Score(std::move(notes));
 }
@@ -103,7 +108,9 @@ py::dict score_dict(const Score& s) {
   std::vector<int> pi;
   std::vector<std::string> la;
   std::vector<std::size_t> idx;
+  std::vector<int> drum;
   for (const auto& n : s.notes()) {
+    drum.push_back(is_drum(n) ? 1 : 0);
     on.push_back(n.onset);
     du.push_back(n.duration);
     pi.push_back(n.pitch);
@@ -118,6 +125,7 @@ py::dict score_dict(const Score& s) {
   d["velocity"] = ve;
   d["label"] = la;
   d["index"] = idx;
+  d["drum"] = drum;
   return d;
 }
 
@@ -327,13 +335,25 @@ py::dict alignment_dict(const Alignment& al) {
   return d;
 }
 
-// mode: "separate" (stems), "decompose" (no stems; H_notes), "edit" (stems, then the remix).
+// mode: "separate" (stems), "decompose" (no stems; H_notes), "edit" (stems, then the remix;
+// with transpositions, (kind, "SELECTION=N") with kind "transpose" or "shift_time": the notes
+// moved instead, as the program's edit --transpose / --shift-time).
 // report_dir (separate): the library writes the report there (report/separation_report.hpp),
 // with report_parameters (JSON) as report.json's "parameters" and `call` as the page's command.
 py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score_columns, const py::dict& options,
              const std::string& mode, const std::map<std::string, double>& gains, const py::object& progress,
-             const std::string& report_dir, const std::string& report_parameters, const std::string& call) {
+             const std::string& report_dir, const std::string& report_parameters, const std::string& call,
+             const std::vector<std::pair<std::string, std::string>>& transpositions) {
   if (mode != "separate" && mode != "decompose" && mode != "edit") throw InvalidArgument("mode " + mode);
+  std::vector<Transposition> moves;
+  for (const auto& [kind, text] : transpositions) {
+    if (mode != "edit" || (kind != "transpose" && kind != "shift_time")) throw InvalidArgument("transposition " + kind);
+    try {
+      moves.push_back(parse_transposition(text, kind == "shift_time"));
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(kind + " " + text + ": " + e.what());
+    }
+  }
   if (!report_dir.empty() && mode != "separate") throw InvalidArgument("report: only separate writes one");
   std::string max_memory;
   PipelineOptions po = pipeline_options(options.attr("copy")(), mode, max_memory);
@@ -350,13 +370,21 @@ py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score
   PreparedRecording prep;
   Separation sep;
   std::vector<double> gain;
+  MatrixXf moved;  // edit with transpositions: the recording with the notes moved
   {
     py::gil_scoped_release nogil;
     prep = prepare_recording(samples, sample_rate, std::move(score), po);
-    if (mode == "edit") gain = group_gains(prep.groups, gains);
-    const bool stems = mode != "decompose";
-    sep = separate_prepared(prep, samples, sample_rate, stems, prog.nmf("decompose"),
-                            [&](double f) { prog.call("resynthesise", f, std::nullopt); });
+    if (!moves.empty()) {
+      PitchEdit e = transpose_notes(prep.analysis, prep.analysis_rate, samples, sample_rate, prep.score, moves, prep.model, {},
+                                    prog.nmf("decompose"));
+      moved = std::move(e.audio);
+      sep = std::move(e.separation);
+    } else {
+      if (mode == "edit") gain = group_gains(prep.groups, gains);
+      const bool stems = mode != "decompose";
+      sep = separate_prepared(prep, samples, sample_rate, stems, prog.nmf("decompose"),
+                              [&](double f) { prog.call("resynthesise", f, std::nullopt); });
+    }
   }
   prog.rethrow();
   py::dict r;
@@ -431,7 +459,7 @@ py::dict run(const FloatArray& audio, int sample_rate, const ScoreColumns& score
   r["score"] = score_dict(prep.score);
   if (mode == "decompose") r["H_notes"] = owned(note_activations(d));
   if (mode == "edit") {
-    r["edited"] = owned_transposed(remix(sep, gain));
+    r["edited"] = owned_transposed(moves.empty() ? remix(sep, gain) : std::move(moved));
     return r;
   }
   py::list stems, masks;
@@ -530,7 +558,8 @@ PYBIND11_MODULE(_notewise, m) {
   m.def("available_cpus", [] { return threads::available_cpus(); });
 
   m.def("run", &run, py::arg("audio"), py::arg("sample_rate"), py::arg("score"), py::arg("options"), py::arg("mode"),
-        py::arg("gains"), py::arg("progress"), py::arg("report_dir") = "", py::arg("report_parameters") = "", py::arg("call") = "");
+        py::arg("gains"), py::arg("progress"), py::arg("report_dir") = "", py::arg("report_parameters") = "", py::arg("call") = "",
+        py::arg("transpositions") = std::vector<std::pair<std::string, std::string>>{});
 
   m.def(
       "align",

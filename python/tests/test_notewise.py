@@ -181,6 +181,63 @@ def test_edit_unit_gains_give_the_input_and_mute_removes_notes():
         notewise.edit(mix, SR, ROWS)
 
 
+def test_edit_transpose_changes_the_note_where_it_sounds_and_nowhere_else():
+    # Two notes far apart: C4 moved up a whole tone; before its region and after it (the later G4)
+    # the output is the input sample for sample, and where it sounds D4 replaces C4.
+    n = 3 * SR
+    mix = tone(60, 0.6, 1.0, n) + tone(67, 2.5, 2.9, n)
+    rows = [[0.6, 0.4, 60, 100, "a"], [2.5, 0.4, 67, 100, "b"]]
+    out = notewise.edit(mix, SR, rows, transpose={"pitch==60": 2}, **FAST)
+    assert out.shape == mix.shape
+    np.testing.assert_array_equal(out[:int(0.2 * SR)], mix[:int(0.2 * SR)])
+    np.testing.assert_array_equal(out[int(2.4 * SR):], mix[int(2.4 * SR):])
+
+    def level(x, pitch):  # magnitude at the fundamental, over the note's middle
+        seg = x[int(0.65 * SR):int(0.95 * SR)]
+        spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+        f = 440.0 * 2 ** ((pitch - 69) / 12)
+        k = int(round(f * len(seg) / SR))
+        return spec[k - 2:k + 3].max()
+    assert level(mix, 60) > 10 * level(mix, 62)
+    assert level(out, 62) > 3 * level(out, 60)
+    # The same as the program's "SELECTION=SEMITONES" text; shift_time moves it in time instead.
+    same = notewise.edit(mix, SR, rows, transpose="pitch==60=+2", **FAST)
+    np.testing.assert_array_equal(same, out)
+    with pytest.raises(ValueError, match="semitones must be in -24 .. 24"):
+        notewise.edit(mix, SR, rows, transpose={"pitch==60": 25}, **FAST)
+    with pytest.raises(ValueError, match="seconds must be in -60 .. 60"):
+        notewise.edit(mix, SR, rows, shift_time={"pitch==60": 61}, **FAST)
+    with pytest.raises(ValueError, match="not combined with gains="):
+        notewise.edit(mix, SR, rows, transpose={"pitch==60": 2}, gains={"a": 0.5}, **FAST)
+
+
+def test_separate_drums_keyword(tmp_path):
+    # A drum row (label "drums", GM key 38: a snare) beside a pitched note, from a file and as
+    # rows: drums="classes" (the default) gives the class its own stem, "kit" one stem "drums",
+    # "ignore" leaves the note out (with a warning), as the program's --drums.
+    n = 2 * SR
+    rng = np.random.default_rng(3)
+    noise = np.zeros(n, np.float32)
+    i = np.arange(int(1.0 * SR), int(1.2 * SR))
+    noise[i] = (0.3 * rng.standard_normal(len(i)) * np.exp(-(i - i[0]) / (0.05 * SR))).astype(np.float32)
+    mix = tone(60, 0.1, 1.5, n) + noise
+    path = tmp_path / "s.csv"
+    path.write_text("start,duration,pitch,velocity,label\n0.1,1.4,60,100,piano\n1.0,0.2,38,100,drums\n")
+    rows = [[0.1, 1.4, 60, 100, "piano"], [1.0, 0.2, 38, 100, "drums"]]
+    for score in (path, rows):
+        classes = notewise.separate(mix, SR, score, **FAST)
+        kit = notewise.separate(mix, SR, score, drums="kit", **FAST)
+        with pytest.warns(notewise.ScoreWarning, match="drum note"):
+            ignored = notewise.separate(mix, SR, score, drums="ignore", **FAST)
+        assert classes.names == ["piano", "snare"] and classes.decisions["drums"][0] == "classes"
+        assert kit.names == ["piano", "drums"] and kit.decisions["drums"][0] == "kit"
+        assert ignored.names == ["piano"] and ignored.decisions["drums"][0] == "ignored"
+        for sep in (classes, kit, ignored):
+            assert np.max(np.abs(sum(sep.stems[g] for g in sep.names) - mix)) <= 1e-4
+    with pytest.raises(ValueError, match="drums"):
+        notewise.separate(mix, SR, path, drums="nope", **FAST)
+
+
 def test_a_score_past_the_end_warns_and_is_cut():
     a, b = two_tones(2 * SR)
     with pytest.warns(notewise.ScoreWarning, match="runs to"):
@@ -542,6 +599,33 @@ def test_python_m_notewise_runs_the_program_and_passes_its_exit_status(tmp_path)
     assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and "NOTEWISE_BINARY" in r.stderr
     r = _module_run(["--version"], dict(env, NOTEWISE_BINARY=str(tmp_path / "nope")), tmp_path)
     assert r.returncode == 1 and r.stderr == "notewise: NOTEWISE_BINARY=%s is not an executable file\n" % (tmp_path / "nope")
+
+
+def test_every_option_of_separate_decompose_edit_align_is_a_keyword():
+    """Each option of the program's separate, decompose, edit and align (its --help-all) is a keyword
+    of the Python function of that name (--no-X as X, --instrument as instruments, --group as
+    groups, --gain as gains), but for the files a program writes (their names, formats, the mix's
+    copy), its scoring of those files against reference files, and its exit status."""
+    import inspect
+    import re
+    package = os.path.dirname(os.path.abspath(notewise.__file__))
+    built = os.path.join(os.path.dirname(os.path.dirname(package)), "notewise")
+    if not os.path.isfile(built):
+        pytest.skip("the notewise program is not built beside the module")
+    files_only = {"help", "out", "ext", "format", "quality", "filename", "keep_spaces", "mix_copy", "warp", "reference",
+                  "strict"}
+    renamed = {"instrument": "instruments", "group": "groups", "gain": "gains"}
+    for command in ("separate", "decompose", "edit", "align"):
+        text = subprocess.run([built, command, "--help-all"], capture_output=True, text=True).stdout
+        flags = set(re.findall(r"^\s+(?:-\w, ?)?--([a-z0-9-]+)", text, re.M))
+        assert len(flags) > 8, (command, text)
+        params = inspect.signature(getattr(notewise, command)).parameters
+        for flag in sorted(flags):
+            name = flag[3:] if flag.startswith("no-") else flag
+            name = renamed.get(name, name.replace("-", "_"))
+            if name == "sr":
+                name = "analysis_sr"
+            assert name in files_only or name in params, (command, flag)
 
 
 def test_factorize_loss_never_rises_and_keeps_zeros():

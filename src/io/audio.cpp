@@ -292,6 +292,9 @@ SNDFILE* open_for_writing(const std::string& path, const std::string& tmp, int c
   }
   // Clip rather than wrap around when a float beyond full scale becomes an integer.
   sf_command(file, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  // No PEAK chunk in float WAV/AIFF: it holds the time of writing (seconds), so the same run
+  // gave different bytes; without it the same samples make the same file.
+  sf_command(file, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
   return file;
 }
 }  // namespace

@@ -258,12 +258,15 @@ std::size_t content_start(const std::string& text, const std::string& name) {
   return text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
 }
 
-// Labels that name a drum kit: its rows are drum notes.
+}  // namespace
+
 bool is_drum_label(std::string label) {
   std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const char* const names[] = {"drums", "drum", "drum kit", "drumkit", "drum set", "drumset", "kit", "percussion"};
   return std::find(std::begin(names), std::end(names), label) != std::end(names);
 }
+
+namespace {
 
 bool skipped(const std::string& row) {
   const auto p = row.find_first_not_of(" \t");

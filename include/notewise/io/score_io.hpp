@@ -17,7 +17,7 @@
 // 0..1 (then scaled by 127) when no velocity in the file exceeds 1; without a label column
 // every note is labelled "notes". Rows labelled drums, drum, drum kit, drumkit, drum set,
 // drumset, kit or percussion (any case) are drum notes (Note::channel 9; pitch: the GM drum
-// map's key, 36 kick, 38 snare, 42 hi-hat, ...). Every rejection names the file, the line and what was
+// map's key, 36 kick, 38 snare, 42 hi-hat, ...; is_drum_label below). Every rejection names the file, the line and what was
 // expected.
 //
 // MIDI: Standard MIDI Files format 0 and 1, tempo maps with changes, running status, note-on
@@ -32,6 +32,10 @@
 #include "notewise/score/score.hpp"
 
 namespace notewise::io {
+
+// A label that names a drum kit (drums, drum, drum kit, drumkit, drum set, drumset, kit or
+// percussion, any case): a table's rows with it are drum notes.
+bool is_drum_label(std::string label);
 
 // Bounds on what a score file may ask, checked by every reader before anything is sized from
 // the score (a MusicXML file's repeats are counted before they are expanded): no piece of music

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cstring>
 #include <limits>
 
@@ -34,6 +36,30 @@ TEST(Audio, RoundTrip_Float32_StereoExact) {
   EXPECT_EQ(a.frames(), 1000);
   EXPECT_EQ((a.samples - x).cwiseAbs().maxCoeff(), 0.0f);
   EXPECT_NEAR((a.mono() - x.rowwise().mean()).cwiseAbs().maxCoeff(), 0.0f, 1e-7);
+}
+
+// Float files hold no PEAK chunk: libsndfile's holds the time of writing, so the same samples
+// written a second apart gave different bytes (live's stems differed at byte 61). Whole,
+// streamed and followable (live's .part, header rewritten per block) alike; samples intact.
+TEST(Audio, FloatFilesHoldNoWriteTime) {
+  TempDir dir;
+  const MatrixXf x = tone(3000, 2);
+  io::write_wav(dir.file("whole.wav"), x, 22050, io::SampleFormat::Float32);
+  io::Encoding e;
+  e.sample = io::SampleFormat::Float32;
+  for (const bool followable : {false, true}) {
+    const std::string name = followable ? "followed.wav" : "streamed.wav";
+    io::AudioWriter w(dir.file(name), 2, 22050, e, false, followable);
+    w.write(x.topRows(1000));
+    w.write(x.bottomRows(2000));
+    w.commit();
+  }
+  for (const char* name : {"whole.wav", "streamed.wav", "followed.wav"}) {
+    std::ifstream in(dir.file(name), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find("PEAK"), std::string::npos) << name;
+    EXPECT_EQ((io::read_audio(dir.file(name)).samples - x).cwiseAbs().maxCoeff(), 0.0f) << name;
+  }
 }
 
 // The one way every command reads a recording for analysis: streamed where the file seeks
