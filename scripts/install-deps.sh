@@ -18,9 +18,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt_install() { $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null; }
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 
-# Build and run: compiler, CMake, the libraries notewise links, pybind11 and numpy for the module.
+# Build and run: compiler, CMake, Ninja (it compiles each file as soon as it can, where make waits
+# for whole libraries), the libraries notewise links, pybind11 and numpy for the module.
 apt_install \
-  build-essential cmake pkg-config \
+  build-essential cmake ninja-build pkg-config \
   libeigen3-dev libopenblas-dev libopenblas-openmp-dev \
   libfftw3-dev libsndfile1-dev libsoxr-dev libpugixml-dev libzip-dev zlib1g-dev \
   libcli11-dev nlohmann-json3-dev librubberband-dev libcairo2-dev libjpeg62-turbo-dev \
