@@ -19,8 +19,11 @@ fuzz_link() {
         cmake -S . -B build -DNOTEWISE_BUILD_BENCH=OFF >/dev/null
         cmake --build build -j2 --target notewise_nae notewise_nmf notewise_core
       fi
+      # core's error.cpp comes from libnotewise_core.a here: the library compiles it in one unity
+      # batch with the rest of core, which the archives below need, so listing it too would
+      # define it twice.
       link=(src/io/model_io.cpp src/score/pretrained.cpp src/score/constraints.cpp src/score/instrument.cpp src/score/score.cpp
-            "${io[@]}" build/libnotewise_nae.a build/libnotewise_nmf.a build/libnotewise_core.a
+            src/io/npy.cpp src/io/atomic_file.cpp src/io/output_run.cpp build/libnotewise_nae.a build/libnotewise_nmf.a build/libnotewise_core.a
             -fopenmp -lopenblas -lfftw3f -lfftw3) ;;
     *) echo "unknown fuzz target: $1 (${fuzz_targets[*]})" >&2; return 1 ;;
   esac
