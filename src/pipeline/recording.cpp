@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/parse.hpp"
 #include "notewise/core/resample.hpp"
 
 namespace notewise {
@@ -488,14 +489,9 @@ std::pair<std::string, double> parse_group_gain(const std::string& text) {
       value = value.substr(0, value.size() - 2);
     }
   while (!value.empty() && value.back() == ' ') value.pop_back();
-  double v = 0;
-  try {
-    std::size_t used = 0;
-    v = std::stod(value, &used);
-    if (used != value.size()) throw std::invalid_argument(value);
-  } catch (const std::exception&) {
-    throw InvalidArgument("'" + value + "' is not a number");
-  }
+  const std::optional<double> number = parse_number(value);
+  if (!number) throw InvalidArgument("'" + value + "' is not a number");
+  const double v = *number;
   const double gain = db ? std::pow(10.0, v / 20.0) : v;
   // A number without a unit is a factor; "-6" meant as decibels is the likely mistake.
   if (!db && std::isfinite(v) && (v < 0 || v > 1000))

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "notewise/core/error.hpp"
+#include "notewise/core/parse.hpp"
 
 namespace notewise {
 
@@ -19,14 +20,9 @@ Transposition parse_transposition(const std::string& text, bool time) {
                                : "expected SELECTION=SEMITONES, e.g. 'pitch==64 && start>10'=+1");
   Transposition t;
   t.selection = text.substr(0, eq);
-  double v = 0;
-  try {
-    std::size_t used = 0;
-    v = std::stod(value, &used);
-    if (used != value.size()) throw std::invalid_argument(value);
-  } catch (const std::exception&) {
-    throw InvalidArgument("'" + value + "' is not a number of " + (time ? "seconds" : "semitones"));
-  }
+  const std::optional<double> number = parse_number(value);
+  if (!number) throw InvalidArgument("'" + value + "' is not a number of " + (time ? "seconds" : "semitones"));
+  const double v = *number;
   if (time ? !std::isfinite(v) || std::abs(v) > 60 : !std::isfinite(v) || std::abs(v) > 24)
     throw InvalidArgument(time ? "seconds must be in -60 .. 60" : "semitones must be in -24 .. 24");
   (time ? t.seconds : t.semitones) = v;
