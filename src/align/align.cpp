@@ -893,6 +893,10 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     n.duration = std::max(0.0, off - n.onset);
   }
   if (o.refine) refine_offsets(part, notes, E, N, dt, o);
+  if (o.per_voice) {
+    out.event_onset.reserve(notes.size());
+    for (const Note& n : notes) out.event_onset.push_back(n.onset);
+  }
   if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));

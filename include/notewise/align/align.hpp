@@ -134,6 +134,11 @@ struct Alignment {
   // empty.
   std::vector<double> voice_confidence;
   std::map<std::string, double> part_confidence;
+  // With per-voice refinement, per note of `aligned`: its onset before that refinement, the time
+  // of its score event (the global path and the note-level refinement), which every note of the
+  // event shares: the estimate that answers a reference giving one time per event (a tapped
+  // annotation). The same as the onsets with per_voice = false. Without: empty (the onsets are these).
+  std::vector<double> event_onset;
   std::vector<AlignIssue> issues;               // flagged passages, in time order
 };
 

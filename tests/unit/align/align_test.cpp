@@ -968,6 +968,10 @@ TEST(Align, PerVoice_EachPartOnItsOwnTime) {
     ASSERT_EQ(a.part_confidence.size(), 3u);
     for (const auto& [label, c] : a.part_confidence) EXPECT_GT(c, 0.5) << label;
     EXPECT_TRUE(b.voice_confidence.empty());
+    // The event-level onsets kept beside the per-voice ones are exactly the onsets without it.
+    ASSERT_EQ(a.event_onset.size(), a.aligned.size());
+    for (std::size_t i = 0; i < a.event_onset.size(); ++i) EXPECT_EQ(a.event_onset[i], b.aligned.notes()[i].onset) << i;
+    EXPECT_TRUE(b.event_onset.empty());
     // Parts of a struck instrument (the hands of a piano: one player) keep their event's time.
     if (seed == 11) {
       std::vector<Note> hands = p.score.notes();
