@@ -201,6 +201,29 @@ VectorXf audio_silence(const VectorXf& power, const AlignOptions& o) {
   const float threshold = std::min(floor + (loud - floor) / 3, loud + static_cast<float>(o.silence_db));
   VectorXf silent(N);
   for (Index n = 0; n < N; ++n) silent(n) = (power(n) <= 0 || db(n) <= threshold) ? 1.0f : 0.0f;
+  // A quiet stretch longer than a breath or a pause between phrases (soft_passage_seconds) that
+  // stays clearly above the noise floor (a sixth of the way to the loud level) is music played
+  // softly, not a pause: a loud part resting while softer ones go on (a lead's long rest over a
+  // soft accompaniment; in a recording whose floor lies 30 dB under the lead, an accompaniment
+  // 26 dB under it fell below the threshold, its 24 s were taken for silence and the path ran
+  // straight across them, seconds off where the players pushed on or broadened). Its frames keep
+  // their chroma; the floor's own frames in it stay silent.
+  if (o.soft_passage_seconds > 0) {
+    const Index need = static_cast<Index>(std::lround(o.soft_passage_seconds * o.feature_rate));
+    const float audible = floor + (loud - floor) / 6;
+    for (Index n = 0; n < N;) {
+      if (silent(n) < 0.5f) {
+        ++n;
+        continue;
+      }
+      Index m = n;
+      while (m < N && silent(m) > 0.5f) ++m;
+      if (m - n >= need)
+        for (Index k = n; k < m; ++k)
+          if (power(k) > 0 && db(k) > audible) silent(k) = 0;
+      n = m;
+    }
+  }
   if (o.breath_db > 0) {
     const Index half = std::max<Index>(1, static_cast<Index>(std::lround(0.5 * o.feature_rate)));
     std::vector<float> around;
@@ -266,6 +289,7 @@ void AlignOptions::validate() const {
   require(silence_db < 0 && silence_db >= -120, "silence_db", silence_db, "in [-120, 0) dB");
   require(silence_cost >= 0 && silence_cost <= 2, "silence_cost", silence_cost, "in [0, 2]");
   require(breath_db >= 0 && breath_db <= 60, "breath_db", breath_db, "in [0, 60] dB (0: off)");
+  require(soft_passage_seconds >= 0 && soft_passage_seconds <= 60, "soft_passage_seconds", soft_passage_seconds, "in [0, 60] s (0: off)");
   require(std::isfinite(entry_cost) && entry_cost >= 0 && entry_cost <= 100, "entry_cost", entry_cost, "in [0, 100]");
   require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
