@@ -210,7 +210,9 @@ VectorXf audio_silence(const VectorXf& power, const AlignOptions& o) {
   // their chroma; the floor's own frames in it stay silent.
   if (o.soft_passage_seconds > 0) {
     const Index need = static_cast<Index>(std::lround(o.soft_passage_seconds * o.feature_rate));
-    const float audible = floor + (loud - floor) / 6;
+    // Clearly above the floor, and not deeper than twice silence_db under the loud level: a floor
+    // of digital silence (a file's padding) would make any room noise "clearly above" it.
+    const float audible = std::max(floor + (loud - floor) / 6, loud + 2 * static_cast<float>(o.silence_db));
     for (Index n = 0; n < N;) {
       if (silent(n) < 0.5f) {
         ++n;

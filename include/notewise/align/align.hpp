@@ -54,8 +54,9 @@ struct AlignOptions {
   double silence_cost = 0.5;
   double breath_db = 7.5;
   // A quiet stretch of at least soft_passage_seconds whose frames lie more than a sixth of the way
-  // (dB) from the floor to the loud level is a soft passage (a loud part resting), not a pause:
-  // those frames are not silent (0: off, as before #37's second round).
+  // (dB) from the floor to the loud level, and less than -2 silence_db under the loud level, is a
+  // soft passage (a loud part resting), not a pause: those frames are not silent (0: off, as
+  // before #37's second round).
   double soft_passage_seconds = 1.5;
   // Sound resuming after a pause (a breath, a rest: at least 3 silent frames, 30 ms at 100 Hz,
   // then a rise of 6 dB) paired with a score frame that is not among the 4 from an onset costs

@@ -1248,3 +1248,36 @@ TEST(Align, RepeatedAndSkippedBars) {
     }
   }
 }
+
+TEST(AlignFeatures, LongPauseFarUnderTheMusicStaysSilent_NotASoftPassage) {
+  // A quiet recording (its floor 60 dB under the music): 1 s of floor, 2 s of a tone, a 2 s
+  // pause of noise 45 dB under it (a hall's murmur, 15 dB over the floor), 2 s of the tone. The
+  // pause is quiet for longer than soft_passage_seconds and clearly above the floor, but deeper
+  // than twice silence_db under the music: a pause, silent.
+  const double sr = 22050;
+  VectorXf x = VectorXf::Zero(static_cast<Index>(7 * sr));
+  std::mt19937 g(3);
+  std::normal_distribution<float> noise(0, 1);
+  const float floor = 0.3f * std::pow(10.0f, -60.0f / 20), murmur = 0.3f * std::pow(10.0f, -45.0f / 20);
+  for (Index k = 0; k < x.size(); ++k) {
+    const double t = static_cast<double>(k) / sr;
+    x(k) = (t >= 3 && t < 5 ? murmur : floor) * noise(g);
+    if (t < 1 || (t >= 3 && t < 5)) continue;
+    double v = 0;
+    for (int m = 1; m <= 6; ++m) v += std::sin(2 * M_PI * m * 330.0 * t) / m;
+    x(k) += static_cast<float>(0.3 * v);
+  }
+  AlignOptions o;
+  int pause = 0, silent = 0;
+  const MatrixXf G = audio_features(x, sr, o);
+  o.soft_passage_seconds = 0;
+  const MatrixXf H = audio_features(x, sr, o);
+  for (Index n = 0; n < G.cols(); ++n) {
+    const double t = static_cast<double>(n) / 100;  // 10 ms frames
+    if (t < 3.2 || t > 4.8) continue;
+    ++pause;
+    silent += G(feature_rows::kSilent, n) > 0.5f;
+    EXPECT_GT(H(feature_rows::kSilent, n), 0.5f) << n;  // silent before soft passages too
+  }
+  EXPECT_EQ(silent, pause);
+}
