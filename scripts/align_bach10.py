@@ -9,7 +9,10 @@ the tracked note of its label, pitch within a semitone, nearest its aligned onse
 notes without one are counted as unmatched), pooled over the notes, per part and overall, per
 half (01-05 tuning, 06-10 held out). The secondary figure: every note's onset against the
 human-annotated alignment (score_aligned.csv, the same notes in the same order; checked), which
-gives all the notes of a score event one time (tapped beats, interpolated).
+gives all the notes of a score event one time (tapped beats, interpolated): it is compared with
+each note's event time, align's event_onset column (written with the per-voice refinement; the
+onsets of --per-voice no, unchanged), else with the start column; the start column against it is
+printed too.
 
   /usr/bin/python3 scripts/align_bach10.py [../shared/data/bach10] [--keep DIR] [--tracked] [-- extra align options]
 
