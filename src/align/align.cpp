@@ -1003,12 +1003,12 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   // times lie together, and the window of each (half the interval to its neighbours) left the
   // first played note after the skip where the crossing ended (0.37 s late in a generated
   // trio). Their notes were not played, so their own pitches rise nowhere near; they stay in order.
-  std::vector<bool> free_event(events.size(), false);
+  std::vector<bool> free_event(events.size(), false), skipped_event(events.size(), false);
   for (const AlignIssue& is : missing) {
     bool after = false;
     for (std::size_t k = 0; k < events.size(); ++k) {
       const double t = events[k].score_s;
-      if (t > is.score_start + 1e-3 && t <= is.score_end) free_event[k] = true;
+      if (t > is.score_start + 1e-3 && t <= is.score_end) free_event[k] = skipped_event[k] = true;
       else if (t > is.score_end && !after) free_event[k] = after = true;
     }
   }
@@ -1091,6 +1091,25 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
     for (const Note& n : notes) out.event_onset.push_back(n.onset);
   }
   if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
+  // The notes of a passage the audio leaves out were not played: confidence 0, whatever rises
+  // where the path put them (the first chord after the skip, which may share their pitches).
+  if (std::find(skipped_event.begin(), skipped_event.end(), true) != skipped_event.end()) {
+    for (std::size_t k = 0; k < events.size(); ++k)
+      if (skipped_event[k])
+        for (std::size_t i : events[k].notes) {
+          out.confidence[i] = 0;
+          if (!out.voice_confidence.empty()) out.voice_confidence[i] = 0;
+        }
+    if (!out.voice_confidence.empty()) {
+      std::map<std::string, std::pair<double, std::size_t>> sums;
+      for (std::size_t i = 0; i < notes.size(); ++i) {
+        auto& [sum, count] = sums[part.notes()[i].label];
+        sum += out.voice_confidence[i];
+        ++count;
+      }
+      for (const auto& [label, sc] : sums) out.part_confidence[label] = sc.first / static_cast<double>(sc.second);
+    }
+  }
   for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
   out.aligned = Score(std::move(notes));
 

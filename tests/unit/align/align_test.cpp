@@ -1245,6 +1245,19 @@ TEST(Align, RepeatedAndSkippedBars) {
     } else {
       EXPECT_EQ(flagged("missing"), 1);
       EXPECT_EQ(flagged("plays more than the score"), 0);
+      // The skipped bars' notes were not played: confidence 0; the played ones' mostly clear.
+      double played = 0;
+      int n_played = 0;
+      for (std::size_t i = 0; i < p.playings.size(); ++i) {
+        if (p.playings[i].empty()) {
+          EXPECT_EQ(a.confidence[i], 0.0) << i;
+        } else {
+          played += a.confidence[i];
+          ++n_played;
+        }
+      }
+      std::printf("skip: mean confidence of the played notes %.2f\n", played / n_played);
+      EXPECT_GT(played / n_played, 0.5);
     }
   }
 }
