@@ -262,7 +262,8 @@ class Alignment:
     cost: normalised chroma path cost; poor / problem: flagged as doubtful, and why;
     confidence: per note 0..1; mean_confidence; voice_confidence: per note 0..1 at its own
     (per-voice) onset, empty without the per-voice refinement; part_confidence: per label, the
-    mean of its notes' voice_confidence; issues: flagged passages (dicts).
+    mean of its notes' voice_confidence; event_onset: per note, its score event's time before
+    the per-voice refinement (s; empty without it); issues: flagged passages (dicts).
     """
 
     def __init__(self, d):
@@ -275,6 +276,7 @@ class Alignment:
         self.mean_confidence = d["mean_confidence"]
         self.voice_confidence = np.asarray(d.get("voice_confidence", []), dtype=float)
         self.part_confidence = dict(d.get("part_confidence", {}))
+        self.event_onset = np.asarray(d.get("event_onset", []), dtype=float)
         self.issues = list(d["issues"])
 
     def __repr__(self):

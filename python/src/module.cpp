@@ -320,6 +320,7 @@ py::dict alignment_dict(const Alignment& al) {
   d["mean_confidence"] = al.mean_confidence;
   d["voice_confidence"] = al.voice_confidence;
   d["part_confidence"] = al.part_confidence;
+  d["event_onset"] = al.event_onset;
   py::list issues;
   for (const auto& i : al.issues) {
     py::dict x;

@@ -293,6 +293,8 @@ def test_align_moves_a_shifted_score_back():
     assert np.mean(np.abs(al.score["start"] - true)) < 0.05
     assert np.mean(np.abs(np.array([r[0] for r in shifted]) - true)) == pytest.approx(0.25)
     assert al.warp.shape[1] == 2 and len(al.confidence) == len(notes)
+    # Each note's event-level time beside its onset (a part of unknown instrument keeps it).
+    assert len(al.event_onset) == len(notes) and np.allclose(al.event_onset, al.score["start"], atol=1e-6)
     with pytest.raises(ValueError, match="silent"):
         notewise.align(np.zeros(n, np.float32), SR, notes)
     # align's own settings (the library's table) as keywords: the DTW path alone (no refinement)
@@ -300,6 +302,7 @@ def test_align_moves_a_shifted_score_back():
     plain = notewise.align(x, SR, shifted, refine=False, per_voice="no", step_weights=(1, 1, 1))
     assert np.mean(np.abs(plain.score["start"] - true)) < 0.1
     assert not np.array_equal(plain.score["start"], al.score["start"])
+    assert len(plain.event_onset) == 0
     with pytest.raises(ValueError, match="unknown keyword"):
         notewise.align(x, SR, shifted, n_fft=1024)
     with pytest.raises(ValueError, match="feature_rate = 5"):

@@ -201,6 +201,31 @@ VectorXf audio_silence(const VectorXf& power, const AlignOptions& o) {
   const float threshold = std::min(floor + (loud - floor) / 3, loud + static_cast<float>(o.silence_db));
   VectorXf silent(N);
   for (Index n = 0; n < N; ++n) silent(n) = (power(n) <= 0 || db(n) <= threshold) ? 1.0f : 0.0f;
+  // A quiet stretch longer than a breath or a pause between phrases (soft_passage_seconds) that
+  // stays clearly above the noise floor (a sixth of the way to the loud level) is music played
+  // softly, not a pause: a loud part resting while softer ones go on (a lead's long rest over a
+  // soft accompaniment; in a recording whose floor lies 30 dB under the lead, an accompaniment
+  // 26 dB under it fell below the threshold, its 24 s were taken for silence and the path ran
+  // straight across them, seconds off where the players pushed on or broadened). Its frames keep
+  // their chroma; the floor's own frames in it stay silent.
+  if (o.soft_passage_seconds > 0) {
+    const Index need = static_cast<Index>(std::lround(o.soft_passage_seconds * o.feature_rate));
+    // Clearly above the floor, and not deeper than twice silence_db under the loud level: a floor
+    // of digital silence (a file's padding) would make any room noise "clearly above" it.
+    const float audible = std::max(floor + (loud - floor) / 6, loud + 2 * static_cast<float>(o.silence_db));
+    for (Index n = 0; n < N;) {
+      if (silent(n) < 0.5f) {
+        ++n;
+        continue;
+      }
+      Index m = n;
+      while (m < N && silent(m) > 0.5f) ++m;
+      if (m - n >= need)
+        for (Index k = n; k < m; ++k)
+          if (power(k) > 0 && db(k) > audible) silent(k) = 0;
+      n = m;
+    }
+  }
   if (o.breath_db > 0) {
     const Index half = std::max<Index>(1, static_cast<Index>(std::lround(0.5 * o.feature_rate)));
     std::vector<float> around;
@@ -266,6 +291,7 @@ void AlignOptions::validate() const {
   require(silence_db < 0 && silence_db >= -120, "silence_db", silence_db, "in [-120, 0) dB");
   require(silence_cost >= 0 && silence_cost <= 2, "silence_cost", silence_cost, "in [0, 2]");
   require(breath_db >= 0 && breath_db <= 60, "breath_db", breath_db, "in [0, 60] dB (0: off)");
+  require(soft_passage_seconds >= 0 && soft_passage_seconds <= 60, "soft_passage_seconds", soft_passage_seconds, "in [0, 60] s (0: off)");
   require(std::isfinite(entry_cost) && entry_cost >= 0 && entry_cost <= 100, "entry_cost", entry_cost, "in [0, 100]");
   require(refine_window >= 0 && refine_window <= 5, "refine_window", refine_window, "in [0, 5] s");
   require(refine_prior >= 0, "refine_prior", refine_prior, ">= 0");
@@ -442,7 +468,7 @@ VectorXf energy_rise(const VectorXf& power, const AlignOptions& o, int span) {
 // stay in order, at least a third of the estimated interval apart.
 std::vector<double> refine_events(const std::vector<Event>& events, const std::vector<double>& at, const Score& score,
                                   const std::vector<VectorXf>& rise, const VectorXf& broadband, Index N, double dt,
-                                  const AlignOptions& o) {
+                                  const AlignOptions& o, const std::vector<bool>& free_event) {
   const std::size_t K = events.size();
   const Index W = static_cast<Index>(std::lround(o.refine_window / dt));
   if (K == 0 || W == 0) return at;
@@ -465,9 +491,10 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
     // No further than half the shorter interval to a neighbour (and at least 30 ms): in fast
     // passages the same pitch starts again within the window, and the DTW, which sees the
     // whole texture, is the better judge of which repetition is meant.
+    // An event of a skipped passage, or the first after it (free_event), takes the whole window.
     double near = o.refine_window * 2;
-    if (k > 0) near = std::min(near, at[k] - at[k - 1]);
-    if (k + 1 < K) near = std::min(near, at[k + 1] - at[k]);
+    if (k > 0 && !free_event[k]) near = std::min(near, at[k] - at[k - 1]);
+    if (k + 1 < K && !free_event[k]) near = std::min(near, at[k + 1] - at[k]);
     const Index Wk = std::min<Index>(W, std::max<Index>(3, static_cast<Index>(std::lround(0.5 * near / dt))));
     first[k] = std::clamp<Index>(c - Wk, 0, N - 1);
     const Index last = std::clamp<Index>(c + Wk, 0, N - 1);
@@ -485,8 +512,9 @@ std::vector<double> refine_events(const std::vector<Event>& events, const std::v
       continue;
     }
     const double ioi = at[k] - at[k - 1];
-    // Events the DTW put (almost) together, as a passage missing from the audio, may stay together.
-    const Index gap = static_cast<Index>(std::lround(ioi / 3 / dt));
+    // Events the DTW put (almost) together, as a passage missing from the audio, may stay together;
+    // a skipped passage's events may meet the first played one after it.
+    const Index gap = free_event[k] ? 0 : static_cast<Index>(std::lround(ioi / 3 / dt));
     const std::size_t Cp = D[k - 1].size();
     for (Index x = 0; x < C; ++x) {
       const Index n = first[k] + x;
@@ -841,103 +869,9 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   // Note-level refinement: events moved to their pitches' rises; the warp follows by the
   // correction interpolated between events.
   const std::vector<Event> events = onset_events(part);
-  std::vector<double> at(events.size());
-  for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
-  const std::vector<VectorXf> rise = pitch_rises(E, part, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const VectorXf broadband = energy_rise(power, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
-  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, broadband, N, dt, o) : at;
-  std::vector<double> refined(events.size());
-  for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + o.refine_weight * (attack[k] - at[k]);
-  out.warp = dtw_warp;
-  if (o.refine && !events.empty()) {
-    std::vector<std::pair<double, double>> corr;  // (score s, correction s)
-    for (std::size_t k = 0; k < events.size(); ++k) corr.emplace_back(events[k].score_s, refined[k] - at[k]);
-    last = -1e300;
-    for (auto& [s, a] : out.warp) {
-      double c;
-      if (s <= corr.front().first) c = corr.front().second;
-      else if (s >= corr.back().first) c = corr.back().second;
-      else {
-        const auto it = std::upper_bound(corr.begin(), corr.end(), s, [](double v, const auto& p) { return v < p.first; });
-        const auto& [s1, c1] = *it;
-        const auto& [s0, c0] = *(it - 1);
-        c = c0 + (s - s0) / (s1 - s0) * (c1 - c0);
-      }
-      a += c;
-      if (a <= last) a = last + 1e-4;
-      last = a;
-    }
-  }
-  // The padding before a score that starts sooner than 0.1 s maps no time of the score: the warp
-  // starts at 0 (or at a score's own negative start), interpolated there.
-  if (const double from = std::min(0.0, first); out.warp.front().first < from) {
-    const double at_from = warp_time(out.warp, from);
-    std::erase_if(out.warp, [from](const auto& p) { return p.first <= from; });
-    out.warp.insert(out.warp.begin(), {from, at_from});
-  }
-  std::vector<Note> notes = part.notes();
-  out.confidence.assign(notes.size(), 0.0);
-  for (std::size_t k = 0; k < events.size(); ++k)
-    for (std::size_t i : events[k].notes) {
-      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(attack[k] / dt)), 0, N - 1);
-      // The strongest rise of the pitch within 30 ms of the chosen frame (the frame grid and the
-      // chord's players are not exactly together).
-      float r = 0;
-      const VectorXf& rp = rise[static_cast<std::size_t>(std::clamp(notes[i].pitch, 0, 127))];
-      for (Index m = std::max<Index>(0, n - 3); m <= std::min<Index>(N - 1, n + 3); ++m) r = std::max(r, rp(m));
-      out.confidence[i] = r;
-    }
-  for (Note& n : notes) {
-    const double on = warp_time(out.warp, n.onset), off = warp_time(out.warp, n.offset());
-    n.onset = std::max(0.0, on);
-    n.duration = std::max(0.0, off - n.onset);
-  }
-  if (o.refine) refine_offsets(part, notes, E, N, dt, o);
-  if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
-  for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
-  out.aligned = Score(std::move(notes));
-
   // The score time of score frame j in the flags (not in the padding before a score's start).
   const auto score_s = [&](Index j) { return std::max(0.0, static_cast<double>(j) * dt + lead); };
-  // Flags. Passages: the chroma cost along the path, over sounding audio frames, averaged in
-  // windows of passage_seconds of audio (half-overlapping); windows above poor_cost merge.
-  const Index win = std::max<Index>(1, static_cast<Index>(std::lround(o.passage_seconds / dt)));
-  {
-    std::vector<double> frame_sum(static_cast<std::size_t>(N), 0), frame_n(static_cast<std::size_t>(N), 0);
-    for (std::size_t k = 0; k < path.size(); ++k) {
-      const auto [i, j] = path[k];
-      if (silent(i) > 0.5f || S(feature_rows::kSilent, j) > 0.5f) continue;
-      frame_sum[i] += chroma_at[k];
-      frame_n[i] += 1;
-    }
-    std::vector<std::pair<Index, Index>> bad;
-    for (Index a0 = 0; a0 < N; a0 += std::max<Index>(1, win / 2)) {
-      const Index a1 = std::min(N, a0 + win);
-      double cs = 0, cn = 0;
-      for (Index i = a0; i < a1; ++i) {
-        cs += frame_sum[i];
-        cn += frame_n[i];
-      }
-      if (cn >= 0.25 * static_cast<double>(win) && cs / cn > o.poor_cost) {
-        if (!bad.empty() && a0 <= bad.back().second) bad.back().second = a1;
-        else bad.emplace_back(a0, a1);
-      }
-      if (a1 == N) break;
-    }
-    for (const auto& [a0, a1] : bad) {
-      AlignIssue is;
-      is.audio_start = a0 * dt;
-      is.audio_end = a1 * dt;
-      // The score time the path pairs with the passage's ends.
-      for (const auto& [i, j] : path) {
-        if (i <= a0) is.score_start = score_s(j);
-        if (i < a1) is.score_end = score_s(j);
-      }
-      is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
-                seconds_range(is.score_start, is.score_end);
-      out.issues.push_back(is);
-    }
-  }
+  std::vector<AlignIssue> missing;  // score passages the audio leaves out (flagged below)
   // Missing sections: within at most 2 * missing_seconds of audio, the path crosses at least
   // missing_seconds more sounding score than the piece's overall tempo would (a skipped passage
   // is crossed quickly, though the path may spread it over the neighbouring chords; a breath or
@@ -994,13 +928,232 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         is.score_end = score_s(path[best_e].second);
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
-        out.issues.push_back(is);
+        missing.push_back(is);
         k = best_e + 1;
       } else {
         ++k;
       }
     }
   }
+  // Extra sections: the audio plays music the score does not have there (a bar repeated, a
+  // passage inserted). The path cannot go back, so it holds or crawls through the score while
+  // the audio goes on: within at most 4 * missing_seconds of audio, at least missing_seconds
+  // more sounding audio than the overall tempo gives the score crossed, and in it at least 3
+  // more attacks (the frames' total energy rising, broadband: peaks above half the strong ones,
+  // 0.1 s apart at least) than score events crossed. A fermata or a ritardando holds the score
+  // too, but plays no new notes.
+  const VectorXf broadband = energy_rise(power, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  std::vector<AlignIssue> extra;
+  {
+    const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
+    std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0), audible(static_cast<std::size_t>(N) + 1, 0), attacks(static_cast<std::size_t>(N) + 1, 0);
+    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
+    const Index apart = std::max<Index>(1, static_cast<Index>(std::lround(0.1 / dt)));
+    Index last_attack = -apart;
+    for (Index i = 0; i < N; ++i) {
+      audible[i + 1] = audible[i] + (silent(i) < 0.5f);
+      const bool peak = broadband(i) > 0.5f && (i == 0 || broadband(i) >= broadband(i - 1)) && (i + 1 == N || broadband(i) > broadband(i + 1));
+      const bool counted = peak && i - last_attack >= apart;
+      if (counted) last_attack = i;
+      attacks[i + 1] = attacks[i] + counted;
+    }
+    const double rate = static_cast<double>(sounding[j1 + 1] - sounding[j0]) / static_cast<double>(std::max<Index>(1, audible[N]));
+    std::size_t k = 0;
+    while (k < path.size()) {
+      double best = 0;
+      std::size_t best_e = k;
+      for (std::size_t e = k + 1; e < path.size() && path[e].first - path[k].first <= 4 * need; ++e) {
+        const double surplus = static_cast<double>(audible[path[e].first + 1] - audible[path[k].first]) -
+                               static_cast<double>(sounding[path[e].second + 1] - sounding[path[k].second]) / rate;
+        if (surplus > best) {
+          best = surplus;
+          best_e = e;
+        }
+      }
+      const auto new_notes = [&](std::size_t a, std::size_t b) {
+        return static_cast<double>(attacks[path[b].first + 1] - attacks[path[a].first]) - static_cast<double>(onsets_within(path[a].second, path[b].second));
+      };
+      if (best >= static_cast<double>(need) && new_notes(k, best_e) >= 3) {
+        // Tighten the start: the latest start with the largest surplus up to that end.
+        double tight = best;
+        for (std::size_t k2 = k + 1; k2 < best_e; ++k2) {
+          const double surplus = static_cast<double>(audible[path[best_e].first + 1] - audible[path[k2].first]) -
+                                 static_cast<double>(sounding[path[best_e].second + 1] - sounding[path[k2].second]) / rate;
+          if (surplus >= tight && new_notes(k2, best_e) >= 3) {
+            tight = surplus;
+            k = k2;
+          }
+        }
+        AlignIssue is;
+        is.audio_start = path[k].first * dt;
+        is.audio_end = path[best_e].first * dt;
+        is.score_start = score_s(path[k].second);
+        is.score_end = score_s(path[best_e].second);
+        is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " plays more than the score at " +
+                  seconds_range(is.score_start, is.score_end) + " (a repeat or an insertion?)";
+        extra.push_back(is);
+        k = best_e + 1;
+      } else {
+        ++k;
+      }
+    }
+  }
+  // The events of a passage the audio leaves out, and the first one after it, are refined free
+  // of their neighbours: the path crossed the passage's score in a few frames, so their DTW
+  // times lie together, and the window of each (half the interval to its neighbours) left the
+  // first played note after the skip where the crossing ended (0.37 s late in a generated
+  // trio). Their notes were not played, so their own pitches rise nowhere near; they stay in order.
+  std::vector<bool> free_event(events.size(), false), skipped_event(events.size(), false);
+  for (const AlignIssue& is : missing) {
+    bool after = false;
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const double t = events[k].score_s;
+      if (t > is.score_start + 1e-3 && t <= is.score_end) free_event[k] = skipped_event[k] = true;
+      else if (t > is.score_end && !after) free_event[k] = after = true;
+    }
+  }
+  std::vector<double> at(events.size());
+  for (std::size_t k = 0; k < events.size(); ++k) at[k] = warp_time(dtw_warp, events[k].score_s);
+  const std::vector<VectorXf> rise = pitch_rises(E, part, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
+  const std::vector<double> attack = o.refine ? refine_events(events, at, part, rise, broadband, N, dt, o, free_event) : at;
+  std::vector<double> refined(events.size());
+  // At a skip (free_event) the DTW's time is no estimate of its own (the path crossed the
+  // passage where it could): the attack alone.
+  for (std::size_t k = 0; k < events.size(); ++k) refined[k] = at[k] + (free_event[k] ? 1.0 : o.refine_weight) * (attack[k] - at[k]);
+  out.warp = dtw_warp;
+  if (o.refine && !events.empty()) {
+    std::vector<std::pair<double, double>> corr;  // (score s, correction s)
+    for (std::size_t k = 0; k < events.size(); ++k) corr.emplace_back(events[k].score_s, refined[k] - at[k]);
+    last = -1e300;
+    for (auto& [s, a] : out.warp) {
+      double c;
+      if (s <= corr.front().first) c = corr.front().second;
+      else if (s >= corr.back().first) c = corr.back().second;
+      else {
+        const auto it = std::upper_bound(corr.begin(), corr.end(), s, [](double v, const auto& p) { return v < p.first; });
+        const auto& [s1, c1] = *it;
+        const auto& [s0, c0] = *(it - 1);
+        c = c0 + (s - s0) / (s1 - s0) * (c1 - c0);
+      }
+      a += c;
+    }
+    // Across a skipped passage the DTW's frames crossed the score anyhow (times out of order once
+    // corrected, and the passage's 4 s of score frames each pushed 0.1 ms on by the order below):
+    // there the warp runs straight between the refined events, from the last played one before
+    // the skip to the first after it.
+    for (std::size_t k = 0; k < events.size();) {
+      if (!free_event[k] || k == 0) {
+        ++k;
+        continue;
+      }
+      std::size_t k1 = k;
+      while (k1 + 1 < events.size() && free_event[k1 + 1]) ++k1;
+      const double s0 = events[k - 1].score_s, s1 = events[k1].score_s;
+      std::erase_if(out.warp, [&](const auto& p) { return p.first > s0 && p.first <= s1; });
+      std::vector<std::pair<double, double>> through;
+      for (std::size_t m = k; m <= k1; ++m) through.emplace_back(events[m].score_s, refined[m]);
+      const auto at_s = std::upper_bound(out.warp.begin(), out.warp.end(), s1, [](double v, const auto& p) { return v < p.first; });
+      out.warp.insert(at_s, through.begin(), through.end());
+      k = k1 + 1;
+    }
+    for (auto& [s, a] : out.warp) {
+      if (a <= last) a = last + 1e-4;
+      last = a;
+    }
+  }
+  // The padding before a score that starts sooner than 0.1 s maps no time of the score: the warp
+  // starts at 0 (or at a score's own negative start), interpolated there.
+  if (const double from = std::min(0.0, first); out.warp.front().first < from) {
+    const double at_from = warp_time(out.warp, from);
+    std::erase_if(out.warp, [from](const auto& p) { return p.first <= from; });
+    out.warp.insert(out.warp.begin(), {from, at_from});
+  }
+  std::vector<Note> notes = part.notes();
+  out.confidence.assign(notes.size(), 0.0);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    for (std::size_t i : events[k].notes) {
+      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(attack[k] / dt)), 0, N - 1);
+      // The strongest rise of the pitch within 30 ms of the chosen frame (the frame grid and the
+      // chord's players are not exactly together).
+      float r = 0;
+      const VectorXf& rp = rise[static_cast<std::size_t>(std::clamp(notes[i].pitch, 0, 127))];
+      for (Index m = std::max<Index>(0, n - 3); m <= std::min<Index>(N - 1, n + 3); ++m) r = std::max(r, rp(m));
+      out.confidence[i] = r;
+    }
+  for (Note& n : notes) {
+    const double on = warp_time(out.warp, n.onset), off = warp_time(out.warp, n.offset());
+    n.onset = std::max(0.0, on);
+    n.duration = std::max(0.0, off - n.onset);
+  }
+  if (o.refine) refine_offsets(part, notes, E, N, dt, o);
+  if (o.per_voice) {
+    out.event_onset.reserve(notes.size());
+    for (const Note& n : notes) out.event_onset.push_back(n.onset);
+  }
+  if (o.per_voice) refine_voices(part, notes, E, N, dt, o, rise, out.voice_confidence, out.part_confidence);
+  // The notes of a passage the audio leaves out were not played: confidence 0, whatever rises
+  // where the path put them (the first chord after the skip, which may share their pitches).
+  if (std::find(skipped_event.begin(), skipped_event.end(), true) != skipped_event.end()) {
+    for (std::size_t k = 0; k < events.size(); ++k)
+      if (skipped_event[k])
+        for (std::size_t i : events[k].notes) {
+          out.confidence[i] = 0;
+          if (!out.voice_confidence.empty()) out.voice_confidence[i] = 0;
+        }
+    if (!out.voice_confidence.empty()) {
+      std::map<std::string, std::pair<double, std::size_t>> sums;
+      for (std::size_t i = 0; i < notes.size(); ++i) {
+        auto& [sum, count] = sums[part.notes()[i].label];
+        sum += out.voice_confidence[i];
+        ++count;
+      }
+      for (const auto& [label, sc] : sums) out.part_confidence[label] = sc.first / static_cast<double>(sc.second);
+    }
+  }
+  for (double c : out.confidence) out.mean_confidence += c / static_cast<double>(out.confidence.size());
+  out.aligned = Score(std::move(notes));
+
+  // Flags. Passages: the chroma cost along the path, over sounding audio frames, averaged in
+  // windows of passage_seconds of audio (half-overlapping); windows above poor_cost merge.
+  const Index win = std::max<Index>(1, static_cast<Index>(std::lround(o.passage_seconds / dt)));
+  {
+    std::vector<double> frame_sum(static_cast<std::size_t>(N), 0), frame_n(static_cast<std::size_t>(N), 0);
+    for (std::size_t k = 0; k < path.size(); ++k) {
+      const auto [i, j] = path[k];
+      if (silent(i) > 0.5f || S(feature_rows::kSilent, j) > 0.5f) continue;
+      frame_sum[i] += chroma_at[k];
+      frame_n[i] += 1;
+    }
+    std::vector<std::pair<Index, Index>> bad;
+    for (Index a0 = 0; a0 < N; a0 += std::max<Index>(1, win / 2)) {
+      const Index a1 = std::min(N, a0 + win);
+      double cs = 0, cn = 0;
+      for (Index i = a0; i < a1; ++i) {
+        cs += frame_sum[i];
+        cn += frame_n[i];
+      }
+      if (cn >= 0.25 * static_cast<double>(win) && cs / cn > o.poor_cost) {
+        if (!bad.empty() && a0 <= bad.back().second) bad.back().second = a1;
+        else bad.emplace_back(a0, a1);
+      }
+      if (a1 == N) break;
+    }
+    for (const auto& [a0, a1] : bad) {
+      AlignIssue is;
+      is.audio_start = a0 * dt;
+      is.audio_end = a1 * dt;
+      // The score time the path pairs with the passage's ends.
+      for (const auto& [i, j] : path) {
+        if (i <= a0) is.score_start = score_s(j);
+        if (i < a1) is.score_end = score_s(j);
+      }
+      is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " does not match the score at " +
+                seconds_range(is.score_start, is.score_end);
+      out.issues.push_back(is);
+    }
+  }
+  out.issues.insert(out.issues.end(), missing.begin(), missing.end());
+  out.issues.insert(out.issues.end(), extra.begin(), extra.end());
   std::sort(out.issues.begin(), out.issues.end(), [](const AlignIssue& a, const AlignIssue& b) { return a.audio_start < b.audio_start; });
 
   // A recording of the score plays it at roughly its tempo: half or twice its length means the

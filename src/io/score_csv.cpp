@@ -360,7 +360,7 @@ std::string replace_csv_times(const std::string& original, const Score& score, c
 }
 
 std::string with_csv_column(const std::string& original, const std::string& column, const std::vector<double>& values,
-                            const std::string& name) {
+                            const std::string& name, int decimals) {
   const std::size_t from = content_start(original, name);
   const std::vector<Line> lines = lines_of(original, from);
   const Layout l = sniff_layout(original, lines, name);
@@ -399,7 +399,7 @@ std::string with_csv_column(const std::string& original, const std::string& colu
       value = quoted ? "\"" + column + "\"" : column;
     } else {
       char v[32];
-      std::snprintf(v, sizeof v, "%.3f", row < values.size() ? values[row] : 0.0);
+      std::snprintf(v, sizeof v, "%.*f", std::clamp(decimals, 0, 9), row < values.size() ? values[row] : 0.0);
       value = v;
       ++row;
     }

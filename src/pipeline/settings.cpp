@@ -133,6 +133,8 @@ void add_align_settings(Add& add) {
   NW_ALIGN_REAL("silence_cost", silence_cost, "", "DTW cost of a silent audio frame against a sounding score frame", 0, 2)
   NW_ALIGN_REAL("breath_db", breath_db, "dB", "Audio frames this far below the level of the second around them are breaths (dB, 0: off)",
                 0, 60)
+  NW_ALIGN_REAL("soft_passage_seconds", soft_passage_seconds, "s",
+                "A quiet stretch this long, clearly above the noise floor, is a soft passage, not silence (s, 0: off)", 0, 60)
   NW_ALIGN_REAL("entry_cost", entry_cost, "",
                 "DTW cost of sound resuming after a pause away from the score's onsets, per frame (0: off)", 0, 100)
   NW_ALIGN_BOOL("refine", refine, "Keep the DTW path's onsets (no note-level refinement)")  // the flag turns it off

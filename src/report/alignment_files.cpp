@@ -48,13 +48,14 @@ void write_aligned_score(const std::string& out, const std::string& score_path, 
   }
   text = io::with_csv_column(text, "confidence", al.confidence, score_path);
   // Per-voice refinement: the confidence at each note's own onset and its part's mean, after the
-  // existing columns.
+  // existing columns; then each note's event-level onset (Alignment::event_onset, s).
   if (al.voice_confidence.size() == al.aligned.size() && !al.voice_confidence.empty()) {
     std::vector<double> part(al.aligned.size(), 0.0);
     for (std::size_t i = 0; i < part.size(); ++i)
       if (const auto it = al.part_confidence.find(al.aligned.notes()[i].label); it != al.part_confidence.end()) part[i] = it->second;
     text = io::with_csv_column(text, "voice_confidence", al.voice_confidence, score_path);
     text = io::with_csv_column(text, "part_confidence", part, score_path);
+    if (al.event_onset.size() == al.aligned.size()) text = io::with_csv_column(text, "event_onset", al.event_onset, score_path, 6);
   }
   io::write_text(out, text, overwrite);
 }

@@ -483,9 +483,10 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
   EXPECT_NE(r.err.find("normalised path cost"), std::string::npos);
   const std::string text = test::read_bytes(dir.file("a/aligned.csv"));
   // The columns are kept; a confidence column (0..1 per note) is added in the same layout, then
-  // the per-voice refinement's confidence per note and per part.
+  // the per-voice refinement's confidence per note and per part, and each note's event-level onset.
   EXPECT_EQ(text.substr(0, text.find('\n')),
-            "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\";\"confidence\";\"voice_confidence\";\"part_confidence\"");
+            "\"Start\";\"Duration\";\"Pitch\";\"Velocity\";\"Instrument\";\"confidence\";\"voice_confidence\";\"part_confidence\";"
+            "\"event_onset\"");
   const Score aligned = io::read_score(dir.file("a/aligned.csv"));
   ASSERT_EQ(aligned.size(), truth.size());
   double mean = 0;
@@ -507,12 +508,14 @@ TEST(Cli, Align_KeepsRowsColumnsAndOrder) {
     std::vector<std::string> fields;
     std::istringstream cells(row);
     for (std::string cell; std::getline(cells, cell, ';');) fields.push_back(cell);
-    ASSERT_EQ(fields.size(), 8u) << row;
+    ASSERT_EQ(fields.size(), 9u) << row;
     const std::vector<double> cols = {std::stod(fields[5]), std::stod(fields[6]), std::stod(fields[7])};  // confidence, voice, part
     for (double c : cols) {
       EXPECT_GE(c, 0.0);
       EXPECT_LE(c, 1.0);
     }
+    // A piano's hands keep their event's time: the event onset is the onset, to the microsecond.
+    EXPECT_NEAR(std::stod(fields[8]), std::stod(fields[0]), 1.5e-6) << row;
     confident += cols[0] > 0.5;
     ++n;
   }

@@ -53,6 +53,11 @@ struct AlignOptions {
   double silence_db = -18;
   double silence_cost = 0.5;
   double breath_db = 7.5;
+  // A quiet stretch of at least soft_passage_seconds whose frames lie more than a sixth of the way
+  // (dB) from the floor to the loud level, and less than -2 silence_db under the loud level, is a
+  // soft passage (a loud part resting), not a pause: those frames are not silent (0: off, as
+  // before #37's second round).
+  double soft_passage_seconds = 1.5;
   // Sound resuming after a pause (a breath, a rest: at least 3 silent frames, 30 ms at 100 Hz,
   // then a rise of 6 dB) paired with a score frame that is not among the 4 from an onset costs
   // entry_cost per frame (two frames an entry): players breathe between notes, so an entry is a
@@ -134,6 +139,11 @@ struct Alignment {
   // empty.
   std::vector<double> voice_confidence;
   std::map<std::string, double> part_confidence;
+  // With per-voice refinement, per note of `aligned`: its onset before that refinement, the time
+  // of its score event (the global path and the note-level refinement), which every note of the
+  // event shares: the estimate that answers a reference giving one time per event (a tapped
+  // annotation). The same as the onsets with per_voice = false. Without: empty (the onsets are these).
+  std::vector<double> event_onset;
   std::vector<AlignIssue> issues;               // flagged passages, in time order
 };
 

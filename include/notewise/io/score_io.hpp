@@ -116,11 +116,12 @@ std::string unpack_mxl(const std::string& bytes, const std::string& path);
 // replaced by those of `score` (same notes, same order); every other byte is kept.
 std::string replace_csv_times(const std::string& original, const Score& score, const std::string& name);
 
-// The CSV text `original` with a column `column` holding values[row] (%.3f) for each note row,
+// The CSV text `original` with a column `column` holding values[row] (`decimals` decimals: 3 for
+// a confidence, 6 for a time in seconds, as the start column) for each note row,
 // in the file's separator: a column of that name is replaced, else one is added at the end; a
 // file without a header gets one naming how its rows are read (start end pitch ...).
 std::string with_csv_column(const std::string& original, const std::string& column, const std::vector<double>& values,
-                            const std::string& name);
+                            const std::string& name, int decimals = 3);
 
 // Writes a Standard MIDI File (format 1, one track per label named after it, channels in label
 // order skipping channel 10 (GM percussion), 120 bpm at 480 ticks per quarter: 1 ms resolution), atomically. Reading it back with
