@@ -22,7 +22,8 @@ class BasicRealFft {
   int size() const { return size_; }
   int bins() const { return size_ / 2 + 1; }
 
-  // in: size() reals; out: bins() complex values. Buffers may have any alignment.
+  // in: size() reals; out: bins() complex values. Buffers may have any alignment (FFTW-aligned
+  // ones, e.g. 16 bytes for SSE, are used in place; others are copied through aligned scratch).
   void forward(const T* in, std::complex<T>* out) const;
   // in: bins() complex values (not modified); out: size() reals.
   void inverse(const std::complex<T>* in, T* out) const;
