@@ -152,6 +152,23 @@ void BasicRealFft<T>::inverse(const std::complex<T>* in, T* out) const {
   }
 }
 
+template <class T>
+void BasicRealFft<T>::inverse_unnormalised(std::complex<T>* in, T* out) const {
+  using cpx = typename Fftw<T>::cpx;
+  std::complex<T>* x = in;
+  if (!aligned(reinterpret_cast<const T*>(in))) {
+    x = scratch<T>(size_).complex;
+    std::copy(in, in + bins(), x);
+  }
+  if (aligned(out)) {
+    Fftw<T>::exec_c2r(plans_->inverse, reinterpret_cast<cpx*>(x), out);
+  } else {
+    T* y = scratch<T>(size_).real;
+    Fftw<T>::exec_c2r(plans_->inverse, reinterpret_cast<cpx*>(x), y);
+    std::copy(y, y + size_, out);
+  }
+}
+
 template class BasicRealFft<float>;
 template class BasicRealFft<double>;
 

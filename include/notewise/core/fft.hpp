@@ -27,6 +27,9 @@ class BasicRealFft {
   void forward(const T* in, std::complex<T>* out) const;
   // in: bins() complex values (not modified); out: size() reals.
   void inverse(const std::complex<T>* in, T* out) const;
+  // The same without the division by N (out is size() times inverse's), and `in` is used as
+  // work space (overwritten): for callers that fold 1/N into a later product and need no copy.
+  void inverse_unnormalised(std::complex<T>* in, T* out) const;
 
  private:
   struct Plans;

@@ -54,3 +54,18 @@ TEST(RealFft, Property_AnyAlignmentGivesTheSameResult_Nfft4096) {
   }
   for (int i = 0; i < n; ++i) EXPECT_NEAR(back[i], x[i], 1e-5f);
 }
+
+TEST(RealFft, InverseUnnormalisedIsNTimesInverse_AnyAlignment) {
+  const int n = 1024, bins = n / 2 + 1;
+  RealFft fft(n);
+  std::vector<float> x(n), y(n), z(n + 1);
+  for (int i = 0; i < n; ++i) x[i] = std::cos(0.05f * i) * std::sin(0.002f * i * i);
+  std::vector<std::complex<float>> X(bins), work(bins + 1);
+  fft.forward(x.data(), X.data());
+  fft.inverse(X.data(), y.data());
+  for (int off = 0; off <= 1; ++off) {
+    std::copy(X.begin(), X.end(), work.begin() + off);
+    fft.inverse_unnormalised(work.data() + off, z.data() + off);
+    for (int i = 0; i < n; ++i) ASSERT_NEAR(z[i + off] / n, y[i], 1e-6f) << "offset " << off << ", sample " << i;
+  }
+}
