@@ -141,7 +141,9 @@ class BlockMasks {
  private:
   MatrixXf power(std::size_t k, Index j0, Index n) const {  // group k's (W H_k)^alpha on frames [j0, j0 + n)
     MatrixXf m = W_(Eigen::all, H_[k].rows) * H_[k].H.middleCols(j0, n);
-    return a_ == 1.0f ? m : MatrixXf(m.array().max(0.0f).pow(a_));
+    if (a_ == 1.0f) return m;
+    if (a_ == 2.0f) return m.array().max(0.0f).square().matrix();  // the default: no powf per cell
+    return MatrixXf(m.array().max(0.0f).pow(a_));
   }
   std::vector<MatrixXf> powers(Index j0, Index n) const {
     std::vector<MatrixXf> p;
