@@ -107,8 +107,21 @@ Matrix<T> convolve_one(const std::vector<Matrix<T>>& W, const Matrix<T>& H, Inde
   if (r < 0 || r >= H.rows()) throw InvalidArgument("nmfd: template " + std::to_string(r) + " is out of range");
   const Index K = W[0].rows(), N = H.cols();
   Matrix<T> L = Matrix<T>::Zero(K, N);
-  for (Index tau = 0; tau < static_cast<Index>(W.size()) && tau < N; ++tau)
-    L.rightCols(N - tau).noalias() += W[tau].col(r) * H.row(r).leftCols(N - tau);
+  // Over H's nonzeros only (a drum row is mostly zeros), frame by frame of the template as a
+  // whole-matrix rank-one update would add them: the same sums in the same order.
+  std::vector<Index> nz;
+  for (Index c = 0; c < N; ++c)
+    if (H(r, c) != T(0)) nz.push_back(c);
+  for (Index tau = 0; tau < static_cast<Index>(W.size()) && tau < N; ++tau) {
+    const T* w = W[static_cast<std::size_t>(tau)].col(r).data();
+    if (std::all_of(w, w + K, [](T x) { return x == T(0); })) continue;
+    for (Index c : nz) {
+      if (c + tau >= N) break;
+      const T h = H(r, c);
+      T* l = L.data() + (c + tau) * K;
+      for (Index k = 0; k < K; ++k) l[k] += w[k] * h;
+    }
+  }
   return L;
 }
 
@@ -323,7 +336,7 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       // Only the pairs of rows the step updates take part (a band's drum rows are held while the
       // pitched templates settle: most pairs then need no product).
       Matrix<T> Wfree;
-      if (!all_h_free) {
+      if (!all_h_free && !sparse) {
         Wfree.resize(K, static_cast<Index>(h_free.size()));
         for (std::size_t j = 0; j < h_free.size(); ++j) Wfree.col(static_cast<Index>(j)) = Ws.col(h_free[j]);
       }
@@ -348,9 +361,9 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
           }
           num(r, c) = total;
         }
-        for (Index j = 0; j < Wh.cols(); ++j) {
-          const Pair& p = pairs[static_cast<std::size_t>(all_h_free ? j : h_free[static_cast<std::size_t>(j)])];
-          if (p.tau < N) den.row(p.r).leftCols(N - p.tau).array() += Wh.col(j).sum();
+        for (Index m : h_free) {  // (no copy of the free pairs' columns: their sums only)
+          const Pair& p = pairs[static_cast<std::size_t>(m)];
+          if (p.tau < N) den.row(p.r).leftCols(N - p.tau).array() += Ws.col(m).sum();
         }
       }
       const Matrix<T> GA = sparse ? Matrix<T>() : Matrix<T>(Wh.transpose() * A);

@@ -48,7 +48,10 @@ std::vector<MatrixXf> soft_masks(const std::vector<MatrixXf>& models, double alp
     if (m.rows() != K || m.cols() != N) throw InvalidArgument("soft_masks: group models differ in shape");
   const float a = static_cast<float>(alpha);
   std::vector<MatrixXf> masks;
-  for (const auto& m : models) masks.push_back(a == 1.0f ? MatrixXf(m) : MatrixXf(m.array().max(0.0f).pow(a)));
+  for (const auto& m : models)
+    masks.push_back(a == 1.0f   ? MatrixXf(m)
+                    : a == 2.0f ? MatrixXf(m.array().max(0.0f).square())  // the default: no powf per cell
+                                : MatrixXf(m.array().max(0.0f).pow(a)));
   MatrixXf total = MatrixXf::Zero(K, N);
   for (const auto& p : masks) total += p;
   const float floor = std::max(1e-9f * total.maxCoeff(), std::numeric_limits<float>::min());
