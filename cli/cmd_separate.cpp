@@ -59,6 +59,8 @@ Separation decompose_and_resynthesise(const SeparateArgs& a, const Globals& glob
   ProgressBar synth_bar("resynthesise", globals.quiet);
   synth_bar.stage(3, stages);
   const auto t1 = std::chrono::steady_clock::now();
+  const double c1 = cpu_seconds();
+  double c_nmf = 0;
   // V in a temporary file beside the stems (--spectrogram): the NMF holds a segment of it.
   std::unique_ptr<io::ColumnFile> spectrogram;
   if (in.spectrogram_on_disk) spectrogram = std::make_unique<io::ColumnFile>(staging);
@@ -72,6 +74,7 @@ Separation decompose_and_resynthesise(const SeparateArgs& a, const Globals& glob
       [&](double f) {
         if (t_nmf == 0) {
           t_nmf = seconds_since(t1);
+          c_nmf = cpu_seconds() - c1;
           nmf_bar.finish();
           synth_bar.restart();
         }
@@ -82,6 +85,8 @@ Separation decompose_and_resynthesise(const SeparateArgs& a, const Globals& glob
   synth_bar.finish();
   facts.timings["decompose"] = t_nmf;
   facts.timings["resynthesise"] = seconds_since(t1) - t_nmf;
+  facts.cpu_timings["decompose"] = c_nmf;
+  facts.cpu_timings["resynthesise"] = cpu_seconds() - c1 - c_nmf;
   return s;
 }
 
@@ -110,10 +115,14 @@ void write_run_files(const SeparateArgs& a, const Globals& globals, const io::Ou
   // analysis signal (the NMF freed it): bounded as the listening copies are, so that a long
   // recording's run does not hold its analysis signal again (report/verdict.hpp).
   if (in.seconds() <= viewer_options().preview_max_seconds) {
+    const auto t = std::chrono::steady_clock::now();
+    const double c = cpu_seconds();
     const std::string why = report::add_quality(report, in, s, [&] {
       return analysis_signal(in.source(), in.frames, in.channels, in.audio.sample_rate, in.analysis_rate);
     });
     if (!why.empty()) warn("no quality estimate: " + why);
+    report["timings_s"]["quality"] = seconds_since(t);
+    report["timings_cpu_s"]["quality"] = cpu_seconds() - c;
   }
   nlohmann::json scores;  // null without a reference
   if (!a.reference.empty()) {
@@ -126,6 +135,7 @@ void write_run_files(const SeparateArgs& a, const Globals& globals, const io::Ou
   report["verdict"] = report::make_verdict(report);
   if (!a.no_report) {
     const auto t = std::chrono::steady_clock::now();
+    const double c = cpu_seconds();
     const Score all_notes = stem_score(in);  // the notes the groups index
     ProgressBar report_bar("report 4/4", globals.quiet);
     RunView view = run_view(s, all_notes, &report_bar);
@@ -137,6 +147,7 @@ void write_run_files(const SeparateArgs& a, const Globals& globals, const io::Ou
     report::write_report(run.staging(), view, report, a.audio, scores, globals.force);
     report_bar.finish();
     report["timings_s"]["report"] = seconds_since(t);
+    report["timings_cpu_s"]["report"] = cpu_seconds() - c;
   }
   io::write_text((std::filesystem::path(run.staging()) / "report.json").string(), report.dump(1) + "\n", globals.force);
 }
@@ -208,6 +219,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     const std::string ext = "." + io::extension_of(encoding.format);
     check_output_channels(a->audio, a->out, encoding);
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
     auto run = std::make_unique<io::OutputRun>(a->out, globals.force);  // locked; staged, committed last
     std::vector<std::string> files{"report.json", "W.npy", "H.npy", "index.json", "loss.csv"};
     if (!a->no_report) files.push_back("report.html");
@@ -232,6 +244,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     run->expect(files);
     report::SeparationFacts facts;
     facts.timings["load"] = seconds_since(t0);
+    facts.cpu_timings["load"] = cpu_seconds() - c0;
 
     const int rate = in.audio.sample_rate;
     // The report's listening copies need the stems whole (short runs only), and so do formats
@@ -242,6 +255,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     s.groups.files = groups.files;  // the report links the files as named here
 
     const auto t2 = std::chrono::steady_clock::now();
+    const double c2 = cpu_seconds();
     const int stem_rate = stems.finish();
     s.stems = std::move(stems.whole());
     if (stem_rate != rate)
@@ -250,6 +264,7 @@ void add_separate_command(CLI::App& app, Globals& globals) {
     facts.rms = stems.rms();
     facts.stems = stems_json(*a, encoding, stem_rate);
     facts.timings.update({{"fit", s.decomposition.fit_seconds}, {"write", seconds_since(t2)}, {"total", seconds_since(t0)}});
+    facts.cpu_timings.update({{"write", cpu_seconds() - c2}, {"total", cpu_seconds() - c0}});
     write_run_files(*a, globals, *run, in, s, facts);
     run->commit("report.json");
     std::string names;

@@ -2,6 +2,8 @@
 // Exit codes (stable): 0 success, 1 bad input or failure, 2 usage error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <new>
 #include <algorithm>
@@ -123,16 +125,47 @@ std::string did_you_mean(CLI::App& app, const std::vector<std::string>& args) {
 // OpenMP reads OMP_WAIT_POLICY once, when its runtime loads, before main(): waiting threads
 // that spin take the cores other processes need (a run beside two busy processes was 100x
 // slower with two spinning threads on a small factorisation). Passive waiting unless the user
-// chose: set from the executable's preinit array, which runs before any shared library's
-// initialisers.
+// chose (OMP_WAIT_POLICY or GOMP_SPINCOUNT): set from the executable's preinit array, which
+// runs before any shared library's initialisers. A setenv there is not enough: glibc (2.36)
+// resets the environment to the process's original array when libc initialises, after the
+// preinit functions and before libgomp reads it (so until issue #38 the program spun: at two
+// threads beside other work, 1.6-1.9x the CPU time). So the original array itself carries the
+// setting while the libraries load: one entry that no library reads when it loads lends its
+// slot, and main() gives it back first thing (restore_environment).
 namespace {
-void prefer_passive_waiting(int, char**, char**) { ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+char g_passive[] = "OMP_WAIT_POLICY=PASSIVE";
+char** g_lent_slot = nullptr;  // the entry of the original environment that carried g_passive
+char* g_lent_entry = nullptr;  // and what it held
+bool starts_with(const char* s, const char* prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
+void prefer_passive_waiting(int, char**, char** envp) {
+  if (envp == nullptr) return;
+  for (char** e = envp; *e; ++e)
+    if (starts_with(*e, "OMP_WAIT_POLICY=") || starts_with(*e, "GOMP_SPINCOUNT=")) return;  // the user's choice
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);  // where the C library keeps the environment set here
+  for (char** e = envp; *e; ++e) {
+    bool read_at_load = false;  // by the dynamic loader, the C library, OpenMP or OpenBLAS
+    for (const char* p : {"OMP_", "GOMP_", "KMP_", "OPENBLAS_", "GOTO", "LD_", "MALLOC_", "GLIBC_"})
+      read_at_load = read_at_load || starts_with(*e, p);
+    if (read_at_load) continue;
+    g_lent_slot = e;
+    g_lent_entry = *e;
+    *e = g_passive;
+    return;
+  }
+}
 [[gnu::section(".preinit_array"), gnu::used]] void (*const g_prefer_passive_waiting)(int, char**, char**) =
     &prefer_passive_waiting;
+// The lent entry back, and the setting in the environment as it now is (for child processes).
+void restore_environment() {
+  if (g_lent_slot == nullptr) return;
+  *g_lent_slot = g_lent_entry;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace notewise;
+  restore_environment();
   cli::use_best_blas_kernels(argv);
   io::install_signal_cleanup();
   cli::set_command_line(argc, argv);  // shown in reports: the command that reproduces the run

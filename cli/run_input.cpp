@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -162,6 +163,8 @@ Input load_input(const std::string& audio_path, ModelArgs& m, const Globals& g, 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 nmf::Callback nmf_progress(ProgressBar& bar, int iterations) {
   return [&bar, iterations](const nmf::Progress& p) {

@@ -60,6 +60,8 @@ void set_divergence(const std::string& loss, nmf::Options& o);
 
 // Seconds since `start`.
 double seconds_since(std::chrono::steady_clock::time_point start);
+// The process's CPU time so far (user + system, all threads), seconds.
+double cpu_seconds();
 
 // NMF progress on stderr for a run of `iterations`.
 nmf::Callback nmf_progress(class ProgressBar& bar, int iterations);

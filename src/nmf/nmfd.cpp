@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -106,8 +107,21 @@ Matrix<T> convolve_one(const std::vector<Matrix<T>>& W, const Matrix<T>& H, Inde
   if (r < 0 || r >= H.rows()) throw InvalidArgument("nmfd: template " + std::to_string(r) + " is out of range");
   const Index K = W[0].rows(), N = H.cols();
   Matrix<T> L = Matrix<T>::Zero(K, N);
-  for (Index tau = 0; tau < static_cast<Index>(W.size()) && tau < N; ++tau)
-    L.rightCols(N - tau).noalias() += W[tau].col(r) * H.row(r).leftCols(N - tau);
+  // Over H's nonzeros only (a drum row is mostly zeros), frame by frame of the template as a
+  // whole-matrix rank-one update would add them: the same sums in the same order.
+  std::vector<Index> nz;
+  for (Index c = 0; c < N; ++c)
+    if (H(r, c) != T(0)) nz.push_back(c);
+  for (Index tau = 0; tau < static_cast<Index>(W.size()) && tau < N; ++tau) {
+    const T* w = W[static_cast<std::size_t>(tau)].col(r).data();
+    if (std::all_of(w, w + K, [](T x) { return x == T(0); })) continue;
+    for (Index c : nz) {
+      if (c + tau >= N) break;
+      const T h = H(r, c);
+      T* l = L.data() + (c + tau) * K;
+      for (Index k = 0; k < K; ++k) l[k] += w[k] * h;
+    }
+  }
   return L;
 }
 
@@ -122,7 +136,6 @@ template <class T>
 NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<Matrix<T>> W0, Matrix<T> H0,
                              const Options& o, const Callback& callback) {
   o.validate();
-  if (o.path == Path::Sparse) throw InvalidArgument("nmfd: there is no sparse path (path = auto or dense)");
   const Index K = V.rows(), N = V.cols();
   if (K == 0 || N == 0) throw InvalidArgument("nmfd: V is empty");
   check_shapes<T>(K, N, W0, H0);
@@ -153,6 +166,52 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   for (Index m = 0; m < M; ++m)
     if (!fixed_h[static_cast<std::size_t>(pairs[static_cast<std::size_t>(m)].r)]) h_free.push_back(m);
   const bool all_h_free = static_cast<Index>(h_free.size()) == M;
+  if (o.path == Path::Sparse && beta != 1) throw InvalidArgument("nmfd: the sparse path is for the KL divergence (path = auto or dense)");
+  // The sparse KL path (issue #38): H's zeros stay zero, so the stacked H has a fixed pattern
+  // (pair m = (tau, r) is nonzero at column c + tau for each nonzero H(r, c)). L, the W step's
+  // A S_tau(H)' and the H step's numerators at H's nonzeros then cost K per nonzero of the
+  // stacked H instead of K per cell: a band's drum rows are 2-50 % nonzero. Auto takes it
+  // below a third of the cells (the dense products run near the machine's SGEMM peak).
+  std::vector<std::vector<Index>> nz(static_cast<std::size_t>(R));  // H's nonzero columns per row
+  for (Index r = 0; r < R; ++r)
+    for (Index c = 0; c < N; ++c)
+      if (res.H(r, c) != T(0)) nz[static_cast<std::size_t>(r)].push_back(c);
+  std::size_t stacked_nnz = 0;
+  for (const Pair& p : pairs)
+    for (Index c : nz[static_cast<std::size_t>(p.r)]) stacked_nnz += c + p.tau < N ? 1 : 0;
+  const bool sparse = beta == 1 && M > 0 &&
+                      (o.path == Path::Sparse ||
+                       (o.path == Path::Auto && 3 * static_cast<double>(stacked_nnz) < static_cast<double>(M) * static_cast<double>(N)));
+  // For L column by column: column n's entries (pair, H row, H column) of the stacked H.
+  struct Entry {
+    std::int32_t m, r, c;
+  };
+  std::vector<std::size_t> col_start;
+  std::vector<Entry> entries;
+  std::vector<std::vector<Index>> pairs_of(static_cast<std::size_t>(R));  // the pairs of each template
+  std::vector<std::pair<Index, Index>> h_nz;  // (r, c): H's nonzeros in rows the H step updates
+  if (sparse) {
+    std::vector<std::size_t> count(static_cast<std::size_t>(N) + 1, 0);
+    for (Index m = 0; m < M; ++m) {
+      const Pair& p = pairs[static_cast<std::size_t>(m)];
+      pairs_of[static_cast<std::size_t>(p.r)].push_back(m);
+      for (Index c : nz[static_cast<std::size_t>(p.r)])
+        if (c + p.tau < N) ++count[static_cast<std::size_t>(c + p.tau) + 1];
+    }
+    for (Index n = 0; n < N; ++n) count[static_cast<std::size_t>(n) + 1] += count[static_cast<std::size_t>(n)];
+    col_start = count;
+    entries.resize(stacked_nnz);
+    for (Index m = 0; m < M; ++m) {  // pairs in order within each column: a fixed summation order
+      const Pair& p = pairs[static_cast<std::size_t>(m)];
+      for (Index c : nz[static_cast<std::size_t>(p.r)])
+        if (c + p.tau < N)
+          entries[count[static_cast<std::size_t>(c + p.tau)]++] = {static_cast<std::int32_t>(m), static_cast<std::int32_t>(p.r),
+                                                                   static_cast<std::int32_t>(c)};
+    }
+    for (Index r = 0; r < R; ++r)
+      if (!fixed_h[static_cast<std::size_t>(r)])
+        for (Index c : nz[static_cast<std::size_t>(r)]) h_nz.push_back({r, c});
+  }
   Matrix<T> L, A, B;
   // L of the current (Ws, H), or stale: an update or a normalisation makes it stale; the loss
   // after an iteration computes it, and the next H step uses it as it is (the same product of
@@ -160,7 +219,33 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
   bool L_current = false;
   const auto model = [&] {
     if (L_current) return;
-    L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
+    if (sparse) {
+      L.resize(K, N);
+#pragma omp parallel for schedule(static)
+      for (Index n = 0; n < N; ++n) {
+        T* l = L.data() + n * K;
+        std::fill(l, l + K, T(0));
+        // Four entries at a time: l is read and written once for four templates' columns.
+        const std::size_t e0 = col_start[static_cast<std::size_t>(n)], e1 = col_start[static_cast<std::size_t>(n) + 1];
+        const auto h = [&](std::size_t e) { return res.H(entries[e].r, entries[e].c); };
+        const auto w = [&](std::size_t e) { return Ws.data() + static_cast<Index>(entries[e].m) * K; };
+        std::size_t e = e0;
+        for (; e + 4 <= e1; e += 4) {
+          const T h0 = h(e), h1 = h(e + 1), h2 = h(e + 2), h3 = h(e + 3);
+          const T *w0 = w(e), *w1 = w(e + 1), *w2 = w(e + 2), *w3 = w(e + 3);
+#pragma omp simd
+          for (Index k = 0; k < K; ++k) l[k] += h0 * w0[k] + h1 * w1[k] + h2 * w2[k] + h3 * w3[k];
+        }
+        for (; e < e1; ++e) {
+          const T h0 = h(e);
+          const T* w0 = w(e);
+#pragma omp simd
+          for (Index k = 0; k < K; ++k) l[k] += h0 * w0[k];
+        }
+      }
+    } else {
+      L = M > 0 ? Matrix<T>(Ws * stacked_h(res.H, pairs)) : Matrix<T>::Zero(K, N);
+    }
     L_current = true;
   };
   // KL: A = V ./ max(L, eps) of the current factors (the ratio written over L), and, with_loss,
@@ -251,16 +336,40 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
       // Only the pairs of rows the step updates take part (a band's drum rows are held while the
       // pitched templates settle: most pairs then need no product).
       Matrix<T> Wfree;
-      if (!all_h_free) {
+      if (!all_h_free && !sparse) {
         Wfree.resize(K, static_cast<Index>(h_free.size()));
         for (std::size_t j = 0; j < h_free.size(); ++j) Wfree.col(static_cast<Index>(j)) = Ws.col(h_free[j]);
       }
       const Matrix<T>& Wh = all_h_free ? Ws : Wfree;
       Matrix<T> num = Matrix<T>::Zero(R, N), den = Matrix<T>::Zero(R, N);
-      const Matrix<T> GA = Wh.transpose() * A;
+      if (sparse) {
+        // num(r, c) = sum over r's pairs (tau, r) of W_tau(:, r)' A(:, c + tau), at H's nonzeros only
+        // (a zero of H stays zero whatever its numerator).
+#pragma omp parallel for schedule(static)
+        for (std::size_t i = 0; i < h_nz.size(); ++i) {
+          const auto [r, c] = h_nz[i];
+          T total = 0;
+          for (Index m : pairs_of[static_cast<std::size_t>(r)]) {
+            const Index n = c + pairs[static_cast<std::size_t>(m)].tau;
+            if (n >= N) continue;
+            const T* w = Ws.data() + m * K;
+            const T* a = A.data() + n * K;
+            T dot = 0;
+#pragma omp simd reduction(+ : dot)
+            for (Index k = 0; k < K; ++k) dot += w[k] * a[k];
+            total += dot;
+          }
+          num(r, c) = total;
+        }
+        for (Index m : h_free) {  // (no copy of the free pairs' columns: their sums only)
+          const Pair& p = pairs[static_cast<std::size_t>(m)];
+          if (p.tau < N) den.row(p.r).leftCols(N - p.tau).array() += Ws.col(m).sum();
+        }
+      }
+      const Matrix<T> GA = sparse ? Matrix<T>() : Matrix<T>(Wh.transpose() * A);
       Matrix<T> GB;
       if (beta != 1) GB = Wh.transpose() * B;
-      for (Index j = 0; j < Wh.cols(); ++j) {
+      for (Index j = 0; j < (sparse ? 0 : Wh.cols()); ++j) {
         const Pair& p = pairs[static_cast<std::size_t>(all_h_free ? j : h_free[static_cast<std::size_t>(j)])];
         const Index tau = p.tau, r = p.r;
         if (tau >= N) continue;
@@ -273,15 +382,56 @@ NmfdResult<T> factorize_nmfd(const Eigen::Ref<const Matrix<T>>& V, std::vector<M
           if (!fixed_h[static_cast<std::size_t>(r)]) mu(res.H(r, n), num(r, n), den(r, n));
       L_current = A_current = false;
     }
-    if (!o.fix_w) {
+    if (!o.fix_w && sparse) {
       weights();
-      const Matrix<T> Hs = stacked_h(res.H, pairs);
-      const Matrix<T> num = A * Hs.transpose();  // K x M: A S_tau(H)' per pair
-      Matrix<T> den;
-      if (beta == 1) {
-        den = Hs.rowwise().sum().transpose().replicate(K, 1);
-      } else {
-        den = B * Hs.transpose();
+      // Per pair: A S_tau(H)' over the pair's nonzeros, the KL denominator the shifted row's
+      // sum, and the update of that column of W_tau (and of Ws) at once; A and H are read only.
+#pragma omp parallel
+      {
+        std::vector<T> num(static_cast<std::size_t>(K));
+#pragma omp for schedule(dynamic, 1)
+        for (Index m = 0; m < M; ++m) {
+          const Pair& p = pairs[static_cast<std::size_t>(m)];
+          if (fixed_w[static_cast<std::size_t>(p.r)]) continue;
+          std::fill(num.begin(), num.end(), T(0));
+          T* out = num.data();
+          T sum = 0;
+          const std::vector<Index>& cs = nz[static_cast<std::size_t>(p.r)];
+          // The columns the shifted row reaches (c + tau < N), four at a time as in the model.
+          const std::size_t end = static_cast<std::size_t>(std::lower_bound(cs.begin(), cs.end(), N - p.tau) - cs.begin());
+          const auto a = [&](std::size_t i) { return A.data() + (cs[i] + p.tau) * K; };
+          std::size_t i = 0;
+          for (; i + 4 <= end; i += 4) {
+            const T h0 = res.H(p.r, cs[i]), h1 = res.H(p.r, cs[i + 1]), h2 = res.H(p.r, cs[i + 2]), h3 = res.H(p.r, cs[i + 3]);
+            const T *a0 = a(i), *a1 = a(i + 1), *a2 = a(i + 2), *a3 = a(i + 3);
+#pragma omp simd
+            for (Index k = 0; k < K; ++k) out[k] += h0 * a0[k] + h1 * a1[k] + h2 * a2[k] + h3 * a3[k];
+            sum += h0 + h1 + h2 + h3;
+          }
+          for (; i < end; ++i) {
+            const T h0 = res.H(p.r, cs[i]);
+            const T* a0 = a(i);
+#pragma omp simd
+            for (Index k = 0; k < K; ++k) out[k] += h0 * a0[k];
+            sum += h0;
+          }
+          T* w = res.W[static_cast<std::size_t>(p.tau)].col(p.r).data();
+          for (Index k = 0; k < K; ++k) mu(w[k], out[k], sum);
+          Ws.col(m) = res.W[static_cast<std::size_t>(p.tau)].col(p.r);
+        }
+      }
+      L_current = A_current = false;
+    } else if (!o.fix_w) {
+      weights();
+      Matrix<T> num, den;
+      {
+        const Matrix<T> Hs = stacked_h(res.H, pairs);
+        num = A * Hs.transpose();  // K x M: A S_tau(H)' per pair
+        if (beta == 1) {
+          den = Hs.rowwise().sum().transpose().replicate(K, 1);
+        } else {
+          den = B * Hs.transpose();
+        }
       }
       for (Index m = 0; m < M; ++m) {
         const Index tau = pairs[static_cast<std::size_t>(m)].tau, r = pairs[static_cast<std::size_t>(m)].r;

@@ -52,6 +52,7 @@ nlohmann::json separation_json(const PreparedRecording& in, Index frames, int ch
                                       {"iterations", in.drum_model.iterations}, {"divergence", "kl"}}
                      : nlohmann::json(nullptr)},
       {"timings_s", facts.timings},
+      {"timings_cpu_s", facts.cpu_timings},
       {"threads", threads::limit()},  // the limit the timings ran under (small jobs ran on one)
   };
 }

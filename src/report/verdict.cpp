@@ -50,31 +50,46 @@ nlohmann::json estimate_quality(const Separation& s, std::size_t pitched, const 
   double v2 = 0, unexplained = 0;
   std::vector<double> energy(G, 0), leak(G, 0), region_v(G, 0), region_err(G, 0);
   constexpr Index kChunk = 256;
-  std::vector<MatrixXf> model(G), power(G);
+  const float a = static_cast<float>(alpha);
+  std::vector<MatrixXf> model(G);
+  std::vector<float> power(G);
+  std::vector<double> col(G);
   for (Index j0 = 0; j0 < N; j0 += kChunk) {
     const Index n = std::min(kChunk, N - j0);
     const MatrixXf V = stft_frames(analysis, stft, j0, n).cwiseAbs();
-    MatrixXf all = MatrixXf::Zero(K, n), sum = MatrixXf::Zero(K, n);
-    for (std::size_t g = 0; g < G; ++g) {
+    for (std::size_t g = 0; g < G; ++g)
       model[g] = Wg[g].cols() > 0 ? MatrixXf(Wg[g] * Hg[g].middleCols(j0, n)) : MatrixXf::Zero(K, n);
-      power[g] = model[g].array().pow(static_cast<float>(alpha));
-      all += model[g];
-      sum += power[g];
-    }
-    const MatrixXf err = V - all;
-    v2 += V.cast<double>().squaredNorm();
-    unexplained += err.cwiseMax(0.0f).cast<double>().squaredNorm();
-    for (std::size_t g = 0; g < G; ++g) {
-      // The run's soft mask (separate.hpp); cells no group explains are split evenly.
-      const MatrixXf mask = (sum.array() > 0).select(power[g].array() / sum.array().max(1e-30f), 1.0f / static_cast<float>(G));
-      const MatrixXf stem = mask.cwiseProduct(V);
-      const VectorXd col = stem.cast<double>().colwise().squaredNorm().transpose();
-      energy[g] += col.sum();
-      for (Index t = 0; t < n; ++t)
-        if (!active[g][static_cast<std::size_t>(j0 + t)]) leak[g] += col(t);
-      const auto dominant = (mask.array() > 0.5f).cast<double>();
-      region_v[g] += (dominant * V.cast<double>().array().square()).sum();
-      region_err[g] += (dominant * err.cast<double>().array().square()).sum();
+    // One pass over the cells (the models, their powers and every group's mask at hand).
+    for (Index t = 0; t < n; ++t) {
+      std::fill(col.begin(), col.end(), 0.0);
+      for (Index k = 0; k < K; ++k) {
+        const float v = V(k, t);
+        float all = 0, sum = 0;
+        for (std::size_t g = 0; g < G; ++g) {
+          const float m = model[g](k, t);
+          power[g] = a == 2.0f ? m * m : std::pow(m, a);
+          all += m;
+          sum += power[g];
+        }
+        const float err = v - all;
+        const double v_sq = static_cast<double>(v) * v, err_sq = static_cast<double>(err) * err;
+        v2 += v_sq;
+        if (err > 0) unexplained += err_sq;
+        for (std::size_t g = 0; g < G; ++g) {
+          // The run's soft mask (separate.hpp); cells no group explains are split evenly.
+          const float mask = sum > 0 ? power[g] / std::max(sum, 1e-30f) : 1.0f / static_cast<float>(G);
+          const double stem = static_cast<double>(mask * v);
+          col[g] += stem * stem;
+          if (mask > 0.5f) {
+            region_v[g] += v_sq;
+            region_err[g] += err_sq;
+          }
+        }
+      }
+      for (std::size_t g = 0; g < G; ++g) {
+        energy[g] += col[g];
+        if (!active[g][static_cast<std::size_t>(j0 + t)]) leak[g] += col[g];
+      }
     }
   }
   double total = 0;

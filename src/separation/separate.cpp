@@ -48,7 +48,10 @@ std::vector<MatrixXf> soft_masks(const std::vector<MatrixXf>& models, double alp
     if (m.rows() != K || m.cols() != N) throw InvalidArgument("soft_masks: group models differ in shape");
   const float a = static_cast<float>(alpha);
   std::vector<MatrixXf> masks;
-  for (const auto& m : models) masks.push_back(a == 1.0f ? MatrixXf(m) : MatrixXf(m.array().max(0.0f).pow(a)));
+  for (const auto& m : models)
+    masks.push_back(a == 1.0f   ? MatrixXf(m)
+                    : a == 2.0f ? MatrixXf(m.array().max(0.0f).square())  // the default: no powf per cell
+                                : MatrixXf(m.array().max(0.0f).pow(a)));
   MatrixXf total = MatrixXf::Zero(K, N);
   for (const auto& p : masks) total += p;
   const float floor = std::max(1e-9f * total.maxCoeff(), std::numeric_limits<float>::min());
@@ -141,7 +144,9 @@ class BlockMasks {
  private:
   MatrixXf power(std::size_t k, Index j0, Index n) const {  // group k's (W H_k)^alpha on frames [j0, j0 + n)
     MatrixXf m = W_(Eigen::all, H_[k].rows) * H_[k].H.middleCols(j0, n);
-    return a_ == 1.0f ? m : MatrixXf(m.array().max(0.0f).pow(a_));
+    if (a_ == 1.0f) return m;
+    if (a_ == 2.0f) return m.array().max(0.0f).square().matrix();  // the default: no powf per cell
+    return MatrixXf(m.array().max(0.0f).pow(a_));
   }
   std::vector<MatrixXf> powers(Index j0, Index n) const {
     std::vector<MatrixXf> p;
@@ -242,15 +247,21 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
   const Index half = n_fft / 2;
   const VectorXf window = hann_periodic(n_fft);
   const VectorXf window2 = window.cwiseAbs2();
+  // The synthesis window with the inverse FFT's 1/N folded in (inverse_unnormalised).
+  const VectorXf window_n = window / static_cast<float>(n_fft);
+  // The masks sum to one in every cell, so the stems sum to the recording: the last group's
+  // stem is the recording less the others' (to float rounding, as its own inverse STFT would
+  // be), which saves a G-th of the inverse FFTs (all of them for one group).
+  const std::size_t S = G - 1;  // the groups synthesised by inverse STFT
   const auto kpos = bin_positions(g, gn, K);
   const RealFft fft(n_fft);
 
   // Overlap-add accumulators for output samples [emitted, emitted + cap): a block's frames
   // reach at most B hops plus one window past the first sample not yet final.
   const Index cap = block_frames * hop + n_fft;
-  std::vector<MatrixXf> acc(G, MatrixXf::Zero(cap, channels));
+  std::vector<MatrixXf> acc(S, MatrixXf::Zero(cap, channels));
   Index emitted = 0;
-  MatrixXf in, out;
+  MatrixXf in, out, rest;
   VectorXf segment;
   const Index blocks = (Nn + block_frames - 1) / block_frames;
   std::vector<MatrixXf> masks(G), frames(G);
@@ -260,7 +271,7 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
     const Index j0 = same ? n0 : frame_position(n0, g, gn, Nf).first;
     const Index j1 = same ? n0 + B : std::min(frame_position(n0 + B - 1, g, gn, Nf).first + 1, Nf - 1) + 1;
     auto p = block_masks(j0, j1 - j0);
-    for (std::size_t k = 0; k < G; ++k) {
+    for (std::size_t k = 0; k < S; ++k) {
       if (same) masks[k] = std::move(p[k]);
       else {
         masks[k].resize(gn.bins(), B);
@@ -275,23 +286,26 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
     for (Index c = 0; c < channels; ++c) {
       segment = in.col(c);
       const MatrixXcf X = stft_frames(segment, lo, L, ns, n0, B);
+      if (S > 0) {
 #pragma omp parallel
-      {
-        Eigen::VectorXcf masked(X.rows());
+        {
+          Eigen::VectorXcf masked(X.rows());
 #pragma omp for schedule(static)
-        for (Index f = 0; f < B; ++f)
-          for (std::size_t k = 0; k < G; ++k) {
-            masked = X.col(f).cwiseProduct(masks[k].col(f).cast<std::complex<float>>());
-            fft.inverse(masked.data(), frames[k].col(f).data());
-          }
+          for (Index f = 0; f < B; ++f)
+            for (std::size_t k = 0; k < S; ++k) {
+              masked = X.col(f).cwiseProduct(masks[k].col(f).cast<std::complex<float>>());
+              fft.inverse_unnormalised(masked.data(), frames[k].col(f).data());
+              frames[k].col(f).array() *= window_n.array();
+            }
+        }
       }
       // Overlap-add (padded sample s is output sample s - half), in frame order as istft.
-      for (std::size_t k = 0; k < G; ++k) {
+      for (std::size_t k = 0; k < S; ++k) {
         auto a = acc[k].col(c);
         for (Index f = 0; f < B; ++f) {
           const Index start = (n0 + f) * hop - half;
           const Index i0 = std::max<Index>(0, -start), i1 = std::min<Index>(n_fft, L - start);
-          for (Index i = i0; i < i1; ++i) a[start + i - emitted] += frames[k](i, f) * window[i];
+          for (Index i = i0; i < i1; ++i) a[start + i - emitted] += frames[k](i, f);
         }
       }
     }
@@ -309,17 +323,29 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
         for (Index q = s0; q < s1; ++q) wsum[q - p0] += window2[q - n * hop];
       }
       const float tiny = 1e-8f;
+      // The last stem from the recording's samples [emitted, ready): within the block's span
+      // (the frames that made them final read them), else read again.
+      if (emitted >= lo && ready <= hi) {
+        rest = in.middleRows(emitted - lo, m);
+      } else {
+        rest.resize(m, channels);
+        source(emitted, rest);
+      }
       out.resize(m, channels);
-      for (std::size_t k = 0; k < G; ++k) {
+      for (std::size_t k = 0; k < S; ++k) {
         for (Index t = 0; t < m; ++t) {
           const float w = wsum[t];
           out.row(t) = w > tiny ? (acc[k].row(t) / w).eval() : Eigen::RowVectorXf::Zero(channels);
         }
+        rest -= out;
         sink(k, out);
         // Shift what is not final yet to the front.
         acc[k].topRows(cap - m) = acc[k].bottomRows(cap - m).eval();
         acc[k].bottomRows(m).setZero();
       }
+      for (Index t = 0; t < m; ++t)
+        if (!(wsum[t] > tiny)) rest.row(t).setZero();
+      sink(S, rest);
       emitted = ready;
     }
     if (progress) progress(static_cast<double>(blk + 1) / blocks);

@@ -91,8 +91,12 @@ TEST(Threads, BatchRowsShareTheCpus) {
 TEST(Threads, OpenMPWaitsPassivelyUnlessTheUserChose) {
   test::TempDir d;
   const std::string bin = NOTEWISE_BINARY, out = d.file("env.txt");
-  ASSERT_EQ(std::system(("env -u OMP_WAIT_POLICY OMP_DISPLAY_ENV=true " + bin + " --version >/dev/null 2>" + out).c_str()), 0);
+  ASSERT_EQ(std::system(("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose " + bin + " --version >/dev/null 2>" + out).c_str()), 0);
   EXPECT_NE(test::read_bytes(out).find("OMP_WAIT_POLICY = 'PASSIVE'"), std::string::npos) << test::read_bytes(out);
+  // libgomp shows an unset policy as PASSIVE too: its spin count tells (300000 unset, 0 passive).
+  EXPECT_NE(test::read_bytes(out).find("GOMP_SPINCOUNT = '0'"), std::string::npos) << test::read_bytes(out);
+  ASSERT_EQ(std::system(("env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=1234 OMP_DISPLAY_ENV=verbose " + bin + " --version >/dev/null 2>" + out).c_str()), 0);
+  EXPECT_NE(test::read_bytes(out).find("GOMP_SPINCOUNT = '1234'"), std::string::npos) << test::read_bytes(out);
   ASSERT_EQ(std::system(("OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=true " + bin + " --version >/dev/null 2>" + out).c_str()), 0);
   EXPECT_NE(test::read_bytes(out).find("OMP_WAIT_POLICY = 'ACTIVE'"), std::string::npos) << test::read_bytes(out);
 }

@@ -22,10 +22,14 @@ class BasicRealFft {
   int size() const { return size_; }
   int bins() const { return size_ / 2 + 1; }
 
-  // in: size() reals; out: bins() complex values. Buffers may have any alignment.
+  // in: size() reals; out: bins() complex values. Buffers may have any alignment (FFTW-aligned
+  // ones, e.g. 16 bytes for SSE, are used in place; others are copied through aligned scratch).
   void forward(const T* in, std::complex<T>* out) const;
   // in: bins() complex values (not modified); out: size() reals.
   void inverse(const std::complex<T>* in, T* out) const;
+  // The same without the division by N (out is size() times inverse's), and `in` is used as
+  // work space (overwritten): for callers that fold 1/N into a later product and need no copy.
+  void inverse_unnormalised(std::complex<T>* in, T* out) const;
 
  private:
   struct Plans;

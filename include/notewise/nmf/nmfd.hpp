@@ -19,7 +19,9 @@
 //
 // The options are nmf::Options (divergence, beta, iterations, stop rules, fix_w / fix_h,
 // fixed_w_columns: template r fixed in all its frames, fixed_h_rows, normalisation of each
-// template over all its frames); path must be Auto or Dense (there is only a dense path).
+// template over all its frames). Paths: dense (BLAS products of the stacked factors) or, for
+// KL, sparse (products over the nonzeros of H only, whose pattern MU keeps); Auto takes the
+// sparse one when the stacked H is under a third nonzero. The same result to float rounding.
 // Losses as nmf.hpp, of V against L. Zeros in W0 and H0 stay exactly zero.
 // Thread safety: reentrant.
 #include <vector>

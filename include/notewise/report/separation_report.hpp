@@ -26,12 +26,13 @@ struct SeparationFacts {
   std::vector<double> rms;    // each group's stem RMS (over all its samples and channels)
   nlohmann::json stems;       // what the files hold: {"format", "sample_rate", "sample_format", "quality"}
   nlohmann::json timings;     // seconds per stage ("load", "decompose", ...)
+  nlohmann::json cpu_timings; // CPU seconds (user + system, all threads) per stage, same keys
 };
 
 // report.json of a separation of `in` (frames x channels at sample_rate) before the alignment,
 // the estimates, the scores and the verdict: {"version", "command": "separate", "input",
 // "parameters", "decisions", "timbre", "score_fit", "groups", "stems", "nmf", "drums", "timings_s",
-// "threads"}.
+// "timings_cpu_s", "threads"}.
 // s.groups.files name the stems' files.
 nlohmann::json separation_json(const PreparedRecording& in, Index frames, int channels, int sample_rate, const Separation& s,
                                const SeparationFacts& facts);

@@ -99,9 +99,11 @@ void resynthesise(const Decomposition& d, const Grouping& groups, double alpha, 
 // The stems (per group, samples x channels at native_rate) of a decomposition, block by block:
 // block_frames input-rate STFT frames at a time, every channel's STFT, the groups' soft masks
 // (as soft_masks of group_models, computed for the block from W and each group's activations)
-// mapped to the input grid (as map_mask), the inverse FFT and the overlap-add (as istft). Equal
-// to the whole-signal path within float rounding, in memory that grows only with the stems and
-// H, not with the input-rate spectrograms. progress(fraction) after each block.
+// mapped to the input grid (as map_mask), the inverse FFT and the overlap-add (as istft); the
+// last group's stem is the recording less the other stems (the masks sum to one, so this is its
+// masked inverse STFT to float rounding, and the stems sum to the recording). Equal to the
+// whole-signal path within float rounding, in memory that grows only with the stems and H, not
+// with the input-rate spectrograms. progress(fraction) after each block.
 std::vector<MatrixXf> resynthesise(const Decomposition& d, const Grouping& groups, double alpha,
                                    const Eigen::Ref<const MatrixXf>& native, double native_rate,
                                    const std::function<void(double)>& progress = {}, Index block_frames = 128);

@@ -367,3 +367,26 @@ TEST(AudioStream, WriterInBlocksEqualsWriteAudio_NothingBeforeCommit) {
   bad(4, 0) = std::numeric_limits<float>::infinity();
   EXPECT_THROW(w.write(bad), InvalidArgument);
 }
+
+// The report encodes its listening copies at once, one encoder per thread: each copy's bytes
+// must be those of encoding it alone.
+TEST(Audio, EncodeMp3_ConcurrentEncodersGiveTheSameBytes) {
+  constexpr int kCopies = 4;
+  std::vector<MatrixXf> signals;
+  for (int k = 0; k < kCopies; ++k) {
+    MatrixXf x(22050, 2);
+    for (Index i = 0; i < x.rows(); ++i) {
+      x(i, 0) = 0.3f * std::sin(0.01f * static_cast<float>((k + 1) * i));
+      x(i, 1) = 0.2f * std::sin(0.003f * static_cast<float>((k + 2) * i) + 0.001f * static_cast<float>(i % 97));
+    }
+    signals.push_back(x);
+  }
+  std::vector<std::string> alone(kCopies), together(kCopies);
+  for (int k = 0; k < kCopies; ++k) alone[k] = io::encode_mp3(signals[k], 44100);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(kCopies)
+  for (int k = 0; k < kCopies; ++k) together[k] = io::encode_mp3(signals[k], 44100);
+  for (int k = 0; k < kCopies; ++k) {
+    EXPECT_GT(alone[k].size(), 1000u) << k;
+    EXPECT_EQ(together[k], alone[k]) << "copy " << k;
+  }
+}

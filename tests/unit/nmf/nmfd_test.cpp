@@ -143,8 +143,8 @@ TEST(Nmfd, InvalidInput) {
   EXPECT_THROW(factorize_nmfd<double>(MatrixXd(0, 0), W, H, o), InvalidArgument);
   EXPECT_THROW(factorize_nmfd<double>(-V, W, H, o), InvalidArgument);
   EXPECT_THROW(factorize_nmfd<double>(V, {-W[0]}, H, o), InvalidArgument);
-  Options sparse = o;
-  sparse.path = Path::Sparse;
+  Options sparse = with(Divergence::Euclidean);
+  sparse.path = Path::Sparse;  // the sparse path is KL's only
   EXPECT_THROW(factorize_nmfd<double>(V, W, H, sparse), InvalidArgument);
   Options fixed = o;
   fixed.fixed_h_rows = {5};
@@ -153,4 +153,51 @@ TEST(Nmfd, InvalidInput) {
   const NmfdResult<double> s = factorize_nmfd<double>(MatrixXd::Zero(5, 8), W, H, o);
   EXPECT_TRUE(s.H.allFinite());
   for (const auto& w : s.W) EXPECT_TRUE(w.allFinite());
+}
+
+// The sparse KL path (products over H's nonzeros only) gives the dense path's iterates to
+// rounding: a band-like model (templates of 1, 3 and 6 frames, some pairs all zero), H about
+// a fifth nonzero in runs (note windows), a fixed template and a fixed activation row, strokes
+// near the end whose shifted frames fall off the last column.
+TEST(Nmfd, SparseKLPathFollowsTheDensePath) {
+  const Index K = 24, N = 60, R = 4, T = 6;
+  auto W0 = random_w(K, R, T, 31);
+  for (Index t = 1; t < T; ++t) W0[static_cast<std::size_t>(t)].col(0).setZero();  // one frame
+  for (Index t = 3; t < T; ++t) W0[static_cast<std::size_t>(t)].col(1).setZero();  // three frames
+  W0[2].col(3).setZero();  // a gap inside a template
+  MatrixXd H0 = MatrixXd::Zero(R, N);
+  for (Index r = 0; r < R; ++r)
+    for (Index n = 0; n < N; ++n)
+      if ((n / 4 + r) % 5 == 0 || n >= N - 2) H0(r, n) = 0.2 + 0.01 * static_cast<double>((n * 7 + r * 3) % 11);
+  const MatrixXd V = convolve(random_w(K, R, T, 40), positive(R, N, 41)) + positive(K, N, 42) * 0.05;
+  for (int variant = 0; variant < 2; ++variant) {
+    Options o = with(Divergence::KullbackLeibler, 1, 25);
+    if (variant == 1) {
+      o.fixed_w_columns = {2};
+      o.fixed_h_rows = {1};
+    }
+    o.path = Path::Dense;
+    const NmfdResult<double> dense = factorize_nmfd<double>(V, W0, H0, o);
+    o.path = Path::Sparse;
+    const NmfdResult<double> sparse = factorize_nmfd<double>(V, W0, H0, o);
+    o.path = Path::Auto;  // H0 is about a fifth nonzero: the sparse path
+    const NmfdResult<double> automatic = factorize_nmfd<double>(V, W0, H0, o);
+    EXPECT_LE((sparse.H - dense.H).cwiseAbs().maxCoeff(), 1e-9 * dense.H.cwiseAbs().maxCoeff()) << variant;
+    EXPECT_TRUE((sparse.H.array() == 0).cwiseEqual(H0.array() == 0).all()) << variant;
+    for (Index t = 0; t < T; ++t) {
+      const auto& w = dense.W[static_cast<std::size_t>(t)];
+      EXPECT_LE((sparse.W[static_cast<std::size_t>(t)] - w).cwiseAbs().maxCoeff(), 1e-9 * w.cwiseAbs().maxCoeff() + 1e-300)
+          << variant << " frame " << t;
+      EXPECT_EQ(automatic.W[static_cast<std::size_t>(t)], sparse.W[static_cast<std::size_t>(t)]) << variant;
+    }
+    EXPECT_EQ(automatic.H, sparse.H) << variant;
+    ASSERT_EQ(sparse.loss.size(), dense.loss.size());
+    EXPECT_NEAR(sparse.initial_loss, dense.initial_loss, 1e-10 * dense.initial_loss);
+    for (std::size_t i = 0; i < dense.loss.size(); ++i) EXPECT_NEAR(sparse.loss[i], dense.loss[i], 1e-9 * dense.loss[i]) << i;
+    EXPECT_LT(sparse.loss.back(), 0.9 * sparse.initial_loss) << variant;  // it learns
+    if (variant == 1) {
+      EXPECT_EQ(sparse.H.row(1), H0.row(1));
+      for (Index t = 0; t < T; ++t) EXPECT_EQ(sparse.W[static_cast<std::size_t>(t)].col(2), W0[static_cast<std::size_t>(t)].col(2));
+    }
+  }
 }
