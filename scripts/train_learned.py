@@ -294,6 +294,18 @@ def freq_position(k0, k):
     return (np.log2(1.0 + np.arange(k0, k0 + k)) / 11.0).astype(np.float32)
 
 
+def objective(masks, mag, target, kind):
+    """l1: L1 between the masked mix and the true magnitudes, relative to the mix's; sdr: per crop
+    and source -10 log10(|S|^2 / |m X - S|^2) on magnitudes (every audible source counts alike)."""
+    import torch
+    if kind == 'l1':
+        return (masks * mag - target).abs().sum() / mag.sum().clamp_min(1e-6)
+    err = ((masks * mag - target) ** 2).sum((2, 3))
+    ref = (target ** 2).sum((2, 3))
+    keep = ref > 1e-4 * ref.max()
+    return (10 * torch.log10((err + 1e-8) / (ref + 1e-8)))[keep].mean()
+
+
 def cmd_train(a):
     import torch
     torch.set_num_threads(1)
@@ -326,8 +338,7 @@ def cmd_train(a):
         lm, mk, tg = torch.from_numpy(np.stack(lm)), torch.from_numpy(np.stack(mk)), torch.from_numpy(np.stack(tg))
         mag = torch.exp(lm * 4.0) - 1e-3
         out = model(lm, mk, torch.from_numpy(freq_position(k0, KC)))
-        loss = (out * mag - tg).abs().sum() / mag.sum().clamp_min(1e-6)
-        base = (mk * mag - tg).abs().sum() / mag.sum().clamp_min(1e-6)
+        loss, base = objective(out, mag, tg, a.loss), objective(mk, mag, tg, a.loss)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -341,12 +352,14 @@ def cmd_train(a):
 
 
 # ---------------------------------------------------------------- evaluation on real pieces
-def refine(model, mag, masks):
-    """Refined masks of a whole piece, in blocks of frames (with context)."""
+def refine(model, mag, masks, top):
+    """Refined masks of a whole piece below bin `top` (the bins the crops covered; above it the NMF
+    masks stay), in blocks of frames (with context)."""
     import torch
-    K, T = mag.shape
     scale = float(np.mean(mag, dtype=np.float64))
-    out = np.empty_like(masks)
+    out = masks.copy()
+    mag, masks = mag[:top], masks[:, :top]
+    K, T = mag.shape
     block, ctx = 512, 40
     with torch.no_grad():
         for t0 in range(0, T, block):
@@ -354,7 +367,7 @@ def refine(model, mag, masks):
             lm = torch.from_numpy(features(mag[:, a:b], scale))[None, None]
             mk = torch.from_numpy(masks[None, :, :, a:b].astype(np.float32))
             r = model(lm, mk, torch.from_numpy(freq_position(0, K)))[0].numpy()
-            out[:, :, t0:min(T, t0 + block)] = r[:, :, t0 - a:t0 - a + min(block, T - t0)]
+            out[:, :top, t0:min(T, t0 + block)] = r[:, :, t0 - a:t0 - a + min(block, T - t0)]
     return out
 
 
@@ -393,7 +406,7 @@ def cmd_eval(a):
         n = min(X.shape[1], m[names[0]].shape[1])
         X = X[:, :n]
         masks = np.stack([m[g][:, :n] for g in names])
-        variants = [('nmf', masks)] + [(mn, refine(mod, np.abs(X), masks)) for mn, mod in models]
+        variants = [('nmf', masks)] + [(mn, refine(mod, np.abs(X), masks, a.top)) for mn, mod in models]
         for vn, mm in variants:
             d = os.path.join(w, vn)
             os.makedirs(d, exist_ok=True)
@@ -435,16 +448,18 @@ def main():
     p.add_argument('--model', required=True)
     p.add_argument('--minutes', type=float, default=8)
     p.add_argument('--lr', type=float, default=2e-3)
+    p.add_argument('--loss', choices=['l1', 'sdr'], default='l1')
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--crop-bins', type=int, default=160)
     p.add_argument('--crop-frames', type=int, default=64)
-    p.add_argument('--max-bin', type=int, default=1200, help='crops start below this bin (most energy is there)')
+    p.add_argument('--max-bin', type=int, default=1200, help='crops lie below this bin (most energy is there)')
     p.add_argument('--seed', type=int, default=35)
     p = sub.add_parser('eval')
     p.add_argument('models', nargs='*')
     p.add_argument('--pieces', required=True)
     p.add_argument('--work', required=True)
     p.add_argument('--json')
+    p.add_argument('--top', type=int, default=1200, help='refine the bins below this one (training: --max-bin)')
     p.add_argument('--final', action='store_true', help='allow 06-10 (the once-only report, never for choices)')
     a = ap.parse_args()
     {'prepare': cmd_prepare, 'train': cmd_train, 'eval': cmd_eval}[a.cmd](a)
