@@ -157,20 +157,21 @@ def piece_dirs(prefixes):
     return out
 
 
-def remix(rng, pieces, stems, scores):
-    """One mixture of real stems: per instrument a piece (the same for all with probability 0.4),
-    gain +-6 dB, shift +-30 ms (the score is not shifted), varispeed 0.985..1.015 (score times too)."""
-    same = rng.random() < 0.4
+def remix(rng, pieces, stems, scores, a):
+    """One mixture of real stems: per instrument a piece (the same for all with probability
+    a.same), gain +-a.gain dB, shift +-a.shift_ms (the score is not shifted), varispeed
+    1 +- a.varispeed (score times too). Defaults: 0.4, 6 dB, 30 ms, 0.015."""
+    same = rng.random() < a.same
     base = rng.choice(pieces)
-    r = rng.uniform(0.985, 1.015)
+    r = rng.uniform(1 - a.varispeed, 1 + a.varispeed)
     out, notes = {}, []
     for l in LABELS:
         p = base if same else rng.choice(pieces)
         x = stems[p][l]
         x = fft_resample(x, int(round(len(x) / r)))
-        d = int(round(rng.uniform(-0.03, 0.03) * RATE))
+        d = int(round(rng.uniform(-a.shift_ms, a.shift_ms) / 1000 * RATE))
         x = np.concatenate([np.zeros(d), x])[:len(x)] if d >= 0 else np.concatenate([x[-d:], np.zeros(-d)])
-        out[l] = x * 10 ** (rng.uniform(-6, 6) / 20)
+        out[l] = x * 10 ** (rng.uniform(-a.gain, a.gain) / 20)
         notes += [[s / r, du / r, pi, v, la] for s, du, pi, v, la in scores[p] if la == l]
     n = min(len(x) for x in out.values())
     out = {l: x[:n] for l, x in out.items()}
@@ -236,7 +237,7 @@ def cmd_prepare(a):
                 continue
             t = time.monotonic()
             if kind == 'remix':
-                parts, notes = remix(rng, pieces, stems, scores)
+                parts, notes = remix(rng, pieces, stems, scores, a)
             else:
                 p = pieces[i % len(pieces)]
                 font = SOUNDFONTS[(i // len(pieces)) % len(SOUNDFONTS)][1]
@@ -296,10 +297,15 @@ def freq_position(k0, k):
 
 def objective(masks, mag, target, kind):
     """l1: L1 between the masked mix and the true magnitudes, relative to the mix's; sdr: per crop
-    and source -10 log10(|S|^2 / |m X - S|^2) on magnitudes (every audible source counts alike)."""
+    and source -10 log10(|S|^2 / |m X - S|^2) on magnitudes (every audible source counts alike); l2: squared error relative
+    to the crop's energy; mse: squared error in units of the piece's mean magnitude (loud crops count most)."""
     import torch
     if kind == 'l1':
         return (masks * mag - target).abs().sum() / mag.sum().clamp_min(1e-6)
+    if kind == 'mse':  # in units of the piece's mean magnitude: loud crops weigh more, as in BSS Eval's SDR
+        return ((masks * mag - target) ** 2).mean()
+    if kind == 'l2':  # energy-weighted within the crop
+        return ((masks * mag - target) ** 2).sum() / (mag ** 2).sum().clamp_min(1e-12)
     err = ((masks * mag - target) ** 2).sum((2, 3))
     ref = (target ** 2).sum((2, 3))
     keep = ref > 1e-4 * ref.max()
@@ -441,6 +447,10 @@ def main():
     p.add_argument('--pieces', required=True, help='Bach10 piece numbers, e.g. 01,02,03 (01-05 only)')
     p.add_argument('--remixes', type=int, default=16)
     p.add_argument('--renders', type=int, default=2, help='renderings per piece (soundfonts in turn)')
+    p.add_argument('--same', type=float, default=0.4, help='remixes: probability that all stems come from one piece')
+    p.add_argument('--gain', type=float, default=6.0, help='remixes: per-stem gain range, +- dB')
+    p.add_argument('--shift-ms', type=float, default=30.0, help='remixes: per-stem shift range, +- ms')
+    p.add_argument('--varispeed', type=float, default=0.015, help='remixes: speed (and pitch) factor range, 1 +- this')
     p.add_argument('--seed', type=int, default=35)
     p = sub.add_parser('train')
     p.add_argument('work', help='example folders, comma-separated')
@@ -448,7 +458,7 @@ def main():
     p.add_argument('--model', required=True)
     p.add_argument('--minutes', type=float, default=8)
     p.add_argument('--lr', type=float, default=2e-3)
-    p.add_argument('--loss', choices=['l1', 'sdr'], default='l1')
+    p.add_argument('--loss', choices=['l1', 'l2', 'mse', 'sdr'], default='l1')
     p.add_argument('--batch', type=int, default=4)
     p.add_argument('--crop-bins', type=int, default=160)
     p.add_argument('--crop-frames', type=int, default=64)
