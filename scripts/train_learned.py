@@ -11,8 +11,10 @@ Three steps, each one command (a work folder outside the repository holds everyt
   /usr/bin/python3 scripts/train_learned.py prepare WORK/foldA --pieces 01,02,03 --remixes 16 --renders 2
   # 2. Training (CPU, one thread, nice): --kinds remix, render or remix,render.
   nice -n 10 /usr/bin/python3 scripts/train_learned.py train WORK/foldA --kinds remix --minutes 8 --model WORK/a_remix.pt
+  #    (--loss mse --max-bin 800 was the only loss whose gain crossed to real mixes, in one fold of two)
   # 3. Held-out real pieces: NMF masks vs refined masks, same STFT and resynthesis, scored by notewise eval.
   /usr/bin/python3 scripts/train_learned.py eval WORK/a_remix.pt --pieces 04,05 --work WORK/eval
+  #    (--top B: refine the bins below B only; use the --max-bin the model was trained with)
 
 Data rules (docs/RESULTS.md, issue #35): Bach10 pieces 01-05 only (their real stems and scores);
 never 06-10 in training or tuning; never the fluid-soundfont renderings. Nothing is copied into
