@@ -30,14 +30,15 @@ apt_install \
 
 # Tests, benchmarks, MPI batches, sanitizers and fuzzing (clang), the Python tests' references,
 # packaging (help2man, dpkg-shlibdeps, pip in a venv, bash completion), scripts/render_drums.py and
-# scripts/render_mixed.py (the last four).
+# scripts/render_mixed.py (the last four), and scripts/train_learned.py (python3-torch, CPU).
 apt_install \
   ccache libopenmpi-dev openmpi-bin \
   libgtest-dev libgmock-dev googletest libbenchmark-dev chromium \
   clang libclang-rt-14-dev \
   python3-soundfile python3-mir-eval python3-pybind11 python3-pytest python3-sklearn python3-matplotlib \
   help2man file dpkg-dev python3-pip python3-setuptools python3-wheel python3-venv bash-completion \
-  fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
+  fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
+  python3-torch
 
 # The report's browser test drives headless Chromium with playwright-core (npm registry):
 # Node.js from Debian unless one is installed already (with its own npm).
