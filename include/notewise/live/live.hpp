@@ -186,6 +186,8 @@ class LiveSeparator {
   double latency_seconds() const;
   int hop() const;
   int n_fft() const;
+  int channels() const;
+  double sample_rate() const;  // Hz
   double alpha() const;
   const Grouping& groups() const;
   const ScoreFollower& follower() const;
