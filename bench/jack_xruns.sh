@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# notewise live --jack for a long run (issue #36's target: no xruns over 10 minutes through
+# JACK's dummy backend at 256-frame periods): the ctest test CliJack.* (tests/cli/jack_test.cpp)
+# with its music made SECONDS long (default 600). It starts its own jackd (dummy, 22050 Hz,
+# 256-frame periods, --no-realtime), plays two voices into the client, checks the separated
+# ports, and prints the xruns the client was told of, those it caused (the server's log), those
+# of the dummy driver's timer, the late periods and dropped samples. The load is printed before
+# and after: on a shared machine the timer's xruns follow it.
+#   bash bench/jack_xruns.sh [BUILD_DIR] [SECONDS]
+set -euo pipefail
+build=${1:-build}
+seconds=${2:-600}
+test_bin="$build/tests/cli/jack_cli_tests"
+[ -x "$test_bin" ] || { echo "jack_xruns: $test_bin not built (needs libjack-jackd2-dev and the tests)" >&2; exit 1; }
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+NOTEWISE_JACK_TEST_SECONDS=$seconds "$test_bin" --gtest_filter='CliJack.*' 2>&1 | grep -E '^(jack:|lag|\[  (PASSED|FAILED|  SKIPPED))'
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
