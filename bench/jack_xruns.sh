@@ -13,5 +13,11 @@ seconds=${2:-600}
 test_bin="$build/tests/cli/jack_cli_tests"
 [ -x "$test_bin" ] || { echo "jack_xruns: $test_bin not built (needs libjack-jackd2-dev and the tests)" >&2; exit 1; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-NOTEWISE_JACK_TEST_SECONDS=$seconds "$test_bin" --gtest_filter='CliJack.*' 2>&1 | grep -E '^(jack:|lag|\[  (PASSED|FAILED|  SKIPPED))'
+log=$(mktemp /tmp/jack_xruns.XXXXXX.log)
+start=$(date +%s)
+rc=0
+NOTEWISE_JACK_TEST_SECONDS=$seconds "$test_bin" --gtest_filter='CliJack.*' >"$log" 2>&1 || rc=$?
+grep -E '^(jack:|lag|\[  (PASSED|FAILED|  SKIPPED))' "$log" || true
+echo "wall time $(( $(date +%s) - start )) s for ${seconds} s of music; full output in $log"
+[ "$rc" = 0 ] || { tail -40 "$log"; exit "$rc"; }
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -24,10 +25,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop(int) { g_stop.store(true); }
 
+// The follower's position, in bars and beats where the score has them.
 std::string status_line(const FollowerState& st) {
-  char line[200];
-  std::snprintf(line, sizeof line, "live: %.2f s in, score %.2f s, tempo %.2f, confidence %.2f%s", st.audio_time, st.score_time,
-                st.tempo, st.confidence, st.lost ? ", lost" : (st.silent ? ", silent" : ""));
+  char bar[60] = "";
+  if (st.bar > 0 || st.beat > 0) std::snprintf(bar, sizeof bar, " (bar %d, beat %.1f)", st.bar, st.beat);
+  char line[240];
+  std::snprintf(line, sizeof line, "live: %.2f s in, score %.2f s%s, tempo %.2f, confidence %.2f%s", st.audio_time, st.score_time,
+                bar, st.tempo, st.confidence, st.lost ? ", lost" : (st.silent ? ", silent" : ""));
   return line;
 }
 
@@ -102,7 +106,9 @@ void add_live_command(CLI::App& app, Globals& globals) {
       "when it was played, its confidence then). On an error or an interrupt the .part files\n"
       "are removed. --minus LABEL / --only LABEL also write practice mixes (minus-LABEL.wav:\n"
       "every group but LABEL's; only-LABEL.wav). The run is single-threaded (--threads has no\n"
-      "effect); --realtime paces the reading at the recording's speed.\n"
+      "effect); --realtime paces the reading at the recording's speed and prints the position\n"
+      "once a second (score time; bar and beat where the score has bars: MusicXML, MIDI with a\n"
+      "time signature).\n"
       "--jack: a JACK client instead of AUDIO (mono port 'in'; one output port per group, named as\n"
       "its file, and one per --minus/--only mix, or 'mix' of every group), at the server's rate,\n"
       "until SIGINT/SIGTERM; --out DIR optional. The process callback only copies samples through\n"
@@ -173,7 +179,10 @@ void add_live_command(CLI::App& app, Globals& globals) {
     info(globals.quiet, "live: " + std::to_string(groups.names.size()) + " groups, latency " +
                             std::to_string(static_cast<int>(std::lround(live.latency_seconds() * 1000))) + " ms (" +
                             std::to_string(live.latency_samples()) + " samples at " + std::to_string(rate) + " Hz)");
-    const report::LiveRunSummary s = files.run(*input, live, a->audio, a->score, a->realtime);
+    // At the recording's pace the position once a second, as --jack shows it.
+    const auto status = [&](const FollowerState& st) { info(globals.quiet, status_line(st)); };
+    const report::LiveRunSummary s = files.run(*input, live, a->audio, a->score, a->realtime,
+                                               a->realtime ? std::function<void(const FollowerState&)>(status) : nullptr);
     const double seconds = static_cast<double>(s.input_samples) / rate;
     char line[300];
     std::snprintf(line, sizeof line,
