@@ -66,8 +66,11 @@ void LiveFiles::write(const LiveBlock& b, const LiveSeparator& live) {
     writers_[groups_ + k]->write(LiveSeparator::mix(b, mixes_[k].include).bottomRows(n));
 }
 
-LiveRunSummary LiveFiles::finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path) {
-  write(live.finish(), live);
+LiveRunSummary LiveFiles::finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path,
+                                 LiveBlock* last) {
+  LiveBlock b = live.finish();
+  write(b, live);
+  if (last) *last = std::move(b);
   LiveRunSummary s;
   s.input_samples = live.input_samples();
   if (s.input_samples == 0) throw IoError(input_name, "no samples");

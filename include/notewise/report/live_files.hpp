@@ -61,9 +61,10 @@ class LiveFiles {
   // that the files start at input sample 0), then finish() once: the rest of the stems
   // (live.finish()), the files renamed, aligned.csv from the followed score (`score_path`
   // names its source, as align's). IoError naming `input_name` if no samples were pushed
-  // (nothing renamed then). cpu_seconds is left 0.
+  // (nothing renamed then). cpu_seconds is left 0; `last`, if given, receives live.finish()'s block.
   void write(const LiveBlock& block, const LiveSeparator& live);
-  LiveRunSummary finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path);
+  LiveRunSummary finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path,
+                        LiveBlock* last = nullptr);
 
  private:
   std::string dir_, aligned_;
