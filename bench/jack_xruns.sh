@@ -6,10 +6,13 @@
 # ports, and prints the xruns the client was told of, those it caused (the server's log), those
 # of the dummy driver's timer, the late periods and dropped samples. The load is printed before
 # and after: on a shared machine the timer's xruns follow it.
-#   bash bench/jack_xruns.sh [BUILD_DIR] [SECONDS]
+# --realtime starts jackd with -R (SCHED_FIFO threads for the server and its clients' callbacks,
+# where the system allows it) instead of --no-realtime.
+#   bash bench/jack_xruns.sh [BUILD_DIR] [SECONDS] [--realtime]
 set -euo pipefail
 build=${1:-build}
 seconds=${2:-600}
+if [ "${3:-}" = "--realtime" ]; then export NOTEWISE_JACK_TEST_REALTIME=1; fi
 test_bin="$build/tests/cli/jack_cli_tests"
 [ -x "$test_bin" ] || { echo "jack_xruns: $test_bin not built (needs libjack-jackd2-dev and the tests)" >&2; exit 1; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
