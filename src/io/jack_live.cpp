@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "notewise/core/error.hpp"
@@ -40,14 +41,24 @@ struct JackLive::Impl {
   static void shutdown(void* arg) { static_cast<Impl*>(arg)->gone.store(true); }
 };
 
+namespace {
+void jack_quiet(const char*) {}
+void jack_say(const char* msg) { std::fprintf(stderr, "notewise: jack: %s\n", msg); }
+}  // namespace
+
 JackLive::JackLive(const JackSettings& s) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
+  // libjack's own lines while it looks for a server ("jack server is not running ...") would
+  // come before the one line that says so; once connected, its messages are shown.
+  jack_set_error_function(jack_quiet);
+  jack_set_info_function(jack_quiet);
   m.server = s.server;
   m.connect = s.connect;
   jack_status_t status{};
   const int options = JackNoStartServer | (s.server.empty() ? 0 : JackServerName);
   m.client = s.server.empty() ? jack_client_open(s.client.c_str(), static_cast<jack_options_t>(options), &status)
                               : jack_client_open(s.client.c_str(), static_cast<jack_options_t>(options), &status, s.server.c_str());
+  jack_set_error_function(jack_say);
   if (!m.client) {
     const char* env = std::getenv("JACK_DEFAULT_SERVER");
     const std::string name = !s.server.empty() ? s.server : (env && *env ? env : "default");
