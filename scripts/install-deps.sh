@@ -28,13 +28,14 @@ apt_install \
   python3-dev pybind11-dev python3-numpy
 [ "$all" = 1 ] || exit 0
 
-# Tests, benchmarks, MPI batches, sanitizers and fuzzing (clang), the Python tests' references,
+# Tests, benchmarks, MPI batches, sanitizers and fuzzing (clang), the JACK client of `live`
+# (libjack-jackd2-dev; jackd2: its test starts a dummy server), the Python tests' references,
 # packaging (help2man, dpkg-shlibdeps, pip in a venv, bash completion), scripts/render_drums.py and
 # scripts/render_mixed.py (the last four), and scripts/train_learned.py (python3-torch, CPU).
 apt_install \
   ccache libopenmpi-dev openmpi-bin \
   libgtest-dev libgmock-dev googletest libbenchmark-dev chromium \
-  clang libclang-rt-14-dev \
+  clang libclang-rt-14-dev libjack-jackd2-dev jackd2 \
   python3-soundfile python3-mir-eval python3-pybind11 python3-pytest python3-sklearn python3-matplotlib \
   help2man file dpkg-dev python3-pip python3-setuptools python3-wheel python3-venv bash-completion \
   fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \

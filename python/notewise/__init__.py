@@ -518,14 +518,24 @@ class Live:
     (mono) or (channels, samples) of any length and returns a dict {group: array} of the stems
     finished so far (whole hops; 1-D for a mono stream), delayed by ``latency_samples``;
     ``finish()`` returns the rest. The same samples give the same stems whatever the block sizes.
-    ``position`` says where the follower is (score_time, tempo, confidence, lost); ``onsets``
-    the audio time each note's onset was passed (NaN if not yet).
+    ``position`` says where the follower is (score_time; bar and beat where the score has bars,
+    a MusicXML or MIDI file given by its path; tempo, confidence, lost); ``onsets`` the audio
+    time each note's onset was passed (NaN if not yet).
+
+    With ``out=DIR`` it also writes what ``notewise live`` writes, by the same code: each stem
+    (and the ``minus``/``only`` practice mixes) growing in DIR/NAME.wav.part, renamed to
+    DIR/NAME.wav by ``finish()``, then DIR/aligned.csv; ``summary`` says what it followed.
     """
 
-    def __init__(self, sr, score, *, channels=1, groups=None, latency=0.1, label_by="auto", pedal=False):
+    def __init__(self, sr, score, *, channels=1, groups=None, latency=0.1, label_by="auto", pedal=False, out=None,
+                 minus=(), only=(), overwrite=False):
         self._mono = channels == 1
-        self._live = _notewise.Live(_score_columns(score, label_by, pedal), float(sr), int(channels), float(latency),
-                                    list(groups or []))
+        path = os.fspath(score) if isinstance(score, (str, os.PathLike)) else ""
+        columns = None if path else _score_columns(score, label_by, pedal)
+        with _keyword_errors():
+            self._live = _notewise.Live(columns, path, str(label_by), bool(pedal), float(sr), int(channels), float(latency),
+                                        list(groups or []), "" if out is None else os.fspath(out), bool(overwrite),
+                                        [str(m) for m in minus], [str(o) for o in only])
 
     def _stems(self, result):
         _, stems = result
@@ -542,6 +552,7 @@ class Live:
     latency_samples = property(lambda self: self._live.latency_samples)
     position = property(lambda self: self._live.position)
     onsets = property(lambda self: np.asarray(self._live.onsets))
+    summary = property(lambda self: self._live.summary)
 
 
 def live(blocks, sr, score, **options):

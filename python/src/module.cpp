@@ -28,6 +28,7 @@
 #include "notewise/pipeline/memory.hpp"
 #include "notewise/pipeline/pipeline.hpp"
 #include "notewise/pipeline/settings.hpp"
+#include "notewise/report/live_files.hpp"
 #include "notewise/report/separation_report.hpp"
 #include "notewise/separation/pitch_edit.hpp"
 #include "notewise/version.hpp"
@@ -525,6 +526,15 @@ std::string python_text(const std::string& text) {
 
 }  // namespace
 
+// notewise.Live's state: the separator and, with `out`, the files it writes (report::LiveFiles).
+struct PyLive {
+  std::unique_ptr<LiveSeparator> live;
+  std::unique_ptr<report::LiveFiles> files;
+  std::string score_path;
+  bool finished = false;
+  report::LiveRunSummary summary;
+};
+
 PYBIND11_MODULE(_notewise, m) {
   m.doc() = "notewise's C++ library (use the notewise package, not this module)";
   m.attr("__version__") = kVersion;
@@ -662,50 +672,94 @@ PYBIND11_MODULE(_notewise, m) {
       },
       py::arg("reference"), py::arg("estimate"), py::arg("filter_length"));
 
-  // Live separation (issue #36; live/live.hpp): blocks in, stems out, following the score.
-  py::class_<LiveSeparator>(m, "Live")
-      .def(py::init([](const ScoreColumns& score, double sample_rate, int channels, double latency,
-                       const std::vector<std::string>& group_specs) {
-             const Score s = score_of(score);
+  // Live separation (issue #36; live/live.hpp): blocks in, stems out, following the score; with
+  // `out`, the files written as they grow by report::LiveFiles, the CLI's own code path.
+  py::class_<PyLive>(m, "Live")
+      .def(py::init([](const std::optional<ScoreColumns>& columns, const std::string& score_path, const std::string& label_by,
+                       bool pedal, double sample_rate, int channels, double latency, const std::vector<std::string>& group_specs,
+                       const std::string& out, bool overwrite, const std::vector<std::string>& minus,
+                       const std::vector<std::string>& only) {
+             auto p = std::make_unique<PyLive>();
+             // A file is read here (not through columns): its bars come with it.
+             Score s;
+             if (columns) s = score_of(*columns);
+             else {
+               io::MidiOptions mo;
+               mo.label_by = io::parse_label_by(label_by);
+               mo.sustain_pedal = pedal;
+               s = io::read_score(score_path, mo);
+             }
              std::vector<GroupSpec> specs;
              for (const auto& g : group_specs) specs.push_back(parse_group_spec(g));
              if (specs.empty()) specs = label_group_specs(s);
+             const Grouping groups = group_notes(s, specs);
+             std::vector<report::LiveMix> mixes = report::live_mixes(groups, minus, only);
+             if (out.empty() && !mixes.empty()) throw InvalidArgument("live: minus and only are mixes written to out (none given)");
              LiveOptions o = LiveOptions::tuned();
              o.latency_seconds = latency;
-             return LiveSeparator(s, group_notes(s, specs), sample_rate, channels, o);
+             p->live = std::make_unique<LiveSeparator>(s, groups, sample_rate, channels, o);
+             p->score_path = score_path.empty() ? "score" : score_path;
+             if (!out.empty())
+               p->files = std::make_unique<report::LiveFiles>(out, groups, std::move(mixes), channels, static_cast<int>(sample_rate), overwrite);
+             return p;
            }),
-           py::arg("score"), py::arg("sample_rate"), py::arg("channels"), py::arg("latency"), py::arg("groups"))
+           py::arg("columns"), py::arg("score_path"), py::arg("label_by"), py::arg("pedal"), py::arg("sample_rate"),
+           py::arg("channels"), py::arg("latency"), py::arg("groups"), py::arg("out"), py::arg("overwrite"), py::arg("minus"),
+           py::arg("only"))
       .def("push",
-           [](LiveSeparator& live, const FloatArray& block) {
+           [](PyLive& p, const FloatArray& block) {
              LiveBlock b;
              {
                const auto view = audio_view(block);
                py::gil_scoped_release nogil;
-               b = live.push(view);
+               b = p.live->push(view);
+               if (p.files) p.files->write(b, *p.live);
              }
              py::list stems;
              for (auto& st : b.stems) stems.append(owned_transposed(std::move(st)));
              return py::make_tuple(b.first, stems);
            })
       .def("finish",
-           [](LiveSeparator& live) {
-             LiveBlock b = live.finish();
+           [](PyLive& p) {
+             LiveBlock b;
+             {
+               py::gil_scoped_release nogil;
+               if (p.files && !p.finished) {
+                 // The files' finish takes the separator's last block: it is given back here too.
+                 p.finished = true;
+                 p.summary = p.files->finish(*p.live, "the stream", p.score_path, &b);
+               } else {
+                 b = p.live->finish();
+               }
+             }
              py::list stems;
              for (auto& st : b.stems) stems.append(owned_transposed(std::move(st)));
              return py::make_tuple(b.first, stems);
            })
-      .def_property_readonly("names", [](const LiveSeparator& l) { return l.groups().names; })
-      .def_property_readonly("latency_samples", &LiveSeparator::latency_samples)
-      .def_property_readonly("hop", &LiveSeparator::hop)
-      .def_property_readonly("position", [](const LiveSeparator& l) {
-        const FollowerState& st = l.follower().state();
+      .def_property_readonly("summary", [](const PyLive& p) -> py::object {
+        if (!p.finished) return py::none();
+        py::dict d;
+        d["notes"] = p.summary.notes;
+        d["notes_passed"] = p.summary.notes_passed;
+        d["mean_confidence"] = p.summary.mean_confidence;
+        d["lost"] = p.summary.lost;
+        d["files"] = p.summary.files;
+        return d;
+      })
+      .def_property_readonly("names", [](const PyLive& p) { return p.live->groups().names; })
+      .def_property_readonly("latency_samples", [](const PyLive& p) { return p.live->latency_samples(); })
+      .def_property_readonly("hop", [](const PyLive& p) { return p.live->hop(); })
+      .def_property_readonly("position", [](const PyLive& p) {
+        const FollowerState& st = p.live->follower().state();
         py::dict d;
         d["audio_time"] = st.audio_time;
         d["score_time"] = st.score_time;
+        d["bar"] = st.bar;
+        d["beat"] = st.beat;
         d["tempo"] = st.tempo;
         d["confidence"] = st.confidence;
         d["lost"] = st.lost;
         return d;
       })
-      .def_property_readonly("onsets", [](const LiveSeparator& l) { return l.follower().onsets(); });
+      .def_property_readonly("onsets", [](const PyLive& p) { return p.live->follower().onsets(); });
 }

@@ -740,9 +740,61 @@ def test_live_blocks_of_any_size_give_the_same_stems_that_sum_to_the_delayed_mix
         est = a[k][L:]
         assert np.sum((est - own) ** 2) < 0.1 * np.sum(own ** 2)
     p = sep.position
-    assert set(p) == {"audio_time", "score_time", "tempo", "confidence", "lost"}
+    assert set(p) == {"audio_time", "score_time", "bar", "beat", "tempo", "confidence", "lost"}
+    assert p["bar"] == 0 and p["beat"] == 0  # a score without bars
     with pytest.raises(ValueError):
         sep.push(np.zeros((2, 10), np.float32))  # two channels to a mono stream
+
+
+def test_live_out_writes_what_the_cli_writes_byte_for_byte(tmp_path):
+    # Live(out=...) writes through the library's LiveFiles, as `notewise live` does: the same
+    # samples in other blocks give the same files, byte for byte; the stems on disk are the ones
+    # push/finish returned, less the latency.
+    sf = pytest.importorskip("soundfile")
+    binary = os.environ.get("NOTEWISE_BINARY")
+    if not binary:
+        pytest.skip("NOTEWISE_BINARY not set (run through ctest)")
+    n = int(2.3 * SR)
+    l, r = two_tones(n)
+    x = (l + r).astype(np.float32)
+    score = tmp_path / "score.csv"
+    score.write_text("start,duration,pitch,velocity,label\n0.1,1.4,60,100,l\n0.5,1.4,67,100,r\n")
+    sf.write(str(tmp_path / "mix.wav"), x, SR, subtype="FLOAT")
+    subprocess.run([binary, "-q", "live", str(tmp_path / "mix.wav"), "--score", str(score), "--out", str(tmp_path / "cli"),
+                    "--minus", "l"], check=True)
+    sep = notewise.Live(SR, score, out=tmp_path / "py", minus=["l"])
+    got = {}
+    for i in range(0, n, 777):
+        for k, v in sep.push(x[i:i + 777]).items():
+            got.setdefault(k, []).append(v)
+    assert sep.summary is None and sorted(os.listdir(tmp_path / "py")) == ["l.wav.part", "minus-l.wav.part", "r.wav.part"]
+    for k, v in sep.finish().items():
+        got[k].append(v)
+    files = ["aligned.csv", "l.wav", "minus-l.wav", "r.wav"]
+    assert sorted(os.listdir(tmp_path / "cli")) == files and sorted(os.listdir(tmp_path / "py")) == files
+    for f in files:
+        assert (tmp_path / "cli" / f).read_bytes() == (tmp_path / "py" / f).read_bytes(), f
+    L = sep.latency_samples
+    for k in ("l", "r"):
+        disk, _ = sf.read(str(tmp_path / "py" / (k + ".wav")), dtype="float32")
+        assert np.array_equal(disk, np.concatenate(got[k])[L:])
+    assert sep.summary["files"] == 3 and sep.summary["notes"] == 2
+    with pytest.raises(ValueError, match="no group 'x'"):
+        notewise.Live(SR, score, out=tmp_path / "bad", minus=["x"])
+
+
+def test_live_position_in_bars_from_a_musicxml_path(tmp_path):
+    # A score file given by its path keeps its bars (columns have none): 3/4, the first bar's
+    # number 7 as written.
+    xml = tmp_path / "s.musicxml"
+    xml.write_text('<?xml version="1.0"?><score-partwise><part-list><score-part id="P1"><part-name>Flute</part-name>'
+                   '</score-part></part-list><part id="P1"><measure number="7"><attributes><divisions>1</divisions>'
+                   '<time><beats>3</beats><beat-type>4</beat-type></time></attributes><note><pitch><step>C</step>'
+                   '<octave>5</octave></pitch><duration>3</duration></note></measure></part></score-partwise>')
+    sep = notewise.Live(SR, xml)
+    sep.push(np.zeros(SR // 2, np.float32))
+    p = sep.position
+    assert p["bar"] == 7 and 1 <= p["beat"] < 4
 
 
 def test_unknown_instrument_name_is_a_score_warning():

@@ -87,6 +87,9 @@ struct TempoChange {
 
 }  // namespace
 
+// Bars kept at most (a file whose notes run for days in 1/64 bars would otherwise make millions).
+constexpr std::size_t kMaxBars = 100000;
+
 ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, const MidiOptions& options) {
   Reader head(bytes, 0, bytes.size(), name);
   if (bytes.size() < 14 || bytes.compare(0, 4, "MThd") != 0) head.fail("not a MIDI file (no MThd header)");
@@ -112,6 +115,11 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
 
   std::vector<Event> events;
   std::vector<TempoChange> tempi;
+  struct Meter {
+    std::uint64_t tick;
+    int beats, power;  // beats per bar, of 1 / 2^power notes
+  };
+  std::vector<Meter> meters;
   std::uint64_t end_tick = 0;
   std::vector<std::string> track_names(tracks);
   std::uint64_t order = 0;
@@ -143,6 +151,10 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
           const std::uint32_t us = r.be(3);
           if (us == 0) r.fail("tempo of 0 microseconds per quarter note");
           tempi.push_back({tick, static_cast<double>(us)});
+        } else if (type == 0x58 && n == 4) {  // time signature: nn dd cc bb (the beat 1 / 2^dd)
+          const std::uint32_t nn = r.u8(), dd = r.u8();
+          r.skip(2);
+          if (nn >= 1 && nn <= 64 && dd <= 6) meters.push_back({tick, static_cast<int>(nn), static_cast<int>(dd)});
         } else if (type == 0x03 && track_names[t].empty()) {
           track_names[t] = r.str(n);
           while (!track_names[t].empty() && (track_names[t].back() == '\0' || std::isspace(static_cast<unsigned char>(track_names[t].back()))))
@@ -331,6 +343,34 @@ ScoreFile parse_midi_file(const std::string& bytes, const std::string& name, con
     out.push_back(std::move(n));
   }
   file.score = Score(std::move(out));
+  // Bars from the time signatures (none without one, or with SMPTE time): from tick 0 to the
+  // last note's end; a signature takes effect at its tick (a new bar starts there).
+  if (!smpte && !meters.empty() && !notes.empty()) {
+    std::stable_sort(meters.begin(), meters.end(), [](const Meter& a, const Meter& b) { return a.tick < b.tick; });
+    std::uint64_t last = 0;
+    for (const RawNote& rn : notes) last = std::max(last, rn.off_tick);
+    std::vector<Bar> bars;
+    Meter cur{0, 4, 2};  // 4/4 until the first signature
+    std::size_t next = 0;
+    for (std::uint64_t tick = 0; tick < last && bars.size() < kMaxBars;) {
+      while (next < meters.size() && meters[next].tick <= tick) cur = meters[next++];
+      const std::uint64_t beat = static_cast<std::uint64_t>(division) * 4 >> cur.power;
+      if (beat == 0) break;
+      std::uint64_t end = tick + beat * static_cast<std::uint64_t>(cur.beats);
+      if (next < meters.size() && meters[next].tick < end) end = meters[next].tick;
+      Bar b;
+      b.number = static_cast<int>(bars.size()) + 1;
+      b.start = to_seconds(tick);
+      for (std::uint64_t at = tick; at < end; at += beat) b.beats.push_back(to_seconds(at));
+      bars.push_back(std::move(b));
+      tick = end;
+    }
+    try {
+      file.score.set_bars(std::move(bars));
+    } catch (const InvalidArgument&) {  // ticks past double precision: beats that do not increase
+      file.warnings.push_back(name + ": its bars could not be placed in time (left out)");
+    }
+  }
   return file;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -603,6 +604,51 @@ ScoreFile parse_musicxml(const std::string& text, const std::string& name, const
     out.push_back(std::move(n));
   }
   file.score = Score(std::move(out));
+
+  // Bars: the measures in the order they sound, numbered as written, their beats from the time
+  // signature (<time>: <beats> may be a sum, 3+2; 4/4 until the first) of the first part; a
+  // measure shorter than its signature (a pickup) has the beats it holds.
+  {
+    std::vector<std::pair<int, int>> meter(parts[0].measures.size());
+    std::pair<int, int> cur{4, 4};
+    for (std::size_t m = 0; m < parts[0].measures.size(); ++m) {
+      for (const auto& a : parts[0].measures[m].children("attributes"))
+        if (const auto t = a.child("time"); t && t.child("beats") && t.child("beat-type")) {
+          long beats = 0;  // "3+2": the sum
+          for (const char* b = t.child_value("beats"); *b;) {
+            char* end = nullptr;
+            beats = std::clamp(beats + std::clamp(std::strtol(b, &end, 10), -1000L, 1000L), -100000L, 100000L);
+            b = end == b ? b + 1 : end;
+            if (*b == '+') ++b;
+          }
+          const int type = static_cast<int>(std::clamp(std::strtol(t.child_value("beat-type"), nullptr, 10), -1L, 1000L));
+          if (beats >= 1 && beats <= 64 && type >= 1 && type <= 64) cur = {static_cast<int>(beats), type};
+        }
+      meter[m] = cur;
+    }
+    std::vector<Bar> bars;
+    double q = 0;
+    for (std::size_t m : order) {
+      const double len = length[m];
+      if (len > 1e-9) {
+        const double beat = 4.0 / meter[m].second;
+        const int count = std::clamp(static_cast<int>(std::ceil(len / beat - 1e-6)), 1, meter[m].first);
+        Bar b;
+        const char* written = parts[0].measures[m].attribute("number").value();  // "0" a pickup, "12a"
+        b.number = written[0] >= '0' && written[0] <= '9' ? static_cast<int>(std::min(std::strtol(written, nullptr, 10), 1000000L))
+                                                          : static_cast<int>(m) + 1;
+        b.start = seconds(q);
+        for (int k = 0; k < count; ++k) b.beats.push_back(seconds(q + k * beat));
+        bars.push_back(std::move(b));
+      }
+      q += len;
+    }
+    try {
+      file.score.set_bars(std::move(bars));
+    } catch (const InvalidArgument&) {  // times past double precision: beats that do not increase
+      file.warnings.push_back(name + ": its bars could not be placed in time (left out)");
+    }
+  }
   return file;
 }
 

@@ -60,6 +60,7 @@ struct ScoreFollower::Impl {
   std::vector<float> chroma_s, onset_s;
   std::vector<char> sounding_s;
   std::vector<double> note_onset;     // per note
+  std::vector<Bar> bars;              // the score's, for the state's bar and beat
   std::vector<std::size_t> order;     // notes by onset
   std::size_t next_note = 0;
   std::vector<double> onsets, onset_conf, onset_tempo;
@@ -105,6 +106,7 @@ ScoreFollower::ScoreFollower(const Score& score, double sample_rate, int n_fft, 
   if (!(sample_rate >= 1000) || n_fft < 4 || hop < 1) throw InvalidArgument("live following: bad frame geometry");
   Impl& m = *impl_;
   m.o = options;
+  m.bars = score.bars();
   m.split = options.register_split;
   m.dt = hop / sample_rate;
   const double end = score.end();
@@ -299,6 +301,9 @@ const FollowerState& ScoreFollower::step(const Eigen::Ref<const VectorXf>& mag, 
   s.silent = silent;
   s.lost = m.mean_cost > o.lost_cost;
   s.confidence = std::clamp(1 - m.mean_cost / o.lost_cost, 0.0, 1.0);
+  const BarBeat bb = bar_beat(m.bars, s.score_time);
+  s.bar = bb.bar;
+  s.beat = bb.beat;
 
   // Onsets passed: interpolated between this frame and the last.
   const double p0 = static_cast<double>(previous) * m.dt, p1 = s.score_time;

@@ -244,6 +244,8 @@ Index LiveSeparator::latency_samples() const { return static_cast<Index>(impl_->
 double LiveSeparator::latency_seconds() const { return static_cast<double>(latency_samples()) / impl_->rate; }
 int LiveSeparator::hop() const { return impl_->hop; }
 int LiveSeparator::n_fft() const { return impl_->N; }
+int LiveSeparator::channels() const { return impl_->C; }
+double LiveSeparator::sample_rate() const { return impl_->rate; }
 double LiveSeparator::alpha() const { return impl_->alpha; }
 const Grouping& LiveSeparator::groups() const { return impl_->groups; }
 const ScoreFollower& LiveSeparator::follower() const { return impl_->follower; }

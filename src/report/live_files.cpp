@@ -56,32 +56,22 @@ LiveFiles::LiveFiles(const std::string& dir, const Grouping& groups, std::vector
 
 LiveFiles::~LiveFiles() = default;
 
-LiveRunSummary LiveFiles::run(io::AudioBlocks& input, LiveSeparator& live, const std::string& input_name,
-                              const std::string& score_path, bool realtime) {
-  const Index L = live.latency_samples();
-  const int rate = input.sample_rate();
-  Index skipped = 0;  // of the delayed timeline's first L samples
-  const auto write = [&](const LiveBlock& b) {
-    const Index skip = std::min(b.frames, std::max<Index>(0, L - skipped));
-    skipped += skip;
-    const Index n = b.frames - skip;
-    if (n == 0) return;
-    for (std::size_t g = 0; g < groups_; ++g) writers_[g]->write(b.stems[g].bottomRows(n));
-    for (std::size_t k = 0; k < mixes_.size(); ++k)
-      writers_[groups_ + k]->write(LiveSeparator::mix(b, mixes_[k].include).bottomRows(n));
-  };
-  const Index block = std::max<Index>(1, live.hop());
-  const auto wall0 = std::chrono::steady_clock::now();
-  const std::clock_t cpu0 = std::clock();
-  MatrixXf buf(block, input.channels());
-  for (Index at = 0, n; (n = input.read(buf, block)) > 0;) {
-    at += n;
-    write(live.push(buf.topRows(n)));
-    if (realtime) std::this_thread::sleep_until(wall0 + std::chrono::duration<double>(static_cast<double>(at) / rate));
-  }
-  write(live.finish());
+void LiveFiles::write(const LiveBlock& b, const LiveSeparator& live) {
+  const Index skip = std::min(b.frames, std::max<Index>(0, live.latency_samples() - skipped_));
+  skipped_ += skip;
+  const Index n = b.frames - skip;
+  if (n == 0) return;
+  for (std::size_t g = 0; g < groups_; ++g) writers_[g]->write(b.stems[g].bottomRows(n));
+  for (std::size_t k = 0; k < mixes_.size(); ++k)
+    writers_[groups_ + k]->write(LiveSeparator::mix(b, mixes_[k].include).bottomRows(n));
+}
+
+LiveRunSummary LiveFiles::finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path,
+                                 LiveBlock* last) {
+  LiveBlock b = live.finish();
+  write(b, live);
+  if (last) *last = std::move(b);
   LiveRunSummary s;
-  s.cpu_seconds = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
   s.input_samples = live.input_samples();
   if (s.input_samples == 0) throw IoError(input_name, "no samples");
   for (auto& w : writers_) w->commit();
@@ -96,6 +86,30 @@ LiveRunSummary LiveFiles::run(io::AudioBlocks& input, LiveSeparator& live, const
   s.mean_confidence = al.mean_confidence;
   s.lost = live.follower().state().lost;
   s.files = writers_.size();
+  return s;
+}
+
+LiveRunSummary LiveFiles::run(io::AudioBlocks& input, LiveSeparator& live, const std::string& input_name,
+                              const std::string& score_path, bool realtime,
+                              const std::function<void(const FollowerState&)>& on_status) {
+  const int rate = input.sample_rate();
+  const Index block = std::max<Index>(1, live.hop());
+  const auto wall0 = std::chrono::steady_clock::now();
+  const std::clock_t cpu0 = std::clock();
+  MatrixXf buf(block, input.channels());
+  Index next_status = rate;
+  for (Index at = 0, n; (n = input.read(buf, block)) > 0;) {
+    at += n;
+    write(live.push(buf.topRows(n)), live);
+    if (on_status && at >= next_status) {
+      next_status += rate;
+      on_status(live.follower().state());
+    }
+    if (realtime) std::this_thread::sleep_until(wall0 + std::chrono::duration<double>(static_cast<double>(at) / rate));
+  }
+  const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+  LiveRunSummary s = finish(live, input_name, score_path);
+  s.cpu_seconds = cpu;
   return s;
 }
 

@@ -31,10 +31,42 @@ std::vector<int> Score::pitches() const {
   return {s.begin(), s.end()};
 }
 
+void Score::set_bars(std::vector<Bar> bars) {
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    const std::string where = "bar " + std::to_string(i + 1) + " (number " + std::to_string(b.number) + ")";
+    if (b.beats.empty() || !std::isfinite(b.start) || b.beats[0] != b.start)
+      throw InvalidArgument("score: " + where + " has no beats or does not start with its first");
+    for (std::size_t k = 1; k < b.beats.size(); ++k)
+      if (!(std::isfinite(b.beats[k]) && b.beats[k] > b.beats[k - 1])) throw InvalidArgument("score: " + where + ": beats do not increase");
+    if (i + 1 < bars.size() && !(bars[i + 1].start > b.beats.back()))
+      throw InvalidArgument("score: " + where + " runs into the next bar");
+  }
+  bars_ = std::move(bars);
+}
+
+BarBeat bar_beat(const std::vector<Bar>& bars, double t) {
+  if (bars.empty() || !(t >= bars.front().start)) return {};
+  const auto it = std::upper_bound(bars.begin(), bars.end(), t, [](double v, const Bar& b) { return v < b.start; });
+  const Bar& b = *(it - 1);
+  const auto& beats = b.beats;
+  const std::size_t k = static_cast<std::size_t>(std::upper_bound(beats.begin(), beats.end(), t) - beats.begin()) - 1;
+  double next = 0;
+  if (k + 1 < beats.size()) next = beats[k + 1];
+  else if (it != bars.end()) next = it->start;
+  else if (k > 0) next = beats[k] + (beats[k] - beats[k - 1]);
+  const double frac = next > beats[k] ? std::min((t - beats[k]) / (next - beats[k]), 1.0 - 1e-9) : 0.0;
+  return {b.number, static_cast<double>(k) + 1 + frac};
+}
+
+BarBeat Score::bar_beat(double seconds) const { return notewise::bar_beat(bars_, seconds); }
+
 Score Score::select(const std::function<bool(const Note&)>& keep) const {
   std::vector<Note> out;
   std::copy_if(notes_.begin(), notes_.end(), std::back_inserter(out), keep);
-  return Score(std::move(out));
+  Score s(std::move(out));
+  s.bars_ = bars_;
+  return s;
 }
 
 Score Score::warped(double factor, double shift) const {
@@ -44,7 +76,13 @@ Score Score::warped(double factor, double shift) const {
     n.onset = n.onset * factor + shift;
     n.duration *= factor;
   }
-  return Score(std::move(out));
+  Score s(std::move(out));
+  s.bars_ = bars_;
+  for (Bar& b : s.bars_) {
+    b.start = b.start * factor + shift;
+    for (double& t : b.beats) t = t * factor + shift;
+  }
+  return s;
 }
 
 std::size_t Score::cut_at(double seconds) {
@@ -62,6 +100,7 @@ std::size_t Score::cut_at(double seconds) {
     kept.push_back(std::move(n));
   }
   notes_ = std::move(kept);
+  while (!bars_.empty() && bars_.back().start >= seconds) bars_.pop_back();
   return changed;
 }
 
@@ -70,7 +109,9 @@ Score Score::merge(const Score& a, const Score& b) {
   all.insert(all.end(), b.notes_.begin(), b.notes_.end());
   std::stable_sort(all.begin(), all.end(), [](const Note& x, const Note& y) { return x.onset < y.onset; });
   for (std::size_t i = 0; i < all.size(); ++i) all[i].index = i;
-  return Score(std::move(all));
+  Score s(std::move(all));
+  s.bars_ = a.bars_.empty() ? b.bars_ : a.bars_;
+  return s;
 }
 
 }  // namespace notewise

@@ -102,6 +102,10 @@ struct FollowerState {
   double confidence = 0;   // 0..1: 1 - the recent mean local cost / lost_cost (clamped)
   bool silent = true;      // the frame is silent
   bool lost = false;       // the recent local cost says the follower does not know where it is
+  // Where the score has bars (Score::bars): score_time as the bar's number and the beat in it
+  // (1-based, fractional: Score::bar_beat); 0 and 0 without bars or before the first.
+  int bar = 0;
+  double beat = 0;
 };
 
 class ScoreFollower {
@@ -186,6 +190,8 @@ class LiveSeparator {
   double latency_seconds() const;
   int hop() const;
   int n_fft() const;
+  int channels() const;
+  double sample_rate() const;  // Hz
   double alpha() const;
   const Grouping& groups() const;
   const ScoreFollower& follower() const;

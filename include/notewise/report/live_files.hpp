@@ -5,6 +5,7 @@
 // DIR/aligned.csv (written last: its presence marks a complete run). On an error the .part
 // files are removed (AudioWriter's cleanup).
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,11 +50,21 @@ class LiveFiles {
   LiveFiles& operator=(const LiveFiles&) = delete;
 
   // Feeds `input` through `live` in hop-sized blocks (paced at the recording's speed if
-  // `realtime`), writes each block less the latency's first samples, then finishes: the files
-  // renamed, aligned.csv from the followed score (`score_path` names its source, as align's).
-  // IoError naming `input_name` if the input held no samples (nothing renamed then).
+  // `realtime`), writes each block (write), then finishes (finish). `on_status`, if given, gets
+  // the follower's state about once a second of audio.
   LiveRunSummary run(io::AudioBlocks& input, LiveSeparator& live, const std::string& input_name,
-                     const std::string& score_path, bool realtime);
+                     const std::string& score_path, bool realtime,
+                     const std::function<void(const FollowerState&)>& on_status = {});
+
+  // The same in steps, for a front end that pushes the blocks itself (the Python module, the
+  // JACK client): write() each block `live` gave back (less the latency's first samples, so
+  // that the files start at input sample 0), then finish() once: the rest of the stems
+  // (live.finish()), the files renamed, aligned.csv from the followed score (`score_path`
+  // names its source, as align's). IoError naming `input_name` if no samples were pushed
+  // (nothing renamed then). cpu_seconds is left 0; `last`, if given, receives live.finish()'s block.
+  void write(const LiveBlock& block, const LiveSeparator& live);
+  LiveRunSummary finish(LiveSeparator& live, const std::string& input_name, const std::string& score_path,
+                        LiveBlock* last = nullptr);
 
  private:
   std::string dir_, aligned_;
@@ -61,6 +72,7 @@ class LiveFiles {
   std::vector<LiveMix> mixes_;
   std::vector<std::unique_ptr<io::AudioWriter>> writers_;
   bool overwrite_ = false;
+  Index skipped_ = 0;  // of the delayed timeline's first latency samples
 };
 
 }  // namespace notewise::report

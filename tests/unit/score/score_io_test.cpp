@@ -657,3 +657,47 @@ TEST(ScoreIo, MusicXmlUnpitchedNotesAreDrumNotesAtTheirInstrumentsKey) {
   ASSERT_EQ(f.warnings.size(), 1u);
   EXPECT_NE(f.warnings[0].find("1 unpitched"), std::string::npos) << f.warnings[0];
 }
+
+// Bars (Score::bars, issue #36's bar/beat position): MIDI time signatures through the tempo map.
+TEST(ScoreIo, MidiBarsFromTimeSignaturesAndTempo) {
+  // 3/4 at tick 0, 120 bpm then 60 bpm from tick 1440 (bar 2); a note from 0 to tick 3360.
+  const std::string t0 = bytes({0x00, 0xff, 0x58, 0x04, 3, 2, 24, 8}) + bytes({0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20}) +
+                         bytes({0x8b, 0x20, 0xff, 0x51, 0x03, 0x0f, 0x42, 0x40}) + kEnd;
+  const std::string t1 = bytes({0x00, 0x90, 60, 100, 0x9a, 0x20, 0x80, 60, 0}) + kEnd;  // off at 3360
+  const Score s = io::parse_midi(smf({t0, t1}), "b.mid");
+  ASSERT_EQ(s.bars().size(), 3u);  // bars at ticks 0, 1440, 2880 (< 3360)
+  EXPECT_EQ(s.bars()[1].number, 2);
+  ASSERT_EQ(s.bars()[0].beats.size(), 3u);
+  EXPECT_NEAR(s.bars()[0].beats[2], 1.0, 1e-9);  // the third quarter at 120 bpm
+  EXPECT_NEAR(s.bars()[1].start, 1.5, 1e-9);
+  EXPECT_NEAR(s.bars()[1].beats[1], 2.5, 1e-9);  // 60 bpm from bar 2
+  EXPECT_NEAR(s.bars()[2].start, 4.5, 1e-9);
+  const BarBeat b = s.bar_beat(3.0);  // half-way through bar 2's second beat
+  EXPECT_EQ(b.bar, 2);
+  EXPECT_NEAR(b.beat, 2.5, 1e-9);
+  // No time signature: no bars.
+  EXPECT_TRUE(io::parse_midi(smf({t1}), "n.mid").bars().empty());
+}
+
+// MusicXML measures: numbers as written, a pickup of one beat, a change of time signature.
+TEST(ScoreIo, MusicXmlBarsFromMeasures) {
+  const auto note = [](int d) {
+    return "<note><pitch><step>C</step><octave>4</octave></pitch><duration>" + std::to_string(d) + "</duration></note>";
+  };
+  const Score s = io::parse_musicxml(
+      mxml("<measure number=\"0\"><attributes><divisions>1</divisions><time><beats>3</beats><beat-type>4</beat-type></time></attributes>" +
+           note(1) + "</measure><measure number=\"1\">" + note(3) +
+           "</measure><measure number=\"2\"><attributes><time><beats>3+3</beats><beat-type>8</beat-type></time></attributes>" +
+           note(3) + "</measure>"),
+      "p.xml").score;
+  ASSERT_EQ(s.bars().size(), 3u);
+  EXPECT_EQ(s.bars()[0].number, 0);
+  EXPECT_EQ(s.bars()[0].beats.size(), 1u);  // the pickup holds one quarter
+  EXPECT_EQ(s.bars()[1].number, 1);
+  EXPECT_NEAR(s.bars()[1].start, 0.5, 1e-9);  // 120 bpm
+  EXPECT_EQ(s.bars()[1].beats.size(), 3u);
+  EXPECT_EQ(s.bars()[2].beats.size(), 6u);  // six eighths
+  EXPECT_NEAR(s.bars()[2].beats[1] - s.bars()[2].beats[0], 0.25, 1e-9);
+  EXPECT_EQ(s.bar_beat(0.25).bar, 0);
+  EXPECT_NEAR(s.bar_beat(1.25).beat, 2.5, 1e-9);
+}

@@ -48,3 +48,28 @@ TEST(Score, MergeSortsAndRenumbers) {
   EXPECT_EQ(m.notes()[1].pitch, 48);
   EXPECT_EQ(m.notes()[2].index, 2u);
 }
+
+// Bars: the position in bars and beats, kept through warped/select/cut_at, checked when set.
+TEST(Score, BarBeatThroughTheScoresOperations) {
+  Score s({Note{0, 4, 60, 100, "a", 0}});
+  EXPECT_EQ(s.bar_beat(1.0).bar, 0);  // no bars
+  s.set_bars({Bar{1, 0, {0, 0.5, 1.0, 1.5}}, Bar{2, 2, {2, 3}}});
+  EXPECT_EQ(s.bar_beat(-0.1).bar, 0);
+  EXPECT_EQ(s.bar_beat(0.75).bar, 1);
+  EXPECT_NEAR(s.bar_beat(0.75).beat, 2.5, 1e-12);
+  EXPECT_NEAR(s.bar_beat(1.9).beat, 4.8, 1e-9);  // the last beat of a bar ends at the next bar
+  EXPECT_EQ(s.bar_beat(3.5).bar, 2);
+  EXPECT_NEAR(s.bar_beat(3.5).beat, 2.5, 1e-9);  // the last bar's last beat: as long as the one before
+  EXPECT_LT(s.bar_beat(10).beat, 3.0);           // and no further than its end
+  const Score w = s.warped(2.0, 1.0);
+  EXPECT_NEAR(w.bars()[1].start, 5.0, 1e-12);
+  EXPECT_NEAR(w.bar_beat(2.5).beat, 2.5, 1e-12);
+  EXPECT_EQ(s.select([](const Note&) { return true; }).bars().size(), 2u);
+  Score c = s;
+  c.cut_at(2.0);
+  EXPECT_EQ(c.bars().size(), 1u);
+  EXPECT_THROW(s.set_bars({Bar{1, 0, {}}}), InvalidArgument);
+  EXPECT_THROW(s.set_bars({Bar{1, 0, {0, 0}}}), InvalidArgument);
+  EXPECT_THROW(s.set_bars({Bar{1, 0, {0, 1}}, Bar{2, 0.5, {0.5}}}), InvalidArgument);
+  EXPECT_THROW(s.set_bars({Bar{1, 0, {0.1}}}), InvalidArgument);
+}
