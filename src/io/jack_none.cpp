@@ -9,7 +9,7 @@ bool jack_available() { return false; }
 struct JackLive::Impl {};
 
 JackLive::JackLive(const JackSettings&) {
-  throw IoError("--jack", "this build of notewise has no JACK support (rebuild with libjack-jackd2-dev installed)");
+  throw IoError("JACK", "this build of notewise has no JACK client (rebuild with libjack-jackd2-dev installed)");
 }
 JackLive::~JackLive() = default;
 double JackLive::sample_rate() const { return 0; }
