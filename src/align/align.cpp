@@ -885,22 +885,34 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const auto onsets_within = [&](Index j0, Index j1) {  // events at frames in (j0, j1]
     return std::upper_bound(onset_frames.begin(), onset_frames.end(), j1) - std::upper_bound(onset_frames.begin(), onset_frames.end(), j0);
   };
+  // Prefix counts of sounding score frames and audible audio frames, the piece's overall rate
+  // (sounding score per audible audio frame), and a flag's span over the path's steps a..b.
+  const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
+  std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0), audible(static_cast<std::size_t>(N) + 1, 0);
+  for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
+  for (Index i = 0; i < N; ++i) audible[i + 1] = audible[i] + (silent(i) < 0.5f);
+  const double rate = static_cast<double>(sounding[j1 + 1] - sounding[j0]) / static_cast<double>(std::max<Index>(1, audible[N]));
+  const auto span = [&](std::size_t a, std::size_t b) {
+    AlignIssue is;
+    is.audio_start = path[a].first * dt;
+    is.audio_end = path[b].first * dt;
+    is.score_start = score_s(path[a].second);
+    is.score_end = score_s(path[b].second);
+    return is;
+  };
   {
-    const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
-    std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0);  // prefix counts of sounding score frames
-    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
-    Index audible = 0;
-    for (Index i = 0; i < N; ++i) audible += silent(i) < 0.5f;
-    const double rate = static_cast<double>(sounding[j1 + 1] - sounding[j0]) / static_cast<double>(std::max<Index>(1, audible));  // score per audio frame
+    // More sounding score crossed than the overall tempo gives the audio frames crossed.
+    const auto excess = [&](std::size_t a, std::size_t b) {
+      return static_cast<double>(sounding[path[b].second + 1] - sounding[path[a].second]) -
+             rate * static_cast<double>(path[b].first - path[a].first);
+    };
     std::size_t k = 0;
     while (k < path.size()) {
       double best = 0;
       std::size_t best_e = k;
       for (std::size_t e = k + 1; e < path.size() && path[e].first - path[k].first <= 2 * need; ++e) {
-        const double excess = static_cast<double>(sounding[path[e].second + 1] - sounding[path[k].second]) -
-                              rate * static_cast<double>(path[e].first - path[k].first);
-        if (excess > best) {
-          best = excess;
+        if (excess(k, e) > best) {
+          best = excess(k, e);
           best_e = e;
         }
       }
@@ -909,10 +921,8 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         std::size_t best_k = k;
         double tight = best;
         for (std::size_t k2 = k + 1; k2 < best_e; ++k2) {
-          const double excess = static_cast<double>(sounding[path[best_e].second + 1] - sounding[path[k2].second]) -
-                                rate * static_cast<double>(path[best_e].first - path[k2].first);
-          if (excess >= tight) {
-            tight = excess;
+          if (excess(k2, best_e) >= tight) {
+            tight = excess(k2, best_e);
             best_k = k2;
           }
         }
@@ -921,11 +931,7 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
           continue;
         }
         k = best_k;
-        AlignIssue is;
-        is.audio_start = path[k].first * dt;
-        is.audio_end = path[best_e].first * dt;
-        is.score_start = score_s(path[k].second);
-        is.score_end = score_s(path[best_e].second);
+        AlignIssue is = span(k, best_e);
         is.what = "the score at " + seconds_range(is.score_start, is.score_end) + " is missing from the audio (at " +
                   seconds_range(is.audio_start, is.audio_end) + ")";
         missing.push_back(is);
@@ -945,28 +951,27 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
   const VectorXf broadband = energy_rise(power, o, std::max(1, static_cast<int>(std::lround(0.03 / dt))));
   std::vector<AlignIssue> extra;
   {
-    const Index need = static_cast<Index>(std::lround(o.missing_seconds / dt));
-    std::vector<Index> sounding(static_cast<std::size_t>(M) + 1, 0), audible(static_cast<std::size_t>(N) + 1, 0), attacks(static_cast<std::size_t>(N) + 1, 0);
-    for (Index j = 0; j < M; ++j) sounding[j + 1] = sounding[j] + (S(feature_rows::kSilent, j) < 0.5f);
+    std::vector<Index> attacks(static_cast<std::size_t>(N) + 1, 0);
     const Index apart = std::max<Index>(1, static_cast<Index>(std::lround(0.1 / dt)));
     Index last_attack = -apart;
     for (Index i = 0; i < N; ++i) {
-      audible[i + 1] = audible[i] + (silent(i) < 0.5f);
       const bool peak = broadband(i) > 0.5f && (i == 0 || broadband(i) >= broadband(i - 1)) && (i + 1 == N || broadband(i) > broadband(i + 1));
       const bool counted = peak && i - last_attack >= apart;
       if (counted) last_attack = i;
       attacks[i + 1] = attacks[i] + counted;
     }
-    const double rate = static_cast<double>(sounding[j1 + 1] - sounding[j0]) / static_cast<double>(std::max<Index>(1, audible[N]));
+    // More audible audio crossed than the overall tempo gives the sounding score crossed.
+    const auto surplus = [&](std::size_t a, std::size_t b) {
+      return static_cast<double>(audible[path[b].first + 1] - audible[path[a].first]) -
+             static_cast<double>(sounding[path[b].second + 1] - sounding[path[a].second]) / rate;
+    };
     std::size_t k = 0;
     while (k < path.size()) {
       double best = 0;
       std::size_t best_e = k;
       for (std::size_t e = k + 1; e < path.size() && path[e].first - path[k].first <= 4 * need; ++e) {
-        const double surplus = static_cast<double>(audible[path[e].first + 1] - audible[path[k].first]) -
-                               static_cast<double>(sounding[path[e].second + 1] - sounding[path[k].second]) / rate;
-        if (surplus > best) {
-          best = surplus;
+        if (surplus(k, e) > best) {
+          best = surplus(k, e);
           best_e = e;
         }
       }
@@ -977,18 +982,12 @@ Alignment align_score(const Eigen::Ref<const VectorXf>& audio, double sr, const 
         // Tighten the start: the latest start with the largest surplus up to that end.
         double tight = best;
         for (std::size_t k2 = k + 1; k2 < best_e; ++k2) {
-          const double surplus = static_cast<double>(audible[path[best_e].first + 1] - audible[path[k2].first]) -
-                                 static_cast<double>(sounding[path[best_e].second + 1] - sounding[path[k2].second]) / rate;
-          if (surplus >= tight && new_notes(k2, best_e) >= 3) {
-            tight = surplus;
+          if (surplus(k2, best_e) >= tight && new_notes(k2, best_e) >= 3) {
+            tight = surplus(k2, best_e);
             k = k2;
           }
         }
-        AlignIssue is;
-        is.audio_start = path[k].first * dt;
-        is.audio_end = path[best_e].first * dt;
-        is.score_start = score_s(path[k].second);
-        is.score_end = score_s(path[best_e].second);
+        AlignIssue is = span(k, best_e);
         is.what = "the audio at " + seconds_range(is.audio_start, is.audio_end) + " plays more than the score at " +
                   seconds_range(is.score_start, is.score_end) + " (a repeat or an insertion?)";
         extra.push_back(is);
